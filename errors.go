@@ -1,0 +1,92 @@
+package place
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Code is a machine-readable error code shared by the HTTP API and the
+// WebSocket protocol (SPEC §6).
+type Code string
+
+// The error vocabulary of SPEC §6.
+const (
+	EINVALIDMESSAGE    Code = "INVALID_MESSAGE"
+	EINVALIDCOORDS     Code = "INVALID_COORDS"
+	EINVALIDCOLOR      Code = "INVALID_COLOR"
+	ERATELIMITED       Code = "RATE_LIMITED"
+	EBANNED            Code = "BANNED"
+	ETOOMANYMESSAGES   Code = "TOO_MANY_MESSAGES"
+	EUNAVAILABLE       Code = "SERVICE_UNAVAILABLE"
+	EUNAUTHORIZED      Code = "UNAUTHORIZED"
+	EFORBIDDEN         Code = "FORBIDDEN"
+	EVALIDATION        Code = "VALIDATION_ERROR"
+	EUSERNAMETAKEN     Code = "USERNAME_TAKEN"
+	EINVALIDCREDENTIAL Code = "INVALID_CREDENTIALS"
+	ETOOMANYATTEMPTS   Code = "TOO_MANY_ATTEMPTS"
+	ENOTFOUND          Code = "NOT_FOUND"
+	EINTERNAL          Code = "INTERNAL_ERROR"
+)
+
+// Error is an error meant to be shown to a client: a code, a message that is
+// safe to display, and optional metadata such as the seconds to wait.
+type Error struct {
+	Code             Code
+	Message          string
+	RemainingSeconds int // set with ERATELIMITED and ETOOMANYATTEMPTS
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Errorf returns an *Error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err, EINTERNAL for any error that is not an
+// *Error, and "" for nil.
+func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the client-safe message of err; internal errors get a
+// generic message so that details never leak.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal error."
+}
+
+// HTTPStatus maps an error code to its HTTP status.
+func HTTPStatus(code Code) int {
+	switch code {
+	case EINVALIDMESSAGE, EINVALIDCOORDS, EINVALIDCOLOR, EVALIDATION:
+		return http.StatusBadRequest
+	case EUNAUTHORIZED, EINVALIDCREDENTIAL:
+		return http.StatusUnauthorized
+	case EFORBIDDEN, EBANNED:
+		return http.StatusForbidden
+	case ENOTFOUND:
+		return http.StatusNotFound
+	case EUSERNAMETAKEN:
+		return http.StatusConflict
+	case ERATELIMITED, ETOOMANYMESSAGES, ETOOMANYATTEMPTS:
+		return http.StatusTooManyRequests
+	case EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrUnavailable is returned by stores when a backing service is down.
+var ErrUnavailable = &Error{Code: EUNAVAILABLE, Message: "The service is temporarily unavailable; try again shortly."}

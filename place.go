@@ -1,0 +1,229 @@
+// Package place holds the domain of the place canvas: the rules of a
+// placement, the error vocabulary, and the interfaces that the embedded
+// (memory + SQLite) and cluster (Redis + PostgreSQL) stores implement.
+package place
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// MaxSide is the largest width or height a canvas may have.
+const MaxSide = 4096
+
+// Config holds the canvas rules of SPEC §3.
+type Config struct {
+	Width    int
+	Height   int
+	Cooldown time.Duration
+}
+
+// Validate reports whether the configuration is usable.
+func (c Config) Validate() error {
+	if c.Width < 1 || c.Width > MaxSide || c.Height < 1 || c.Height > MaxSide {
+		return Errorf(EVALIDATION, "canvas size must be between 1x1 and %dx%d, got %dx%d", MaxSide, MaxSide, c.Width, c.Height)
+	}
+	if c.Cooldown < 0 {
+		return Errorf(EVALIDATION, "cooldown must not be negative")
+	}
+	return nil
+}
+
+// CheckPixel applies the coordinate and color checks of SPEC §3, in order.
+func (c Config) CheckPixel(x, y, color int) error {
+	if x < 0 || x >= c.Width || y < 0 || y >= c.Height {
+		return Errorf(EINVALIDCOORDS, "Coordinates must be within 0..%d, 0..%d.", c.Width-1, c.Height-1)
+	}
+	if color < 0 || color >= ColorCount {
+		return Errorf(EINVALIDCOLOR, "Color must be between 0 and %d.", ColorCount-1)
+	}
+	return nil
+}
+
+// CooldownError is the RATE_LIMITED error for a user who may place again at next.
+func CooldownError(now, next time.Time) *Error {
+	secs := int((next.Sub(now) + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	return &Error{Code: ERATELIMITED, Message: "Wait " + strconv.Itoa(secs) + " seconds before placing again.", RemainingSeconds: secs}
+}
+
+// Pixel is one cell of the canvas with a color.
+type Pixel struct {
+	X     int   `json:"x"`
+	Y     int   `json:"y"`
+	Color uint8 `json:"color"`
+}
+
+// Placement is an accepted placement: it has a place in the canvas-wide
+// sequence and is, once returned by a store, durable.
+type Placement struct {
+	Seq      uint64
+	X, Y     int
+	Color    uint8
+	UserID   string
+	At       time.Time
+	Rollback bool // written by a moderator's rollback, not by the user's own hand
+}
+
+// HistoryEntry is a placement with the name of who placed it.
+type HistoryEntry struct {
+	Placement
+	Username string
+}
+
+// User is a guest or registered account.
+type User struct {
+	ID           string
+	Username     string
+	PasswordHash []byte // empty for guests
+	IsGuest      bool
+	IsAdmin      bool
+	Banned       bool
+	BanReason    string
+	CreatedAt    time.Time
+}
+
+// AuditEntry records one moderator action.
+type AuditEntry struct {
+	ID         int64
+	At         time.Time
+	ActorID    string
+	ActorName  string
+	Action     string // "ban", "unban", "rollback", "grant", "revoke"
+	TargetID   string
+	TargetName string
+	Detail     string
+}
+
+// Kick asks every instance to close the WebSockets of a user (ban) or of one
+// session token (logout, expiry).
+type Kick struct {
+	UserID string `json:"userId,omitempty"`
+	Token  string `json:"token,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Placer decides placements. Coordinates and color are checked by the caller
+// (Config.CheckPixel); the Placer checks the ban, then the cooldown, with an
+// atomic check-and-set.
+type Placer interface {
+	// Place applies one placement and returns it once it is durable (SPEC §8),
+	// with the time the user may place next. Errors: EBANNED, ERATELIMITED
+	// (a *Error with RemainingSeconds), EUNAVAILABLE.
+	Place(ctx context.Context, userID string, x, y int, color uint8, now time.Time) (Placement, time.Time, error)
+	// PlaceRollback writes pixels on a moderator's behalf, without cooldown,
+	// as rollback placements with new seqs, and returns them once durable.
+	PlaceRollback(ctx context.Context, actorID string, pixels []Pixel, now time.Time) ([]Placement, error)
+	// CooldownUntil returns when the user may place next (zero if now).
+	CooldownUntil(ctx context.Context, userID string) (time.Time, error)
+	// SetCooldownUntil moves a user's cooldown end to until if that is later.
+	SetCooldownUntil(ctx context.Context, userID string, until time.Time) error
+	// SetBanned marks the user banned for placements (the fast path of Place).
+	SetBanned(ctx context.Context, userID string, banned bool) error
+}
+
+// Feed delivers committed placements, in seq order, without gaps.
+type Feed interface {
+	// Canvas returns the committed canvas (width*height color bytes,
+	// row-major) and the last seq it includes.
+	Canvas(ctx context.Context) ([]byte, uint64, error)
+	// Follow calls fn with every committed placement whose seq is greater than
+	// after, in order and without gaps, until ctx ends or an error occurs.
+	// fn must not block for long.
+	Follow(ctx context.Context, after uint64, fn func([]Placement)) error
+	// Since returns up to max committed placements with seq > after, in
+	// order; for replays older than what an instance keeps in memory.
+	Since(ctx context.Context, after uint64, max int) ([]Placement, error)
+}
+
+// History reads stored placements.
+type History interface {
+	// PixelHistory returns the placements of one pixel, newest first.
+	PixelHistory(ctx context.Context, x, y, limit int) ([]HistoryEntry, error)
+	// RecentPlacements returns placements with seq < before (0: no bound), newest first.
+	RecentPlacements(ctx context.Context, before uint64, limit int) ([]HistoryEntry, error)
+	// UserPlacements returns a user's placements with seq < before (0: no bound), newest first.
+	UserPlacements(ctx context.Context, userID string, before uint64, limit int) ([]HistoryEntry, error)
+	// RollbackPlan returns, for every pixel whose latest placement is one the
+	// user made at or after since, the color it would have without the user's
+	// placements since then (white when nothing else was ever placed there).
+	RollbackPlan(ctx context.Context, userID string, since time.Time) ([]Pixel, error)
+	// EachPlacement calls fn with every stored placement in seq order.
+	EachPlacement(ctx context.Context, fn func(Placement) error) error
+}
+
+// Users stores accounts, guests and the audit log.
+type Users interface {
+	// CreateGuest stores a new guest with a random Guest_XXXXXX name.
+	CreateGuest(ctx context.Context, now time.Time) (User, error)
+	// UserByID and UserByName return ENOTFOUND when there is no such user;
+	// names compare case-insensitively.
+	UserByID(ctx context.Context, id string) (User, error)
+	UserByName(ctx context.Context, name string) (User, error)
+	// CreateAccount stores a new registered user (EUSERNAMETAKEN if taken).
+	CreateAccount(ctx context.Context, username string, passwordHash []byte, now time.Time) (User, error)
+	// UpgradeGuest turns a guest into a registered account keeping its id
+	// (EUSERNAMETAKEN if taken).
+	UpgradeGuest(ctx context.Context, guestID, username string, passwordHash []byte) (User, error)
+	SetAdmin(ctx context.Context, userID string, admin bool) error
+	// SetBan records a ban (with its reason) or lifts it.
+	SetBan(ctx context.Context, userID string, banned bool, reason string) error
+	// SearchUsers finds registered users and guests whose name contains q.
+	SearchUsers(ctx context.Context, q string, limit int) ([]User, error)
+	AddAudit(ctx context.Context, e AuditEntry) error
+	// AuditLog returns entries with ID < before (0: no bound), newest first.
+	AuditLog(ctx context.Context, before int64, limit int) ([]AuditEntry, error)
+}
+
+// SessionIndex remembers which session tokens belong to a user, so that a
+// ban can destroy them without scanning every session.
+type SessionIndex interface {
+	AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error
+	RemoveUserSession(ctx context.Context, userID, token string) error
+	UserSessions(ctx context.Context, userID string) ([]string, error)
+}
+
+// Kicks carries Kick messages to every instance.
+type Kicks interface {
+	PublishKick(ctx context.Context, k Kick) error
+	// SubscribeKicks calls fn for every kick published anywhere until ctx ends.
+	SubscribeKicks(ctx context.Context, fn func(Kick)) error
+}
+
+// Counters are shared fixed-window counters for rate limits (guest sessions
+// per IP, failed logins).
+type Counters interface {
+	// Incr adds one to key's counter for the current window and returns the
+	// new count and when the window ends.
+	Incr(ctx context.Context, key string, window time.Duration, now time.Time) (int64, time.Time, error)
+	// Count returns key's current count without changing it.
+	Count(ctx context.Context, key string, now time.Time) (int64, time.Time, error)
+	Reset(ctx context.Context, key string) error
+}
+
+// SessionStore has the method set of scs.Store, so that each mode can keep
+// its sessions where its other state lives.
+type SessionStore interface {
+	Find(token string) ([]byte, bool, error)
+	Commit(token string, b []byte, expiry time.Time) error
+	Delete(token string) error
+}
+
+// Store is everything a running server needs from its mode's storage.
+type Store interface {
+	Placer
+	Feed
+	History
+	Users
+	SessionIndex
+	Kicks
+	Counters
+	Sessions() SessionStore
+	// Ready reports whether the backing services are reachable and sound.
+	Ready(ctx context.Context) error
+	// Close flushes pending history and releases resources.
+	Close() error
+}
