@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+
+	"github.com/placecanvas/place/internal/app"
+)
+
+// serveFlags binds every flag of serve (and of the commands that share its
+// storage flags) to cfg. Each flag has a PLACE_* environment variable, used
+// when the flag is not given.
+func serveFlags(name string, cfg *app.Config, logLevel *string, pprof *string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory of the embedded mode's database")
+	fs.IntVar(&cfg.Width, "width", cfg.Width, "canvas width in pixels (1-4096)")
+	fs.IntVar(&cfg.Height, "height", cfg.Height, "canvas height in pixels (1-4096)")
+	fs.DurationVar(&cfg.Cooldown, "cooldown", cfg.Cooldown, "time between two placements of one user")
+	fs.DurationVar(&cfg.BatchInterval, "batch-interval", cfg.BatchInterval, "how often placements are broadcast")
+	fs.Func("allowed-origins", "comma-separated extra origins allowed for WebSockets and forms (e.g. https://place.example.org)", func(v string) error {
+		cfg.AllowedOrigins = nil
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {
+					return fmt.Errorf("origin %q must start with http:// or https://", o)
+				}
+				cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
+			}
+		}
+		return nil
+	})
+	fs.Func("trusted-proxies", "comma-separated address ranges of reverse proxies whose X-Forwarded-For is trusted (e.g. 127.0.0.1/32,10.0.0.0/8)", func(v string) error {
+		cfg.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			if !strings.Contains(p, "/") {
+				a, err := netip.ParseAddr(p)
+				if err != nil {
+					return fmt.Errorf("bad proxy address %q", p)
+				}
+				p = netip.PrefixFrom(a, a.BitLen()).String()
+			}
+			pr, err := netip.ParsePrefix(p)
+			if err != nil {
+				return fmt.Errorf("bad proxy range %q", p)
+			}
+			cfg.TrustedProxies = append(cfg.TrustedProxies, pr.Masked())
+		}
+		return nil
+	})
+	fs.IntVar(&cfg.GuestLimit, "guest-limit", cfg.GuestLimit, "new guest sessions per IP per hour (0: no limit)")
+	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark cookies Secure (set when served over TLS)")
+	fs.StringVar(&cfg.RedisURL, "redis-url", cfg.RedisURL, "Redis URL for cluster mode (with --database-url), e.g. redis://127.0.0.1:6379/0")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL URL for cluster mode (with --redis-url)")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "graceful shutdown limit")
+	if logLevel != nil {
+		fs.StringVar(logLevel, "log-level", *logLevel, "log level: debug, info, warn or error")
+	}
+	if pprof != nil {
+		fs.StringVar(pprof, "pprof", *pprof, "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty")
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: place %s [flags]\n\nFlags (each also read from the PLACE_* variable shown):\n", name)
+		fs.VisitAll(func(f *flag.Flag) {
+			def := ""
+			if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
+				def = " (default " + f.DefValue + ")"
+			}
+			fmt.Fprintf(stderr, "  --%-18s %s%s\n  %-20s   env %s\n", f.Name, f.Usage, def, "", envName(f.Name))
+		})
+	}
+	return fs
+}
+
+func envName(flagName string) string {
+	return "PLACE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// parseWithEnv parses args, then fills every flag not given on the command
+// line from its PLACE_* environment variable.
+func parseWithEnv(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		if v := getenv(envName(f.Name)); v != "" {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", envName(f.Name), err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+

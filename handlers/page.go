@@ -1,0 +1,89 @@
+package handlers
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/views"
+)
+
+// render writes a templ component into a buffer first, so that a rendering
+// error still becomes a clean error response.
+func render(c echo.Context, status int, comp templ.Component) error {
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-store")
+	}
+	c.Response().WriteHeader(status)
+	_, err := c.Response().Write(buf.Bytes())
+	return err
+}
+
+// wantsHTML reports whether an error should be shown as a page.
+func wantsHTML(r *http.Request) bool {
+	if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/ws" || r.URL.Path == "/metrics" {
+		return false
+	}
+	return strings.Contains(r.Header.Get("Accept"), "text/html") || r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
+}
+
+func (s *Server) renderErrorPage(c echo.Context, err error) {
+	status, body := toAPIError(err)
+	_ = render(c, status, views.ErrorPage(views.ErrorData{Status: status, Code: string(body.Code), Message: body.Message, User: s.viewUser(c)}))
+}
+
+// viewUser returns the signed-in user for page chrome, or nil.
+func (s *Server) viewUser(c echo.Context) *views.UserInfo {
+	if s.sessions == nil {
+		return nil
+	}
+	defer func() { _ = recover() }() // no session loaded on this route
+	u, ok, err := s.currentUser(s.ctx(c))
+	if err != nil || !ok {
+		return nil
+	}
+	return &views.UserInfo{ID: u.ID, Username: u.Username, IsGuest: u.IsGuest, IsAdmin: u.IsAdmin}
+}
+
+// pageData is the data of the canvas page.
+func (s *Server) pageData(c echo.Context, flash string) views.PageData {
+	return views.PageData{
+		Title:           "place",
+		User:            s.viewUser(c),
+		Width:           s.cfg.Width,
+		Height:          s.cfg.Height,
+		CooldownSeconds: int(s.cfg.Cooldown.Seconds()),
+		Palette:         place.Palette,
+		Flash:           flash,
+	}
+}
+
+// index serves the canvas page.
+func (s *Server) index(c echo.Context) error {
+	return render(c, http.StatusOK, views.CanvasPage(s.pageData(c, "")))
+}
+
+// me serves GET /api/v1/auth/me. A visitor without a session is reported as
+// an anonymous guest-to-be rather than getting a session created by a read.
+func (s *Server) me(c echo.Context) error {
+	u, ok, err := s.currentUser(s.ctx(c))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return place.Errorf(place.EUNAUTHORIZED, "No session yet; one is created when you first connect or place.")
+	}
+	return c.JSON(http.StatusOK, map[string]any{"userId": u.ID, "username": u.Username, "isGuest": u.IsGuest, "isAdmin": u.IsAdmin})
+}

@@ -1,0 +1,116 @@
+// Package handlers is the HTTP face of the server: the JSON API, the
+// server-rendered pages, the WebSocket upgrade and health endpoints, on echo.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/realtime"
+)
+
+// Options configure the HTTP server.
+type Options struct {
+	Config place.Config
+	Store  place.Store
+	Hub    *realtime.Hub
+	Logger *slog.Logger
+	// AllowedOrigins are origins besides the site's own that may open
+	// WebSockets and send state-changing requests.
+	AllowedOrigins []string
+	// TrustedProxies are the address ranges whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// GuestLimit is the number of new guest sessions per IP per hour (0: no limit).
+	GuestLimit    int
+	SecureCookies bool
+	Now           func() time.Time
+	// BcryptCost is the bcrypt work factor (12; lower only in tests).
+	BcryptCost int
+}
+
+// Server holds every dependency of the handlers.
+type Server struct {
+	opts     Options
+	cfg      place.Config
+	store    place.Store
+	hub      *realtime.Hub
+	log      *slog.Logger
+	sessions *scs.SessionManager
+	csrf     *http.CrossOriginProtection
+	origins  map[string]bool
+	now      func() time.Time
+	info     []byte // the canvas info JSON, built once
+	png      pngCache
+	draining func() bool
+}
+
+// New builds the Server.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.BcryptCost == 0 {
+		opts.BcryptCost = 12
+	}
+	s := &Server{
+		opts:    opts,
+		cfg:     opts.Config,
+		store:   opts.Store,
+		hub:     opts.Hub,
+		log:     opts.Logger,
+		csrf:    http.NewCrossOriginProtection(),
+		origins: make(map[string]bool),
+		now:     opts.Now,
+		draining: func() bool { return false },
+	}
+	for _, o := range opts.AllowedOrigins {
+		o = strings.TrimRight(strings.TrimSpace(o), "/")
+		if o == "" {
+			continue
+		}
+		s.origins[strings.ToLower(o)] = true
+		_ = s.csrf.AddTrustedOrigin(o)
+	}
+	sm := scs.New()
+	sm.Store = opts.Store.Sessions()
+	sm.IdleTimeout = 24 * time.Hour
+	sm.Lifetime = 30 * 24 * time.Hour
+	sm.Cookie.Name = "session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Path = "/"
+	sm.Cookie.Persist = true
+	if opts.SecureCookies {
+		sm.Cookie.Secure = true
+		sm.Cookie.Name = "__Host-session"
+	}
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.log.Error("session store failed", "err", err, "path", r.URL.Path)
+		writeJSONError(w, place.ErrUnavailable)
+	}
+	s.sessions = sm
+	s.info = mustJSON(realtime.NewCanvasInfo(opts.Config))
+	return s
+}
+
+// SetDraining makes /readyz answer 503 while fn returns true (SIGTERM).
+func (s *Server) SetDraining(fn func() bool) { s.draining = fn }
+
+// Sessions returns the session manager (for tests and the auth handlers).
+func (s *Server) Sessions() *scs.SessionManager { return s.sessions }
+
+// Handler returns the complete HTTP handler.
+func (s *Server) Handler() http.Handler { return s.Routes() }
+
+func (s *Server) ctx(c echo.Context) context.Context { return c.Request().Context() }

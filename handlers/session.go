@@ -1,0 +1,121 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/placecanvas/place"
+)
+
+// Session keys.
+const (
+	keyUserID  = "userId"
+	keyTouched = "touched"
+)
+
+// touchEvery is how often an active session is re-saved to push its idle
+// expiry forward (scs only saves modified sessions).
+const touchEvery = time.Hour
+
+// currentUser returns the user of the request's session, or ok=false when
+// the session has none (or names a user that no longer exists).
+func (s *Server) currentUser(ctx context.Context) (place.User, bool, error) {
+	id := s.sessions.GetString(ctx, keyUserID)
+	if id == "" {
+		return place.User{}, false, nil
+	}
+	u, err := s.store.UserByID(ctx, id)
+	if place.ErrorCode(err) == place.ENOTFOUND {
+		return place.User{}, false, nil
+	}
+	if err != nil {
+		return place.User{}, false, err
+	}
+	if u.Banned {
+		// A banned user's sessions are destroyed; one that slipped through
+		// is treated as logged out.
+		_ = s.sessions.Destroy(ctx)
+		return place.User{}, false, nil
+	}
+	if t := s.sessions.GetInt64(ctx, keyTouched); time.Since(time.Unix(t, 0)) > touchEvery {
+		s.sessions.Put(ctx, keyTouched, s.now().Unix())
+	}
+	return u, true, nil
+}
+
+// newGuest creates a guest user for a request without one, within the
+// per-IP limit of new guest sessions.
+func (s *Server) newGuest(ctx context.Context, r *http.Request) (place.User, error) {
+	if s.opts.GuestLimit > 0 {
+		n, end, err := s.store.Incr(ctx, "guests:"+ipKey(s.clientIP(r)), time.Hour, s.now())
+		if err != nil {
+			return place.User{}, err
+		}
+		if n > int64(s.opts.GuestLimit) {
+			e := place.CooldownError(s.now(), end)
+			e.Message = "Too many new guest sessions from your network; try again later or log in."
+			return place.User{}, e
+		}
+	}
+	return s.store.CreateGuest(ctx, s.now())
+}
+
+// bindSession stores the user in the session and indexes the session token
+// under the user, so that a ban can find it. It commits the session and
+// returns the token and expiry.
+func (s *Server) bindSession(ctx context.Context, userID string) (string, time.Time, error) {
+	s.sessions.Put(ctx, keyUserID, userID)
+	s.sessions.Put(ctx, keyTouched, s.now().Unix())
+	token, expiry, err := s.sessions.Commit(ctx)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if err := s.store.AddUserSession(ctx, userID, token, expiry); err != nil {
+		return "", time.Time{}, err
+	}
+	return token, expiry, nil
+}
+
+// sessionCookie renders the Set-Cookie header scs would write.
+func (s *Server) sessionCookie(ctx context.Context, token string, expiry time.Time) string {
+	rec := httptest.NewRecorder()
+	s.sessions.WriteSessionCookie(ctx, rec, token, expiry)
+	return rec.Header().Get("Set-Cookie")
+}
+
+// loadSession is the scs middleware for routes that use the session.
+func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return echo.WrapMiddleware(s.sessions.LoadAndSave)(next)
+}
+
+// identityOrGuest returns the request's user, creating a guest session when
+// there is none (placements need a user). The session is committed by the
+// LoadAndSave middleware.
+func (s *Server) identityOrGuest(c echo.Context) (place.User, error) {
+	ctx := s.ctx(c)
+	u, ok, err := s.currentUser(ctx)
+	if err != nil {
+		return place.User{}, err
+	}
+	if ok {
+		return u, nil
+	}
+	u, err = s.newGuest(ctx, c.Request())
+	if err != nil {
+		return place.User{}, err
+	}
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return place.User{}, err
+	}
+	if _, _, err := s.bindSession(ctx, u.ID); err != nil {
+		return place.User{}, err
+	}
+	return u, nil
+}
+
+var errNoSession = errors.New("no session")

@@ -1,0 +1,77 @@
+package handlers
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/realtime"
+)
+
+// websocket handles GET /ws: the Origin check, the `since` parameter, the
+// session (a new guest session when there is none, its cookie set on the
+// upgrade response) and the hand-over to the hub.
+func (s *Server) websocket(c echo.Context) error {
+	r := c.Request()
+	if origin := r.Header.Get("Origin"); origin != "" && !s.originAllowed(r, origin) {
+		return place.Errorf(place.EFORBIDDEN, "Cross-site WebSocket connections are not allowed.")
+	}
+	var since uint64
+	resume := false
+	if v, ok := c.QueryParams()["since"]; ok {
+		n, err := strconv.ParseUint(v[0], 10, 64)
+		if err != nil || len(v) > 1 {
+			return place.Errorf(place.EVALIDATION, "since must be a non-negative integer sequence number.")
+		}
+		since, resume = n, true
+	}
+	if !s.hub.Ready() {
+		return place.ErrUnavailable
+	}
+
+	var token string
+	if ck, err := r.Cookie(s.sessions.Cookie.Name); err == nil {
+		token = ck.Value
+	}
+	ctx, err := s.sessions.Load(r.Context(), token)
+	if err != nil {
+		return err
+	}
+	u, ok, err := s.currentUser(ctx)
+	if err != nil {
+		return err
+	}
+	var setCookie string
+	var expiry time.Time
+	if !ok {
+		u, err = s.newGuest(ctx, r)
+		if err != nil {
+			return err
+		}
+		if err := s.sessions.RenewToken(ctx); err != nil {
+			return err
+		}
+		if token, expiry, err = s.bindSession(ctx, u.ID); err != nil {
+			return err
+		}
+		setCookie = s.sessionCookie(ctx, token, expiry)
+	} else if s.sessions.Status(ctx) != 0 { // touched: push the idle expiry forward
+		if token, expiry, err = s.sessions.Commit(ctx); err != nil {
+			return err
+		}
+		_ = s.store.AddUserSession(ctx, u.ID, token, expiry)
+		setCookie = s.sessionCookie(ctx, token, expiry)
+	} else {
+		token = s.sessions.Token(ctx)
+	}
+	id := realtime.Identity{UserID: u.ID, Username: u.Username, IsGuest: u.IsGuest, Token: token}
+	if err := s.hub.ServeWS(c.Response(), r, id, since, resume, setCookie); err != nil {
+		s.log.Debug("websocket upgrade failed", "err", err)
+		if !c.Response().Committed {
+			return place.Errorf(place.EVALIDATION, "Not a valid WebSocket upgrade request.")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,185 @@
+// Package app assembles a running server from its configuration: the store
+// of the chosen mode, the realtime hub and the HTTP handlers, with graceful
+// shutdown. cmd/place parses flags into a Config; tests use it directly.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/handlers"
+	"github.com/placecanvas/place/realtime"
+	"github.com/placecanvas/place/store/embedded"
+)
+
+// Config is everything `place serve` can be told.
+type Config struct {
+	Addr           string
+	DataDir        string
+	Width, Height  int
+	Cooldown       time.Duration
+	BatchInterval  time.Duration
+	AllowedOrigins []string
+	TrustedProxies []netip.Prefix
+	GuestLimit     int
+	SecureCookies  bool
+	RedisURL       string
+	DatabaseURL    string
+	// ShutdownTimeout bounds graceful shutdown (SPEC §9: 10 s).
+	ShutdownTimeout time.Duration
+	// BcryptCost is for tests only; 0 means the production cost of 12.
+	BcryptCost int
+}
+
+// Defaults returns the documented defaults.
+func Defaults() Config {
+	return Config{
+		Addr: ":3000", DataDir: "./data", Width: 500, Height: 500,
+		Cooldown: 5 * time.Second, BatchInterval: 50 * time.Millisecond,
+		GuestLimit: 30, ShutdownTimeout: 10 * time.Second,
+	}
+}
+
+// CanvasConfig returns the canvas rules of the configuration.
+func (c Config) CanvasConfig() place.Config {
+	return place.Config{Width: c.Width, Height: c.Height, Cooldown: c.Cooldown}
+}
+
+// Validate checks the configuration before anything is opened.
+func (c Config) Validate() error {
+	if err := c.CanvasConfig().Validate(); err != nil {
+		return err
+	}
+	if (c.RedisURL == "") != (c.DatabaseURL == "") {
+		return errors.New("cluster mode needs both --redis-url and --database-url; embedded mode needs neither")
+	}
+	if c.BatchInterval < time.Millisecond || c.BatchInterval > 10*time.Second {
+		return errors.New("--batch-interval must be between 1ms and 10s")
+	}
+	if c.GuestLimit < 0 {
+		return errors.New("--guest-limit must not be negative")
+	}
+	return nil
+}
+
+// OpenStore opens the store of the configured mode.
+func OpenStore(ctx context.Context, c Config, log *slog.Logger) (place.Store, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if c.RedisURL != "" {
+		return openCluster(ctx, c, log)
+	}
+	return embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log})
+}
+
+// App is a running server.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	Store    place.Store
+	Hub      *realtime.Hub
+	Server   *handlers.Server
+	draining atomic.Bool
+}
+
+// New opens the store and builds the hub and handlers.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st, err := OpenStore(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	hub := realtime.New(realtime.Options{
+		Config: cfg.CanvasConfig(), Feed: st, Placer: st, Users: st,
+		BatchInterval: cfg.BatchInterval, Logger: log,
+	})
+	srv := handlers.New(handlers.Options{
+		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Logger: log,
+		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
+		GuestLimit: cfg.GuestLimit, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
+	})
+	a := &App{cfg: cfg, log: log, Store: st, Hub: hub, Server: srv}
+	srv.SetDraining(a.draining.Load)
+	return a, nil
+}
+
+// Serve serves on ln until ctx ends, then shuts down gracefully: /readyz
+// turns 503, new connections are refused, WebSockets get 1001, history is
+// flushed, all within ShutdownTimeout.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	defer stopHub()
+	hubDone := make(chan struct{})
+	go func() {
+		defer close(hubDone)
+		if err := a.Hub.Run(hubCtx); err != nil && !errors.Is(err, context.Canceled) {
+			a.log.Error("hub stopped", "err", err)
+		}
+	}()
+	go func() {
+		for hubCtx.Err() == nil {
+			if err := a.Store.SubscribeKicks(hubCtx, a.Hub.Kick); err != nil && hubCtx.Err() == nil {
+				a.log.Warn("kick subscription ended; retrying", "err", err)
+				time.Sleep(500 * time.Millisecond)
+			}
+		}
+	}()
+
+	httpServer := &http.Server{
+		Handler:           a.Server.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second, // SSE clears its own deadline
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpServer.Serve(ln) }()
+	a.log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String())
+
+	select {
+	case err := <-serveErr:
+		stopHub()
+		<-hubDone
+		_ = a.Store.Close()
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	start := time.Now()
+	deadline := a.cfg.ShutdownTimeout
+	if deadline <= 0 {
+		deadline = 10 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), deadline-500*time.Millisecond)
+	defer cancel()
+	a.draining.Store(true)
+	// Sockets first: net/http's Shutdown does not close hijacked connections.
+	wsCtx, wsCancel := context.WithTimeout(sctx, 2*time.Second)
+	a.Hub.Shutdown(wsCtx)
+	wsCancel()
+	if err := httpServer.Shutdown(sctx); err != nil {
+		a.log.Warn("http shutdown incomplete", "err", err)
+		_ = httpServer.Close()
+	}
+	stopHub()
+	<-hubDone
+	err := a.Store.Close()
+	a.log.Info("stopped", "duration", time.Since(start))
+	return err
+}
+
+// Close releases the store of an App that was never served.
+func (a *App) Close() error { return a.Store.Close() }

@@ -1,0 +1,248 @@
+// Package realtime carries placements to browsers: the WebSocket protocol of
+// SPEC §4 (codec, hub, batching, replay) and the batches that SSE reuses.
+package realtime
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/placecanvas/place"
+)
+
+// Subprotocol is the WebSocket subprotocol that selects the compact binary
+// encoding of SPEC §4.1.
+const Subprotocol = "place.v1.bin"
+
+// MaxRequestIDLen bounds the requestId of a place message.
+const MaxRequestIDLen = 64
+
+// ClientMessage is a decoded client → server message.
+type ClientMessage struct {
+	Type      string // "place" or "ping"
+	X, Y      int64
+	Color     int64
+	RequestID string
+	// CoordsOverflow is set when x or y was an integer too large to hold;
+	// it is reported as INVALID_COORDS after the ban check, like any other
+	// out-of-range coordinate.
+	CoordsOverflow bool
+	ColorOverflow  bool
+}
+
+type rawClientMessage struct {
+	Type      *string          `json:"type"`
+	X         *json.RawMessage `json:"x"`
+	Y         *json.RawMessage `json:"y"`
+	Color     *json.RawMessage `json:"color"`
+	RequestID *json.RawMessage `json:"requestId"`
+}
+
+// DecodeClientMessage parses one text frame. Any error it returns is a
+// *place.Error with code INVALID_MESSAGE; RequestID is filled in whenever it
+// could be read, so the error can be correlated.
+func DecodeClientMessage(data []byte) (ClientMessage, error) {
+	var m ClientMessage
+	var raw rawClientMessage
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&raw); err != nil {
+		return m, place.Errorf(place.EINVALIDMESSAGE, "Message is not a JSON object.")
+	}
+	if dec.More() {
+		return m, place.Errorf(place.EINVALIDMESSAGE, "Message has trailing data.")
+	}
+	if raw.RequestID != nil {
+		var id string
+		if err := json.Unmarshal(*raw.RequestID, &id); err != nil {
+			return m, place.Errorf(place.EINVALIDMESSAGE, "requestId must be a string.")
+		}
+		if len(id) > MaxRequestIDLen || !utf8.ValidString(id) {
+			return m, place.Errorf(place.EINVALIDMESSAGE, "requestId must be at most %d bytes.", MaxRequestIDLen)
+		}
+		m.RequestID = id
+	}
+	if raw.Type == nil {
+		return m, place.Errorf(place.EINVALIDMESSAGE, "Message has no type.")
+	}
+	m.Type = *raw.Type
+	switch m.Type {
+	case "ping":
+		return m, nil
+	case "place":
+	default:
+		return m, place.Errorf(place.EINVALIDMESSAGE, "Unknown message type.")
+	}
+	var err error
+	if m.X, m.CoordsOverflow, err = parseInt(raw.X, "x"); err != nil {
+		return m, err
+	}
+	var ov bool
+	if m.Y, ov, err = parseInt(raw.Y, "y"); err != nil {
+		return m, err
+	}
+	m.CoordsOverflow = m.CoordsOverflow || ov
+	if m.Color, m.ColorOverflow, err = parseInt(raw.Color, "color"); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+// parseInt accepts only a JSON integer literal: no strings, floats,
+// exponents or null. Integers beyond int64 are reported as overflow.
+func parseInt(raw *json.RawMessage, field string) (int64, bool, error) {
+	if raw == nil {
+		return 0, false, place.Errorf(place.EINVALIDMESSAGE, "Field %s is missing.", field)
+	}
+	b := *raw
+	digits := b
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 {
+		return 0, false, place.Errorf(place.EINVALIDMESSAGE, "Field %s must be an integer.", field)
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false, place.Errorf(place.EINVALIDMESSAGE, "Field %s must be an integer.", field)
+		}
+	}
+	v, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return 0, true, nil
+	}
+	return v, false, nil
+}
+
+// Event is one pixel of a broadcast batch.
+type Event = place.Pixel
+
+// AppendPixelsJSON appends the JSON `pixels` message.
+func AppendPixelsJSON(dst []byte, prevSeq, seq uint64, events []Event) []byte {
+	dst = append(dst, `{"type":"pixels","prevSeq":`...)
+	dst = strconv.AppendUint(dst, prevSeq, 10)
+	dst = append(dst, `,"seq":`...)
+	dst = strconv.AppendUint(dst, seq, 10)
+	dst = append(dst, `,"events":[`...)
+	for i, e := range events {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"x":`...)
+		dst = strconv.AppendInt(dst, int64(e.X), 10)
+		dst = append(dst, `,"y":`...)
+		dst = strconv.AppendInt(dst, int64(e.Y), 10)
+		dst = append(dst, `,"color":`...)
+		dst = strconv.AppendInt(dst, int64(e.Color), 10)
+		dst = append(dst, '}')
+	}
+	return append(dst, "]}"...)
+}
+
+// AppendPixelsBinary appends the binary `pixels` frame of SPEC §4.1:
+// byte 1, prevSeq and seq as uint64 LE, then x | y<<12 | color<<24 per event.
+func AppendPixelsBinary(dst []byte, prevSeq, seq uint64, events []Event) []byte {
+	dst = append(dst, 1)
+	dst = binary.LittleEndian.AppendUint64(dst, prevSeq)
+	dst = binary.LittleEndian.AppendUint64(dst, seq)
+	for _, e := range events {
+		dst = binary.LittleEndian.AppendUint32(dst, uint32(e.X)|uint32(e.Y)<<12|uint32(e.Color)<<24)
+	}
+	return dst
+}
+
+// EncodeCanvasJSON encodes the JSON `canvas` message.
+func EncodeCanvasJSON(width, height int, seq uint64, data []byte) []byte {
+	n := base64.StdEncoding.EncodedLen(len(data))
+	dst := make([]byte, 0, n+96)
+	dst = append(dst, `{"type":"canvas","width":`...)
+	dst = strconv.AppendInt(dst, int64(width), 10)
+	dst = append(dst, `,"height":`...)
+	dst = strconv.AppendInt(dst, int64(height), 10)
+	dst = append(dst, `,"seq":`...)
+	dst = strconv.AppendUint(dst, seq, 10)
+	dst = append(dst, `,"data":"`...)
+	dst = base64.StdEncoding.AppendEncode(dst, data)
+	return append(dst, `"}`...)
+}
+
+// EncodeCanvasBinary encodes the binary `canvas` frame of SPEC §4.1: byte 2,
+// width and height as uint16 LE, seq as uint64 LE, then two pixels per byte,
+// the first in the low nibble.
+func EncodeCanvasBinary(width, height int, seq uint64, data []byte) []byte {
+	dst := make([]byte, 13, 13+(len(data)+1)/2)
+	dst[0] = 2
+	binary.LittleEndian.PutUint16(dst[1:], uint16(width))
+	binary.LittleEndian.PutUint16(dst[3:], uint16(height))
+	binary.LittleEndian.PutUint64(dst[5:], seq)
+	for i := 0; i+1 < len(data); i += 2 {
+		dst = append(dst, data[i]&0x0f|data[i+1]<<4)
+	}
+	if len(data)%2 == 1 {
+		dst = append(dst, data[len(data)-1]&0x0f)
+	}
+	return dst
+}
+
+// CanvasInfo is the canvasInfo object of `welcome` and /api/v1/canvas/info.
+type CanvasInfo struct {
+	Width           int           `json:"width"`
+	Height          int           `json:"height"`
+	CooldownSeconds float64       `json:"cooldownSeconds"`
+	ColorCount      int           `json:"colorCount"`
+	Palette         []place.Color `json:"palette"`
+}
+
+// NewCanvasInfo describes a canvas configuration.
+func NewCanvasInfo(cfg place.Config) CanvasInfo {
+	return CanvasInfo{
+		Width: cfg.Width, Height: cfg.Height,
+		CooldownSeconds: cfg.Cooldown.Seconds(),
+		ColorCount:      place.ColorCount,
+		Palette:         place.Palette[:],
+	}
+}
+
+// Welcome is the first message of every connection.
+type Welcome struct {
+	Type       string     `json:"type"`
+	UserID     string     `json:"userId"`
+	Username   string     `json:"username"`
+	IsGuest    bool       `json:"isGuest"`
+	Cooldown   int64      `json:"cooldown"`
+	ServerTime int64      `json:"serverTime"`
+	CanvasInfo CanvasInfo `json:"canvasInfo"`
+}
+
+// Success acknowledges a placement.
+type Success struct {
+	Type          string `json:"type"`
+	RequestID     string `json:"requestId"`
+	NextPlacement int64  `json:"nextPlacement"`
+	ServerTime    int64  `json:"serverTime"`
+}
+
+// ErrorMessage is the `error` message.
+type ErrorMessage struct {
+	Type             string     `json:"type"`
+	Code             place.Code `json:"code"`
+	Message          string     `json:"message"`
+	RequestID        string     `json:"requestId,omitempty"`
+	RemainingSeconds int        `json:"remainingSeconds,omitempty"`
+}
+
+// NewErrorMessage maps any error to the `error` message (SPEC §6); internal
+// errors get a generic text.
+func NewErrorMessage(err error, requestID string) ErrorMessage {
+	m := ErrorMessage{Type: "error", Code: place.ErrorCode(err), Message: place.ErrorMessage(err), RequestID: requestID}
+	var e *place.Error
+	if errors.As(err, &e) {
+		m.RemainingSeconds = e.RemainingSeconds
+	}
+	return m
+}
+
+var pongMessage = []byte(`{"type":"pong"}`)

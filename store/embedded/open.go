@@ -1,0 +1,338 @@
+// Package embedded is the single-process store: canvas, cooldowns and the
+// sequence live in memory; history, users, sessions and canvas snapshots live
+// in a SQLite file (pure Go driver, WAL, group commit).
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/migrations"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Options configure Open.
+type Options struct {
+	DataDir string
+	Config  place.Config
+	Logger  *slog.Logger
+	// SnapshotEvery is the number of placements between canvas snapshots
+	// (default 50,000); a snapshot is also taken after SnapshotInterval
+	// (default 1 minute) when anything changed.
+	SnapshotEvery    int
+	SnapshotInterval time.Duration
+	// RecentEvents is how many committed placements stay in memory for
+	// Follow and Since (default 200,000).
+	RecentEvents int
+}
+
+// Store implements place.Store for the embedded mode.
+type Store struct {
+	cfg  place.Config
+	log  *slog.Logger
+	opts Options
+
+	wdb *sql.DB // the single writer connection
+	rdb *sql.DB // readers (WAL allows them beside the writer)
+
+	// Live state, guarded by mu: includes placements not yet committed.
+	mu        sync.Mutex
+	canvas    []byte
+	seq       uint64
+	cooldowns map[string]time.Time
+	banned    map[string]bool
+	pending   []place.Placement
+	batch     *commitBatch
+	wake      chan struct{}
+
+	// Committed state, guarded by cmu.
+	cmu          sync.RWMutex
+	committed    []byte
+	committedSeq uint64
+	recent       []place.Placement // ring of the latest committed placements
+	recentStart  int               // index of the oldest entry in recent once full
+	changed      chan struct{}     // closed and replaced after every commit
+
+	kicksMu sync.Mutex
+	kickSubs map[int]func(place.Kick)
+	kickNext int
+
+	counters counterMap
+
+	sessions *sessionStore
+
+	stop     chan struct{}
+	stopped  chan struct{}
+	closeMu  sync.Mutex
+	closed   bool
+	commitFn func(ctx context.Context, batch []place.Placement) error // replaced in tests
+}
+
+type commitBatch struct {
+	done chan struct{}
+	err  error
+}
+
+// Open opens (creating if needed) the database in opts.DataDir, applies the
+// migrations, checks the canvas size against stored data and rebuilds the
+// canvas from the latest snapshot plus later placements.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if err := opts.Config.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.SnapshotEvery <= 0 {
+		opts.SnapshotEvery = 50_000
+	}
+	if opts.SnapshotInterval <= 0 {
+		opts.SnapshotInterval = time.Minute
+	}
+	if opts.RecentEvents <= 0 {
+		opts.RecentEvents = 200_000
+	}
+	if opts.DataDir == "" {
+		opts.DataDir = "data"
+	}
+	if err := os.MkdirAll(opts.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	path := filepath.Join(opts.DataDir, "place.db")
+	wdb, err := openDB(path, 1)
+	if err != nil {
+		return nil, err
+	}
+	if err := Migrate(ctx, wdb); err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	rdb, err := openDB(path, 8)
+	if err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	s := &Store{
+		cfg:       opts.Config,
+		log:       opts.Logger,
+		opts:      opts,
+		wdb:       wdb,
+		rdb:       rdb,
+		cooldowns: make(map[string]time.Time),
+		banned:    make(map[string]bool),
+		batch:     &commitBatch{done: make(chan struct{})},
+		wake:      make(chan struct{}, 1),
+		changed:   make(chan struct{}),
+		kickSubs:  make(map[int]func(place.Kick)),
+		stop:      make(chan struct{}),
+		stopped:   make(chan struct{}),
+	}
+	s.counters.m = make(map[string]counter)
+	s.commitFn = s.insertBatch
+	s.sessions = &sessionStore{db: wdb, rdb: rdb}
+	if err := s.load(ctx); err != nil {
+		wdb.Close()
+		rdb.Close()
+		return nil, err
+	}
+	go s.writer()
+	go s.sessions.cleanup(s.stop)
+	return s, nil
+}
+
+func openDB(path string, conns int) (*sql.DB, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxLifetime(0)
+	return db, nil
+}
+
+// Migrate applies the embedded SQLite migrations that have not run yet, in
+// order, each in its own transaction.
+func Migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrations.SQLite, "sqlite/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := filepath.Base(name)
+		num, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, num).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := fs.ReadFile(migrations.SQLite, name)
+		if err != nil {
+			return err
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, num, time.Now().UnixMilli()); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// MigrateDir applies the migrations to the database in dataDir (for `place migrate`).
+func MigrateDir(ctx context.Context, dataDir string) error {
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return err
+	}
+	db, err := openDB(filepath.Join(dataDir, "place.db"), 1)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return Migrate(ctx, db)
+}
+
+// load checks the stored size and rebuilds the live state.
+func (s *Store) load(ctx context.Context) error {
+	w, h := strconv.Itoa(s.cfg.Width), strconv.Itoa(s.cfg.Height)
+	var nw, nh sql.NullString
+	if err := s.wdb.QueryRowContext(ctx, `SELECT (SELECT value FROM meta WHERE key='width'), (SELECT value FROM meta WHERE key='height')`).Scan(&nw, &nh); err != nil {
+		return fmt.Errorf("read canvas size: %w", err)
+	}
+	storedW, storedH := nw.String, nh.String
+	switch {
+	case storedW == "" && storedH == "":
+		if _, err := s.wdb.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('width', ?), ('height', ?)`, w, h); err != nil {
+			return fmt.Errorf("store canvas size: %w", err)
+		}
+	case storedW != w || storedH != h:
+		return fmt.Errorf("the stored canvas is %sx%s but --width/--height ask for %sx%s; start with the stored size or use another --data-dir", storedW, storedH, w, h)
+	}
+
+	s.canvas = make([]byte, s.cfg.Width*s.cfg.Height)
+	var snapSeq uint64
+	var data []byte
+	err := s.rdb.QueryRowContext(ctx, `SELECT seq, data FROM snapshots ORDER BY seq DESC LIMIT 1`).Scan(&snapSeq, &data)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return fmt.Errorf("read snapshot: %w", err)
+	case len(data) != len(s.canvas):
+		return fmt.Errorf("snapshot at seq %d has %d bytes, want %d", snapSeq, len(data), len(s.canvas))
+	default:
+		copy(s.canvas, data)
+		s.seq = snapSeq
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, x, y, color FROM placements WHERE seq > ? ORDER BY seq`, snapSeq)
+	if err != nil {
+		return fmt.Errorf("replay placements: %w", err)
+	}
+	for rows.Next() {
+		var p place.Placement
+		if err := rows.Scan(&p.Seq, &p.X, &p.Y, &p.Color); err != nil {
+			rows.Close()
+			return err
+		}
+		s.canvas[p.Y*s.cfg.Width+p.X] = p.Color
+		s.seq = p.Seq
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	s.committed = append([]byte(nil), s.canvas...)
+	s.committedSeq = s.seq
+
+	// Cooldowns survive a restart: a user who placed within the cooldown
+	// before the crash still waits.
+	if s.cfg.Cooldown > 0 {
+		since := time.Now().Add(-s.cfg.Cooldown).UnixMilli()
+		rows, err := s.rdb.QueryContext(ctx, `SELECT user_id, MAX(placed_at) FROM placements WHERE placed_at > ? AND rollback = 0 GROUP BY user_id`, since)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			var at int64
+			if err := rows.Scan(&id, &at); err != nil {
+				rows.Close()
+				return err
+			}
+			s.cooldowns[id] = time.UnixMilli(at).Add(s.cfg.Cooldown)
+		}
+		rows.Close()
+	}
+	rows, err = s.rdb.QueryContext(ctx, `SELECT id FROM users WHERE banned = 1`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		s.banned[id] = true
+	}
+	return rows.Err()
+}
+
+// Ready reports whether the database answers.
+func (s *Store) Ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return s.rdb.PingContext(ctx)
+}
+
+// Close stops accepting placements, commits what is pending, takes a final
+// snapshot and closes the database.
+func (s *Store) Close() error {
+	s.closeMu.Lock()
+	if s.closed {
+		s.closeMu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.closeMu.Unlock()
+	close(s.stop)
+	<-s.stopped
+	err1 := s.wdb.Close()
+	err2 := s.rdb.Close()
+	return errors.Join(err1, err2)
+}
+
+// Sessions returns the SQLite-backed scs store.
+func (s *Store) Sessions() place.SessionStore { return s.sessions }

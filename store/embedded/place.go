@@ -1,0 +1,253 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/metrics"
+)
+
+// Place implements place.Placer: the ban and cooldown checks and the canvas
+// write happen under one lock, then the call waits for the group commit that
+// makes the placement durable.
+func (s *Store) Place(ctx context.Context, userID string, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
+	if err := s.cfg.CheckPixel(x, y, int(color)); err != nil {
+		return place.Placement{}, time.Time{}, err
+	}
+	s.mu.Lock()
+	if s.isClosed() {
+		s.mu.Unlock()
+		return place.Placement{}, time.Time{}, place.ErrUnavailable
+	}
+	if s.banned[userID] {
+		s.mu.Unlock()
+		return place.Placement{}, time.Time{}, place.Errorf(place.EBANNED, "You are banned from placing pixels.")
+	}
+	if until, ok := s.cooldowns[userID]; ok && now.Before(until) {
+		s.mu.Unlock()
+		return place.Placement{}, time.Time{}, place.CooldownError(now, until)
+	}
+	next := now.Add(s.cfg.Cooldown)
+	if s.cfg.Cooldown > 0 {
+		s.cooldowns[userID] = next
+	}
+	p := s.applyLocked(userID, x, y, color, now, false)
+	b := s.batch
+	s.mu.Unlock()
+	s.signal()
+	if err := s.waitCommit(ctx, b); err != nil {
+		return place.Placement{}, time.Time{}, err
+	}
+	return p, next, nil
+}
+
+// PlaceRollback implements place.Placer.
+func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time) ([]place.Placement, error) {
+	for _, px := range pixels {
+		if err := s.cfg.CheckPixel(px.X, px.Y, int(px.Color)); err != nil {
+			return nil, err
+		}
+	}
+	if len(pixels) == 0 {
+		return nil, nil
+	}
+	s.mu.Lock()
+	if s.isClosed() {
+		s.mu.Unlock()
+		return nil, place.ErrUnavailable
+	}
+	out := make([]place.Placement, 0, len(pixels))
+	for _, px := range pixels {
+		out = append(out, s.applyLocked(actorID, px.X, px.Y, px.Color, now, true))
+	}
+	b := s.batch
+	s.mu.Unlock()
+	s.signal()
+	if err := s.waitCommit(ctx, b); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) applyLocked(userID string, x, y int, color uint8, now time.Time, rollback bool) place.Placement {
+	s.seq++
+	p := place.Placement{Seq: s.seq, X: x, Y: y, Color: color, UserID: userID, At: now, Rollback: rollback}
+	s.canvas[y*s.cfg.Width+x] = color
+	s.pending = append(s.pending, p)
+	return p
+}
+
+func (s *Store) isClosed() bool {
+	select {
+	case <-s.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Store) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Store) waitCommit(ctx context.Context, b *commitBatch) error {
+	select {
+	case <-b.done:
+		return b.err
+	case <-ctx.Done():
+		// The placement stays queued and will be committed; it is simply not
+		// acknowledged to this caller.
+		return place.ErrUnavailable
+	}
+}
+
+// CooldownUntil implements place.Placer.
+func (s *Store) CooldownUntil(_ context.Context, userID string) (time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cooldowns[userID], nil
+}
+
+// SetCooldownUntil implements place.Placer.
+func (s *Store) SetCooldownUntil(_ context.Context, userID string, until time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if until.After(s.cooldowns[userID]) {
+		s.cooldowns[userID] = until
+	}
+	return nil
+}
+
+// SetBanned implements place.Placer.
+func (s *Store) SetBanned(_ context.Context, userID string, banned bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if banned {
+		s.banned[userID] = true
+	} else {
+		delete(s.banned, userID)
+	}
+	return nil
+}
+
+// writer is the group-commit loop: it takes everything queued since the last
+// commit, writes it in one transaction and then releases every waiter.
+func (s *Store) writer() {
+	defer close(s.stopped)
+	sinceSnapshot := 0
+	lastSnapshot := time.Now()
+	ticker := time.NewTicker(time.Second)
+	defer ticker.Stop()
+	for {
+		stopping := false
+		select {
+		case <-s.wake:
+		case <-ticker.C:
+		case <-s.stop:
+			stopping = true
+		}
+		s.mu.Lock()
+		batch, b := s.pending, s.batch
+		s.pending = nil
+		s.batch = &commitBatch{done: make(chan struct{})}
+		s.mu.Unlock()
+
+		if len(batch) > 0 {
+			s.commitWithRetry(batch)
+			close(b.done)
+			s.publish(batch)
+			sinceSnapshot += len(batch)
+		} else {
+			close(b.done)
+		}
+		if sinceSnapshot >= s.opts.SnapshotEvery || (sinceSnapshot > 0 && (stopping || time.Since(lastSnapshot) >= s.opts.SnapshotInterval)) {
+			if err := s.snapshot(); err != nil {
+				s.log.Error("canvas snapshot failed", "err", err)
+			} else {
+				sinceSnapshot = 0
+				lastSnapshot = time.Now()
+			}
+		}
+		if stopping {
+			return
+		}
+	}
+}
+
+// commitWithRetry never gives up on a batch: the placements in it already
+// changed the live canvas, so dropping them would lose pixels.
+func (s *Store) commitWithRetry(batch []place.Placement) {
+	start := time.Now()
+	backoff := 50 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := s.commitFn(ctx, batch)
+		cancel()
+		if err == nil {
+			metrics.CommitDuration.Observe(time.Since(start).Seconds())
+			metrics.CommitBatchSize.Observe(float64(len(batch)))
+			return
+		}
+		s.log.Error("history commit failed; retrying", "err", err, "attempt", attempt, "events", len(batch))
+		time.Sleep(backoff)
+		if backoff < 2*time.Second {
+			backoff *= 2
+		}
+	}
+}
+
+func (s *Store) insertBatch(ctx context.Context, batch []place.Placement) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	const perStmt = 100 // 7 parameters each, well under SQLite's limit
+	for i := 0; i < len(batch); i += perStmt {
+		chunk := batch[i:min(i+perStmt, len(batch))]
+		q := make([]byte, 0, 64+len(chunk)*20)
+		q = append(q, "INSERT INTO placements (seq, x, y, color, user_id, placed_at, rollback) VALUES "...)
+		args := make([]any, 0, len(chunk)*7)
+		for j, p := range chunk {
+			if j > 0 {
+				q = append(q, ',')
+			}
+			q = append(q, "(?,?,?,?,?,?,?)"...)
+			rb := 0
+			if p.Rollback {
+				rb = 1
+			}
+			args = append(args, int64(p.Seq), p.X, p.Y, int(p.Color), p.UserID, p.At.UnixMilli(), rb)
+		}
+		if _, err := tx.ExecContext(ctx, string(q), args...); err != nil {
+			return fmt.Errorf("insert placements: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+func (s *Store) snapshot() error {
+	s.cmu.RLock()
+	data := append([]byte(nil), s.committed...)
+	seq := s.committedSeq
+	s.cmu.RUnlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO snapshots (seq, width, height, data) VALUES (?, ?, ?, ?)`, int64(seq), s.cfg.Width, s.cfg.Height, data); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM snapshots WHERE seq < (SELECT MIN(seq) FROM (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT 2))`); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

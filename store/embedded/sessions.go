@@ -1,0 +1,162 @@
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/placecanvas/place"
+)
+
+// sessionStore is an scs.Store over the SQLite database.
+type sessionStore struct {
+	db, rdb *sql.DB
+}
+
+func (ss *sessionStore) Find(token string) ([]byte, bool, error) {
+	var data []byte
+	err := ss.rdb.QueryRow(`SELECT data FROM sessions WHERE token = ? AND expiry > ?`, token, time.Now().UnixMilli()).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return data, true, nil
+}
+
+func (ss *sessionStore) Commit(token string, b []byte, expiry time.Time) error {
+	_, err := ss.db.Exec(`INSERT INTO sessions (token, data, expiry) VALUES (?, ?, ?) ON CONFLICT(token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`, token, b, expiry.UnixMilli())
+	return err
+}
+
+func (ss *sessionStore) Delete(token string) error {
+	_, err := ss.db.Exec(`DELETE FROM sessions WHERE token = ?`, token)
+	return err
+}
+
+func (ss *sessionStore) cleanup(stop <-chan struct{}) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			now := time.Now().UnixMilli()
+			_, _ = ss.db.Exec(`DELETE FROM sessions WHERE expiry <= ?`, now)
+			_, _ = ss.db.Exec(`DELETE FROM user_sessions WHERE expiry <= ?`, now)
+		}
+	}
+}
+
+// AddUserSession implements place.SessionIndex.
+func (s *Store) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
+	_, err := s.wdb.ExecContext(ctx, `INSERT INTO user_sessions (user_id, token, expiry) VALUES (?, ?, ?) ON CONFLICT(user_id, token) DO UPDATE SET expiry = excluded.expiry`, userID, token, expiry.UnixMilli())
+	return err
+}
+
+// RemoveUserSession implements place.SessionIndex.
+func (s *Store) RemoveUserSession(ctx context.Context, userID, token string) error {
+	_, err := s.wdb.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = ? AND token = ?`, userID, token)
+	return err
+}
+
+// UserSessions implements place.SessionIndex.
+func (s *Store) UserSessions(ctx context.Context, userID string) ([]string, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT token FROM user_sessions WHERE user_id = ? AND expiry > ?`, userID, time.Now().UnixMilli())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// PublishKick implements place.Kicks within the one process.
+func (s *Store) PublishKick(_ context.Context, k place.Kick) error {
+	s.kicksMu.Lock()
+	subs := make([]func(place.Kick), 0, len(s.kickSubs))
+	for _, fn := range s.kickSubs {
+		subs = append(subs, fn)
+	}
+	s.kicksMu.Unlock()
+	for _, fn := range subs {
+		fn(k)
+	}
+	return nil
+}
+
+// SubscribeKicks implements place.Kicks.
+func (s *Store) SubscribeKicks(ctx context.Context, fn func(place.Kick)) error {
+	s.kicksMu.Lock()
+	id := s.kickNext
+	s.kickNext++
+	s.kickSubs[id] = fn
+	s.kicksMu.Unlock()
+	<-ctx.Done()
+	s.kicksMu.Lock()
+	delete(s.kickSubs, id)
+	s.kicksMu.Unlock()
+	return nil
+}
+
+type counter struct {
+	n   int64
+	end time.Time
+}
+
+type counterMap struct {
+	mu sync.Mutex
+	m  map[string]counter
+}
+
+// Incr implements place.Counters in memory (one process holds them all).
+func (s *Store) Incr(_ context.Context, key string, window time.Duration, now time.Time) (int64, time.Time, error) {
+	s.counters.mu.Lock()
+	defer s.counters.mu.Unlock()
+	c := s.counters.m[key]
+	if !now.Before(c.end) {
+		c = counter{end: now.Add(window)}
+	}
+	c.n++
+	s.counters.m[key] = c
+	if len(s.counters.m) > 100_000 {
+		for k, v := range s.counters.m {
+			if !now.Before(v.end) {
+				delete(s.counters.m, k)
+			}
+		}
+	}
+	return c.n, c.end, nil
+}
+
+// Count implements place.Counters.
+func (s *Store) Count(_ context.Context, key string, now time.Time) (int64, time.Time, error) {
+	s.counters.mu.Lock()
+	defer s.counters.mu.Unlock()
+	c := s.counters.m[key]
+	if !now.Before(c.end) {
+		return 0, time.Time{}, nil
+	}
+	return c.n, c.end, nil
+}
+
+// Reset implements place.Counters.
+func (s *Store) Reset(_ context.Context, key string) error {
+	s.counters.mu.Lock()
+	defer s.counters.mu.Unlock()
+	delete(s.counters.m, key)
+	return nil
+}
+
+var _ place.Store = (*Store)(nil)
