@@ -64,14 +64,14 @@ func New(opts Options) *Server {
 		opts.BcryptCost = 12
 	}
 	s := &Server{
-		opts:    opts,
-		cfg:     opts.Config,
-		store:   opts.Store,
-		hub:     opts.Hub,
-		log:     opts.Logger,
-		csrf:    http.NewCrossOriginProtection(),
-		origins: make(map[string]bool),
-		now:     opts.Now,
+		opts:     opts,
+		cfg:      opts.Config,
+		store:    opts.Store,
+		hub:      opts.Hub,
+		log:      opts.Logger,
+		csrf:     http.NewCrossOriginProtection(),
+		origins:  make(map[string]bool),
+		now:      opts.Now,
 		draining: func() bool { return false },
 	}
 	for _, o := range opts.AllowedOrigins {

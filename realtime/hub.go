@@ -79,9 +79,9 @@ type Hub struct {
 }
 
 type canvasFrame struct {
-	seq        uint64
-	raw, json  []byte
-	binary     []byte
+	seq         uint64
+	raw, json   []byte
+	binary      []byte
 	once, once2 sync.Once
 }
 

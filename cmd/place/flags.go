@@ -106,4 +106,3 @@ func parseWithEnv(fs *flag.FlagSet, args []string, getenv func(string) string) e
 	})
 	return errors.Join(errs...)
 }
-

@@ -66,7 +66,7 @@ type Store struct {
 	recentStart  int               // index of the oldest entry in recent once full
 	changed      chan struct{}     // closed and replaced after every commit
 
-	kicksMu sync.Mutex
+	kicksMu  sync.Mutex
 	kickSubs map[int]func(place.Kick)
 	kickNext int
 
