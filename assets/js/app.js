@@ -21,6 +21,17 @@ import {
 } from './view.js';
 
 const TOAST_MS = 4000;
+/** How long the connection must stay down before a screen reader hears of it. */
+const LOST_ANNOUNCE_DELAY_MS = 2000;
+
+/** matchesFocusVisible is true for keyboard focus; browsers without the selector count every focus. */
+function matchesFocusVisible(el) {
+  try {
+    return el.matches(':focus-visible');
+  } catch {
+    return true;
+  }
+}
 
 class App {
   constructor(root) {
@@ -60,10 +71,12 @@ class App {
     this.fitted = false;
     this.wasConnected = false;
     this.lostAnnounced = false;
+    this.lostTimer = 0;
     /** Set while a cooldown runs that the player should hear the end of. */
     this.waitingForReady = false;
     this.frame = 0;
     this.toastTimer = 0;
+    this.announceQueue = [];
 
     this.cooldown = new Cooldown();
     this.cooldownText = '';
@@ -217,12 +230,20 @@ class App {
     this.el.connection.textContent = CONNECTION_LABELS[state] ?? state;
     this.el.connection.dataset.state = state;
     if (state === 'connected') {
+      clearTimeout(this.lostTimer);
+      this.lostTimer = 0;
       if (this.lostAnnounced) this.announce('Connection restored.');
       this.lostAnnounced = false;
       this.wasConnected = true;
-    } else if (this.wasConnected && !this.lostAnnounced) {
-      this.lostAnnounced = true;
-      this.announce(state === 'offline' ? 'Connection lost. You are offline.' : 'Connection lost. Reconnecting…');
+    } else if (this.wasConnected && !this.lostAnnounced && !this.lostTimer) {
+      // A quick resync is not worth interrupting a screen reader for; a
+      // connection still down after a moment is.
+      this.lostTimer = setTimeout(() => {
+        this.lostTimer = 0;
+        if (this.conn.connected) return;
+        this.lostAnnounced = true;
+        this.announce(this.conn.state === 'offline' ? 'Connection lost. You are offline.' : 'Connection lost. Reconnecting…');
+      }, LOST_ANNOUNCE_DELAY_MS);
     }
   }
 
@@ -330,7 +351,7 @@ class App {
     c.addEventListener('focus', () => {
       // A click also focuses the canvas; only keyboard focus brings the
       // cursor into view, so clicking never jumps the view.
-      if (!c.matches(':focus-visible')) return;
+      if (!matchesFocusVisible(c)) return;
       this.showCursor = true;
       this.setView(ensureVisible(this.view, this.cursor.x, this.cursor.y, this.renderer.cssWidth, this.renderer.cssHeight));
       this.announceCursor();
@@ -467,9 +488,15 @@ class App {
   // ---- feedback -----------------------------------------------------------
 
   announce(text) {
-    // Clearing first makes screen readers repeat an identical sentence.
+    // Sentences announced together are joined rather than overwriting each
+    // other; clearing first makes screen readers repeat an identical one.
+    this.announceQueue.push(text);
+    if (this.announceQueue.length > 1) return;
     this.el.announcer.textContent = '';
-    setTimeout(() => { this.el.announcer.textContent = text; }, 30);
+    setTimeout(() => {
+      this.el.announcer.textContent = this.announceQueue.join(' ');
+      this.announceQueue = [];
+    }, 30);
   }
 
   toast(text) {
