@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-//go:embed js css vendor
+//go:embed js/*.js css vendor
 var files embed.FS
 
 // FS is the embedded asset tree.

@@ -1,1 +1,543 @@
-/* placeholder replaced by the canvas module */
+// Entry point of the canvas page: wires the DOM to the pure modules. The
+// page's HTML (views/canvas.templ) works without this file; with it, the
+// canvas is live over the WebSocket of SPEC §4.
+
+import { Board } from './board.js';
+import { Cooldown, waitMessage } from './cooldown.js';
+import { keyAction, moveCursor, cycleColor } from './keyboard.js';
+import {
+  CONNECTION_LABELS, describeCursor, errorMessage, placedMessage, selectedMessage,
+} from './messages.js';
+import { Connection } from './net.js';
+import { DEFAULT_PALETTE, normalizePalette } from './palette.js';
+import { PendingPlacements } from './pending.js';
+import { PixelInfo } from './pixelinfo.js';
+import { encodePlace, newRequestId, socketURL } from './protocol.js';
+import { PointerControls } from './input.js';
+import { Renderer } from './renderer.js';
+import { debounce } from './debounce.js';
+import {
+  clampView, ensureVisible, fitView, minScaleFor, pixelAt, toScreen, zoomAt, MAX_SCALE,
+} from './view.js';
+
+const TOAST_MS = 4000;
+/** How long the connection must stay down before a screen reader hears of it. */
+const LOST_ANNOUNCE_DELAY_MS = 2000;
+
+/** matchesFocusVisible is true for keyboard focus; browsers without the selector count every focus. */
+function matchesFocusVisible(el) {
+  try {
+    return el.matches(':focus-visible');
+  } catch {
+    return true;
+  }
+}
+
+class App {
+  constructor(root) {
+    const $ = (id) => document.getElementById(id);
+    this.el = {
+      root,
+      viewport: $('viewport'),
+      canvas: $('canvas'),
+      status: $('canvas-status'),
+      palette: $('palette'),
+      selected: $('selected-color'),
+      cooldown: $('cooldown'),
+      connection: $('connection'),
+      toast: $('toast'),
+      announcer: $('announcer'),
+      whoami: $('whoami'),
+      form: $('place-form'),
+      formX: $('place-x'),
+      formY: $('place-y'),
+      formColor: $('place-color'),
+    };
+    this.swatches = [...this.el.palette.querySelectorAll('[data-color]')];
+    this.palette = this.swatches.length === 16
+      ? this.swatches.map((b) => ({ hex: b.dataset.hex, name: b.dataset.name }))
+      : DEFAULT_PALETTE.slice();
+
+    this.width = Number(root.dataset.width) || 500;
+    this.height = Number(root.dataset.height) || 500;
+    this.cooldownSeconds = Number(root.dataset.cooldownSeconds) || 5;
+    this.board = new Board(this.width, this.height, this.palette);
+    this.lastSeq = null;
+    this.user = null;
+    this.selected = 0;
+    this.cursor = { x: Math.floor(this.width / 2), y: Math.floor(this.height / 2) };
+    this.showCursor = false;
+    this.view = { scale: 1, offsetX: 0, offsetY: 0 };
+    this.fitted = false;
+    this.wasConnected = false;
+    this.lostAnnounced = false;
+    this.lostTimer = 0;
+    /** Set while a cooldown runs that the player should hear the end of. */
+    this.waitingForReady = false;
+    this.frame = 0;
+    this.toastTimer = 0;
+    this.announceQueue = [];
+
+    this.cooldown = new Cooldown();
+    this.cooldownText = '';
+    this.pending = new PendingPlacements((entry) => this.expire(entry));
+    this.renderer = new Renderer(this.el.canvas);
+    this.renderer.setBoard(this.board);
+    this.pixelInfo = new PixelInfo(
+      { coords: $('pixel-coords'), owner: $('pixel-owner'), link: $('pixel-history-link') },
+      (i) => this.colorName(i),
+    );
+    this.announceCursor = debounce(() => {
+      const { x, y } = this.cursor;
+      this.announce(describeCursor(x, y, this.colorName(this.board.colorAt(x, y))));
+    }, 150);
+
+    this.conn = new Connection({
+      url: () => socketURL(location, this.lastSeq),
+      onMessage: (msg) => this.handle(msg),
+      onState: (state) => this.connectionState(state),
+      onProtocolError: (err) => this.protocolError(err),
+    });
+  }
+
+  start() {
+    document.documentElement.classList.replace('no-js', 'js');
+    this.bindPalette();
+    this.bindKeyboard();
+    this.bindForm();
+    this.bindZoomButtons();
+    new PointerControls(this.el.canvas, {
+      getView: () => this.view,
+      setView: (v) => this.setView(v),
+      onTap: (sx, sy) => this.tap(sx, sy),
+      onHover: (sx, sy) => this.hover(sx, sy),
+      onLeave: () => {},
+      scaleLimits: () => this.scaleLimits(),
+    });
+    new ResizeObserver(() => this.resize()).observe(this.el.viewport);
+    window.addEventListener('online', () => this.conn.online(true));
+    window.addEventListener('offline', () => this.conn.online(false));
+    window.addEventListener('pagehide', () => this.conn.stop());
+    window.addEventListener('pageshow', (e) => {
+      if (e.persisted) this.conn.start();
+    });
+    setInterval(() => this.tickCooldown(), 250);
+    this.selectColor(0, false);
+    this.resize();
+    this.tickCooldown();
+    this.conn.start();
+  }
+
+  // ---- messages -------------------------------------------------------
+
+  handle(msg) {
+    switch (msg.type) {
+      case 'welcome': return this.onWelcome(msg);
+      case 'canvas': return this.onCanvas(msg);
+      case 'pixels': return this.onPixels(msg);
+      case 'success': return this.onSuccess(msg);
+      case 'error': return this.onError(msg);
+      default: return undefined; // unknown types are ignored: newer servers may add some
+    }
+  }
+
+  onWelcome(msg) {
+    this.user = { userId: msg.userId, username: msg.username, isGuest: msg.isGuest };
+    if (this.el.whoami && this.el.whoami.hasAttribute('data-guest') && msg.username) {
+      this.el.whoami.textContent = msg.username;
+    }
+    this.cooldown.fromWelcome(msg.cooldown, msg.serverTime, Date.now());
+    const info = msg.canvasInfo ?? {};
+    if (Number.isFinite(info.cooldownSeconds)) this.cooldownSeconds = info.cooldownSeconds;
+    if (Array.isArray(info.palette) && info.palette.length > 0) this.setPalette(normalizePalette(info.palette));
+    if (Number.isInteger(info.width) && Number.isInteger(info.height)
+        && (info.width !== this.width || info.height !== this.height)) {
+      this.resizeBoard(info.width, info.height);
+      if (this.lastSeq !== null) {
+        // A resume against a canvas of another size cannot be trusted.
+        this.lastSeq = null;
+        this.conn.resync();
+      }
+    }
+    this.tickCooldown();
+  }
+
+  onCanvas(msg) {
+    if (msg.width !== this.width || msg.height !== this.height) this.resizeBoard(msg.width, msg.height);
+    this.board.load(msg.pixels);
+    this.lastSeq = msg.seq;
+    this.el.status.hidden = true;
+    this.requestDraw();
+  }
+
+  onPixels(msg) {
+    if (this.lastSeq === null || msg.prevSeq !== this.lastSeq) {
+      // A gap (or pixels before any canvas): reconnect and catch up.
+      this.conn.resync();
+      return;
+    }
+    this.board.applyEvents(msg.events);
+    this.lastSeq = msg.seq;
+    for (const e of msg.events) this.pixelInfo.refresh(e.x, e.y);
+    this.requestDraw();
+  }
+
+  onSuccess(msg) {
+    const now = Date.now();
+    this.cooldown.fromSuccess(msg.nextPlacement, msg.serverTime, now);
+    const entry = this.pending.take(msg.requestId);
+    if (entry) {
+      this.board.confirm(entry.x, entry.y, entry.color, entry.requestId);
+      this.pixelInfo.refresh(entry.x, entry.y);
+      this.announce(placedMessage(this.colorName(entry.color), entry.x, entry.y, this.cooldown.remainingSeconds(now)));
+      this.requestDraw();
+    }
+    this.waitingForReady = !this.cooldown.ready(now);
+    this.tickCooldown();
+  }
+
+  onError(msg) {
+    const now = Date.now();
+    const entry = msg.requestId ? this.pending.take(msg.requestId) : undefined;
+    if (entry) {
+      this.board.rollback(entry.x, entry.y, entry.requestId);
+      this.cooldown.restore(entry.previousCooldown);
+      this.requestDraw();
+    }
+    if (msg.code === 'RATE_LIMITED') {
+      this.cooldown.fromRemainingSeconds(msg.remainingSeconds, now);
+      this.waitingForReady = true;
+    }
+    this.toast(errorMessage(msg));
+    this.tickCooldown();
+  }
+
+  expire(entry) {
+    this.board.rollback(entry.x, entry.y, entry.requestId);
+    this.cooldown.restore(entry.previousCooldown);
+    this.toast('The server did not confirm your pixel. Please try again.');
+    this.requestDraw();
+    this.tickCooldown();
+  }
+
+  protocolError(err) {
+    console.warn('place: ignoring a message the client could not read:', err);
+    // A garbled pixels or canvas frame may have held pixels: start over.
+    if (this.lastSeq !== null) this.conn.resync();
+  }
+
+  connectionState(state) {
+    this.el.connection.textContent = CONNECTION_LABELS[state] ?? state;
+    this.el.connection.dataset.state = state;
+    if (state === 'connected') {
+      clearTimeout(this.lostTimer);
+      this.lostTimer = 0;
+      if (this.lostAnnounced) this.announce('Connection restored.');
+      this.lostAnnounced = false;
+      this.wasConnected = true;
+    } else if (this.wasConnected && !this.lostAnnounced && !this.lostTimer) {
+      // A quick resync is not worth interrupting a screen reader for; a
+      // connection still down after a moment is.
+      this.lostTimer = setTimeout(() => {
+        this.lostTimer = 0;
+        if (this.conn.connected) return;
+        this.lostAnnounced = true;
+        this.announce(this.conn.state === 'offline' ? 'Connection lost. You are offline.' : 'Connection lost. Reconnecting…');
+      }, LOST_ANNOUNCE_DELAY_MS);
+    }
+  }
+
+  // ---- placing --------------------------------------------------------
+
+  place(x, y) {
+    const now = Date.now();
+    if (!this.board.loaded) {
+      this.toast('The canvas is still loading.');
+      return;
+    }
+    if (!this.board.inBounds(x, y)) return;
+    if (!this.cooldown.ready(now)) {
+      this.toast(waitMessage(this.cooldown.remainingSeconds(now)));
+      return;
+    }
+    if (!this.conn.connected) {
+      this.toast('Not connected to the server. Your pixel was not placed.');
+      return;
+    }
+    const requestId = newRequestId();
+    const color = this.selected;
+    if (!this.conn.send(encodePlace(x, y, color, requestId))) {
+      this.toast('Not connected to the server. Your pixel was not placed.');
+      return;
+    }
+    const previousCooldown = this.cooldown.start(this.cooldownSeconds, now);
+    this.board.placeOptimistic(x, y, color, requestId);
+    this.pending.add({ requestId, x, y, color, previousCooldown });
+    this.waitingForReady = true;
+    this.requestDraw();
+    this.tickCooldown();
+  }
+
+  tap(sx, sy) {
+    const p = pixelAt(this.view, sx, sy, this.width, this.height);
+    if (!p) return;
+    this.cursor = p;
+    this.place(p.x, p.y);
+    this.showPixelInfo(p.x, p.y);
+  }
+
+  hover(sx, sy) {
+    const p = pixelAt(this.view, sx, sy, this.width, this.height);
+    if (p) this.showPixelInfo(p.x, p.y);
+  }
+
+  showPixelInfo(x, y) {
+    if (this.board.loaded) this.pixelInfo.show(x, y, this.board.colorAt(x, y));
+  }
+
+  // ---- cooldown display -------------------------------------------------
+
+  tickCooldown() {
+    const now = Date.now();
+    const text = this.cooldown.format(now);
+    if (text !== this.cooldownText) {
+      this.cooldownText = text;
+      this.el.cooldown.textContent = text;
+      this.el.cooldown.dataset.ready = String(this.cooldown.ready(now));
+    }
+    if (this.waitingForReady && this.cooldown.ready(now) && this.pending.size === 0) {
+      this.waitingForReady = false;
+      this.announce('Ready to place.');
+    }
+  }
+
+  // ---- colors -----------------------------------------------------------
+
+  colorName(i) {
+    return this.palette[i]?.name ?? 'unknown';
+  }
+
+  setPalette(palette) {
+    this.palette = palette;
+    this.board.setPalette(palette);
+    this.swatches.forEach((b, i) => {
+      if (!palette[i]) return;
+      b.style.setProperty('--swatch', palette[i].hex);
+      b.dataset.name = palette[i].name;
+      b.setAttribute('aria-label', palette[i].name);
+    });
+    this.requestDraw();
+  }
+
+  selectColor(i, announce = true) {
+    if (!(i >= 0 && i < this.palette.length)) return;
+    this.selected = i;
+    this.swatches.forEach((b, j) => b.setAttribute('aria-pressed', String(i === j)));
+    this.el.selected.textContent = this.colorName(i);
+    if (this.el.formColor) this.el.formColor.value = String(i);
+    if (announce) this.announce(selectedMessage(this.colorName(i)));
+  }
+
+  bindPalette() {
+    this.swatches.forEach((b) => {
+      b.addEventListener('click', () => this.selectColor(Number(b.dataset.color), false));
+    });
+  }
+
+  // ---- keyboard -----------------------------------------------------------
+
+  bindKeyboard() {
+    const c = this.el.canvas;
+    c.addEventListener('focus', () => {
+      // A click also focuses the canvas; only keyboard focus brings the
+      // cursor into view, so clicking never jumps the view.
+      if (!matchesFocusVisible(c)) return;
+      this.showCursor = true;
+      this.setView(ensureVisible(this.view, this.cursor.x, this.cursor.y, this.renderer.cssWidth, this.renderer.cssHeight));
+      this.announceCursor();
+      this.showPixelInfo(this.cursor.x, this.cursor.y);
+    });
+    c.addEventListener('blur', () => {
+      this.showCursor = false;
+      this.requestDraw();
+    });
+    c.addEventListener('keydown', (e) => {
+      const action = keyAction(e, this.palette.length);
+      if (!action) return;
+      e.preventDefault();
+      this.showCursor = true;
+      this.keyboard(action);
+      this.requestDraw();
+    });
+  }
+
+  keyboard(action) {
+    switch (action.type) {
+      case 'move': {
+        this.cursor = moveCursor(this.cursor, action.dx, action.dy, this.width, this.height);
+        this.setView(ensureVisible(this.view, this.cursor.x, this.cursor.y, this.renderer.cssWidth, this.renderer.cssHeight));
+        this.announceCursor();
+        this.showPixelInfo(this.cursor.x, this.cursor.y);
+        break;
+      }
+      case 'place':
+        this.place(this.cursor.x, this.cursor.y);
+        break;
+      case 'color':
+        this.selectColor(action.index);
+        break;
+      case 'cycleColor':
+        this.selectColor(cycleColor(this.selected, action.delta, this.palette.length));
+        break;
+      case 'zoom': {
+        const p = toScreen(this.view, this.cursor.x + 0.5, this.cursor.y + 0.5);
+        this.zoom(action.factor, p.x, p.y);
+        break;
+      }
+    }
+  }
+
+  // ---- form and buttons -------------------------------------------------
+
+  bindForm() {
+    const { form, formX, formY, formColor } = this.el;
+    if (!form) return;
+    formColor?.addEventListener('change', () => this.selectColor(Number(formColor.value), false));
+    form.addEventListener('submit', (e) => {
+      // With a live connection the form places over the WebSocket like a
+      // click would; otherwise it posts to /place as it does without JS.
+      if (!this.conn.connected || !this.board.loaded) return;
+      e.preventDefault();
+      const x = Number(formX.value);
+      const y = Number(formY.value);
+      if (!this.board.inBounds(x, y)) {
+        this.toast(`Coordinates must be within 0–${this.width - 1} and 0–${this.height - 1}.`);
+        return;
+      }
+      this.selectColor(Number(formColor.value), false);
+      this.cursor = { x, y };
+      this.setView(ensureVisible(this.view, x, y, this.renderer.cssWidth, this.renderer.cssHeight));
+      this.showPixelInfo(x, y);
+      this.place(x, y);
+    });
+  }
+
+  bindZoomButtons() {
+    const center = () => [this.renderer.cssWidth / 2, this.renderer.cssHeight / 2];
+    document.getElementById('zoom-in')?.addEventListener('click', () => this.zoom(1.5, ...center()));
+    document.getElementById('zoom-out')?.addEventListener('click', () => this.zoom(1 / 1.5, ...center()));
+    document.getElementById('zoom-fit')?.addEventListener('click', () => this.fit());
+  }
+
+  // ---- view -------------------------------------------------------------
+
+  scaleLimits() {
+    return [minScaleFor(this.width, this.height, this.renderer.cssWidth, this.renderer.cssHeight), MAX_SCALE];
+  }
+
+  zoom(factor, sx, sy) {
+    const [min, max] = this.scaleLimits();
+    this.setView(zoomAt(this.view, factor, sx, sy, min, max));
+  }
+
+  fit() {
+    this.setView(fitView(this.width, this.height, this.renderer.cssWidth, this.renderer.cssHeight));
+  }
+
+  setView(v) {
+    this.view = clampView(v, this.width, this.height, this.renderer.cssWidth, this.renderer.cssHeight);
+    this.requestDraw();
+  }
+
+  resize() {
+    const oldW = this.renderer.cssWidth;
+    const oldH = this.renderer.cssHeight;
+    this.renderer.resize();
+    if (!this.fitted && this.renderer.cssWidth > 0) {
+      this.fitted = true;
+      this.fit();
+      return;
+    }
+    // Keep the middle of the view in the middle.
+    this.setView({
+      ...this.view,
+      offsetX: this.view.offsetX + (this.renderer.cssWidth - oldW) / 2,
+      offsetY: this.view.offsetY + (this.renderer.cssHeight - oldH) / 2,
+    });
+  }
+
+  resizeBoard(width, height) {
+    this.width = width;
+    this.height = height;
+    this.board = new Board(width, height, this.palette);
+    this.renderer.setBoard(this.board);
+    this.cursor = moveCursor(this.cursor, 0, 0, width, height);
+    this.el.formX?.setAttribute('max', String(width - 1));
+    this.el.formY?.setAttribute('max', String(height - 1));
+    this.fit();
+  }
+
+  requestDraw() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.renderer.draw(this.view, this.showCursor ? this.cursor : null);
+    });
+  }
+
+  // ---- feedback -----------------------------------------------------------
+
+  announce(text) {
+    // Sentences announced together are joined rather than overwriting each
+    // other; clearing first makes screen readers repeat an identical one.
+    this.announceQueue.push(text);
+    if (this.announceQueue.length > 1) return;
+    this.el.announcer.textContent = '';
+    setTimeout(() => {
+      this.el.announcer.textContent = this.announceQueue.join(' ');
+      this.announceQueue = [];
+    }, 30);
+  }
+
+  toast(text) {
+    clearTimeout(this.toastTimer);
+    this.el.toast.textContent = text;
+    this.el.toast.classList.add('toast-visible');
+    this.toastTimer = setTimeout(() => {
+      this.el.toast.classList.remove('toast-visible');
+      this.el.toast.textContent = '';
+    }, TOAST_MS);
+  }
+
+  /** debugHook is window.placeApp: read-only state for browser tests. */
+  debugHook() {
+    const app = this;
+    return Object.freeze({
+      state: Object.freeze({
+        get lastSeq() { return app.lastSeq; },
+        get connected() { return app.conn.connected; },
+        get connection() { return app.conn.state; },
+        get cooldownUntil() { return app.cooldown.until; },
+        get selectedColor() { return app.selected; },
+        get cursor() { return { ...app.cursor }; },
+        get view() { return { ...app.view }; },
+        get pending() { return app.pending.size; },
+        get user() { return app.user && { ...app.user }; },
+        get width() { return app.width; },
+        get height() { return app.height; },
+      }),
+      /** pixelAt is the color shown at (x, y), pending placements included; -1 outside. */
+      pixelAt: (x, y) => app.board.colorAt(x, y),
+      /** confirmedAt is the color the server last reported at (x, y). */
+      confirmedAt: (x, y) => app.board.confirmedAt(x, y),
+    });
+  }
+}
+
+// Importing this module outside a browser (e.g. under node --test) does nothing.
+const root = typeof document === 'undefined' ? null : document.getElementById('app');
+if (root) {
+  const app = new App(root);
+  window.placeApp = app.debugHook();
+  app.start();
+}

@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PixelInfo, PIXEL_INFO_DEBOUNCE_MS } from '../pixelinfo.js';
+
+const names = ['white', 'light grey', 'grey', 'black', 'pink', 'red'];
+const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function setup(respond) {
+  const els = { coords: { textContent: '' }, owner: { textContent: '' }, link: { href: '', textContent: '' } };
+  const urls = [];
+  const fetchImpl = async (url, opts) => {
+    urls.push(url);
+    return respond(url, opts);
+  };
+  return { els, urls, info: new PixelInfo(els, (i) => names[i] ?? 'unknown', fetchImpl) };
+}
+
+test('shows coordinates at once and the last placer after the debounce', async () => {
+  const placedAt = new Date(Date.now() - 5 * 60_000).toISOString();
+  const { els, urls, info } = setup(() => ({ ok: true, json: async () => ({ placements: [{ userId: 'u', username: 'ada', color: 5, placedAt }] }) }));
+  info.show(3, 4, 5);
+  info.show(7, 8, 3);
+  assert.equal(els.coords.textContent, 'x 7, y 8 · black');
+  assert.equal(els.link.href, '/history?x=7&y=8');
+  assert.equal(urls.length, 0, 'debounced');
+  await wait(PIXEL_INFO_DEBOUNCE_MS + 30);
+  assert.deepEqual(urls, ['/api/v1/history/pixel?x=7&y=8&limit=1']);
+  assert.equal(els.owner.textContent, 'Placed by ada (red), 5 minutes ago.');
+});
+
+test('an untouched pixel and a failing API say so', async () => {
+  const empty = setup(() => ({ ok: true, json: async () => ({ placements: [] }) }));
+  empty.info.show(0, 0, 0);
+  await wait(PIXEL_INFO_DEBOUNCE_MS + 30);
+  assert.match(empty.els.owner.textContent, /Never placed/);
+
+  const down = setup(() => ({ ok: false, status: 503, json: async () => ({}) }));
+  down.info.show(1, 1, 0);
+  await wait(PIXEL_INFO_DEBOUNCE_MS + 30);
+  assert.match(down.els.owner.textContent, /unavailable/);
+});
+
+test('a slow answer for a pixel no longer shown is dropped', async () => {
+  let release;
+  const gate = new Promise((r) => { release = r; });
+  const { els, info } = setup(async (url) => {
+    if (url.includes('x=1&')) await gate;
+    return { ok: true, json: async () => ({ placements: [{ username: url.includes('x=1&') ? 'old' : 'new', color: 0, placedAt: Date.now() }] }) };
+  });
+  info.show(1, 1, 0);
+  await wait(PIXEL_INFO_DEBOUNCE_MS + 30);
+  info.show(2, 2, 0);
+  await wait(PIXEL_INFO_DEBOUNCE_MS + 30);
+  release();
+  await wait(10);
+  assert.match(els.owner.textContent, /Placed by new/);
+});
