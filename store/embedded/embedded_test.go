@@ -1,0 +1,140 @@
+package embedded_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/store/embedded"
+)
+
+func open(t testing.TB, dir string, cfg place.Config, mutate ...func(*embedded.Options)) *embedded.Store {
+	t.Helper()
+	o := embedded.Options{DataDir: dir, Config: cfg}
+	for _, m := range mutate {
+		m(&o)
+	}
+	s, err := embedded.Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestRestartRebuildsCanvasFromSnapshotAndEvents(t *testing.T) {
+	dir := t.TempDir()
+	cfg := place.Config{Width: 20, Height: 10, Cooldown: 0}
+	ctx := context.Background()
+	s := open(t, dir, cfg, func(o *embedded.Options) { o.SnapshotEvery = 7 })
+	now := time.Now()
+	for i := 0; i < 30; i++ {
+		if _, _, err := s.Place(ctx, fmt.Sprint("u", i%4), i%20, i%10, uint8(i%16), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, seq, _ := s.Canvas(ctx)
+	if seq != 30 {
+		t.Fatalf("seq %d", seq)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dir, cfg)
+	defer s.Close()
+	got, seq2, _ := s.Canvas(ctx)
+	if seq2 != 30 || string(got) != string(want) {
+		t.Fatalf("after restart seq %d, canvas equal %v", seq2, string(got) == string(want))
+	}
+	p, _, err := s.Place(ctx, "u9", 0, 0, 3, now)
+	if err != nil || p.Seq != 31 {
+		t.Fatalf("next placement seq %d err %v", p.Seq, err)
+	}
+}
+
+func TestSizeMismatchRefusesToStart(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, place.Config{Width: 20, Height: 10})
+	s.Close()
+	_, err := embedded.Open(context.Background(), embedded.Options{DataDir: dir, Config: place.Config{Width: 30, Height: 10}})
+	if err == nil || !strings.Contains(err.Error(), "20x10") {
+		t.Fatalf("err = %v, want a size mismatch naming 20x10", err)
+	}
+}
+
+func TestCooldownSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := place.Config{Width: 10, Height: 10, Cooldown: time.Minute}
+	ctx := context.Background()
+	s := open(t, dir, cfg)
+	if _, _, err := s.Place(ctx, "u1", 1, 1, 1, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, dir, cfg)
+	defer s.Close()
+	_, _, err := s.Place(ctx, "u1", 2, 2, 2, time.Now())
+	if place.ErrorCode(err) != place.ERATELIMITED {
+		t.Fatalf("err = %v, want RATE_LIMITED after restart", err)
+	}
+}
+
+// BenchmarkPlace measures the whole placement path of the embedded mode
+// (validate, ban and cooldown check, apply, group commit to SQLite) with
+// many users placing concurrently.
+func BenchmarkPlace(b *testing.B) {
+	s := open(b, b.TempDir(), place.Config{Width: 500, Height: 500, Cooldown: 5 * time.Second})
+	defer s.Close()
+	ctx := context.Background()
+	var user atomic.Int64
+	now := time.Now()
+	b.SetParallelism(64) // many users at once, as a busy canvas has
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n := user.Add(1)
+			if _, _, err := s.Place(ctx, fmt.Sprint("user", n), int(n%500), int(n/500%500), uint8(n%16), now); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "placements/s")
+}
+
+func TestConcurrentPlacementsGapFree(t *testing.T) {
+	s := open(t, t.TempDir(), place.Config{Width: 100, Height: 100, Cooldown: time.Hour})
+	defer s.Close()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var ok atomic.Int64
+	for u := 0; u < 50; u++ {
+		for tab := 0; tab < 3; tab++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, _, err := s.Place(ctx, fmt.Sprint("user", u), u, tab, 1, time.Now()); err == nil {
+					ok.Add(1)
+				} else if place.ErrorCode(err) != place.ERATELIMITED {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if ok.Load() != 50 {
+		t.Fatalf("%d successes, want one per user (50)", ok.Load())
+	}
+	var seqs []uint64
+	s.EachPlacement(ctx, func(p place.Placement) error { seqs = append(seqs, p.Seq); return nil })
+	for i, q := range seqs {
+		if q != uint64(i+1) {
+			t.Fatalf("history seq %d at index %d", q, i)
+		}
+	}
+}
