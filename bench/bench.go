@@ -330,12 +330,15 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	bytes1, msgs1 := totals(live)
 	rep.DurationSec = window.Seconds()
 
-	// Drain: wait for the outstanding acknowledgments and for every client
-	// to reach the newest seq any client has seen.
+	// Drain: wait for the outstanding acknowledgments, for every open
+	// client to have seen every acknowledged placement (the last batch may
+	// still be on its way when all clients agree on a seq), and for all to
+	// agree on the newest seq.
 	drainEnd := time.Now().Add(opts.DrainTimeout)
 	for time.Now().Before(drainEnd) && ctx.Err() == nil {
-		answered := r.acked.Load()+r.refused.Load()+r.sendFailed.Load() >= r.placed.Load()
-		if answered && caughtUp(live) {
+		acked := r.acked.Load()
+		answered := acked+r.refused.Load()+r.sendFailed.Load() >= r.placed.Load()
+		if answered && r.deliveries() >= acked*int64(openCount(live)) && caughtUp(live) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -530,6 +533,24 @@ func closeAll(clients []*client) {
 			return
 		}
 	}
+}
+
+func (r *runner) deliveries() int64 {
+	var n uint64
+	for _, h := range r.deliveryShards {
+		n += h.Count()
+	}
+	return int64(n)
+}
+
+func openCount(clients []*client) int {
+	n := 0
+	for _, c := range clients {
+		if !c.isClosed() {
+			n++
+		}
+	}
+	return n
 }
 
 func totals(clients []*client) (bytes, messages int64) {

@@ -16,48 +16,80 @@ import (
 	"github.com/placecanvas/place/bench/ceiling/ceilingsrv"
 )
 
-// gapServer speaks just enough of the protocol for the bench and, on its
-// third batch, skips one seq, as a server that lost a pixel would.
-type gapServer struct {
+// fakeServer speaks just enough of the protocol for the bench. With gap
+// set it skips one seq on its third batch, as a server that lost a pixel
+// would; with a cooldown it refuses placements that come too early, as the
+// real server does per guest (one guest per connection).
+type fakeServer struct {
 	gws.BuiltinEventHandler
-	mu    sync.Mutex
-	conns map[*gws.Conn]bool
-	seq   uint64
-	ticks int
+	gap      bool
+	cooldown time.Duration
+
+	mu         sync.Mutex
+	conns      map[*gws.Conn]bool
+	seq        uint64
+	ticks      int
+	pending    []uint32
+	lastPlaced map[*gws.Conn]time.Time
 }
 
-func (s *gapServer) OnOpen(c *gws.Conn) {
+func (s *fakeServer) OnMessage(c *gws.Conn, m *gws.Message) {
+	defer m.Close()
+	var msg struct {
+		X, Y, Color uint32
+		RequestID   string
+	}
+	_ = json.Unmarshal(m.Bytes(), &msg)
+	id, _ := json.Marshal(msg.RequestID)
+	now := time.Now()
+	s.mu.Lock()
+	early := now.Sub(s.lastPlaced[c]) < s.cooldown
+	if !early {
+		s.lastPlaced[c] = now
+		s.pending = append(s.pending, msg.X|msg.Y<<12|msg.Color<<24)
+	}
+	s.mu.Unlock()
+	if early {
+		c.WriteAsync(gws.OpcodeText, fmt.Appendf(nil, `{"type":"error","code":"RATE_LIMITED","message":"wait","requestId":%s}`, id), nil)
+		return
+	}
+	c.WriteAsync(gws.OpcodeText, fmt.Appendf(nil, `{"type":"success","requestId":%s}`, id), nil)
+}
+
+func (s *fakeServer) OnOpen(c *gws.Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.WriteAsync(gws.OpcodeText, []byte(`{"type":"welcome","userId":"u","username":"Guest_1","isGuest":true,"cooldown":0,"serverTime":0,`+
-		`"canvasInfo":{"width":8,"height":8,"cooldownSeconds":0,"colorCount":16,"palette":[]}}`), nil)
+		`"canvasInfo":{"width":8,"height":8,"cooldownSeconds":`+fmt.Sprint(s.cooldown.Seconds())+`,"colorCount":16,"palette":[]}}`), nil)
 	c.WriteAsync(gws.OpcodeBinary, ceilingsrv.EncodeCanvasBinary(8, 8, s.seq, make([]byte, 64)), nil)
 	s.conns[c] = true
 }
 
-func (s *gapServer) OnClose(c *gws.Conn, _ error) {
+func (s *fakeServer) OnClose(c *gws.Conn, _ error) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
 }
 
-func (s *gapServer) tick() {
+func (s *fakeServer) tick() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ticks++
 	prev := s.seq
-	if s.ticks == 3 {
+	if s.gap && s.ticks == 3 {
 		prev++ // the gap
 	}
-	s.seq = prev + 1
-	msg := ceilingsrv.EncodePixelsBinary(prev, s.seq, []uint32{1 | 1<<12 | 3<<24})
+	events := append(s.pending, 1|1<<12|3<<24)
+	s.pending = nil
+	s.seq = prev + uint64(len(events))
+	msg := ceilingsrv.EncodePixelsBinary(prev, s.seq, events)
 	for c := range s.conns {
 		c.WriteAsync(gws.OpcodeBinary, msg, nil)
 	}
 }
 
-func startGapServer(t *testing.T) string {
-	s := &gapServer{conns: map[*gws.Conn]bool{}}
+func startFakeServer(t *testing.T, s *fakeServer) string {
+	s.conns, s.lastPlaced = map[*gws.Conn]bool{}, map[*gws.Conn]time.Time{}
 	up := gws.NewUpgrader(s, &gws.ServerOption{SubProtocols: []string{bench.BinaryProtocol}})
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/ws" {
@@ -101,7 +133,7 @@ func startCeiling(t *testing.T) string {
 
 func TestRunDetectsGap(t *testing.T) {
 	opts := bench.DefaultOptions()
-	opts.Target = startGapServer(t)
+	opts.Target = startFakeServer(t, &fakeServer{gap: true})
 	opts.Clients, opts.Placers = 3, 0
 	opts.Duration, opts.Warmup = 300*time.Millisecond, 0
 	rep, err := bench.Run(context.Background(), opts)
@@ -118,7 +150,7 @@ func TestRunDetectsGap(t *testing.T) {
 }
 
 func TestMainExitsNonZeroOnMissedPixel(t *testing.T) {
-	target := startGapServer(t)
+	target := startFakeServer(t, &fakeServer{gap: true})
 	var stdout, stderr bytes.Buffer
 	code := bench.Main(context.Background(), []string{
 		"--target", target, "--clients", "2", "--placers", "0", "--duration", "300ms", "--warmup", "0", "--json",
@@ -132,6 +164,23 @@ func TestMainExitsNonZeroOnMissedPixel(t *testing.T) {
 	}
 	if rep.Missed == 0 {
 		t.Errorf("JSON missed = 0, want > 0")
+	}
+}
+
+func TestRunKeepsEachPlacerWithinTheCooldown(t *testing.T) {
+	opts := bench.DefaultOptions()
+	opts.Target = startFakeServer(t, &fakeServer{cooldown: 200 * time.Millisecond})
+	opts.Clients, opts.Placers, opts.Rate = 4, 4, 100
+	opts.Duration, opts.Warmup = time.Second, 0
+	rep, err := bench.Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.CooldownSeconds != 0.2 || rep.Rate >= 20 || len(rep.Warnings) == 0 {
+		t.Errorf("cooldown %vs, planned rate %v/s, warnings %q: want 0.2s, under 4 placers / 0.2s, a warning", rep.CooldownSeconds, rep.Rate, rep.Warnings)
+	}
+	if rep.Placed < 8 || rep.Acked != rep.Placed || len(rep.Errors) != 0 {
+		t.Errorf("placed %d, acked %d, errors %v: want every placement accepted", rep.Placed, rep.Acked, rep.Errors)
 	}
 }
 
