@@ -24,9 +24,8 @@ const (
 // at most 1/128 at the reported value (the middle of a bucket). It is safe
 // for concurrent use.
 type Histogram struct {
-	counts [histBuckets]atomic.Uint64
-	n      atomic.Uint64
-	min    atomic.Int64 // nanoseconds; valid when n > 0
+	counts [histBuckets]atomic.Uint64 // the total is summed when read: one atomic add per sample, not two
+	min    atomic.Int64                // nanoseconds; valid when the count is not zero
 	max    atomic.Int64
 }
 
@@ -66,25 +65,15 @@ func (h *Histogram) Record(d time.Duration) {
 		ns = 0
 	}
 	h.counts[bucketOf(uint64(ns)/1000)].Add(1)
-	h.n.Add(1)
-	for {
-		m := h.min.Load()
-		if ns >= m || h.min.CompareAndSwap(m, ns) {
-			break
-		}
+	for m := h.min.Load(); ns < m && !h.min.CompareAndSwap(m, ns); m = h.min.Load() {
 	}
-	for {
-		m := h.max.Load()
-		if ns <= m || h.max.CompareAndSwap(m, ns) {
-			break
-		}
+	for m := h.max.Load(); ns > m && !h.max.CompareAndSwap(m, ns); m = h.max.Load() {
 	}
 }
 
 // Merge adds every sample of o to h.
 func (h *Histogram) Merge(o *Histogram) {
-	n := o.n.Load()
-	if n == 0 {
+	if o.Count() == 0 {
 		return
 	}
 	for i := range o.counts {
@@ -92,7 +81,6 @@ func (h *Histogram) Merge(o *Histogram) {
 			h.counts[i].Add(c)
 		}
 	}
-	h.n.Add(n)
 	for {
 		m, v := h.min.Load(), o.min.Load()
 		if v >= m || h.min.CompareAndSwap(m, v) {
@@ -108,11 +96,17 @@ func (h *Histogram) Merge(o *Histogram) {
 }
 
 // Count returns the number of samples.
-func (h *Histogram) Count() uint64 { return h.n.Load() }
+func (h *Histogram) Count() uint64 {
+	var n uint64
+	for i := range h.counts {
+		n += h.counts[i].Load()
+	}
+	return n
+}
 
 // Max returns the largest sample, exactly.
 func (h *Histogram) Max() time.Duration {
-	if h.n.Load() == 0 {
+	if h.Count() == 0 {
 		return 0
 	}
 	return time.Duration(h.max.Load())
@@ -122,7 +116,7 @@ func (h *Histogram) Max() time.Duration {
 // smallest sample that at least p% of the samples do not exceed, reported
 // as the middle of its bucket and clamped to the exact minimum and maximum.
 func (h *Histogram) Percentile(p float64) time.Duration {
-	n := h.n.Load()
+	n := h.Count()
 	if n == 0 {
 		return 0
 	}
