@@ -319,7 +319,8 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 				mine = append(mine, placers[i])
 			}
 			shardRate := rate * float64(len(mine)) / float64(len(placers))
-			pw.Go(func() { r.placeLoop(ctx, mine, shardRate, minGap, end) })
+			phase := float64(s) / float64(shards)
+			pw.Go(func() { r.placeLoop(ctx, mine, shardRate, phase, minGap, end) })
 		}
 		pw.Wait()
 	} else {
@@ -412,10 +413,11 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 }
 
 // placeLoop sends placements from its placers, round-robin, at rate per
-// second until end; a placer still in its cooldown holds the loop back
-// rather than being skipped, so the server never sees a cooldown violation
-// caused by the generator.
-func (r *runner) placeLoop(ctx context.Context, placers []*client, rate float64, minGap time.Duration, end time.Time) {
+// second until end, the n-th at (n+phase)/rate seconds: the shards' phases
+// interleave their placements evenly instead of sending in step. A placer
+// still in its cooldown holds the loop back rather than being skipped, so
+// the server never sees a cooldown violation caused by the generator.
+func (r *runner) placeLoop(ctx context.Context, placers []*client, rate, phase float64, minGap time.Duration, end time.Time) {
 	tickEvery := min(10*time.Millisecond, max(time.Millisecond, time.Duration(float64(time.Second)/rate)))
 	tick := time.NewTicker(tickEvery)
 	defer tick.Stop()
@@ -429,7 +431,7 @@ func (r *runner) placeLoop(ctx context.Context, placers []*client, rate float64,
 		if !now.Before(end) {
 			return
 		}
-		due := int64(now.Sub(start).Seconds()*rate) + 1 - sent
+		due := int64(math.Floor(now.Sub(start).Seconds()*rate-phase)) + 1 - sent
 		for ; due > 0; due-- {
 			p := placers[next]
 			if now.Before(p.nextAllowed) {

@@ -25,7 +25,7 @@ const (
 // for concurrent use.
 type Histogram struct {
 	counts [histBuckets]atomic.Uint64 // the total is summed when read: one atomic add per sample, not two
-	min    atomic.Int64                // nanoseconds; valid when the count is not zero
+	min    atomic.Int64               // nanoseconds; valid when the count is not zero
 	max    atomic.Int64
 }
 
