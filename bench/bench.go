@@ -249,7 +249,13 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	fmt.Fprintf(opts.Log, "connected %d of %d in %.1fs\n", rep.Connected, opts.Clients, rep.ConnectSec)
 	defer closeAll(clients)
 	if len(live) == 0 {
-		return rep, fmt.Errorf("no client could connect to %s (%v)", wsURL, r.connectErrs)
+		hint := ""
+		for k := range r.connectErrs {
+			if strings.Contains(k, "sub-protocol") {
+				hint = "; the server does not offer " + BinaryProtocol + ", try the JSON protocol"
+			}
+		}
+		return rep, fmt.Errorf("no client could connect to %s (%s)%s", wsURL, joinCounts(r.connectErrs), hint)
 	}
 	if ctx.Err() != nil {
 		return rep, ctx.Err()

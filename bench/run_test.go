@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -235,5 +236,22 @@ func TestRunAgainstCeilingMissesNothing(t *testing.T) {
 			}
 			t.Logf("\n%s", text.String())
 		})
+	}
+}
+
+func TestRunExplainsARefusedSubprotocol(t *testing.T) {
+	up := gws.NewUpgrader(&gws.BuiltinEventHandler{}, nil) // offers no subprotocol
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, err := up.Upgrade(w, r); err == nil {
+			go c.ReadLoop()
+		}
+	}))
+	defer ts.Close()
+	opts := bench.DefaultOptions()
+	opts.Target, opts.Clients, opts.Placers = ts.URL, 2, 0
+	opts.Duration, opts.Warmup = 100*time.Millisecond, 0
+	_, err := bench.Run(context.Background(), opts)
+	if err == nil || !strings.Contains(err.Error(), "JSON protocol") {
+		t.Errorf("err = %v, want a hint to use the JSON protocol", err)
 	}
 }
