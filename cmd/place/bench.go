@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
+
+	"github.com/placecanvas/place/bench"
 )
 
+// cmdBench runs the load generator (SPEC §12).
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "place: bench is not available in this build")
-	return 2
+	return bench.Main(ctx, args, stdout, stderr)
 }
