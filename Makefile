@@ -46,5 +46,22 @@ check-generate:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./realtime ./store/embedded
 
+## vendor-js: refresh the vendored browser libraries (htmx, its SSE extension)
+## and the test-only axe-core from the npm registry; bump the versions here
+HTMX_VERSION     ?= 2.0.11
+HTMX_SSE_VERSION ?= 2.2.4
+AXE_VERSION      ?= 4.14.1
+vendor-js:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cd "$$tmp" && npm pack --silent htmx.org@$(HTMX_VERSION) htmx-ext-sse@$(HTMX_SSE_VERSION) axe-core@$(AXE_VERSION) >/dev/null; \
+	for f in *.tgz; do mkdir "$${f%.tgz}"; tar xzf "$$f" -C "$${f%.tgz}"; done; cd - >/dev/null; \
+	cp "$$tmp/htmx.org-$(HTMX_VERSION)/package/dist/htmx.min.js" assets/vendor/htmx/htmx.min.js; \
+	cp "$$tmp/htmx.org-$(HTMX_VERSION)/package/LICENSE" assets/vendor/htmx/LICENSE; \
+	cp "$$tmp/htmx-ext-sse-$(HTMX_SSE_VERSION)/package/dist/sse.min.js" assets/vendor/htmx-ext-sse/sse.min.js; \
+	cp "$$tmp/htmx-ext-sse-$(HTMX_SSE_VERSION)/package/LICENSE" assets/vendor/htmx-ext-sse/LICENSE; \
+	cp "$$tmp/axe-core-$(AXE_VERSION)/package/axe.min.js" internal/app/testdata/axe.min.js; \
+	cp "$$tmp/axe-core-$(AXE_VERSION)/package/LICENSE" internal/app/testdata/axe-core.LICENSE; \
+	echo "vendored htmx.org $(HTMX_VERSION), htmx-ext-sse $(HTMX_SSE_VERSION), axe-core $(AXE_VERSION); update assets/vendor/VERSIONS.md"
+
 clean:
 	rm -rf bin data
