@@ -31,16 +31,29 @@ func render(c echo.Context, status int, comp templ.Component) error {
 	return err
 }
 
-// wantsHTML reports whether an error should be shown as a page.
+// wantsHTML reports whether an error should be shown as a page: always on
+// the pages themselves, elsewhere when the client asks for HTML.
 func wantsHTML(r *http.Request) bool {
 	if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/ws" || r.URL.Path == "/metrics" {
 		return false
 	}
+	if isPage(r.URL.Path) {
+		return true
+	}
 	return strings.Contains(r.Header.Get("Accept"), "text/html") || r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
+}
+
+// isPage reports whether path is a server-rendered page whose errors are
+// pages whatever the Accept header says.
+func isPage(path string) bool {
+	return path == "/" || path == "/place" || path == "/history" || strings.HasPrefix(path, "/history/")
 }
 
 func (s *Server) renderErrorPage(c echo.Context, err error) {
 	status, body := toAPIError(err)
+	if body.RemainingSeconds > 0 {
+		c.Response().Header().Set("Retry-After", itoa(body.RemainingSeconds))
+	}
 	_ = render(c, status, views.ErrorPage(views.ErrorData{Status: status, Code: string(body.Code), Message: body.Message, User: s.viewUser(c)}))
 }
 
@@ -70,9 +83,18 @@ func (s *Server) pageData(c echo.Context, flash string) views.PageData {
 	}
 }
 
-// index serves the canvas page.
+// index serves the canvas page. After a placement by the no-JS form it
+// shows the outcome (a flash kept in the session for one page view) and
+// keeps the form filled in for the next pixel.
 func (s *Server) index(c echo.Context) error {
-	return render(c, http.StatusOK, views.CanvasPage(s.pageData(c, "")))
+	ctx := s.ctx(c)
+	d := s.pageData(c, s.sessions.PopString(ctx, keyFlash))
+	if x, y, ok := s.placedParam(c); ok {
+		d.FormX, d.FormY = x, y
+		d.FormColor = s.sessions.GetInt(ctx, keyFormColor)
+	}
+	d.Panels = s.panelsData(ctx)
+	return render(c, http.StatusOK, views.CanvasPage(d))
 }
 
 // me serves GET /api/v1/auth/me. A visitor without a session is reported as

@@ -13,7 +13,7 @@ import (
 )
 
 // Routes lists every route of the server in one place. Routes that only
-// read shared state (canvas, PNG, SSE, assets, health) do not load sessions,
+// read shared state (canvas, PNG, SSE streams, assets, health) do not load sessions,
 // so a session store failure cannot break them and reads create no session.
 func (s *Server) Routes() *echo.Echo {
 	e := echo.New()
@@ -27,6 +27,10 @@ func (s *Server) Routes() *echo.Echo {
 	changing := []echo.MiddlewareFunc{s.crossOriginProtection, middleware.BodyLimit("64K"), s.loadSession}
 
 	e.GET("/", s.index, withSession...)
+	e.POST("/place", s.placeByForm, changing...)
+	e.GET("/history", s.historyPage, withSession...)
+	e.GET("/history/recent", s.recentPage, withSession...)
+	e.GET("/panels/events", s.panelEvents)
 	e.GET("/ws", s.websocket)
 
 	api := e.Group("/api/v1")
@@ -34,8 +38,8 @@ func (s *Server) Routes() *echo.Echo {
 	api.GET("/canvas.png", s.canvasPNG)
 	api.GET("/canvas/info", s.canvasInfo)
 	api.GET("/history/pixel", s.pixelHistory)
+	api.GET("/events", s.events)
 	api.GET("/auth/me", s.me, withSession...)
-	_ = changing
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)

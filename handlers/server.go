@@ -50,6 +50,7 @@ type Server struct {
 	info     []byte // the canvas info JSON, built once
 	png      pngCache
 	draining func() bool
+	panels   *panelFeed
 }
 
 // New builds the Server.
@@ -100,6 +101,7 @@ func New(opts Options) *Server {
 		writeJSONError(w, place.ErrUnavailable)
 	}
 	s.sessions = sm
+	s.panels = newPanelFeed(s)
 	s.info = mustJSON(realtime.NewCanvasInfo(opts.Config))
 	return s
 }

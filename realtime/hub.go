@@ -50,6 +50,9 @@ type Batch struct {
 	Events       []Event
 	JSON         []byte
 	Binary       []byte
+
+	sse     []byte // the SSE frame of JSON, formatted once on first use (sse.go)
+	sseOnce sync.Once
 }
 
 // Hub owns the live connections of this instance: it follows the store's

@@ -3,6 +3,7 @@ package views
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/placecanvas/place"
 )
@@ -21,6 +22,41 @@ type PageData struct {
 	Palette                        [16]place.Color
 	CSRF                           string // rendered as a hidden field when set
 	Flash                          string // a message to show, e.g. the outcome of a no-JS placement
+	// FormX, FormY and FormColor pre-fill the place-by-coordinates form
+	// (the last pixel placed or tried without JavaScript).
+	FormX, FormY string
+	FormColor    int
+	// Panels is the first state of the live panels, which then update over SSE.
+	Panels PanelsData
+}
+
+// PanelsData is what the live panels show.
+type PanelsData struct {
+	Online int                  // open canvas connections on this instance
+	Recent []place.HistoryEntry // newest first
+}
+
+// PlaceFailedData is the page answering a no-JS placement that failed.
+type PlaceFailedData struct {
+	Page             PageData // the form, pre-filled with what was sent
+	Status           int
+	Code, Message    string
+	RemainingSeconds int // set when the cooldown is running
+}
+
+// HistoryData is the data of the HTML history pages.
+type HistoryData struct {
+	User    *UserInfo
+	Title   string
+	Caption string
+	// Pixel is set on the history of one pixel; its table has no pixel column.
+	Pixel *place.Pixel
+	// PixelNow names the pixel's current color ("" when not known yet).
+	PixelNow string
+	Entries []place.HistoryEntry
+	// Newest links back to the first page when this is a later one; Older
+	// links to the next older page when there is one.
+	Newest, Older string
 }
 
 // canvasModules are the ES modules app.js imports, preloaded so the browser
@@ -65,3 +101,52 @@ type ErrorData struct {
 	Message string
 	User    *UserInfo
 }
+
+// colorName is the human name of a placement's color.
+func colorName(c uint8) string { return place.ColorName(int(c)) }
+
+// colorStyle sets a swatch to a placement's color.
+func colorStyle(c uint8) string {
+	if int(c) >= place.ColorCount {
+		return "--swatch:transparent"
+	}
+	return swatchStyle(place.Palette[c])
+}
+
+// stamp is a placement time as people read it; the machine-readable form
+// goes in the datetime attribute.
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+// clock is the short time of the recent-placements panel.
+func clock(t time.Time) string { return t.UTC().Format("15:04:05 UTC") }
+
+func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// pixelHistoryURL links to the HTML history of one pixel.
+func pixelHistoryURL(x, y int) string { return "/history?x=" + itoa(x) + "&y=" + itoa(y) }
+
+// who names who placed a pixel.
+func who(e place.HistoryEntry) string {
+	if e.Username == "" {
+		return "a deleted user"
+	}
+	return e.Username
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return itoa(n) + " " + many
+}
+
+func selected(i, want int) bool { return i == want }
+
+func onlineWords(n int) string {
+	if n == 1 {
+		return "player online"
+	}
+	return "players online"
+}
+
+func uitoa(n uint64) string { return strconv.FormatUint(n, 10) }

@@ -145,6 +145,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
 	}
+	// The live panels' streams never end by themselves; Shutdown would wait
+	// for them.
+	httpServer.RegisterOnShutdown(a.Server.CloseStreams)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
 	a.log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String())

@@ -58,6 +58,12 @@ func (s *Store) PixelHistory(ctx context.Context, x, y, limit int) ([]place.Hist
 	return s.queryHistory(ctx, `WHERE p.x = ? AND p.y = ? ORDER BY p.seq DESC LIMIT ?`, x, y, limit)
 }
 
+// PixelHistoryBefore returns one pixel's placements with seq < before
+// (0: no bound), newest first: the pages of the HTML history.
+func (s *Store) PixelHistoryBefore(ctx context.Context, x, y int, before uint64, limit int) ([]place.HistoryEntry, error) {
+	return s.queryHistory(ctx, `WHERE p.x = ? AND p.y = ? AND p.seq < ? ORDER BY p.seq DESC LIMIT ?`, x, y, seqBound(before), limit)
+}
+
 // RecentPlacements implements place.History.
 func (s *Store) RecentPlacements(ctx context.Context, before uint64, limit int) ([]place.HistoryEntry, error) {
 	return s.queryHistory(ctx, `WHERE p.seq < ? ORDER BY p.seq DESC LIMIT ?`, seqBound(before), limit)

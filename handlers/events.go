@@ -1,0 +1,50 @@
+package handlers
+
+import (
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/realtime"
+)
+
+// events serves GET /api/v1/events: every broadcast batch as an SSE
+// `pixels` event. A reconnecting EventSource sends Last-Event-ID, which wins
+// over a `since` left in the URL from the first connection.
+func (s *Server) events(c echo.Context) error {
+	since, resume, err := eventsSince(c)
+	if err != nil {
+		return err
+	}
+	if !s.hub.Ready() {
+		return place.ErrUnavailable
+	}
+	return s.hub.ServeSSE(c.Response(), c.Request(), realtime.SSEOptions{Since: since, Resume: resume})
+}
+
+// eventsSince reads the resume point from Last-Event-ID or ?since=.
+func eventsSince(c echo.Context) (uint64, bool, error) {
+	bad := place.Errorf(place.EVALIDATION, "Last-Event-ID and since must be a non-negative integer sequence number.")
+	if v, ok := c.Request().Header["Last-Event-Id"]; ok {
+		if len(v) != 1 {
+			return 0, false, bad
+		}
+		n, err := strconv.ParseUint(v[0], 10, 64)
+		if err != nil {
+			return 0, false, bad
+		}
+		return n, true, nil
+	}
+	if v, ok := c.QueryParams()["since"]; ok {
+		if len(v) != 1 {
+			return 0, false, bad
+		}
+		n, err := strconv.ParseUint(v[0], 10, 64)
+		if err != nil {
+			return 0, false, bad
+		}
+		return n, true, nil
+	}
+	return 0, false, nil
+}

@@ -1,0 +1,121 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/views"
+)
+
+// historyPageSize is the number of rows per page of the HTML history.
+const historyPageSize = 50
+
+// pixelPager is implemented by stores that page one pixel's history by seq.
+// It is optional so that a store without it still serves the first pages.
+type pixelPager interface {
+	PixelHistoryBefore(ctx context.Context, x, y int, before uint64, limit int) ([]place.HistoryEntry, error)
+}
+
+// beforeParam reads the optional ?before=<seq> of a history page.
+func beforeParam(c echo.Context) (uint64, error) {
+	v, ok := c.QueryParams()["before"]
+	if !ok {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(v[0], 10, 64)
+	if err != nil || n < 1 || len(v) > 1 {
+		return 0, place.Errorf(place.EVALIDATION, "before must be a placement number (a whole number of 1 or more).")
+	}
+	return n, nil
+}
+
+// pixelHistoryPage reads one page of a pixel's history, one row more than
+// shown to tell whether an older page exists.
+func (s *Server) pixelHistoryPage(ctx context.Context, x, y int, before uint64) ([]place.HistoryEntry, error) {
+	if p, ok := s.store.(pixelPager); ok {
+		return p.PixelHistoryBefore(ctx, x, y, before, historyPageSize+1)
+	}
+	all, err := s.store.PixelHistory(ctx, x, y, 500)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, e := range all {
+		if before == 0 || e.Seq < before {
+			out = append(out, e)
+		}
+	}
+	return out[:min(len(out), historyPageSize+1)], nil
+}
+
+// pageOf cuts the extra row and returns the link to the older page, if any.
+func pageOf(entries []place.HistoryEntry, link func(before uint64) string) ([]place.HistoryEntry, string) {
+	if len(entries) <= historyPageSize {
+		return entries, ""
+	}
+	entries = entries[:historyPageSize]
+	return entries, link(entries[len(entries)-1].Seq)
+}
+
+// historyPage serves GET /history?x=&y=[&before=]: the HTML history of one pixel.
+func (s *Server) historyPage(c echo.Context) error {
+	x, y, err := s.pixelParams(c)
+	if err != nil {
+		return err
+	}
+	before, err := beforeParam(c)
+	if err != nil {
+		return err
+	}
+	entries, err := s.pixelHistoryPage(s.ctx(c), x, y, before)
+	if err != nil {
+		return err
+	}
+	base := "/history?x=" + itoa(x) + "&y=" + itoa(y)
+	entries, older := pageOf(entries, func(b uint64) string { return base + "&before=" + strconv.FormatUint(b, 10) })
+	d := views.HistoryData{
+		User:    s.viewUser(c),
+		Title:   "History of pixel " + itoa(x) + ", " + itoa(y),
+		Caption: "Placements on pixel " + itoa(x) + ", " + itoa(y) + ", newest first",
+		Pixel:   &place.Pixel{X: x, Y: y},
+		Entries: entries,
+		Older:   older,
+	}
+	if data, _ := s.hub.Canvas(); len(data) == s.cfg.Width*s.cfg.Height {
+		d.PixelNow = place.ColorName(int(data[y*s.cfg.Width+x]))
+	}
+	if before != 0 {
+		d.Newest = base
+		d.Caption += ", older than placement " + strconv.FormatUint(before, 10)
+	}
+	return render(c, http.StatusOK, views.HistoryPage(d))
+}
+
+// recentPage serves GET /history/recent[?before=]: the latest placements.
+func (s *Server) recentPage(c echo.Context) error {
+	before, err := beforeParam(c)
+	if err != nil {
+		return err
+	}
+	entries, err := s.store.RecentPlacements(s.ctx(c), before, historyPageSize+1)
+	if err != nil {
+		return err
+	}
+	entries, older := pageOf(entries, func(b uint64) string { return "/history/recent?before=" + strconv.FormatUint(b, 10) })
+	d := views.HistoryData{
+		User:    s.viewUser(c),
+		Title:   "Recent placements",
+		Caption: "Placements on the canvas, newest first",
+		Entries: entries,
+		Older:   older,
+	}
+	if before != 0 {
+		d.Newest = "/history/recent"
+		d.Caption += ", older than placement " + strconv.FormatUint(before, 10)
+	}
+	return render(c, http.StatusOK, views.HistoryPage(d))
+}

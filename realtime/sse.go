@@ -1,0 +1,166 @@
+package realtime
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/placecanvas/place/metrics"
+)
+
+// SSEHeartbeat is how often an idle Server-Sent Events stream gets a comment
+// line, so that proxies and browsers do not take it for dead.
+const SSEHeartbeat = 15 * time.Second
+
+// sseWriteTimeout bounds each write to an SSE client; a client that takes
+// longer is gone or stuck, and the stream ends.
+const sseWriteTimeout = 10 * time.Second
+
+// SSE returns the batch as one Server-Sent Events frame (`event: pixels`,
+// `id: <seq>`, the WebSocket `pixels` JSON as data). It is formatted on
+// first use and the same bytes go to every stream.
+func (b *Batch) SSE() []byte {
+	b.sseOnce.Do(func() {
+		b.sse = AppendSSE(make([]byte, 0, len(b.JSON)+48), "pixels", strconv.FormatUint(b.Seq, 10), b.JSON)
+	})
+	return b.sse
+}
+
+// AppendSSE appends one event to dst. Each line of data gets its own
+// `data:` field, so multi-line payloads (HTML) arrive intact.
+func AppendSSE(dst []byte, event, id string, data []byte) []byte {
+	if event != "" {
+		dst = append(dst, "event: "...)
+		dst = append(dst, event...)
+		dst = append(dst, '\n')
+	}
+	if id != "" {
+		dst = append(dst, "id: "...)
+		dst = append(dst, id...)
+		dst = append(dst, '\n')
+	}
+	for {
+		line, rest, more := bytes.Cut(data, []byte{'\n'})
+		dst = append(dst, "data: "...)
+		dst = append(dst, bytes.TrimSuffix(line, []byte{'\r'})...)
+		dst = append(dst, '\n')
+		if !more {
+			break
+		}
+		data = rest
+	}
+	return append(dst, '\n')
+}
+
+// ResetSSE is the frame that tells a resuming client its events are no
+// longer held: it must fetch the canvas again; events go on after seq.
+func ResetSSE(seq uint64) []byte {
+	s := strconv.FormatUint(seq, 10)
+	return AppendSSE(nil, "reset", s, []byte(`{"seq":`+s+`}`))
+}
+
+var heartbeatFrame = []byte(": heartbeat\n\n")
+
+// SSEStream writes Server-Sent Events to one client. It lives outside the
+// server's global WriteTimeout and ReadTimeout: it clears both deadlines
+// and bounds every write on its own instead.
+type SSEStream struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
+
+// StartSSE sends the headers of an event stream and returns the stream.
+// Counting the stream in metrics is up to the caller (see ServeSSE).
+func StartSSE(w http.ResponseWriter) (*SSEStream, error) {
+	rc := http.NewResponseController(w)
+	// The server's WriteTimeout would cut every stream after 30 s; its
+	// ReadTimeout would cancel the request's context (net/http's background
+	// read fails at the deadline).
+	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
+		return nil, err
+	}
+	_ = rc.SetReadDeadline(time.Time{})
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no") // nginx: pass events on at once
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	s := &SSEStream{w: w, rc: rc}
+	// A reconnection delay for EventSource, and a first byte so that
+	// proxies and clients see the stream open.
+	return s, s.Write([]byte("retry: 2000\n\n"))
+}
+
+// Write sends frame and flushes it, within sseWriteTimeout.
+func (s *SSEStream) Write(frame []byte) error {
+	_ = s.rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
+	if _, err := s.w.Write(frame); err != nil {
+		return err
+	}
+	return s.rc.Flush()
+}
+
+// Heartbeat sends a comment line.
+func (s *SSEStream) Heartbeat() error { return s.Write(heartbeatFrame) }
+
+// SSEOptions configure one /api/v1/events stream.
+type SSEOptions struct {
+	// Since and Resume: with Resume, the stream starts with the events in
+	// (Since, now] (Last-Event-ID or ?since=), or a reset when they are no
+	// longer held.
+	Since  uint64
+	Resume bool
+	// Heartbeat is the interval of comment lines (default SSEHeartbeat).
+	Heartbeat time.Duration
+}
+
+// ServeSSE streams every broadcast batch to one client as `pixels` events
+// until the client leaves, its subscription is dropped (it fell behind; it
+// resumes with Last-Event-ID) or the hub shuts down. The events form the
+// same gap-free chain as the WebSocket's: after a resume from Since, the
+// first event has prevSeq = Since.
+func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, o SSEOptions) error {
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = SSEHeartbeat
+	}
+	sub, replay, seq, ok := h.Subscribe(o.Since, o.Resume)
+	defer sub.Close()
+	metrics.SSEClients.Inc()
+	defer metrics.SSEClients.Dec()
+
+	st, err := StartSSE(w)
+	if err != nil {
+		return nil // the client is gone; nothing to report
+	}
+	switch {
+	case !ok:
+		err = st.Write(ResetSSE(seq))
+	case replay != nil:
+		err = st.Write(replay.SSE())
+	}
+	if err != nil {
+		return nil
+	}
+	heartbeat := time.NewTicker(o.Heartbeat)
+	defer heartbeat.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return nil
+		case b, open := <-sub.C():
+			if !open {
+				return nil
+			}
+			if st.Write(b.SSE()) != nil {
+				return nil
+			}
+			heartbeat.Reset(o.Heartbeat)
+		case <-heartbeat.C:
+			if st.Heartbeat() != nil {
+				return nil
+			}
+		}
+	}
+}
