@@ -53,7 +53,7 @@ type HistoryData struct {
 	Pixel *place.Pixel
 	// PixelNow names the pixel's current color ("" when not known yet).
 	PixelNow string
-	Entries []place.HistoryEntry
+	Entries  []place.HistoryEntry
 	// Newest links back to the first page when this is a later one; Older
 	// links to the next older page when there is one.
 	Newest, Older string
