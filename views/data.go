@@ -63,7 +63,7 @@ type HistoryData struct {
 // fetches them in parallel instead of discovering them one import at a time.
 var canvasModules = []string{
 	"js/backoff.js", "js/board.js", "js/cooldown.js", "js/debounce.js",
-	"js/input.js", "js/keyboard.js", "js/messages.js", "js/net.js",
+	"js/input.js", "js/keyboard.js", "js/messages.js", "js/net.js", "js/notify.js",
 	"js/palette.js", "js/pending.js", "js/pixelinfo.js", "js/protocol.js",
 	"js/renderer.js", "js/view.js",
 }

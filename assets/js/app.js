@@ -9,6 +9,7 @@ import {
   CONNECTION_LABELS, describeCursor, errorMessage, placedMessage, selectedMessage,
 } from './messages.js';
 import { Connection } from './net.js';
+import { ReadyNotifier } from './notify.js';
 import { DEFAULT_PALETTE, normalizePalette } from './palette.js';
 import { PendingPlacements } from './pending.js';
 import { PixelInfo } from './pixelinfo.js';
@@ -52,6 +53,8 @@ class App {
       formX: $('place-x'),
       formY: $('place-y'),
       formColor: $('place-color'),
+      notify: $('notify-ready'),
+      notifyStatus: $('notify-status'),
     };
     this.swatches = [...this.el.palette.querySelectorAll('[data-color]')];
     this.palette = this.swatches.length === 16
@@ -78,6 +81,7 @@ class App {
     this.toastTimer = 0;
     this.announceQueue = [];
 
+    this.notifier = new ReadyNotifier();
     this.cooldown = new Cooldown();
     this.cooldownText = '';
     this.pending = new PendingPlacements((entry) => this.expire(entry));
@@ -106,6 +110,7 @@ class App {
     this.bindKeyboard();
     this.bindForm();
     this.bindZoomButtons();
+    this.bindNotify();
     new PointerControls(this.el.canvas, {
       getView: () => this.view,
       setView: (v) => this.setView(v),
@@ -308,6 +313,7 @@ class App {
     if (this.waitingForReady && this.cooldown.ready(now) && this.pending.size === 0) {
       this.waitingForReady = false;
       this.announce('Ready to place.');
+      this.notifier.ready('Ready to place.');
     }
   }
 
@@ -419,6 +425,24 @@ class App {
       this.setView(ensureVisible(this.view, x, y, this.renderer.cssWidth, this.renderer.cssHeight));
       this.showPixelInfo(x, y);
       this.place(x, y);
+    });
+  }
+
+  bindNotify() {
+    const { notify, notifyStatus } = this.el;
+    if (!notify) return;
+    const show = () => {
+      notify.checked = this.notifier.wanted;
+      if (notifyStatus) notifyStatus.textContent = this.notifier.status;
+    };
+    show();
+    notify.addEventListener('change', async () => {
+      // The permission prompt comes from this click, never on page load.
+      const wanted = notify.checked;
+      const on = await this.notifier.setWanted(wanted);
+      show();
+      // Unchecked again behind the player's back: say why.
+      if (wanted && !on) this.announce(this.notifier.status || 'Notifications stay off.');
     });
   }
 
