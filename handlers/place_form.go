@@ -24,11 +24,12 @@ const (
 // placeFields are the form fields as sent, to show them again on failure.
 type placeFields struct{ x, y, color string }
 
-// formValue returns a form field, shortened so that an echo of it stays small.
-func formValue(c echo.Context, name string) string {
-	v := strings.TrimSpace(c.FormValue(name))
+func formValue(c echo.Context, name string) string { return strings.TrimSpace(c.FormValue(name)) }
+
+// shorten keeps the echo of a field on the refusal page small.
+func shorten(v string) string {
 	if len(v) > 16 {
-		v = v[:16]
+		return strings.ToValidUTF8(v[:16], "")
 	}
 	return v
 }
@@ -135,7 +136,7 @@ func (s *Server) placeFailed(c echo.Context, f placeFields, err error) error {
 		c.Response().Header().Set("Retry-After", itoa(body.RemainingSeconds))
 	}
 	page := s.pageData(c, "")
-	page.FormX, page.FormY = f.x, f.y
+	page.FormX, page.FormY = shorten(f.x), shorten(f.y)
 	page.FormColor, _ = strconv.Atoi(f.color)
 	d := views.PlaceFailedData{Page: page, Status: status, Code: string(body.Code), Message: body.Message}
 	if body.Code == place.ERATELIMITED {

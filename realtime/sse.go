@@ -74,9 +74,9 @@ type SSEStream struct {
 // Counting the stream in metrics is up to the caller (see ServeSSE).
 func StartSSE(w http.ResponseWriter) (*SSEStream, error) {
 	rc := http.NewResponseController(w)
-	// The server's WriteTimeout would cut every stream after 30 s; its
-	// ReadTimeout would cancel the request's context (net/http's background
-	// read fails at the deadline).
+	// The server's WriteTimeout would cut every stream after 30 s. Each
+	// write gets its own deadline instead (Write); the read deadline left
+	// from the request goes too, so that no request timeout applies.
 	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,96 @@
+package realtime
+
+import (
+	"bufio"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/placecanvas/place"
+)
+
+func TestAppendSSE(t *testing.T) {
+	got := string(AppendSSE(nil, "recent", "", []byte("<ol>\n<li>a</li>\r\n</ol>")))
+	want := "event: recent\ndata: <ol>\ndata: <li>a</li>\ndata: </ol>\n\n"
+	if got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got := string(ResetSSE(42)); got != "event: reset\nid: 42\ndata: {\"seq\":42}\n\n" {
+		t.Errorf("reset = %q", got)
+	}
+}
+
+func TestBatchSSEIsFormattedOnce(t *testing.T) {
+	events := []Event{{X: 1, Y: 2, Color: 3}}
+	b := &Batch{PrevSeq: 4, Seq: 5, Events: events, JSON: AppendPixelsJSON(nil, 4, 5, events)}
+	first := b.SSE()
+	want := "event: pixels\nid: 5\ndata: " + string(b.JSON) + "\n\n"
+	if string(first) != want {
+		t.Fatalf("got %q, want %q", first, want)
+	}
+	if second := b.SSE(); &second[0] != &first[0] {
+		t.Error("the frame was formatted again instead of shared")
+	}
+}
+
+// A stream outlives the server's read and write timeouts (it clears the
+// deadlines) and is kept alive by heartbeats between batches.
+func TestServeSSEOutlivesServerTimeouts(t *testing.T) {
+	cfg := place.Config{Width: 10, Height: 10}
+	h := New(Options{Config: cfg})
+	h.mirror = make([]byte, 100)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = h.ServeSSE(w, r, SSEOptions{Heartbeat: 100 * time.Millisecond})
+	}))
+	srv.Config.ReadTimeout = 300 * time.Millisecond
+	srv.Config.WriteTimeout = 300 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := make(chan string, 100)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	time.Sleep(time.Second)
+	h.mu.Lock()
+	h.pending = append(h.pending, place.Placement{Seq: 1, X: 3, Y: 4, Color: 5})
+	h.mu.Unlock()
+	h.flush()
+
+	heartbeats := 0
+	timeout := time.After(3 * time.Second)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("the stream ended after %d heartbeats", heartbeats)
+			}
+			if l == ": heartbeat" {
+				heartbeats++
+			}
+			if strings.HasPrefix(l, "data: ") && strings.Contains(l, `"seq":1`) {
+				if heartbeats < 5 {
+					t.Errorf("%d heartbeats in a second, want about 10", heartbeats)
+				}
+				// The hub's shutdown ends the stream.
+				h.Shutdown(t.Context())
+				for range lines {
+				}
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no batch after the server's timeouts passed (%d heartbeats)", heartbeats)
+		}
+	}
+}
