@@ -133,13 +133,6 @@ func who(e place.HistoryEntry) string {
 	return e.Username
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return itoa(n) + " " + many
-}
-
 func selected(i, want int) bool { return i == want }
 
 func onlineWords(n int) string {
