@@ -161,6 +161,10 @@ func TestBrowserKeyboardOnlyPlay(t *testing.T) {
 	keys(t, tab, kb.Enter)
 	announced(t, tab, "Placed blue at 252, 259. Next pixel in 3 seconds.", 3*time.Second)
 	expectPixel(t, other, wstest.Event{X: 252, Y: 259, Color: 12}, 3*time.Second)
+	// The live panel, swapped in by htmx from the panels' SSE stream, lists it.
+	if err := waitJS(tab, `/placed blue at 252, 259/.test(document.getElementById('recent-panel').textContent)`, 4*time.Second); err != nil {
+		t.Error("the recent-placements panel did not update: ", err)
+	}
 	// Space within the cooldown is refused, and the player is told to wait.
 	keys(t, tab, kb.ArrowLeft)
 	keys(t, tab, " ")

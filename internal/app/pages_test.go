@@ -269,6 +269,17 @@ func TestHistoryPages(t *testing.T) {
 	}
 }
 
+// Reading pages creates no stored session (SPEC §7): only placing does.
+func TestReadingPagesMakesNoSession(t *testing.T) {
+	ts := start(t, nil)
+	for _, path := range []string{"/", "/?placed=1,2", "/history?x=0&y=0", "/history/recent"} {
+		resp, _ := getPage(t, ts.URL+path, http.Header{"Accept": {"text/html"}})
+		if resp.StatusCode != 200 || resp.Header.Get("Set-Cookie") != "" {
+			t.Errorf("%s: %d, Set-Cookie %q", path, resp.StatusCode, resp.Header.Get("Set-Cookie"))
+		}
+	}
+}
+
 func TestHistoryPagesBadParametersAre400Pages(t *testing.T) {
 	ts := start(t, nil)
 	for _, path := range []string{
