@@ -25,26 +25,20 @@ func (s *Server) events(c echo.Context) error {
 
 // eventsSince reads the resume point from Last-Event-ID or ?since=.
 func eventsSince(c echo.Context) (uint64, bool, error) {
-	bad := place.Errorf(place.EVALIDATION, "Last-Event-ID and since must be a non-negative integer sequence number.")
-	if v, ok := c.Request().Header["Last-Event-Id"]; ok {
-		if len(v) != 1 {
-			return 0, false, bad
+	v, ok := c.Request().Header["Last-Event-Id"]
+	if !ok {
+		if v, ok = c.QueryParams()["since"]; !ok {
+			return 0, false, nil
 		}
-		n, err := strconv.ParseUint(v[0], 10, 64)
-		if err != nil {
-			return 0, false, bad
-		}
-		return n, true, nil
 	}
-	if v, ok := c.QueryParams()["since"]; ok {
-		if len(v) != 1 {
-			return 0, false, bad
-		}
-		n, err := strconv.ParseUint(v[0], 10, 64)
-		if err != nil {
-			return 0, false, bad
-		}
-		return n, true, nil
+	if len(v) != 1 {
+		return 0, false, errBadSince
 	}
-	return 0, false, nil
+	n, err := strconv.ParseUint(v[0], 10, 64)
+	if err != nil {
+		return 0, false, errBadSince
+	}
+	return n, true, nil
 }
+
+var errBadSince = place.Errorf(place.EVALIDATION, "Last-Event-ID and since must be a non-negative integer sequence number.")

@@ -104,11 +104,11 @@ func (f *panelFeed) run() {
 
 // update renders what changed since the last tick and broadcasts it.
 func (f *panelFeed) update() {
-	var frames [][]byte
+	var online, recent []byte
 	if n := f.s.hub.Online(); n != f.onlineN {
 		if b, err := renderFragment(views.OnlineCount(n)); err == nil {
 			f.onlineN = n
-			frames = append(frames, realtime.AppendSSE(nil, "online", "", b))
+			online = realtime.AppendSSE(nil, "online", "", b)
 		}
 	}
 	if seq := f.s.hub.Seq(); seq != f.recentSeq || f.recent == nil {
@@ -120,19 +120,20 @@ func (f *panelFeed) update() {
 			f.s.log.Debug("recent placements panel not refreshed", "err", err)
 		} else if b, err := renderFragment(views.RecentList(entries)); err == nil {
 			f.recentSeq = seq
-			frames = append(frames, realtime.AppendSSE(nil, "recent", "", b))
+			recent = realtime.AppendSSE(nil, "recent", "", b)
 		}
-	}
-	if len(frames) == 0 {
-		return
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, frame := range frames {
-		if bytes.HasPrefix(frame, []byte("event: online")) {
-			f.online = frame
-		} else {
-			f.recent = frame
+	if online != nil {
+		f.online = online
+	}
+	if recent != nil {
+		f.recent = recent
+	}
+	for _, frame := range [][]byte{online, recent} {
+		if frame == nil {
+			continue
 		}
 		for ch := range f.subs {
 			select {

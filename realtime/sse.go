@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -77,7 +78,7 @@ func StartSSE(w http.ResponseWriter) (*SSEStream, error) {
 	// The server's WriteTimeout would cut every stream after 30 s. Each
 	// write gets its own deadline instead (Write); the read deadline left
 	// from the request goes too, so that no request timeout applies.
-	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
+	if err := rc.SetWriteDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return nil, err
 	}
 	_ = rc.SetReadDeadline(time.Time{})
