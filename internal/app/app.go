@@ -136,6 +136,14 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}()
 
+	// Serve once the canvas is loaded (in cluster mode a store may still be
+	// coming up; then routes that need the canvas answer 503 until it is).
+	readyCtx, readyCancel := context.WithTimeout(ctx, 10*time.Second)
+	if err := a.Hub.WaitReady(readyCtx); err != nil {
+		a.log.Warn("canvas not loaded yet; serving anyway", "err", err)
+	}
+	readyCancel()
+
 	httpServer := &http.Server{
 		Handler:           a.Server.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
