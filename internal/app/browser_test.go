@@ -130,7 +130,7 @@ func TestBrowserTwoPlayers(t *testing.T) {
 	if err := waitJS(b, fmt.Sprintf(`window.placeApp.pixelAt(%d, %d) === 5`, xy[0], xy[1]), 2*time.Second); err != nil {
 		t.Fatal("the other player never saw the pixel: ", err)
 	}
-	t.Logf("pixel (%d,%d) seen by the other player %v after the click was registered", xy[0], xy[1], time.Since(start))
+	t.Logf("pixel (%d,%d) seen by the other player (polled %v after the click was found locally)", xy[0], xy[1], time.Since(start))
 	// The server has it.
 	_, body := get(t, ts.URL+"/api/v1/canvas", nil)
 	if body[xy[1]*500+xy[0]] != 5 {
@@ -159,9 +159,15 @@ func TestBrowserTwoPlayers(t *testing.T) {
 	if !strings.Contains(toast, "Wait") {
 		t.Errorf("toast = %q", toast)
 	}
-	path := filepath.Join(artifactDir(t), "browser-two-players.png")
-	if err := os.WriteFile(path, shot, 0o644); err != nil {
+	writeArtifact(t, "browser-two-players.png", shot)
+}
+
+// writeArtifact keeps a file (a screenshot) in the artifact directory.
+func writeArtifact(t *testing.T, name string, data []byte) {
+	t.Helper()
+	path := filepath.Join(artifactDir(t), name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("screenshot: %s", path)
+	t.Logf("artifact: %s", path)
 }
