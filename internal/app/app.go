@@ -103,6 +103,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	hub := realtime.New(realtime.Options{
 		Config: cfg.CanvasConfig(), Feed: st, Placer: st, Users: st,
 		BatchInterval: cfg.BatchInterval, Logger: log,
+		SessionAlive: sessionAlive(st.Sessions(), log),
 	})
 	srv := handlers.New(handlers.Options{
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Logger: log,
@@ -179,6 +180,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	err := a.Store.Close()
 	a.log.Info("stopped", "duration", time.Since(start))
 	return err
+}
+
+// sessionAlive tells the hub whether a socket's session still exists. A
+// store error counts as alive: an outage must not close every socket.
+func sessionAlive(ss place.SessionStore, log *slog.Logger) func(context.Context, string) bool {
+	return func(_ context.Context, token string) bool {
+		_, found, err := ss.Find(token)
+		if err != nil {
+			log.Warn("re-checking a socket's session", "err", err)
+			return true
+		}
+		return found
+	}
 }
 
 // Close releases the store of an App that was never served.
