@@ -37,6 +37,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// BcryptCost is for tests only; 0 means the production cost of 12.
 	BcryptCost int
+	// AnyCanvasSize opens the store with whatever canvas size it holds, for
+	// commands that never touch the canvas (place admin), so that they need
+	// only the storage flags.
+	AnyCanvasSize bool
 }
 
 // Defaults returns the documented defaults.
@@ -78,7 +82,7 @@ func OpenStore(ctx context.Context, c Config, log *slog.Logger) (place.Store, er
 	if c.RedisURL != "" {
 		return openCluster(ctx, c, log)
 	}
-	return embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log})
+	return embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, AnySize: c.AnyCanvasSize})
 }
 
 // App is a running server.
