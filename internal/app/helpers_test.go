@@ -117,6 +117,10 @@ func (b *browser) do(method, path, contentType string, body io.Reader, extra htt
 		req.Header[k] = v
 	}
 	for k, v := range extra {
+		if k == "Host" {
+			req.Host = v[0]
+			continue
+		}
 		req.Header[k] = v
 	}
 	if contentType != "" {
