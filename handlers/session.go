@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"time"
@@ -128,5 +127,3 @@ func (s *Server) identityOrGuest(c echo.Context) (place.User, error) {
 	}
 	return u, nil
 }
-
-var errNoSession = errors.New("no session")
