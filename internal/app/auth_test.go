@@ -342,3 +342,22 @@ func TestLoginThrottling(t *testing.T) {
 		t.Fatalf("per-address limit: %d %s", r.StatusCode, r.Body)
 	}
 }
+
+func TestSessionCookieFlags(t *testing.T) {
+	for _, secure := range []bool{false, true} {
+		srv := startServer(t, func(c *app.Config) { c.SecureCookies = secure })
+		r := srv.browser(t).postJSON("/api/v1/auth/register", map[string]string{"username": "cookie", "password": "long enough"})
+		cookies := r.Cookies()
+		if r.StatusCode != http.StatusOK || len(cookies) != 1 {
+			t.Fatalf("secure=%v: %d %v", secure, r.StatusCode, r.Header.Values("Set-Cookie"))
+		}
+		c := cookies[0]
+		wantName := "session"
+		if secure {
+			wantName = "__Host-session"
+		}
+		if c.Name != wantName || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" || c.Secure != secure {
+			t.Errorf("secure=%v: cookie %q", secure, r.Header.Get("Set-Cookie"))
+		}
+	}
+}
