@@ -102,28 +102,3 @@ func (s *Server) sessionCookie(ctx context.Context, token string, expiry time.Ti
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return echo.WrapMiddleware(s.sessions.LoadAndSave)(next)
 }
-
-// identityOrGuest returns the request's user, creating a guest session when
-// there is none (placements need a user). The session is committed by the
-// LoadAndSave middleware.
-func (s *Server) identityOrGuest(c echo.Context) (place.User, error) {
-	ctx := s.ctx(c)
-	u, ok, err := s.currentUser(ctx)
-	if err != nil {
-		return place.User{}, err
-	}
-	if ok {
-		return u, nil
-	}
-	u, err = s.newGuest(ctx, c.Request())
-	if err != nil {
-		return place.User{}, err
-	}
-	if err := s.sessions.RenewToken(ctx); err != nil {
-		return place.User{}, err
-	}
-	if _, _, err := s.bindSession(ctx, u.ID); err != nil {
-		return place.User{}, err
-	}
-	return u, nil
-}

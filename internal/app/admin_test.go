@@ -21,7 +21,7 @@ import (
 func TestCrossSitePostsAreRefusedOnEveryRoute(t *testing.T) {
 	srv := startServer(t, nil)
 	admin := srv.newAdmin(t, "mod")
-	srv.browser(t).register("victim", "long enough")
+	srv.visitor(t).register("victim", "long enough")
 	victim := srv.user(t, "victim")
 
 	var posts []string
@@ -92,17 +92,17 @@ func adminRoutes(id string) []struct{ method, path string } {
 
 func TestAdminRoutesAreForAdminsOnly(t *testing.T) {
 	srv := startServer(t, nil)
-	member := srv.browser(t)
+	member := srv.visitor(t)
 	member.register("member", "long enough")
-	target := srv.browser(t)
+	target := srv.visitor(t)
 	target.register("target", "long enough")
 	id := srv.user(t, "target").ID
-	guest := srv.browser(t)
+	guest := srv.visitor(t)
 	guest.mustDialWS()
-	nobody := srv.browser(t)
+	nobody := srv.visitor(t)
 
 	form := url.Values{"reason": {"x"}, "since": {time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)}, "confirm": {"1"}}
-	for who, b := range map[string]*browser{"no session": nobody, "guest": guest, "member": member} {
+	for who, b := range map[string]*visitor{"no session": nobody, "guest": guest, "member": member} {
 		for _, rt := range adminRoutes(id) {
 			var r response
 			if rt.method == http.MethodGet {
@@ -139,8 +139,8 @@ func TestAdminRoutesAreForAdminsOnly(t *testing.T) {
 func TestAdminPages(t *testing.T) {
 	srv := startServer(t, nil)
 	admin := srv.newAdmin(t, "mod")
-	srv.browser(t).register("Painter_1", "long enough")
-	srv.browser(t).register("sculptor", "long enough")
+	srv.visitor(t).register("Painter_1", "long enough")
+	srv.visitor(t).register("sculptor", "long enough")
 	id := srv.user(t, "Painter_1").ID
 
 	r := admin.get("/admin")
@@ -177,9 +177,9 @@ func TestAdminPages(t *testing.T) {
 func TestBanIsImmediate(t *testing.T) {
 	srv := startServer(t, func(c *app.Config) { c.Cooldown = 0 })
 	admin := srv.newAdmin(t, "mod")
-	phone := srv.browser(t)
+	phone := srv.visitor(t)
 	phone.register("vandal", "vandal password")
-	laptop := srv.browser(t)
+	laptop := srv.visitor(t)
 	laptop.login("vandal", "vandal password")
 	vandal := srv.user(t, "vandal")
 	tokens := []string{phone.token(), laptop.token()}
@@ -210,7 +210,7 @@ func TestBanIsImmediate(t *testing.T) {
 	}
 
 	// Login is refused with BANNED, but only for the right password.
-	b := srv.browser(t)
+	b := srv.visitor(t)
 	r = b.postJSON("/api/v1/auth/login", map[string]string{"username": "vandal", "password": "vandal password"})
 	if r.StatusCode != http.StatusForbidden || errorCode(t, r) != "BANNED" {
 		t.Fatalf("banned login: %d %s", r.StatusCode, r.Body)
@@ -228,7 +228,7 @@ func TestBanIsImmediate(t *testing.T) {
 		_ = srv.Hub.ServeWS(w, r, realtime.Identity{UserID: vandal.ID, Username: vandal.Username, Token: "gone"}, 0, false, "")
 	}))
 	defer leftover.Close()
-	ws, _, err := dialWS(srv.browser(t), "ws"+strings.TrimPrefix(leftover.URL, "http"))
+	ws, _, err := dialWS(srv.visitor(t), "ws"+strings.TrimPrefix(leftover.URL, "http"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,9 +362,9 @@ func TestRollbackRestoresExactlyTheExpectedPixels(t *testing.T) {
 }
 
 // waitCanvas polls GET /api/v1/canvas until it includes seq.
-func waitCanvas(t *testing.T, srv *testServer, seq uint64) []byte {
+func waitCanvas(t *testing.T, srv *authServer, seq uint64) []byte {
 	t.Helper()
-	b := srv.browser(t)
+	b := srv.visitor(t)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		r := b.getJSON("/api/v1/canvas")

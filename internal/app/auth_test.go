@@ -14,7 +14,7 @@ import (
 
 func TestAuthAPI(t *testing.T) {
 	srv := startServer(t, nil)
-	b := srv.browser(t)
+	b := srv.visitor(t)
 
 	r := b.postJSON("/api/v1/auth/register", map[string]string{"username": "Alice", "password": "long enough"})
 	if r.StatusCode != http.StatusOK {
@@ -67,7 +67,7 @@ func TestAuthAPI(t *testing.T) {
 
 func TestLoginAndRegisterPagesWorkWithoutJavaScript(t *testing.T) {
 	srv := startServer(t, nil)
-	b := srv.browser(t)
+	b := srv.visitor(t)
 
 	for _, path := range []string{"/login", "/register"} {
 		r := b.get(path)
@@ -113,18 +113,18 @@ func TestLoginAndRegisterPagesWorkWithoutJavaScript(t *testing.T) {
 // dead afterwards: the session moved to a new token.
 func TestSessionFixation(t *testing.T) {
 	srv := startServer(t, nil)
-	srv.browser(t).register("victim", "victim password")
+	srv.visitor(t).register("victim", "victim password")
 
 	for _, action := range []string{"login", "register", "logout"} {
 		t.Run(action, func(t *testing.T) {
-			attacker := srv.browser(t)
+			attacker := srv.visitor(t)
 			attacker.mustDialWS() // a valid guest session
 			planted := attacker.token()
 			if planted == "" {
 				t.Fatal("no session cookie on the upgrade")
 			}
 
-			victim := srv.browser(t)
+			victim := srv.visitor(t)
 			victim.setToken(planted)
 			switch action {
 			case "login":
@@ -152,7 +152,7 @@ func TestSessionFixation(t *testing.T) {
 
 func TestRegisterFromGuestKeepsIdentityAndCooldown(t *testing.T) {
 	srv := startServer(t, func(c *app.Config) { c.Cooldown = time.Minute })
-	b := srv.browser(t)
+	b := srv.visitor(t)
 	ws := b.mustDialWS()
 	if m := ws.place(t, 1, 1, 5); m["type"] != "success" {
 		t.Fatalf("guest placement: %v", m)
@@ -178,10 +178,10 @@ func TestRegisterFromGuestKeepsIdentityAndCooldown(t *testing.T) {
 
 func TestLoginFromGuestKeepsTheLaterCooldown(t *testing.T) {
 	srv := startServer(t, func(c *app.Config) { c.Cooldown = time.Minute })
-	srv.browser(t).register("regular", "long enough")
+	srv.visitor(t).register("regular", "long enough")
 	account := srv.user(t, "regular")
 
-	b := srv.browser(t)
+	b := srv.visitor(t)
 	ws := b.mustDialWS()
 	if m := ws.place(t, 3, 3, 2); m["type"] != "success" {
 		t.Fatalf("guest placement: %v", m)
@@ -201,10 +201,10 @@ func TestLoginFromGuestKeepsTheLaterCooldown(t *testing.T) {
 
 func TestLogoutClosesTheSessionsSockets(t *testing.T) {
 	srv := startServer(t, nil)
-	b := srv.browser(t)
+	b := srv.visitor(t)
 	b.register("leaver", "long enough")
 	ws := b.mustDialWS()
-	other := srv.browser(t)
+	other := srv.visitor(t)
 	other.login("leaver", "long enough") // another device stays logged in
 	otherWS := other.mustDialWS()
 
@@ -227,7 +227,7 @@ func TestLogoutClosesTheSessionsSockets(t *testing.T) {
 
 func TestPasswordLengthInBytes(t *testing.T) {
 	srv := startServer(t, nil)
-	b := srv.browser(t)
+	b := srv.visitor(t)
 
 	long := strings.Repeat("a", 73)
 	r := b.postJSON("/api/v1/auth/register", map[string]string{"username": "longpw", "password": long})
@@ -251,7 +251,7 @@ func TestPasswordLengthInBytes(t *testing.T) {
 		t.Fatalf("test passphrase is %d bytes", len(pass))
 	}
 	b.register("passphrase", pass)
-	other := srv.browser(t)
+	other := srv.visitor(t)
 	other.login("passphrase", pass)
 	// A password sharing the first 72 bytes must not match a longer one:
 	// refused outright rather than truncated.
@@ -263,12 +263,12 @@ func TestPasswordLengthInBytes(t *testing.T) {
 
 func TestUnknownUserAndWrongPasswordLookTheSame(t *testing.T) {
 	srv := startServer(t, nil)
-	srv.browser(t).register("known", "right password")
-	guest := srv.browser(t)
+	srv.visitor(t).register("known", "right password")
+	guest := srv.visitor(t)
 	guest.mustDialWS()
 	_, g := guest.me()
 
-	b := srv.browser(t)
+	b := srv.visitor(t)
 	var answers []response
 	for _, name := range []string{"known", "nobody-here", g["username"].(string)} {
 		answers = append(answers, b.postJSON("/api/v1/auth/login", map[string]string{"username": name, "password": "wrong password"}))
@@ -287,13 +287,13 @@ func TestLoginThrottling(t *testing.T) {
 	srv := startServer(t, func(c *app.Config) {
 		c.TrustedProxies = mustPrefixes("127.0.0.1/32")
 	})
-	srv.browser(t).register("target", "right password")
-	from := func(ip string) *browser {
-		b := srv.browser(t)
+	srv.visitor(t).register("target", "right password")
+	from := func(ip string) *visitor {
+		b := srv.visitor(t)
 		b.header.Set("X-Forwarded-For", ip)
 		return b
 	}
-	attempt := func(b *browser, name, pw string) response {
+	attempt := func(b *visitor, name, pw string) response {
 		return b.postJSON("/api/v1/auth/login", map[string]string{"username": name, "password": pw})
 	}
 
@@ -346,7 +346,7 @@ func TestLoginThrottling(t *testing.T) {
 func TestSessionCookieFlags(t *testing.T) {
 	for _, secure := range []bool{false, true} {
 		srv := startServer(t, func(c *app.Config) { c.SecureCookies = secure })
-		r := srv.browser(t).postJSON("/api/v1/auth/register", map[string]string{"username": "cookie", "password": "long enough"})
+		r := srv.visitor(t).postJSON("/api/v1/auth/register", map[string]string{"username": "cookie", "password": "long enough"})
 		cookies := r.Cookies()
 		if r.StatusCode != http.StatusOK || len(cookies) != 1 {
 			t.Fatalf("secure=%v: %d %v", secure, r.StatusCode, r.Header.Values("Set-Cookie"))

@@ -12,8 +12,8 @@ import (
 // changing it must not buy more attempts.
 func TestSpoofedForwardedForDoesNotResetLimits(t *testing.T) {
 	srv := startServer(t, nil)
-	srv.browser(t).register("target", "right password")
-	b := srv.browser(t)
+	srv.visitor(t).register("target", "right password")
+	b := srv.visitor(t)
 	for i := 0; i < 5; i++ {
 		b.header.Set("X-Forwarded-For", "10.9.8."+strconv.Itoa(i))
 		if r := b.postJSON("/api/v1/auth/login", map[string]string{"username": "target", "password": "guess"}); r.StatusCode != http.StatusUnauthorized {
@@ -32,8 +32,8 @@ func TestTrustedProxyUsesRightMostUntrustedEntry(t *testing.T) {
 	srv := startServer(t, func(c *app.Config) {
 		c.TrustedProxies = mustPrefixes("127.0.0.1/32", "10.0.0.0/8")
 	})
-	srv.browser(t).register("target", "right password")
-	b := srv.browser(t)
+	srv.visitor(t).register("target", "right password")
+	b := srv.visitor(t)
 	for i := 0; i < 5; i++ {
 		// The client forges the first entry; the proxies append the real
 		// address and their own.
@@ -57,8 +57,8 @@ func TestGuestLimitPerIP(t *testing.T) {
 		c.GuestLimit = 2
 		c.TrustedProxies = mustPrefixes("127.0.0.1/32")
 	})
-	from := func(ip string) *browser {
-		b := srv.browser(t)
+	from := func(ip string) *visitor {
+		b := srv.visitor(t)
 		b.header.Set("X-Forwarded-For", ip)
 		return b
 	}
@@ -91,7 +91,7 @@ func TestGuestLimitPerIP(t *testing.T) {
 // nothing is stored.
 func TestReadsCreateNoSession(t *testing.T) {
 	srv := startServer(t, nil)
-	b := srv.browser(t)
+	b := srv.visitor(t)
 	for _, path := range []string{"/", "/login", "/register", "/api/v1/canvas", "/api/v1/canvas.png", "/api/v1/canvas/info", "/api/v1/auth/me", "/api/v1/history/pixel?x=1&y=1", "/healthz", "/readyz"} {
 		r := b.get(path)
 		if r.StatusCode >= 500 {

@@ -22,8 +22,8 @@ import (
 	"github.com/placecanvas/place/internal/app"
 )
 
-// testServer is the real server on 127.0.0.1:0 over a fresh data directory.
-type testServer struct {
+// authServer is the real server on 127.0.0.1:0 over a fresh data directory.
+type authServer struct {
 	*app.App
 	URL  string
 	Host string
@@ -32,7 +32,7 @@ type testServer struct {
 
 // startServer starts a server with test defaults (small canvas, cheap
 // bcrypt, no guest limit), changed by configure.
-func startServer(t *testing.T, configure func(*app.Config)) *testServer {
+func startServer(t *testing.T, configure func(*app.Config)) *authServer {
 	t.Helper()
 	cfg := app.Defaults()
 	cfg.DataDir = t.TempDir()
@@ -69,22 +69,22 @@ func startServer(t *testing.T, configure func(*app.Config)) *testServer {
 		t.Fatal(err)
 	}
 	host := ln.Addr().String()
-	return &testServer{App: a, URL: "http://" + host, Host: host, Cfg: cfg}
+	return &authServer{App: a, URL: "http://" + host, Host: host, Cfg: cfg}
 }
 
-// browser is an HTTP client with a cookie jar that does not follow
+// visitor is an HTTP client with a cookie jar that does not follow
 // redirects, so that tests see every 303 and Set-Cookie.
-type browser struct {
+type visitor struct {
 	t      *testing.T
-	srv    *testServer
+	srv    *authServer
 	jar    *cookiejar.Jar
 	client *http.Client
 	header http.Header // sent with every request
 }
 
-func (s *testServer) browser(t *testing.T) *browser {
+func (s *authServer) visitor(t *testing.T) *visitor {
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, srv: s, jar: jar, header: http.Header{}, client: &http.Client{
+	return &visitor{t: t, srv: s, jar: jar, header: http.Header{}, client: &http.Client{
 		Jar:           jar,
 		Timeout:       10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -107,7 +107,7 @@ func (r response) JSON(t *testing.T) map[string]any {
 	return m
 }
 
-func (b *browser) do(method, path, contentType string, body io.Reader, extra http.Header) response {
+func (b *visitor) do(method, path, contentType string, body io.Reader, extra http.Header) response {
 	b.t.Helper()
 	req, err := http.NewRequest(method, b.srv.URL+path, body)
 	if err != nil {
@@ -138,29 +138,29 @@ func (b *browser) do(method, path, contentType string, body io.Reader, extra htt
 	return response{Response: res, Body: string(data)}
 }
 
-func (b *browser) get(path string) response {
+func (b *visitor) get(path string) response {
 	b.t.Helper()
 	return b.do(http.MethodGet, path, "", nil, http.Header{"Accept": {"text/html,*/*"}})
 }
 
-func (b *browser) getJSON(path string) response {
+func (b *visitor) getJSON(path string) response {
 	b.t.Helper()
 	return b.do(http.MethodGet, path, "", nil, nil)
 }
 
-func (b *browser) postJSON(path string, body any) response {
+func (b *visitor) postJSON(path string, body any) response {
 	b.t.Helper()
 	data, _ := json.Marshal(body)
 	return b.do(http.MethodPost, path, "application/json", strings.NewReader(string(data)), nil)
 }
 
-func (b *browser) postForm(path string, form url.Values) response {
+func (b *visitor) postForm(path string, form url.Values) response {
 	b.t.Helper()
 	return b.do(http.MethodPost, path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()), nil)
 }
 
 // token returns the session cookie the jar holds, or "".
-func (b *browser) token() string {
+func (b *visitor) token() string {
 	u, _ := url.Parse(b.srv.URL)
 	for _, c := range b.jar.Cookies(u) {
 		if c.Name == "session" {
@@ -171,19 +171,19 @@ func (b *browser) token() string {
 }
 
 // setToken plants a session cookie in the jar.
-func (b *browser) setToken(token string) {
+func (b *visitor) setToken(token string) {
 	u, _ := url.Parse(b.srv.URL)
 	b.jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: token, Path: "/"}})
 }
 
 // me returns GET /api/v1/auth/me.
-func (b *browser) me() (int, map[string]any) {
+func (b *visitor) me() (int, map[string]any) {
 	b.t.Helper()
 	r := b.getJSON("/api/v1/auth/me")
 	return r.StatusCode, r.JSON(b.t)
 }
 
-func (b *browser) register(name, password string) {
+func (b *visitor) register(name, password string) {
 	b.t.Helper()
 	r := b.postJSON("/api/v1/auth/register", map[string]string{"username": name, "password": password})
 	if r.StatusCode != http.StatusOK {
@@ -191,7 +191,7 @@ func (b *browser) register(name, password string) {
 	}
 }
 
-func (b *browser) login(name, password string) {
+func (b *visitor) login(name, password string) {
 	b.t.Helper()
 	r := b.postJSON("/api/v1/auth/login", map[string]string{"username": name, "password": password})
 	if r.StatusCode != http.StatusOK {
@@ -200,7 +200,7 @@ func (b *browser) login(name, password string) {
 }
 
 // user returns the stored user of that name.
-func (s *testServer) user(t *testing.T, name string) place.User {
+func (s *authServer) user(t *testing.T, name string) place.User {
 	t.Helper()
 	u, err := s.Store.UserByName(context.Background(), name)
 	if err != nil {
@@ -209,10 +209,10 @@ func (s *testServer) user(t *testing.T, name string) place.User {
 	return u
 }
 
-// newAdmin registers a user, grants admin rights and returns its browser.
-func (s *testServer) newAdmin(t *testing.T, name string) *browser {
+// newAdmin registers a user, grants admin rights and returns its visitor.
+func (s *authServer) newAdmin(t *testing.T, name string) *visitor {
 	t.Helper()
-	b := s.browser(t)
+	b := s.visitor(t)
 	b.register(name, "moderator password")
 	if err := s.Store.SetAdmin(context.Background(), s.user(t, name).ID, true); err != nil {
 		t.Fatal(err)
@@ -222,7 +222,7 @@ func (s *testServer) newAdmin(t *testing.T, name string) *browser {
 
 // countRows counts the rows of a table in the embedded database, read
 // from outside the server.
-func (s *testServer) countRows(t *testing.T, table string) int {
+func (s *authServer) countRows(t *testing.T, table string) int {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(s.Cfg.DataDir, "place.db")+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
@@ -257,13 +257,13 @@ func (p *wsPeer) OnMessage(_ *gws.Conn, m *gws.Message) {
 
 func (p *wsPeer) OnClose(_ *gws.Conn, err error) { p.closed <- err }
 
-// dialWS opens /ws with the browser's cookie; a new session cookie from
+// dialWS opens /ws with the visitor's cookie; a new session cookie from
 // the upgrade response goes into the jar, as a browser would keep it.
-func (b *browser) dialWS() (*wsPeer, *http.Response, error) {
+func (b *visitor) dialWS() (*wsPeer, *http.Response, error) {
 	return dialWS(b, "ws://"+b.srv.Host+"/ws")
 }
 
-func dialWS(b *browser, addr string) (*wsPeer, *http.Response, error) {
+func dialWS(b *visitor, addr string) (*wsPeer, *http.Response, error) {
 	p := &wsPeer{msgs: make(chan map[string]any, 64), closed: make(chan error, 1)}
 	h := http.Header{}
 	for k, v := range b.header {
@@ -286,7 +286,7 @@ func dialWS(b *browser, addr string) (*wsPeer, *http.Response, error) {
 	return p, res, nil
 }
 
-func (b *browser) mustDialWS() *wsPeer {
+func (b *visitor) mustDialWS() *wsPeer {
 	b.t.Helper()
 	p, res, err := b.dialWS()
 	if err != nil {
