@@ -50,18 +50,29 @@ func (s *Server) currentUser(ctx context.Context) (place.User, bool, error) {
 // newGuest creates a guest user for a request without one, within the
 // per-IP limit of new guest sessions.
 func (s *Server) newGuest(ctx context.Context, r *http.Request) (place.User, error) {
-	if s.opts.GuestLimit > 0 {
-		n, end, err := s.store.Incr(ctx, "guests:"+ipKey(s.clientIP(r)), time.Hour, s.now())
-		if err != nil {
-			return place.User{}, err
-		}
-		if n > int64(s.opts.GuestLimit) {
-			e := place.CooldownError(s.now(), end)
-			e.Message = "Too many new guest sessions from your network; try again later or log in."
-			return place.User{}, e
-		}
+	if err := s.countNewIdentity(ctx, r); err != nil {
+		return place.User{}, err
 	}
 	return s.store.CreateGuest(ctx, s.now())
+}
+
+// countNewIdentity applies --guest-limit: every new identity made for a
+// visitor without one (a guest, or an account registered without a guest
+// session) counts, so that clearing cookies does not beat the cooldown.
+func (s *Server) countNewIdentity(ctx context.Context, r *http.Request) error {
+	if s.opts.GuestLimit <= 0 {
+		return nil
+	}
+	n, end, err := s.store.Incr(ctx, "guests:"+ipKey(s.clientIP(r)), time.Hour, s.now())
+	if err != nil {
+		return err
+	}
+	if n > int64(s.opts.GuestLimit) {
+		e := place.CooldownError(s.now(), end)
+		e.Message = "Too many new sessions from your network; try again later or log in."
+		return e
+	}
+	return nil
 }
 
 // bindSession stores the user in the session and indexes the session token

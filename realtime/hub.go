@@ -36,6 +36,16 @@ type Options struct {
 	// MessagesPerSecond is the per-connection flood limit (default 20).
 	MessagesPerSecond int
 	Now               func() time.Time
+	// SessionAlive reports whether a session token still exists; open
+	// connections are re-checked with it and closed (1008) once their
+	// session has expired or was destroyed elsewhere. It should answer true
+	// when it cannot tell (a store outage must not drop every socket).
+	// Nil turns the re-check off.
+	SessionAlive func(ctx context.Context, token string) bool
+	// SessionRecheck is how often each connection's session is re-checked
+	// (default 30 s); SessionSweep is how often the sweep runs (default 1 s),
+	// each run checking the connections whose turn it is.
+	SessionRecheck, SessionSweep time.Duration
 }
 
 // UserLookup finds a user; the hub uses it to report BANNED before other
@@ -74,6 +84,10 @@ type Hub struct {
 	subs        map[*Subscription]struct{}
 	canvasCache *canvasFrame
 	closing     bool
+	// recheck spreads connections over the sweeps of one SessionRecheck
+	// period, so that each sweep looks at a slice of them, not all.
+	recheck     []map[*gws.Conn]struct{}
+	recheckNext int
 
 	readyCh chan struct{}
 }
@@ -100,6 +114,7 @@ type client struct {
 	resume  bool
 	backlog atomic.Int64
 	closed  atomic.Bool
+	slot    int // index in Hub.recheck, -1 when not re-checked
 
 	// flood limiting, touched only by the connection's read goroutine
 	windowStart time.Time
@@ -130,6 +145,12 @@ func New(opts Options) *Hub {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.SessionRecheck <= 0 {
+		opts.SessionRecheck = 30 * time.Second
+	}
+	if opts.SessionSweep <= 0 {
+		opts.SessionSweep = time.Second
+	}
 	h := &Hub{
 		opts:    opts,
 		cfg:     opts.Config,
@@ -137,6 +158,10 @@ func New(opts Options) *Hub {
 		conns:   make(map[*gws.Conn]*client),
 		subs:    make(map[*Subscription]struct{}),
 		readyCh: make(chan struct{}),
+	}
+	h.recheck = make([]map[*gws.Conn]struct{}, max(1, int(opts.SessionRecheck/opts.SessionSweep)))
+	for i := range h.recheck {
+		h.recheck[i] = make(map[*gws.Conn]struct{})
 	}
 	h.upPlain = gws.NewUpgrader(h, h.serverOption(false, ""))
 	h.upBin = gws.NewUpgrader(h, h.serverOption(true, ""))
@@ -196,6 +221,9 @@ func (h *Hub) Run(ctx context.Context) error {
 
 	go h.follow(ctx)
 	go h.pinger(ctx)
+	if h.opts.SessionAlive != nil {
+		go h.sweepSessions(ctx)
+	}
 	ticker := time.NewTicker(h.opts.BatchInterval)
 	defer ticker.Stop()
 	for {

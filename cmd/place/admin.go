@@ -44,6 +44,7 @@ func cmdAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stderr, "Usage: place admin grant|revoke USERNAME [storage flags]")
 		return 2
 	}
+	cfg.AnyCanvasSize = true // only the storage flags matter here
 	st, err := app.OpenStore(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		fmt.Fprintln(stderr, "place:", err)

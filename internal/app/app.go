@@ -37,6 +37,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// BcryptCost is for tests only; 0 means the production cost of 12.
 	BcryptCost int
+	// AnyCanvasSize opens the store with whatever canvas size it holds, for
+	// commands that never touch the canvas (place admin), so that they need
+	// only the storage flags.
+	AnyCanvasSize bool
 }
 
 // Defaults returns the documented defaults.
@@ -78,7 +82,7 @@ func OpenStore(ctx context.Context, c Config, log *slog.Logger) (place.Store, er
 	if c.RedisURL != "" {
 		return openCluster(ctx, c, log)
 	}
-	return embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log})
+	return embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, AnySize: c.AnyCanvasSize})
 }
 
 // App is a running server.
@@ -103,6 +107,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	hub := realtime.New(realtime.Options{
 		Config: cfg.CanvasConfig(), Feed: st, Placer: st, Users: st,
 		BatchInterval: cfg.BatchInterval, Logger: log,
+		SessionAlive: sessionAlive(st.Sessions(), log),
 	})
 	srv := handlers.New(handlers.Options{
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Logger: log,
@@ -187,6 +192,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	err := a.Store.Close()
 	a.log.Info("stopped", "duration", time.Since(start))
 	return err
+}
+
+// sessionAlive tells the hub whether a socket's session still exists. A
+// store error counts as alive: an outage must not close every socket.
+func sessionAlive(ss place.SessionStore, log *slog.Logger) func(context.Context, string) bool {
+	return func(_ context.Context, token string) bool {
+		_, found, err := ss.Find(token)
+		if err != nil {
+			log.Warn("re-checking a socket's session", "err", err)
+			return true
+		}
+		return found
+	}
 }
 
 // Close releases the store of an App that was never served.
