@@ -57,16 +57,17 @@ func (s *Server) websocket(c echo.Context) error {
 			return err
 		}
 		setCookie = s.sessionCookie(ctx, token, expiry)
-	} else if s.sessions.Status(ctx) != 0 { // touched: push the idle expiry forward
+	} else {
+		// Connecting is activity: save the session so that its idle expiry
+		// is pushed forward and known, and the hub can close the socket the
+		// moment the session expires.
 		if token, expiry, err = s.sessions.Commit(ctx); err != nil {
 			return err
 		}
 		_ = s.store.AddUserSession(ctx, u.ID, token, expiry)
 		setCookie = s.sessionCookie(ctx, token, expiry)
-	} else {
-		token = s.sessions.Token(ctx)
 	}
-	id := realtime.Identity{UserID: u.ID, Username: u.Username, IsGuest: u.IsGuest, Token: token}
+	id := realtime.Identity{UserID: u.ID, Username: u.Username, IsGuest: u.IsGuest, Token: token, Expires: expiry}
 	if err := s.hub.ServeWS(c.Response(), r, id, since, resume, setCookie); err != nil {
 		s.log.Debug("websocket upgrade failed", "err", err)
 		if !c.Response().Committed {

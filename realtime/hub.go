@@ -105,6 +105,9 @@ type Identity struct {
 	Username string
 	IsGuest  bool
 	Token    string // session token, for logout and expiry kicks
+	// Expires is when the session expires unless renewed elsewhere; the
+	// socket is closed within a second of it (zero: unknown).
+	Expires time.Time
 }
 
 type client struct {
@@ -114,7 +117,8 @@ type client struct {
 	resume  bool
 	backlog atomic.Int64
 	closed  atomic.Bool
-	slot    int // index in Hub.recheck, -1 when not re-checked
+	expires atomic.Int64 // unix ms when the session expires unless renewed; 0 unknown
+	slot    int          // index in Hub.recheck, -1 when not re-checked
 
 	// flood limiting, touched only by the connection's read goroutine
 	windowStart time.Time

@@ -201,3 +201,46 @@ func TestPanicClosesOnlyThatConnection(t *testing.T) {
 		t.Errorf("online = %d", h.Online())
 	}
 }
+
+// A socket whose session reaches its known expiry is closed within a second
+// of it, even with the periodic re-check far away; one whose session was
+// renewed elsewhere stays.
+func TestSocketClosedAtSessionExpiry(t *testing.T) {
+	f := &fakeStore{cfg: place.Config{Width: 10, Height: 10}, events: make(chan []place.Placement)}
+	var renewed atomic.Bool
+	o := realtime.Options{Config: f.cfg, Feed: f, Placer: f, Users: f, BatchInterval: 10 * time.Millisecond,
+		SessionRecheck: time.Hour,
+		SessionAlive: func(_ context.Context, token string) bool {
+			return token == "renewed" && renewed.Load()
+		}}
+	h := realtime.New(o)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go h.Run(ctx)
+	if err := h.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	expires := time.Now().Add(700 * time.Millisecond)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := r.URL.Query().Get("token")
+		_ = h.ServeWS(w, r, realtime.Identity{UserID: token, Username: token, Token: token, Expires: expires}, 0, false, "")
+	}))
+	defer srv.Close()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	renewed.Store(true)
+	keep := wstest.MustDial(t, url+"?token=renewed", wstest.Options{})
+	keep.Expect(t, "welcome", 2*time.Second)
+	gone := wstest.MustDial(t, url+"?token=expired", wstest.Options{})
+	gone.Expect(t, "welcome", 2*time.Second)
+	if code := gone.WaitClosed(t, 3*time.Second); code != 1008 {
+		t.Errorf("close code %d, want 1008", code)
+	}
+	if late := time.Since(expires); late > 1200*time.Millisecond || late < 0 {
+		t.Errorf("closed %v after the session expired, want within a second", late)
+	}
+	select {
+	case <-keep.Closed():
+		t.Error("a socket whose session was renewed was closed")
+	case <-time.After(300 * time.Millisecond):
+	}
+}

@@ -21,6 +21,7 @@ func (h *Hub) sweepSessions(ctx context.Context) {
 			return
 		case <-t.C:
 			h.sweepSlot(ctx)
+			h.sweepExpired(ctx)
 		}
 	}
 }
@@ -47,6 +48,35 @@ func (h *Hub) sweepSlot(ctx context.Context) {
 			continue
 		}
 		for _, conn := range conns {
+			h.closeConn(conn, 1008, "session expired")
+		}
+	}
+}
+
+// sweepExpired checks the connections whose session reached its known
+// expiry: gone sessions are closed at once; one renewed by another request
+// (another tab) is checked again a minute later.
+func (h *Hub) sweepExpired(ctx context.Context) {
+	now := time.Now()
+	h.mu.Lock()
+	byToken := map[string][]*gws.Conn{}
+	for conn, c := range h.conns {
+		if exp := c.expires.Load(); exp != 0 && now.UnixMilli() >= exp && !c.closed.Load() {
+			byToken[c.id.Token] = append(byToken[c.id.Token], conn)
+		}
+	}
+	h.mu.Unlock()
+	for token, conns := range byToken {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		alive := h.opts.SessionAlive(cctx, token)
+		cancel()
+		for _, conn := range conns {
+			if alive {
+				if c := clientOf(conn); c != nil {
+					c.expires.Store(now.Add(time.Minute).UnixMilli())
+				}
+				continue
+			}
 			h.closeConn(conn, 1008, "session expired")
 		}
 	}

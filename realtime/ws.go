@@ -57,6 +57,9 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 		return fmt.Errorf("websocket upgrade: %w", err)
 	}
 	c := &client{id: id, binary: binary, since: since, resume: resume, slot: -1}
+	if !id.Expires.IsZero() && h.opts.SessionAlive != nil {
+		c.expires.Store(id.Expires.UnixMilli())
+	}
 	conn.Session().Store(clientKey, c)
 	go conn.ReadLoop()
 	return nil
