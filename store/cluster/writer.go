@@ -55,6 +55,12 @@ func (s *Store) runWriter() {
 				ownPending = true
 			}
 		}
+		if time.Since(lastTrim) > trimEvery {
+			lastTrim = time.Now()
+			if err := s.trim(); err != nil {
+				s.log.Warn("history writer: trimming the stream", "err", err)
+			}
+		}
 		batch, ids, err := s.readBatch(ownPending, writerBlock)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -86,12 +92,6 @@ func (s *Store) runWriter() {
 			s.log.Warn("history writer: acknowledging", "err", err)
 			ownPending = true
 			continue
-		}
-		if time.Since(lastTrim) > trimEvery {
-			lastTrim = time.Now()
-			if err := s.trim(); err != nil {
-				s.log.Warn("history writer: trimming the stream", "err", err)
-			}
 		}
 	}
 	s.finalFlush()
