@@ -15,7 +15,7 @@ import (
 
 // proxied starts a fault proxy in front of the service at rawURL and
 // returns it with the URL that goes through it.
-func proxied(t *testing.T, rawURL string) (*faultproxy.Proxy, string) {
+func proxied(t testing.TB, rawURL string) (*faultproxy.Proxy, string) {
 	t.Helper()
 	u, err := url.Parse(rawURL)
 	if err != nil {

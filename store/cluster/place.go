@@ -207,15 +207,7 @@ func newBatcher(s *Store, workers int) *batcher {
 func (b *batcher) close() {
 	close(b.stop)
 	<-b.done
-	// Answer whatever is still queued.
-	for {
-		select {
-		case r := <-b.reqs:
-			r.reply <- placeResult{err: errClosed}
-		default:
-			return
-		}
-	}
+	b.failQueued(errClosed)
 }
 
 func (b *batcher) do(ctx context.Context, deadline time.Time, args []any) (any, error) {
@@ -283,9 +275,12 @@ func (b *batcher) work() {
 			c, err := b.s.pool.GetContext(ctx)
 			cancel()
 			if err != nil {
+				// Redis is unreachable: whatever queued up meanwhile would
+				// only wait for the same failure.
 				for _, r := range live {
 					r.reply <- placeResult{err: err}
 				}
+				b.failQueued(err)
 				continue
 			}
 			conn = c
@@ -293,6 +288,18 @@ func (b *batcher) work() {
 		if err := b.send(conn, live); err != nil {
 			conn.Close()
 			conn = nil
+		}
+	}
+}
+
+// failQueued answers every request waiting in the queue with err.
+func (b *batcher) failQueued(err error) {
+	for {
+		select {
+		case r := <-b.reqs:
+			r.reply <- placeResult{err: err}
+		default:
+			return
 		}
 	}
 }

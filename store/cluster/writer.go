@@ -40,11 +40,27 @@ func (s *Store) createGroup() error {
 // A batch that fails to write is retried (with backoff) until it succeeds,
 // never dropped; its entries stay pending in the group meanwhile, so an
 // instance that dies here leaves them to be claimed by another.
+//
+// New entries are read ahead by a second goroutine while a batch is being
+// written, so that reading and writing overlap.
 func (s *Store) runWriter() {
 	ctx := s.ctx
+	fresh := make(chan readResult, 1)
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		s.readAhead(ctx, fresh)
+	}()
+	defer func() {
+		<-readerDone
+		s.finalFlush()
+	}()
+
 	retry := newBackoff(100*time.Millisecond, 2*time.Second)
 	ownPending := true // re-read entries delivered to us but not acknowledged
 	var lastClaim, lastTrim time.Time
+	idle := time.NewTicker(writerBlock)
+	defer idle.Stop()
 	for ctx.Err() == nil {
 		if time.Since(lastClaim) > s.claimIdle/claimEveryRatio {
 			lastClaim = time.Now()
@@ -61,11 +77,27 @@ func (s *Store) runWriter() {
 				s.log.Warn("history writer: trimming the stream", "err", err)
 			}
 		}
-		batch, ids, err := s.readBatch(ownPending, writerBlock)
-		if err != nil {
+
+		var r readResult
+		if ownPending {
+			r.batch, r.ids, r.err = s.readBatch(true, 0)
+			if r.err == nil && len(r.ids) == 0 {
+				ownPending = false
+				continue
+			}
+		} else {
+			select {
+			case r = <-fresh:
+			case <-idle.C:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		if r.err != nil {
 			if ctx.Err() == nil {
-				s.log.Warn("history writer: reading the stream", "err", err)
-				if strings.HasPrefix(err.Error(), "NOGROUP") {
+				s.log.Warn("history writer: reading the stream", "err", r.err)
+				if strings.HasPrefix(r.err.Error(), "NOGROUP") {
 					_ = s.createGroup()
 				}
 			}
@@ -73,28 +105,51 @@ func (s *Store) runWriter() {
 			retry.wait(ctx)
 			continue
 		}
-		if len(ids) == 0 {
-			ownPending = false
-			continue
-		}
+		var err error
 		for ctx.Err() == nil {
-			if err = s.writeBatch(ctx, batch); err == nil {
+			if err = s.writeBatch(ctx, r.batch); err == nil {
 				break
 			}
-			s.log.Warn("history writer: writing to PostgreSQL (will retry)", "err", err, "placements", len(batch))
+			s.log.Warn("history writer: writing to PostgreSQL (will retry)", "err", err, "placements", len(r.batch))
 			retry.wait(ctx)
 		}
 		if err != nil {
-			break // closing; Close makes a last attempt below
+			return // closing; the final flush makes a last attempt
 		}
 		retry.reset()
-		if err := s.ack(ids); err != nil {
+		if err := s.ack(r.ids); err != nil {
 			s.log.Warn("history writer: acknowledging", "err", err)
 			ownPending = true
-			continue
 		}
 	}
-	s.finalFlush()
+}
+
+type readResult struct {
+	batch []place.Placement
+	ids   []any
+	err   error
+}
+
+// readAhead reads new entries for the writer until ctx ends. A batch read
+// but not handed over when ctx ends stays pending for the final flush.
+func (s *Store) readAhead(ctx context.Context, out chan<- readResult) {
+	retry := newBackoff(100*time.Millisecond, 2*time.Second)
+	for ctx.Err() == nil {
+		batch, ids, err := s.readBatch(false, writerBlock)
+		if err == nil && len(ids) == 0 {
+			continue
+		}
+		select {
+		case out <- readResult{batch, ids, err}:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil {
+			retry.wait(ctx)
+		} else {
+			retry.reset()
+		}
+	}
 }
 
 // finalFlush writes what is still pending or unread, once, within a short
@@ -170,26 +225,48 @@ func (s *Store) readBatch(pending bool, block time.Duration) ([]place.Placement,
 	return batch, ids, nil
 }
 
-// writeBatch stores placements exactly once: COPY into a temporary staging
-// table, then insert what is not there yet. A batch retried after a commit
-// whose acknowledgement was lost inserts nothing twice (seq is the key).
+// writeBatch stores placements exactly once. The usual batch is new and
+// goes straight into placements with COPY. A batch that overlaps rows
+// already there (a retry after a commit whose acknowledgement was lost, or
+// entries claimed from an instance that died after committing) makes COPY
+// fail on the primary key; it is then copied into a temporary staging table
+// and inserted with ON CONFLICT DO NOTHING, so nothing is written twice.
 func (s *Store) writeBatch(ctx context.Context, batch []place.Placement) error {
 	if len(batch) == 0 {
 		return nil
 	}
 	ctx, cancel := pgCtx(ctx, writerCommit)
 	defer cancel()
+	err := s.copyPlacements(ctx, batch, false)
+	if isUniqueViolation(err) {
+		err = s.copyPlacements(ctx, batch, true)
+	}
+	if err != nil {
+		return err
+	}
+	if last := batch[len(batch)-1].Seq; last > s.written.Load() {
+		s.written.Store(last)
+	}
+	return nil
+}
+
+var placementColumns = []string{"seq", "x", "y", "color", "user_id", "placed_at", "rollback"}
+
+func (s *Store) copyPlacements(ctx context.Context, batch []place.Placement, staged bool) error {
 	tx, err := s.db.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS placements_staging
-		(LIKE placements INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
-		return err
+	table := "placements"
+	if staged {
+		table = "placements_staging"
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS placements_staging
+			(LIKE placements INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
+			return err
+		}
 	}
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"placements_staging"},
-		[]string{"seq", "x", "y", "color", "user_id", "placed_at", "rollback"},
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{table}, placementColumns,
 		pgx.CopyFromSlice(len(batch), func(i int) ([]any, error) {
 			p := batch[i]
 			return []any{int64(p.Seq), int32(p.X), int32(p.Y), int16(p.Color), p.UserID, p.At, p.Rollback}, nil
@@ -197,17 +274,13 @@ func (s *Store) writeBatch(ctx context.Context, batch []place.Placement) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO placements
-		SELECT * FROM placements_staging ORDER BY seq ON CONFLICT (seq) DO NOTHING`); err != nil {
-		return err
+	if staged {
+		if _, err := tx.Exec(ctx, `INSERT INTO placements
+			SELECT * FROM placements_staging ORDER BY seq ON CONFLICT (seq) DO NOTHING`); err != nil {
+			return err
+		}
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return err
-	}
-	if last := batch[len(batch)-1].Seq; last > s.written.Load() {
-		s.written.Store(last)
-	}
-	return nil
+	return tx.Commit(ctx)
 }
 
 func (s *Store) ack(ids []any) error {
