@@ -303,6 +303,17 @@ func (s *Store) Ready(ctx context.Context) error {
 	return nil
 }
 
+// untilClosed returns a context that also ends when the store closes, for
+// the long-running calls (Follow, SubscribeKicks).
+func (s *Store) untilClosed(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.ctx, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+	}
+}
+
 // do runs fn on a pooled Redis connection behind the circuit breaker: while
 // Redis is failing, calls return place.ErrUnavailable at once instead of
 // each waiting for a timeout.

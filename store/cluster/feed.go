@@ -57,6 +57,9 @@ func (s *Store) Canvas(ctx context.Context) ([]byte, uint64, error) {
 // (resuming from the last delivered seq, so nothing is skipped); entries
 // already trimmed from the stream are read from PostgreSQL.
 func (s *Store) Follow(ctx context.Context, after uint64, fn func([]place.Placement)) error {
+	outer := ctx
+	ctx, cancel := s.untilClosed(ctx)
+	defer cancel()
 	cursor := after
 	backoff := newBackoff(50*time.Millisecond, 2*time.Second)
 	var conn redis.Conn
@@ -67,9 +70,6 @@ func (s *Store) Follow(ctx context.Context, after uint64, fn func([]place.Placem
 	}()
 	recovering := false
 	for ctx.Err() == nil {
-		if s.ctx.Err() != nil {
-			return errClosed
-		}
 		if conn == nil {
 			c, err := s.pool.GetContext(ctx)
 			if err != nil {
@@ -127,7 +127,10 @@ func (s *Store) Follow(ctx context.Context, after uint64, fn func([]place.Placem
 		fn(ps)
 		cursor = ps[len(ps)-1].Seq
 	}
-	return ctx.Err()
+	if outer.Err() == nil {
+		return errClosed
+	}
+	return outer.Err()
 }
 
 // Since returns up to max placements after the given seq, from the stream,

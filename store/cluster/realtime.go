@@ -59,18 +59,21 @@ const kickPing = 5 * time.Second
 // published while disconnected are lost; a kick is a prompt to close
 // sockets at once, and each instance also rechecks sessions on its own.
 func (s *Store) SubscribeKicks(ctx context.Context, fn func(place.Kick)) error {
+	outer := ctx
+	ctx, cancel := s.untilClosed(ctx)
+	defer cancel()
 	retry := newBackoff(100*time.Millisecond, 5*time.Second)
 	for ctx.Err() == nil {
-		if s.ctx.Err() != nil {
-			return errClosed
-		}
 		err := s.subscribeOnce(ctx, fn, retry)
 		if ctx.Err() == nil {
 			s.log.Warn("kick subscription lost; resubscribing", "err", err)
 			retry.wait(ctx)
 		}
 	}
-	return ctx.Err()
+	if outer.Err() == nil {
+		return errClosed
+	}
+	return outer.Err()
 }
 
 func (s *Store) subscribeOnce(ctx context.Context, fn func(place.Kick), retry *backoff) error {

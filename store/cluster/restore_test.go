@@ -249,3 +249,27 @@ func TestMigrateConcurrently(t *testing.T) {
 		t.Errorf("001_init recorded %d times (%v), want once", n, err)
 	}
 }
+
+// TestCloseEndsFollowers: long-running calls return once the store closes,
+// rather than retrying against closed connections forever.
+func TestCloseEndsFollowers(t *testing.T) {
+	s, err := cluster.Open(context.Background(), newEnv(t).options(smallConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 2)
+	go func() { done <- s.Follow(context.Background(), 0, func([]place.Placement) {}) }()
+	go func() { done <- s.SubscribeKicks(context.Background(), func(place.Kick) {}) }()
+	time.Sleep(200 * time.Millisecond)
+	s.Close()
+	for range 2 {
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Error("a follower returned nil after Close; want an error")
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a follower did not return after Close")
+		}
+	}
+}

@@ -313,7 +313,38 @@ func (s *Store) claimAbandoned() (int, error) {
 			break
 		}
 	}
+	s.forgetIdleConsumers(conn)
 	return claimed, nil
+}
+
+// consumerForgetAfter is how long a consumer with nothing pending may be
+// idle before it is removed from the group: every start of an instance
+// adds a consumer name, and the list would otherwise only grow.
+const consumerForgetAfter = time.Hour
+
+func (s *Store) forgetIdleConsumers(conn redis.Conn) {
+	consumers, err := redis.Values(conn.Do("XINFO", "CONSUMERS", s.keys.stream, historyGroup))
+	if err != nil {
+		return
+	}
+	for _, c := range consumers {
+		vals, _ := redis.Values(c, nil)
+		var name string
+		var pending, idle int64
+		for i := 0; i+1 < len(vals); i += 2 {
+			switch k, _ := redis.String(vals[i], nil); k {
+			case "name":
+				name, _ = redis.String(vals[i+1], nil)
+			case "pending":
+				pending, _ = redis.Int64(vals[i+1], nil)
+			case "idle":
+				idle, _ = redis.Int64(vals[i+1], nil)
+			}
+		}
+		if name != "" && name != s.consumer && pending == 0 && time.Duration(idle)*time.Millisecond > consumerForgetAfter {
+			_, _ = conn.Do("XGROUP", "DELCONSUMER", s.keys.stream, historyGroup, name)
+		}
+	}
 }
 
 // groupState is where the history group stands.
