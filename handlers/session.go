@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
@@ -98,7 +99,55 @@ func (s *Server) sessionCookie(ctx context.Context, token string, expiry time.Ti
 	return rec.Header().Get("Set-Cookie")
 }
 
-// loadSession is the scs middleware for routes that use the session.
+// loadSession loads the request's session and saves it (with its cookie)
+// just before the response is written, as scs's LoadAndSave does. When the
+// session store is down, a request that only reads (a page) goes on without
+// its session, as a visitor, rather than failing; a state change answers
+// 503 SERVICE_UNAVAILABLE.
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
-	return echo.WrapMiddleware(s.sessions.LoadAndSave)(next)
+	return func(c echo.Context) error {
+		r := c.Request()
+		c.Response().Header().Add("Vary", "Cookie")
+		var token string
+		if ck, err := r.Cookie(s.sessions.Cookie.Name); err == nil {
+			token = ck.Value
+		}
+		ctx, err := s.sessions.Load(r.Context(), token)
+		if err != nil {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				s.log.Warn("session store unavailable", "err", err)
+				return place.ErrUnavailable
+			}
+			s.log.Warn("session store unavailable; serving without the session", "err", err, "path", r.URL.Path)
+			ctx, err = s.sessions.Load(r.Context(), "") // a fresh session: no store access
+			if err != nil {
+				return err
+			}
+			ctx = context.WithValue(ctx, sessionDownKey{}, true)
+		}
+		c.SetRequest(r.WithContext(ctx))
+		c.Response().Before(func() { s.saveSession(c.Response(), ctx) })
+		return next(c)
+	}
+}
+
+type sessionDownKey struct{}
+
+// saveSession commits a modified session and writes its cookie, or clears
+// the cookie of a destroyed one.
+func (s *Server) saveSession(w http.ResponseWriter, ctx context.Context) {
+	if down, _ := ctx.Value(sessionDownKey{}).(bool); down {
+		return
+	}
+	switch s.sessions.Status(ctx) {
+	case scs.Modified:
+		token, expiry, err := s.sessions.Commit(ctx)
+		if err != nil {
+			s.log.Error("saving the session failed", "err", err)
+			return
+		}
+		s.sessions.WriteSessionCookie(ctx, w, token, expiry)
+	case scs.Destroyed:
+		s.sessions.WriteSessionCookie(ctx, w, "", time.Time{})
+	}
 }

@@ -33,14 +33,13 @@ type Config struct {
 	SecureCookies  bool
 	RedisURL       string
 	DatabaseURL    string
+	// RedisPrefix starts every Redis key, so several canvases (or test
+	// runs) can share one Redis.
+	RedisPrefix string
 	// ShutdownTimeout bounds graceful shutdown (SPEC §9: 10 s).
 	ShutdownTimeout time.Duration
 	// BcryptCost is for tests only; 0 means the production cost of 12.
 	BcryptCost int
-	// AnyCanvasSize opens the store with whatever canvas size it holds, for
-	// commands that never touch the canvas (place admin), so that they need
-	// only the storage flags.
-	AnyCanvasSize bool
 }
 
 // Defaults returns the documented defaults.
@@ -48,7 +47,7 @@ func Defaults() Config {
 	return Config{
 		Addr: ":3000", DataDir: "./data", Width: 500, Height: 500,
 		Cooldown: 5 * time.Second, BatchInterval: 50 * time.Millisecond,
-		GuestLimit: 30, ShutdownTimeout: 10 * time.Second,
+		GuestLimit: 30, ShutdownTimeout: 10 * time.Second, RedisPrefix: "place:",
 	}
 }
 
@@ -82,7 +81,7 @@ func OpenStore(ctx context.Context, c Config, log *slog.Logger) (place.Store, er
 	if c.RedisURL != "" {
 		return openCluster(ctx, c, log)
 	}
-	return embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, AnySize: c.AnyCanvasSize})
+	return embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log})
 }
 
 // App is a running server.

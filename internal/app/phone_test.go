@@ -35,9 +35,20 @@ func TestPhoneTapPlaces(t *testing.T) {
 		t.Fatal("tap did not place: ", err)
 	}
 	xy, _ := chromedp.Run(tab, chromedp.Evaluate[[]int](find))
-	_, body := get(t, ts.URL+"/api/v1/canvas", nil)
-	if len(xy) != 2 || body[xy[1]*500+xy[0]] != 12 {
-		t.Errorf("server does not have the tapped pixel %v", xy)
+	if len(xy) != 2 {
+		t.Fatalf("tapped pixel %v", xy)
+	}
+	// The HTTP canvas is the broadcast state: give it a batch interval or two.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		_, body := get(t, ts.URL+"/api/v1/canvas", nil)
+		if body[xy[1]*500+xy[0]] == 12 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server does not have the tapped pixel %v", xy)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if shot, err := chromedp.Run(tab, chromedp.FullScreenshot(100)); err == nil {
 		writeArtifact(t, "browser-phone.png", shot)

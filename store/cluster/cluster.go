@@ -260,7 +260,9 @@ func (s *Store) Close() error {
 		s.cancel()
 		s.wg.Wait()
 		s.db.Close()
-		s.pool.Close()
+		if s.pool != nil { // nil for a store from OpenAccounts
+			s.pool.Close()
+		}
 	})
 	return nil
 }
