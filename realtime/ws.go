@@ -185,6 +185,13 @@ func (h *Hub) OnMessage(conn *gws.Conn, message *gws.Message) {
 	case "ping":
 		conn.WriteAsync(gws.OpcodeText, pongMessage, nil)
 	case "place":
+		if c.id.UserID == "" {
+			// A viewer connected while the session store was down: it must
+			// reconnect (and resume by seq) to get an identity.
+			h.sendError(conn, &place.Error{Code: place.EUNAVAILABLE, Message: "Placing is temporarily unavailable; reconnecting."}, m.RequestID)
+			h.closeConn(conn, 1013, "try again later")
+			return
+		}
 		h.place(conn, c, m, now)
 	}
 }
