@@ -36,6 +36,9 @@ type Config struct {
 	// RedisPrefix starts every Redis key, so several canvases (or test
 	// runs) can share one Redis.
 	RedisPrefix string
+	// HistoryClaimIdle is how long another instance's unwritten history may
+	// sit before this instance takes it over (cluster mode; default 30 s).
+	HistoryClaimIdle time.Duration
 	// ShutdownTimeout bounds graceful shutdown (SPEC §9: 10 s).
 	ShutdownTimeout time.Duration
 	// BcryptCost is for tests only; 0 means the production cost of 12.

@@ -12,7 +12,7 @@ import (
 func openCluster(ctx context.Context, c Config, log *slog.Logger) (place.Store, error) {
 	return cluster.Open(ctx, cluster.Options{
 		RedisURL: c.RedisURL, DatabaseURL: c.DatabaseURL, KeyPrefix: c.RedisPrefix,
-		Config: c.CanvasConfig(), Logger: log,
+		Config: c.CanvasConfig(), Logger: log, ClaimIdle: c.HistoryClaimIdle,
 	})
 }
 
