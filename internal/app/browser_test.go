@@ -14,23 +14,19 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/placecanvas/place/internal/app"
+	"github.com/placecanvas/place/internal/testenv"
 )
 
 // chromium returns the path of Chromium, or skips (fails when services are
 // required).
 func chromium(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+	for _, name := range []string{"chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
 		}
 	}
-	if os.Getenv("PLACE_REQUIRE_SERVICES") == "1" {
-		t.Fatal("Chromium is required (PLACE_REQUIRE_SERVICES=1) but not installed")
-	}
-	fmt.Println("SKIPPING: no Chromium found (install the chromium package)")
-	t.Skip("SKIPPING: no Chromium found")
-	return ""
+	return testenv.LookPath(t, "chromium", "apt-get install chromium")
 }
 
 // newBrowser starts a headless Chromium; each returned tab context has its

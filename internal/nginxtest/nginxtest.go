@@ -5,6 +5,7 @@ package nginxtest
 
 import (
 	"fmt"
+	"github.com/placecanvas/place/internal/testenv"
 	"net"
 	"os"
 	"os/exec"
@@ -20,20 +21,7 @@ import (
 // PLACE_REQUIRE_SERVICES=1).
 func Binary(t testing.TB) string {
 	t.Helper()
-	if p, err := exec.LookPath("nginx"); err == nil {
-		return p
-	}
-	for _, p := range []string{"/usr/sbin/nginx", "/usr/local/sbin/nginx"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("PLACE_REQUIRE_SERVICES") == "1" {
-		t.Fatal("nginx is required (PLACE_REQUIRE_SERVICES=1) but not installed")
-	}
-	fmt.Println("SKIPPING: nginx not installed (apt-get install nginx)")
-	t.Skip("SKIPPING: nginx not installed")
-	return ""
+	return testenv.LookPath(t, "nginx", "apt-get install nginx")
 }
 
 // Config returns deploy/nginx.conf with its upstream servers replaced by
