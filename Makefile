@@ -22,7 +22,7 @@ test: lint test-go test-js fuzz
 # package results, skips and failures, and a failure prints the full log.
 test-go:
 	@set -o pipefail; $(GO) test -race -timeout 20m -v $(PKGS) > .test-go.log 2>&1; status=$$?; \
-	grep -E '^(ok|FAIL|panic:|--- FAIL)|SKIPPING:' .test-go.log | grep -v '^=== ' | sort -u -s -k1,1 | sort -s -t$$'\t' -k2; \
+	grep -E '^(ok|FAIL|panic:|--- FAIL)|SKIPPING:' .test-go.log | awk '!seen[$$0]++'; \
 	if [ $$status -ne 0 ]; then echo "---- go test failed; log follows ----"; grep -v -E '^=== (RUN|PAUSE|CONT)' .test-go.log | tail -n 600; fi; \
 	exit $$status
 
