@@ -2,7 +2,9 @@ package cluster_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -132,4 +134,95 @@ func BenchmarkHistoryWriter(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(int64(b.N)-written)/time.Since(start).Seconds(), "rows/s")
+}
+
+// BenchmarkSteadyLoad places at a fixed 20,000 placements/s (the issue's
+// target load) and reports placement latency and the history writer's lag.
+//
+//	go test -run '^$' -bench SteadyLoad -benchtime 100000x ./store/cluster/
+func BenchmarkSteadyLoad(b *testing.B) {
+	const rate = 20_000
+	e := newEnv(b)
+	s := mustOpen(b, e.options(benchConfig))
+	tokens := make(chan struct{}, rate)
+	var maxLag atomic.Int64
+	stop := make(chan struct{})
+	var bg sync.WaitGroup
+	bg.Add(2)
+	go func() { // release rate/1000 placements every millisecond
+		defer bg.Done()
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		start, released := time.Now(), 0
+		for {
+			select {
+			case <-stop:
+				return
+			case now := <-t.C:
+				due := int(now.Sub(start).Seconds() * rate)
+				for ; released < due && released < b.N; released++ {
+					tokens <- struct{}{}
+				}
+				if released == b.N {
+					close(tokens)
+					return
+				}
+			}
+		}
+	}()
+	go func() {
+		defer bg.Done()
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				if lag, err := s.WriterLag(context.Background()); err == nil && lag > maxLag.Load() {
+					maxLag.Store(lag)
+				}
+			}
+		}
+	}()
+
+	var users atomic.Int64
+	var mu sync.Mutex
+	latencies := make([]time.Duration, 0, b.N)
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for range tokens {
+				n := users.Add(1)
+				t0 := time.Now()
+				_, _, err := s.Place(context.Background(), "steady-"+strconv.FormatInt(n, 10), int(n%500), int(n/500%500), uint8(n%16), t0)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(stop)
+	bg.Wait()
+	b.StopTimer()
+	slices.Sort(latencies)
+	if len(latencies) == 0 {
+		b.Fatal("no placements")
+	}
+	b.ReportMetric(float64(len(latencies))/elapsed.Seconds(), "placements/s")
+	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds()), "p50-us")
+	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds()), "p99-us")
+	b.ReportMetric(float64(maxLag.Load()), "max-writer-lag")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,12 +22,11 @@ func (s *Store) Place(ctx context.Context, userID string, x, y int, color uint8,
 		return place.Placement{}, time.Time{}, err
 	}
 	nowMs := now.UnixMilli()
-	cooldownMs := s.cfg.Cooldown.Milliseconds()
-	args := []any{
-		s.keys.banned, s.keys.cooldown(userID), s.keys.canvas, s.keys.seq, s.keys.stream,
-		userID, x, y, int(color), y*s.cfg.Width + x, nowMs, cooldownMs,
+	r := &placeReq{
+		cooldownKey: s.keys.cooldown(userID),
+		args:        [7]any{userID, x, y, int(color), y*s.cfg.Width + x, nowMs, s.cfg.Cooldown.Milliseconds()},
 	}
-	reply, err := s.evalPlace(ctx, args)
+	reply, err := s.evalPlace(ctx, r)
 	if err != nil {
 		return place.Placement{}, time.Time{}, err
 	}
@@ -50,36 +48,57 @@ func (s *Store) Place(ctx context.Context, userID string, x, y int, color uint8,
 	return p, at.Add(s.cfg.Cooldown), nil
 }
 
-// evalPlace runs placeScript behind the circuit breaker, through the
-// pipelining batcher unless it is disabled.
-func (s *Store) evalPlace(ctx context.Context, args []any) (any, error) {
+// evalPlace runs one placement behind the circuit breaker, through the
+// batcher unless it is disabled.
+func (s *Store) evalPlace(ctx context.Context, r *placeReq) (any, error) {
 	done, err := s.breaker.Allow()
 	if err != nil {
 		return nil, fmt.Errorf("%w (redis: %v)", place.ErrUnavailable, err)
 	}
-	deadline := time.Now().Add(placeTimeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
+	r.deadline = time.Now().Add(placeTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(r.deadline) {
+		r.deadline = d
 	}
+	r.reply = make(chan placeResult, 1)
 	var reply any
 	if s.placer == nil {
-		reply, err = s.evalDirect(ctx, deadline, args)
+		reply, err = s.evalDirect(ctx, r)
 	} else {
-		reply, err = s.placer.do(ctx, deadline, args)
+		reply, err = s.placer.do(ctx, r)
 	}
 	done(breakerOutcome(err))
 	return reply, redisError(err)
 }
 
-func (s *Store) evalDirect(ctx context.Context, deadline time.Time, args []any) (any, error) {
-	ctx, cancel := context.WithDeadline(ctx, deadline)
+func (s *Store) evalDirect(ctx context.Context, r *placeReq) (any, error) {
+	ctx, cancel := context.WithDeadline(ctx, r.deadline)
 	defer cancel()
 	conn, err := s.pool.GetContext(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
-	return placeScript.Do(conn, args...)
+	replies, err := redis.Values(placeScript.Do(conn, s.placeArgs([]*placeReq{r})...))
+	if err != nil {
+		return nil, err
+	}
+	if len(replies) != 1 {
+		return nil, fmt.Errorf("place script: %d results for 1 placement", len(replies))
+	}
+	return replies[0], nil
+}
+
+// placeArgs lays out the keys and arguments of placeScript for a batch.
+func (s *Store) placeArgs(batch []*placeReq) []any {
+	args := make([]any, 0, 5+8*len(batch))
+	args = append(args, 4+len(batch), s.keys.banned, s.keys.canvas, s.keys.seq, s.keys.stream)
+	for _, r := range batch {
+		args = append(args, r.cooldownKey)
+	}
+	for _, r := range batch {
+		args = append(args, r.args[:]...)
+	}
+	return args
 }
 
 // PlaceRollback writes the pixels as rollback placements attributed to the
@@ -162,10 +181,11 @@ func (s *Store) SetBanned(ctx context.Context, userID string, banned bool) error
 	})
 }
 
-// batcher sends concurrent placements to Redis as pipelines: each worker
-// owns a connection, takes whatever requests are waiting (up to maxBatch)
-// and sends their EVALSHAs in one write, so that throughput is bounded by
-// Redis rather than by round trips. A lone request goes out at once.
+// batcher sends concurrent placements to Redis together: each worker owns
+// a connection, takes whatever requests are waiting (up to maxBatch) and
+// runs them in one placeScript call, so that throughput is bounded by
+// Redis rather than by round trips and per-call overhead. A lone request
+// goes out at once: batches form only while a call is in flight.
 type batcher struct {
 	s    *Store
 	reqs chan *placeReq
@@ -174,9 +194,10 @@ type batcher struct {
 }
 
 type placeReq struct {
-	args     []any
-	deadline time.Time
-	reply    chan placeResult // buffered: a worker never blocks on a caller that gave up
+	cooldownKey string
+	args        [7]any
+	deadline    time.Time
+	reply       chan placeResult // buffered: a worker never blocks on a caller that gave up
 }
 
 type placeResult struct {
@@ -210,9 +231,8 @@ func (b *batcher) close() {
 	b.failQueued(errClosed)
 }
 
-func (b *batcher) do(ctx context.Context, deadline time.Time, args []any) (any, error) {
-	r := &placeReq{args: args, deadline: deadline, reply: make(chan placeResult, 1)}
-	timer := time.NewTimer(time.Until(deadline))
+func (b *batcher) do(ctx context.Context, r *placeReq) (any, error) {
+	timer := time.NewTimer(time.Until(r.deadline))
 	defer timer.Stop()
 	select {
 	case b.reqs <- r:
@@ -304,51 +324,34 @@ func (b *batcher) failQueued(err error) {
 	}
 }
 
-// send pipelines the batch on conn and answers every request. It returns
-// an error when the connection is no longer usable.
+// send runs the batch as one script call on conn and answers every
+// request. It returns an error when the connection is no longer usable.
 func (b *batcher) send(conn redis.Conn, batch []*placeReq) error {
-	fail := func(from int, err error) error {
-		for _, r := range batch[from:] {
-			r.reply <- placeResult{err: err}
+	args := b.s.placeArgs(batch)
+	reply, err := redis.DoWithTimeout(conn, pipelineReceive, "EVALSHA", append([]any{placeScript.Hash()}, args...)...)
+	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+		// Redis lost its script cache (restart, SCRIPT FLUSH): the script did
+		// not run, so running it again (which loads it) places once.
+		reply, err = placeScript.Do(conn, args...)
+	}
+	var re redis.Error
+	fatal := err != nil && !errors.As(err, &re)
+	var replies []any
+	if err == nil {
+		replies, err = redis.Values(reply, nil)
+		if err == nil && len(replies) != len(batch) {
+			err = fmt.Errorf("place script: %d results for %d placements", len(replies), len(batch))
 		}
-		return err
 	}
-	for _, r := range batch {
-		if err := placeScript.SendHash(conn, r.args...); err != nil {
-			return fail(0, err)
-		}
-	}
-	if err := conn.Flush(); err != nil {
-		return fail(0, err)
-	}
-	var unloaded []*placeReq
 	for i, r := range batch {
-		v, err := redis.ReceiveWithTimeout(conn, pipelineReceive)
-		var re redis.Error
-		if err != nil && !errors.As(err, &re) {
-			return fail(i, err)
+		if err != nil {
+			r.reply <- placeResult{err: err}
+		} else {
+			r.reply <- placeResult{v: replies[i]}
 		}
-		if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
-			unloaded = append(unloaded, r)
-			continue
-		}
-		r.reply <- placeResult{v: v, err: err}
 	}
-	// Redis lost its script cache (restart, SCRIPT FLUSH): those scripts did
-	// not run, so running them again (which loads the script) places once.
-	for i, r := range unloaded {
-		v, err := placeScript.Do(conn, r.args...)
-		var re redis.Error
-		if err != nil && !errors.As(err, &re) {
-			for _, r := range unloaded[i:] {
-				r.reply <- placeResult{err: err}
-			}
-			return err
-		}
-		r.reply <- placeResult{v: v, err: err}
+	if fatal {
+		return err
 	}
 	return nil
 }
-
-// itoa is strconv.Itoa for the int64s of Redis replies.
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

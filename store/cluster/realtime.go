@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
@@ -182,3 +183,6 @@ func (s *Store) Reset(ctx context.Context, key string) error {
 		return err
 	})
 }
+
+// itoa formats the int64s used in Redis arguments.
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -10,27 +10,46 @@ const (
 	placeNoCanvas = 3 // Redis lost its data: restore before placing
 )
 
-// placeScript is the whole of a placement, atomically: ban check, cooldown
-// check-and-set, canvas write, seq and stream append. The stream entry id is
-// "<seq>-1", so stream ids and seqs are the same order and a reader can
-// resume from any seq.
+// placeScript makes placements, each the whole of a placement atomically:
+// ban check, cooldown check-and-set, canvas write, seq and stream append.
+// Several placements go in one call so that Redis pays the script overhead
+// once per batch rather than per pixel; each is still checked on its own
+// (two by the same user in one batch: the second meets the first's
+// cooldown). The stream entry id is "<seq>-1", so stream ids and seqs are
+// the same order and a reader can resume from any seq.
 //
-// KEYS: banned set, cooldown key, canvas, seq, stream.
-// ARGV: user, x, y, color, canvas offset, now (ms), cooldown (ms).
-var placeScript = redis.NewScript(5, `
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return {1} end
-local now = tonumber(ARGV[6])
-local cooldown = tonumber(ARGV[7])
-if cooldown > 0 then
-  local ends = tonumber(redis.call('GET', KEYS[2]) or '0')
-  if ends > now then return {2, ends} end
+// KEYS: banned set, canvas, seq, stream, then each placement's cooldown key.
+// ARGV: for each placement: user, x, y, color, canvas offset, now (ms),
+// cooldown (ms).
+// Returns one {result, value} per placement: {0, seq}, {1}, {2, ends} or {3}.
+var placeScript = redis.NewScript(-1, `
+local canvas = redis.call('EXISTS', KEYS[2]) == 1
+local anyBanned = redis.call('SCARD', KEYS[1]) > 0
+local seq = nil
+local out = {}
+for i = 1, #KEYS - 4 do
+  local a = (i - 1) * 7
+  local user, cooldownKey = ARGV[a+1], KEYS[4+i]
+  local now, cooldown = tonumber(ARGV[a+6]), tonumber(ARGV[a+7])
+  local ends = 0
+  if cooldown > 0 then ends = tonumber(redis.call('GET', cooldownKey) or '0') end
+  if anyBanned and redis.call('SISMEMBER', KEYS[1], user) == 1 then
+    out[i] = {1}
+  elseif ends > now then
+    out[i] = {2, ends}
+  elseif not canvas then
+    out[i] = {3}
+  else
+    if cooldown > 0 then redis.call('SET', cooldownKey, now + cooldown, 'PX', cooldown) end
+    redis.call('SETRANGE', KEYS[2], tonumber(ARGV[a+5]), string.char(tonumber(ARGV[a+4])))
+    if not seq then seq = tonumber(redis.call('GET', KEYS[3]) or '0') end
+    seq = seq + 1
+    redis.call('XADD', KEYS[4], seq .. '-1', 'x', ARGV[a+2], 'y', ARGV[a+3], 'color', ARGV[a+4], 'user', user, 'ts', ARGV[a+6], 'rb', '0')
+    out[i] = {0, seq}
+  end
 end
-if redis.call('EXISTS', KEYS[3]) == 0 then return {3} end
-if cooldown > 0 then redis.call('SET', KEYS[2], now + cooldown, 'PX', cooldown) end
-redis.call('SETRANGE', KEYS[3], tonumber(ARGV[5]), string.char(tonumber(ARGV[4])))
-local seq = redis.call('INCR', KEYS[4])
-redis.call('XADD', KEYS[5], seq .. '-1', 'x', ARGV[2], 'y', ARGV[3], 'color', ARGV[4], 'user', ARGV[1], 'ts', ARGV[6], 'rb', '0')
-return {0, seq}
+if seq then redis.call('SET', KEYS[3], seq) end
+return out
 `)
 
 // rollbackScript writes a moderator's pixels, each with its own seq, without
