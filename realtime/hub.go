@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -282,6 +283,10 @@ func (h *Hub) follow(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		if errors.Is(err, place.ErrFeedReset) {
+			h.reset(ctx)
+			continue
+		}
 		if err != nil {
 			h.log.Warn("following placements failed; retrying", "err", err)
 		}
@@ -290,6 +295,30 @@ func (h *Hub) follow(ctx context.Context) {
 			return
 		case <-time.After(200 * time.Millisecond):
 		}
+	}
+}
+
+// reset starts over from the store's canvas after its sequence went back.
+// Connections that had seen higher seqs get a batch whose prevSeq does not
+// match theirs, so they resynchronise, and a resume from a seq beyond the
+// new one is answered with the canvas.
+func (h *Hub) reset(ctx context.Context) {
+	for ctx.Err() == nil {
+		data, seq, err := h.opts.Feed.Canvas(ctx)
+		if err != nil {
+			h.log.Warn("reloading the canvas failed; retrying", "err", err)
+			time.Sleep(500 * time.Millisecond)
+			continue
+		}
+		h.mu.Lock()
+		h.log.Warn("the placement sequence went back; starting over from the canvas", "from", h.followed, "to", seq)
+		h.mirror = data
+		h.seq, h.followed = seq, seq
+		h.pending = h.pending[:0]
+		h.ringCount = 0
+		h.canvasCache = nil
+		h.mu.Unlock()
+		return
 	}
 }
 

@@ -12,10 +12,9 @@ import (
 	"github.com/placecanvas/place"
 )
 
-// ErrFeedReset is returned by Follow when the sequence in Redis went back
-// below what was already delivered (Redis lost data and was restored from
-// PostgreSQL): the follower must start over from Canvas.
-var ErrFeedReset = errors.New("placement feed reset: start again from the canvas")
+// ErrFeedReset is place.ErrFeedReset: Redis lost data and was restored from
+// PostgreSQL with a lower sequence.
+var ErrFeedReset = place.ErrFeedReset
 
 // Canvas returns the canvas and its seq, read in one atomic step.
 func (s *Store) Canvas(ctx context.Context) ([]byte, uint64, error) {
