@@ -1,4 +1,5 @@
 # place: the two commands that matter are `make run` and `make test`.
+SHELL     := bash
 GO        ?= go
 FUZZTIME  ?= 10s
 PKGS      := ./...
@@ -17,8 +18,13 @@ build:
 ## unless PLACE_REQUIRE_SERVICES=1)
 test: lint test-go test-js fuzz
 
+# Verbose so that every "SKIPPING: …" line shows; the summary keeps the
+# package results, skips and failures, and a failure prints the full log.
 test-go:
-	$(GO) test -race -timeout 20m $(PKGS)
+	@set -o pipefail; $(GO) test -race -timeout 20m -v $(PKGS) > .test-go.log 2>&1; status=$$?; \
+	grep -E '^(ok|FAIL|panic:|--- FAIL)|SKIPPING:' .test-go.log | awk '!seen[$$0]++'; \
+	if [ $$status -ne 0 ]; then echo "---- go test failed; log follows ----"; grep -v -E '^=== (RUN|PAUSE|CONT)' .test-go.log | tail -n 600; fi; \
+	exit $$status
 
 test-js:
 	node --test assets/js/test/

@@ -5,6 +5,7 @@ package place
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 )
@@ -124,6 +125,11 @@ type Placer interface {
 	// SetBanned marks the user banned for placements (the fast path of Place).
 	SetBanned(ctx context.Context, userID string, banned bool) error
 }
+
+// ErrFeedReset is returned by Feed.Follow when the store's sequence went
+// back below what it had already delivered (its live state was lost and
+// rebuilt from history): the follower must start over from Canvas.
+var ErrFeedReset = errors.New("placement feed reset: start again from the canvas")
 
 // Feed delivers committed placements, in seq order, without gaps.
 type Feed interface {

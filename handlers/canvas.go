@@ -21,6 +21,9 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // canvasBinary serves GET /api/v1/canvas: one byte per pixel, with the seq
 // in a header and as the ETag.
 func (s *Server) canvasBinary(c echo.Context) error {
+	if !s.hub.Ready() {
+		return place.ErrUnavailable
+	}
 	data, seq := s.hub.Canvas()
 	h := c.Response().Header()
 	etag := `"` + strconv.FormatUint(seq, 10) + `"`
@@ -75,6 +78,9 @@ func (s *Server) canvasPNG(c echo.Context) error {
 			return place.Errorf(place.EVALIDATION, "scale must be an integer from 1 to 8.")
 		}
 		scale = n
+	}
+	if !s.hub.Ready() {
+		return place.ErrUnavailable
 	}
 	data, seq := s.hub.Canvas()
 	etag := `"` + strconv.FormatUint(seq, 10) + "-" + itoa(scale) + `"`

@@ -88,7 +88,7 @@ func (s *Server) pageData(c echo.Context, flash string) views.PageData {
 // keeps the form filled in for the next pixel.
 func (s *Server) index(c echo.Context) error {
 	ctx := s.ctx(c)
-	d := s.pageData(c, s.sessions.PopString(ctx, keyFlash))
+	d := s.pageData(c, s.sessions.PopString(ctx, keyPlaceFlash))
 	if x, y, ok := s.placedParam(c); ok {
 		d.FormX, d.FormY = x, y
 		d.FormColor = s.sessions.GetInt(ctx, keyFormColor)

@@ -15,10 +15,11 @@ import (
 	"github.com/placecanvas/place/views"
 )
 
-// Session keys of the no-JavaScript placement.
+// Session keys of the no-JavaScript placement; the flash is apart from the
+// admin pages' own, so that neither shows up on the other's page.
 const (
-	keyFlash     = "flash"
-	keyFormColor = "placeColor"
+	keyPlaceFlash = "placeFlash"
+	keyFormColor  = "placeColor"
 )
 
 // placeFields are the form fields as sent, to show them again on failure.
@@ -107,7 +108,7 @@ func (s *Server) placeByForm(c echo.Context) error {
 		return s.placeFailed(c, f, err)
 	}
 	metrics.Placements.WithLabelValues("ok").Inc()
-	s.sessions.Put(ctx, keyFlash, placedMessage(place.ColorName(color), x, y, next.Sub(now)))
+	s.sessions.Put(ctx, keyPlaceFlash, placedMessage(place.ColorName(color), x, y, next.Sub(now)))
 	s.sessions.Put(ctx, keyFormColor, color)
 	return c.Redirect(http.StatusSeeOther, "/?placed="+itoa(x)+","+itoa(y)+"#flash")
 }

@@ -40,6 +40,27 @@ func (s *Server) Routes() *echo.Echo {
 	api.GET("/history/pixel", s.pixelHistory)
 	api.GET("/events", s.events)
 	api.GET("/auth/me", s.me, withSession...)
+	api.POST("/auth/register", s.apiRegister, changing...)
+	api.POST("/auth/login", s.apiLogin, changing...)
+	api.POST("/auth/logout", s.apiLogout, changing...)
+
+	e.GET("/login", s.loginPage, withSession...)
+	e.POST("/login", s.loginSubmit, changing...)
+	e.GET("/register", s.registerPage, withSession...)
+	e.POST("/register", s.registerSubmit, changing...)
+	e.POST("/logout", s.logoutSubmit, changing...)
+
+	// Moderation (SPEC §7): admins only; the check runs after the session
+	// is loaded, and for POSTs after the cross-site check.
+	adminPage := append(withSession[:len(withSession):len(withSession)], s.requireAdmin)
+	adminChange := append(changing[:len(changing):len(changing)], s.requireAdmin)
+	e.GET("/admin", s.adminOverview, adminPage...)
+	e.GET("/admin/users", s.adminUsers, adminPage...)
+	e.GET("/admin/users/:id", s.adminUser, adminPage...)
+	e.POST("/admin/users/:id/ban", s.adminBan, adminChange...)
+	e.POST("/admin/users/:id/unban", s.adminUnban, adminChange...)
+	e.POST("/admin/users/:id/rollback", s.adminRollback, adminChange...)
+	e.GET("/admin/audit", s.adminAudit, adminPage...)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)

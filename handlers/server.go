@@ -38,19 +38,20 @@ type Options struct {
 
 // Server holds every dependency of the handlers.
 type Server struct {
-	opts     Options
-	cfg      place.Config
-	store    place.Store
-	hub      *realtime.Hub
-	log      *slog.Logger
-	sessions *scs.SessionManager
-	csrf     *http.CrossOriginProtection
-	origins  map[string]bool
-	now      func() time.Time
-	info     []byte // the canvas info JSON, built once
-	png      pngCache
-	draining func() bool
-	panels   *panelFeed
+	opts      Options
+	cfg       place.Config
+	store     place.Store
+	hub       *realtime.Hub
+	log       *slog.Logger
+	sessions  *scs.SessionManager
+	passwords *passwords
+	csrf      *http.CrossOriginProtection
+	origins   map[string]bool
+	now       func() time.Time
+	info      []byte // the canvas info JSON, built once
+	png       pngCache
+	draining  func() bool
+	panels    *panelFeed
 }
 
 // New builds the Server.
@@ -65,15 +66,16 @@ func New(opts Options) *Server {
 		opts.BcryptCost = 12
 	}
 	s := &Server{
-		opts:     opts,
-		cfg:      opts.Config,
-		store:    opts.Store,
-		hub:      opts.Hub,
-		log:      opts.Logger,
-		csrf:     http.NewCrossOriginProtection(),
-		origins:  make(map[string]bool),
-		now:      opts.Now,
-		draining: func() bool { return false },
+		opts:      opts,
+		cfg:       opts.Config,
+		store:     opts.Store,
+		hub:       opts.Hub,
+		log:       opts.Logger,
+		csrf:      http.NewCrossOriginProtection(),
+		origins:   make(map[string]bool),
+		now:       opts.Now,
+		draining:  func() bool { return false },
+		passwords: newPasswords(opts.BcryptCost),
 	}
 	for _, o := range opts.AllowedOrigins {
 		o = strings.TrimRight(strings.TrimSpace(o), "/")

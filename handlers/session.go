@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
@@ -50,18 +51,29 @@ func (s *Server) currentUser(ctx context.Context) (place.User, bool, error) {
 // newGuest creates a guest user for a request without one, within the
 // per-IP limit of new guest sessions.
 func (s *Server) newGuest(ctx context.Context, r *http.Request) (place.User, error) {
-	if s.opts.GuestLimit > 0 {
-		n, end, err := s.store.Incr(ctx, "guests:"+ipKey(s.clientIP(r)), time.Hour, s.now())
-		if err != nil {
-			return place.User{}, err
-		}
-		if n > int64(s.opts.GuestLimit) {
-			e := place.CooldownError(s.now(), end)
-			e.Message = "Too many new guest sessions from your network; try again later or log in."
-			return place.User{}, e
-		}
+	if err := s.countNewIdentity(ctx, r); err != nil {
+		return place.User{}, err
 	}
 	return s.store.CreateGuest(ctx, s.now())
+}
+
+// countNewIdentity applies --guest-limit: every new identity made for a
+// visitor without one (a guest, or an account registered without a guest
+// session) counts, so that clearing cookies does not beat the cooldown.
+func (s *Server) countNewIdentity(ctx context.Context, r *http.Request) error {
+	if s.opts.GuestLimit <= 0 {
+		return nil
+	}
+	n, end, err := s.store.Incr(ctx, "guests:"+ipKey(s.clientIP(r)), time.Hour, s.now())
+	if err != nil {
+		return err
+	}
+	if n > int64(s.opts.GuestLimit) {
+		e := place.CooldownError(s.now(), end)
+		e.Message = "Too many new sessions from your network; try again later or log in."
+		return e
+	}
+	return nil
 }
 
 // bindSession stores the user in the session and indexes the session token
@@ -87,7 +99,55 @@ func (s *Server) sessionCookie(ctx context.Context, token string, expiry time.Ti
 	return rec.Header().Get("Set-Cookie")
 }
 
-// loadSession is the scs middleware for routes that use the session.
+// loadSession loads the request's session and saves it (with its cookie)
+// just before the response is written, as scs's LoadAndSave does. When the
+// session store is down, a request that only reads (a page) goes on without
+// its session, as a visitor, rather than failing; a state change answers
+// 503 SERVICE_UNAVAILABLE.
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
-	return echo.WrapMiddleware(s.sessions.LoadAndSave)(next)
+	return func(c echo.Context) error {
+		r := c.Request()
+		c.Response().Header().Add("Vary", "Cookie")
+		var token string
+		if ck, err := r.Cookie(s.sessions.Cookie.Name); err == nil {
+			token = ck.Value
+		}
+		ctx, err := s.sessions.Load(r.Context(), token)
+		if err != nil {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				s.log.Warn("session store unavailable", "err", err)
+				return place.ErrUnavailable
+			}
+			s.log.Warn("session store unavailable; serving without the session", "err", err, "path", r.URL.Path)
+			ctx, err = s.sessions.Load(r.Context(), "") // a fresh session: no store access
+			if err != nil {
+				return err
+			}
+			ctx = context.WithValue(ctx, sessionDownKey{}, true)
+		}
+		c.SetRequest(r.WithContext(ctx))
+		c.Response().Before(func() { s.saveSession(c.Response(), ctx) })
+		return next(c)
+	}
+}
+
+type sessionDownKey struct{}
+
+// saveSession commits a modified session and writes its cookie, or clears
+// the cookie of a destroyed one.
+func (s *Server) saveSession(w http.ResponseWriter, ctx context.Context) {
+	if down, _ := ctx.Value(sessionDownKey{}).(bool); down {
+		return
+	}
+	switch s.sessions.Status(ctx) {
+	case scs.Modified:
+		token, expiry, err := s.sessions.Commit(ctx)
+		if err != nil {
+			s.log.Error("saving the session failed", "err", err)
+			return
+		}
+		s.sessions.WriteSessionCookie(ctx, w, token, expiry)
+	case scs.Destroyed:
+		s.sessions.WriteSessionCookie(ctx, w, "", time.Time{})
+	}
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -35,38 +36,17 @@ func (s *Server) websocket(c echo.Context) error {
 	if ck, err := r.Cookie(s.sessions.Cookie.Name); err == nil {
 		token = ck.Value
 	}
-	ctx, err := s.sessions.Load(r.Context(), token)
+	id, setCookie, err := s.wsIdentity(r, token)
 	if err != nil {
-		return err
+		if place.ErrorCode(err) == place.EINTERNAL || place.ErrorCode(err) == place.EUNAVAILABLE {
+			// The session store is down: watch the canvas without an identity
+			// (placing waits until it is back) rather than refusing to connect.
+			s.log.Warn("session store unavailable; connecting as a viewer", "err", err)
+			id, setCookie = realtime.Identity{}, ""
+		} else {
+			return err
+		}
 	}
-	u, ok, err := s.currentUser(ctx)
-	if err != nil {
-		return err
-	}
-	var setCookie string
-	var expiry time.Time
-	if !ok {
-		u, err = s.newGuest(ctx, r)
-		if err != nil {
-			return err
-		}
-		if err := s.sessions.RenewToken(ctx); err != nil {
-			return err
-		}
-		if token, expiry, err = s.bindSession(ctx, u.ID); err != nil {
-			return err
-		}
-		setCookie = s.sessionCookie(ctx, token, expiry)
-	} else if s.sessions.Status(ctx) != 0 { // touched: push the idle expiry forward
-		if token, expiry, err = s.sessions.Commit(ctx); err != nil {
-			return err
-		}
-		_ = s.store.AddUserSession(ctx, u.ID, token, expiry)
-		setCookie = s.sessionCookie(ctx, token, expiry)
-	} else {
-		token = s.sessions.Token(ctx)
-	}
-	id := realtime.Identity{UserID: u.ID, Username: u.Username, IsGuest: u.IsGuest, Token: token}
 	if err := s.hub.ServeWS(c.Response(), r, id, since, resume, setCookie); err != nil {
 		s.log.Debug("websocket upgrade failed", "err", err)
 		if !c.Response().Committed {
@@ -74,4 +54,39 @@ func (s *Server) websocket(c echo.Context) error {
 		}
 	}
 	return nil
+}
+
+// wsIdentity resolves the session of a WebSocket upgrade, creating a guest
+// session when there is none; it returns the Set-Cookie for the upgrade.
+func (s *Server) wsIdentity(r *http.Request, token string) (realtime.Identity, string, error) {
+	ctx, err := s.sessions.Load(r.Context(), token)
+	if err != nil {
+		return realtime.Identity{}, "", err
+	}
+	u, ok, err := s.currentUser(ctx)
+	if err != nil {
+		return realtime.Identity{}, "", err
+	}
+	var expiry time.Time
+	if !ok {
+		if u, err = s.newGuest(ctx, r); err != nil {
+			return realtime.Identity{}, "", err
+		}
+		if err := s.sessions.RenewToken(ctx); err != nil {
+			return realtime.Identity{}, "", err
+		}
+		if token, expiry, err = s.bindSession(ctx, u.ID); err != nil {
+			return realtime.Identity{}, "", err
+		}
+	} else {
+		// Connecting is activity: save the session so that its idle expiry
+		// is pushed forward and known, and the hub can close the socket the
+		// moment the session expires.
+		if token, expiry, err = s.sessions.Commit(ctx); err != nil {
+			return realtime.Identity{}, "", err
+		}
+		_ = s.store.AddUserSession(ctx, u.ID, token, expiry)
+	}
+	id := realtime.Identity{UserID: u.ID, Username: u.Username, IsGuest: u.IsGuest, Token: token, Expires: expiry}
+	return id, s.sessionCookie(ctx, token, expiry), nil
 }

@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -36,6 +37,16 @@ type Options struct {
 	// MessagesPerSecond is the per-connection flood limit (default 20).
 	MessagesPerSecond int
 	Now               func() time.Time
+	// SessionAlive reports whether a session token still exists; open
+	// connections are re-checked with it and closed (1008) once their
+	// session has expired or was destroyed elsewhere. It should answer true
+	// when it cannot tell (a store outage must not drop every socket).
+	// Nil turns the re-check off.
+	SessionAlive func(ctx context.Context, token string) bool
+	// SessionRecheck is how often each connection's session is re-checked
+	// (default 30 s); SessionSweep is how often the sweep runs (default 1 s),
+	// each run checking the connections whose turn it is.
+	SessionRecheck, SessionSweep time.Duration
 }
 
 // UserLookup finds a user; the hub uses it to report BANNED before other
@@ -77,6 +88,10 @@ type Hub struct {
 	subs        map[*Subscription]struct{}
 	canvasCache *canvasFrame
 	closing     bool
+	// recheck spreads connections over the sweeps of one SessionRecheck
+	// period, so that each sweep looks at a slice of them, not all.
+	recheck     []map[*gws.Conn]struct{}
+	recheckNext int
 
 	readyCh chan struct{}
 }
@@ -94,6 +109,9 @@ type Identity struct {
 	Username string
 	IsGuest  bool
 	Token    string // session token, for logout and expiry kicks
+	// Expires is when the session expires unless renewed elsewhere; the
+	// socket is closed within a second of it (zero: unknown).
+	Expires time.Time
 }
 
 type client struct {
@@ -103,6 +121,8 @@ type client struct {
 	resume  bool
 	backlog atomic.Int64
 	closed  atomic.Bool
+	expires atomic.Int64 // unix ms when the session expires unless renewed; 0 unknown
+	slot    int          // index in Hub.recheck, -1 when not re-checked
 
 	// flood limiting, touched only by the connection's read goroutine
 	windowStart time.Time
@@ -133,6 +153,12 @@ func New(opts Options) *Hub {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.SessionRecheck <= 0 {
+		opts.SessionRecheck = 30 * time.Second
+	}
+	if opts.SessionSweep <= 0 {
+		opts.SessionSweep = time.Second
+	}
 	h := &Hub{
 		opts:    opts,
 		cfg:     opts.Config,
@@ -140,6 +166,10 @@ func New(opts Options) *Hub {
 		conns:   make(map[*gws.Conn]*client),
 		subs:    make(map[*Subscription]struct{}),
 		readyCh: make(chan struct{}),
+	}
+	h.recheck = make([]map[*gws.Conn]struct{}, max(1, int(opts.SessionRecheck/opts.SessionSweep)))
+	for i := range h.recheck {
+		h.recheck[i] = make(map[*gws.Conn]struct{})
 	}
 	h.upPlain = gws.NewUpgrader(h, h.serverOption(false, ""))
 	h.upBin = gws.NewUpgrader(h, h.serverOption(true, ""))
@@ -199,6 +229,9 @@ func (h *Hub) Run(ctx context.Context) error {
 
 	go h.follow(ctx)
 	go h.pinger(ctx)
+	if h.opts.SessionAlive != nil {
+		go h.sweepSessions(ctx)
+	}
 	ticker := time.NewTicker(h.opts.BatchInterval)
 	defer ticker.Stop()
 	for {
@@ -253,6 +286,10 @@ func (h *Hub) follow(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		if errors.Is(err, place.ErrFeedReset) {
+			h.reset(ctx)
+			continue
+		}
 		if err != nil {
 			h.log.Warn("following placements failed; retrying", "err", err)
 		}
@@ -261,6 +298,30 @@ func (h *Hub) follow(ctx context.Context) {
 			return
 		case <-time.After(200 * time.Millisecond):
 		}
+	}
+}
+
+// reset starts over from the store's canvas after its sequence went back.
+// Connections that had seen higher seqs get a batch whose prevSeq does not
+// match theirs, so they resynchronise, and a resume from a seq beyond the
+// new one is answered with the canvas.
+func (h *Hub) reset(ctx context.Context) {
+	for ctx.Err() == nil {
+		data, seq, err := h.opts.Feed.Canvas(ctx)
+		if err != nil {
+			h.log.Warn("reloading the canvas failed; retrying", "err", err)
+			time.Sleep(500 * time.Millisecond)
+			continue
+		}
+		h.mu.Lock()
+		h.log.Warn("the placement sequence went back; starting over from the canvas", "from", h.followed, "to", seq)
+		h.mirror = data
+		h.seq, h.followed = seq, seq
+		h.pending = h.pending[:0]
+		h.ringCount = 0
+		h.canvasCache = nil
+		h.mu.Unlock()
+		return
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -55,7 +56,10 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	if err != nil {
 		return fmt.Errorf("websocket upgrade: %w", err)
 	}
-	c := &client{id: id, binary: binary, since: since, resume: resume}
+	c := &client{id: id, binary: binary, since: since, resume: resume, slot: -1}
+	if !id.Expires.IsZero() && h.opts.SessionAlive != nil {
+		c.expires.Store(id.Expires.UnixMilli())
+	}
 	conn.Session().Store(clientKey, c)
 	go conn.ReadLoop()
 	return nil
@@ -112,6 +116,10 @@ func (h *Hub) OnOpen(conn *gws.Conn) {
 	c.backlog.Add(n)
 	conn.WriteAsync(opcode, first, func(error) { c.backlog.Add(-n) })
 	h.conns[conn] = c
+	if h.opts.SessionAlive != nil && c.id.Token != "" {
+		c.slot = rand.IntN(len(h.recheck))
+		h.recheck[c.slot][conn] = struct{}{}
+	}
 	h.mu.Unlock()
 	metrics.Connections.Inc()
 }
@@ -121,8 +129,12 @@ func (h *Hub) OnClose(conn *gws.Conn, _ error) {
 	h.mu.Lock()
 	_, ok := h.conns[conn]
 	delete(h.conns, conn)
+	c := clientOf(conn)
+	if c != nil && c.slot >= 0 {
+		delete(h.recheck[c.slot], conn)
+	}
 	h.mu.Unlock()
-	if c := clientOf(conn); c != nil {
+	if c != nil {
 		c.closed.Store(true)
 	}
 	if ok {
@@ -173,6 +185,13 @@ func (h *Hub) OnMessage(conn *gws.Conn, message *gws.Message) {
 	case "ping":
 		conn.WriteAsync(gws.OpcodeText, pongMessage, nil)
 	case "place":
+		if c.id.UserID == "" {
+			// A viewer connected while the session store was down: it must
+			// reconnect (and resume by seq) to get an identity.
+			h.sendError(conn, &place.Error{Code: place.EUNAVAILABLE, Message: "Placing is temporarily unavailable; reconnecting."}, m.RequestID)
+			h.closeConn(conn, 1013, "try again later")
+			return
+		}
 		h.place(conn, c, m, now)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	"github.com/placecanvas/place"
@@ -44,7 +43,8 @@ func cmdAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stderr, "Usage: place admin grant|revoke USERNAME [storage flags]")
 		return 2
 	}
-	st, err := app.OpenStore(ctx, cfg, slog.New(slog.DiscardHandler))
+	st, err := app.OpenAccounts(ctx, cfg) // only the storage flags matter here
+
 	if err != nil {
 		fmt.Fprintln(stderr, "place:", err)
 		return 1

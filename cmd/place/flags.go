@@ -60,6 +60,8 @@ func serveFlags(name string, cfg *app.Config, logLevel *string, pprof *string, s
 	fs.IntVar(&cfg.GuestLimit, "guest-limit", cfg.GuestLimit, "new guest sessions per IP per hour (0: no limit)")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark cookies Secure (set when served over TLS)")
 	fs.StringVar(&cfg.RedisURL, "redis-url", cfg.RedisURL, "Redis URL for cluster mode (with --database-url), e.g. redis://127.0.0.1:6379/0")
+	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", cfg.RedisPrefix, "prefix of every Redis key (to share one Redis between canvases)")
+	fs.DurationVar(&cfg.HistoryClaimIdle, "history-claim-idle", cfg.HistoryClaimIdle, "cluster mode: take over history another instance left unwritten this long (0: 30s)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL URL for cluster mode (with --redis-url)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "graceful shutdown limit")
 	if logLevel != nil {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/placecanvas/place/internal/app"
-	"github.com/placecanvas/place/store/embedded"
 )
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
@@ -97,20 +96,11 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stderr, "place:", err)
 		return 2
 	}
-	var err error
-	if cfg.DatabaseURL != "" {
-		err = migrateCluster(ctx, cfg)
-	} else {
-		err = embedded.MigrateDir(ctx, cfg.DataDir)
-	}
+	err := app.Migrate(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "place: migrate:", err)
 		return 1
 	}
 	fmt.Fprintln(stdout, "migrations applied")
 	return 0
-}
-
-func migrateCluster(ctx context.Context, cfg app.Config) error {
-	return errors.New("cluster mode is not available yet")
 }

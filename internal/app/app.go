@@ -33,6 +33,12 @@ type Config struct {
 	SecureCookies  bool
 	RedisURL       string
 	DatabaseURL    string
+	// RedisPrefix starts every Redis key, so several canvases (or test
+	// runs) can share one Redis.
+	RedisPrefix string
+	// HistoryClaimIdle is how long another instance's unwritten history may
+	// sit before this instance takes it over (cluster mode; default 30 s).
+	HistoryClaimIdle time.Duration
 	// ShutdownTimeout bounds graceful shutdown (SPEC §9: 10 s).
 	ShutdownTimeout time.Duration
 	// BcryptCost is for tests only; 0 means the production cost of 12.
@@ -44,7 +50,7 @@ func Defaults() Config {
 	return Config{
 		Addr: ":3000", DataDir: "./data", Width: 500, Height: 500,
 		Cooldown: 5 * time.Second, BatchInterval: 50 * time.Millisecond,
-		GuestLimit: 30, ShutdownTimeout: 10 * time.Second,
+		GuestLimit: 30, ShutdownTimeout: 10 * time.Second, RedisPrefix: "place:",
 	}
 }
 
@@ -103,6 +109,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	hub := realtime.New(realtime.Options{
 		Config: cfg.CanvasConfig(), Feed: st, Placer: st, Users: st,
 		BatchInterval: cfg.BatchInterval, Logger: log,
+		SessionAlive: sessionAlive(st.Sessions(), log),
 	})
 	srv := handlers.New(handlers.Options{
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Logger: log,
@@ -135,6 +142,14 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}
 	}()
+
+	// Serve once the canvas is loaded (in cluster mode a store may still be
+	// coming up; then routes that need the canvas answer 503 until it is).
+	readyCtx, readyCancel := context.WithTimeout(ctx, 10*time.Second)
+	if err := a.Hub.WaitReady(readyCtx); err != nil {
+		a.log.Warn("canvas not loaded yet; serving anyway", "err", err)
+	}
+	readyCancel()
 
 	httpServer := &http.Server{
 		Handler:           a.Server.Handler(),
@@ -182,6 +197,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	err := a.Store.Close()
 	a.log.Info("stopped", "duration", time.Since(start))
 	return err
+}
+
+// sessionAlive tells the hub whether a socket's session still exists. A
+// store error counts as alive: an outage must not close every socket.
+func sessionAlive(ss place.SessionStore, log *slog.Logger) func(context.Context, string) bool {
+	return func(_ context.Context, token string) bool {
+		_, found, err := ss.Find(token)
+		if err != nil {
+			log.Warn("re-checking a socket's session", "err", err)
+			return true
+		}
+		return found
+	}
 }
 
 // Close releases the store of an App that was never served.

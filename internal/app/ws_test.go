@@ -41,14 +41,14 @@ func TestTwoClientsSeeEachOtherWithin100ms(t *testing.T) {
 	}
 	ok := a.Expect(t, "success", 2*time.Second)
 	if ok.RequestID != "r1" || ok.NextPlacement < sent.Add(4*time.Second).UnixMilli() {
-		t.Errorf("success = %+v", ok)
+		t.Errorf("success = %v", ok)
 	}
 	m := b.Expect(t, "pixels", 2*time.Second)
 	if lat := m.Received.Sub(sent); lat > 100*time.Millisecond {
 		t.Errorf("delivery took %v, want ≤ 100ms", lat)
 	}
 	if len(m.Events) != 1 || m.Events[0] != (wstest.Event{X: 10, Y: 20, Color: 5}) || m.Seq != 1 || m.PrevSeq != 0 {
-		t.Errorf("pixels = %+v", m)
+		t.Errorf("pixels = %v", m)
 	}
 	// The HTTP canvas agrees.
 	resp, body := get(t, ts.URL+"/api/v1/canvas", nil)
@@ -65,7 +65,7 @@ func TestCooldownRateLimited(t *testing.T) {
 	a.Place(2, 2, 4, "second")
 	e := a.Expect(t, "error", 2*time.Second)
 	if e.Code != "RATE_LIMITED" || e.RequestID != "second" || e.RemainingSeconds < 1 || e.RemainingSeconds > 5 {
-		t.Errorf("error = %+v", e)
+		t.Errorf("error = %v", e)
 	}
 	time.Sleep(150 * time.Millisecond)
 	_, body := get(t, ts.URL+"/api/v1/canvas", nil)
@@ -79,7 +79,7 @@ func TestCooldownRateLimited(t *testing.T) {
 	}
 	b.Place(3, 3, 4, "third")
 	if e := b.Expect(t, "error", 2*time.Second); e.Code != "RATE_LIMITED" {
-		t.Errorf("error = %+v", e)
+		t.Errorf("error = %v", e)
 	}
 }
 
@@ -117,7 +117,7 @@ func TestBadInputGetsItsCodeAndConnectionStays(t *testing.T) {
 	}
 	c.Conn.WriteMessage(2, []byte{1, 2, 3}) // a binary frame
 	if e := c.Expect(t, "error", 2*time.Second); e.Code != "INVALID_MESSAGE" {
-		t.Errorf("binary frame: %+v", e)
+		t.Errorf("binary frame: %v", e)
 	}
 	time.Sleep(1100 * time.Millisecond)
 	c.Send(`{"type":"ping"}`)
@@ -195,7 +195,7 @@ func TestSinceResumeDeliversExactlyTheMissedEvents(t *testing.T) {
 		}
 		// Each round places one more pixel (9, 9) after the resume.
 		if m.Type != "pixels" || m.PrevSeq != 2 || m.Seq != uint64(10+round) || len(m.Events) != 8+round {
-			t.Fatalf("resume: %+v", m)
+			t.Fatalf("resume: %v", m)
 		}
 		want := []wstest.Event{{X: 2, Y: 0, Color: 1}, {X: 3, Y: 0, Color: 1}, {X: 4, Y: 0, Color: 1}, {X: 0, Y: 1, Color: 2}, {X: 1, Y: 1, Color: 2}, {X: 2, Y: 1, Color: 2}, {X: 3, Y: 1, Color: 2}, {X: 4, Y: 1, Color: 2}}
 		for i := range want {

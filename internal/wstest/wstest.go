@@ -44,6 +44,22 @@ type Msg struct {
 	Received time.Time // when it arrived
 }
 
+// String describes a message briefly (never the whole canvas).
+func (m Msg) String() string {
+	switch m.Type {
+	case "canvas":
+		return fmt.Sprintf("canvas %dx%d seq %d (%d pixels, binary %v)", m.Width, m.Height, m.Seq, len(m.Pixels), m.Binary)
+	case "pixels":
+		if len(m.Events) > 5 {
+			return fmt.Sprintf("pixels (%d, %d] %d events %v…", m.PrevSeq, m.Seq, len(m.Events), m.Events[:5])
+		}
+		return fmt.Sprintf("pixels (%d, %d] %v", m.PrevSeq, m.Seq, m.Events)
+	case "error":
+		return fmt.Sprintf("error %s %q requestId %q remaining %d", m.Code, m.Message, m.RequestID, m.RemainingSeconds)
+	}
+	return fmt.Sprintf("%s requestId %q user %q", m.Type, m.RequestID, m.Username)
+}
+
 // Event is one pixel of a pixels message.
 type Event struct {
 	X     int `json:"x"`
@@ -161,7 +177,7 @@ func (c *Client) Expect(t testing.TB, typ string, timeout time.Duration) Msg {
 			return m
 		}
 		if m.Type != "pixels" {
-			t.Fatalf("waiting for %q, got %+v", typ, m)
+			t.Fatalf("waiting for %q, got %v", typ, m)
 		}
 	}
 }

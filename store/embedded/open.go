@@ -37,6 +37,10 @@ type Options struct {
 	// RecentEvents is how many committed placements stay in memory for
 	// Follow and Since (default 200,000).
 	RecentEvents int
+	// AnySize takes the canvas size from the stored data instead of
+	// refusing a different Config size, and records none in an empty
+	// database; for tools that never touch the canvas (place admin).
+	AnySize bool
 }
 
 // Store implements place.Store for the embedded mode.
@@ -235,10 +239,19 @@ func (s *Store) load(ctx context.Context) error {
 	storedW, storedH := nw.String, nh.String
 	switch {
 	case storedW == "" && storedH == "":
+		if s.opts.AnySize {
+			break
+		}
 		if _, err := s.wdb.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('width', ?), ('height', ?)`, w, h); err != nil {
 			return fmt.Errorf("store canvas size: %w", err)
 		}
 	case storedW != w || storedH != h:
+		sw, errW := strconv.Atoi(storedW)
+		sh, errH := strconv.Atoi(storedH)
+		if s.opts.AnySize && errW == nil && errH == nil {
+			s.cfg.Width, s.cfg.Height = sw, sh
+			break
+		}
 		return fmt.Errorf("the stored canvas is %sx%s but --width/--height ask for %sx%s; start with the stored size or use another --data-dir", storedW, storedH, w, h)
 	}
 

@@ -1,0 +1,246 @@
+package realtime_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/internal/wstest"
+	"github.com/placecanvas/place/realtime"
+)
+
+// fakeStore is a Feed, Placer and UserLookup whose events the test pumps.
+type fakeStore struct {
+	cfg    place.Config
+	events chan []place.Placement
+	panics bool
+}
+
+func (f *fakeStore) Canvas(context.Context) ([]byte, uint64, error) {
+	return make([]byte, f.cfg.Width*f.cfg.Height), 0, nil
+}
+
+func (f *fakeStore) Follow(ctx context.Context, after uint64, fn func([]place.Placement)) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case b := <-f.events:
+			fn(b)
+		}
+	}
+}
+
+func (f *fakeStore) Since(context.Context, uint64, int) ([]place.Placement, error) { return nil, nil }
+
+func (f *fakeStore) Place(context.Context, string, int, int, uint8, time.Time) (place.Placement, time.Time, error) {
+	if f.panics {
+		panic("boom")
+	}
+	return place.Placement{}, time.Now(), nil
+}
+
+func (f *fakeStore) PlaceRollback(context.Context, string, []place.Pixel, time.Time) ([]place.Placement, error) {
+	return nil, nil
+}
+func (f *fakeStore) CooldownUntil(context.Context, string) (time.Time, error) {
+	return time.Time{}, nil
+}
+func (f *fakeStore) SetCooldownUntil(context.Context, string, time.Time) error { return nil }
+func (f *fakeStore) SetBanned(context.Context, string, bool) error             { return nil }
+func (f *fakeStore) UserByID(context.Context, string) (place.User, error)      { return place.User{}, nil }
+
+func startHub(t *testing.T, f *fakeStore, mutate func(*realtime.Options)) (*realtime.Hub, string) {
+	t.Helper()
+	o := realtime.Options{Config: f.cfg, Feed: f, Placer: f, Users: f, BatchInterval: 10 * time.Millisecond}
+	if mutate != nil {
+		mutate(&o)
+	}
+	h := realtime.New(o)
+	ctx, cancel := context.WithCancel(context.Background())
+	go h.Run(ctx)
+	if err := h.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := fmt.Sprint("user", n.Add(1))
+		_ = h.ServeWS(w, r, realtime.Identity{UserID: id, Username: id, IsGuest: true, Token: id}, 0, false, "")
+	}))
+	t.Cleanup(func() {
+		sctx, c := context.WithTimeout(context.Background(), 2*time.Second)
+		h.Shutdown(sctx)
+		c()
+		cancel()
+		srv.Close()
+	})
+	return h, "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+// rawNeverReading opens a WebSocket with a tiny receive buffer and never reads.
+func rawNeverReading(t *testing.T, wsURL string) net.Conn {
+	t.Helper()
+	addr := strings.TrimPrefix(wsURL, "ws://")
+	d := net.Dialer{Control: nil}
+	conn, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.(*net.TCPConn).SetReadBuffer(4096)
+	fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", addr)
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.Contains(status, "101") {
+		t.Fatalf("handshake: %q %v", status, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func TestSlowConsumerIsClosedWhileOthersKeepReceiving(t *testing.T) {
+	f := &fakeStore{cfg: place.Config{Width: 4096, Height: 4096}, events: make(chan []place.Placement, 1)}
+	h, url := startHub(t, f, func(o *realtime.Options) { o.MaxBacklog = 256 << 10 })
+	good := wstest.MustDial(t, url, wstest.Options{Binary: true})
+	good.Expect(t, "welcome", 2*time.Second)
+	rawNeverReading(t, url)
+	deadline := time.Now().Add(3 * time.Second)
+	for h.Online() < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if h.Online() != 2 {
+		t.Fatalf("online = %d", h.Online())
+	}
+	// Pump 2,000 events per batch until the slow one is dropped.
+	var seq uint64
+	closedAt := time.Time{}
+	for i := 0; i < 2000 && closedAt.IsZero(); i++ {
+		batch := make([]place.Placement, 2000)
+		for j := range batch {
+			seq++
+			batch[j] = place.Placement{Seq: seq, X: int(seq % 4096), Y: int(seq / 4096 % 4096), Color: uint8(seq % 16)}
+		}
+		f.events <- batch
+		time.Sleep(5 * time.Millisecond)
+		if h.Online() == 1 {
+			closedAt = time.Now()
+		}
+	}
+	if closedAt.IsZero() {
+		t.Fatal("the never-reading connection was not closed")
+	}
+	// The good client received a gap-free chain up to the end.
+	var last uint64
+	want := seq
+	timeout := time.After(10 * time.Second)
+	for last < want {
+		select {
+		case m := <-good.Msgs:
+			if m.Type == "canvas" {
+				last = m.Seq
+				continue
+			}
+			if m.Type != "pixels" {
+				continue
+			}
+			if m.PrevSeq != last {
+				t.Fatalf("gap: prevSeq %d after %d", m.PrevSeq, last)
+			}
+			last = m.Seq
+		case <-timeout:
+			t.Fatalf("good client stuck at seq %d of %d", last, want)
+		}
+	}
+}
+
+func TestIdleConnectionClosed(t *testing.T) {
+	f := &fakeStore{cfg: place.Config{Width: 10, Height: 10}, events: make(chan []place.Placement)}
+	_, url := startHub(t, f, func(o *realtime.Options) { o.IdleTimeout = 300 * time.Millisecond; o.PingInterval = time.Hour })
+	c := wstest.MustDial(t, url, wstest.Options{})
+	c.Expect(t, "welcome", 2*time.Second)
+	start := time.Now()
+	c.WaitClosed(t, 3*time.Second)
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Errorf("closed after %v, before the idle timeout", d)
+	}
+	// An active one stays: messages count as activity.
+	a := wstest.MustDial(t, url, wstest.Options{})
+	a.Expect(t, "welcome", 2*time.Second)
+	for i := 0; i < 8; i++ {
+		a.Send(`{"type":"ping"}`)
+		time.Sleep(100 * time.Millisecond)
+	}
+	select {
+	case <-a.Closed():
+		t.Fatal("an active connection was closed as idle")
+	default:
+	}
+}
+
+func TestPanicClosesOnlyThatConnection(t *testing.T) {
+	f := &fakeStore{cfg: place.Config{Width: 10, Height: 10}, events: make(chan []place.Placement), panics: true}
+	h, url := startHub(t, f, nil)
+	bystander := wstest.MustDial(t, url, wstest.Options{})
+	bystander.Expect(t, "welcome", 2*time.Second)
+	bystander.Expect(t, "canvas", 2*time.Second)
+	c := wstest.MustDial(t, url, wstest.Options{})
+	c.Expect(t, "welcome", 2*time.Second)
+	c.Place(1, 1, 1, "x")
+	if code := c.WaitClosed(t, 2*time.Second); code != 1011 {
+		t.Errorf("close code %d, want 1011", code)
+	}
+	bystander.Send(`{"type":"ping"}`)
+	bystander.Expect(t, "pong", 2*time.Second)
+	if h.Online() != 1 {
+		t.Errorf("online = %d", h.Online())
+	}
+}
+
+// A socket whose session reaches its known expiry is closed within a second
+// of it, even with the periodic re-check far away; one whose session was
+// renewed elsewhere stays.
+func TestSocketClosedAtSessionExpiry(t *testing.T) {
+	f := &fakeStore{cfg: place.Config{Width: 10, Height: 10}, events: make(chan []place.Placement)}
+	var renewed atomic.Bool
+	o := realtime.Options{Config: f.cfg, Feed: f, Placer: f, Users: f, BatchInterval: 10 * time.Millisecond,
+		SessionRecheck: time.Hour,
+		SessionAlive: func(_ context.Context, token string) bool {
+			return token == "renewed" && renewed.Load()
+		}}
+	h := realtime.New(o)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go h.Run(ctx)
+	if err := h.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	expires := time.Now().Add(700 * time.Millisecond)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := r.URL.Query().Get("token")
+		_ = h.ServeWS(w, r, realtime.Identity{UserID: token, Username: token, Token: token, Expires: expires}, 0, false, "")
+	}))
+	defer srv.Close()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	renewed.Store(true)
+	keep := wstest.MustDial(t, url+"?token=renewed", wstest.Options{})
+	keep.Expect(t, "welcome", 2*time.Second)
+	gone := wstest.MustDial(t, url+"?token=expired", wstest.Options{})
+	gone.Expect(t, "welcome", 2*time.Second)
+	if code := gone.WaitClosed(t, 3*time.Second); code != 1008 {
+		t.Errorf("close code %d, want 1008", code)
+	}
+	if late := time.Since(expires); late > 1200*time.Millisecond || late < 0 {
+		t.Errorf("closed %v after the session expired, want within a second", late)
+	}
+	select {
+	case <-keep.Closed():
+		t.Error("a socket whose session was renewed was closed")
+	case <-time.After(300 * time.Millisecond):
+	}
+}

@@ -1,0 +1,83 @@
+package realtime
+
+import (
+	"context"
+	"time"
+
+	"github.com/lxzan/gws"
+)
+
+// sweepSessions closes connections whose session no longer exists (expired,
+// or destroyed without a kick reaching this instance). Every SessionSweep
+// it checks one slot of connections, so each is re-checked about every
+// SessionRecheck and the store sees a steady trickle of lookups, one per
+// distinct token, rather than a burst for every connection at once.
+func (h *Hub) sweepSessions(ctx context.Context) {
+	t := time.NewTicker(h.opts.SessionSweep)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			h.sweepSlot(ctx)
+			h.sweepExpired(ctx)
+		}
+	}
+}
+
+func (h *Hub) sweepSlot(ctx context.Context) {
+	h.mu.Lock()
+	slot := h.recheck[h.recheckNext]
+	h.recheckNext = (h.recheckNext + 1) % len(h.recheck)
+	byToken := make(map[string][]*gws.Conn, len(slot))
+	for conn := range slot {
+		if c := clientOf(conn); c != nil && !c.closed.Load() {
+			byToken[c.id.Token] = append(byToken[c.id.Token], conn)
+		}
+	}
+	h.mu.Unlock()
+	for token, conns := range byToken {
+		if ctx.Err() != nil {
+			return
+		}
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		alive := h.opts.SessionAlive(cctx, token)
+		cancel()
+		if alive {
+			continue
+		}
+		for _, conn := range conns {
+			h.closeConn(conn, 1008, "session expired")
+		}
+	}
+}
+
+// sweepExpired checks the connections whose session reached its known
+// expiry: gone sessions are closed at once; one renewed by another request
+// (another tab) is checked again a minute later.
+func (h *Hub) sweepExpired(ctx context.Context) {
+	now := time.Now()
+	h.mu.Lock()
+	byToken := map[string][]*gws.Conn{}
+	for conn, c := range h.conns {
+		if exp := c.expires.Load(); exp != 0 && now.UnixMilli() >= exp && !c.closed.Load() {
+			byToken[c.id.Token] = append(byToken[c.id.Token], conn)
+		}
+	}
+	h.mu.Unlock()
+	for token, conns := range byToken {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		alive := h.opts.SessionAlive(cctx, token)
+		cancel()
+		for _, conn := range conns {
+			if alive {
+				if c := clientOf(conn); c != nil {
+					c.expires.Store(now.Add(time.Minute).UnixMilli())
+				}
+				continue
+			}
+			h.closeConn(conn, 1008, "session expired")
+		}
+	}
+}

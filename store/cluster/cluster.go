@@ -1,0 +1,418 @@
+// Package cluster is the store of cluster mode (SPEC §2, §8): canvas,
+// cooldowns, sequence, sessions and fan-out in Redis; pixel history, users
+// and the audit log in PostgreSQL, fed from a Redis stream by a writer
+// goroutine. Any number of instances may share one Redis and one database.
+//
+// Redis must run with maxmemory-policy noeviction (an evicted cooldown key is
+// a free pixel; an evicted stream entry is lost history) and with
+// persistence if a Redis restart must not lose the placements that the
+// writer has not yet copied to PostgreSQL.
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/alexedwards/scs/redisstore"
+	"github.com/gomodule/redigo/redis"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/sony/gobreaker/v2"
+
+	"github.com/placecanvas/place"
+)
+
+// Options configure Open.
+type Options struct {
+	RedisURL    string // redis://[user:password@]host:port[/db]
+	DatabaseURL string // postgres://…
+	// KeyPrefix starts every Redis key of this canvas ("place:" if empty), so
+	// that several canvases or test runs can share one Redis.
+	KeyPrefix string
+	Config    place.Config
+	Logger    *slog.Logger
+	// ConsumerName names this instance in the history consumer group; it must
+	// differ between running instances (default: hostname, pid and a random
+	// suffix).
+	ConsumerName string
+
+	// StreamRetain is how many recent placements the stream keeps for
+	// replays (default 100,000); entries not yet written to PostgreSQL are
+	// kept regardless.
+	StreamRetain int
+	// ClaimIdle is how long a placement may sit unwritten with another
+	// consumer before this instance claims it (default 30 s).
+	ClaimIdle time.Duration
+
+	directPlace bool // one EVALSHA per placement on a pooled connection; for benchmarks
+}
+
+// Timeouts and sizes. Redis calls are short and fail fast so that a hung
+// Redis turns into SERVICE_UNAVAILABLE well under a second; PostgreSQL calls
+// each run under a deadline.
+const (
+	redisDialTimeout  = 500 * time.Millisecond
+	redisReadTimeout  = time.Second
+	redisWriteTimeout = time.Second
+	redisCallTimeout  = time.Second
+	placeTimeout      = 800 * time.Millisecond
+	pipelineReceive   = 500 * time.Millisecond
+	pgConnectTimeout  = 2 * time.Second
+	pgCallTimeout     = 5 * time.Second
+	pgReadTimeout     = 3 * time.Second
+	followBlock       = 500 * time.Millisecond
+	defaultRetain     = 100_000
+	defaultClaimIdle  = 30 * time.Second
+)
+
+// errClosed is returned by calls on a closed Store.
+var errClosed = errors.New("cluster store closed")
+
+// Store is the cluster-mode place.Store.
+type Store struct {
+	cfg       place.Config
+	log       *slog.Logger
+	keys      keys
+	consumer  string
+	retain    int
+	claimIdle time.Duration
+
+	pool     *redis.Pool
+	db       *pgxpool.Pool
+	breaker  *gobreaker.TwoStepCircuitBreaker[struct{}]
+	placer   *batcher // nil with directPlace
+	sessions *redisstore.RedisStore
+
+	restoring atomic.Bool
+	written   atomic.Uint64 // highest seq this instance's writer committed
+
+	ctx        context.Context // ends with Close
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
+	writerDone chan struct{}
+	closeOnce  sync.Once
+}
+
+var _ place.Store = (*Store)(nil)
+
+// keys names the Redis keys of one canvas.
+type keys struct {
+	prefix, canvas, seq, stream, banned, meta, restoreLock, kicks string
+}
+
+func newKeys(prefix string) keys {
+	return keys{
+		prefix:      prefix,
+		canvas:      prefix + "canvas",
+		seq:         prefix + "seq",
+		stream:      prefix + "stream",
+		banned:      prefix + "banned",
+		meta:        prefix + "meta",
+		restoreLock: prefix + "restore-lock",
+		kicks:       prefix + "kicks",
+	}
+}
+
+func (k keys) cooldown(userID string) string     { return k.prefix + "cooldown:" + userID }
+func (k keys) userSessions(userID string) string { return k.prefix + "user-sessions:" + userID }
+func (k keys) counter(key string) string         { return k.prefix + "counter:" + key }
+
+// historyGroup is the consumer group whose members copy the stream to
+// PostgreSQL; an entry it has acknowledged is in the placements table.
+const historyGroup = "history"
+
+// Open connects to Redis and PostgreSQL, applies migrations, checks the
+// canvas size against stored data, restores Redis from PostgreSQL if Redis
+// holds no canvas, and starts the history writer.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.RedisURL == "" || opts.DatabaseURL == "" {
+		return nil, errors.New("cluster mode needs both a Redis URL and a database URL")
+	}
+	if err := opts.Config.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.KeyPrefix == "" {
+		opts.KeyPrefix = "place:"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.ConsumerName == "" {
+		host, _ := os.Hostname()
+		opts.ConsumerName = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), randomID(4))
+	}
+	if opts.StreamRetain <= 0 {
+		opts.StreamRetain = defaultRetain
+	}
+	if opts.ClaimIdle <= 0 {
+		opts.ClaimIdle = defaultClaimIdle
+	}
+
+	s := &Store{
+		cfg:        opts.Config,
+		log:        opts.Logger.With("store", "cluster"),
+		keys:       newKeys(opts.KeyPrefix),
+		consumer:   opts.ConsumerName,
+		retain:     opts.StreamRetain,
+		claimIdle:  opts.ClaimIdle,
+		writerDone: make(chan struct{}),
+	}
+	s.pool = newPool(opts.RedisURL)
+	s.sessions = redisstore.NewWithPrefix(s.pool, opts.KeyPrefix+"session:")
+	s.breaker = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+		Name:        "redis",
+		MaxRequests: 1,
+		Timeout:     time.Second, // how long to fail fast before probing again
+		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= 5 },
+		IsExcluded:  func(err error) bool { return errors.Is(err, context.Canceled) },
+		OnStateChange: func(_ string, from, to gobreaker.State) {
+			s.log.Warn("redis circuit breaker", "from", from.String(), "to", to.String())
+		},
+	})
+
+	pgcfg, err := pgxpool.ParseConfig(opts.DatabaseURL)
+	if err != nil {
+		s.pool.Close()
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	pgcfg.ConnConfig.ConnectTimeout = pgConnectTimeout
+	if pgcfg.MaxConns < 8 {
+		pgcfg.MaxConns = 8
+	}
+	s.db, err = pgxpool.NewWithConfig(ctx, pgcfg)
+	if err != nil {
+		s.pool.Close()
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+
+	if err := s.start(ctx); err != nil {
+		s.cancel()
+		s.db.Close()
+		s.pool.Close()
+		return nil, err
+	}
+	if !opts.directPlace {
+		s.placer = newBatcher(s, 4)
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(s.writerDone)
+		s.runWriter()
+	}()
+	return s, nil
+}
+
+// start prepares PostgreSQL and Redis for serving.
+func (s *Store) start(ctx context.Context) error {
+	if err := Migrate(ctx, s.db); err != nil {
+		return err
+	}
+	if err := s.checkStoredSize(ctx); err != nil {
+		return err
+	}
+	if err := s.createGroup(); err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	return s.ensureCanvas(ctx)
+}
+
+func newPool(url string) *redis.Pool {
+	return &redis.Pool{
+		MaxIdle:     32,
+		MaxActive:   256,
+		Wait:        true,
+		IdleTimeout: 4 * time.Minute,
+		DialContext: func(ctx context.Context) (redis.Conn, error) {
+			return redis.DialURLContext(ctx, url,
+				redis.DialConnectTimeout(redisDialTimeout),
+				redis.DialReadTimeout(redisReadTimeout),
+				redis.DialWriteTimeout(redisWriteTimeout))
+		},
+		TestOnBorrow: func(c redis.Conn, idleSince time.Time) error {
+			if time.Since(idleSince) < 30*time.Second {
+				return nil
+			}
+			_, err := c.Do("PING")
+			return err
+		},
+	}
+}
+
+// Close stops the history writer after a last attempt to write what is
+// pending, then closes the connections. Unwritten placements stay in the
+// stream for the next instance (or the next start) to write.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		if s.placer != nil {
+			s.placer.close()
+		}
+		s.cancel()
+		s.wg.Wait()
+		s.db.Close()
+		if s.pool != nil { // nil for a store from OpenAccounts
+			s.pool.Close()
+		}
+	})
+	return nil
+}
+
+// Sessions returns the scs store that keeps sessions in Redis.
+func (s *Store) Sessions() place.SessionStore { return s.sessions }
+
+// Ready reports whether Redis and PostgreSQL answer, the canvas is loaded,
+// and Redis will not evict keys.
+func (s *Store) Ready(ctx context.Context) error {
+	var policy string
+	err := s.do(ctx, func(c redis.Conn) error {
+		n, err := redis.Int(c.Do("EXISTS", s.keys.canvas))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			s.triggerRestore()
+			return errors.New("redis holds no canvas (restoring from PostgreSQL)")
+		}
+		reply, err := redis.Strings(c.Do("CONFIG", "GET", "maxmemory-policy"))
+		if err == nil && len(reply) == 2 {
+			policy = reply[1]
+		}
+		// A Redis that refuses CONFIG (managed services rename it) cannot be
+		// checked; it is not reported as wrong.
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	if policy != "" && policy != "noeviction" {
+		return fmt.Errorf("redis maxmemory-policy is %q; cluster mode needs noeviction (an evicted key loses cooldowns or history)", policy)
+	}
+	pctx, cancel := context.WithTimeout(ctx, pgReadTimeout)
+	defer cancel()
+	if err := s.db.Ping(pctx); err != nil {
+		return fmt.Errorf("postgresql: %w", err)
+	}
+	return nil
+}
+
+// untilClosed returns a context that also ends when the store closes, for
+// the long-running calls (Follow, SubscribeKicks).
+func (s *Store) untilClosed(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.ctx, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+	}
+}
+
+// do runs fn on a pooled Redis connection behind the circuit breaker: while
+// Redis is failing, calls return place.ErrUnavailable at once instead of
+// each waiting for a timeout.
+func (s *Store) do(ctx context.Context, fn func(redis.Conn) error) error {
+	done, err := s.breaker.Allow()
+	if err != nil {
+		return fmt.Errorf("%w (redis: %v)", place.ErrUnavailable, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, redisCallTimeout)
+	defer cancel()
+	conn, err := s.pool.GetContext(ctx)
+	if err != nil {
+		done(err)
+		return redisError(err)
+	}
+	err = fn(conn)
+	if cerr := conn.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	done(breakerOutcome(err))
+	return redisError(err)
+}
+
+// breakerOutcome tells the breaker whether err means Redis is unwell: an
+// error reply about data (wrong type, script error) is Redis working.
+func breakerOutcome(err error) error {
+	var re redis.Error
+	if errors.As(err, &re) {
+		msg := string(re)
+		for _, p := range []string{"LOADING", "BUSY", "MASTERDOWN", "READONLY", "OOM", "NOREPLICAS"} {
+			if strings.HasPrefix(msg, p) {
+				return err
+			}
+		}
+		return nil
+	}
+	var pe *place.Error
+	if errors.As(err, &pe) && pe.Code != place.EUNAVAILABLE {
+		return nil
+	}
+	return err
+}
+
+// redisError turns connection failures into place.ErrUnavailable, keeping
+// the cause for logs.
+func redisError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *place.Error
+	if errors.As(err, &pe) {
+		return err
+	}
+	var re redis.Error
+	if errors.As(err, &re) && breakerOutcome(err) == nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	return fmt.Errorf("%w (redis: %v)", place.ErrUnavailable, err)
+}
+
+// pgError turns PostgreSQL failures other than SQL errors (connection
+// refused, timeouts) into place.ErrUnavailable.
+func pgError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *place.Error
+	if errors.As(err, &pe) {
+		return err
+	}
+	if isSQLError(err) {
+		return fmt.Errorf("postgresql: %w", err)
+	}
+	return fmt.Errorf("%w (postgresql: %v)", place.ErrUnavailable, err)
+}
+
+// pgCtx bounds a PostgreSQL call.
+func pgCtx(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, d)
+}
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// randomID returns a random lower-case identifier of about 8*n/5 characters.
+func randomID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return idEncoding.EncodeToString(b)
+}
+
+// streamID is the stream entry id of a seq.
+func streamID(seq uint64) string { return strconv.FormatUint(seq, 10) + "-1" }
+
+// seqOf parses the seq out of a stream entry id.
+func seqOf(id string) (uint64, error) {
+	if i := strings.IndexByte(id, '-'); i >= 0 {
+		id = id[:i]
+	}
+	return strconv.ParseUint(id, 10, 64)
+}

@@ -1,0 +1,357 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gomodule/redigo/redis"
+
+	"github.com/placecanvas/place"
+)
+
+// errPlaceTimeout is a placement that got no answer from Redis in time.
+var errPlaceTimeout = errors.New("redis did not answer the placement in time")
+
+// Place runs placeScript: the placement is in the stream, and so durable in
+// cluster mode's sense (SPEC §8), when it returns.
+func (s *Store) Place(ctx context.Context, userID string, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
+	if err := s.cfg.CheckPixel(x, y, int(color)); err != nil {
+		return place.Placement{}, time.Time{}, err
+	}
+	nowMs := now.UnixMilli()
+	r := &placeReq{
+		cooldownKey: s.keys.cooldown(userID),
+		args:        [7]any{userID, x, y, int(color), y*s.cfg.Width + x, nowMs, s.cfg.Cooldown.Milliseconds()},
+	}
+	reply, err := s.evalPlace(ctx, r)
+	if err != nil {
+		return place.Placement{}, time.Time{}, err
+	}
+	vals, err := redis.Int64s(reply, nil)
+	if err != nil || len(vals) == 0 {
+		return place.Placement{}, time.Time{}, fmt.Errorf("place script: unexpected reply %v: %w", reply, err)
+	}
+	switch vals[0] {
+	case placeBanned:
+		return place.Placement{}, time.Time{}, place.Errorf(place.EBANNED, "You are banned from placing pixels.")
+	case placeCooldown:
+		return place.Placement{}, time.Time{}, place.CooldownError(now, time.UnixMilli(vals[1]))
+	case placeNoCanvas:
+		s.triggerRestore()
+		return place.Placement{}, time.Time{}, fmt.Errorf("%w (redis holds no canvas; restoring)", place.ErrUnavailable)
+	}
+	at := time.UnixMilli(nowMs)
+	p := place.Placement{Seq: uint64(vals[1]), X: x, Y: y, Color: color, UserID: userID, At: at}
+	return p, at.Add(s.cfg.Cooldown), nil
+}
+
+// evalPlace runs one placement behind the circuit breaker, through the
+// batcher unless it is disabled.
+func (s *Store) evalPlace(ctx context.Context, r *placeReq) (any, error) {
+	done, err := s.breaker.Allow()
+	if err != nil {
+		return nil, fmt.Errorf("%w (redis: %v)", place.ErrUnavailable, err)
+	}
+	r.deadline = time.Now().Add(placeTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(r.deadline) {
+		r.deadline = d
+	}
+	r.reply = make(chan placeResult, 1)
+	var reply any
+	if s.placer == nil {
+		reply, err = s.evalDirect(ctx, r)
+	} else {
+		reply, err = s.placer.do(ctx, r)
+	}
+	done(breakerOutcome(err))
+	return reply, redisError(err)
+}
+
+func (s *Store) evalDirect(ctx context.Context, r *placeReq) (any, error) {
+	ctx, cancel := context.WithDeadline(ctx, r.deadline)
+	defer cancel()
+	conn, err := s.pool.GetContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	replies, err := redis.Values(placeScript.Do(conn, s.placeArgs([]*placeReq{r})...))
+	if err != nil {
+		return nil, err
+	}
+	if len(replies) != 1 {
+		return nil, fmt.Errorf("place script: %d results for 1 placement", len(replies))
+	}
+	return replies[0], nil
+}
+
+// placeArgs lays out the keys and arguments of placeScript for a batch.
+func (s *Store) placeArgs(batch []*placeReq) []any {
+	args := make([]any, 0, 5+8*len(batch))
+	args = append(args, 4+len(batch), s.keys.banned, s.keys.canvas, s.keys.seq, s.keys.stream)
+	for _, r := range batch {
+		args = append(args, r.cooldownKey)
+	}
+	for _, r := range batch {
+		args = append(args, r.args[:]...)
+	}
+	return args
+}
+
+// PlaceRollback writes the pixels as rollback placements attributed to the
+// actor, in chunks so that no single script holds Redis for long.
+func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time) ([]place.Placement, error) {
+	for _, p := range pixels {
+		if err := s.cfg.CheckPixel(p.X, p.Y, int(p.Color)); err != nil {
+			return nil, err
+		}
+	}
+	const chunk = 1000
+	nowMs := now.UnixMilli()
+	at := time.UnixMilli(nowMs)
+	out := make([]place.Placement, 0, len(pixels))
+	for start := 0; start < len(pixels); start += chunk {
+		part := pixels[start:min(start+chunk, len(pixels))]
+		args := make([]any, 0, 6+3*len(part))
+		args = append(args, s.keys.canvas, s.keys.seq, s.keys.stream, actorID, nowMs, s.cfg.Width)
+		for _, p := range part {
+			args = append(args, p.X, p.Y, int(p.Color))
+		}
+		var first int64
+		err := s.do(ctx, func(c redis.Conn) error {
+			var err error
+			first, err = redis.Int64(rollbackScript.Do(c, args...))
+			return err
+		})
+		if err != nil {
+			return out, err
+		}
+		if first < 0 {
+			s.triggerRestore()
+			return out, fmt.Errorf("%w (redis holds no canvas; restoring)", place.ErrUnavailable)
+		}
+		for i, p := range part {
+			out = append(out, place.Placement{Seq: uint64(first) + uint64(i), X: p.X, Y: p.Y, Color: p.Color, UserID: actorID, At: at, Rollback: true})
+		}
+	}
+	return out, nil
+}
+
+// CooldownUntil returns the stored end of the user's cooldown, or the zero
+// time when there is none.
+func (s *Store) CooldownUntil(ctx context.Context, userID string) (time.Time, error) {
+	var until time.Time
+	err := s.do(ctx, func(c redis.Conn) error {
+		ms, err := redis.Int64(c.Do("GET", s.keys.cooldown(userID)))
+		if errors.Is(err, redis.ErrNil) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		until = time.UnixMilli(ms)
+		return nil
+	})
+	return until, err
+}
+
+// SetCooldownUntil moves the user's cooldown end to until if that is later.
+func (s *Store) SetCooldownUntil(ctx context.Context, userID string, until time.Time) error {
+	// The key outlives the cooldown by a little, so that a caller with a
+	// slightly different clock still finds it; Place compares the stored end.
+	ttl := max(time.Until(until), 0) + time.Second
+	return s.do(ctx, func(c redis.Conn) error {
+		_, err := extendCooldownScript.Do(c, s.keys.cooldown(userID), until.UnixMilli(), ttl.Milliseconds())
+		return err
+	})
+}
+
+// SetBanned adds the user to or removes them from the set that Place checks.
+func (s *Store) SetBanned(ctx context.Context, userID string, banned bool) error {
+	cmd := "SREM"
+	if banned {
+		cmd = "SADD"
+	}
+	return s.do(ctx, func(c redis.Conn) error {
+		_, err := c.Do(cmd, s.keys.banned, userID)
+		return err
+	})
+}
+
+// batcher sends concurrent placements to Redis together: each worker owns
+// a connection, takes whatever requests are waiting (up to maxBatch) and
+// runs them in one placeScript call, so that throughput is bounded by
+// Redis rather than by round trips and per-call overhead. A lone request
+// goes out at once: batches form only while a call is in flight.
+type batcher struct {
+	s    *Store
+	reqs chan *placeReq
+	stop chan struct{}
+	done chan struct{}
+}
+
+type placeReq struct {
+	cooldownKey string
+	args        [7]any
+	deadline    time.Time
+	reply       chan placeResult // buffered: a worker never blocks on a caller that gave up
+}
+
+type placeResult struct {
+	v   any
+	err error
+}
+
+const maxBatch = 256
+
+func newBatcher(s *Store, workers int) *batcher {
+	b := &batcher{s: s, reqs: make(chan *placeReq, 4096), stop: make(chan struct{}), done: make(chan struct{})}
+	finished := make(chan struct{}, workers)
+	for range workers {
+		go func() {
+			b.work()
+			finished <- struct{}{}
+		}()
+	}
+	go func() {
+		for range workers {
+			<-finished
+		}
+		close(b.done)
+	}()
+	return b
+}
+
+func (b *batcher) close() {
+	close(b.stop)
+	<-b.done
+	b.failQueued(errClosed)
+}
+
+func (b *batcher) do(ctx context.Context, r *placeReq) (any, error) {
+	timer := time.NewTimer(time.Until(r.deadline))
+	defer timer.Stop()
+	select {
+	case b.reqs <- r:
+	case <-b.stop:
+		return nil, errClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-timer.C:
+		return nil, errPlaceTimeout
+	}
+	select {
+	case res := <-r.reply:
+		return res.v, res.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-timer.C:
+		return nil, errPlaceTimeout
+	}
+}
+
+func (b *batcher) work() {
+	batch := make([]*placeReq, 0, maxBatch)
+	var conn redis.Conn
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
+	for {
+		batch = batch[:0]
+		select {
+		case r := <-b.reqs:
+			batch = append(batch, r)
+		case <-b.stop:
+			return
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-b.reqs:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		// Requests whose caller has given up are not sent: sending them
+		// would place pixels nobody is told about.
+		now := time.Now()
+		live := batch[:0]
+		for _, r := range batch {
+			if now.Before(r.deadline) {
+				live = append(live, r)
+			}
+		}
+		if len(live) == 0 {
+			continue
+		}
+		if conn == nil {
+			ctx, cancel := context.WithDeadline(context.Background(), live[0].deadline)
+			c, err := b.s.pool.GetContext(ctx)
+			cancel()
+			if err != nil {
+				// Redis is unreachable: whatever queued up meanwhile would
+				// only wait for the same failure.
+				for _, r := range live {
+					r.reply <- placeResult{err: err}
+				}
+				b.failQueued(err)
+				continue
+			}
+			conn = c
+		}
+		if err := b.send(conn, live); err != nil {
+			conn.Close()
+			conn = nil
+		}
+	}
+}
+
+// failQueued answers every request waiting in the queue with err.
+func (b *batcher) failQueued(err error) {
+	for {
+		select {
+		case r := <-b.reqs:
+			r.reply <- placeResult{err: err}
+		default:
+			return
+		}
+	}
+}
+
+// send runs the batch as one script call on conn and answers every
+// request. It returns an error when the connection is no longer usable.
+func (b *batcher) send(conn redis.Conn, batch []*placeReq) error {
+	args := b.s.placeArgs(batch)
+	reply, err := redis.DoWithTimeout(conn, pipelineReceive, "EVALSHA", append([]any{placeScript.Hash()}, args...)...)
+	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+		// Redis lost its script cache (restart, SCRIPT FLUSH): the script did
+		// not run, so running it again (which loads it) places once.
+		reply, err = placeScript.Do(conn, args...)
+	}
+	var re redis.Error
+	fatal := err != nil && !errors.As(err, &re)
+	var replies []any
+	if err == nil {
+		replies, err = redis.Values(reply, nil)
+		if err == nil && len(replies) != len(batch) {
+			err = fmt.Errorf("place script: %d results for %d placements", len(replies), len(batch))
+		}
+	}
+	for i, r := range batch {
+		if err != nil {
+			r.reply <- placeResult{err: err}
+		} else {
+			r.reply <- placeResult{v: replies[i]}
+		}
+	}
+	if fatal {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,248 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/gomodule/redigo/redis"
+)
+
+const (
+	restoreLockTTL = 2 * time.Minute
+	restoreTimeout = 10 * time.Minute
+)
+
+// checkStoredSize records the canvas size in PostgreSQL on first start and
+// refuses a size that differs from the stored one, there or in Redis.
+func (s *Store) checkStoredSize(ctx context.Context) error {
+	pctx, cancel := pgCtx(ctx, pgCallTimeout)
+	defer cancel()
+	w, h := strconv.Itoa(s.cfg.Width), strconv.Itoa(s.cfg.Height)
+	if _, err := s.db.Exec(pctx, `INSERT INTO meta (key, value) VALUES ('canvas_width', $1), ('canvas_height', $2)
+		ON CONFLICT (key) DO NOTHING`, w, h); err != nil {
+		return fmt.Errorf("postgresql: %w", err)
+	}
+	var sw, sh string
+	if err := s.db.QueryRow(pctx, `SELECT
+		(SELECT value FROM meta WHERE key = 'canvas_width'),
+		(SELECT value FROM meta WHERE key = 'canvas_height')`).Scan(&sw, &sh); err != nil {
+		return fmt.Errorf("postgresql: %w", err)
+	}
+	if sw != w || sh != h {
+		return fmt.Errorf("the database holds a %sx%s canvas but the configuration asks for %sx%s; start with the stored size or use another database", sw, sh, w, h)
+	}
+
+	conn := s.pool.Get()
+	defer conn.Close()
+	meta, err := redis.StringMap(conn.Do("HGETALL", s.keys.meta))
+	if err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	if len(meta) > 0 && (meta["width"] != w || meta["height"] != h) {
+		return fmt.Errorf("redis (key prefix %q) holds a %sx%s canvas but the configuration asks for %sx%s", s.keys.prefix, meta["width"], meta["height"], w, h)
+	}
+	n, err := redis.Int(conn.Do("STRLEN", s.keys.canvas))
+	if err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	if n != 0 && n != s.cfg.Width*s.cfg.Height {
+		return fmt.Errorf("redis (key prefix %q) holds a canvas of %d bytes but the configuration asks for %sx%s", s.keys.prefix, n, w, h)
+	}
+	return nil
+}
+
+// triggerRestore starts restoring Redis in the background, once, after a
+// call found the canvas missing at run time (Redis restarted empty).
+func (s *Store) triggerRestore() {
+	if !s.restoring.CompareAndSwap(false, true) {
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer s.restoring.Store(false)
+		ctx, cancel := context.WithTimeout(s.ctx, restoreTimeout)
+		defer cancel()
+		s.log.Warn("redis holds no canvas: restoring from PostgreSQL")
+		if err := s.ensureCanvas(ctx); err != nil {
+			s.log.Error("restoring redis from PostgreSQL", "err", err)
+		}
+	}()
+}
+
+// ensureCanvas returns once Redis holds the canvas, restoring it from
+// PostgreSQL if needed. One instance restores (under a lock); the others
+// wait for it.
+func (s *Store) ensureCanvas(ctx context.Context) error {
+	token := randomID(10)
+	for {
+		conn, err := s.pool.GetContext(ctx)
+		if err != nil {
+			return fmt.Errorf("redis: %w", err)
+		}
+		exists, err := redis.Bool(conn.Do("EXISTS", s.keys.canvas))
+		if err != nil {
+			conn.Close()
+			return fmt.Errorf("redis: %w", err)
+		}
+		if exists {
+			conn.Close()
+			return nil
+		}
+		_, err = redis.String(conn.Do("SET", s.keys.restoreLock, token, "NX", "PX", restoreLockTTL.Milliseconds()))
+		conn.Close()
+		if err == nil {
+			err = s.restore(ctx)
+			c := s.pool.Get()
+			_, _ = unlockScript.Do(c, s.keys.restoreLock, token)
+			c.Close()
+			return err
+		}
+		if !errors.Is(err, redis.ErrNil) {
+			return fmt.Errorf("redis: %w", err)
+		}
+		// Another instance is restoring.
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for another instance to restore redis: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// streamPixel is the latest stream entry for one pixel.
+type streamPixel struct {
+	seq   uint64
+	color byte
+}
+
+// restore rebuilds the canvas, the seq and the banned set in Redis from
+// PostgreSQL, merged with whatever the stream still holds that PostgreSQL
+// does not have yet.
+func (s *Store) restore(ctx context.Context) error {
+	start := time.Now()
+	w, h := s.cfg.Width, s.cfg.Height
+
+	// What survives in Redis: the stream (and its last id), the seq.
+	conn := s.pool.Get()
+	defer conn.Close()
+	fromStream := map[int]streamPixel{}
+	var seq uint64
+	if v, err := redis.Uint64(conn.Do("GET", s.keys.seq)); err == nil {
+		seq = v
+	} else if !errors.Is(err, redis.ErrNil) {
+		return fmt.Errorf("redis: %w", err)
+	}
+	if info, err := redis.Values(conn.Do("XINFO", "STREAM", s.keys.stream)); err == nil {
+		for i := 0; i+1 < len(info); i += 2 {
+			if k, _ := redis.String(info[i], nil); k == "last-generated-id" {
+				id, _ := redis.String(info[i+1], nil)
+				if last, err := seqOf(id); err == nil {
+					seq = max(seq, last)
+				}
+			}
+		}
+	}
+	for cursor := "-"; ; {
+		reply, err := conn.Do("XRANGE", s.keys.stream, cursor, "+", "COUNT", 10000)
+		if err != nil {
+			return fmt.Errorf("redis: %w", err)
+		}
+		ps, err := parseEntries(reply)
+		if err != nil {
+			return err
+		}
+		if len(ps) == 0 {
+			break
+		}
+		for _, p := range ps {
+			if p.X >= 0 && p.X < w && p.Y >= 0 && p.Y < h {
+				fromStream[p.Y*w+p.X] = streamPixel{p.Seq, p.Color}
+			}
+			seq = max(seq, p.Seq)
+		}
+		cursor = "(" + streamID(ps[len(ps)-1].Seq)
+	}
+
+	// The latest placement of every pixel, one row per pixel.
+	canvas := make([]byte, w*h)
+	historySeq := map[int]uint64{} // only for pixels the stream also has
+	rows, err := s.db.Query(ctx, `SELECT DISTINCT ON (x, y) x, y, color, seq FROM placements ORDER BY x, y, seq DESC`)
+	if err != nil {
+		return fmt.Errorf("postgresql: %w", err)
+	}
+	var x, y int32
+	var color int16
+	var pseq int64
+	var pixels int
+	for rows.Next() {
+		if err := rows.Scan(&x, &y, &color, &pseq); err != nil {
+			rows.Close()
+			return fmt.Errorf("postgresql: %w", err)
+		}
+		if int(x) >= w || int(y) >= h || x < 0 || y < 0 {
+			rows.Close()
+			return fmt.Errorf("history has a placement at %d,%d outside the %dx%d canvas", x, y, w, h)
+		}
+		off := int(y)*w + int(x)
+		canvas[off] = byte(color)
+		if _, ok := fromStream[off]; ok {
+			historySeq[off] = uint64(pseq)
+		}
+		pixels++
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgresql: %w", err)
+	}
+	for off, p := range fromStream {
+		if p.seq > historySeq[off] {
+			canvas[off] = p.color
+		}
+	}
+	var maxSeq int64
+	if err := s.db.QueryRow(ctx, "SELECT COALESCE(max(seq), 0) FROM placements").Scan(&maxSeq); err != nil {
+		return fmt.Errorf("postgresql: %w", err)
+	}
+	seq = max(seq, uint64(maxSeq))
+	banned := []any{s.keys.banned}
+	rows, err = s.db.Query(ctx, "SELECT id FROM users WHERE banned")
+	if err != nil {
+		return fmt.Errorf("postgresql: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("postgresql: %w", err)
+		}
+		banned = append(banned, id)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgresql: %w", err)
+	}
+
+	// Everything at once: placements refuse to run until the canvas exists,
+	// and from then on see the right seq and bans.
+	wconn, err := s.pool.GetContext(ctx)
+	if err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	defer wconn.Close()
+	_ = wconn.Send("MULTI")
+	_ = wconn.Send("DEL", s.keys.banned)
+	if len(banned) > 1 {
+		_ = wconn.Send("SADD", banned...)
+	}
+	_ = wconn.Send("SET", s.keys.seq, seq)
+	_ = wconn.Send("HSET", s.keys.meta, "width", w, "height", h)
+	_ = wconn.Send("SET", s.keys.canvas, canvas)
+	if _, err := redis.DoWithTimeout(wconn, 30*time.Second, "EXEC"); err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	s.log.Info("restored redis from PostgreSQL", "seq", seq, "pixels", pixels,
+		"unwritten_stream_pixels", len(fromStream), "banned", len(banned)-1, "took", time.Since(start).String())
+	return nil
+}

@@ -1,0 +1,275 @@
+package cluster_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gomodule/redigo/redis"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/internal/testenv"
+	"github.com/placecanvas/place/store/cluster"
+	"github.com/placecanvas/place/store/storetest"
+)
+
+var smallConfig = place.Config{Width: 32, Height: 32, Cooldown: 5 * time.Second}
+
+func redisConn(t testing.TB, url string) redis.Conn {
+	t.Helper()
+	c, err := redis.DialURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func pgConn(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	c, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
+// placeRandom makes n placements by distinct users with a few goroutines and
+// returns how many succeeded; every failure is reported.
+func placeRandom(t testing.TB, s place.Store, cfg place.Config, n int, tag string) []place.Placement {
+	t.Helper()
+	const workers = 16
+	var mu sync.Mutex
+	var placed []place.Placement
+	var wg sync.WaitGroup
+	now := time.Now()
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), uint64(n)))
+			for i := w; i < n; i += workers {
+				p, _, err := s.Place(context.Background(), fmt.Sprintf("%s-%d", tag, i), rng.IntN(cfg.Width), rng.IntN(cfg.Height), uint8(rng.IntN(16)), now)
+				if err != nil {
+					t.Errorf("placement %d: %v", i, err)
+					continue
+				}
+				mu.Lock()
+				placed = append(placed, p)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return placed
+}
+
+// checkHistory asserts that history holds exactly seqs 1..seq, once each,
+// and that the live canvas equals its replay.
+func checkHistory(t *testing.T, s *cluster.Store, databaseURL string, cfg place.Config) {
+	t.Helper()
+	live, seq, err := s.Canvas(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows, distinct, maxSeq int64
+	if err := pgConn(t, databaseURL).QueryRow(context.Background(),
+		"SELECT count(*), count(DISTINCT seq), COALESCE(max(seq), 0) FROM placements").Scan(&rows, &distinct, &maxSeq); err != nil {
+		t.Fatal(err)
+	}
+	if rows != int64(seq) || distinct != rows || maxSeq != int64(seq) {
+		t.Errorf("history has %d rows (%d distinct seqs, max %d); want exactly seqs 1..%d", rows, distinct, maxSeq, seq)
+	}
+	replayed, last := storetest.Replay(t, s, cfg)
+	if last != seq || !bytes.Equal(live, replayed) {
+		t.Errorf("canvas at seq %d differs from the replay of history up to %d", seq, last)
+	}
+}
+
+func TestRestoreFromPostgres(t *testing.T) {
+	e := newEnv(t)
+	s := mustOpen(t, e.options(smallConfig))
+	placeRandom(t, s, smallConfig, 500, "a")
+	banned := mustGuest(t, s)
+	if err := s.SetBan(context.Background(), banned.ID, true, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before, seq, _ := s.Canvas(context.Background())
+	s.Close()
+
+	// Redis loses everything of this canvas.
+	if err := testenv.DeleteRedisKeys(e.redisURL, e.prefix); err != nil {
+		t.Fatal(err)
+	}
+	s2 := mustOpen(t, e.options(smallConfig))
+	after, seq2, err := s2.Canvas(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seq2 != seq || !bytes.Equal(before, after) {
+		t.Errorf("restored canvas at seq %d (equal: %v), want seq %d and the same pixels", seq2, bytes.Equal(before, after), seq)
+	}
+	p, _, err := s2.Place(context.Background(), "next", 0, 0, 1, time.Now())
+	if err != nil || p.Seq != seq+1 {
+		t.Errorf("first placement after restore: %+v, %v; want seq %d", p, err, seq+1)
+	}
+	_, _, err = s2.Place(context.Background(), banned.ID, 0, 0, 1, time.Now())
+	if place.ErrorCode(err) != place.EBANNED {
+		t.Errorf("banned user after restore: %v, want BANNED", err)
+	}
+	if err := s2.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	checkHistory(t, s2, e.databaseURL, smallConfig)
+}
+
+func mustGuest(t *testing.T, s place.Store) place.User {
+	u, err := s.CreateGuest(context.Background(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// TestRestoreWhileRunning empties Redis under a running store, as a Redis
+// restart without persistence would: placements are refused until the
+// store has restored the canvas, then go on from the restored seq.
+func TestRestoreWhileRunning(t *testing.T) {
+	e := newEnv(t)
+	s := mustOpen(t, e.options(smallConfig))
+	placeRandom(t, s, smallConfig, 200, "a")
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before, seq, _ := s.Canvas(context.Background())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	followed := make(chan place.Placement, 10)
+	go func() {
+		_ = s.Follow(ctx, seq, func(ps []place.Placement) {
+			for _, p := range ps {
+				followed <- p
+			}
+		})
+	}()
+	time.Sleep(100 * time.Millisecond)
+
+	if err := testenv.DeleteRedisKeys(e.redisURL, e.prefix); err != nil {
+		t.Fatal(err)
+	}
+	var p place.Placement
+	var err error
+	for ctx.Err() == nil {
+		p, _, err = s.Place(ctx, "after", 1, 1, 2, time.Now())
+		if err == nil {
+			break
+		}
+		if place.ErrorCode(err) != place.EUNAVAILABLE {
+			t.Fatalf("placement while Redis is empty: %v, want SERVICE_UNAVAILABLE", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil || p.Seq != seq+1 {
+		t.Fatalf("placement after restore: %+v, %v; want seq %d", p, err, seq+1)
+	}
+	after, _, _ := s.Canvas(ctx)
+	before[1*smallConfig.Width+1] = 2
+	if !bytes.Equal(before, after) {
+		t.Error("the restored canvas differs from the one before")
+	}
+	// Nothing was lost (history had it all), so a follower goes on.
+	select {
+	case f := <-followed:
+		if f.Seq != p.Seq || f.X != 1 || f.Y != 1 || f.Color != 2 {
+			t.Errorf("follower got %+v after the restore, want %+v", f, p)
+		}
+	case <-ctx.Done():
+		t.Error("the follower got nothing after the restore")
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkHistory(t, s, e.databaseURL, smallConfig)
+}
+
+func TestSizeMismatch(t *testing.T) {
+	e := newEnv(t)
+	s := mustOpen(t, e.options(smallConfig))
+	s.Close()
+	other := smallConfig
+	other.Width = 64
+	_, err := cluster.Open(context.Background(), e.options(other))
+	if err == nil || !strings.Contains(err.Error(), "32x32") {
+		t.Errorf("Open with another size: %v, want an error naming the stored 32x32", err)
+	}
+	// Redis alone (a fresh database) also knows the size.
+	opts := e.options(other)
+	opts.DatabaseURL = testenv.NewPostgresDatabase(t)
+	_, err = cluster.Open(context.Background(), opts)
+	if err == nil || !strings.Contains(err.Error(), "32x32") {
+		t.Errorf("Open against Redis holding another size: %v, want an error naming 32x32", err)
+	}
+}
+
+func TestMigrateConcurrently(t *testing.T) {
+	e := newEnv(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := cluster.Open(context.Background(), e.options(smallConfig))
+			if err != nil {
+				errs <- err
+				return
+			}
+			s.Close()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent Open: %v", err)
+	}
+	var n int
+	if err := pgConn(t, e.databaseURL).QueryRow(context.Background(),
+		"SELECT count(*) FROM schema_migrations WHERE version = '001_init'").Scan(&n); err != nil || n != 1 {
+		t.Errorf("001_init recorded %d times (%v), want once", n, err)
+	}
+}
+
+// TestCloseEndsFollowers: long-running calls return once the store closes,
+// rather than retrying against closed connections forever.
+func TestCloseEndsFollowers(t *testing.T) {
+	s, err := cluster.Open(context.Background(), newEnv(t).options(smallConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 2)
+	go func() { done <- s.Follow(context.Background(), 0, func([]place.Placement) {}) }()
+	go func() { done <- s.SubscribeKicks(context.Background(), func(place.Kick) {}) }()
+	time.Sleep(200 * time.Millisecond)
+	s.Close()
+	for range 2 {
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Error("a follower returned nil after Close; want an error")
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a follower did not return after Close")
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package cluster
+
+import "github.com/gomodule/redigo/redis"
+
+// Results of placeScript's first element.
+const (
+	placeOK       = 0
+	placeBanned   = 1
+	placeCooldown = 2 // second element: when the cooldown ends (ms)
+	placeNoCanvas = 3 // Redis lost its data: restore before placing
+)
+
+// placeScript makes placements, each the whole of a placement atomically:
+// ban check, cooldown check-and-set, canvas write, seq and stream append.
+// Several placements go in one call so that Redis pays the script overhead
+// once per batch rather than per pixel; each is still checked on its own
+// (two by the same user in one batch: the second meets the first's
+// cooldown). The stream entry id is "<seq>-1", so stream ids and seqs are
+// the same order and a reader can resume from any seq.
+//
+// KEYS: banned set, canvas, seq, stream, then each placement's cooldown key.
+// ARGV: for each placement: user, x, y, color, canvas offset, now (ms),
+// cooldown (ms).
+// Returns one {result, value} per placement: {0, seq}, {1}, {2, ends} or {3}.
+var placeScript = redis.NewScript(-1, `
+local canvas = redis.call('EXISTS', KEYS[2]) == 1
+local anyBanned = redis.call('SCARD', KEYS[1]) > 0
+local seq = nil
+local out = {}
+for i = 1, #KEYS - 4 do
+  local a = (i - 1) * 7
+  local user, cooldownKey = ARGV[a+1], KEYS[4+i]
+  local now, cooldown = tonumber(ARGV[a+6]), tonumber(ARGV[a+7])
+  local ends = 0
+  if cooldown > 0 then ends = tonumber(redis.call('GET', cooldownKey) or '0') end
+  if anyBanned and redis.call('SISMEMBER', KEYS[1], user) == 1 then
+    out[i] = {1}
+  elseif ends > now then
+    out[i] = {2, ends}
+  elseif not canvas then
+    out[i] = {3}
+  else
+    if cooldown > 0 then redis.call('SET', cooldownKey, now + cooldown, 'PX', cooldown) end
+    redis.call('SETRANGE', KEYS[2], tonumber(ARGV[a+5]), string.char(tonumber(ARGV[a+4])))
+    if not seq then seq = tonumber(redis.call('GET', KEYS[3]) or '0') end
+    seq = seq + 1
+    redis.call('XADD', KEYS[4], seq .. '-1', 'x', ARGV[a+2], 'y', ARGV[a+3], 'color', ARGV[a+4], 'user', user, 'ts', ARGV[a+6], 'rb', '0')
+    out[i] = {0, seq}
+  end
+end
+if seq then redis.call('SET', KEYS[3], seq) end
+return out
+`)
+
+// rollbackScript writes a moderator's pixels, each with its own seq, without
+// ban or cooldown checks. It returns the first seq, or -1 when the canvas
+// is missing.
+//
+// KEYS: canvas, seq, stream.
+// ARGV: actor, now (ms), width, then x, y, color for each pixel.
+var rollbackScript = redis.NewScript(3, `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local width = tonumber(ARGV[3])
+local n = (#ARGV - 3) / 3
+local last = redis.call('INCRBY', KEYS[2], n)
+local seq = last - n
+for i = 4, #ARGV, 3 do
+  seq = seq + 1
+  redis.call('SETRANGE', KEYS[1], tonumber(ARGV[i+1]) * width + tonumber(ARGV[i]), string.char(tonumber(ARGV[i+2])))
+  redis.call('XADD', KEYS[3], seq .. '-1', 'x', ARGV[i], 'y', ARGV[i+1], 'color', ARGV[i+2], 'user', ARGV[1], 'ts', ARGV[2], 'rb', '1')
+end
+return last - n + 1
+`)
+
+// canvasScript reads the canvas and the seq it includes in one step.
+//
+// KEYS: canvas, seq.
+var canvasScript = redis.NewScript(2, `
+return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}
+`)
+
+// extendCooldownScript moves a cooldown end later, never earlier.
+//
+// KEYS: cooldown key. ARGV: end (ms), time to live (ms).
+var extendCooldownScript = redis.NewScript(1, `
+local ends = tonumber(redis.call('GET', KEYS[1]) or '0')
+if ends >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`)
+
+// counterScript counts in a fixed window that starts with the first hit.
+// It returns the count and the milliseconds left in the window.
+//
+// KEYS: counter. ARGV: window (ms).
+var counterScript = redis.NewScript(1, `
+local n = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {n, ttl}
+`)
+
+// addSessionScript records a session token for a user, drops expired ones
+// and lets the whole index expire with its last session.
+//
+// KEYS: user's session index. ARGV: token, expiry (ms), now (ms).
+var addSessionScript = redis.NewScript(1, `
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if last[2] then redis.call('PEXPIREAT', KEYS[1], math.floor(tonumber(last[2]))) end
+return 1
+`)
+
+// unlockScript releases a lock only if this instance still holds it.
+//
+// KEYS: lock. ARGV: token.
+var unlockScript = redis.NewScript(1, `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`)
