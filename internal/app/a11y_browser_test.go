@@ -243,9 +243,9 @@ func TestBrowserPlaceWithoutJavaScript(t *testing.T) {
 	}
 }
 
-// axePages are the pages axe-core checks. A page this build does not
-// serve (404) is reported and skipped, so that pages added later (login,
-// register, admin) are checked as soon as they exist.
+// axePages are the pages axe-core checks as a visitor. A page this build
+// does not serve (404) is reported and skipped, so that a page listed
+// before it exists is checked as soon as it does.
 var axePages = []string{
 	"/",
 	"/login",
@@ -253,6 +253,15 @@ var axePages = []string{
 	"/history?x=0&y=0",
 	"/history/recent",
 	"/history?x=abc&y=0", // an error page
+}
+
+// axeAdminPages are checked signed in as an admin; {id} is the admin's
+// own user id.
+var axeAdminPages = []string{
+	"/admin",
+	"/admin/users?q=mod",
+	"/admin/users/{id}",
+	"/admin/audit",
 }
 
 type axeResult struct {
@@ -285,6 +294,21 @@ func runAxe(t *testing.T, ctx context.Context) axeResult {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// axeReport logs a page's result, fails the test on each violation, and
+// returns the counts for the summary file.
+func axeReport(t *testing.T, name string, res axeResult) map[string]int {
+	t.Helper()
+	t.Logf("axe-core %s: %d violations, %d rules passed", name, len(res.Violations), res.Passes)
+	for _, v := range res.Violations {
+		var nodes []string
+		for _, n := range v.Nodes {
+			nodes = append(nodes, fmt.Sprint(n.Target)+" "+n.HTML)
+		}
+		t.Errorf("%s: %s (%s): %s\n  %s", name, v.ID, v.Impact, v.Help, strings.Join(nodes, "\n  "))
+	}
+	return map[string]int{"violations": len(res.Violations), "passes": res.Passes}
 }
 
 func TestBrowserAxeNoViolations(t *testing.T) {
@@ -348,16 +372,42 @@ func TestBrowserAxeNoViolations(t *testing.T) {
 				t.Fatal("the page ran its scripts")
 			}
 		}
-		res := runAxe(t, tab)
+		summary[name] = axeReport(t, name, runAxe(t, tab))
 		cancel()
-		summary[name] = map[string]int{"violations": len(res.Violations), "passes": res.Passes}
-		t.Logf("axe-core %s: %d violations, %d rules passed", name, len(res.Violations), res.Passes)
-		for _, v := range res.Violations {
-			var nodes []string
-			for _, n := range v.Nodes {
-				nodes = append(nodes, fmt.Sprint(n.Target)+" "+n.HTML)
+	}
+
+	// The moderation pages, signed in as an admin.
+	tab, cancel := newTab()
+	defer cancel()
+	if resp, _ := get(t, ts.URL+"/login", nil); resp.StatusCode == http.StatusNotFound {
+		t.Log("no accounts in this build: the admin pages are not checked")
+	} else {
+		if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/login")); err != nil {
+			t.Fatal(err)
+		}
+		status, err := chromedp.Run(tab, chromedp.Evaluate[int](`fetch('/api/v1/auth/register', {method: 'POST',
+			headers: {'Content-Type': 'application/json'}, body: JSON.stringify({username: 'moderator', password: 'a long password'})}).then(r => r.status)`,
+			chromedp.EvalAwaitPromise))
+		if err != nil || status != 200 {
+			t.Fatalf("register: %d %v", status, err)
+		}
+		admin, err := ts.App.Store.UserByName(context.Background(), "moderator")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ts.App.Store.SetAdmin(context.Background(), admin.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range axeAdminPages {
+			page := strings.ReplaceAll(p, "{id}", admin.ID)
+			name := p + " (admin)"
+			if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+page)); err != nil {
+				t.Fatal(err)
 			}
-			t.Errorf("%s: %s (%s): %s\n  %s", name, v.ID, v.Impact, v.Help, strings.Join(nodes, "\n  "))
+			if title := evalJS[string](t, tab, `document.title`); strings.Contains(title, "Error") {
+				t.Errorf("%s: an error page (%q) instead of the page", name, title)
+			}
+			summary[name] = axeReport(t, name, runAxe(t, tab))
 		}
 	}
 	b, _ := json.MarshalIndent(summary, "", "  ")
