@@ -46,3 +46,27 @@ func TestThroughNginx(t *testing.T) {
 		t.Error("foreign origin accepted through nginx")
 	}
 }
+
+// TestSSESurvivesIdleThroughNginx keeps an event stream idle for longer
+// than a minute through the repository's nginx configuration: heartbeats
+// keep it open and the next placement still arrives on it.
+func TestSSESurvivesIdleThroughNginx(t *testing.T) {
+	if testing.Short() {
+		t.Skip("SKIPPING: a 65 s idle test in -short mode")
+	}
+	t.Parallel() // mostly waiting; let the other tests run meanwhile
+	nginxtest.Binary(t)
+	ts := start(t, func(c *app.Config) { c.Cooldown = 0 })
+	px := nginxtest.Start(t, []string{strings.TrimPrefix(ts.URL, "http://")})
+	s := openSSE(t, px.URL+"/api/v1/events", nil)
+	if s.Resp.StatusCode != 200 || !strings.HasPrefix(s.Resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("through nginx: %d %s", s.Resp.StatusCode, s.Resp.Header.Get("Content-Type"))
+	}
+	s.none(t, 65*time.Second)
+	c, _, _ := ts.dialReady(t, wstest.Options{})
+	placeAll(t, ts, c, wstest.Event{X: 4, Y: 5, Color: 6})
+	_, seq, events := decodePixels(t, s.next(t, 3*time.Second))
+	if seq != 1 || len(events) != 1 || events[0] != (wstest.Event{X: 4, Y: 5, Color: 6}) {
+		t.Errorf("after 65 s idle: seq %d, events %v", seq, events)
+	}
+}
