@@ -45,6 +45,11 @@ var (
 	SlowConsumers = promauto.NewCounter(prometheus.CounterOpts{
 		Name: "place_ws_slow_consumer_closes_total", Help: "Connections closed because they fell too far behind.",
 	})
+	// CanvasEncodes counts canvas frames encoded (once per seq and encoding,
+	// shared by every connection that needs one).
+	CanvasEncodes = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "place_canvas_frame_encodes_total", Help: "Canvas frames encoded, by encoding.",
+	}, []string{"encoding"})
 	// Seq is the last broadcast sequence number.
 	Seq = promauto.NewGauge(prometheus.GaugeOpts{
 		Name: "place_seq", Help: "Last sequence number broadcast by this instance.",

@@ -452,12 +452,18 @@ func (h *Hub) canvasLocked() *canvasFrame {
 }
 
 func (f *canvasFrame) jsonFrame(w, hgt int) []byte {
-	f.once.Do(func() { f.json = EncodeCanvasJSON(w, hgt, f.seq, f.raw) })
+	f.once.Do(func() {
+		f.json = EncodeCanvasJSON(w, hgt, f.seq, f.raw)
+		metrics.CanvasEncodes.WithLabelValues("json").Inc()
+	})
 	return f.json
 }
 
 func (f *canvasFrame) binaryFrame(w, hgt int) []byte {
-	f.once2.Do(func() { f.binary = EncodeCanvasBinary(w, hgt, f.seq, f.raw) })
+	f.once2.Do(func() {
+		f.binary = EncodeCanvasBinary(w, hgt, f.seq, f.raw)
+		metrics.CanvasEncodes.WithLabelValues("binary").Inc()
+	})
 	return f.binary
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/internal/wstest"
+	"github.com/placecanvas/place/metrics"
 	"github.com/placecanvas/place/realtime"
 )
 
@@ -242,5 +244,35 @@ func TestSocketClosedAtSessionExpiry(t *testing.T) {
 	case <-keep.Closed():
 		t.Error("a socket whose session was renewed was closed")
 	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+// The canvas frame for a seq is encoded once per encoding and shared by
+// every connection that needs it.
+func TestCanvasFrameEncodedOncePerSeq(t *testing.T) {
+	f := &fakeStore{cfg: place.Config{Width: 500, Height: 500}, events: make(chan []place.Placement, 1)}
+	_, url := startHub(t, f, nil)
+	count := func(enc string) float64 { return testutil.ToFloat64(metrics.CanvasEncodes.WithLabelValues(enc)) }
+	json0, bin0 := count("json"), count("binary")
+	for i := 0; i < 10; i++ {
+		for _, binary := range []bool{false, true} {
+			c := wstest.MustDial(t, url, wstest.Options{Binary: binary})
+			c.Expect(t, "welcome", 2*time.Second)
+			c.Expect(t, "canvas", 2*time.Second)
+		}
+	}
+	if d1, d2 := count("json")-json0, count("binary")-bin0; d1 != 1 || d2 != 1 {
+		t.Fatalf("20 connections at one seq encoded %v JSON and %v binary frames, want 1 and 1", d1, d2)
+	}
+	// A new seq needs a new frame.
+	f.events <- []place.Placement{{Seq: 1, X: 1, Y: 1, Color: 3}}
+	time.Sleep(50 * time.Millisecond)
+	c := wstest.MustDial(t, url, wstest.Options{Binary: true})
+	c.Expect(t, "welcome", 2*time.Second)
+	if m := c.Expect(t, "canvas", 2*time.Second); m.Seq != 1 || m.Pixels[501] != 3 {
+		t.Errorf("canvas after a placement: %v", m)
+	}
+	if d := count("binary") - bin0; d != 2 {
+		t.Errorf("%v binary frames after the second seq, want 2", d)
 	}
 }
