@@ -216,9 +216,20 @@ func TestClusterInstanceKilledUnderLoad(t *testing.T) {
 		stored[a] = c
 	}
 	rows.Close()
+	var rowsStored, missing, duplicated int
+	for _, c := range stored {
+		rowsStored += c
+	}
 	for _, a := range acked {
+		switch c := stored[a]; {
+		case c == 0:
+			missing++
+		case c > 1:
+			duplicated++
+		}
 		if stored[a] != 1 {
 			t.Errorf("acknowledged placement %v stored %d times", a, stored[a])
 		}
 	}
+	t.Logf("acknowledged %d, stored %d rows (final seq %d), acknowledged but missing %d, stored more than once %d", n, rowsStored, final, missing, duplicated)
 }

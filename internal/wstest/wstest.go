@@ -182,6 +182,21 @@ func (c *Client) Expect(t testing.TB, typ string, timeout time.Duration) Msg {
 	}
 }
 
+// ExpectThrough returns the first pixels message whose seq reaches seq,
+// skipping earlier pixels messages (in cluster mode a client's own placement
+// is broadcast from the shared stream, so its pixels may come before or after
+// its success), or fails the test.
+func (c *Client) ExpectThrough(t testing.TB, seq uint64, timeout time.Duration) Msg {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		m := c.Expect(t, "pixels", time.Until(deadline))
+		if m.Seq >= seq {
+			return m
+		}
+	}
+}
+
 // Closed returns a channel closed when the connection ends.
 func (c *Client) Closed() <-chan struct{} { return c.closed }
 

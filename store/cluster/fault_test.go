@@ -39,11 +39,12 @@ func TestPostgresOutage(t *testing.T) {
 	opts := e.options(smallConfig)
 	opts.DatabaseURL = viaProxy
 	s := mustOpen(t, opts)
-	placeRandom(t, s, smallConfig, 100, "before")
+	acked := placeRandom(t, s, smallConfig, 100, "before")
 
 	proxy.Cut()
 	start := time.Now()
 	placed := placeRandom(t, s, smallConfig, 5000, "during")
+	acked = append(acked, placed...)
 	t.Logf("5000 placements with PostgreSQL cut off: %d acknowledged in %v", len(placed), time.Since(start).Round(time.Millisecond))
 	if len(placed) != 5000 {
 		t.Fatalf("%d of 5000 placements succeeded while PostgreSQL was down; want all", len(placed))
@@ -65,6 +66,45 @@ func TestPostgresOutage(t *testing.T) {
 	}
 	t.Logf("backlog written %v after PostgreSQL returned", time.Since(start).Round(time.Millisecond))
 	checkHistory(t, s, e.databaseURL, smallConfig)
+	checkAcknowledged(t, e.databaseURL, acked)
+}
+
+// checkAcknowledged asserts that every acknowledged placement is in
+// history, under its seq, exactly once, and logs the counts.
+func checkAcknowledged(t *testing.T, databaseURL string, acked []place.Placement) {
+	t.Helper()
+	type pixel struct {
+		x, y  int32
+		color int16
+	}
+	rows, err := pgConn(t, databaseURL).Query(context.Background(), "SELECT seq, x, y, color FROM placements")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[int64]pixel{}
+	n := 0
+	for rows.Next() {
+		var seq int64
+		var p pixel
+		if err := rows.Scan(&seq, &p.x, &p.y, &p.color); err != nil {
+			t.Fatal(err)
+		}
+		stored[seq] = p
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	missing := 0
+	for _, a := range acked {
+		if p, ok := stored[int64(a.Seq)]; !ok || p != (pixel{int32(a.X), int32(a.Y), int16(a.Color)}) {
+			missing++
+		}
+	}
+	t.Logf("acknowledged %d, stored %d rows, acknowledged but missing %d, duplicate rows %d", len(acked), n, missing, n-len(stored))
+	if missing > 0 || n != len(stored) {
+		t.Errorf("%d acknowledged placements missing or different in history, %d duplicate rows", missing, n-len(stored))
+	}
 }
 
 // TestRedisOutage: with Redis cut off (connections dropped, new ones

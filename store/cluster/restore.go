@@ -21,7 +21,7 @@ func (s *Store) checkStoredSize(ctx context.Context) error {
 	pctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
 	w, h := strconv.Itoa(s.cfg.Width), strconv.Itoa(s.cfg.Height)
-	if _, err := s.db.Exec(pctx, `INSERT INTO meta (key, value) VALUES ('canvas_width', $1), ('canvas_height', $2)
+	if _, err := s.db.Exec(pctx, `INSERT INTO meta (key, value) VALUES ('canvas_width', $1), ('canvas_height', $2), ('redis_epoch', '0')
 		ON CONFLICT (key) DO NOTHING`, w, h); err != nil {
 		return fmt.Errorf("postgresql: %w", err)
 	}
@@ -122,9 +122,32 @@ type streamPixel struct {
 // restore rebuilds the canvas, the seq and the banned set in Redis from
 // PostgreSQL, merged with whatever the stream still holds that PostgreSQL
 // does not have yet.
+//
+// A writer may be committing a batch read from the Redis that was lost (or
+// hold one to commit later) while this runs. Its seqs must neither be left
+// out of the restored seq (new placements would reuse them and be dropped
+// as duplicates) nor be committed after it (history would hold pixels the
+// restored canvas does not). The Redis epoch fences them: restore advances
+// it in PostgreSQL, taking its row lock, which waits for every batch being
+// committed (writers hold the row FOR SHARE until they commit, so what
+// restore reads next includes those batches); and a writer commits only a
+// batch read under the epoch PostgreSQL holds, so one read before the
+// restore is refused after it and read again from the restored stream.
 func (s *Store) restore(ctx context.Context) error {
 	start := time.Now()
 	w, h := s.cfg.Width, s.cfg.Height
+
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgresql: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
+	var epoch int64
+	if err := tx.QueryRow(ctx, `INSERT INTO meta (key, value) VALUES ('redis_epoch', '1')
+		ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text
+		RETURNING value::bigint`).Scan(&epoch); err != nil {
+		return fmt.Errorf("postgresql: %w", err)
+	}
 
 	// What survives in Redis: the stream (and its last id), the seq.
 	conn := s.pool.Get()
@@ -170,7 +193,7 @@ func (s *Store) restore(ctx context.Context) error {
 	// The latest placement of every pixel, one row per pixel.
 	canvas := make([]byte, w*h)
 	historySeq := map[int]uint64{} // only for pixels the stream also has
-	rows, err := s.db.Query(ctx, `SELECT DISTINCT ON (x, y) x, y, color, seq FROM placements ORDER BY x, y, seq DESC`)
+	rows, err := tx.Query(ctx, `SELECT DISTINCT ON (x, y) x, y, color, seq FROM placements ORDER BY x, y, seq DESC`)
 	if err != nil {
 		return fmt.Errorf("postgresql: %w", err)
 	}
@@ -203,12 +226,12 @@ func (s *Store) restore(ctx context.Context) error {
 		}
 	}
 	var maxSeq int64
-	if err := s.db.QueryRow(ctx, "SELECT COALESCE(max(seq), 0) FROM placements").Scan(&maxSeq); err != nil {
+	if err := tx.QueryRow(ctx, "SELECT COALESCE(max(seq), 0) FROM placements").Scan(&maxSeq); err != nil {
 		return fmt.Errorf("postgresql: %w", err)
 	}
 	seq = max(seq, uint64(maxSeq))
 	banned := []any{s.keys.banned}
-	rows, err = s.db.Query(ctx, "SELECT id FROM users WHERE banned")
+	rows, err = tx.Query(ctx, "SELECT id FROM users WHERE banned")
 	if err != nil {
 		return fmt.Errorf("postgresql: %w", err)
 	}
@@ -221,6 +244,13 @@ func (s *Store) restore(ctx context.Context) error {
 		banned = append(banned, id)
 	}
 	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgresql: %w", err)
+	}
+
+	// The new epoch is committed before Redis gets it: from here on, batches
+	// read from the old Redis are refused; should writing Redis fail, the
+	// canvas stays missing and the next restore advances the epoch again.
+	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgresql: %w", err)
 	}
 
@@ -237,12 +267,12 @@ func (s *Store) restore(ctx context.Context) error {
 		_ = wconn.Send("SADD", banned...)
 	}
 	_ = wconn.Send("SET", s.keys.seq, seq)
-	_ = wconn.Send("HSET", s.keys.meta, "width", w, "height", h)
+	_ = wconn.Send("HSET", s.keys.meta, "width", w, "height", h, "epoch", epoch)
 	_ = wconn.Send("SET", s.keys.canvas, canvas)
 	if _, err := redis.DoWithTimeout(wconn, 30*time.Second, "EXEC"); err != nil {
 		return fmt.Errorf("redis: %w", err)
 	}
-	s.log.Info("restored redis from PostgreSQL", "seq", seq, "pixels", pixels,
+	s.log.Info("restored redis from PostgreSQL", "seq", seq, "epoch", epoch, "pixels", pixels,
 		"unwritten_stream_pixels", len(fromStream), "banned", len(banned)-1, "took", time.Since(start).String())
 	return nil
 }

@@ -273,3 +273,90 @@ func TestCloseEndsFollowers(t *testing.T) {
 		}
 	}
 }
+
+// TestRestoreWhileWriterHoldsBatch empties Redis while the history writer
+// holds a batch read from it, either in the middle of committing it or about
+// to begin. The restore must not hand out seqs that batch also uses: it
+// waits for a commit under way (and continues after its seqs), and a batch
+// begun after it is refused (its placements were lost with Redis and are
+// not on the restored canvas either). Either way history afterwards holds
+// every seq once and the canvas equals its replay.
+func TestRestoreWhileWriterHoldsBatch(t *testing.T) {
+	for _, stage := range []string{"commit", "begin"} {
+		t.Run(stage, func(t *testing.T) {
+			e := newEnv(t)
+			s := mustOpen(t, e.options(smallConfig))
+			placeRandom(t, s, smallConfig, 100, "a")
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := s.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+
+			held, release := make(chan struct{}), make(chan struct{})
+			var holdOnce, releaseOnce sync.Once
+			letGo := func() { releaseOnce.Do(func() { close(release) }) }
+			t.Cleanup(letGo) // before the store's Close, which waits for the writer
+			cluster.SetWriterHook(s, func(st string) {
+				if st == stage {
+					holdOnce.Do(func() { close(held); <-release })
+				}
+			})
+			placeRandom(t, s, smallConfig, 50, "b")
+			select {
+			case <-held:
+			case <-ctx.Done():
+				t.Fatal("the writer never reached the hook")
+			}
+			if err := testenv.DeleteRedisKeys(e.redisURL, e.prefix); err != nil {
+				t.Fatal(err)
+			}
+
+			type result struct {
+				p   place.Placement
+				err error
+			}
+			placed := make(chan result, 1)
+			go func() {
+				for {
+					p, _, err := s.Place(ctx, "after", 1, 1, 2, time.Now())
+					if err == nil || place.ErrorCode(err) != place.EUNAVAILABLE || ctx.Err() != nil {
+						placed <- result{p, err}
+						return
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}()
+			var r result
+			if stage == "commit" {
+				// The restore waits for the batch's commit, on PostgreSQL's
+				// row lock; release the batch once it does (or, were the
+				// restore not to wait, once it has finished).
+				db := pgConn(t, e.databaseURL)
+				deadline := time.Now().Add(5 * time.Second)
+				for waiting := 0; waiting == 0 && time.Now().Before(deadline) && len(placed) == 0; {
+					if err := db.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+						WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+						t.Fatal(err)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+				letGo()
+				r = <-placed
+			} else {
+				r = <-placed
+				letGo()
+			}
+			if r.err != nil {
+				t.Fatalf("placement after the restore: %v", r.err)
+			}
+			if err := s.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if stage == "commit" && r.p.Seq <= 101 {
+				t.Errorf("placement after the restore got seq %d: the batch being committed was not waited for", r.p.Seq)
+			}
+			checkHistory(t, s, e.databaseURL, smallConfig)
+		})
+	}
+}

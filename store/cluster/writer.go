@@ -80,7 +80,7 @@ func (s *Store) runWriter() {
 
 		var r readResult
 		if ownPending {
-			r.batch, r.ids, r.err = s.readBatch(true, 0)
+			r.batch, r.ids, r.epoch, r.err = s.readBatch(true, 0)
 			if r.err == nil && len(r.ids) == 0 {
 				ownPending = false
 				continue
@@ -107,11 +107,18 @@ func (s *Store) runWriter() {
 		}
 		var err error
 		for ctx.Err() == nil {
-			if err = s.writeBatch(ctx, r.batch); err == nil {
+			if err = s.writeBatch(ctx, r.batch, r.epoch); err == nil || errors.Is(err, errStaleEpoch) {
 				break
 			}
 			s.log.Warn("history writer: writing to PostgreSQL (will retry)", "err", err, "placements", len(r.batch))
 			retry.wait(ctx)
+		}
+		if errors.Is(err, errStaleEpoch) {
+			// What is left of it is pending in the restored stream.
+			s.log.Info("history writer: dropped a batch read before redis was restored", "placements", len(r.batch))
+			ownPending = true
+			retry.wait(ctx) // no spinning should Redis not get the new epoch
+			continue
 		}
 		if err != nil {
 			return // closing; the final flush makes a last attempt
@@ -127,20 +134,26 @@ func (s *Store) runWriter() {
 type readResult struct {
 	batch []place.Placement
 	ids   []any
+	epoch int64 // the Redis epoch the batch was read under
 	err   error
 }
+
+// errStaleEpoch is a batch read from a Redis that has since been restored
+// from PostgreSQL: committing it could reuse seqs the restored Redis hands
+// out again, so it is dropped and the stream read again.
+var errStaleEpoch = errors.New("the batch was read before redis was restored")
 
 // readAhead reads new entries for the writer until ctx ends. A batch read
 // but not handed over when ctx ends stays pending for the final flush.
 func (s *Store) readAhead(ctx context.Context, out chan<- readResult) {
 	retry := newBackoff(100*time.Millisecond, 2*time.Second)
 	for ctx.Err() == nil {
-		batch, ids, err := s.readBatch(false, writerBlock)
+		batch, ids, epoch, err := s.readBatch(false, writerBlock)
 		if err == nil && len(ids) == 0 {
 			continue
 		}
 		select {
-		case out <- readResult{batch, ids, err}:
+		case out <- readResult{batch, ids, epoch, err}:
 		case <-ctx.Done():
 			return
 		}
@@ -159,7 +172,7 @@ func (s *Store) finalFlush() {
 	defer cancel()
 	ownPending := true
 	for ctx.Err() == nil {
-		batch, ids, err := s.readBatch(ownPending, 0)
+		batch, ids, epoch, err := s.readBatch(ownPending, 0)
 		if err != nil {
 			s.log.Warn("history writer: final flush", "err", err)
 			return
@@ -171,7 +184,12 @@ func (s *Store) finalFlush() {
 			ownPending = false
 			continue
 		}
-		if err := s.writeBatch(ctx, batch); err != nil {
+		err = s.writeBatch(ctx, batch, epoch)
+		if errors.Is(err, errStaleEpoch) {
+			ownPending = true
+			continue
+		}
+		if err != nil {
 			s.log.Warn("history writer: final flush left placements in the stream", "err", err)
 			return
 		}
@@ -182,10 +200,25 @@ func (s *Store) finalFlush() {
 }
 
 // readBatch reads up to writerBatch entries: this consumer's unacknowledged
-// ones (pending) or new ones, blocking up to block for new ones.
-func (s *Store) readBatch(pending bool, block time.Duration) ([]place.Placement, []any, error) {
+// ones (pending) or new ones, blocking up to block for new ones. It also
+// returns the Redis epoch, read before the entries: should Redis be restored
+// in between, the batch is refused as stale and read again, never committed
+// under an epoch it does not belong to.
+func (s *Store) readBatch(pending bool, block time.Duration) ([]place.Placement, []any, int64, error) {
 	conn := s.pool.Get()
 	defer conn.Close()
+	epoch, err := redis.Int64(conn.Do("HGET", s.keys.meta, "epoch"))
+	if errors.Is(err, redis.ErrNil) {
+		epoch, err = 0, nil // a Redis never restored by this version
+	}
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	batch, ids, err := s.readEntries(conn, pending, block)
+	return batch, ids, epoch, err
+}
+
+func (s *Store) readEntries(conn redis.Conn, pending bool, block time.Duration) ([]place.Placement, []any, error) {
 	args := []any{"GROUP", historyGroup, s.consumer, "COUNT", writerBatch}
 	id := ">"
 	if pending {
@@ -231,15 +264,18 @@ func (s *Store) readBatch(pending bool, block time.Duration) ([]place.Placement,
 // entries claimed from an instance that died after committing) makes COPY
 // fail on the primary key; it is then copied into a temporary staging table
 // and inserted with ON CONFLICT DO NOTHING, so nothing is written twice.
-func (s *Store) writeBatch(ctx context.Context, batch []place.Placement) error {
+//
+// The batch is committed only if PostgreSQL's Redis epoch is still the one
+// it was read under (see restore), else errStaleEpoch.
+func (s *Store) writeBatch(ctx context.Context, batch []place.Placement, epoch int64) error {
 	if len(batch) == 0 {
 		return nil
 	}
 	ctx, cancel := pgCtx(ctx, writerCommit)
 	defer cancel()
-	err := s.copyPlacements(ctx, batch, false)
+	err := s.copyPlacements(ctx, batch, epoch, false)
 	if isUniqueViolation(err) {
-		err = s.copyPlacements(ctx, batch, true)
+		err = s.copyPlacements(ctx, batch, epoch, true)
 	}
 	if err != nil {
 		return err
@@ -252,12 +288,26 @@ func (s *Store) writeBatch(ctx context.Context, batch []place.Placement) error {
 
 var placementColumns = []string{"seq", "x", "y", "color", "user_id", "placed_at", "rollback"}
 
-func (s *Store) copyPlacements(ctx context.Context, batch []place.Placement, staged bool) error {
+func (s *Store) copyPlacements(ctx context.Context, batch []place.Placement, epoch int64, staged bool) error {
+	s.writerHook("begin")
 	tx, err := s.db.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
+	// Held until commit: a restore waits for this batch before reading the
+	// highest seq in history.
+	var current int64
+	err = tx.QueryRow(ctx, `SELECT value::bigint FROM meta WHERE key = 'redis_epoch' FOR SHARE`).Scan(&current)
+	if errors.Is(err, pgx.ErrNoRows) {
+		current, err = 0, nil
+	}
+	if err != nil {
+		return err
+	}
+	if current != epoch {
+		return fmt.Errorf("%w (epoch %d, now %d)", errStaleEpoch, epoch, current)
+	}
 	table := "placements"
 	if staged {
 		table = "placements_staging"
@@ -280,6 +330,7 @@ func (s *Store) copyPlacements(ctx context.Context, batch []place.Placement, sta
 			return err
 		}
 	}
+	s.writerHook("commit")
 	return tx.Commit(ctx)
 }
 
@@ -499,4 +550,10 @@ func (s *Store) Flush(ctx context.Context) error {
 		return err
 	}
 	return s.WaitHistory(ctx, seq)
+}
+
+func (s *Store) writerHook(stage string) {
+	if f := s.hook.Load(); f != nil {
+		(*f)(stage)
+	}
 }
