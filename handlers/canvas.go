@@ -71,13 +71,9 @@ var pngPalette = func() color.Palette {
 
 // canvasPNG serves GET /api/v1/canvas.png?scale=1..8 as an indexed PNG.
 func (s *Server) canvasPNG(c echo.Context) error {
-	scale := 1
-	if v := c.QueryParam("scale"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 8 {
-			return place.Errorf(place.EVALIDATION, "scale must be an integer from 1 to 8.")
-		}
-		scale = n
+	scale, err := intParam(c, "scale", 1, 1, 8)
+	if err != nil {
+		return err
 	}
 	if !s.hub.Ready() {
 		return place.ErrUnavailable

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -40,6 +41,14 @@ func shorten(v string) string {
 func (s *Server) parsePlaceForm(f placeFields) (x, y, color int, err error) {
 	num := func(v, what string) (int, error) {
 		n, err := strconv.Atoi(v)
+		if errors.Is(err, strconv.ErrRange) {
+			// A whole number, just far out of range: the range check
+			// below refuses it with its own code.
+			if n < 0 {
+				return -1, nil
+			}
+			return math.MaxInt, nil
+		}
 		if err != nil {
 			return 0, place.Errorf(place.EVALIDATION, "%s must be a whole number.", what)
 		}
