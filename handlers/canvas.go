@@ -33,10 +33,10 @@ func (s *Server) canvasBinary(c echo.Context) error {
 	h.Set("X-Canvas-Width", itoa(s.cfg.Width))
 	h.Set("X-Canvas-Height", itoa(s.cfg.Height))
 	h.Set("Vary", "Accept-Encoding")
-	if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+	if noneMatch(c.Request(), etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	if strings.Contains(c.Request().Header.Get("Accept-Encoding"), "gzip") {
+	if acceptsGzip(c.Request()) {
 		h.Set("Content-Encoding", "gzip")
 		c.Response().Header().Set("Content-Type", "application/octet-stream")
 		c.Response().WriteHeader(http.StatusOK)
@@ -84,7 +84,7 @@ func (s *Server) canvasPNG(c echo.Context) error {
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Canvas-Seq", strconv.FormatUint(seq, 10))
-	if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+	if noneMatch(c.Request(), etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
 	s.png.mu.Lock()
@@ -122,4 +122,47 @@ func (s *Server) canvasPNG(c echo.Context) error {
 // canvasInfo serves GET /api/v1/canvas/info.
 func (s *Server) canvasInfo(c echo.Context) error {
 	return c.JSONBlob(http.StatusOK, s.info)
+}
+
+// noneMatch reports whether the request's If-None-Match names etag (or is
+// "*"), compared weakly as RFC 9110 §13.1.2 says: the answer is then 304.
+func noneMatch(r *http.Request, etag string) bool {
+	for _, v := range r.Header.Values("If-None-Match") {
+		for t := range strings.SplitSeq(v, ",") {
+			t = strings.TrimSpace(t)
+			if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// acceptsGzip reports whether Accept-Encoding allows gzip: listed (or "*")
+// with a q-value above 0 (RFC 9110 §12.5.3). "gzip;q=0" is a refusal.
+func acceptsGzip(r *http.Request) bool {
+	gzipQ, starQ := -1.0, -1.0
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for item := range strings.SplitSeq(v, ",") {
+			name, params, _ := strings.Cut(item, ";")
+			q := 1.0
+			for p := range strings.SplitSeq(params, ";") {
+				if k, val, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(k, "q") {
+					if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+						q = f
+					}
+				}
+			}
+			switch name = strings.TrimSpace(name); {
+			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
+				gzipQ = q
+			case name == "*":
+				starQ = q
+			}
+		}
+	}
+	if gzipQ >= 0 {
+		return gzipQ > 0
+	}
+	return starQ > 0
 }
