@@ -211,3 +211,24 @@ func waitSeq(t *testing.T, ts *testServer, seq uint64) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestCanvasPNGSizeIsBounded: on a large canvas the larger scales would
+// build images of hundreds of MiB per request (8 × 8 on 4096 × 4096 is
+// 1 GiB); they are refused with the scales that remain.
+func TestCanvasPNGSizeIsBounded(t *testing.T) {
+	ts := start(t, func(c *app.Config) { c.Width, c.Height = 2048, 2048 })
+	for _, scale := range []int{5, 8} {
+		resp, body := get(t, fmt.Sprintf("%s/api/v1/canvas.png?scale=%d", ts.URL, scale), nil)
+		if resp.StatusCode != 400 || !strings.Contains(string(body), "VALIDATION_ERROR") || !strings.Contains(string(body), "from 1 to 4") {
+			t.Errorf("scale %d on 2048 × 2048: %d %.200s", scale, resp.StatusCode, body)
+		}
+	}
+	resp, body := get(t, ts.URL+"/api/v1/canvas.png", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("scale 1: %d", resp.StatusCode)
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(body))
+	if err != nil || cfg.Width != 2048 || cfg.Height != 2048 {
+		t.Errorf("scale 1: %+v %v", cfg, err)
+	}
+}
