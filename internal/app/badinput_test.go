@@ -202,6 +202,9 @@ func TestBadInputOverHTTP(t *testing.T) {
 	if u := srv.user(t, "moderator"); u.Banned {
 		t.Error("bad input banned a user")
 	}
+	if r := nobody.get("/"); !strings.Contains(r.Body, "<title>Canvas · place</title>") {
+		t.Errorf("canvas page title: %q", regexp.MustCompile(`<title>[^<]*</title>`).FindString(r.Body))
+	}
 }
 
 var pageCode = regexp.MustCompile(`<code>([A-Z_]+)</code>`)
@@ -244,6 +247,9 @@ func checkBadInput(t *testing.T, tc badInput, r response) {
 		if !strings.HasPrefix(ct, "text/html") || !strings.Contains(r.Body, "<html") {
 			t.Errorf("%s: Content-Type %q, want a page: %.200s", desc, ct, r.Body)
 			return
+		}
+		if strings.Contains(r.Body, "· place · place") {
+			t.Errorf("%s: the page title names the site twice", desc)
 		}
 		if tc.code != "" {
 			if m := pageCode.FindStringSubmatch(r.Body); m == nil || m[1] != tc.code {
