@@ -47,6 +47,18 @@ func computeVersion() string {
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
+// Exists reports whether urlPath names an embedded file (not a directory)
+// under the current Prefix, so that a miss can be answered like any other
+// 404 of the server.
+func Exists(urlPath string) bool {
+	name, ok := strings.CutPrefix(urlPath, Prefix)
+	if !ok || !fs.ValidPath(name) {
+		return false
+	}
+	fi, err := fs.Stat(files, name)
+	return err == nil && fi.Mode().IsRegular()
+}
+
 // Handler serves the assets found under Prefix with immutable caching; a
 // request for another version is answered 404 so stale pages reload.
 func Handler() http.Handler {

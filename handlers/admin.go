@@ -106,7 +106,9 @@ func (s *Server) adminUser(c echo.Context) error {
 func (s *Server) renderAdminUser(c echo.Context, status int, target place.User, errMsg string) error {
 	ctx := s.ctx(c)
 	var before uint64
-	if v := c.QueryParam("before"); v != "" {
+	if v, ok, err := queryParam(c, "before"); err != nil {
+		return err
+	} else if ok && v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
 			return place.Errorf(place.EVALIDATION, "before must be a sequence number.")
@@ -308,7 +310,9 @@ func (s *Server) adminRollback(c echo.Context) error {
 // adminAudit serves GET /admin/audit (?before=ID pages back).
 func (s *Server) adminAudit(c echo.Context) error {
 	var before int64
-	if v := c.QueryParam("before"); v != "" {
+	if v, ok, err := queryParam(c, "before"); err != nil {
+		return err
+	} else if ok && v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {
 			return place.Errorf(place.EVALIDATION, "before must be a positive audit entry id.")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"mime"
 	"net/http"
 
@@ -25,8 +26,23 @@ func readCredentials(c echo.Context) (credentials, error) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "application/json":
-		if err := json.NewDecoder(r.Body).Decode(&cr); err != nil {
-			return cr, place.Errorf(place.EVALIDATION, "The body must be a JSON object with string fields username and password.")
+		// One JSON object and nothing after it: a body with more is not
+		// what the client meant to send.
+		dec := json.NewDecoder(r.Body)
+		err := dec.Decode(&cr)
+		if err == nil {
+			if err = dec.Decode(&struct{}{}); err == io.EOF {
+				err = nil
+			} else if err == nil {
+				err = errors.New("more than one JSON value")
+			}
+		}
+		var tooLarge *echo.HTTPError
+		if errors.As(err, &tooLarge) {
+			return credentials{}, err // over the body limit, read in chunks
+		}
+		if err != nil {
+			return credentials{}, place.Errorf(place.EVALIDATION, "The body must be one JSON object with string fields username and password.")
 		}
 	case "application/x-www-form-urlencoded", "multipart/form-data":
 		cr.Username, cr.Password = c.FormValue("username"), c.FormValue("password")

@@ -33,10 +33,10 @@ func (s *Server) canvasBinary(c echo.Context) error {
 	h.Set("X-Canvas-Width", itoa(s.cfg.Width))
 	h.Set("X-Canvas-Height", itoa(s.cfg.Height))
 	h.Set("Vary", "Accept-Encoding")
-	if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+	if noneMatch(c.Request(), etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	if strings.Contains(c.Request().Header.Get("Accept-Encoding"), "gzip") {
+	if acceptsGzip(c.Request()) {
 		h.Set("Content-Encoding", "gzip")
 		c.Response().Header().Set("Content-Type", "application/octet-stream")
 		c.Response().WriteHeader(http.StatusOK)
@@ -49,8 +49,11 @@ func (s *Server) canvasBinary(c echo.Context) error {
 	return c.Blob(http.StatusOK, "application/octet-stream", data)
 }
 
-// pngCache keeps the last encoded PNG per scale, keyed by seq.
+// pngCache keeps the last encoded PNG per scale, keyed by seq. Encodes run
+// one at a time: a burst of requests after a change waits for one encode
+// and shares it, instead of each building its own image.
 type pngCache struct {
+	encode  sync.Mutex
 	mu      sync.Mutex
 	entries map[int]pngEntry
 }
@@ -59,6 +62,11 @@ type pngEntry struct {
 	seq  uint64
 	data []byte
 }
+
+// maxPNGPixels bounds the size of a scaled PNG (64 Mi pixels, as many
+// bytes while it is built): 8 × 8 on a 4096 × 4096 canvas would be 1 GiB
+// per request. The default canvas may use every scale; the largest, 1 and 2.
+const maxPNGPixels = 1 << 26
 
 var pngPalette = func() color.Palette {
 	p := make(color.Palette, place.ColorCount)
@@ -69,61 +77,133 @@ var pngPalette = func() color.Palette {
 	return p
 }()
 
+// maxPNGScale is the largest scale (1..8) whose PNG stays within maxPNGPixels.
+func (s *Server) maxPNGScale() int {
+	n := 8
+	for n > 1 && s.cfg.Width*n*s.cfg.Height*n > maxPNGPixels {
+		n--
+	}
+	return n
+}
+
 // canvasPNG serves GET /api/v1/canvas.png?scale=1..8 as an indexed PNG.
 func (s *Server) canvasPNG(c echo.Context) error {
-	scale := 1
-	if v := c.QueryParam("scale"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 8 {
-			return place.Errorf(place.EVALIDATION, "scale must be an integer from 1 to 8.")
-		}
-		scale = n
+	scale, err := intParam(c, "scale", 1, 1, 8)
+	if err != nil {
+		return err
+	}
+	if most := s.maxPNGScale(); scale > most {
+		return place.Errorf(place.EVALIDATION, "scale must be an integer from 1 to %d for a canvas of %d × %d.", most, s.cfg.Width, s.cfg.Height)
 	}
 	if !s.hub.Ready() {
 		return place.ErrUnavailable
 	}
-	data, seq := s.hub.Canvas()
+	_, seq := s.hub.Canvas()
 	etag := `"` + strconv.FormatUint(seq, 10) + "-" + itoa(scale) + `"`
 	h := c.Response().Header()
-	h.Set("ETag", etag)
 	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Canvas-Seq", strconv.FormatUint(seq, 10))
-	if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+	if noneMatch(c.Request(), etag) {
+		h.Set("ETag", etag)
+		h.Set("X-Canvas-Seq", strconv.FormatUint(seq, 10))
 		return c.NoContent(http.StatusNotModified)
 	}
+	e, err := s.scaledPNG(scale, seq)
+	if err != nil {
+		return err
+	}
+	h.Set("ETag", `"`+strconv.FormatUint(e.seq, 10)+"-"+itoa(scale)+`"`)
+	h.Set("X-Canvas-Seq", strconv.FormatUint(e.seq, 10))
+	return c.Blob(http.StatusOK, "image/png", e.data)
+}
+
+// scaledPNG returns the PNG at scale of the canvas at seq or later.
+func (s *Server) scaledPNG(scale int, seq uint64) (pngEntry, error) {
+	lookup := func() (pngEntry, bool) {
+		s.png.mu.Lock()
+		defer s.png.mu.Unlock()
+		e, ok := s.png.entries[scale]
+		return e, ok && e.seq >= seq
+	}
+	if e, ok := lookup(); ok {
+		return e, nil
+	}
+	s.png.encode.Lock()
+	defer s.png.encode.Unlock()
+	if e, ok := lookup(); ok {
+		return e, nil // encoded while this request waited
+	}
+	data, seq := s.hub.Canvas()
+	img := image.NewPaletted(image.Rect(0, 0, s.cfg.Width*scale, s.cfg.Height*scale), pngPalette)
+	for y := 0; y < s.cfg.Height; y++ {
+		row := data[y*s.cfg.Width : (y+1)*s.cfg.Width]
+		for dy := 0; dy < scale; dy++ {
+			off := (y*scale + dy) * img.Stride
+			for x, v := range row {
+				for dx := 0; dx < scale; dx++ {
+					img.Pix[off+x*scale+dx] = v
+				}
+			}
+		}
+	}
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(&buf, img); err != nil {
+		return pngEntry{}, err
+	}
+	e := pngEntry{seq: seq, data: buf.Bytes()}
 	s.png.mu.Lock()
 	if s.png.entries == nil {
 		s.png.entries = make(map[int]pngEntry)
 	}
-	e, ok := s.png.entries[scale]
+	s.png.entries[scale] = e
 	s.png.mu.Unlock()
-	if !ok || e.seq != seq {
-		img := image.NewPaletted(image.Rect(0, 0, s.cfg.Width*scale, s.cfg.Height*scale), pngPalette)
-		for y := 0; y < s.cfg.Height; y++ {
-			row := data[y*s.cfg.Width : (y+1)*s.cfg.Width]
-			for dy := 0; dy < scale; dy++ {
-				off := (y*scale + dy) * img.Stride
-				for x, v := range row {
-					for dx := 0; dx < scale; dx++ {
-						img.Pix[off+x*scale+dx] = v
-					}
-				}
-			}
-		}
-		var buf bytes.Buffer
-		enc := png.Encoder{CompressionLevel: png.BestSpeed}
-		if err := enc.Encode(&buf, img); err != nil {
-			return err
-		}
-		e = pngEntry{seq: seq, data: buf.Bytes()}
-		s.png.mu.Lock()
-		s.png.entries[scale] = e
-		s.png.mu.Unlock()
-	}
-	return c.Blob(http.StatusOK, "image/png", e.data)
+	return e, nil
 }
 
 // canvasInfo serves GET /api/v1/canvas/info.
 func (s *Server) canvasInfo(c echo.Context) error {
 	return c.JSONBlob(http.StatusOK, s.info)
+}
+
+// noneMatch reports whether the request's If-None-Match names etag (or is
+// "*"), compared weakly as RFC 9110 §13.1.2 says: the answer is then 304.
+func noneMatch(r *http.Request, etag string) bool {
+	for _, v := range r.Header.Values("If-None-Match") {
+		for t := range strings.SplitSeq(v, ",") {
+			t = strings.TrimSpace(t)
+			if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// acceptsGzip reports whether Accept-Encoding allows gzip: listed (or "*")
+// with a q-value above 0 (RFC 9110 §12.5.3). "gzip;q=0" is a refusal.
+func acceptsGzip(r *http.Request) bool {
+	gzipQ, starQ := -1.0, -1.0
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for item := range strings.SplitSeq(v, ",") {
+			name, params, _ := strings.Cut(item, ";")
+			q := 1.0
+			for p := range strings.SplitSeq(params, ";") {
+				if k, val, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(k, "q") {
+					if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+						q = f
+					}
+				}
+			}
+			switch name = strings.TrimSpace(name); {
+			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
+				gzipQ = q
+			case name == "*":
+				starQ = q
+			}
+		}
+	}
+	if gzipQ >= 0 {
+		return gzipQ > 0
+	}
+	return starQ > 0
 }

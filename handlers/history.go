@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -10,13 +11,25 @@ import (
 	"github.com/placecanvas/place"
 )
 
-// intParam parses an optional integer query parameter within [lo, hi].
+// queryParam returns the one value of an optional query parameter. A
+// parameter given twice is refused rather than guessed at.
+func queryParam(c echo.Context, name string) (string, bool, error) {
+	v, ok := c.QueryParams()[name]
+	if !ok {
+		return "", false, nil
+	}
+	if len(v) != 1 {
+		return "", true, place.Errorf(place.EVALIDATION, "Give the query parameter %s once.", name)
+	}
+	return v[0], true, nil
+}
+
+// intParam parses an optional integer query parameter within [lo, hi]; one
+// that is present must be valid, even when empty.
 func intParam(c echo.Context, name string, def, lo, hi int) (int, error) {
-	v := c.QueryParam(name)
-	if v == "" {
-		if _, present := c.QueryParams()[name]; !present {
-			return def, nil
-		}
+	v, ok, err := queryParam(c, name)
+	if err != nil || !ok {
+		return def, err
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
@@ -25,25 +38,31 @@ func intParam(c echo.Context, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// pixelParams reads the required x and y of a pixel.
+// pixelParams reads the required x and y of a pixel. A number too large to
+// parse is out of the canvas like any other.
 func (s *Server) pixelParams(c echo.Context) (int, int, error) {
-	for _, name := range []string{"x", "y"} {
-		if _, ok := c.QueryParams()[name]; !ok {
+	var xy [2]int
+	for i, name := range []string{"x", "y"} {
+		v, ok, err := queryParam(c, name)
+		if err != nil {
+			return 0, 0, err
+		}
+		if !ok {
 			return 0, 0, place.Errorf(place.EVALIDATION, "Query parameters x and y are required.")
 		}
+		n, err := strconv.Atoi(v)
+		if errors.Is(err, strconv.ErrRange) {
+			return 0, 0, s.cfg.CheckPixel(-1, -1, 0)
+		}
+		if err != nil {
+			return 0, 0, place.Errorf(place.EINVALIDCOORDS, "%s must be an integer.", name)
+		}
+		xy[i] = n
 	}
-	x, err := strconv.Atoi(c.QueryParam("x"))
-	if err != nil {
-		return 0, 0, place.Errorf(place.EINVALIDCOORDS, "x must be an integer.")
-	}
-	y, err := strconv.Atoi(c.QueryParam("y"))
-	if err != nil {
-		return 0, 0, place.Errorf(place.EINVALIDCOORDS, "y must be an integer.")
-	}
-	if err := s.cfg.CheckPixel(x, y, 0); err != nil {
+	if err := s.cfg.CheckPixel(xy[0], xy[1], 0); err != nil {
 		return 0, 0, err
 	}
-	return x, y, nil
+	return xy[0], xy[1], nil
 }
 
 type placementJSON struct {

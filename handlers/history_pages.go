@@ -22,12 +22,12 @@ type pixelPager interface {
 
 // beforeParam reads the optional ?before=<seq> of a history page.
 func beforeParam(c echo.Context) (uint64, error) {
-	v, ok := c.QueryParams()["before"]
-	if !ok {
-		return 0, nil
+	v, ok, err := queryParam(c, "before")
+	if err != nil || !ok {
+		return 0, err
 	}
-	n, err := strconv.ParseUint(v[0], 10, 64)
-	if err != nil || n < 1 || len(v) > 1 {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || n < 1 {
 		return 0, place.Errorf(place.EVALIDATION, "before must be a placement number (a whole number of 1 or more).")
 	}
 	return n, nil

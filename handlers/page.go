@@ -73,7 +73,7 @@ func (s *Server) viewUser(c echo.Context) *views.UserInfo {
 // pageData is the data of the canvas page.
 func (s *Server) pageData(c echo.Context, flash string) views.PageData {
 	return views.PageData{
-		Title:           "place",
+		Title:           "Canvas",
 		User:            s.viewUser(c),
 		Width:           s.cfg.Width,
 		Height:          s.cfg.Height,

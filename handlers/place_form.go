@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -35,11 +36,20 @@ func shorten(v string) string {
 	return v
 }
 
-// parsePlaceForm checks the fields in the order of SPEC §3 after the ban:
-// well-formed, then coordinates in range, then color in range.
+// parsePlaceForm checks the fields in the order of SPEC §3: well-formed
+// (VALIDATION_ERROR, answered before the ban), then coordinates in range,
+// then color in range.
 func (s *Server) parsePlaceForm(f placeFields) (x, y, color int, err error) {
 	num := func(v, what string) (int, error) {
 		n, err := strconv.Atoi(v)
+		if errors.Is(err, strconv.ErrRange) {
+			// A whole number, just far out of range: the range check
+			// below refuses it with its own code.
+			if n < 0 {
+				return -1, nil
+			}
+			return math.MaxInt, nil
+		}
 		if err != nil {
 			return 0, place.Errorf(place.EVALIDATION, "%s must be a whole number.", what)
 		}
@@ -73,16 +83,27 @@ func (s *Server) placeByForm(c echo.Context) error {
 	f := placeFields{x: formValue(c, "x"), y: formValue(c, "y"), color: formValue(c, "color")}
 	x, y, color, ferr := s.parsePlaceForm(f)
 
-	u, ok, err := s.currentUser(ctx)
+	// SPEC §3 order: a malformed request first, then the ban, then the
+	// ranges of the fields.
+	if place.ErrorCode(ferr) == place.EVALIDATION {
+		return s.placeFailed(c, f, ferr)
+	}
+	// The session's user is looked up banned or not, rather than the
+	// session that outlived the ban becoming a fresh guest that places
+	// anyway. The session is ended, as the ban meant it to be.
+	u, ok, err := s.sessionUser(ctx)
 	if err != nil {
 		return s.placeFailed(c, f, err)
 	}
+	if ok && u.Banned {
+		_ = s.sessions.Destroy(ctx)
+		return s.placeFailed(c, f, place.Errorf(place.EBANNED, "You are banned from placing pixels."))
+	}
 	if ferr != nil {
-		// A banned user hears of the ban before any field error (SPEC §3).
-		if ok && u.Banned {
-			ferr = place.Errorf(place.EBANNED, "You are banned from placing pixels.")
-		}
 		return s.placeFailed(c, f, ferr)
+	}
+	if ok {
+		s.touchSession(ctx)
 	}
 	if !ok {
 		// The fields are sound, so the guest made here is not wasted on a typo.

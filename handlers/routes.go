@@ -22,31 +22,34 @@ func (s *Server) Routes() *echo.Echo {
 	e.HTTPErrorHandler = s.errorHandler
 	e.Use(s.recoverPanics, s.logRequests, s.securityHeaders)
 
+	// Reads answer HEAD as they answer GET (net/http drops the body), for
+	// monitors and `curl -I`; the streams and the WebSocket answer GET only.
+	read := []string{http.MethodGet, http.MethodHead}
 	withSession := []echo.MiddlewareFunc{s.loadSession}
 	// State-changing routes refuse cross-site requests (SPEC §7).
 	changing := []echo.MiddlewareFunc{s.crossOriginProtection, middleware.BodyLimit("64K"), s.loadSession}
 
-	e.GET("/", s.index, withSession...)
+	e.Match(read, "/", s.index, withSession...)
 	e.POST("/place", s.placeByForm, changing...)
-	e.GET("/history", s.historyPage, withSession...)
-	e.GET("/history/recent", s.recentPage, withSession...)
+	e.Match(read, "/history", s.historyPage, withSession...)
+	e.Match(read, "/history/recent", s.recentPage, withSession...)
 	e.GET("/panels/events", s.panelEvents)
 	e.GET("/ws", s.websocket)
 
 	api := e.Group("/api/v1")
-	api.GET("/canvas", s.canvasBinary)
-	api.GET("/canvas.png", s.canvasPNG)
-	api.GET("/canvas/info", s.canvasInfo)
-	api.GET("/history/pixel", s.pixelHistory)
+	api.Match(read, "/canvas", s.canvasBinary)
+	api.Match(read, "/canvas.png", s.canvasPNG)
+	api.Match(read, "/canvas/info", s.canvasInfo)
+	api.Match(read, "/history/pixel", s.pixelHistory)
 	api.GET("/events", s.events)
-	api.GET("/auth/me", s.me, withSession...)
+	api.Match(read, "/auth/me", s.me, withSession...)
 	api.POST("/auth/register", s.apiRegister, changing...)
 	api.POST("/auth/login", s.apiLogin, changing...)
 	api.POST("/auth/logout", s.apiLogout, changing...)
 
-	e.GET("/login", s.loginPage, withSession...)
+	e.Match(read, "/login", s.loginPage, withSession...)
 	e.POST("/login", s.loginSubmit, changing...)
-	e.GET("/register", s.registerPage, withSession...)
+	e.Match(read, "/register", s.registerPage, withSession...)
 	e.POST("/register", s.registerSubmit, changing...)
 	e.POST("/logout", s.logoutSubmit, changing...)
 
@@ -54,18 +57,18 @@ func (s *Server) Routes() *echo.Echo {
 	// is loaded, and for POSTs after the cross-site check.
 	adminPage := append(withSession[:len(withSession):len(withSession)], s.requireAdmin)
 	adminChange := append(changing[:len(changing):len(changing)], s.requireAdmin)
-	e.GET("/admin", s.adminOverview, adminPage...)
-	e.GET("/admin/users", s.adminUsers, adminPage...)
-	e.GET("/admin/users/:id", s.adminUser, adminPage...)
+	e.Match(read, "/admin", s.adminOverview, adminPage...)
+	e.Match(read, "/admin/users", s.adminUsers, adminPage...)
+	e.Match(read, "/admin/users/:id", s.adminUser, adminPage...)
 	e.POST("/admin/users/:id/ban", s.adminBan, adminChange...)
 	e.POST("/admin/users/:id/unban", s.adminUnban, adminChange...)
 	e.POST("/admin/users/:id/rollback", s.adminRollback, adminChange...)
-	e.GET("/admin/audit", s.adminAudit, adminPage...)
+	e.Match(read, "/admin/audit", s.adminAudit, adminPage...)
 
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(promhttp.Handler()))
-	e.GET("/assets/*", echo.WrapHandler(assets.Handler()))
+	e.Match(read, "/healthz", s.healthz)
+	e.Match(read, "/readyz", s.readyz)
+	e.Match(read, "/metrics", echo.WrapHandler(promhttp.Handler()))
+	e.Match(read, "/assets/*", serveAssets(assets.Handler()))
 	return e
 }
 
@@ -114,5 +117,18 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")
 		return next(c)
+	}
+}
+
+// serveAssets serves the embedded files; anything else under /assets/ (an
+// old version, a directory, a path that climbs out) is the server's usual
+// 404 rather than the file server's plain-text one.
+func serveAssets(files http.Handler) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !assets.Exists(c.Request().URL.Path) {
+			return place.Errorf(place.ENOTFOUND, "Not found.")
+		}
+		files.ServeHTTP(c.Response(), c.Request())
+		return nil
 	}
 }

@@ -25,6 +25,22 @@ const touchEvery = time.Hour
 // currentUser returns the user of the request's session, or ok=false when
 // the session has none (or names a user that no longer exists).
 func (s *Server) currentUser(ctx context.Context) (place.User, bool, error) {
+	u, ok, err := s.sessionUser(ctx)
+	if err != nil || !ok {
+		return place.User{}, false, err
+	}
+	if u.Banned {
+		// A banned user's sessions are destroyed; one that slipped through
+		// is treated as logged out.
+		_ = s.sessions.Destroy(ctx)
+		return place.User{}, false, nil
+	}
+	s.touchSession(ctx)
+	return u, true, nil
+}
+
+// sessionUser returns the user the session names, banned or not.
+func (s *Server) sessionUser(ctx context.Context) (place.User, bool, error) {
 	id := s.sessions.GetString(ctx, keyUserID)
 	if id == "" {
 		return place.User{}, false, nil
@@ -36,16 +52,15 @@ func (s *Server) currentUser(ctx context.Context) (place.User, bool, error) {
 	if err != nil {
 		return place.User{}, false, err
 	}
-	if u.Banned {
-		// A banned user's sessions are destroyed; one that slipped through
-		// is treated as logged out.
-		_ = s.sessions.Destroy(ctx)
-		return place.User{}, false, nil
-	}
+	return u, true, nil
+}
+
+// touchSession re-saves an active session now and then, so that its idle
+// expiry moves forward.
+func (s *Server) touchSession(ctx context.Context) {
 	if t := s.sessions.GetInt64(ctx, keyTouched); time.Since(time.Unix(t, 0)) > touchEvery {
 		s.sessions.Put(ctx, keyTouched, s.now().Unix())
 	}
-	return u, true, nil
 }
 
 // newGuest creates a guest user for a request without one, within the

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -27,6 +28,11 @@ func (s *Server) websocket(c echo.Context) error {
 			return place.Errorf(place.EVALIDATION, "since must be a non-negative integer sequence number.")
 		}
 		since, resume = n, true
+	}
+	// Checked here, before a guest session is made for it, and so that
+	// the refusal has the API's shape rather than the WebSocket library's.
+	if !isWebSocketUpgrade(r) {
+		return place.Errorf(place.EVALIDATION, "Not a valid WebSocket upgrade request.")
 	}
 	if !s.hub.Ready() {
 		return place.ErrUnavailable
@@ -89,4 +95,25 @@ func (s *Server) wsIdentity(r *http.Request, token string) (realtime.Identity, s
 	}
 	id := realtime.Identity{UserID: u.ID, Username: u.Username, IsGuest: u.IsGuest, Token: token, Expires: expiry}
 	return id, s.sessionCookie(ctx, token, expiry), nil
+}
+
+// isWebSocketUpgrade reports whether r is a WebSocket opening handshake
+// (RFC 6455 §4.2.1) that the upgrader will accept.
+func isWebSocketUpgrade(r *http.Request) bool {
+	return headerHasToken(r.Header, "Connection", "upgrade") &&
+		strings.EqualFold(r.Header.Get("Upgrade"), "websocket") &&
+		r.Header.Get("Sec-WebSocket-Version") == "13" &&
+		r.Header.Get("Sec-WebSocket-Key") != ""
+}
+
+// headerHasToken reports whether a comma-separated header lists token.
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -87,7 +87,7 @@ func ErrorPage(d ErrorData) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout("Error "+strconv.Itoa(d.Status)+" · place", d.User).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Layout("Error "+strconv.Itoa(d.Status), d.User).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

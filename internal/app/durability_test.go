@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -198,4 +200,150 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 		t.Error("the canvas after restart differs from the replay of history")
 	}
 	t.Logf("history: %d placements (%d acknowledged, the rest committed but unacknowledged at the kill)", last, n)
+}
+
+// TestSIGTERMDrainsGracefully sends SIGTERM to the real binary while
+// WebSocket clients are placing pixels (SPEC §9): a /readyz request that
+// reaches the server during shutdown answers 503, every socket gets 1001
+// "going away", the process exits 0 within 10 s, and every acknowledged
+// placement is in history exactly once after a restart.
+func TestSIGTERMDrainsGracefully(t *testing.T) {
+	dataDir := t.TempDir()
+	args := []string{"--data-dir", dataDir, "--cooldown", "0s", "--guest-limit", "0", "--width", "100", "--height", "100"}
+	cmd, addr := startProcess(t, args...)
+
+	// A readiness probe whose request is under way when the signal comes;
+	// it is completed once shutdown has begun.
+	probe, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer probe.Close()
+	if _, err := io.WriteString(probe, "GET /readyz HTTP/1.1\r\nHost: "+addr+"\r\n"); err != nil {
+		t.Fatal(err)
+	}
+
+	const users = 20
+	var mu sync.Mutex
+	var acked []ack
+	clients := make([]*wstest.Client, users)
+	var wg sync.WaitGroup
+	for u := range users {
+		c, err := wstest.Dial("ws://"+addr+"/ws", wstest.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients[u] = c
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Each user owns rows u, u+20, …: every placement has its own pixel.
+			sent := map[string]ack{}
+			for i := 0; i < 100*(100/users); i++ {
+				a := ack{x: i % 100, y: u + users*(i/100), color: 1 + i%15}
+				id := fmt.Sprint(i)
+				if c.Place(a.x, a.y, a.color, id) != nil {
+					return
+				}
+				sent[id] = a
+				for {
+					m, err := c.Next(3 * time.Second)
+					if err != nil {
+						return // closed
+					}
+					if m.Type == "success" {
+						mu.Lock()
+						acked = append(acked, sent[m.RequestID])
+						mu.Unlock()
+						break
+					}
+					if m.Type == "error" {
+						break
+					}
+				}
+				time.Sleep(55 * time.Millisecond) // under the flood limit
+			}
+		}()
+	}
+	time.Sleep(time.Second)
+	signalled := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+
+	for i, c := range clients {
+		select {
+		case <-c.Closed():
+			if code := c.CloseCode(); code != 1001 {
+				t.Errorf("client %d: close code %d, want 1001 (%v)", i, code, c.CloseErr())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("client %d still open 10 s after SIGTERM", i)
+		}
+	}
+	// The sockets are closed: shutdown is under way. The probe finishes now.
+	_ = probe.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(probe, "\r\n"); err != nil {
+		t.Fatalf("readiness probe: %v", err)
+	}
+	status, err := bufio.NewReader(probe).ReadString('\n')
+	if err != nil || !strings.Contains(status, " 503 ") {
+		t.Errorf("/readyz during shutdown answered %q (%v), want 503", status, err)
+	}
+
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v, want status 0", err)
+		}
+		if d := time.Since(signalled); d > 10*time.Second {
+			t.Errorf("exit took %v after SIGTERM", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running 10 s after SIGTERM")
+	}
+	wg.Wait()
+	mu.Lock()
+	n := len(acked)
+	mu.Unlock()
+	if n < 50 {
+		t.Fatalf("only %d placements acknowledged before SIGTERM; the test needs more", n)
+	}
+
+	// After a restart every acknowledged pixel is on the canvas…
+	cmd2, addr2 := startProcess(t, args...)
+	resp, body := get(t, "http://"+addr2+"/api/v1/canvas", nil)
+	if resp.StatusCode != 200 || len(body) != 100*100 {
+		t.Fatalf("canvas after restart: %d, %d bytes", resp.StatusCode, len(body))
+	}
+	for _, a := range acked {
+		if int(body[a.y*100+a.x]) != a.color {
+			t.Errorf("acknowledged pixel (%d,%d) color %d is %d after restart", a.x, a.y, a.color, body[a.y*100+a.x])
+		}
+	}
+	_ = cmd2.Process.Signal(syscall.SIGTERM)
+	_ = cmd2.Wait()
+
+	// …and in history exactly once.
+	st, err := embedded.Open(context.Background(), embedded.Options{DataDir: dataDir, Config: place.Config{Width: 100, Height: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	count := map[ack]int{}
+	err = st.EachPlacement(context.Background(), func(p place.Placement) error {
+		count[ack{p.X, p.Y, int(p.Color)}]++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range acked {
+		if count[a] != 1 {
+			t.Errorf("acknowledged placement %+v is in history %d times", a, count[a])
+		}
+	}
+	t.Logf("%d placements acknowledged; shut down in %v", n, time.Since(signalled))
 }

@@ -158,7 +158,8 @@ func TestPlaceByFormBadFieldsAreReadable400s(t *testing.T) {
 		{placeValues("1", "", "1"), "VALIDATION_ERROR", "y must be a whole number."},
 		{url.Values{"x": {"1"}, "y": {"1"}}, "VALIDATION_ERROR", "The color must be a whole number."},
 		{placeValues("1.5", "1", "1"), "VALIDATION_ERROR", "x must be a whole number."},
-		{placeValues("99999999999999999999", "1", "1"), "VALIDATION_ERROR", "x must be a whole number."},
+		{placeValues("99999999999999999999", "1", "1"), "INVALID_COORDS", "x must be from 0 to 499 and y from 0 to 499."},
+		{placeValues("1", "1", "-99999999999999999999"), "INVALID_COLOR", "Choose one of the 16 colors of the palette."},
 		{placeValues("-1", "1", "1"), "INVALID_COORDS", "x must be from 0 to 499 and y from 0 to 499."},
 		{placeValues("1", "500", "1"), "INVALID_COORDS", "x must be from 0 to 499 and y from 0 to 499."},
 		{placeValues("1", "1", "16"), "INVALID_COLOR", "Choose one of the 16 colors of the palette."},
@@ -292,5 +293,46 @@ func TestHistoryPagesBadParametersAre400Pages(t *testing.T) {
 		if resp.StatusCode != 400 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || pageError(body) == "" {
 			t.Errorf("%s: %d %s\n%s", path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
+	}
+}
+
+// TestPlaceByFormBannedSessionIsRefused: a session of a banned user that
+// outlived the ban (its deletion failed, or raced the request) is refused
+// with BANNED, before the range checks of the fields (SPEC §3 order), and
+// does not turn into a fresh guest that places anyway.
+func TestPlaceByFormBannedSessionIsRefused(t *testing.T) {
+	ts := start(t, func(c *app.Config) { c.Cooldown = 0 })
+	ctx := context.Background()
+	for i, form := range []url.Values{
+		placeValues("-1", "1", "3"), // bad coordinates
+		placeValues("1", "1", "99"), // bad color
+		placeValues("2", "2", "3"),  // a valid placement
+	} {
+		resp, _ := postForm(t, ts, "/place", placeValues("1", "1", "3"), "", nil)
+		cookie := cookieOf(resp)
+		if resp.StatusCode != http.StatusSeeOther || cookie == "" {
+			t.Fatalf("first placement: %d", resp.StatusCode)
+		}
+		waitSeq(t, ts, uint64(i+1))
+		_, me := get(t, ts.URL+"/api/v1/auth/me", http.Header{"Cookie": {cookie}})
+		id := regexp.MustCompile(`"userId":"([^"]+)"`).FindStringSubmatch(string(me))
+		if id == nil {
+			t.Fatalf("me: %s", me)
+		}
+		// Banned as the admin page bans, but the session is left in place.
+		if err := ts.App.Store.SetBan(ctx, id[1], true, "vandalism"); err != nil {
+			t.Fatal(err)
+		}
+		if err := ts.App.Store.SetBanned(ctx, id[1], true); err != nil {
+			t.Fatal(err)
+		}
+		resp, body := postForm(t, ts, "/place", form, cookie, nil)
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "<code>BANNED</code>") {
+			t.Errorf("%v from a banned session: %d %q", form, resp.StatusCode, pageError(body))
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	if s := ts.App.Hub.Seq(); s != 3 || canvasAt(t, ts, 2, 2) != 0 {
+		t.Errorf("a banned session placed a pixel (seq %d, want 3)", s)
 	}
 }

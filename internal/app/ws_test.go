@@ -304,3 +304,16 @@ func TestGracefulShutdownSends1001(t *testing.T) {
 		t.Errorf("shutdown took %v", d)
 	}
 }
+
+// TestCompressionIsNotNegotiated: the server does not offer
+// permessage-deflate, so the 1 KiB message limit (SPEC §4) is on the bytes
+// as sent and no small compressed frame can inflate past it.
+func TestCompressionIsNotNegotiated(t *testing.T) {
+	ts := start(t, nil)
+	c, _, _ := ts.dialReady(t, wstest.Options{Header: http.Header{"Sec-Websocket-Extensions": {"permessage-deflate; client_max_window_bits"}}})
+	if ext := c.Resp.Header.Get("Sec-WebSocket-Extensions"); ext != "" {
+		t.Fatalf("the server negotiated %q; the 1 KiB limit must then hold after decompression", ext)
+	}
+	c.Send(`{"type":"ping"}`)
+	c.Expect(t, "pong", 2*time.Second)
+}
