@@ -242,13 +242,13 @@ func (h *Hub) place(conn *gws.Conn, c *client, m ClientMessage, now time.Time) {
 		_, next, err = h.opts.Placer.Place(ctx, c.id.UserID, int(m.X), int(m.Y), uint8(m.Color), now)
 	}
 	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = place.ErrUnavailable // the store did not answer in time
+		}
 		code := place.ErrorCode(err)
 		metrics.Placements.WithLabelValues(string(code)).Inc()
 		if code == place.EINTERNAL {
 			h.log.Error("placement failed", "err", err)
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			err = place.ErrUnavailable
 		}
 		h.sendError(conn, err, m.RequestID)
 		return
