@@ -27,7 +27,7 @@ test-go:
 	exit $$status
 
 test-js:
-	node --test assets/js/test/
+	node --test --test-reporter=dot assets/js/test/
 
 ## fuzz: a short run of the message decoder's fuzz target
 fuzz:
