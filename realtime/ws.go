@@ -250,9 +250,7 @@ func (h *Hub) place(conn *gws.Conn, c *client, m ClientMessage, now time.Time) {
 		return
 	}
 	metrics.Placements.WithLabelValues("ok").Inc()
-	h.send(c, newFrame(gws.OpcodeText, mustJSON(Success{
-		Type: "success", RequestID: m.RequestID, NextPlacement: next.UnixMilli(), ServerTime: h.opts.Now().UnixMilli(),
-	})))
+	h.send(c, newFrame(gws.OpcodeText, EncodeSuccess(m.RequestID, next, h.opts.Now())))
 }
 
 func (h *Hub) sendError(c *client, err error, requestID string) {
