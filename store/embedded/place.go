@@ -159,8 +159,10 @@ func (s *Store) writer() {
 
 		if len(batch) > 0 {
 			s.commitWithRetry(batch)
-			close(b.done)
+			// Published before the waiters are released, so that whoever
+			// was acknowledged finds its placement in Canvas and Since.
 			s.publish(batch)
+			close(b.done)
 			sinceSnapshot += len(batch)
 		} else {
 			close(b.done)
