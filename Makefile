@@ -3,7 +3,7 @@ GO        ?= go
 FUZZTIME  ?= 10s
 PKGS      := ./...
 
-.PHONY: run build test test-go test-js fuzz lint generate check-generate bench vendor-js clean
+.PHONY: run build test test-go test-js fuzz lint generate check-generate bench bench-curve vendor-js clean
 
 ## run: build and start the whole product in embedded mode on http://localhost:3000
 run:
@@ -45,6 +45,12 @@ check-generate:
 ## bench: Go benchmarks of the hot paths
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./realtime ./store/embedded
+
+## bench-curve: the scaling curve of BENCHMARKS.md, delivery p99 against clients for
+## the server and the fan-out ceiling (docs/scaling.png and docs/scaling.md; a few minutes)
+CURVE_FLAGS ?=
+bench-curve:
+	$(GO) run ./bench/curve $(CURVE_FLAGS)
 
 clean:
 	rm -rf bin data
