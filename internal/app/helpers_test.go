@@ -16,9 +16,9 @@ import (
 )
 
 type testServer struct {
-	App  *app.App
-	URL  string // http://127.0.0.1:port
-	WS   string // ws://127.0.0.1:port/ws
+	App      *app.App
+	URL      string // http://127.0.0.1:port
+	WS       string // ws://127.0.0.1:port/ws
 	stop     func()
 	done     chan error
 	stopOnce sync.Once
