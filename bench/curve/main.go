@@ -92,21 +92,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.repeat = 1
 	}
 
+	// The servers take turns at every point, so that a change in the load
+	// of a shared machine falls on both rather than on one of the curves.
 	results := map[string][]point{}
-	for _, name := range cfg.servers {
-		for _, n := range cfg.points {
-			var runs []point
-			for range cfg.repeat {
+	for _, n := range cfg.points {
+		runs := map[string][]point{}
+		for range cfg.repeat {
+			for _, name := range cfg.servers {
 				p, err := measure(ctx, name, n, cfg, stderr)
 				if err != nil {
 					return fmt.Errorf("%s at %d clients: %w", name, n, err)
 				}
 				fmt.Fprintf(stderr, "%-8s %6d clients: p99 %6.1f ms, %7.0f messages/s, missed %d, load %s\n",
 					name, n, p.P99Ms, p.MessagesPerSec, p.Missed, p.Load)
-				runs = append(runs, p)
+				runs[name] = append(runs[name], p)
 			}
-			sort.Slice(runs, func(i, j int) bool { return runs[i].P99Ms < runs[j].P99Ms })
-			results[name] = append(results[name], runs[len(runs)/2])
+		}
+		for name, rs := range runs {
+			sort.Slice(rs, func(i, j int) bool { return rs[i].P99Ms < rs[j].P99Ms })
+			results[name] = append(results[name], rs[len(rs)/2])
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(cfg.png), 0o755); err != nil {
