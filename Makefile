@@ -4,7 +4,7 @@ GO        ?= go
 FUZZTIME  ?= 10s
 PKGS      := ./...
 
-.PHONY: run build test test-go test-js fuzz lint generate check-generate bench vendor-js clean
+.PHONY: run build test test-go test-js fuzz lint generate check-generate bench bench-curve vendor-js clean
 
 ## run: build and start the whole product in embedded mode on http://localhost:3000
 run:
@@ -68,6 +68,12 @@ vendor-js:
 	cp "$$tmp/axe-core-$(AXE_VERSION)/package/axe.min.js" internal/app/testdata/axe.min.js; \
 	cp "$$tmp/axe-core-$(AXE_VERSION)/package/LICENSE" internal/app/testdata/axe-core.LICENSE; \
 	echo "vendored htmx.org $(HTMX_VERSION), htmx-ext-sse $(HTMX_SSE_VERSION), axe-core $(AXE_VERSION); update assets/vendor/VERSIONS.md"
+
+## bench-curve: the scaling curve of BENCHMARKS.md, delivery p99 against clients for
+## the server and the fan-out ceiling (docs/scaling.png and docs/scaling.md; a few minutes)
+CURVE_FLAGS ?=
+bench-curve:
+	$(GO) run ./bench/curve $(CURVE_FLAGS)
 
 clean:
 	rm -rf bin data

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -20,6 +21,7 @@ type client struct {
 	id       int
 	conn     *gws.Conn
 	delivery *Histogram // shared with other clients, see runner.deliveryShards
+	timed    bool       // time every event received (Options.TimedClients)
 
 	readyOnce sync.Once
 	ready     chan struct{} // closed once the first canvas (the first seq) arrived
@@ -46,6 +48,7 @@ func newClient(r *runner, id int) *client {
 		r:        r,
 		id:       id,
 		delivery: r.deliveryShards[id%len(r.deliveryShards)],
+		timed:    r.opts.TimedClients == 0 || id >= r.opts.Clients-r.opts.TimedClients,
 		ready:    make(chan struct{}),
 		closed:   make(chan struct{}),
 	}
@@ -113,6 +116,13 @@ func (c *client) onBinary(b []byte) error {
 	}
 	switch b[0] {
 	case binPixels:
+		if !c.timed {
+			if len(b) < 17 || (len(b)-17)%4 != 0 {
+				return errMalformed
+			}
+			c.onPixels(binary.LittleEndian.Uint64(b[1:]), binary.LittleEndian.Uint64(b[9:]), nil)
+			return nil
+		}
 		prev, seq, evs, err := decodeBinaryPixels(b, c.evs[:0])
 		c.evs = evs
 		if err != nil {
@@ -190,7 +200,7 @@ func (c *client) onPixels(prev, seq uint64, evs []event) {
 	c.haveSeq.Store(true)
 
 	t := c.r.cells.Load()
-	if t == nil {
+	if t == nil || !c.timed {
 		return
 	}
 	for _, e := range evs {

@@ -20,6 +20,7 @@ type Report struct {
 	Rate          float64  `json:"rate"` // after the cooldown cap
 
 	Clients       int            `json:"clients"`
+	TimedClients  int            `json:"timedClients,omitempty"` // 0: all clients timed every event
 	Connected     int            `json:"connected"`
 	ConnectFailed int            `json:"connectFailed"`
 	ConnectErrors map[string]int `json:"connectErrors,omitempty"`

@@ -255,3 +255,33 @@ func TestRunExplainsARefusedSubprotocol(t *testing.T) {
 		t.Errorf("err = %v, want a hint to use the JSON protocol", err)
 	}
 }
+
+func TestRunTimesOnlyTheTimedClientsButChecksAll(t *testing.T) {
+	opts := bench.DefaultOptions()
+	opts.Target = startCeiling(t)
+	opts.Clients, opts.Placers, opts.Rate, opts.TimedClients = 10, 5, 200, 2
+	opts.Duration, opts.Warmup = 500*time.Millisecond, 0
+	rep, err := bench.Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Missed != 0 || rep.Placed < 50 || rep.Acked != rep.Placed {
+		t.Fatalf("missed %d, placed %d, acked %d", rep.Missed, rep.Placed, rep.Acked)
+	}
+	if want := rep.Placed * 2; rep.Deliveries != want {
+		t.Errorf("deliveries = %d, want %d (two timed clients)", rep.Deliveries, want)
+	}
+	if len(rep.Warnings) != 0 {
+		t.Errorf("warnings %q", rep.Warnings)
+	}
+	// The untimed clients still follow the chain: a gap is still caught.
+	opts.Target = startFakeServer(t, &fakeServer{gap: true})
+	opts.Clients, opts.Placers, opts.TimedClients = 3, 0, 1
+	rep, err = bench.Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Missed < 1 {
+		t.Errorf("missed = %d with untimed clients, want the gap seen", rep.Missed)
+	}
+}

@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net/http"
+	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,6 +86,7 @@ type Hub struct {
 	ring        [ringSize]Event
 	ringCount   int
 	conns       map[*gws.Conn]*client
+	targets     []*client // flush's snapshot of conns, reused every tick
 	subs        map[*Subscription]struct{}
 	canvasCache *canvasFrame
 	closing     bool
@@ -96,9 +98,11 @@ type Hub struct {
 	readyCh chan struct{}
 }
 
+// canvasFrame is the canvas at one seq, encoded and framed at most once per
+// encoding and shared by every connection that starts from it.
 type canvasFrame struct {
 	seq         uint64
-	raw, json   []byte
+	raw, json   []byte // json and binary are WebSocket frames
 	binary      []byte
 	once, once2 sync.Once
 }
@@ -115,14 +119,19 @@ type Identity struct {
 }
 
 type client struct {
-	id      Identity
-	binary  bool
-	since   uint64
-	resume  bool
-	backlog atomic.Int64
-	closed  atomic.Bool
-	expires atomic.Int64 // unix ms when the session expires unless renewed; 0 unknown
-	slot    int          // index in Hub.recheck, -1 when not re-checked
+	conn   *gws.Conn
+	id     Identity
+	binary bool
+	closed atomic.Bool
+	w      connWriter
+	// expires is when the session expires unless renewed (unix ms, 0:
+	// unknown); slot is the index in Hub.recheck (-1: not re-checked).
+	expires atomic.Int64
+	slot    int
+
+	// session values other than the client itself (see conn.go)
+	extraMu sync.Mutex
+	extra   map[string]any
 
 	// flood limiting, touched only by the connection's read goroutine
 	windowStart time.Time
@@ -171,26 +180,23 @@ func New(opts Options) *Hub {
 	for i := range h.recheck {
 		h.recheck[i] = make(map[*gws.Conn]struct{})
 	}
-	h.upPlain = gws.NewUpgrader(h, h.serverOption(false, ""))
-	h.upBin = gws.NewUpgrader(h, h.serverOption(true, ""))
+	h.upPlain = gws.NewUpgrader(h, h.serverOption(false))
+	h.upBin = gws.NewUpgrader(h, h.serverOption(true))
 	return h
 }
 
-func (h *Hub) serverOption(binary bool, setCookie string) *gws.ServerOption {
+func (h *Hub) serverOption(binary bool) *gws.ServerOption {
 	o := &gws.ServerOption{
 		ReadMaxPayloadSize: 1024,
-		ReadBufferSize:     1024,
-		WriteBufferSize:    4096,
+		ReadBufferSize:     readBufferSize,
 		CheckUtf8Enabled:   true,
+		NewSession:         func() gws.SessionStorage { return new(client) },
 		HandshakeTimeout:   5 * time.Second,
 		Logger:             gwsLogger{h.log},
 		Recovery:           func(gws.Logger) {},
 	}
 	if binary {
 		o.SubProtocols = []string{Subprotocol}
-	}
-	if setCookie != "" {
-		o.ResponseHeader = http.Header{"Set-Cookie": []string{setCookie}}
 	}
 	return o
 }
@@ -386,25 +392,14 @@ func (h *Hub) flush() {
 	b.JSON = AppendPixelsJSON(make([]byte, 0, 64+len(events)*32), b.PrevSeq, b.Seq, events)
 	b.Binary = AppendPixelsBinary(make([]byte, 0, 17+len(events)*4), b.PrevSeq, b.Seq, events)
 
-	jsonB := gws.NewBroadcaster(gws.OpcodeText, b.JSON)
-	binB := gws.NewBroadcaster(gws.OpcodeBinary, b.Binary)
-	var slow []*gws.Conn
-	for conn, c := range h.conns {
-		if c.closed.Load() {
-			continue
-		}
-		payload, br := b.JSON, jsonB
-		if c.binary {
-			payload, br = b.Binary, binB
-		}
-		n := int64(len(payload))
-		if c.backlog.Add(n) > h.opts.MaxBacklog {
-			slow = append(slow, conn)
-			continue
-		}
-		_ = br.Broadcast(conn)
-		conn.Async(func() { c.backlog.Add(-n) })
+	// Frame once per encoding: every connection gets the same bytes.
+	binFrame := newFrame(gws.OpcodeBinary, b.Binary)
+	jsonFrame := newFrame(gws.OpcodeText, b.JSON)
+	targets := h.targets[:0]
+	for _, c := range h.conns {
+		targets = append(targets, c)
 	}
+	h.targets = targets
 	for s := range h.subs {
 		select {
 		case s.ch <- b:
@@ -415,15 +410,50 @@ func (h *Hub) flush() {
 		}
 	}
 	h.mu.Unlock()
-	_ = jsonB.Close()
-	_ = binB.Close()
-	for _, conn := range slow {
+	// Outside the lock: a connection that joins now starts from the canvas
+	// or replay at b.Seq, and the next flush waits for this one.
+	for _, c := range h.fanOut(targets, binFrame, jsonFrame) {
 		metrics.SlowConsumers.Inc()
-		h.closeConn(conn, 1008, "slow consumer")
+		h.closeConn(c.conn, 1008, "slow consumer")
 	}
+	clear(targets) // drop the references until the next tick
 	metrics.BatchSize.Observe(float64(len(events)))
 	metrics.BroadcastDuration.Observe(time.Since(start).Seconds())
 	metrics.Seq.Set(float64(b.Seq))
+}
+
+// fanOut writes the batch to every target, split over one goroutine per
+// processor. A write never blocks (see connWriter); it returns the
+// connections whose backlog is full.
+func (h *Hub) fanOut(targets []*client, binFrame, jsonFrame []byte) []*client {
+	send := func(part []*client) (slow []*client) {
+		for _, c := range part {
+			if c.closed.Load() {
+				continue
+			}
+			f := jsonFrame
+			if c.binary {
+				f = binFrame
+			}
+			if c.w.send(f, h.opts.MaxBacklog) == overflow {
+				slow = append(slow, c)
+			}
+		}
+		return slow
+	}
+	shards := runtime.GOMAXPROCS(0)
+	if shards == 1 || len(targets) < 256 {
+		return send(targets)
+	}
+	per := (len(targets) + shards - 1) / shards
+	results := make([][]*client, shards)
+	var wg sync.WaitGroup
+	for i := range shards {
+		part := targets[min(i*per, len(targets)):min((i+1)*per, len(targets))]
+		wg.Go(func() { results[i] = send(part) })
+	}
+	wg.Wait()
+	return slices.Concat(results...)
 }
 
 // replayLocked returns the events in (since, h.seq] if the ring still holds
@@ -453,7 +483,7 @@ func (h *Hub) canvasLocked() *canvasFrame {
 
 func (f *canvasFrame) jsonFrame(w, hgt int) []byte {
 	f.once.Do(func() {
-		f.json = EncodeCanvasJSON(w, hgt, f.seq, f.raw)
+		f.json = newFrame(gws.OpcodeText, EncodeCanvasJSON(w, hgt, f.seq, f.raw))
 		metrics.CanvasEncodes.WithLabelValues("json").Inc()
 	})
 	return f.json
@@ -461,7 +491,7 @@ func (f *canvasFrame) jsonFrame(w, hgt int) []byte {
 
 func (f *canvasFrame) binaryFrame(w, hgt int) []byte {
 	f.once2.Do(func() {
-		f.binary = EncodeCanvasBinary(w, hgt, f.seq, f.raw)
+		f.binary = newFrame(gws.OpcodeBinary, EncodeCanvasBinary(w, hgt, f.seq, f.raw))
 		metrics.CanvasEncodes.WithLabelValues("binary").Inc()
 	})
 	return f.binary
@@ -571,33 +601,39 @@ func (h *Hub) Shutdown(ctx context.Context) {
 	}
 }
 
-// closeConn sends a close frame without waiting behind a stuck write: a
-// deadline bounds it and the socket is closed regardless.
+// closeConn sends a close frame without waiting behind a stuck write (see
+// connWriter.close) and closes the socket.
 func (h *Hub) closeConn(conn *gws.Conn, code uint16, reason string) {
 	c := clientOf(conn)
-	if c != nil && !c.closed.CompareAndSwap(false, true) {
+	if c == nil || c.w.nc == nil {
+		_ = conn.NetConn().Close()
 		return
 	}
-	_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
-	go func() {
-		_ = conn.WriteClose(code, []byte(reason))
-		_ = conn.NetConn().Close()
-	}()
+	if !c.closed.CompareAndSwap(false, true) {
+		return
+	}
+	c.w.close(closeFrame(code, reason))
 }
 
 func (h *Hub) pinger(ctx context.Context) {
 	t := time.NewTicker(h.opts.PingInterval)
 	defer t.Stop()
+	var targets []*client
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 			h.mu.Lock()
-			for conn := range h.conns {
-				conn.Async(func() { _ = conn.WritePing(nil) })
+			targets = targets[:0]
+			for _, c := range h.conns {
+				targets = append(targets, c)
 			}
 			h.mu.Unlock()
+			for _, c := range targets {
+				c.w.send(pingFrame, 0)
+			}
+			clear(targets)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/placecanvas/place"
@@ -246,3 +247,30 @@ func NewErrorMessage(err error, requestID string) ErrorMessage {
 }
 
 var pongMessage = []byte(`{"type":"pong"}`)
+
+// EncodeSuccess encodes the `success` message without reflection: it is
+// sent once per accepted placement.
+func EncodeSuccess(requestID string, nextPlacement, serverTime time.Time) []byte {
+	dst := make([]byte, 0, 96+len(requestID))
+	dst = append(dst, `{"type":"success","requestId":`...)
+	dst = appendJSONString(dst, requestID)
+	dst = append(dst, `,"nextPlacement":`...)
+	dst = strconv.AppendInt(dst, nextPlacement.UnixMilli(), 10)
+	dst = append(dst, `,"serverTime":`...)
+	dst = strconv.AppendInt(dst, serverTime.UnixMilli(), 10)
+	return append(dst, '}')
+}
+
+// appendJSONString appends s as a JSON string; anything beyond printable
+// ASCII without quotes or backslashes goes through encoding/json.
+func appendJSONString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/realtime"
@@ -172,5 +173,15 @@ func BenchmarkEncodeCanvas500(b *testing.B) {
 	for b.Loop() {
 		_ = realtime.EncodeCanvasBinary(500, 500, 1, data)
 		_ = realtime.EncodeCanvasJSON(500, 500, 1, data)
+	}
+}
+
+func TestEncodeSuccessMatchesTheJSONMessage(t *testing.T) {
+	next, now := time.UnixMilli(1_700_000_005_000), time.UnixMilli(1_700_000_000_000)
+	for _, id := range []string{"", "r1", "abc.DEF-123_x", `quo"te`, `back\slash`, "<tag>&", "tab\there", "é ü 漢字"} {
+		want, _ := json.Marshal(realtime.Success{Type: "success", RequestID: id, NextPlacement: next.UnixMilli(), ServerTime: now.UnixMilli()})
+		if got := realtime.EncodeSuccess(id, next, now); string(got) != string(want) {
+			t.Errorf("EncodeSuccess(%q) = %s, want %s", id, got, want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -18,12 +19,10 @@ import (
 
 const clientKey = "client"
 
+// clientOf returns the hub's state of conn: the connection's session
+// storage is the client itself (see Hub.newSession).
 func clientOf(conn *gws.Conn) *client {
-	v, ok := conn.Session().Load(clientKey)
-	if !ok {
-		return nil
-	}
-	c, _ := v.(*client)
+	c, _ := conn.Session().(*client)
 	return c
 }
 
@@ -45,84 +44,95 @@ func OffersBinary(r *http.Request) bool {
 // response (a new guest session).
 func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since uint64, resume bool, setCookie string) error {
 	binary := OffersBinary(r)
-	up := h.upPlain
-	if binary {
-		up = h.upBin
-	}
-	if setCookie != "" {
-		up = gws.NewUpgrader(h, h.serverOption(binary, setCookie))
-	}
-	conn, err := up.Upgrade(w, r)
-	if err != nil {
-		return fmt.Errorf("websocket upgrade: %w", err)
-	}
-	c := &client{id: id, binary: binary, since: since, resume: resume, slot: -1}
-	if !id.Expires.IsZero() && h.opts.SessionAlive != nil {
-		c.expires.Store(id.Expires.UnixMilli())
-	}
-	conn.Session().Store(clientKey, c)
-	go conn.ReadLoop()
-	return nil
-}
-
-// OnOpen sends welcome and the first state message, and joins the broadcast
-// under the hub lock so that the chain of seqs has no gap.
-func (h *Hub) OnOpen(conn *gws.Conn) {
-	c := clientOf(conn)
-	_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
-	// The HTTP server's write deadline outlives the hijack; writes here are
-	// bounded by the backlog limit instead.
-	_ = conn.SetWriteDeadline(time.Time{})
+	// The welcome is built here, on the request's goroutine, which ends
+	// with the upgrade: the connection's read goroutine then never grows
+	// its stack beyond what reading needs, which is most of what an idle
+	// connection costs.
 	now := h.opts.Now()
 	var cooldown int64
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	until, err := h.opts.Placer.CooldownUntil(ctx, c.id.UserID)
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	until, err := h.opts.Placer.CooldownUntil(ctx, id.UserID)
 	cancel()
 	if err == nil && until.After(now) {
 		cooldown = until.Sub(now).Milliseconds()
 	}
-	welcome := mustJSON(Welcome{
-		Type: "welcome", UserID: c.id.UserID, Username: c.id.Username, IsGuest: c.id.IsGuest,
+	welcome := newFrame(gws.OpcodeText, mustJSON(Welcome{
+		Type: "welcome", UserID: id.UserID, Username: id.Username, IsGuest: id.IsGuest,
 		Cooldown: cooldown, ServerTime: now.UnixMilli(), CanvasInfo: NewCanvasInfo(h.cfg),
-	})
+	}))
 
+	up := h.upPlain
+	if binary {
+		up = h.upBin
+	}
+	var conn *gws.Conn
+	var nc net.Conn
+	if setCookie == "" {
+		conn, err = up.Upgrade(w, r)
+		if err == nil {
+			nc = conn.NetConn()
+		}
+	} else {
+		conn, nc, err = upgradeWithCookie(up, w, r, setCookie)
+	}
+	if err != nil {
+		return fmt.Errorf("websocket upgrade: %w", err)
+	}
+	c := clientOf(conn)
+	c.conn, c.id, c.binary, c.slot = conn, id, binary, -1
+	if !id.Expires.IsZero() && h.opts.SessionAlive != nil {
+		c.expires.Store(id.Expires.UnixMilli())
+	}
+	c.w.init(nc)
+	_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
+	// The HTTP server's write deadline outlives the hijack; writes here are
+	// bounded by the backlog limit instead.
+	_ = nc.SetWriteDeadline(time.Time{})
+	h.join(c, welcome, since, resume)
+	go conn.ReadLoop()
+	return nil
+}
+
+// join sends welcome and the first state message, and adds the connection
+// to the broadcast under the hub lock so that the chain of seqs has no gap.
+func (h *Hub) join(c *client, welcome []byte, since uint64, resume bool) {
 	h.mu.Lock()
 	if h.closing {
 		h.mu.Unlock()
-		h.closeConn(conn, 1001, "going away")
+		h.closeConn(c.conn, 1001, "going away")
 		return
 	}
-	conn.WriteAsync(gws.OpcodeText, welcome, nil)
+	c.w.send(welcome, 0)
 	var first []byte
-	opcode := gws.OpcodeText
-	if c.resume {
-		if events, ok := h.replayLocked(c.since); ok {
+	if resume {
+		if events, ok := h.replayLocked(since); ok {
 			if c.binary {
-				first, opcode = AppendPixelsBinary(nil, c.since, h.seq, events), gws.OpcodeBinary
+				first = newFrame(gws.OpcodeBinary, AppendPixelsBinary(nil, since, h.seq, events))
 			} else {
-				first = AppendPixelsJSON(nil, c.since, h.seq, events)
+				first = newFrame(gws.OpcodeText, AppendPixelsJSON(nil, since, h.seq, events))
 			}
 		}
 	}
 	if first == nil {
 		f := h.canvasLocked()
 		if c.binary {
-			first, opcode = f.binaryFrame(h.cfg.Width, h.cfg.Height), gws.OpcodeBinary
+			first = f.binaryFrame(h.cfg.Width, h.cfg.Height)
 		} else {
 			first = f.jsonFrame(h.cfg.Width, h.cfg.Height)
 		}
 	}
-	n := int64(len(first))
-	c.backlog.Add(n)
-	conn.WriteAsync(opcode, first, func(error) { c.backlog.Add(-n) })
-	h.conns[conn] = c
+	c.w.send(first, 0)
+	h.conns[c.conn] = c
 	if h.opts.SessionAlive != nil && c.id.Token != "" {
 		c.slot = rand.IntN(len(h.recheck))
-		h.recheck[c.slot][conn] = struct{}{}
+		h.recheck[c.slot][c.conn] = struct{}{}
 	}
 	h.mu.Unlock()
 	metrics.Connections.Inc()
 }
+
+// OnOpen does nothing: ServeWS has already joined the connection.
+func (h *Hub) OnOpen(*gws.Conn) {}
 
 // OnClose removes the connection.
 func (h *Hub) OnClose(conn *gws.Conn, _ error) {
@@ -136,6 +146,7 @@ func (h *Hub) OnClose(conn *gws.Conn, _ error) {
 	h.mu.Unlock()
 	if c != nil {
 		c.closed.Store(true)
+		c.w.shutdown()
 	}
 	if ok {
 		metrics.Connections.Dec()
@@ -144,13 +155,17 @@ func (h *Hub) OnClose(conn *gws.Conn, _ error) {
 
 // OnPing answers a WebSocket ping and counts as activity.
 func (h *Hub) OnPing(conn *gws.Conn, payload []byte) {
-	_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
-	_ = conn.WritePong(payload)
+	if c := clientOf(conn); c != nil && !c.closed.Load() {
+		_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
+		h.send(c, newFrame(gws.OpcodePong, payload))
+	}
 }
 
 // OnPong counts as activity.
 func (h *Hub) OnPong(conn *gws.Conn, _ []byte) {
-	_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
+	if c := clientOf(conn); c != nil && !c.closed.Load() {
+		_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
+	}
 }
 
 // OnMessage handles one client message. A panic closes this connection
@@ -163,32 +178,32 @@ func (h *Hub) OnMessage(conn *gws.Conn, message *gws.Message) {
 			h.closeConn(conn, 1011, "internal error")
 		}
 	}()
-	_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
 	c := clientOf(conn)
 	if c == nil || c.closed.Load() {
-		return
+		return // its read deadline is the close timeout now
 	}
+	_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
 	now := h.opts.Now()
 	if !h.allowMessage(conn, c, now) {
 		return
 	}
 	if message.Opcode != gws.OpcodeText {
-		h.sendError(conn, place.Errorf(place.EINVALIDMESSAGE, "Binary messages are not accepted; send JSON text."), "")
+		h.sendError(c, place.Errorf(place.EINVALIDMESSAGE, "Binary messages are not accepted; send JSON text."), "")
 		return
 	}
 	m, err := DecodeClientMessage(message.Bytes())
 	if err != nil {
-		h.sendError(conn, err, m.RequestID)
+		h.sendError(c, err, m.RequestID)
 		return
 	}
 	switch m.Type {
 	case "ping":
-		conn.WriteAsync(gws.OpcodeText, pongMessage, nil)
+		h.send(c, pongMessageFrame)
 	case "place":
 		if c.id.UserID == "" {
 			// A viewer connected while the session store was down: it must
 			// reconnect (and resume by seq) to get an identity.
-			h.sendError(conn, &place.Error{Code: place.EUNAVAILABLE, Message: "Placing is temporarily unavailable; reconnecting."}, m.RequestID)
+			h.sendError(c, &place.Error{Code: place.EUNAVAILABLE, Message: "Placing is temporarily unavailable; reconnecting."}, m.RequestID)
 			h.closeConn(conn, 1013, "try again later")
 			return
 		}
@@ -216,7 +231,7 @@ func (h *Hub) allowMessage(conn *gws.Conn, c *client, now time.Time) bool {
 		return false
 	}
 	if c.windowCount == h.opts.MessagesPerSecond+1 {
-		h.sendError(conn, place.Errorf(place.ETOOMANYMESSAGES, "Too many messages; slow down."), "")
+		h.sendError(c, place.Errorf(place.ETOOMANYMESSAGES, "Too many messages; slow down."), "")
 	}
 	return false
 }
@@ -250,15 +265,22 @@ func (h *Hub) place(conn *gws.Conn, c *client, m ClientMessage, now time.Time) {
 		if code == place.EINTERNAL {
 			h.log.Error("placement failed", "err", err)
 		}
-		h.sendError(conn, err, m.RequestID)
+		h.sendError(c, err, m.RequestID)
 		return
 	}
 	metrics.Placements.WithLabelValues("ok").Inc()
-	conn.WriteAsync(gws.OpcodeText, mustJSON(Success{
-		Type: "success", RequestID: m.RequestID, NextPlacement: next.UnixMilli(), ServerTime: h.opts.Now().UnixMilli(),
-	}), nil)
+	h.send(c, newFrame(gws.OpcodeText, EncodeSuccess(m.RequestID, next, h.opts.Now())))
 }
 
-func (h *Hub) sendError(conn *gws.Conn, err error, requestID string) {
-	conn.WriteAsync(gws.OpcodeText, mustJSON(NewErrorMessage(err, requestID)), nil)
+func (h *Hub) sendError(c *client, err error, requestID string) {
+	h.send(c, newFrame(gws.OpcodeText, mustJSON(NewErrorMessage(err, requestID))))
+}
+
+// send writes one message of its own to c, closing c as a slow consumer
+// when its backlog is full.
+func (h *Hub) send(c *client, frame []byte) {
+	if c.w.send(frame, h.opts.MaxBacklog) == overflow {
+		metrics.SlowConsumers.Inc()
+		h.closeConn(c.conn, 1008, "slow consumer")
+	}
 }

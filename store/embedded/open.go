@@ -83,6 +83,8 @@ type Store struct {
 	closeMu  sync.Mutex
 	closed   bool
 	commitFn func(ctx context.Context, batch []place.Placement) error // replaced in tests
+
+	insertStmt *sql.Stmt // prepared on first use by the writer goroutine
 }
 
 type commitBatch struct {
@@ -342,6 +344,9 @@ func (s *Store) Close() error {
 	s.closeMu.Unlock()
 	close(s.stop)
 	<-s.stopped
+	if s.insertStmt != nil {
+		_ = s.insertStmt.Close()
+	}
 	err1 := s.wdb.Close()
 	err2 := s.rdb.Close()
 	return errors.Join(err1, err2)

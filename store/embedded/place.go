@@ -203,30 +203,33 @@ func (s *Store) commitWithRetry(batch []place.Placement) {
 	}
 }
 
+// insertBatch writes a batch in one transaction with one prepared
+// single-row INSERT per placement. A statement inserting many rows costs
+// more: it is parsed for every batch and, since it may fail halfway, it
+// keeps a statement journal of every page it touches (in a CPU profile of
+// BenchmarkPlace at 300,000 placements, 12% went to the statement journal
+// and 8% to parsing; the per-row calls cost about as much, but the journal's
+// writes to a temporary file are gone).
 func (s *Store) insertBatch(ctx context.Context, batch []place.Placement) error {
+	if s.insertStmt == nil { // only the writer goroutine gets here
+		st, err := s.wdb.PrepareContext(ctx, `INSERT INTO placements (seq, x, y, color, user_id, placed_at, rollback) VALUES (?,?,?,?,?,?,?)`)
+		if err != nil {
+			return fmt.Errorf("prepare insert: %w", err)
+		}
+		s.insertStmt = st
+	}
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	const perStmt = 100 // 7 parameters each, well under SQLite's limit
-	for i := 0; i < len(batch); i += perStmt {
-		chunk := batch[i:min(i+perStmt, len(batch))]
-		q := make([]byte, 0, 64+len(chunk)*20)
-		q = append(q, "INSERT INTO placements (seq, x, y, color, user_id, placed_at, rollback) VALUES "...)
-		args := make([]any, 0, len(chunk)*7)
-		for j, p := range chunk {
-			if j > 0 {
-				q = append(q, ',')
-			}
-			q = append(q, "(?,?,?,?,?,?,?)"...)
-			rb := 0
-			if p.Rollback {
-				rb = 1
-			}
-			args = append(args, int64(p.Seq), p.X, p.Y, int(p.Color), p.UserID, p.At.UnixMilli(), rb)
+	st := tx.StmtContext(ctx, s.insertStmt)
+	for _, p := range batch {
+		rb := 0
+		if p.Rollback {
+			rb = 1
 		}
-		if _, err := tx.ExecContext(ctx, string(q), args...); err != nil {
+		if _, err := st.ExecContext(ctx, int64(p.Seq), p.X, p.Y, int(p.Color), p.UserID, p.At.UnixMilli(), rb); err != nil {
 			return fmt.Errorf("insert placements: %w", err)
 		}
 	}
