@@ -165,7 +165,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	httpServer.RegisterOnShutdown(a.Server.CloseStreams)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
-	a.log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String())
+	a.log.Info("listening", "addr", ln.Addr().String(), "url", browseURL(ln.Addr()))
 
 	select {
 	case err := <-serveErr:
@@ -214,3 +214,16 @@ func sessionAlive(ss place.SessionStore, log *slog.Logger) func(context.Context,
 
 // Close releases the store of an App that was never served.
 func (a *App) Close() error { return a.Store.Close() }
+
+// browseURL is the address to open in a browser: localhost when the server
+// listens on every interface.
+func browseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
