@@ -59,11 +59,11 @@ func (s *Server) renderErrorPage(c echo.Context, err error) {
 
 // viewUser returns the signed-in user for page chrome, or nil.
 func (s *Server) viewUser(c echo.Context) *views.UserInfo {
-	if s.sessions == nil {
-		return nil
+	ctx := s.ctx(c)
+	if loaded, _ := ctx.Value(sessionLoadedKey{}).(bool); !loaded {
+		return nil // a route without sessions (an error page for an asset, say)
 	}
-	defer func() { _ = recover() }() // no session loaded on this route
-	u, ok, err := s.currentUser(s.ctx(c))
+	u, ok, err := s.currentUser(ctx)
 	if err != nil || !ok {
 		return nil
 	}

@@ -140,6 +140,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			ctx = context.WithValue(ctx, sessionDownKey{}, true)
 		}
+		ctx = context.WithValue(ctx, sessionLoadedKey{}, true)
 		c.SetRequest(r.WithContext(ctx))
 		c.Response().Before(func() { s.saveSession(c.Response(), ctx) })
 		return next(c)
@@ -147,6 +148,10 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 type sessionDownKey struct{}
+
+// sessionLoadedKey marks a request whose session was loaded, so that page
+// chrome rendered on other routes (error pages) does not touch scs.
+type sessionLoadedKey struct{}
 
 // saveSession commits a modified session and writes its cookie, or clears
 // the cookie of a destroyed one.

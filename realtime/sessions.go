@@ -37,20 +37,7 @@ func (h *Hub) sweepSlot(ctx context.Context) {
 		}
 	}
 	h.mu.Unlock()
-	for token, conns := range byToken {
-		if ctx.Err() != nil {
-			return
-		}
-		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		alive := h.opts.SessionAlive(cctx, token)
-		cancel()
-		if alive {
-			continue
-		}
-		for _, conn := range conns {
-			h.closeConn(conn, 1008, "session expired")
-		}
-	}
+	h.closeDeadSessions(ctx, byToken, nil)
 }
 
 // sweepExpired checks the connections whose session reached its known
@@ -66,18 +53,26 @@ func (h *Hub) sweepExpired(ctx context.Context) {
 		}
 	}
 	h.mu.Unlock()
+	h.closeDeadSessions(ctx, byToken, func(c *client) { c.expires.Store(now.Add(time.Minute).UnixMilli()) })
+}
+
+// closeDeadSessions looks each token up once and closes (1008) the
+// connections of sessions that no longer exist; alive, if not nil, is
+// called for the connections whose session still does.
+func (h *Hub) closeDeadSessions(ctx context.Context, byToken map[string][]*gws.Conn, alive func(*client)) {
 	for token, conns := range byToken {
+		if ctx.Err() != nil {
+			return
+		}
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		alive := h.opts.SessionAlive(cctx, token)
+		ok := h.opts.SessionAlive(cctx, token)
 		cancel()
 		for _, conn := range conns {
-			if alive {
-				if c := clientOf(conn); c != nil {
-					c.expires.Store(now.Add(time.Minute).UnixMilli())
-				}
-				continue
+			if !ok {
+				h.closeConn(conn, 1008, "session expired")
+			} else if c := clientOf(conn); c != nil && alive != nil {
+				alive(c)
 			}
-			h.closeConn(conn, 1008, "session expired")
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/netip"
@@ -44,32 +43,8 @@ func startServer(t *testing.T, configure func(*app.Config)) *authServer {
 	if configure != nil {
 		configure(&cfg)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, nil)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-	defer wcancel()
-	if err := a.Hub.WaitReady(wctx); err != nil {
-		t.Fatal(err)
-	}
-	host := ln.Addr().String()
-	return &authServer{App: a, URL: "http://" + host, Host: host, Cfg: cfg}
+	ts := startWith(t, cfg)
+	return &authServer{App: ts.App, URL: ts.URL, Host: strings.TrimPrefix(ts.URL, "http://"), Cfg: cfg}
 }
 
 // visitor is an HTTP client with a cookie jar that does not follow

@@ -86,98 +86,96 @@ type ack struct {
 	x, y, color int
 }
 
-// TestKill9LosesNothingAcknowledged places pixels from many users, kills the
-// server with SIGKILL while placements are in flight, restarts it and checks
-// that every acknowledged placement is on the canvas and in history exactly
-// once, and that the canvas equals the replay of history.
-func TestKill9LosesNothingAcknowledged(t *testing.T) {
-	dataDir := t.TempDir()
-	args := []string{"--data-dir", dataDir, "--cooldown", "0s", "--guest-limit", "0", "--width", "200", "--height", "200"}
-	cmd, addr := startProcess(t, args...)
+// placingLoad is users placing pixels on a size×size canvas, one at a time
+// each over a connection of their own and under the flood limit; every
+// placement has a pixel of its own (user u owns rows u, u+users, …), so an
+// acknowledged placement can be found again on the canvas and in history.
+type placingLoad struct {
+	clients []*wstest.Client
+	stop    context.CancelFunc
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	acked   []ack
+}
 
-	const users = 50
-	var mu sync.Mutex
-	var acked []ack
+func startPlacing(t *testing.T, addr string, users, size int) *placingLoad {
+	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	for u := 0; u < users; u++ {
+	l := &placingLoad{stop: stop}
+	for u := range users {
 		c, err := wstest.Dial("ws://"+addr+"/ws", wstest.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		wg.Add(1)
+		l.clients = append(l.clients, c)
+		l.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			// Each user owns rows u, u+50, …: every placement has its own pixel.
-			// Under 20 messages a second per connection (the flood limit).
+			defer l.wg.Done()
 			sent := map[string]ack{}
-			for i := 0; ctx.Err() == nil; i++ {
-				a := ack{x: i % 200, y: u + users*(i/200%(200/users)), color: 1 + i%15}
+			for i := 0; ctx.Err() == nil && i < size*(size/users); i++ {
+				a := ack{x: i % size, y: u + users*(i/size), color: 1 + i%15}
 				id := fmt.Sprint(i)
 				if c.Place(a.x, a.y, a.color, id) != nil {
 					return
 				}
 				sent[id] = a
 				for {
-					m, err := c.Next(2 * time.Second)
+					m, err := c.Next(3 * time.Second)
 					if err != nil {
-						return
+						return // closed
 					}
 					if m.Type == "success" {
-						mu.Lock()
-						acked = append(acked, sent[m.RequestID])
-						mu.Unlock()
+						l.mu.Lock()
+						l.acked = append(l.acked, sent[m.RequestID])
+						l.mu.Unlock()
 						break
 					}
 					if m.Type == "error" {
 						break
 					}
 				}
-				if i >= 200*(200/users)-1 {
-					return
-				}
-				time.Sleep(55 * time.Millisecond)
+				time.Sleep(55 * time.Millisecond) // under the flood limit
 			}
 		}()
 	}
-	time.Sleep(1500 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
-	stop()
-	wg.Wait()
-	mu.Lock()
-	n := len(acked)
-	mu.Unlock()
-	if n < 100 {
-		t.Fatalf("only %d placements acknowledged before the kill; the test needs more", n)
-	}
-	t.Logf("%d placements acknowledged before SIGKILL", n)
+	return l
+}
 
-	// Restart: every acknowledged pixel is on the canvas.
-	cmd2, addr2 := startProcess(t, args...)
-	resp, body := get(t, "http://"+addr2+"/api/v1/canvas", nil)
-	if resp.StatusCode != 200 || len(body) != 200*200 {
-		t.Fatalf("canvas: %d, %d bytes", resp.StatusCode, len(body))
+// finish stops placing and returns the acknowledged placements.
+func (l *placingLoad) finish() []ack {
+	l.stop()
+	l.wg.Wait()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.acked
+}
+
+// checkNothingLost restarts the server on dataDir and checks that every
+// acknowledged placement is on the canvas and in history exactly once, that
+// history's seqs have no gap, and that the canvas equals its replay. It
+// returns the number of placements in history.
+func checkNothingLost(t *testing.T, args []string, dataDir string, size int, acked []ack) uint64 {
+	t.Helper()
+	cmd, addr := startProcess(t, args...)
+	resp, body := get(t, "http://"+addr+"/api/v1/canvas", nil)
+	if resp.StatusCode != 200 || len(body) != size*size {
+		t.Fatalf("canvas after restart: %d, %d bytes", resp.StatusCode, len(body))
 	}
 	for _, a := range acked {
-		if int(body[a.y*200+a.x]) != a.color {
-			t.Errorf("acknowledged pixel (%d,%d) color %d is %d after restart", a.x, a.y, a.color, body[a.y*200+a.x])
+		if int(body[a.y*size+a.x]) != a.color {
+			t.Errorf("acknowledged pixel (%d,%d) color %d is %d after restart", a.x, a.y, a.color, body[a.y*size+a.x])
 		}
 	}
-	_ = cmd2.Process.Signal(syscall.SIGTERM)
-	_ = cmd2.Wait()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
 
-	// History holds each acknowledged placement exactly once, seqs are
-	// gap-free, and replaying it gives the canvas.
-	st, err := embedded.Open(context.Background(), embedded.Options{DataDir: dataDir, Config: place.Config{Width: 200, Height: 200}})
+	st, err := embedded.Open(context.Background(), embedded.Options{DataDir: dataDir, Config: place.Config{Width: size, Height: size}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	count := map[ack]int{}
-	replay := make([]byte, 200*200)
+	replay := make([]byte, size*size)
 	var last uint64
 	err = st.EachPlacement(context.Background(), func(p place.Placement) error {
 		if p.Seq != last+1 {
@@ -185,7 +183,7 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 		}
 		last = p.Seq
 		count[ack{p.X, p.Y, int(p.Color)}]++
-		replay[p.Y*200+p.X] = p.Color
+		replay[p.Y*size+p.X] = p.Color
 		return nil
 	})
 	if err != nil {
@@ -199,7 +197,29 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 	if string(replay) != string(body) {
 		t.Error("the canvas after restart differs from the replay of history")
 	}
-	t.Logf("history: %d placements (%d acknowledged, the rest committed but unacknowledged at the kill)", last, n)
+	return last
+}
+
+// TestKill9LosesNothingAcknowledged places pixels from many users, kills the
+// server with SIGKILL while placements are in flight, restarts it and checks
+// that every acknowledged placement is on the canvas and in history exactly
+// once, and that the canvas equals the replay of history.
+func TestKill9LosesNothingAcknowledged(t *testing.T) {
+	dataDir := t.TempDir()
+	args := []string{"--data-dir", dataDir, "--cooldown", "0s", "--guest-limit", "0", "--width", "200", "--height", "200"}
+	cmd, addr := startProcess(t, args...)
+	load := startPlacing(t, addr, 50, 200)
+	time.Sleep(1500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	acked := load.finish()
+	if len(acked) < 100 {
+		t.Fatalf("only %d placements acknowledged before the kill; the test needs more", len(acked))
+	}
+	stored := checkNothingLost(t, args, dataDir, 200, acked)
+	t.Logf("history: %d placements (%d acknowledged, the rest committed but unacknowledged at the kill)", stored, len(acked))
 }
 
 // TestSIGTERMDrainsGracefully sends SIGTERM to the real binary while
@@ -223,55 +243,14 @@ func TestSIGTERMDrainsGracefully(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	const users = 20
-	var mu sync.Mutex
-	var acked []ack
-	clients := make([]*wstest.Client, users)
-	var wg sync.WaitGroup
-	for u := range users {
-		c, err := wstest.Dial("ws://"+addr+"/ws", wstest.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		clients[u] = c
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// Each user owns rows u, u+20, …: every placement has its own pixel.
-			sent := map[string]ack{}
-			for i := 0; i < 100*(100/users); i++ {
-				a := ack{x: i % 100, y: u + users*(i/100), color: 1 + i%15}
-				id := fmt.Sprint(i)
-				if c.Place(a.x, a.y, a.color, id) != nil {
-					return
-				}
-				sent[id] = a
-				for {
-					m, err := c.Next(3 * time.Second)
-					if err != nil {
-						return // closed
-					}
-					if m.Type == "success" {
-						mu.Lock()
-						acked = append(acked, sent[m.RequestID])
-						mu.Unlock()
-						break
-					}
-					if m.Type == "error" {
-						break
-					}
-				}
-				time.Sleep(55 * time.Millisecond) // under the flood limit
-			}
-		}()
-	}
+	load := startPlacing(t, addr, 20, 100)
 	time.Sleep(time.Second)
 	signalled := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 
-	for i, c := range clients {
+	for i, c := range load.clients {
 		select {
 		case <-c.Closed():
 			if code := c.CloseCode(); code != 1001 {
@@ -304,46 +283,10 @@ func TestSIGTERMDrainsGracefully(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("still running 10 s after SIGTERM")
 	}
-	wg.Wait()
-	mu.Lock()
-	n := len(acked)
-	mu.Unlock()
-	if n < 50 {
-		t.Fatalf("only %d placements acknowledged before SIGTERM; the test needs more", n)
+	acked := load.finish()
+	if len(acked) < 50 {
+		t.Fatalf("only %d placements acknowledged before SIGTERM; the test needs more", len(acked))
 	}
-
-	// After a restart every acknowledged pixel is on the canvas…
-	cmd2, addr2 := startProcess(t, args...)
-	resp, body := get(t, "http://"+addr2+"/api/v1/canvas", nil)
-	if resp.StatusCode != 200 || len(body) != 100*100 {
-		t.Fatalf("canvas after restart: %d, %d bytes", resp.StatusCode, len(body))
-	}
-	for _, a := range acked {
-		if int(body[a.y*100+a.x]) != a.color {
-			t.Errorf("acknowledged pixel (%d,%d) color %d is %d after restart", a.x, a.y, a.color, body[a.y*100+a.x])
-		}
-	}
-	_ = cmd2.Process.Signal(syscall.SIGTERM)
-	_ = cmd2.Wait()
-
-	// …and in history exactly once.
-	st, err := embedded.Open(context.Background(), embedded.Options{DataDir: dataDir, Config: place.Config{Width: 100, Height: 100}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	count := map[ack]int{}
-	err = st.EachPlacement(context.Background(), func(p place.Placement) error {
-		count[ack{p.X, p.Y, int(p.Color)}]++
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range acked {
-		if count[a] != 1 {
-			t.Errorf("acknowledged placement %+v is in history %d times", a, count[a])
-		}
-	}
-	t.Logf("%d placements acknowledged; shut down in %v", n, time.Since(signalled))
+	checkNothingLost(t, args, dataDir, 100, acked)
+	t.Logf("%d placements acknowledged; shut down in %v", len(acked), time.Since(signalled))
 }

@@ -104,6 +104,12 @@ func get(t testing.TB, url string, hdr http.Header) (*http.Response, []byte) {
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
+	return roundTrip(t, req)
+}
+
+// roundTrip sends req without following redirects and reads the whole body.
+func roundTrip(t testing.TB, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
 	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -27,12 +26,7 @@ func postForm(t *testing.T, ts *testServer, path string, form url.Values, cookie
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := roundTrip(t, req)
 	return resp, string(b)
 }
 

@@ -88,13 +88,15 @@ func (s *sseStream) next(t *testing.T, timeout time.Duration) sseEvent {
 	return sseEvent{}
 }
 
-// none checks that no event arrives for d.
+// none checks that the stream stays open and no event arrives for d.
 func (s *sseStream) none(t *testing.T, d time.Duration) {
 	t.Helper()
 	select {
 	case ev, ok := <-s.events:
 		if ok {
 			t.Errorf("unexpected event %+v", ev)
+		} else {
+			t.Error("the event stream ended")
 		}
 	case <-time.After(d):
 	}
