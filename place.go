@@ -31,15 +31,26 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// CheckPixel applies the coordinate and color checks of SPEC §3, in order.
+// CheckPixel applies the coordinate and color checks, in this order (see
+// docs/protocol.md, "Errors").
 func (c Config) CheckPixel(x, y, color int) error {
 	if x < 0 || x >= c.Width || y < 0 || y >= c.Height {
-		return Errorf(EINVALIDCOORDS, "Coordinates must be within 0..%d, 0..%d.", c.Width-1, c.Height-1)
+		return c.CoordsError()
 	}
 	if color < 0 || color >= ColorCount {
-		return Errorf(EINVALIDCOLOR, "Color must be between 0 and %d.", ColorCount-1)
+		return ColorError()
 	}
 	return nil
+}
+
+// CoordsError is the INVALID_COORDS error of this canvas.
+func (c Config) CoordsError() *Error {
+	return Errorf(EINVALIDCOORDS, "Coordinates must be within 0..%d, 0..%d.", c.Width-1, c.Height-1)
+}
+
+// ColorError is the INVALID_COLOR error.
+func ColorError() *Error {
+	return Errorf(EINVALIDCOLOR, "Color must be between 0 and %d.", ColorCount-1)
 }
 
 // CooldownError is the RATE_LIMITED error for a user who may place again at next.
@@ -107,9 +118,9 @@ type Kick struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// Placer decides placements. Coordinates and color are checked by the caller
-// (Config.CheckPixel); the Placer checks the ban, then the cooldown, with an
-// atomic check-and-set.
+// Placer applies placements. It trusts coordinates and color, which the
+// placement service (package placing) has checked; it checks the ban, then
+// the cooldown, with an atomic check-and-set.
 type Placer interface {
 	// Place applies one placement and returns it once it is durable (SPEC §8),
 	// with the time the user may place next. Errors: EBANNED, ERATELIMITED

@@ -296,7 +296,7 @@ func (s *Server) adminRollback(c echo.Context) error {
 			User: infoOf(actor), Target: target, Since: sinceText, Count: len(plan), Pixels: preview,
 		}))
 	}
-	placed, err := s.store.PlaceRollback(ctx, actor.ID, plan, s.now())
+	placed, err := s.placements.Rollback(ctx, actor.ID, plan)
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func (s *Server) pixelParams(c echo.Context) (int, int, error) {
 		}
 		n, err := strconv.Atoi(v)
 		if errors.Is(err, strconv.ErrRange) {
-			return 0, 0, s.cfg.CheckPixel(-1, -1, 0)
+			return 0, 0, s.cfg.CoordsError()
 		}
 		if err != nil {
 			return 0, 0, place.Errorf(place.EINVALIDCOORDS, "%s must be an integer.", name)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/metrics"
+	"github.com/placecanvas/place/placing"
 )
 
 // ringSize is the replay buffer: at least the last 100,000 events (SPEC §4).
@@ -22,10 +23,10 @@ const ringSize = 1 << 17
 
 // Options configure a Hub.
 type Options struct {
-	Config        place.Config
-	Feed          place.Feed
-	Placer        place.Placer
-	Users         UserLookup
+	Config place.Config
+	Feed   place.Feed
+	// Placements decides the placements sent over WebSockets.
+	Placements    *placing.Service
 	BatchInterval time.Duration
 	Logger        *slog.Logger
 	// MaxBacklog is how many bytes may be queued to one connection before it
@@ -48,12 +49,6 @@ type Options struct {
 	// (default 30 s); SessionSweep is how often the sweep runs (default 1 s),
 	// each run checking the connections whose turn it is.
 	SessionRecheck, SessionSweep time.Duration
-}
-
-// UserLookup finds a user; the hub uses it to report BANNED before other
-// placement errors, in the order of SPEC §3.
-type UserLookup interface {
-	UserByID(ctx context.Context, id string) (place.User, error)
 }
 
 // Batch is one tick's broadcast, encoded once for every encoding.

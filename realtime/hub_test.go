@@ -16,6 +16,7 @@ import (
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/internal/wstest"
 	"github.com/placecanvas/place/metrics"
+	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 )
 
@@ -62,7 +63,8 @@ func (f *fakeStore) UserByID(context.Context, string) (place.User, error)      {
 
 func startHub(t *testing.T, f *fakeStore, mutate func(*realtime.Options)) (*realtime.Hub, string) {
 	t.Helper()
-	o := realtime.Options{Config: f.cfg, Feed: f, Placer: f, Users: f, BatchInterval: 10 * time.Millisecond}
+	o := realtime.Options{Config: f.cfg, Feed: f, BatchInterval: 10 * time.Millisecond,
+		Placements: placing.New(placing.Options{Config: f.cfg, Placer: f, Users: f})}
 	if mutate != nil {
 		mutate(&o)
 	}
@@ -210,7 +212,8 @@ func TestPanicClosesOnlyThatConnection(t *testing.T) {
 func TestSocketClosedAtSessionExpiry(t *testing.T) {
 	f := &fakeStore{cfg: place.Config{Width: 10, Height: 10}, events: make(chan []place.Placement)}
 	var renewed atomic.Bool
-	o := realtime.Options{Config: f.cfg, Feed: f, Placer: f, Users: f, BatchInterval: 10 * time.Millisecond,
+	o := realtime.Options{Config: f.cfg, Feed: f, BatchInterval: 10 * time.Millisecond,
+		Placements:     placing.New(placing.Options{Config: f.cfg, Placer: f, Users: f}),
 		SessionRecheck: time.Hour,
 		SessionAlive: func(_ context.Context, token string) bool {
 			return token == "renewed" && renewed.Load()

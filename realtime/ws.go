@@ -2,7 +2,6 @@ package realtime
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/metrics"
+	"github.com/placecanvas/place/placing"
 )
 
 const clientKey = "client"
@@ -51,7 +51,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	now := h.opts.Now()
 	var cooldown int64
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
-	until, err := h.opts.Placer.CooldownUntil(ctx, id.UserID)
+	until, err := h.opts.Placements.CooldownUntil(ctx, id.UserID)
 	cancel()
 	if err == nil && until.After(now) {
 		cooldown = until.Sub(now).Milliseconds()
@@ -207,7 +207,7 @@ func (h *Hub) OnMessage(conn *gws.Conn, message *gws.Message) {
 			h.closeConn(conn, 1013, "try again later")
 			return
 		}
-		h.place(conn, c, m, now)
+		h.place(c, m, now)
 	}
 }
 
@@ -236,39 +236,19 @@ func (h *Hub) allowMessage(conn *gws.Conn, c *client, now time.Time) bool {
 	return false
 }
 
-func (h *Hub) place(conn *gws.Conn, c *client, m ClientMessage, now time.Time) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	var err error
-	if m.CoordsOverflow || m.ColorOverflow || h.cfg.CheckPixel(int(m.X), int(m.Y), int(m.Color)) != nil {
-		// Report BANNED before the field errors (SPEC §3 order).
-		if u, uerr := h.opts.Users.UserByID(ctx, c.id.UserID); uerr == nil && u.Banned {
-			err = place.Errorf(place.EBANNED, "You are banned from placing pixels.")
-		} else if m.CoordsOverflow {
-			err = h.cfg.CheckPixel(-1, -1, 0)
-		} else if m.ColorOverflow {
-			err = h.cfg.CheckPixel(0, 0, -1)
-		} else {
-			err = h.cfg.CheckPixel(int(m.X), int(m.Y), int(m.Color))
-		}
+func (h *Hub) place(c *client, m ClientMessage, now time.Time) {
+	a := placing.Attempt{UserID: c.id.UserID, X: int(m.X), Y: int(m.Y), Color: int(m.Color), At: now}
+	if m.CoordsOverflow {
+		a.X = -1
 	}
-	var next time.Time
-	if err == nil {
-		_, next, err = h.opts.Placer.Place(ctx, c.id.UserID, int(m.X), int(m.Y), uint8(m.Color), now)
+	if m.ColorOverflow {
+		a.Color = -1
 	}
+	_, next, err := h.opts.Placements.Place(context.Background(), a)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			err = place.ErrUnavailable // the store did not answer in time
-		}
-		code := place.ErrorCode(err)
-		metrics.Placements.WithLabelValues(string(code)).Inc()
-		if code == place.EINTERNAL {
-			h.log.Error("placement failed", "err", err)
-		}
 		h.sendError(c, err, m.RequestID)
 		return
 	}
-	metrics.Placements.WithLabelValues("ok").Inc()
 	h.send(c, newFrame(gws.OpcodeText, EncodeSuccess(m.RequestID, next, h.opts.Now())))
 }
 
