@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -105,13 +104,6 @@ func (s *Server) bindSession(ctx context.Context, userID string) (string, time.T
 		return "", time.Time{}, err
 	}
 	return token, expiry, nil
-}
-
-// sessionCookie renders the Set-Cookie header scs would write.
-func (s *Server) sessionCookie(ctx context.Context, token string, expiry time.Time) string {
-	rec := httptest.NewRecorder()
-	s.sessions.WriteSessionCookie(ctx, rec, token, expiry)
-	return rec.Header().Get("Set-Cookie")
 }
 
 // loadSession loads the request's session and saves it (with its cookie)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/internal/wstest"
@@ -77,7 +78,7 @@ func startHub(t *testing.T, f *fakeStore, mutate func(*realtime.Options)) (*real
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := fmt.Sprint("user", n.Add(1))
-		_ = h.ServeWS(w, r, realtime.Identity{UserID: id, Username: id, IsGuest: true, Token: id}, 0, false, "")
+		_ = h.ServeWS(w, r, realtime.Identity{UserID: id, Username: id, IsGuest: true, Token: id}, 0, false)
 	}))
 	t.Cleanup(func() {
 		sctx, c := context.WithTimeout(context.Background(), 2*time.Second)
@@ -228,7 +229,7 @@ func TestSocketClosedAtSessionExpiry(t *testing.T) {
 	expires := time.Now().Add(700 * time.Millisecond)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := r.URL.Query().Get("token")
-		_ = h.ServeWS(w, r, realtime.Identity{UserID: token, Username: token, Token: token, Expires: expires}, 0, false, "")
+		_ = h.ServeWS(w, r, realtime.Identity{UserID: token, Username: token, Token: token, Expires: expires}, 0, false)
 	}))
 	defer srv.Close()
 	url := "ws" + strings.TrimPrefix(srv.URL, "http")

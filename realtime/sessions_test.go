@@ -69,7 +69,7 @@ func TestSocketsOfExpiredSessionsAreClosed(t *testing.T) {
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok := r.URL.Query().Get("token")
-		_ = hub.ServeWS(w, r, realtime.Identity{UserID: "u-" + tok, Token: tok}, 0, false, "")
+		_ = hub.ServeWS(w, r, realtime.Identity{UserID: "u-" + tok, Token: tok}, 0, false)
 	}))
 	defer srv.Close()
 	dial := func(token string) (*gws.Conn, *peer) {
