@@ -160,6 +160,9 @@ type Feed interface {
 type History interface {
 	// PixelHistory returns the placements of one pixel, newest first.
 	PixelHistory(ctx context.Context, x, y, limit int) ([]HistoryEntry, error)
+	// PixelHistoryBefore returns the placements of one pixel with seq <
+	// before (0: no bound), newest first.
+	PixelHistoryBefore(ctx context.Context, x, y int, before uint64, limit int) ([]HistoryEntry, error)
 	// RecentPlacements returns placements with seq < before (0: no bound), newest first.
 	RecentPlacements(ctx context.Context, before uint64, limit int) ([]HistoryEntry, error)
 	// UserPlacements returns a user's placements with seq < before (0: no bound), newest first.
@@ -168,6 +171,10 @@ type History interface {
 	// user made at or after since, the color it would have without the user's
 	// placements since then (white when nothing else was ever placed there).
 	RollbackPlan(ctx context.Context, userID string, since time.Time) ([]Pixel, error)
+	// WaitHistory returns once every placement up to seq can be read from
+	// history (cluster mode writes history a moment after the canvas), or
+	// ErrUnavailable if that does not happen before ctx ends.
+	WaitHistory(ctx context.Context, seq uint64) error
 	// EachPlacement calls fn with every stored placement in seq order.
 	EachPlacement(ctx context.Context, fn func(Placement) error) error
 }

@@ -84,7 +84,7 @@ func (s *Server) pixelHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	entries, err := s.store.PixelHistory(s.ctx(c), x, y, limit)
+	entries, err := s.history.PixelHistory(s.ctx(c), x, y, limit)
 	if err != nil {
 		return err
 	}

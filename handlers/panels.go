@@ -87,7 +87,7 @@ func (f *panelFeed) update() {
 	}
 	if seq := f.s.hub.Seq(); seq != f.recentSeq || f.recent == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		entries, err := f.s.store.RecentPlacements(ctx, 0, recentPanelSize)
+		entries, err := f.s.history.RecentPlacements(ctx, 0, recentPanelSize)
 		cancel()
 		if err != nil {
 			// Keep what viewers have; the next tick tries again.
@@ -137,7 +137,7 @@ func (s *Server) panelEvents(c echo.Context) error {
 func (s *Server) panelsData(ctx context.Context) views.PanelsData {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	entries, err := s.store.RecentPlacements(ctx, 0, recentPanelSize)
+	entries, err := s.history.RecentPlacements(ctx, 0, recentPanelSize)
 	if err != nil {
 		s.log.Debug("recent placements not shown", "err", err)
 	}

@@ -44,7 +44,12 @@ type Options struct {
 type Server struct {
 	opts       Options
 	cfg        place.Config
-	store      place.Store
+	history    HistoryReader
+	accounts   Accounts
+	moderation Moderation
+	sessionIdx Sessions
+	counters   place.Counters
+	health     Health
 	hub        *realtime.Hub
 	placements *placing.Service
 	log        *slog.Logger
@@ -76,7 +81,12 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts:       opts,
 		cfg:        opts.Config,
-		store:      opts.Store,
+		history:    opts.Store,
+		accounts:   opts.Store,
+		moderation: opts.Store,
+		sessionIdx: opts.Store,
+		counters:   opts.Store,
+		health:     opts.Store,
 		hub:        opts.Hub,
 		placements: opts.Placements,
 		log:        opts.Logger,
@@ -95,7 +105,7 @@ func New(opts Options) *Server {
 		_ = s.csrf.AddTrustedOrigin(o)
 	}
 	sm := scs.New()
-	sm.Store = opts.Store.Sessions()
+	sm.Store = s.sessionIdx.Sessions()
 	sm.IdleTimeout = 24 * time.Hour
 	sm.Lifetime = 30 * 24 * time.Hour
 	sm.Cookie.Name = "session"

@@ -44,7 +44,7 @@ func (s *Server) sessionUser(ctx context.Context) (place.User, bool, error) {
 	if id == "" {
 		return place.User{}, false, nil
 	}
-	u, err := s.store.UserByID(ctx, id)
+	u, err := s.accounts.UserByID(ctx, id)
 	if place.ErrorCode(err) == place.ENOTFOUND {
 		return place.User{}, false, nil
 	}
@@ -68,7 +68,7 @@ func (s *Server) newGuest(ctx context.Context, r *http.Request) (place.User, err
 	if err := s.countNewIdentity(ctx, r); err != nil {
 		return place.User{}, err
 	}
-	return s.store.CreateGuest(ctx, s.now())
+	return s.accounts.CreateGuest(ctx, s.now())
 }
 
 // countNewIdentity applies --guest-limit: every new identity made for a
@@ -78,7 +78,7 @@ func (s *Server) countNewIdentity(ctx context.Context, r *http.Request) error {
 	if s.opts.GuestLimit <= 0 {
 		return nil
 	}
-	n, end, err := s.store.Incr(ctx, "guests:"+ipKey(s.clientIP(r)), time.Hour, s.now())
+	n, end, err := s.counters.Incr(ctx, "guests:"+ipKey(s.clientIP(r)), time.Hour, s.now())
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (s *Server) bindSession(ctx context.Context, userID string) (string, time.T
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	if err := s.store.AddUserSession(ctx, userID, token, expiry); err != nil {
+	if err := s.sessionIdx.AddUserSession(ctx, userID, token, expiry); err != nil {
 		return "", time.Time{}, err
 	}
 	return token, expiry, nil

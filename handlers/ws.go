@@ -94,7 +94,7 @@ func (s *Server) wsIdentity(w http.ResponseWriter, r *http.Request, token string
 		if token, expiry, err = s.sessions.Commit(ctx); err != nil {
 			return realtime.Identity{}, err
 		}
-		_ = s.store.AddUserSession(ctx, u.ID, token, expiry)
+		_ = s.sessionIdx.AddUserSession(ctx, u.ID, token, expiry)
 	}
 	id := realtime.Identity{UserID: u.ID, Username: u.Username, IsGuest: u.IsGuest, Token: token, Expires: expiry}
 	s.sessions.WriteSessionCookie(ctx, w, token, expiry)

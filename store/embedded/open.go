@@ -87,9 +87,10 @@ type Store struct {
 	insertStmt *sql.Stmt // prepared on first use by the writer goroutine
 }
 
+// commitBatch is closed (done) once the placements queued with it are
+// committed.
 type commitBatch struct {
 	done chan struct{}
-	err  error
 }
 
 // Open opens (creating if needed) the database in opts.DataDir, applies the

@@ -90,7 +90,7 @@ func (s *Store) signal() {
 func (s *Store) waitCommit(ctx context.Context, b *commitBatch) error {
 	select {
 	case <-b.done:
-		return b.err
+		return nil
 	case <-ctx.Done():
 		// The placement stays queued and will be committed; it is simply not
 		// acknowledged to this caller.
