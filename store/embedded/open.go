@@ -8,13 +8,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -172,52 +169,54 @@ func openDB(path string, conns int) (*sql.DB, error) {
 	return db, nil
 }
 
-// Migrate applies the embedded SQLite migrations that have not run yet, in
-// order, each in its own transaction.
+// Migrate applies the SQLite migrations that have not run yet (see
+// package migrations).
 func Migrate(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("migrations table: %w", err)
-	}
-	names, err := fs.Glob(migrations.SQLite, "sqlite/*.sql")
+	ms, err := migrations.Load(migrations.SQLite, "sqlite")
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		base := filepath.Base(name)
-		num, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", base)
-		}
-		var n int
-		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, num).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			continue
-		}
-		body, err := fs.ReadFile(migrations.SQLite, name)
-		if err != nil {
-			return err
-		}
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", base, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, num, time.Now().UnixMilli()); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %s: %w", base, err)
-		}
-	}
-	return nil
+	return migrations.Run(ctx, sqlMigrator{db}, migrations.SQLiteDialect, ms)
 }
+
+// sqlMigrator adapts database/sql to the migration runner.
+type sqlMigrator struct{ db *sql.DB }
+
+func (m sqlMigrator) Exec(ctx context.Context, q string, args ...any) error {
+	_, err := m.db.ExecContext(ctx, q, args...)
+	return err
+}
+
+func (m sqlMigrator) Strings(ctx context.Context, q string) ([]string, error) {
+	rows, err := m.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func (m sqlMigrator) Begin(ctx context.Context) (migrations.Tx, error) {
+	tx, err := m.db.BeginTx(ctx, nil)
+	return sqlTx{tx}, err
+}
+
+type sqlTx struct{ tx *sql.Tx }
+
+func (t sqlTx) Exec(ctx context.Context, q string, args ...any) error {
+	_, err := t.tx.ExecContext(ctx, q, args...)
+	return err
+}
+func (t sqlTx) Commit(context.Context) error   { return t.tx.Commit() }
+func (t sqlTx) Rollback(context.Context) error { return t.tx.Rollback() }
 
 // MigrateDir applies the migrations to the database in dataDir (for `place migrate`).
 func MigrateDir(ctx context.Context, dataDir string) error {
