@@ -49,9 +49,9 @@ type Store struct {
 	wdb *sql.DB // the single writer connection
 	rdb *sql.DB // readers (WAL allows them beside the writer)
 
-	// Live state, guarded by mu: includes placements not yet committed.
+	// Live state, guarded by mu: includes placements not yet committed
+	// (their pixels reach a canvas only once committed: see publish).
 	mu        sync.Mutex
-	canvas    []byte
 	seq       uint64
 	cooldowns map[string]time.Time
 	banned    map[string]bool
@@ -257,7 +257,7 @@ func (s *Store) load(ctx context.Context) error {
 		return fmt.Errorf("the stored canvas is %sx%s but --width/--height ask for %sx%s; start with the stored size or use another --data-dir", storedW, storedH, w, h)
 	}
 
-	s.canvas = make([]byte, s.cfg.Width*s.cfg.Height)
+	canvas := make([]byte, s.cfg.Width*s.cfg.Height)
 	var snapSeq uint64
 	var data []byte
 	err := s.rdb.QueryRowContext(ctx, `SELECT seq, data FROM snapshots ORDER BY seq DESC LIMIT 1`).Scan(&snapSeq, &data)
@@ -265,10 +265,10 @@ func (s *Store) load(ctx context.Context) error {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return fmt.Errorf("read snapshot: %w", err)
-	case len(data) != len(s.canvas):
-		return fmt.Errorf("snapshot at seq %d has %d bytes, want %d", snapSeq, len(data), len(s.canvas))
+	case len(data) != len(canvas):
+		return fmt.Errorf("snapshot at seq %d has %d bytes, want %d", snapSeq, len(data), len(canvas))
 	default:
-		copy(s.canvas, data)
+		copy(canvas, data)
 		s.seq = snapSeq
 	}
 	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, x, y, color FROM placements WHERE seq > ? ORDER BY seq`, snapSeq)
@@ -281,14 +281,14 @@ func (s *Store) load(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		s.canvas[p.Y*s.cfg.Width+p.X] = p.Color
+		canvas[p.Y*s.cfg.Width+p.X] = p.Color
 		s.seq = p.Seq
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	s.committed = append([]byte(nil), s.canvas...)
+	s.committed = canvas
 	s.committedSeq = s.seq
 
 	// Cooldowns survive a restart: a user who placed within the cooldown

@@ -66,7 +66,6 @@ func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []plac
 func (s *Store) applyLocked(userID string, x, y int, color uint8, now time.Time, rollback bool) place.Placement {
 	s.seq++
 	p := place.Placement{Seq: s.seq, X: x, Y: y, Color: color, UserID: userID, At: now, Rollback: rollback}
-	s.canvas[y*s.cfg.Width+x] = color
 	s.pending = append(s.pending, p)
 	return p
 }
