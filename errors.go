@@ -6,10 +6,10 @@ import (
 )
 
 // Code is a machine-readable error code shared by the HTTP API and the
-// WebSocket protocol (SPEC §6).
+// WebSocket protocol (docs/protocol.md, "Errors").
 type Code string
 
-// The error vocabulary of SPEC §6.
+// The error vocabulary of docs/protocol.md ("Errors").
 const (
 	EINVALIDMESSAGE    Code = "INVALID_MESSAGE"
 	EINVALIDCOORDS     Code = "INVALID_COORDS"

@@ -13,7 +13,7 @@ import (
 // MaxSide is the largest width or height a canvas may have.
 const MaxSide = 4096
 
-// Config holds the canvas rules of SPEC §3.
+// Config holds the canvas rules of docs/protocol.md ("Canvas rules").
 type Config struct {
 	Width    int
 	Height   int
@@ -122,7 +122,7 @@ type Kick struct {
 // placement service (package placing) has checked; it checks the ban, then
 // the cooldown, with an atomic check-and-set.
 type Placer interface {
-	// Place applies one placement and returns it once it is durable (SPEC §8),
+	// Place applies one placement and returns it once it is durable (docs/protocol.md, "Canvas rules"),
 	// with the time the user may place next. Errors: EBANNED, ERATELIMITED
 	// (a *Error with RemainingSeconds), EUNAVAILABLE.
 	Place(ctx context.Context, userID string, x, y int, color uint8, now time.Time) (Placement, time.Time, error)

@@ -10,7 +10,7 @@ import (
 	"github.com/placecanvas/place"
 )
 
-// apiError is the JSON body of every API error (SPEC §5).
+// apiError is the JSON body of every API error (docs/protocol.md, "HTTP").
 type apiError struct {
 	Code             place.Code `json:"code"`
 	Message          string     `json:"message"`

@@ -16,7 +16,7 @@ const readBufferSize = 512
 
 // The client doubles as the connection's gws session storage, so that a
 // connection carries no session map of its own (an idle connection's
-// memory is the budget of SPEC §12). Keys other than clientKey, which no
+// memory is what BENCHMARKS.md measures, "Idle connections"). Keys other than clientKey, which no
 // code of ours uses, live in a map made on first use.
 
 // Len implements gws.SessionStorage.

@@ -40,7 +40,7 @@ type Config struct {
 	// HistoryClaimIdle is how long another instance's unwritten history may
 	// sit before this instance takes it over (cluster mode; default 30 s).
 	HistoryClaimIdle time.Duration
-	// ShutdownTimeout bounds graceful shutdown (SPEC §9: 10 s).
+	// ShutdownTimeout bounds graceful shutdown (10 s).
 	ShutdownTimeout time.Duration
 	// BcryptCost is for tests only; 0 means the production cost of 12.
 	BcryptCost int

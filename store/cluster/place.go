@@ -16,7 +16,7 @@ import (
 var errPlaceTimeout = errors.New("redis did not answer the placement in time")
 
 // Place runs placeScript: the placement is in the stream, and so durable in
-// cluster mode's sense (SPEC §8), when it returns.
+// cluster mode's sense (docs/architecture.md), when it returns.
 func (s *Store) Place(ctx context.Context, userID string, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
 	nowMs := now.UnixMilli()
 	r := &placeReq{
