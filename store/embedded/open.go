@@ -290,7 +290,11 @@ func (s *Store) load(ctx context.Context) error {
 	}
 	s.committed = canvas
 	s.committedSeq = s.seq
+	return s.loadRules(ctx)
+}
 
+// loadRules restores the cooldowns and bans that Place checks in memory.
+func (s *Store) loadRules(ctx context.Context) error {
 	// Cooldowns survive a restart: a user who placed within the cooldown
 	// before the crash still waits.
 	if s.cfg.Cooldown > 0 {
@@ -310,7 +314,7 @@ func (s *Store) load(ctx context.Context) error {
 		}
 		rows.Close()
 	}
-	rows, err = s.rdb.QueryContext(ctx, `SELECT id FROM users WHERE banned = 1`)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id FROM users WHERE banned = 1`)
 	if err != nil {
 		return err
 	}
