@@ -45,6 +45,7 @@ type broadcaster struct {
 	targets  []*client // flush's snapshot of the connections, reused every tick
 	ready    bool
 	readyCh  chan struct{}
+	wake     chan struct{} // something arrived for the next flush (see run)
 }
 
 func newBroadcaster(cfg place.Config, feed place.Feed, log *slog.Logger, conns *registry, maxBacklog int64) *broadcaster {
@@ -53,6 +54,7 @@ func newBroadcaster(cfg place.Config, feed place.Feed, log *slog.Logger, conns *
 		subs:    NewFanout[*Batch](256),
 		mirror:  NewMirror(cfg.Width, cfg.Height),
 		readyCh: make(chan struct{}),
+		wake:    make(chan struct{}, 1),
 	}
 }
 
@@ -168,29 +170,52 @@ func (b *broadcaster) enqueue(batch []place.Placement) {
 		b.pending = append(b.pending, p)
 		b.followed = p.Seq
 	}
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
 }
 
-// run flushes once per interval until ctx ends.
+// run flushes what arrives until ctx ends: at once when the last flush
+// was long enough ago, else when it will be (tickPolicy), and never later
+// than interval after the last flush.
 func (b *broadcaster) run(ctx context.Context, interval time.Duration) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
+	policy := newTickPolicy(interval)
+	timer := time.NewTimer(interval)
+	timer.Stop()
+	armed := false
 	for {
 		select {
 		case <-ctx.Done():
 			b.flush()
 			return
-		case <-ticker.C:
-			b.flush()
+		case <-b.wake:
+			if armed {
+				continue // the timer already covers it
+			}
+			if d := policy.wait(time.Now(), b.conns.online()); d > 0 {
+				timer.Reset(d)
+				armed = true
+				continue
+			}
+		case <-timer.C:
+			armed = false
+		}
+		start := time.Now()
+		if n, ok := b.flush(); ok {
+			policy.flushed(start, time.Since(start), n)
 		}
 	}
 }
 
-// flush broadcasts everything received since the last tick as one batch.
-func (b *broadcaster) flush() {
+// flush broadcasts everything received since the last flush as one
+// batch; it reports whether there was anything to send, and to how many
+// connections.
+func (b *broadcaster) flush() (conns int, sent bool) {
 	b.mu.Lock()
 	if len(b.pending) == 0 {
 		b.mu.Unlock()
-		return
+		return 0, false
 	}
 	start := time.Now()
 	prev := b.mirror.Seq()
@@ -216,6 +241,7 @@ func (b *broadcaster) flush() {
 	metrics.BatchSize.Observe(float64(len(events)))
 	metrics.BroadcastDuration.Observe(time.Since(start).Seconds())
 	metrics.Seq.Set(float64(batch.Seq))
+	return len(targets), true
 }
 
 // fanOut writes the batch to every target, split over one goroutine per
