@@ -4,7 +4,7 @@ GO        ?= go
 FUZZTIME  ?= 10s
 PKGS      := ./...
 
-.PHONY: run build test test-go test-js fuzz lint generate check-generate bench bench-curve vendor-js clean
+.PHONY: run build test test-go test-js fuzz lint generate check-generate bench bench-curve bench-curve-cluster vendor-js clean
 
 ## run: build and start the whole product in embedded mode on http://localhost:3000
 run:
@@ -74,6 +74,14 @@ vendor-js:
 CURVE_FLAGS ?=
 bench-curve:
 	$(GO) run ./bench/curve $(CURVE_FLAGS)
+
+## bench-curve-cluster: the same curve for one cluster-mode instance, on the Redis and
+## PostgreSQL of REDIS_URL and DATABASE_URL (docs/scaling-cluster.png and .md)
+REDIS_URL ?= redis://127.0.0.1:6379/0
+DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+bench-curve-cluster:
+	$(GO) run ./bench/curve --servers place-cluster,ceiling --redis-url $(REDIS_URL) --database-url $(DATABASE_URL) \
+		--png docs/scaling-cluster.png --table docs/scaling-cluster.md $(CURVE_FLAGS)
 
 clean:
 	rm -rf bin data

@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +31,7 @@ import (
 	"github.com/placecanvas/place/bench"
 	"github.com/placecanvas/place/bench/ceiling/ceilingsrv"
 	"github.com/placecanvas/place/internal/app"
+	"github.com/placecanvas/place/internal/testenv"
 )
 
 // serveEnv, when set in the environment, makes the program serve instead
@@ -37,6 +39,8 @@ import (
 const (
 	serveEnv     = "PLACE_CURVE_SERVE"
 	serveAddrEnv = "PLACE_CURVE_ADDR"
+	redisEnv     = "PLACE_CURVE_REDIS_URL"
+	databaseEnv  = "PLACE_CURVE_DATABASE_URL"
 )
 
 func main() {
@@ -63,6 +67,8 @@ type config struct {
 	png      string
 	table    string
 	servers  []string
+
+	redisURL, databaseURL string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -70,13 +76,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var cfg config
 	points := fs.String("clients", "500,1000,2500,5000,7500,10000", "comma-separated client counts")
-	servers := fs.String("servers", "place,ceiling", "which servers to measure: place, ceiling or both")
+	servers := fs.String("servers", "place,ceiling", "which servers to measure, comma-separated: place (embedded mode), place-cluster (one instance on --redis-url and --database-url), ceiling")
 	fs.Float64Var(&cfg.rate, "rate", 1000, "placements per second, at every point")
 	fs.IntVar(&cfg.placers, "placers", 100, "clients that place (each under the 20 messages/s flood limit)")
 	fs.DurationVar(&cfg.duration, "duration", 5*time.Second, "placing time per point")
 	fs.IntVar(&cfg.repeat, "repeat", 1, "runs per point; the run with the median p99 is kept")
 	fs.StringVar(&cfg.png, "png", "docs/scaling.png", "where to write the plot")
 	fs.StringVar(&cfg.table, "table", "docs/scaling.md", "where to write the Markdown table")
+	fs.StringVar(&cfg.redisURL, "redis-url", "", "Redis for the place-cluster server (a fresh key prefix per point, deleted after it)")
+	fs.StringVar(&cfg.databaseURL, "database-url", "", "PostgreSQL database for the place-cluster server's history")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,6 +96,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.points = append(cfg.points, n)
 	}
 	cfg.servers = strings.Split(*servers, ",")
+	if slices.Contains(cfg.servers, "place-cluster") && (cfg.redisURL == "" || cfg.databaseURL == "") {
+		return errors.New("place-cluster needs --redis-url and --database-url")
+	}
 	if cfg.repeat < 1 {
 		cfg.repeat = 1
 	}
@@ -148,7 +159,7 @@ func measure(ctx context.Context, name string, clients int, cfg config, log io.W
 		return point{}, err
 	}
 	cmd := exec.CommandContext(ctx, self)
-	cmd.Env = append(os.Environ(), serveEnv+"="+name, serveAddrEnv+"="+addr)
+	cmd.Env = append(os.Environ(), serveEnv+"="+name, serveAddrEnv+"="+addr, redisEnv+"="+cfg.redisURL, databaseEnv+"="+cfg.databaseURL)
 	cmd.Stderr = log
 	if err := cmd.Start(); err != nil {
 		return point{}, err
@@ -213,7 +224,8 @@ func waitUp(ctx context.Context, url string) error {
 
 // serve runs one server until a signal: the real one in embedded mode with
 // a throw-away data directory, no cooldown and no guest limit (the
-// generator's clients are all new guests from a few addresses), or the
+// generator's clients are all new guests from a few addresses), the real
+// one in cluster mode (one instance, its own Redis key prefix), or the
 // ceiling.
 func serve(ctx context.Context, kind, addr string) error {
 	ln, err := net.Listen("tcp", addr)
@@ -221,7 +233,7 @@ func serve(ctx context.Context, kind, addr string) error {
 		return err
 	}
 	switch kind {
-	case "place":
+	case "place", "place-cluster":
 		dir, err := os.MkdirTemp("", "place-curve-")
 		if err != nil {
 			return err
@@ -229,6 +241,11 @@ func serve(ctx context.Context, kind, addr string) error {
 		defer os.RemoveAll(dir)
 		cfg := app.Defaults()
 		cfg.DataDir, cfg.Cooldown, cfg.GuestLimit = dir, 0, 0
+		if kind == "place-cluster" {
+			cfg.RedisURL, cfg.DatabaseURL = os.Getenv(redisEnv), os.Getenv(databaseEnv)
+			cfg.RedisPrefix = "curve-" + testenv.RandomString(8) + ":"
+			defer func() { _ = testenv.DeleteRedisKeys(cfg.RedisURL, cfg.RedisPrefix) }()
+		}
 		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		a, err := app.New(ctx, cfg, log)
 		if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,24 +17,46 @@ import (
 const budgetMs = 100
 
 var lineColors = map[string]color.Color{
-	"place":   color.RGBA{R: 0xd6, G: 0x28, B: 0x28, A: 0xff},
-	"ceiling": color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
+	"place":         color.RGBA{R: 0xd6, G: 0x28, B: 0x28, A: 0xff},
+	"ceiling":       color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
+	"place-cluster": color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff},
+}
+
+// minPlotMs is the bottom of the logarithmic latency axis: a p99 below it
+// (an idle room) is drawn on it.
+const minPlotMs = 1
+
+// msTicks labels the logarithmic latency axis at 1, 2, 5, 10, 20, 50 …
+// ms, so that the 100 ms region reads as well as the seconds above it.
+type msTicks struct{}
+
+func (msTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	for decade := 1.0; decade <= hi*10; decade *= 10 {
+		for _, m := range []float64{1, 2, 5} {
+			v := decade * m
+			if v >= lo && v <= hi {
+				ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+			}
+		}
+	}
+	return ticks
 }
 
 func plotCurve(path string, cfg config, results map[string][]point) error {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Delivery p99 at %.0f placements/s, %s batches", cfg.rate, "50 ms")
+	p.Title.Text = fmt.Sprintf("Delivery p99 at %.0f placements/s, batches of at most 50 ms", cfg.rate)
 	p.X.Label.Text = "clients"
-	p.Y.Label.Text = "delivery p99 (ms)"
-	p.Y.Min = 0
+	p.Y.Label.Text = "delivery p99 (ms, logarithmic)"
+	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, msTicks{}
 	p.Add(plotter.NewGrid())
-	maxClients := 0
+	maxClients, maxMs := 0, float64(budgetMs)
 	for _, name := range cfg.servers {
 		pts := results[name]
 		xys := make(plotter.XYs, len(pts))
 		for i, pt := range pts {
-			xys[i].X, xys[i].Y = float64(pt.Clients), pt.P99Ms
-			maxClients = max(maxClients, pt.Clients)
+			xys[i].X, xys[i].Y = float64(pt.Clients), max(pt.P99Ms, minPlotMs)
+			maxClients, maxMs = max(maxClients, pt.Clients), max(maxMs, pt.P99Ms)
 		}
 		line, marks, err := plotter.NewLinePoints(xys)
 		if err != nil {
@@ -55,6 +78,7 @@ func plotCurve(path string, cfg config, results map[string][]point) error {
 	p.Legend.Add(fmt.Sprintf("%d ms", budgetMs), budget)
 	p.Legend.Top, p.Legend.Left = true, true
 	p.X.Min, p.X.Max = 0, float64(maxClients)*1.02
+	p.Y.Min, p.Y.Max = minPlotMs, maxMs*1.2
 	return p.Save(7*vg.Inch, 4*vg.Inch, path)
 }
 
