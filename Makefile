@@ -76,9 +76,9 @@ bench-curve:
 	$(GO) run ./bench/curve $(CURVE_FLAGS)
 
 ## bench-curve-cluster: the same curve for one cluster-mode instance, on the Redis and
-## PostgreSQL of REDIS_URL and DATABASE_URL (docs/scaling-cluster.png and .md)
+## PostgreSQL of REDIS_URL and DATABASE_URL (createdb place_curve first; docs/scaling-cluster.png and .md)
 REDIS_URL ?= redis://127.0.0.1:6379/0
-DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/place_curve
 bench-curve-cluster:
 	$(GO) run ./bench/curve --servers place-cluster,ceiling --redis-url $(REDIS_URL) --database-url $(DATABASE_URL) \
 		--png docs/scaling-cluster.png --table docs/scaling-cluster.md $(CURVE_FLAGS)
