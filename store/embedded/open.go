@@ -81,7 +81,7 @@ type Store struct {
 	closed   bool
 	commitFn func(ctx context.Context, batch []place.Placement) error // replaced in tests
 
-	insertStmt *sql.Stmt // prepared on first use by the writer goroutine
+	ins inserter // the writer goroutine's prepared INSERTs (insert.go)
 }
 
 // commitBatch is closed (done) once the placements queued with it are
@@ -116,7 +116,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	path := filepath.Join(opts.DataDir, "place.db")
-	wdb, err := openDB(path, 1)
+	wdb, err := openDB(path, 1, writerPragmas...)
 	if err != nil {
 		return nil, err
 	}
@@ -157,8 +157,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	return s, nil
 }
 
-func openDB(path string, conns int) (*sql.DB, error) {
+func openDB(path string, conns int, pragmas ...string) (*sql.DB, error) {
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+	for _, p := range pragmas {
+		dsn += "&_pragma=" + p
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -348,9 +351,7 @@ func (s *Store) Close() error {
 	s.closeMu.Unlock()
 	close(s.stop)
 	<-s.stopped
-	if s.insertStmt != nil {
-		_ = s.insertStmt.Close()
-	}
+	s.ins.close()
 	err1 := s.wdb.Close()
 	err2 := s.rdb.Close()
 	return errors.Join(err1, err2)
