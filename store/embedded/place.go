@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/placecanvas/place"
@@ -191,6 +192,39 @@ func (s *Store) commitWithRetry(batch []place.Placement) {
 			backoff *= 2
 		}
 	}
+}
+
+// insertBatch writes a batch in one transaction with one prepared
+// single-row INSERT per placement. A statement inserting many rows costs
+// more: it is parsed for every batch and, since it may fail halfway, it
+// keeps a statement journal of every page it touches (in a CPU profile of
+// BenchmarkPlace at 300,000 placements, 12% went to the statement journal
+// and 8% to parsing; the per-row calls cost about as much, but the journal's
+// writes to a temporary file are gone).
+func (s *Store) insertBatch(ctx context.Context, batch []place.Placement) error {
+	if s.insertStmt == nil { // only the writer goroutine gets here
+		st, err := s.wdb.PrepareContext(ctx, `INSERT INTO placements (seq, x, y, color, user_id, placed_at, rollback) VALUES (?,?,?,?,?,?,?)`)
+		if err != nil {
+			return fmt.Errorf("prepare insert: %w", err)
+		}
+		s.insertStmt = st
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	st := tx.StmtContext(ctx, s.insertStmt)
+	for _, p := range batch {
+		rb := 0
+		if p.Rollback {
+			rb = 1
+		}
+		if _, err := st.ExecContext(ctx, int64(p.Seq), p.X, p.Y, int(p.Color), p.UserID, p.At.UnixMilli(), rb); err != nil {
+			return fmt.Errorf("insert placements: %w", err)
+		}
+	}
+	return tx.Commit()
 }
 
 func (s *Store) snapshot() error {
