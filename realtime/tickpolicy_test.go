@@ -69,8 +69,9 @@ func TestTickPolicyFollowsTheAudience(t *testing.T) {
 	if g := p.gap(20); g != tickMinGap {
 		t.Errorf("gap for 20 connections = %v, want %v", g, tickMinGap)
 	}
-	if g := p.gap(500); g < 19*time.Millisecond || g > 20*time.Millisecond {
-		t.Errorf("gap for 500 connections = %v, want about 20 ms", g)
+	want := time.Duration(tickFactor * 500 * float64(10*time.Microsecond))
+	if g := p.gap(500); g < want*95/100 || g > want {
+		t.Errorf("gap for 500 connections = %v, want about %v", g, want)
 	}
 }
 
