@@ -32,6 +32,7 @@ test-js:
 ## fuzz: a short run of the message decoder's fuzz target
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeClientMessage$$' -fuzztime $(FUZZTIME) ./realtime
+	$(GO) test -run '^$$' -fuzz '^FuzzPlaceFastMatchesJSON$$' -fuzztime $(FUZZTIME) ./realtime
 
 ## lint: formatting, vet, staticcheck and freshness of generated templ code
 lint: check-generate

@@ -47,6 +47,14 @@ type rawClientMessage struct {
 // *place.Error with code INVALID_MESSAGE; RequestID is filled in whenever it
 // could be read, so the error can be correlated.
 func DecodeClientMessage(data []byte) (ClientMessage, error) {
+	if m, ok := decodePlaceFast(data); ok {
+		return m, nil
+	}
+	return decodeClientMessageJSON(data)
+}
+
+// decodeClientMessageJSON is DecodeClientMessage for any message.
+func decodeClientMessageJSON(data []byte) (ClientMessage, error) {
 	var m ClientMessage
 	var raw rawClientMessage
 	dec := json.NewDecoder(bytes.NewReader(data))
