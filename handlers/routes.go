@@ -34,6 +34,11 @@ func (s *Server) Routes() *echo.Echo {
 	e.Match(read, "/history", s.historyPage, withSession...)
 	e.Match(read, "/history/recent", s.recentPage, withSession...)
 	e.GET("/panels/events", s.panelEvents)
+	e.Match(read, "/screen", s.screenPage, withSession...)
+	e.GET("/screen/events", s.screenEvents)
+	e.Match(read, "/screen/join", s.screenJoin, withSession...)
+	e.Match(read, "/join/qr.svg", s.joinQR, withSession...)
+	e.Match(read, "/join/qr.png", s.joinQR, withSession...)
 	e.GET("/ws", s.websocket)
 
 	api := e.Group("/api/v1")

@@ -34,6 +34,9 @@ type Options struct {
 	Now           func() time.Time
 	// BcryptCost is the bcrypt work factor (12; lower only in tests).
 	BcryptCost int
+	// EndsAt tells when the canvas closes, for the screen's countdown;
+	// nil or ok=false when it has no end.
+	EndsAt func() (end time.Time, ok bool)
 }
 
 // Server holds every dependency of the handlers.
@@ -52,6 +55,9 @@ type Server struct {
 	png       pngCache
 	draining  func() bool
 	panels    *panelFeed
+	// The projector screen's live counters.
+	screen      *panelFeed
+	screenState *screenState
 }
 
 // New builds the Server.
@@ -104,6 +110,8 @@ func New(opts Options) *Server {
 	}
 	s.sessions = sm
 	s.panels = newPanelFeed(s)
+	s.screenState = &screenState{s: s}
+	s.screen = newFeed(screenInterval, s.screenState.frames)
 	s.info = mustJSON(realtime.NewCanvasInfo(opts.Config))
 	return s
 }
