@@ -39,6 +39,9 @@ func (s *Server) Routes() *echo.Echo {
 	e.Match(read, "/screen/join", s.screenJoin, withSession...)
 	e.Match(read, "/join/qr.svg", s.joinQR, withSession...)
 	e.Match(read, "/join/qr.png", s.joinQR, withSession...)
+	e.Match(read, "/stats", s.statsPage, withSession...)
+	e.Match(read, "/account", s.accountPage, withSession...)
+	e.POST("/account/stats", s.accountStats, changing...)
 	e.GET("/ws", s.websocket)
 
 	api := e.Group("/api/v1")

@@ -37,6 +37,9 @@ type Options struct {
 	// EndsAt tells when the canvas closes, for the screen's countdown;
 	// nil or ok=false when it has no end.
 	EndsAt func() (end time.Time, ok bool)
+	// Stats computes the statistics page and keeps the players' opt-out;
+	// nil: no /stats.
+	Stats place.StatsReader
 }
 
 // Server holds every dependency of the handlers.
@@ -58,6 +61,9 @@ type Server struct {
 	// The projector screen's live counters.
 	screen      *panelFeed
 	screenState *screenState
+	// The statistics page's cache and the opt-out setting.
+	stats       *statsCache
+	statsReader place.StatsReader
 }
 
 // New builds the Server.
@@ -112,6 +118,10 @@ func New(opts Options) *Server {
 	s.panels = newPanelFeed(s)
 	s.screenState = &screenState{s: s}
 	s.screen = newFeed(screenInterval, s.screenState.frames)
+	if opts.Stats != nil {
+		s.statsReader = opts.Stats
+		s.stats = newStatsCache(opts.Stats, opts.Now, opts.Logger)
+	}
 	s.info = mustJSON(realtime.NewCanvasInfo(opts.Config))
 	return s
 }

@@ -115,6 +115,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
+		Stats: statsOf(st),
 	})
 	a := &App{cfg: cfg, log: log, Store: st, Hub: hub, Server: srv}
 	srv.SetDraining(a.draining.Load)
@@ -226,4 +227,10 @@ func browseURL(addr net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// statsOf returns the store's statistics queries (both modes have them).
+func statsOf(st place.Store) place.StatsReader {
+	r, _ := st.(place.StatsReader)
+	return r
 }
