@@ -105,6 +105,9 @@ type Kick struct {
 	UserID string `json:"userId,omitempty"`
 	Token  string `json:"token,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// JoinVersion, set alone, says the join code changed to this version:
+	// every instance reloads it (see JoinCodes).
+	JoinVersion int64 `json:"joinVersion,omitempty"`
 }
 
 // Placer decides placements. Coordinates and color are checked by the caller

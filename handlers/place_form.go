@@ -120,7 +120,11 @@ func (s *Server) placeByForm(c echo.Context) error {
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	now := s.now()
-	_, next, err := s.store.Place(pctx, u.ID, x, y, uint8(color), now)
+	var next time.Time
+	err = s.joinCheck(pctx, u.ID)
+	if err == nil {
+		_, next, err = s.store.Place(pctx, u.ID, x, y, uint8(color), now)
+	}
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = place.ErrUnavailable

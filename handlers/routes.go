@@ -39,6 +39,9 @@ func (s *Server) Routes() *echo.Echo {
 	e.Match(read, "/screen/join", s.screenJoin, withSession...)
 	e.Match(read, "/join/qr.svg", s.joinQR, withSession...)
 	e.Match(read, "/join/qr.png", s.joinQR, withSession...)
+	e.Match(read, "/join", s.joinPage, withSession...)
+	e.POST("/join", s.joinByForm, changing...)
+	e.Match(read, "/join/:code", s.joinByLink, withSession...)
 	e.Match(read, "/stats", s.statsPage, withSession...)
 	e.Match(read, "/account", s.accountPage, withSession...)
 	e.POST("/account/stats", s.accountStats, changing...)
@@ -72,6 +75,8 @@ func (s *Server) Routes() *echo.Echo {
 	e.POST("/admin/users/:id/unban", s.adminUnban, adminChange...)
 	e.POST("/admin/users/:id/rollback", s.adminRollback, adminChange...)
 	e.Match(read, "/admin/audit", s.adminAudit, adminPage...)
+	e.Match(read, "/admin/join", s.adminJoin, adminPage...)
+	e.POST("/admin/join", s.adminJoinChange, adminChange...)
 
 	e.Match(read, "/healthz", s.healthz)
 	e.Match(read, "/readyz", s.readyz)

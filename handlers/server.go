@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/joining"
 	"github.com/placecanvas/place/realtime"
 )
 
@@ -40,6 +41,8 @@ type Options struct {
 	// Stats computes the statistics page and keeps the players' opt-out;
 	// nil: no /stats.
 	Stats place.StatsReader
+	// Join is the join-code rule (nil: no join codes).
+	Join *joining.Gate
 }
 
 // Server holds every dependency of the handlers.
@@ -64,6 +67,7 @@ type Server struct {
 	// The statistics page's cache and the opt-out setting.
 	stats       *statsCache
 	statsReader place.StatsReader
+	join        *joining.Gate
 }
 
 // New builds the Server.
@@ -118,6 +122,7 @@ func New(opts Options) *Server {
 	s.panels = newPanelFeed(s)
 	s.screenState = &screenState{s: s}
 	s.screen = newFeed(screenInterval, s.screenState.frames)
+	s.join = opts.Join
 	if opts.Stats != nil {
 		s.statsReader = opts.Stats
 		s.stats = newStatsCache(opts.Stats, opts.Now, opts.Logger)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/handlers"
+	"github.com/placecanvas/place/joining"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/store/embedded"
 )
@@ -89,11 +90,13 @@ func OpenStore(ctx context.Context, c Config, log *slog.Logger) (place.Store, er
 
 // App is a running server.
 type App struct {
-	cfg      Config
-	log      *slog.Logger
-	Store    place.Store
-	Hub      *realtime.Hub
-	Server   *handlers.Server
+	cfg    Config
+	log    *slog.Logger
+	Store  place.Store
+	Hub    *realtime.Hub
+	Server *handlers.Server
+	// Join is the join-code rule of this instance.
+	Join     *joining.Gate
 	draining atomic.Bool
 }
 
@@ -106,8 +109,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	js, ok := st.(joining.Store)
+	if !ok {
+		_ = st.Close()
+		return nil, errors.New("the store keeps no join codes")
+	}
+	gate := joining.New(js, log)
 	hub := realtime.New(realtime.Options{
-		Config: cfg.CanvasConfig(), Feed: st, Placer: st, Users: st,
+		Config: cfg.CanvasConfig(), Feed: st, Placer: joining.Placer{Placer: st, Gate: gate}, Users: st,
 		BatchInterval: cfg.BatchInterval, Logger: log,
 		SessionAlive: sessionAlive(st.Sessions(), log),
 	})
@@ -115,9 +124,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
-		Stats: statsOf(st),
+		Stats: statsOf(st), Join: gate,
 	})
-	a := &App{cfg: cfg, log: log, Store: st, Hub: hub, Server: srv}
+	a := &App{cfg: cfg, log: log, Store: st, Hub: hub, Server: srv, Join: gate}
 	srv.SetDraining(a.draining.Load)
 	return a, nil
 }
@@ -137,12 +146,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	go func() {
 		for hubCtx.Err() == nil {
-			if err := a.Store.SubscribeKicks(hubCtx, a.Hub.Kick); err != nil && hubCtx.Err() == nil {
+			if err := a.Store.SubscribeKicks(hubCtx, a.kick); err != nil && hubCtx.Err() == nil {
 				a.log.Warn("kick subscription ended; retrying", "err", err)
 				time.Sleep(500 * time.Millisecond)
 			}
 		}
 	}()
+	go a.Join.Run(hubCtx)
 
 	// Serve once the canvas is loaded (in cluster mode a store may still be
 	// coming up; then routes that need the canvas answer 503 until it is).
@@ -227,6 +237,16 @@ func browseURL(addr net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// kick hands a kick to whom it is for: a join code change to the gate, a
+// session's or user's end to the hub.
+func (a *App) kick(k place.Kick) {
+	if k.JoinVersion != 0 {
+		a.Join.OnKick(k)
+		return
+	}
+	a.Hub.Kick(k)
 }
 
 // statsOf returns the store's statistics queries (both modes have them).
