@@ -2,11 +2,13 @@ package handlers
 
 import (
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/views"
 )
@@ -18,16 +20,42 @@ const screenInterval = time.Second
 const rateWindow = time.Minute
 
 // screenPage serves GET /screen: the projector view. ?tour=1 turns on the
-// slow tour to where people are placing.
+// slow tour to where people are placing, ?tour-every=N sets the seconds of
+// whole canvas between two zooms (5..3600, default 20).
 func (s *Server) screenPage(c echo.Context) error {
+	tour, every, err := tourParams(c)
+	if err != nil {
+		return err
+	}
 	d := views.ScreenData{
-		Width:    s.cfg.Width,
-		Height:   s.cfg.Height,
-		Tour:     c.QueryParam("tour") == "1",
-		Counters: s.screenState.current(s.now()),
-		Join:     s.joinInfo(c),
+		Width:       s.cfg.Width,
+		Height:      s.cfg.Height,
+		Tour:        tour,
+		TourSeconds: every,
+		Counters:    s.screenState.current(s.now()),
+		Join:        s.joinInfo(c),
 	}
 	return render(c, http.StatusOK, views.ScreenPage(d))
+}
+
+// tourParams reads ?tour= and ?tour-every=.
+func tourParams(c echo.Context) (on bool, every int, err error) {
+	switch c.QueryParam("tour") {
+	case "", "0":
+	case "1":
+		on = true
+	default:
+		return false, 0, place.Errorf(place.EVALIDATION, "tour must be 0 or 1.")
+	}
+	every = 20
+	if v := c.QueryParam("tour-every"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 5 || n > 3600 {
+			return false, 0, place.Errorf(place.EVALIDATION, "tour-every must be a whole number of seconds from 5 to 3600.")
+		}
+		every = n
+	}
+	return on, every, nil
 }
 
 // screenEvents serves GET /screen/events: `counters` events whose data are

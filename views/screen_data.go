@@ -8,10 +8,12 @@ import (
 // ScreenData is everything the projector screen (/screen) needs.
 type ScreenData struct {
 	Width, Height int
-	// Tour turns on the slow tour that zooms to where people are placing.
-	Tour     bool
-	Counters ScreenCounters
-	Join     JoinInfo
+	// Tour turns on the slow tour that zooms to where people are placing;
+	// TourSeconds is how long the whole canvas shows between two zooms.
+	Tour        bool
+	TourSeconds int
+	Counters    ScreenCounters
+	Join        JoinInfo
 }
 
 // ScreenCounters are the screen's large live numbers.

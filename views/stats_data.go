@@ -1,6 +1,7 @@
 package views
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -29,7 +30,12 @@ type Chart struct {
 	XTicks        []Tick
 	// Peak is the busiest minute.
 	Peak place.MinuteCount
+	// Dots mark each point when there are few.
+	Dots []Point
 }
+
+// Point is a position in chart units.
+type Point struct{ X, Y float64 }
 
 // Tick is an axis label at a position in chart units.
 type Tick struct {
@@ -44,6 +50,7 @@ const (
 	chartRight          = 16
 	chartBottom         = 36
 	chartPoints         = 240
+	chartDots           = 60
 	plotW               = chartW - chartLeft - chartRight
 	plotH               = chartH - chartTop - chartBottom
 )
@@ -92,9 +99,18 @@ func RateChart(perMinute []place.MinuteCount, first, last time.Time) Chart {
 	}
 	c.Line = line.String()
 	c.Area = "M" + num(x(0)) + "," + num(y(0)) + " L" + strings.ReplaceAll(c.Line, " ", " L") + " L" + num(x(n-1)) + "," + num(y(0)) + " Z"
-	for i := 0; i <= 4; i++ {
-		v := top * float64(i) / 4
+	steps := 5 // 1 and 5 times a power of ten split in fifths, 2 in quarters
+	if lead := top / math.Pow(10, math.Floor(math.Log10(top))); lead > 1.5 && lead < 2.5 {
+		steps = 4
+	}
+	for i := 0; i <= steps; i++ {
+		v := top * float64(i) / float64(steps)
 		c.YTicks = append(c.YTicks, Tick{Pos: y(v), Label: strconv.FormatFloat(v, 'f', -1, 64)})
+	}
+	if n <= chartDots {
+		for i, v := range sums {
+			c.Dots = append(c.Dots, Point{X: x(i), Y: y(v)})
+		}
 	}
 	for i := 0; i <= 4 && n > 0; i++ {
 		b := (n - 1) * i / 4

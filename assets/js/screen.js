@@ -14,8 +14,7 @@ import { screenFit, reduceBoard, Highlights, hotspot, zoomTo, mix } from './scre
 
 /** An outage longer than this ends with a page reload. */
 const RELOAD_AFTER_MS = 15000;
-/** The tour: the overview this long, then a zoom of this long. */
-const TOUR_OVERVIEW_MS = 20000;
+/** The tour: the whole canvas for data-tour seconds, then a zoom of this long. */
 const TOUR_ZOOM_MS = 12000;
 const TOUR_MOVE_MS = 3000;
 
@@ -39,7 +38,10 @@ class Screen {
     /** "x,y" → Date.now() when a placement was first drawn highlighted (tests read it). */
     this.drawnAt = new Map();
     this.recent = []; // {x, y, at} for the tour
-    this.tour = root.hasAttribute('data-tour') ? { phase: 'overview', since: performance.now(), from: null, to: null } : null;
+    const every = Number(root.dataset.tour) * 1000;
+    this.tour = every > 0 ? { every, phase: 'overview', since: performance.now(), from: null, to: null } : null;
+    /** The view last drawn (tests read it). */
+    this.shown = null;
     this.frame = 0;
     this.needsDraw = true;
     new ResizeObserver(() => this.request()).observe(this.stage);
@@ -162,7 +164,7 @@ class Screen {
     const t = this.tour;
     const now = performance.now();
     const age = now - t.since;
-    if (t.phase === 'overview' && age > TOUR_OVERVIEW_MS) {
+    if (t.phase === 'overview' && age > t.every) {
       const cutoff = Date.now() - 60000;
       const spot = hotspot(this.recent.filter((p) => p.at >= cutoff), this.board.width, this.board.height, 32);
       if (spot) {
@@ -197,6 +199,7 @@ class Screen {
     ctx.fillRect(0, 0, vw, vh);
     if (!board || !board.loaded) return;
     const v = this.view(vw, vh);
+    this.shown = v;
     this.paintBoard(v);
     const now = Date.now();
     const live = this.highlights.live(now);
@@ -285,6 +288,12 @@ if (root) {
     pixelAt: (x, y) => (screen.board ? screen.board.colorAt(x, y) : -1),
     highlighted: (x, y) => screen.highlights.has(x, y),
     drawnAt: (x, y) => screen.drawnAt.get(`${x},${y}`) ?? null,
+    get view() {
+      return screen.shown;
+    },
+    get tourPhase() {
+      return screen.tour ? screen.tour.phase : null;
+    },
   };
   screen.start();
 }
