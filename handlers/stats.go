@@ -17,7 +17,9 @@ import (
 const statsTop = 10
 
 // statsTTL is how long computed statistics are served before they are
-// computed again (in the background, while the old page is still served).
+// computed again (in the background, while the old page is still served);
+// a computation that took long waits ten times as long, so that the
+// statistics never take more than a tenth of a core.
 const statsTTL = 30 * time.Second
 
 // statsTimeout bounds one computation.
@@ -50,6 +52,7 @@ func (s *Server) statsPage(c echo.Context) error {
 type statsSnapshot struct {
 	view views.StatsData
 	at   time.Time
+	ttl  time.Duration
 }
 
 // statsCache computes the statistics at most once per TTL, one computation
@@ -79,7 +82,7 @@ func (c *statsCache) get(ctx context.Context) (*statsSnapshot, error) {
 	for range 2 {
 		c.mu.Lock()
 		if snap := c.snap; snap != nil && !c.dirty {
-			if c.now().Sub(snap.at) > c.ttl && c.loading == nil {
+			if c.now().Sub(snap.at) > snap.ttl && c.loading == nil {
 				c.startLocked()
 			}
 			c.mu.Unlock()
@@ -119,7 +122,8 @@ func (c *statsCache) startLocked() {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if err == nil {
-			c.snap = &statsSnapshot{view: statsView(st, started, took), at: started}
+			ttl := max(c.ttl, 10*took)
+			c.snap = &statsSnapshot{view: statsView(st, started, took, ttl), at: started, ttl: ttl}
 			// A change made while this ran may not be in it.
 			c.dirty = c.gen != gen
 		}
@@ -139,11 +143,12 @@ func (c *statsCache) invalidate() {
 }
 
 // statsView turns the figures into what the page shows.
-func statsView(st place.EventStats, at time.Time, took time.Duration) views.StatsData {
+func statsView(st place.EventStats, at time.Time, took, ttl time.Duration) views.StatsData {
 	return views.StatsData{
 		Stats:      st,
 		Chart:      views.RateChart(st.PerMinute, st.First, st.Last),
 		ComputedAt: at,
 		Took:       took,
+		Every:      ttl,
 	}
 }

@@ -15,6 +15,8 @@ type StatsData struct {
 	Chart      Chart
 	ComputedAt time.Time
 	Took       time.Duration
+	// Every is how long the figures are kept before they are computed again.
+	Every time.Duration
 }
 
 // Chart is the placements-per-minute chart, laid out in the SVG's own
@@ -142,6 +144,9 @@ func niceCeil(v float64) float64 {
 func num(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 
 func i64(n int64) string { return bigNumber(uint64(max(n, 0))) }
+
+// seconds writes a duration in whole seconds.
+func seconds(d time.Duration) string { return strconv.Itoa(int(d.Round(time.Second) / time.Second)) }
 
 // bucketWords says what one point of the chart stands for.
 func bucketWords(size int) string {

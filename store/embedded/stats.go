@@ -1,9 +1,12 @@
 package embedded
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/placecanvas/place"
@@ -21,10 +24,10 @@ const (
 	byUser = `SELECT a.user_id AS user_id, a.n - COALESCE(b.r, 0) AS n
 		FROM (SELECT user_id, COUNT(*) AS n FROM placements GROUP BY user_id) a
 		LEFT JOIN (SELECT user_id, COUNT(*) AS r FROM placements INDEXED BY placements_rollbacks WHERE rollback = 1 GROUP BY user_id) b ON b.user_id = a.user_id`
-	statsPlayers = `SELECT COUNT(*) FROM (` + byUser + `) WHERE n > 0`
-	statsPlacers = `SELECT u.username, c.n FROM (` + byUser + `) c JOIN users u ON u.id = c.user_id
-		WHERE c.n > 0 AND u.is_guest = 0 AND u.banned = 0 AND u.stats_opt_out = 0
-		ORDER BY c.n DESC, u.username_lower LIMIT ?`
+	// statsUsers is every user who placed, with whether they may be listed.
+	statsUsers = `SELECT c.n, COALESCE(u.username, ''), COALESCE(u.username_lower, ''),
+		COALESCE(u.is_guest = 0 AND u.banned = 0 AND u.stats_opt_out = 0, 0)
+		FROM (` + byUser + `) c LEFT JOIN users u ON u.id = c.user_id WHERE c.n > 0`
 	// statsPainted counts the pixels placed on, less those that only
 	// rollbacks ever wrote.
 	statsPainted = `SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM placements GROUP BY x, y)) - (SELECT COUNT(*) FROM
@@ -64,15 +67,10 @@ func (s *Store) EventStats(ctx context.Context, top int) (place.EventStats, erro
 		return place.EventStats{}, nil
 	}
 	st.First, st.Last = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
-	if err := conn.QueryRowContext(ctx, statsPlayers).Scan(&st.Players); err != nil {
-		return st, fmt.Errorf("stats players: %w", err)
+	if st.Players, st.TopPlacers, err = placers(ctx, conn, top); err != nil {
+		return st, err
 	}
-	if st.PerMinute, err = scanRows(ctx, conn, statsMinutes, func(r *sql.Rows) (m place.MinuteCount, err error) {
-		var min int64
-		err = r.Scan(&min, &m.Count)
-		m.Minute = time.UnixMilli(min * 60000).UTC()
-		return m, err
-	}); err != nil {
+	if st.PerMinute, err = perMinute(ctx, conn, first, last); err != nil {
 		return st, err
 	}
 	if err := conn.QueryRowContext(ctx, statsPainted).Scan(&st.PixelsPainted); err != nil {
@@ -81,10 +79,86 @@ func (s *Store) EventStats(ctx context.Context, top int) (place.EventStats, erro
 	if st.TopPixels, err = topPixels(ctx, conn, top); err != nil {
 		return st, err
 	}
-	st.TopPlacers, err = scanRows(ctx, conn, statsPlacers, func(r *sql.Rows) (p place.PlacerCount, err error) {
-		return p, r.Scan(&p.Username, &p.Count)
-	}, top)
-	return st, err
+	return st, nil
+}
+
+// placers counts the users who placed and returns the top n of those who
+// may be listed, in one pass over the user index.
+func placers(ctx context.Context, conn *sql.Conn, n int) (int64, []place.PlacerCount, error) {
+	type row struct {
+		place.PlacerCount
+		lower  string
+		listed bool
+	}
+	rows, err := scanRows(ctx, conn, statsUsers, func(r *sql.Rows) (p row, err error) {
+		return p, r.Scan(&p.Count, &p.Username, &p.lower, &p.listed)
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	listed := make([]row, 0, len(rows))
+	for _, r := range rows {
+		if r.listed {
+			listed = append(listed, r)
+		}
+	}
+	slices.SortFunc(listed, func(a, b row) int {
+		if a.Count != b.Count {
+			return cmp.Compare(b.Count, a.Count)
+		}
+		return strings.Compare(a.lower, b.lower)
+	})
+	var top []place.PlacerCount
+	for _, r := range listed[:min(n, len(listed))] {
+		top = append(top, r.PlacerCount)
+	}
+	return int64(len(rows)), top, nil
+}
+
+// maxMinuteRanges is the longest history (a week) counted minute by
+// minute with index range counts; a longer one is grouped in one query.
+const maxMinuteRanges = 7 * 24 * 60
+
+// perMinute counts the placements of every minute from first to last
+// (unix milliseconds). One range count on the time index per minute reads
+// the index once in all, where grouping by minute would sort every row.
+func perMinute(ctx context.Context, conn *sql.Conn, first, last int64) ([]place.MinuteCount, error) {
+	scan := func(r *sql.Rows) (m place.MinuteCount, err error) {
+		var min int64
+		err = r.Scan(&min, &m.Count)
+		m.Minute = time.UnixMilli(min * 60000).UTC()
+		return m, err
+	}
+	m0, m1 := first/60000, last/60000
+	if m1-m0+1 > maxMinuteRanges {
+		return scanRows(ctx, conn, statsMinutes, scan)
+	}
+	rolled, err := scanRows(ctx, conn, `SELECT placed_at / 60000, COUNT(*) FROM placements INDEXED BY placements_rollbacks
+		WHERE rollback = 1 GROUP BY 1`, scan)
+	if err != nil {
+		return nil, err
+	}
+	minus := make(map[time.Time]int64, len(rolled))
+	for _, r := range rolled {
+		minus[r.Minute] = r.Count
+	}
+	stmt, err := conn.PrepareContext(ctx, `SELECT COUNT(*) FROM placements WHERE placed_at >= ? AND placed_at < ?`)
+	if err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
+	defer stmt.Close()
+	var out []place.MinuteCount
+	for m := m0; m <= m1; m++ {
+		var n int64
+		if err := stmt.QueryRowContext(ctx, m*60000, (m+1)*60000).Scan(&n); err != nil {
+			return nil, fmt.Errorf("stats minutes: %w", err)
+		}
+		at := time.UnixMilli(m * 60000).UTC()
+		if n -= minus[at]; n > 0 {
+			out = append(out, place.MinuteCount{Minute: at, Count: n})
+		}
+	}
+	return out, nil
 }
 
 // topPixels returns the most painted pixels. Taking rollbacks off only
