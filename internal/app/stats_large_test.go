@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/placecanvas/place/internal/app"
 )
 
@@ -99,6 +101,59 @@ func BenchmarkStatsPage1M(b *testing.B) {
 	const n = 1_000_000
 	t0 := time.Now()
 	cfg := seedHistory(b, n)
+	b.Logf("seeded %d placements in %v", n, time.Since(t0))
+	ts := startWith(b, cfg)
+	cold, _ := measureStats(b, ts, 0)
+	b.Logf("first /stats (computing the figures over %d placements): %v", n, cold)
+	b.ResetTimer()
+	for b.Loop() {
+		resp, _ := get(b, ts.URL+"/stats", nil)
+		if resp.StatusCode != http.StatusOK {
+			b.Fatal(resp.Status)
+		}
+	}
+	b.ReportMetric(float64(cold.Milliseconds()), "cold-ms")
+}
+
+// seedClusterHistory writes n placements by 1,000 registered players over
+// three hours into the test's PostgreSQL database.
+func seedClusterHistory(tb testing.TB, env clusterEnv, cfg app.Config, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	if err := app.Migrate(ctx, cfg); err != nil {
+		tb.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, env.databaseURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, q := range []string{
+		`INSERT INTO users (id, username, username_lower, is_guest) SELECT 'u' || i, 'player' || i, 'player' || i, false FROM generate_series(0, 999) i`,
+		`INSERT INTO placements (seq, x, y, color, user_id, placed_at)
+		 SELECT i, (i * 7919) % 500, ((i::bigint * 104729) / 500) % 500, i % 16, 'u' || ((i::bigint * i) % 1000),
+		        timestamptz '2026-06-01 09:00:00+00' + (i * interval '10800 seconds') / $1
+		 FROM generate_series(1::bigint, $1) i`,
+		`ANALYZE placements`,
+	} {
+		var args []any
+		if strings.Contains(q, "$1") {
+			args = append(args, n)
+		}
+		if _, err := conn.Exec(ctx, q, args...); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkClusterStatsPage1M is BenchmarkStatsPage1M in cluster mode.
+// go test -run '^$' -bench ClusterStatsPage1M -benchtime 200x ./internal/app/
+func BenchmarkClusterStatsPage1M(b *testing.B) {
+	const n = 1_000_000
+	env := newClusterEnv(b)
+	cfg := env.config(b, nil)
+	t0 := time.Now()
+	seedClusterHistory(b, env, cfg, n)
 	b.Logf("seeded %d placements in %v", n, time.Since(t0))
 	ts := startWith(b, cfg)
 	cold, _ := measureStats(b, ts, 0)

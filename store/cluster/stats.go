@@ -3,11 +3,15 @@ package cluster
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/placecanvas/place"
 )
+
+// statsTimeout bounds one computation of the statistics.
+const statsTimeout = 30 * time.Second
 
 // EventStats implements place.StatsReader with aggregate queries on
 // PostgreSQL in one read-only snapshot. Placements go through Redis, and
@@ -15,7 +19,8 @@ import (
 // a placement.
 func (s *Store) EventStats(ctx context.Context, top int) (place.EventStats, error) {
 	var st place.EventStats
-	ctx, cancel := pgCtx(ctx, pgReadTimeout)
+	// The caller bounds the whole computation (it reads every placement).
+	ctx, cancel := pgCtx(ctx, statsTimeout)
 	defer cancel()
 	tx, err := s.db.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
 	if err != nil {
