@@ -45,7 +45,7 @@ func New(st Store, log *slog.Logger) *Gate {
 }
 
 // errRequired is the refusal of a player who has not joined.
-var errRequired = place.Errorf(place.EJOINCODE, "This canvas needs a join code: scan the QR code on the screen or open the join link you were given, then place again.")
+var errRequired = place.Errorf(place.EJOINCODE, "This canvas needs a join code: scan the QR code on the screen, or enter the code at /join, then place again.")
 
 // Check is the placement rule: nil when no code is set or the user joined
 // with the current one. A code that could not be loaded yet refuses with
