@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 
@@ -33,14 +32,6 @@ func (s *Server) joinCode() place.JoinCode {
 
 // joinVersion changes whenever the join link changes.
 func (s *Server) joinVersion() string { return strconv.FormatInt(s.joinCode().Version, 10) }
-
-// joinCheck is the join-code rule for the no-JavaScript placement.
-func (s *Server) joinCheck(ctx context.Context, userID string) error {
-	if s.join == nil {
-		return nil
-	}
-	return s.join.Check(ctx, userID)
-}
 
 // viewerIsAdmin reports whether the request's session is a moderator's.
 func (s *Server) viewerIsAdmin(c echo.Context) bool {

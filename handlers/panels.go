@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
-	"github.com/placecanvas/place/metrics"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/views"
 )
@@ -32,10 +31,10 @@ type panelFeed struct {
 	// last call (or that it has never sent); it runs on the feed's goroutine.
 	frames func() []feedFrame
 
+	subs *realtime.Fanout[[]byte]
+
 	mu      sync.Mutex
-	subs    map[chan []byte]struct{}
 	running bool
-	closed  bool
 	// The frames last sent, one per event name, for newcomers.
 	last []feedFrame
 }
@@ -47,7 +46,7 @@ type feedFrame struct {
 }
 
 func newFeed(interval time.Duration, frames func() []feedFrame) *panelFeed {
-	return &panelFeed{interval: interval, frames: frames, subs: make(map[chan []byte]struct{})}
+	return &panelFeed{interval: interval, frames: frames, subs: realtime.NewFanout[[]byte](4)}
 }
 
 // newPanelFeed is the feed of the canvas page's live panels (recent
@@ -59,43 +58,18 @@ func newPanelFeed(s *Server) *panelFeed {
 
 // subscribe adds a stream; it gets the current frames at once when there
 // are any. ok is false once the server is shutting down.
-func (f *panelFeed) subscribe() (ch chan []byte, ok bool) {
+func (f *panelFeed) subscribe() (ch <-chan []byte, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.closed {
-		return nil, false
-	}
-	ch = make(chan []byte, max(4, len(f.last)))
+	first := make([][]byte, 0, len(f.last))
 	for _, fr := range f.last {
-		ch <- fr.data
+		first = append(first, fr.data)
 	}
-	f.subs[ch] = struct{}{}
-	if !f.running {
+	if ch, ok = f.subs.Subscribe(first...); ok && !f.running {
 		f.running = true
 		go f.run()
 	}
-	return ch, true
-}
-
-func (f *panelFeed) unsubscribe(ch chan []byte) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.subs[ch]; ok {
-		delete(f.subs, ch)
-		close(ch)
-	}
-}
-
-// close ends every stream and refuses new ones (server shutdown: net/http's
-// Shutdown waits for handlers, and a stream never ends by itself).
-func (f *panelFeed) close() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.closed = true
-	for ch := range f.subs {
-		delete(f.subs, ch)
-		close(ch)
-	}
+	return ch, ok
 }
 
 func (f *panelFeed) run() {
@@ -105,7 +79,7 @@ func (f *panelFeed) run() {
 		f.update()
 		<-t.C
 		f.mu.Lock()
-		if len(f.subs) == 0 {
+		if f.subs.Len() == 0 {
 			f.running = false
 			f.mu.Unlock()
 			return
@@ -114,23 +88,15 @@ func (f *panelFeed) run() {
 	}
 }
 
-// update broadcasts what changed since the last tick.
+// update broadcasts what changed since the last tick. A stream that cannot
+// keep up is ended; htmx reconnects and gets the current frames.
 func (f *panelFeed) update() {
 	changed := f.frames()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, fr := range changed {
 		f.remember(fr)
-		for ch := range f.subs {
-			select {
-			case ch <- fr.data:
-			default:
-				// A stream that cannot keep up is ended; htmx reconnects
-				// and gets the current frames.
-				delete(f.subs, ch)
-				close(ch)
-			}
-		}
+		f.subs.Send(fr.data)
 	}
 }
 
@@ -164,7 +130,7 @@ func (p *panelState) frames() []feedFrame {
 	}
 	if seq := p.s.hub.Seq(); seq != p.recentSeq || !p.hasRecent {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		entries, err := p.s.store.RecentPlacements(ctx, 0, recentPanelSize)
+		entries, err := p.s.history.RecentPlacements(ctx, 0, recentPanelSize)
 		cancel()
 		if err != nil {
 			// Keep what viewers have; the next tick tries again.
@@ -194,29 +160,9 @@ func serveFeed(c echo.Context, feed *panelFeed) error {
 	if !ok {
 		return place.ErrUnavailable
 	}
-	defer feed.unsubscribe(ch)
-	metrics.SSEClients.Inc()
-	defer metrics.SSEClients.Dec()
-	st, err := realtime.StartSSE(c.Response())
-	if err != nil {
-		return nil
-	}
-	heartbeat := time.NewTicker(realtime.SSEHeartbeat)
-	defer heartbeat.Stop()
-	for {
-		select {
-		case <-c.Request().Context().Done():
-			return nil
-		case frame, open := <-ch:
-			if !open || st.Write(frame) != nil {
-				return nil
-			}
-		case <-heartbeat.C:
-			if st.Heartbeat() != nil {
-				return nil
-			}
-		}
-	}
+	defer feed.subs.Unsubscribe(ch)
+	realtime.Stream(c.Response(), c.Request(), nil, ch, func(b []byte) []byte { return b }, realtime.SSEHeartbeat)
+	return nil
 }
 
 // panelsData is the panels' first state for the canvas page. A store
@@ -224,7 +170,7 @@ func serveFeed(c echo.Context, feed *panelFeed) error {
 func (s *Server) panelsData(ctx context.Context) views.PanelsData {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	entries, err := s.store.RecentPlacements(ctx, 0, recentPanelSize)
+	entries, err := s.history.RecentPlacements(ctx, 0, recentPanelSize)
 	if err != nil {
 		s.log.Debug("recent placements not shown", "err", err)
 	}
@@ -235,6 +181,6 @@ func (s *Server) panelsData(ctx context.Context) views.PanelsData {
 // screen's counters) and refuses new ones; call it when shutdown begins.
 // The /api/v1/events streams end with the hub's Shutdown.
 func (s *Server) CloseStreams() {
-	s.panels.close()
-	s.screen.close()
+	s.panels.subs.Close()
+	s.screen.subs.Close()
 }

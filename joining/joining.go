@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/placing"
 )
 
 // Store is what the gate needs from the stores.
@@ -48,8 +49,9 @@ func New(st Store, log *slog.Logger) *Gate {
 var errRequired = place.Errorf(place.EJOINCODE, "This canvas needs a join code: scan the QR code on the screen, or enter the code at /join, then place again.")
 
 // Check is the placement rule: nil when no code is set or the user joined
-// with the current one. A code that could not be loaded yet refuses with
-// SERVICE_UNAVAILABLE rather than letting everyone in.
+// with the current one (a visitor with no user yet has not). A code that
+// could not be loaded yet refuses with SERVICE_UNAVAILABLE rather than
+// letting everyone in.
 func (g *Gate) Check(ctx context.Context, userID string) error {
 	g.mu.RLock()
 	cur, loaded, ok := g.current, g.loaded, g.joined[userID]
@@ -62,6 +64,9 @@ func (g *Gate) Check(ctx context.Context, userID string) error {
 	}
 	if cur.Code == "" || ok {
 		return nil
+	}
+	if userID == "" {
+		return errRequired
 	}
 	v, err := g.store.JoinedVersion(ctx, userID)
 	if err != nil {
@@ -174,16 +179,5 @@ func (g *Gate) Run(ctx context.Context) {
 	}
 }
 
-// Placer applies the gate before the store's placement.
-type Placer struct {
-	place.Placer
-	Gate *Gate
-}
-
-// Place refuses a player who has not joined, then places.
-func (p Placer) Place(ctx context.Context, userID string, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
-	if err := p.Gate.Check(ctx, userID); err != nil {
-		return place.Placement{}, time.Time{}, err
-	}
-	return p.Placer.Place(ctx, userID, x, y, color, now)
-}
+// Rule is the join-code rule of the placement service.
+func (g *Gate) Rule(ctx context.Context, a placing.Attempt) error { return g.Check(ctx, a.UserID) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,22 +56,30 @@ func TestBrowserScreen(t *testing.T) {
 			}
 
 			before := evalJS[string](t, tab, `document.querySelector('[data-testid="counter-placed"]').textContent`)
-			x, y, color := 100+i, 200, 5+i
-			sent := time.Now()
-			if err := player.Place(x, y, color, fmt.Sprint("screen", i)); err != nil {
-				t.Fatal(err)
+			// Five placements, each timed from the moment it is sent to
+			// the first frame that drew it highlighted (the screen notes
+			// that time); the median must be within 100 ms (single ones
+			// are logged: a loaded machine delays some).
+			var latencies []time.Duration
+			var x, y, color int
+			for k := range 5 {
+				x, y, color = 100+50*i+10*k, 200, 5+i // apart, so that rings do not overlap
+				sent := time.Now()
+				if err := player.Place(x, y, color, fmt.Sprint("screen", i, k)); err != nil {
+					t.Fatal(err)
+				}
+				player.Expect(t, "success", 2*time.Second)
+				if err := waitJS(tab, fmt.Sprintf(`window.placeScreen.drawnAt(%d, %d) !== null`, x, y), 3*time.Second); err != nil {
+					t.Fatal(err)
+				}
+				drawn := evalJS[float64](t, tab, fmt.Sprintf(`window.placeScreen.drawnAt(%d, %d)`, x, y))
+				latencies = append(latencies, time.UnixMilli(int64(drawn)).Sub(sent))
+				time.Sleep(150 * time.Millisecond)
 			}
-			player.Expect(t, "success", 2*time.Second)
-			// The pixel appears, highlighted; the screen notes the time
-			// of the first frame that drew it.
-			if err := waitJS(tab, fmt.Sprintf(`window.placeScreen.drawnAt(%d, %d) !== null`, x, y), 3*time.Second); err != nil {
-				t.Fatal(err)
-			}
-			drawn := evalJS[float64](t, tab, fmt.Sprintf(`window.placeScreen.drawnAt(%d, %d)`, x, y))
-			latency := time.UnixMilli(int64(drawn)).Sub(sent)
-			t.Logf("%s: placement sent to drawn highlighted on the screen: %v", name, latency)
-			if latency > 100*time.Millisecond {
-				t.Errorf("placement took %v to appear on the screen, want ≤ 100 ms", latency)
+			slices.Sort(latencies)
+			t.Logf("%s: placement sent to drawn highlighted on the screen: median %v (all, sorted: %v)", name, latencies[2], latencies)
+			if latencies[2] > 100*time.Millisecond {
+				t.Errorf("placements took a median %v to appear on the screen, want ≤ 100 ms (%v)", latencies[2], latencies)
 			}
 			if got := evalJS[int](t, tab, fmt.Sprintf(`window.placeScreen.pixelAt(%d, %d)`, x, y)); got != color {
 				t.Errorf("screen has color %d at (%d,%d), want %d", got, x, y, color)
