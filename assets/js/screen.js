@@ -43,7 +43,7 @@ class Screen {
     /** The view last drawn (tests read it). */
     this.shown = null;
     this.frame = 0;
-    this.needsDraw = true;
+    this.tourTimer = 0;
     new ResizeObserver(() => this.request()).observe(this.stage);
   }
 
@@ -153,7 +153,6 @@ class Screen {
   }
 
   request() {
-    this.needsDraw = true;
     if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
   }
 
@@ -209,7 +208,21 @@ class Screen {
       if (!this.drawnAt.has(key)) this.drawnAt.set(key, now);
     }
     if (this.drawnAt.size > 2000) this.drawnAt.clear();
-    if (live.length || this.tour) this.request();
+    if (live.length || this.moving()) this.request();
+    else if (this.tour && !this.tourTimer) {
+      // The tour's next step; one timer at a time.
+      this.tourTimer = setTimeout(() => {
+        this.tourTimer = 0;
+        this.request();
+      }, 250);
+    }
+  }
+
+  /** moving reports whether the tour is between two views (drawn every frame). */
+  moving() {
+    const t = this.tour;
+    if (!t) return false;
+    return t.phase === 'back' || (t.phase === 'zoom' && performance.now() - t.since < TOUR_MOVE_MS);
   }
 
   /** paintBoard draws the canvas through view v, nearest-neighbour. */
