@@ -1,8 +1,12 @@
 // Entry point of the canvas page: wires the DOM to the pure modules. The
 // page's HTML (views/canvas.templ) works without this file; with it, the
-// canvas is live over the WebSocket of SPEC §4.
+// canvas is a full-screen game, live over the WebSocket (docs/protocol.md).
 
 import { Board } from './board.js';
+import { ColorMemory, paletteOrder, safeStorage } from './colors.js';
+import { Chime, Sheets, copyText, prefersReducedMotion, themeColors } from './game.js';
+import { LINK_ZOOM, formatSpot, parseSpot, roundZoom, spotURL } from './link.js';
+import { barState, titleFor } from './status.js';
 import { Cooldown, waitMessage } from './cooldown.js';
 import { keyAction, moveCursor, cycleColor } from './keyboard.js';
 import {
@@ -18,10 +22,14 @@ import { PointerControls } from './input.js';
 import { Renderer } from './renderer.js';
 import { debounce } from './debounce.js';
 import {
-  clampView, ensureVisible, fitView, minScaleFor, pixelAt, toScreen, zoomAt, MAX_SCALE,
+  centerOn, clampView, ensureVisible, fitView, minScaleFor, pixelAt, toScreen, viewCenter, zoomAt, MAX_SCALE,
 } from './view.js';
 
 const TOAST_MS = 4000;
+/** How long the view must rest before the address bar follows it. */
+const HASH_DELAY_MS = 250;
+/** Share of the remaining zoom covered on each frame of a smooth zoom. */
+const ZOOM_EASE = 0.35;
 /** How long the connection must stay down before a screen reader hears of it. */
 const LOST_ANNOUNCE_DELAY_MS = 2000;
 
@@ -55,6 +63,12 @@ class App {
       formColor: $('place-color'),
       notify: $('notify-ready'),
       notifyStatus: $('notify-status'),
+      bar: $('bar'),
+      pill: $('pill'),
+      placeButton: $('place-button'),
+      eyedropper: $('eyedropper'),
+      info: $('pixel-info'),
+      paletteSection: $('palette-section'),
     };
     this.swatches = [...this.el.palette.querySelectorAll('[data-color]')];
     this.palette = this.swatches.length === 16
@@ -67,9 +81,18 @@ class App {
     this.board = new Board(this.width, this.height, this.palette);
     this.lastSeq = null;
     this.user = null;
-    this.selected = 0;
+    this.colors = new ColorMemory(this.palette.length, safeStorage());
+    this.selected = this.colors.selected;
     this.cursor = { x: Math.floor(this.width / 2), y: Math.floor(this.height / 2) };
+    /** The cursor is the selected pixel: shown once chosen by a tap, a click or the keyboard. */
     this.showCursor = false;
+    this.hoverPx = null;
+    this.eyedropper = false;
+    /** Set after a placement the server refused for the cooldown. */
+    this.limited = false;
+    this.pageTitle = document.title;
+    this.hashTimer = 0;
+    this.zoomAnim = null;
     this.view = { scale: 1, offsetX: 0, offsetY: 0 };
     this.fitted = false;
     this.wasConnected = false;
@@ -88,9 +111,15 @@ class App {
     this.renderer = new Renderer(this.el.canvas);
     this.renderer.setBoard(this.board);
     this.pixelInfo = new PixelInfo(
-      { coords: $('pixel-coords'), owner: $('pixel-owner'), link: $('pixel-history-link') },
+      {
+        coords: $('pixel-coords'), owner: $('pixel-owner'), when: $('pixel-when'),
+        link: $('pixel-history-link'), admin: $('pixel-admin-link'),
+      },
       (i) => this.colorName(i),
+      undefined,
+      { isAdmin: root.dataset.admin === 'true' },
     );
+    this.chime = new Chime($('sound-ready'));
     this.announceCursor = debounce(() => {
       const { x, y } = this.cursor;
       this.announce(describeCursor(x, y, this.colorName(this.board.colorAt(x, y))));
@@ -111,12 +140,15 @@ class App {
     this.bindForm();
     this.bindZoomButtons();
     this.bindNotify();
+    this.bindGame();
     new PointerControls(this.el.canvas, {
       getView: () => this.view,
-      setView: (v) => this.setView(v),
-      onTap: (sx, sy) => this.tap(sx, sy),
+      setView: (v) => this.setView(v, true),
+      onTap: (sx, sy, e) => this.tap(sx, sy, e),
+      onDoubleTap: (sx, sy) => this.smoothZoom(2, sx, sy),
+      onWheel: (f, sx, sy) => this.smoothZoom(f, sx, sy),
       onHover: (sx, sy) => this.hover(sx, sy),
-      onLeave: () => {},
+      onLeave: () => this.leave(),
       scaleLimits: () => this.scaleLimits(),
     });
     new ResizeObserver(() => this.resize()).observe(this.el.viewport);
@@ -126,8 +158,10 @@ class App {
     window.addEventListener('pageshow', (e) => {
       if (e.persisted) this.conn.start();
     });
+    window.addEventListener('hashchange', () => this.goToSpot(location.hash));
     setInterval(() => this.tickCooldown(), 250);
-    this.selectColor(0, false);
+    this.orderPalette();
+    this.selectColor(this.selected, false);
     this.resize();
     this.tickCooldown();
     this.conn.start();
@@ -172,6 +206,8 @@ class App {
     this.board.load(msg.pixels);
     this.lastSeq = msg.seq;
     this.el.status.hidden = true;
+    if (this.showCursor) this.showPixelInfo(this.cursor.x, this.cursor.y);
+    this.updatePill();
     this.requestDraw();
   }
 
@@ -212,6 +248,7 @@ class App {
     if (msg.code === 'RATE_LIMITED') {
       this.cooldown.fromRemainingSeconds(msg.remainingSeconds, now);
       this.waitingForReady = true;
+      this.limited = true;
     }
     this.toast(errorMessage(msg));
     this.tickCooldown();
@@ -234,6 +271,7 @@ class App {
   connectionState(state) {
     this.el.connection.textContent = CONNECTION_LABELS[state] ?? state;
     this.el.connection.dataset.state = state;
+    this.updateBar();
     if (state === 'connected') {
       clearTimeout(this.lostTimer);
       this.lostTimer = 0;
@@ -261,6 +299,10 @@ class App {
       return;
     }
     if (!this.board.inBounds(x, y)) return;
+    if (this.selected < 0) {
+      this.askForColor();
+      return;
+    }
     if (!this.cooldown.ready(now)) {
       this.toast(waitMessage(this.cooldown.remainingSeconds(now)));
       return;
@@ -278,26 +320,92 @@ class App {
     const previousCooldown = this.cooldown.start(this.cooldownSeconds, now);
     this.board.placeOptimistic(x, y, color, requestId);
     this.pending.add({ requestId, x, y, color, previousCooldown });
+    this.colors.used(color);
+    this.orderPalette();
     this.waitingForReady = true;
     this.requestDraw();
     this.tickCooldown();
   }
 
-  tap(sx, sy) {
+  /**
+   * tap is a click or a tap that did not pan. A mouse click places at once;
+   * on a touch screen a tap selects the pixel and the bar's Place button
+   * places, so that a finger resting on the canvas never places. With the
+   * eyedropper on (or Alt held) it picks the pixel's color instead.
+   */
+  tap(sx, sy, e) {
     const p = pixelAt(this.view, sx, sy, this.width, this.height);
     if (!p) return;
+    if (this.eyedropper || e?.altKey) {
+      this.pick(p.x, p.y);
+      return;
+    }
+    this.selectPixel(p);
+    if (e?.pointerType === 'mouse') this.place(p.x, p.y);
+  }
+
+  selectPixel(p) {
     this.cursor = p;
-    this.place(p.x, p.y);
+    this.showCursor = true;
+    this.el.info.hidden = false;
     this.showPixelInfo(p.x, p.y);
+    this.updatePill();
+    this.requestDraw();
+  }
+
+  /** placeSelected is the bar's Place button. */
+  placeSelected() {
+    if (!this.showCursor) {
+      this.toast('Tap a pixel to choose where, then press Place.');
+      return;
+    }
+    this.place(this.cursor.x, this.cursor.y);
   }
 
   hover(sx, sy) {
     const p = pixelAt(this.view, sx, sy, this.width, this.height);
+    const same = p && this.hoverPx && p.x === this.hoverPx.x && p.y === this.hoverPx.y;
+    if (same || (!p && !this.hoverPx)) return;
+    this.hoverPx = p;
     if (p) this.showPixelInfo(p.x, p.y);
+    this.updatePill();
+    this.requestDraw();
+  }
+
+  leave() {
+    this.hoverPx = null;
+    if (this.showCursor) this.showPixelInfo(this.cursor.x, this.cursor.y);
+    this.updatePill();
+    this.requestDraw();
   }
 
   showPixelInfo(x, y) {
     if (this.board.loaded) this.pixelInfo.show(x, y, this.board.colorAt(x, y));
+  }
+
+  /** pick is the eyedropper: the pixel's color becomes the selected one. */
+  pick(x, y) {
+    const c = this.board.colorAt(x, y);
+    if (c < 0) return;
+    this.setEyedropper(false);
+    this.selectColor(c);
+    this.toast(`Picked ${this.colorName(c)}.`);
+  }
+
+  setEyedropper(on) {
+    this.eyedropper = on;
+    this.el.eyedropper?.setAttribute('aria-pressed', String(on));
+    this.el.viewport.classList.toggle('picking', on);
+  }
+
+  /** askForColor brings the palette to the player's attention instead of placing. */
+  askForColor() {
+    const section = this.el.paletteSection;
+    section?.classList.remove('attention');
+    void section?.offsetWidth; // restart the animation
+    section?.classList.add('attention');
+    this.toast('Pick a color first.');
+    this.announce('Pick a color first: 0 to 9, Shift+0 to 5, or [ and ].');
   }
 
   // ---- cooldown display -------------------------------------------------
@@ -309,12 +417,21 @@ class App {
       this.cooldownText = text;
       this.el.cooldown.textContent = text;
       this.el.cooldown.dataset.ready = String(this.cooldown.ready(now));
+      document.title = titleFor(this.pageTitle, this.cooldown.remainingSeconds(now));
     }
+    if (this.cooldown.ready(now)) this.limited = false;
+    this.updateBar();
     if (this.waitingForReady && this.cooldown.ready(now) && this.pending.size === 0) {
       this.waitingForReady = false;
       this.announce('Ready to place.');
       this.notifier.ready('Ready to place.');
+      this.chime.play();
     }
+  }
+
+  updateBar() {
+    const state = barState({ connection: this.conn.state, ready: this.cooldown.ready(Date.now()), limited: this.limited });
+    if (this.el.bar && this.el.bar.dataset.state !== state) this.el.bar.dataset.state = state;
   }
 
   // ---- colors -----------------------------------------------------------
@@ -338,10 +455,18 @@ class App {
   selectColor(i, announce = true) {
     if (!(i >= 0 && i < this.palette.length)) return;
     this.selected = i;
+    this.colors.select(i);
     this.swatches.forEach((b, j) => b.setAttribute('aria-pressed', String(i === j)));
     this.el.selected.textContent = this.colorName(i);
+    this.el.bar?.style.setProperty('--selected', this.palette[i].hex);
     if (this.el.formColor) this.el.formColor.value = String(i);
     if (announce) this.announce(selectedMessage(this.colorName(i)));
+  }
+
+  /** orderPalette shows the recently used colors first. */
+  orderPalette() {
+    const order = paletteOrder(this.colors.recent, this.swatches.length);
+    order.forEach((i, pos) => { this.swatches[i].style.order = String(pos); });
   }
 
   bindPalette() {
@@ -359,20 +484,20 @@ class App {
       // cursor into view, so clicking never jumps the view.
       if (!matchesFocusVisible(c)) return;
       this.showCursor = true;
+      this.el.info.hidden = false;
       this.setView(ensureVisible(this.view, this.cursor.x, this.cursor.y, this.renderer.cssWidth, this.renderer.cssHeight));
       this.announceCursor();
       this.showPixelInfo(this.cursor.x, this.cursor.y);
     });
-    c.addEventListener('blur', () => {
-      this.showCursor = false;
-      this.requestDraw();
-    });
+
     c.addEventListener('keydown', (e) => {
       const action = keyAction(e, this.palette.length);
       if (!action) return;
       e.preventDefault();
       this.showCursor = true;
+      this.el.info.hidden = false;
       this.keyboard(action);
+      this.updatePill();
       this.requestDraw();
     });
   }
@@ -400,6 +525,9 @@ class App {
         this.zoom(action.factor, p.x, p.y);
         break;
       }
+      case 'pick':
+        this.pick(this.cursor.x, this.cursor.y);
+        break;
     }
   }
 
@@ -448,9 +576,32 @@ class App {
 
   bindZoomButtons() {
     const center = () => [this.renderer.cssWidth / 2, this.renderer.cssHeight / 2];
-    document.getElementById('zoom-in')?.addEventListener('click', () => this.zoom(1.5, ...center()));
-    document.getElementById('zoom-out')?.addEventListener('click', () => this.zoom(1 / 1.5, ...center()));
-    document.getElementById('zoom-fit')?.addEventListener('click', () => this.fit());
+    document.getElementById('zoom-in')?.addEventListener('click', () => this.smoothZoom(1.5, ...center()));
+    document.getElementById('zoom-out')?.addEventListener('click', () => this.smoothZoom(1 / 1.5, ...center()));
+    document.getElementById('zoom-fit')?.addEventListener('click', () => this.fit(true));
+  }
+
+  /** bindGame wires the bar, the panels and the theme. */
+  bindGame() {
+    new Sheets(this.el.root);
+    this.el.placeButton?.addEventListener('click', () => this.placeSelected());
+    this.el.eyedropper?.addEventListener('click', () => this.setEyedropper(!this.eyedropper));
+    document.getElementById('pixel-info-close')?.addEventListener('click', () => {
+      this.el.info.hidden = true;
+      this.showCursor = false;
+      this.requestDraw();
+    });
+    document.getElementById('copy-link')?.addEventListener('click', async () => {
+      const p = this.hoverPx ?? this.cursor;
+      const url = spotURL(location, p.x, p.y, Math.max(this.view.scale, LINK_ZOOM));
+      this.toast(await copyText(url) ? 'Link copied.' : `Copy this link: ${url}`);
+    });
+    const theme = () => {
+      this.renderer.setTheme(themeColors(document.documentElement));
+      this.requestDraw();
+    };
+    theme();
+    globalThis.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', theme);
   }
 
   // ---- view -------------------------------------------------------------
@@ -461,16 +612,102 @@ class App {
 
   zoom(factor, sx, sy) {
     const [min, max] = this.scaleLimits();
-    this.setView(zoomAt(this.view, factor, sx, sy, min, max));
+    this.setView(zoomAt(this.view, factor, sx, sy, min, max), true);
   }
 
-  fit() {
-    this.setView(fitView(this.width, this.height, this.renderer.cssWidth, this.renderer.cssHeight));
-  }
-
-  setView(v) {
-    this.view = clampView(v, this.width, this.height, this.renderer.cssWidth, this.renderer.cssHeight);
+  /**
+   * smoothZoom eases a wheel, pinch-free or button zoom over a few frames
+   * around (sx, sy); at once when the player prefers reduced motion.
+   */
+  smoothZoom(factor, sx, sy) {
+    if (prefersReducedMotion()) {
+      this.zoom(factor, sx, sy);
+      return;
+    }
+    const [min, max] = this.scaleLimits();
+    const from = this.zoomAnim?.target ?? this.view.scale;
+    const target = Math.min(max, Math.max(min, from * factor));
+    this.zoomAnim = { target, sx, sy };
     this.requestDraw();
+  }
+
+  /** stepZoom moves one frame towards the zoom target; true while not there. */
+  stepZoom() {
+    const a = this.zoomAnim;
+    if (!a) return false;
+    const ratio = a.target / this.view.scale;
+    const done = Math.abs(ratio - 1) < 0.002;
+    const f = done ? ratio : ratio ** ZOOM_EASE;
+    this.setView(zoomAt(this.view, f, a.sx, a.sy, 0, Infinity), true);
+    if (done) this.zoomAnim = null;
+    return !done;
+  }
+
+  /** stageBox is the part of the canvas not under the play bar. */
+  stageBox() {
+    const w = this.renderer.cssWidth;
+    let h = this.renderer.cssHeight;
+    const bar = this.el.bar?.getBoundingClientRect();
+    const top = this.el.canvas.getBoundingClientRect().top;
+    if (bar && bar.height > 0 && bar.top - top > h / 2) h = bar.top - top;
+    return { w, h };
+  }
+
+  fit(byPlayer = false) {
+    const { w, h } = this.stageBox();
+    this.zoomAnim = null;
+    this.setView(fitView(this.width, this.height, w, h, MAX_SCALE, 12), byPlayer);
+  }
+
+  /** goToSpot centres the view on a linked pixel and selects it; false if the link is not one. */
+  goToSpot(text) {
+    const spot = parseSpot(text, this.width, this.height);
+    if (!spot) return false;
+    const { w, h } = this.stageBox();
+    this.zoomAnim = null;
+    this.setView(centerOn(spot.x + 0.5, spot.y + 0.5, spot.z ?? LINK_ZOOM, w, h), false);
+    this.selectPixel({ x: spot.x, y: spot.y });
+    return true;
+  }
+
+  /**
+   * setView shows v (kept in reach). A view the player chose is written to
+   * the address bar's hash after a pause, so that it can be shared.
+   */
+  setView(v, byPlayer = false) {
+    this.view = clampView(v, this.width, this.height, this.renderer.cssWidth, this.renderer.cssHeight);
+    if (byPlayer) this.scheduleHash();
+    this.updatePill();
+    this.requestDraw();
+  }
+
+  scheduleHash() {
+    clearTimeout(this.hashTimer);
+    this.hashTimer = setTimeout(() => {
+      const { w, h } = this.stageBox();
+      const c = viewCenter(this.view, w, h);
+      const x = Math.min(this.width - 1, Math.max(0, Math.floor(c.x)));
+      const y = Math.min(this.height - 1, Math.max(0, Math.floor(c.y)));
+      history.replaceState(history.state, '', formatSpot(x, y, this.view.scale));
+    }, HASH_DELAY_MS);
+  }
+
+  /** updatePill shows the hovered (or selected) pixel, its color and the zoom. */
+  updatePill() {
+    const { pill } = this.el;
+    if (!pill) return;
+    const p = this.hoverPx ?? (this.showCursor ? this.cursor : null);
+    const zoom = `${roundZoom(this.view.scale)}×`;
+    let text = zoom;
+    if (p && this.board.loaded) {
+      const c = this.board.colorAt(p.x, p.y);
+      text = `${p.x}, ${p.y} · ${this.colorName(c)} · ${zoom}`;
+      pill.style.setProperty('--swatch', this.palette[c]?.hex ?? 'transparent');
+      pill.classList.add('pill-color');
+    } else {
+      pill.classList.remove('pill-color');
+    }
+    if (pill.textContent !== text) pill.textContent = text;
   }
 
   resize() {
@@ -479,7 +716,8 @@ class App {
     this.renderer.resize();
     if (!this.fitted && this.renderer.cssWidth > 0) {
       this.fitted = true;
-      this.fit();
+      const spot = new URLSearchParams(location.search).has('x') ? location.search : location.hash;
+      if (!this.goToSpot(spot)) this.fit();
       return;
     }
     // Keep the middle of the view in the middle.
@@ -498,14 +736,17 @@ class App {
     this.cursor = moveCursor(this.cursor, 0, 0, width, height);
     this.el.formX?.setAttribute('max', String(width - 1));
     this.el.formY?.setAttribute('max', String(height - 1));
-    this.fit();
+    this.fitted = false;
+    this.resize();
   }
 
   requestDraw() {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      this.renderer.draw(this.view, this.showCursor ? this.cursor : null);
+      const moving = this.stepZoom();
+      this.renderer.draw(this.view, { selected: this.showCursor ? this.cursor : null, hover: this.hoverPx });
+      if (moving) this.requestDraw();
     });
   }
 
@@ -545,6 +786,9 @@ class App {
         get selectedColor() { return app.selected; },
         get cursor() { return { ...app.cursor }; },
         get view() { return { ...app.view }; },
+        get selected() { return app.showCursor ? { ...app.cursor } : null; },
+        get eyedropper() { return app.eyedropper; },
+        get barState() { return app.el.bar?.dataset.state; },
         get pending() { return app.pending.size; },
         get user() { return app.user && { ...app.user }; },
         get width() { return app.width; },
