@@ -192,7 +192,7 @@ func CanvasPage(d PageData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</section><section class=\"sheet\" id=\"live-sheet\" data-testid=\"live-sheet\" aria-labelledby=\"live-heading\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</section><div class=\"sheet\" id=\"live-sheet\" data-testid=\"live-sheet\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -200,7 +200,7 @@ func CanvasPage(d PageData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</section><div class=\"toast\" id=\"toast\" data-testid=\"toast\" role=\"status\" aria-live=\"polite\" aria-atomic=\"true\"></div><div class=\"visually-hidden\" id=\"announcer\" data-testid=\"announcer\" aria-live=\"polite\" aria-atomic=\"true\"></div></div><script type=\"module\" src=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</div><div class=\"toast\" id=\"toast\" data-testid=\"toast\" role=\"status\" aria-live=\"polite\" aria-atomic=\"true\"></div><div class=\"visually-hidden\" id=\"announcer\" data-testid=\"announcer\" aria-live=\"polite\" aria-atomic=\"true\"></div></div><script type=\"module\" src=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -604,7 +604,7 @@ func pixelInfo() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "<section class=\"card pixel-info js-only\" id=\"pixel-info\" data-testid=\"pixel-info\" aria-labelledby=\"pixel-info-heading\" hidden><div class=\"card-head\"><h2 class=\"section-title\" id=\"pixel-info-heading\">Pixel <span id=\"pixel-coords\" data-testid=\"pixel-coords\"></span></h2><button type=\"button\" class=\"button button-icon card-close\" id=\"pixel-info-close\" aria-label=\"Close pixel info\">×</button></div><p class=\"pixel-owner\"><span id=\"pixel-owner\" data-testid=\"pixel-owner\"></span> <time id=\"pixel-when\" data-testid=\"pixel-when\"></time></p><p class=\"pixel-links\"><a class=\"pixel-history\" id=\"pixel-history-link\" data-testid=\"pixel-history-link\" href=\"/history/recent\">History</a> <a class=\"pixel-admin\" id=\"pixel-admin-link\" data-testid=\"pixel-admin-link\" href=\"/admin\" hidden>Author (admin)</a> <button type=\"button\" class=\"button button-quiet button-small\" id=\"copy-link\" data-testid=\"copy-link\">Copy link</button></p></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "<section class=\"card pixel-info js-only\" id=\"pixel-info\" data-testid=\"pixel-info\" aria-labelledby=\"pixel-info-heading\" hidden><div class=\"card-head\"><h2 class=\"section-title\" id=\"pixel-info-heading\">Pixel <span id=\"pixel-coords\" data-testid=\"pixel-coords\"></span></h2><button type=\"button\" class=\"button button-icon card-close\" id=\"pixel-info-close\" aria-label=\"Close pixel info\">×</button></div><p class=\"pixel-owner\"><span id=\"pixel-owner\" data-testid=\"pixel-owner\"></span> <time id=\"pixel-when\" data-testid=\"pixel-when\"></time></p><p class=\"pixel-links\"><a class=\"pixel-history\" id=\"pixel-history-link\" data-testid=\"pixel-history-link\" href=\"/history/recent\">History</a> <a class=\"pixel-admin\" id=\"pixel-admin-link\" data-testid=\"pixel-admin-link\" href=\"/admin/users\" hidden>Author (admin)</a> <button type=\"button\" class=\"button button-quiet button-small\" id=\"copy-link\" data-testid=\"copy-link\">Copy link</button></p></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -151,7 +151,9 @@ class App {
       onLeave: () => this.leave(),
       scaleLimits: () => this.scaleLimits(),
     });
-    new ResizeObserver(() => this.resize()).observe(this.el.viewport);
+    const ro = new ResizeObserver(() => this.resize());
+    ro.observe(this.el.viewport);
+    if (this.el.bar) ro.observe(this.el.bar);
     window.addEventListener('online', () => this.conn.online(true));
     window.addEventListener('offline', () => this.conn.online(false));
     window.addEventListener('pagehide', () => this.conn.stop());
@@ -714,6 +716,8 @@ class App {
     const oldW = this.renderer.cssWidth;
     const oldH = this.renderer.cssHeight;
     this.renderer.resize();
+    // Toasts and sheets keep clear of the play bar.
+    if (this.el.bar) this.el.root.style.setProperty('--bar-h', `${this.el.bar.offsetHeight}px`);
     if (!this.fitted && this.renderer.cssWidth > 0) {
       this.fitted = true;
       const spot = new URLSearchParams(location.search).has('x') ? location.search : location.hash;
