@@ -180,7 +180,7 @@ func CanvasPage(d PageData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<section class=\"sheet\" id=\"more-sheet\" data-testid=\"more-sheet\" aria-labelledby=\"more-heading\"><div class=\"sheet-head js-only\"><h2 class=\"section-title\" id=\"more-heading\">Play</h2><button type=\"button\" class=\"button button-icon sheet-close\" data-close=\"more-sheet\" aria-label=\"Close\">×</button></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<section class=\"sheet\" id=\"more-sheet\" data-testid=\"more-sheet\" aria-labelledby=\"more-heading\"><div class=\"sheet-head js-only\"><h2 class=\"section-title\" id=\"more-heading\">More</h2><button type=\"button\" class=\"button button-icon sheet-close\" data-close=\"more-sheet\" aria-label=\"Close\">×</button></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
