@@ -93,6 +93,8 @@ class App {
     this.pageTitle = document.title;
     this.hashTimer = 0;
     this.zoomAnim = null;
+    /** How long the latest frames took to draw (ms), for the browser tests. */
+    this.drawTimes = [];
     this.view = { scale: 1, offsetX: 0, offsetY: 0 };
     this.fitted = false;
     this.wasConnected = false;
@@ -749,7 +751,10 @@ class App {
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
       const moving = this.stepZoom();
+      const t0 = performance.now();
       this.renderer.draw(this.view, { selected: this.showCursor ? this.cursor : null, hover: this.hoverPx });
+      this.drawTimes.push(performance.now() - t0);
+      if (this.drawTimes.length > 600) this.drawTimes.splice(0, 300);
       if (moving) this.requestDraw();
     });
   }
@@ -800,6 +805,8 @@ class App {
       }),
       /** pixelAt is the color shown at (x, y), pending placements included; -1 outside. */
       pixelAt: (x, y) => app.board.colorAt(x, y),
+      /** drawTimes are the latest frames' drawing times in ms. */
+      drawTimes: () => app.drawTimes.slice(),
       /** confirmedAt is the color the server last reported at (x, y). */
       confirmedAt: (x, y) => app.board.confirmedAt(x, y),
     });
