@@ -68,7 +68,7 @@ var canvasModules = []string{
 	"js/input.js", "js/keyboard.js", "js/messages.js", "js/net.js", "js/notify.js",
 	"js/palette.js", "js/pending.js", "js/pixelinfo.js", "js/protocol.js",
 	"js/renderer.js", "js/view.js", "js/colors.js", "js/link.js", "js/mip.js",
-	"js/status.js", "js/game.js",
+	"js/status.js", "js/game.js", "js/appview.js", "js/appaim.js",
 }
 
 // keyHint is the key that selects color i; it matches keyHint in keyboard.js.
@@ -93,9 +93,6 @@ func title(t string) string {
 	}
 	return t + " · place"
 }
-
-// pressed renders an aria-pressed value, which must be the words.
-func pressed(on bool) string { return strconv.FormatBool(on) }
 
 // ErrorData is the data of an error page.
 type ErrorData struct {

@@ -4,8 +4,8 @@
 
 import { Board } from './board.js';
 import { ColorMemory, paletteOrder, safeStorage } from './colors.js';
-import { Chime, Sheets, copyText, prefersReducedMotion, themeColors } from './game.js';
-import { LINK_ZOOM, formatSpot, parseSpot, roundZoom, spotURL } from './link.js';
+import { AppView } from './appview.js';
+import { Chime } from './game.js';
 import { barState, titleFor } from './status.js';
 import { Cooldown, waitMessage } from './cooldown.js';
 import { keyAction, moveCursor, cycleColor } from './keyboard.js';
@@ -21,15 +21,9 @@ import { encodePlace, newRequestId, socketURL } from './protocol.js';
 import { PointerControls } from './input.js';
 import { Renderer } from './renderer.js';
 import { debounce } from './debounce.js';
-import {
-  centerOn, clampView, ensureVisible, fitView, minScaleFor, pixelAt, toScreen, viewCenter, zoomAt, MAX_SCALE,
-} from './view.js';
+import { ensureVisible, pixelAt, toScreen } from './view.js';
 
 const TOAST_MS = 4000;
-/** How long the view must rest before the address bar follows it. */
-const HASH_DELAY_MS = 250;
-/** Share of the remaining zoom covered on each frame of a smooth zoom. */
-const ZOOM_EASE = 0.35;
 /** How long the connection must stay down before a screen reader hears of it. */
 const LOST_ANNOUNCE_DELAY_MS = 2000;
 
@@ -42,8 +36,9 @@ function matchesFocusVisible(el) {
   }
 }
 
-class App {
+class App extends AppView {
   constructor(root) {
+    super();
     const $ = (id) => document.getElementById(id);
     this.el = {
       root,
@@ -331,87 +326,6 @@ class App {
     this.tickCooldown();
   }
 
-  /**
-   * tap is a click or a tap that did not pan. A mouse click places at once;
-   * on a touch screen a tap selects the pixel and the bar's Place button
-   * places, so that a finger resting on the canvas never places. With the
-   * eyedropper on (or Alt held) it picks the pixel's color instead.
-   */
-  tap(sx, sy, e) {
-    const p = pixelAt(this.view, sx, sy, this.width, this.height);
-    if (!p) return;
-    if (this.eyedropper || e?.altKey) {
-      this.pick(p.x, p.y);
-      return;
-    }
-    this.selectPixel(p);
-    if (e?.pointerType === 'mouse') this.place(p.x, p.y);
-  }
-
-  selectPixel(p) {
-    this.cursor = p;
-    this.showCursor = true;
-    this.el.info.hidden = false;
-    this.showPixelInfo(p.x, p.y);
-    this.updatePill();
-    this.requestDraw();
-  }
-
-  /** placeSelected is the bar's Place button. */
-  placeSelected() {
-    if (!this.showCursor) {
-      this.toast('Tap a pixel to choose where, then press Place.');
-      return;
-    }
-    this.place(this.cursor.x, this.cursor.y);
-  }
-
-  hover(sx, sy) {
-    const p = pixelAt(this.view, sx, sy, this.width, this.height);
-    const same = p && this.hoverPx && p.x === this.hoverPx.x && p.y === this.hoverPx.y;
-    if (same || (!p && !this.hoverPx)) return;
-    this.hoverPx = p;
-    if (p) this.showPixelInfo(p.x, p.y);
-    this.updatePill();
-    this.requestDraw();
-  }
-
-  leave() {
-    this.hoverPx = null;
-    if (this.showCursor) this.showPixelInfo(this.cursor.x, this.cursor.y);
-    this.updatePill();
-    this.requestDraw();
-  }
-
-  showPixelInfo(x, y) {
-    if (this.board.loaded) this.pixelInfo.show(x, y, this.board.colorAt(x, y));
-  }
-
-  /** pick is the eyedropper: the pixel's color becomes the selected one. */
-  pick(x, y) {
-    const c = this.board.colorAt(x, y);
-    if (c < 0) return;
-    this.setEyedropper(false);
-    this.selectColor(c);
-    this.toast(`Picked ${this.colorName(c)}.`);
-  }
-
-  setEyedropper(on) {
-    this.eyedropper = on;
-    this.el.eyedropper?.setAttribute('aria-pressed', String(on));
-    this.el.viewport.classList.toggle('picking', on);
-  }
-
-  /** askForColor brings the palette to the player's attention instead of placing. */
-  askForColor() {
-    const section = this.el.paletteSection;
-    section?.classList.remove('attention');
-    void section?.offsetWidth; // restart the animation
-    section?.classList.add('attention');
-    this.toast('Pick a color first.');
-    this.announce('Pick a color first: 0 to 9, Shift+0 to 5, or [ and ].');
-  }
-
   // ---- cooldown display -------------------------------------------------
 
   tickCooldown() {
@@ -578,162 +492,6 @@ class App {
     });
   }
 
-  bindZoomButtons() {
-    const center = () => [this.renderer.cssWidth / 2, this.renderer.cssHeight / 2];
-    document.getElementById('zoom-in')?.addEventListener('click', () => this.smoothZoom(1.5, ...center()));
-    document.getElementById('zoom-out')?.addEventListener('click', () => this.smoothZoom(1 / 1.5, ...center()));
-    document.getElementById('zoom-fit')?.addEventListener('click', () => this.fit(true));
-  }
-
-  /** bindGame wires the bar, the panels and the theme. */
-  bindGame() {
-    new Sheets(this.el.root);
-    this.el.placeButton?.addEventListener('click', () => this.placeSelected());
-    this.el.eyedropper?.addEventListener('click', () => this.setEyedropper(!this.eyedropper));
-    document.getElementById('pixel-info-close')?.addEventListener('click', () => {
-      this.el.info.hidden = true;
-      this.showCursor = false;
-      this.requestDraw();
-    });
-    document.getElementById('copy-link')?.addEventListener('click', async () => {
-      const p = this.hoverPx ?? this.cursor;
-      const url = spotURL(location, p.x, p.y, Math.max(this.view.scale, LINK_ZOOM));
-      this.toast(await copyText(url) ? 'Link copied.' : `Copy this link: ${url}`);
-    });
-    const theme = () => {
-      this.renderer.setTheme(themeColors(document.documentElement));
-      this.requestDraw();
-    };
-    theme();
-    globalThis.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', theme);
-  }
-
-  // ---- view -------------------------------------------------------------
-
-  scaleLimits() {
-    return [minScaleFor(this.width, this.height, this.renderer.cssWidth, this.renderer.cssHeight), MAX_SCALE];
-  }
-
-  zoom(factor, sx, sy) {
-    const [min, max] = this.scaleLimits();
-    this.setView(zoomAt(this.view, factor, sx, sy, min, max), true);
-  }
-
-  /**
-   * smoothZoom eases a wheel, pinch-free or button zoom over a few frames
-   * around (sx, sy); at once when the player prefers reduced motion.
-   */
-  smoothZoom(factor, sx, sy) {
-    if (prefersReducedMotion()) {
-      this.zoom(factor, sx, sy);
-      return;
-    }
-    const [min, max] = this.scaleLimits();
-    const from = this.zoomAnim?.target ?? this.view.scale;
-    const target = Math.min(max, Math.max(min, from * factor));
-    this.zoomAnim = { target, sx, sy };
-    this.requestDraw();
-  }
-
-  /** stepZoom moves one frame towards the zoom target; true while not there. */
-  stepZoom() {
-    const a = this.zoomAnim;
-    if (!a) return false;
-    const ratio = a.target / this.view.scale;
-    const done = Math.abs(ratio - 1) < 0.002;
-    const f = done ? ratio : ratio ** ZOOM_EASE;
-    this.setView(zoomAt(this.view, f, a.sx, a.sy, 0, Infinity), true);
-    if (done) this.zoomAnim = null;
-    return !done;
-  }
-
-  /** stageBox is the part of the canvas not under the play bar. */
-  stageBox() {
-    const w = this.renderer.cssWidth;
-    let h = this.renderer.cssHeight;
-    const bar = this.el.bar?.getBoundingClientRect();
-    const top = this.el.canvas.getBoundingClientRect().top;
-    if (bar && bar.height > 0 && bar.top - top > h / 2) h = bar.top - top;
-    return { w, h };
-  }
-
-  fit(byPlayer = false) {
-    const { w, h } = this.stageBox();
-    this.zoomAnim = null;
-    this.setView(fitView(this.width, this.height, w, h, MAX_SCALE, 12), byPlayer);
-  }
-
-  /** goToSpot centres the view on a linked pixel and selects it; false if the link is not one. */
-  goToSpot(text) {
-    const spot = parseSpot(text, this.width, this.height);
-    if (!spot) return false;
-    const { w, h } = this.stageBox();
-    this.zoomAnim = null;
-    this.setView(centerOn(spot.x + 0.5, spot.y + 0.5, spot.z ?? LINK_ZOOM, w, h), false);
-    this.selectPixel({ x: spot.x, y: spot.y });
-    return true;
-  }
-
-  /**
-   * setView shows v (kept in reach). A view the player chose is written to
-   * the address bar's hash after a pause, so that it can be shared.
-   */
-  setView(v, byPlayer = false) {
-    this.view = clampView(v, this.width, this.height, this.renderer.cssWidth, this.renderer.cssHeight);
-    if (byPlayer) this.scheduleHash();
-    this.updatePill();
-    this.requestDraw();
-  }
-
-  scheduleHash() {
-    clearTimeout(this.hashTimer);
-    this.hashTimer = setTimeout(() => {
-      const { w, h } = this.stageBox();
-      const c = viewCenter(this.view, w, h);
-      const x = Math.min(this.width - 1, Math.max(0, Math.floor(c.x)));
-      const y = Math.min(this.height - 1, Math.max(0, Math.floor(c.y)));
-      history.replaceState(history.state, '', formatSpot(x, y, this.view.scale));
-    }, HASH_DELAY_MS);
-  }
-
-  /** updatePill shows the hovered (or selected) pixel, its color and the zoom. */
-  updatePill() {
-    const { pill } = this.el;
-    if (!pill) return;
-    const p = this.hoverPx ?? (this.showCursor ? this.cursor : null);
-    const zoom = `${roundZoom(this.view.scale)}×`;
-    let text = zoom;
-    if (p && this.board.loaded) {
-      const c = this.board.colorAt(p.x, p.y);
-      text = `${p.x}, ${p.y} · ${this.colorName(c)} · ${zoom}`;
-      pill.style.setProperty('--swatch', this.palette[c]?.hex ?? 'transparent');
-      pill.classList.add('pill-color');
-    } else {
-      pill.classList.remove('pill-color');
-    }
-    if (pill.textContent !== text) pill.textContent = text;
-  }
-
-  resize() {
-    const oldW = this.renderer.cssWidth;
-    const oldH = this.renderer.cssHeight;
-    this.renderer.resize();
-    // Toasts and sheets keep clear of the play bar.
-    if (this.el.bar) this.el.root.style.setProperty('--bar-h', `${this.el.bar.offsetHeight}px`);
-    if (!this.fitted && this.renderer.cssWidth > 0) {
-      this.fitted = true;
-      const spot = new URLSearchParams(location.search).has('x') ? location.search : location.hash;
-      if (!this.goToSpot(spot)) this.fit();
-      return;
-    }
-    // Keep the middle of the view in the middle.
-    this.setView({
-      ...this.view,
-      offsetX: this.view.offsetX + (this.renderer.cssWidth - oldW) / 2,
-      offsetY: this.view.offsetY + (this.renderer.cssHeight - oldH) / 2,
-    });
-  }
-
   resizeBoard(width, height) {
     this.width = width;
     this.height = height;
@@ -744,19 +502,6 @@ class App {
     this.el.formY?.setAttribute('max', String(height - 1));
     this.fitted = false;
     this.resize();
-  }
-
-  requestDraw() {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      const moving = this.stepZoom();
-      const t0 = performance.now();
-      this.renderer.draw(this.view, { selected: this.showCursor ? this.cursor : null, hover: this.hoverPx });
-      this.drawTimes.push(performance.now() - t0);
-      if (this.drawTimes.length > 600) this.drawTimes.splice(0, 300);
-      if (moving) this.requestDraw();
-    });
   }
 
   // ---- feedback -----------------------------------------------------------
