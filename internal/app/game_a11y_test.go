@@ -130,3 +130,55 @@ func TestGameWithoutJavaScript(t *testing.T) {
 	shot, _ := chromedp.Run(tab, chromedp.CaptureScreenshot())
 	writeArtifact(t, "game-no-javascript.png", shot)
 }
+
+// TestGameBarStates: the bar shows a refused placement (rate limited) and
+// a lost connection in their own states, the tab title counts down, and
+// no status text moves the palette.
+func TestGameBarStates(t *testing.T) {
+	newTab := newBrowser(t)
+	ts := start(t, func(c *app.Config) { c.Cooldown = 30 * time.Second })
+	a, cancel := newTab()
+	defer cancel()
+	emulate(t, a, desktop, "light")
+	openGame(t, a, ts.URL+"/")
+	// A second tab of the same player, opened before the first places:
+	// it believes it may place, and the server refuses.
+	b, cancelB := chromedp.NewContext(a)
+	defer cancelB()
+	emulate(t, b, desktop, "light")
+	openGame(t, b, ts.URL+"/")
+	palette := `JSON.stringify(document.getElementById('palette').getBoundingClientRect())`
+	before := evalJS[string](t, b, palette)
+
+	if err := chromedp.Do(a, chromedp.Click(chromedp.CSS(`[data-testid="palette-5"]`))); err != nil {
+		t.Fatal(err)
+	}
+	selectPixel(t, a, 10, 10, false)
+	if err := waitJS(a, `window.placeApp.confirmedAt(10, 10) === 5 && /^\((30|29)\) place$/.test(document.title)`, 3*time.Second); err != nil {
+		t.Errorf("title during the cooldown: %q", evalJS[string](t, a, `document.title`))
+	}
+	if err := chromedp.Do(b, chromedp.Click(chromedp.CSS(`[data-testid="palette-8"]`))); err != nil {
+		t.Fatal(err)
+	}
+	selectPixel(t, b, 20, 20, false)
+	if err := waitJS(b, `document.getElementById('bar').dataset.state === 'limited' && window.placeApp.pixelAt(20, 20) === 0`, 3*time.Second); err != nil {
+		t.Errorf("after a refused placement the bar is %q", evalJS[string](t, b, `document.getElementById('bar').dataset.state`))
+	}
+	if got := evalJS[string](t, b, palette); got != before {
+		t.Errorf("the palette moved from %s to %s", before, got)
+	}
+
+	// The server goes away: reconnecting, in its own state; nothing moves.
+	ts.Stop(t)
+	if err := waitJS(b, `['reconnecting', 'offline'].includes(document.getElementById('bar').dataset.state)`, 5*time.Second); err != nil {
+		t.Errorf("with the server gone the bar is %q", evalJS[string](t, b, `document.getElementById('bar').dataset.state`))
+	}
+	if got := evalJS[string](t, b, palette); got != before {
+		t.Errorf("the palette moved from %s to %s while reconnecting", before, got)
+	}
+	if lines := evalJS[float64](t, b, `document.getElementById('connection').getBoundingClientRect().height`); lines > 24 {
+		t.Errorf("the connection status wraps (%v px high)", lines)
+	}
+	shot, _ := chromedp.Run(b, chromedp.CaptureScreenshot())
+	writeArtifact(t, "game-reconnecting.png", shot)
+}
