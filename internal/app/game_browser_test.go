@@ -167,6 +167,25 @@ func TestGameLinksOpenTheSpot(t *testing.T) {
 		t.Error("the linked pixel's info is not shown: ", err)
 	}
 
+	// The eyedropper picks the linked pixel's color (red) and places nothing.
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`#eyedropper`))); err != nil {
+		t.Fatal(err)
+	}
+	px, py := screenPoint(t, tab, 123, 77)
+	if err := chromedp.Do(tab, chromedp.MouseClickXY(px, py)); err != nil {
+		t.Fatal(err)
+	}
+	if got := evalJS[int](t, tab, `window.placeApp.state.selectedColor`); got != 5 || evalJS[int](t, tab, `window.placeApp.state.pending`) != 0 || evalJS[bool](t, tab, `window.placeApp.state.eyedropper`) {
+		t.Errorf("after the eyedropper: color %d, pending %d", got, evalJS[int](t, tab, `window.placeApp.state.pending`))
+	}
+	// Copy link gives the spot's address (or shows it where the clipboard is refused).
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`#copy-link`))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(tab, `/Link copied|#x=123&y=77&z=16/.test(document.getElementById('toast').textContent)`, 2*time.Second); err != nil {
+		t.Errorf("copy link: toast %q", evalJS[string](t, tab, `document.getElementById('toast').textContent`))
+	}
+
 	// Panning by keyboard zoom writes the view to the hash.
 	if err := chromedp.Do(tab, chromedp.Focus(chromedp.CSS(`#canvas`))); err != nil {
 		t.Fatal(err)
@@ -263,6 +282,9 @@ func TestGameTouchSelectsThenPlaces(t *testing.T) {
 			t.Fatal("the server does not have the placed pixel")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	if order := evalJS[string](t, tab, `document.querySelector('[data-testid="palette-5"]').style.order`); order != "0" {
+		t.Errorf("the color just used is not first in the palette (order %q)", order)
 	}
 	if err := waitJS(tab, `/^\(\d\) place$/.test(document.title) && document.getElementById('bar').dataset.state === 'cooldown'`, 2*time.Second); err != nil {
 		t.Errorf("during the cooldown the title is %q and the bar %q", evalJS[string](t, tab, `document.title`), evalJS[string](t, tab, `document.getElementById('bar').dataset.state`))
