@@ -140,7 +140,10 @@ class App extends AppView {
     this.bindGame();
     new PointerControls(this.el.canvas, {
       getView: () => this.view,
-      setView: (v) => this.setView(v, true),
+      setView: (v) => {
+        this.zoomAnim = null; // a drag or pinch takes over from a smooth zoom
+        this.setView(v, true);
+      },
       onTap: (sx, sy, e) => this.tap(sx, sy, e),
       onDoubleTap: (sx, sy) => this.smoothZoom(2, sx, sy),
       onWheel: (f, sx, sy) => this.smoothZoom(f, sx, sy),
