@@ -381,6 +381,7 @@ class App extends AppView {
     this.el.selected.textContent = this.colorName(i);
     this.el.bar?.style.setProperty('--selected', this.palette[i].hex);
     if (this.el.formColor) this.el.formColor.value = String(i);
+    this.updatePill();
     if (announce) this.announce(selectedMessage(this.colorName(i)));
   }
 

@@ -141,6 +141,11 @@ export class AppView extends AppAim {
     const p = this.hoverPx ?? (this.showCursor ? this.cursor : null);
     const zoom = `${roundZoom(this.view.scale)}×`;
     let text = zoom;
+    if (this.selected < 0 && !p) {
+      // A first visit: say how to play, in the pointer's words.
+      const touch = globalThis.matchMedia?.('(pointer: coarse)').matches;
+      text = touch ? 'Pick a color, tap a pixel, then Place' : 'Pick a color, then click a pixel';
+    }
     if (p && this.board.loaded) {
       const c = this.board.colorAt(p.x, p.y);
       text = `${p.x}, ${p.y} · ${this.colorName(c)} · ${zoom}`;

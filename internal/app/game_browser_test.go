@@ -230,6 +230,10 @@ func TestGameTouchSelectsThenPlaces(t *testing.T) {
 		return body[y*500+x]
 	}
 
+	// A first visit: no color, and the pill says how to play.
+	if got := evalJS[string](t, tab, `document.getElementById('pill').textContent`); got != "Pick a color, tap a pixel, then Place" {
+		t.Errorf("first-visit pill %q", got)
+	}
 	// No color is chosen yet: Place asks for one and places nothing.
 	selectPixel(t, tab, 200, 210, true)
 	if err := chromedp.Do(tab, chromedp.Tap(chromedp.CSS(`#place-button`))); err != nil {
