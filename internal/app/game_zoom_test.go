@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/placecanvas/place/internal/app"
+	"github.com/placecanvas/place/internal/wstest"
 )
 
 // underPoint is the JS giving the canvas point under a page point.
@@ -96,3 +97,73 @@ func TestGameZoomsAroundTheFingersAndTheCursor(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestGameSmoothOnABigCanvas: wheel zooming in and out on a 2000×2000
+// canvas while other players place pixels keeps the page at the display's
+// frame rate; each frame's drawing takes well under a frame's 16.7 ms.
+func TestGameSmoothOnABigCanvas(t *testing.T) {
+	newTab := newBrowser(t)
+	ts := start(t, func(c *app.Config) { c.Cooldown = 0; c.Width, c.Height = 2000, 2000 })
+	tab, cancel := newTab()
+	defer cancel()
+	emulate(t, tab, desktop, "light")
+	openGame(t, tab, ts.URL+"/")
+
+	// Live traffic: four players placing 15 pixels a second each.
+	done := make(chan struct{})
+	traffic := make(chan int, 4)
+	for p := 0; p < 4; p++ {
+		ws, _, _ := ts.dialReady(t, wstest.Options{})
+		go func(p int, ws *wstest.Client) {
+			n := 0
+			defer func() { traffic <- n }()
+			tick := time.NewTicker(time.Second / 15)
+			defer tick.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-tick.C:
+					if ws.Place((n*37+p*500)%2000, (n*53+p*311)%2000, 2+n%14, fmt.Sprint("t", n)) == nil {
+						n++
+					}
+				}
+			}
+		}(p, ws)
+	}
+	res := evalJSAwait[map[string]float64](t, tab, `new Promise((resolve) => {
+		const c = document.getElementById('canvas'), r = c.getBoundingClientRect();
+		const stamps = [];
+		const start = performance.now();
+		const frame = (now) => {
+			stamps.push(now);
+			const i = stamps.length;
+			c.dispatchEvent(new WheelEvent('wheel', {deltaY: (Math.floor(i / 30) % 2 ? 40 : -40), clientX: r.left + r.width * (0.3 + 0.4 * ((i % 50) / 50)), clientY: r.top + r.height / 2, bubbles: true, cancelable: true}));
+			if (now - start < 3000) requestAnimationFrame(frame);
+			else {
+				const gaps = stamps.slice(1).map((t, i) => t - stamps[i]).sort((a, b) => a - b);
+				const draws = window.placeApp.drawTimes().slice(-120).sort((a, b) => a - b);
+				const q = (a, p) => a[Math.min(a.length - 1, Math.floor(a.length * p))];
+				resolve({fps: (stamps.length - 1) / ((stamps[stamps.length - 1] - stamps[0]) / 1000), gapP95: q(gaps, 0.95),
+					drawP50: q(draws, 0.5), drawP95: q(draws, 0.95), frames: stamps.length, scale: window.placeApp.state.view.scale});
+			}
+		};
+		requestAnimationFrame(frame);
+	})`)
+	close(done)
+	placed := 0
+	for i := 0; i < 4; i++ {
+		placed += <-traffic
+	}
+	t.Logf("3 s of wheel zooming on 2000×2000 with %d pixels placed meanwhile: %.1f fps (p95 frame gap %.1f ms), draw p50 %.2f ms, p95 %.2f ms, %v frames",
+		placed, res["fps"], res["gapP95"], res["drawP50"], res["drawP95"], res["frames"])
+	if placed < 100 {
+		t.Errorf("only %d pixels placed during the measurement", placed)
+	}
+	if res["drawP95"] > 12 {
+		t.Errorf("drawing a frame takes %.1f ms at p95, want well under a 60 fps frame (16.7 ms)", res["drawP95"])
+	}
+	if res["fps"] < 30 {
+		t.Errorf("%.1f fps while zooming with live traffic, want about 60", res["fps"])
+	}
+}
