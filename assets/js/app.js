@@ -221,7 +221,7 @@ class App extends AppView {
     }
     this.board.applyEvents(msg.events);
     this.lastSeq = msg.seq;
-    for (const e of msg.events) this.pixelInfo.refresh(e.x, e.y);
+    for (const e of msg.events) this.pixelInfo.refresh(e.x, e.y, this.board.colorAt(e.x, e.y));
     this.requestDraw();
   }
 
@@ -231,7 +231,7 @@ class App extends AppView {
     const entry = this.pending.take(msg.requestId);
     if (entry) {
       this.board.confirm(entry.x, entry.y, entry.color, entry.requestId);
-      this.pixelInfo.refresh(entry.x, entry.y);
+      this.pixelInfo.refresh(entry.x, entry.y, this.board.colorAt(entry.x, entry.y));
       this.announce(placedMessage(this.colorName(entry.color), entry.x, entry.y, this.cooldown.remainingSeconds(now)));
       this.requestDraw();
     }
@@ -244,6 +244,7 @@ class App extends AppView {
     const entry = msg.requestId ? this.pending.take(msg.requestId) : undefined;
     if (entry) {
       this.board.rollback(entry.x, entry.y, entry.requestId);
+      this.pixelInfo.recolor(entry.x, entry.y, this.board.colorAt(entry.x, entry.y));
       this.cooldown.restore(entry.previousCooldown);
       this.requestDraw();
     }
@@ -258,6 +259,7 @@ class App extends AppView {
 
   expire(entry) {
     this.board.rollback(entry.x, entry.y, entry.requestId);
+    this.pixelInfo.recolor(entry.x, entry.y, this.board.colorAt(entry.x, entry.y));
     this.cooldown.restore(entry.previousCooldown);
     this.toast('The server did not confirm your pixel. Please try again.');
     this.requestDraw();
@@ -321,6 +323,7 @@ class App extends AppView {
     }
     const previousCooldown = this.cooldown.start(this.cooldownSeconds, now);
     this.board.placeOptimistic(x, y, color, requestId);
+    this.pixelInfo.recolor(x, y, color);
     this.pending.add({ requestId, x, y, color, previousCooldown });
     this.colors.used(color);
     this.orderPalette();

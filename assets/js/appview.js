@@ -182,6 +182,7 @@ export class AppView extends AppAim {
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
       const moving = this.stepZoom();
+      this.updatePill(); // the hovered pixel may have changed color
       const t0 = performance.now();
       this.renderer.draw(this.view, { selected: this.showCursor ? this.cursor : null, hover: this.hoverPx });
       this.drawTimes.push(performance.now() - t0);

@@ -50,7 +50,7 @@ export class PixelInfo {
   show(x, y, color) {
     const same = this.current && this.current.x === x && this.current.y === y;
     this.current = { x, y };
-    this.els.coords.textContent = `x ${x}, y ${y} · ${this.colorName(color)}`;
+    this.recolor(x, y, color);
     this.els.link.href = `/history?x=${x}&y=${y}`;
     this.els.link.textContent = `History of ${x}, ${y}`;
     if (!same) {
@@ -59,9 +59,17 @@ export class PixelInfo {
     }
   }
 
-  /** refresh reloads the owner when the shown pixel was just placed. */
-  refresh(x, y) {
-    if (this.current && this.current.x === x && this.current.y === y) this.lookup(x, y);
+  /** recolor updates the shown pixel's color when it changed on the board. */
+  recolor(x, y, color) {
+    if (this.current?.x !== x || this.current?.y !== y) return;
+    this.els.coords.textContent = `x ${x}, y ${y} · ${this.colorName(color)}`;
+  }
+
+  /** refresh reloads the owner when the shown pixel was just placed (now `color`). */
+  refresh(x, y, color) {
+    if (this.current?.x !== x || this.current?.y !== y) return;
+    if (color !== undefined) this.recolor(x, y, color);
+    this.lookup(x, y);
   }
 
   render(d, last) {

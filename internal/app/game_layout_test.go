@@ -123,6 +123,11 @@ func TestGameLayoutScreens(t *testing.T) {
 				if err := waitJS(tab, `/Placed by|Never placed/.test(document.getElementById('pixel-owner').textContent)`, 3*time.Second); err != nil {
 					t.Error("no pixel info: ", err)
 				}
+				if !s.mobile { // the click placed blue: the pill and the card say so
+					if err := waitJS(tab, `/· blue/.test(document.getElementById('pill').textContent) && /· blue$/.test(document.getElementById('pixel-coords').textContent)`, 3*time.Second); err != nil {
+						t.Errorf("after placing blue: pill %q, card %q", evalJS[string](t, tab, `document.getElementById('pill').textContent`), evalJS[string](t, tab, `document.getElementById('pixel-coords').textContent`))
+					}
+				}
 				time.Sleep(200 * time.Millisecond)
 				f := evalJS[layoutFacts](t, tab, measureLayout)
 				t.Logf("%s: canvas %.0f%% of the screen, header %.0f px, bar %.0f px, page %vx%v in %vx%v", name, f.CanvasShare*100, f.HeaderH, f.BarH, f.ScrollW, f.ScrollH, f.ViewW, f.ViewH)

@@ -84,3 +84,15 @@ test('admins get a link to the author, never for a rollback', async () => {
   await wait(PIXEL_INFO_DEBOUNCE_MS + 30);
   assert.equal(admin.hidden, true);
 });
+
+test('the shown color follows the board, other pixels are left alone', async () => {
+  const { els, info } = setup(() => ({ ok: true, json: async () => ({ placements: [] }) }));
+  info.show(2, 3, 0);
+  info.recolor(2, 3, 5);
+  assert.equal(els.coords.textContent, 'x 2, y 3 · red');
+  info.recolor(9, 9, 3);
+  assert.equal(els.coords.textContent, 'x 2, y 3 · red');
+  info.refresh(2, 3, 3);
+  assert.equal(els.coords.textContent, 'x 2, y 3 · black');
+  await wait(PIXEL_INFO_DEBOUNCE_MS + 30);
+});
