@@ -92,6 +92,8 @@ func (s *Server) index(c echo.Context) error {
 	if x, y, ok := s.placedParam(c); ok {
 		d.FormX, d.FormY = x, y
 		d.FormColor = s.sessions.GetInt(ctx, keyFormColor)
+		// The flash is the outcome of that placement: mark the pixel on the image.
+		d.Placed = d.Flash != ""
 	}
 	d.Panels = s.panelsData(ctx)
 	return render(c, http.StatusOK, views.CanvasPage(d))
