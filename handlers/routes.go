@@ -20,7 +20,7 @@ func (s *Server) Routes() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.errorHandler
-	e.Use(s.recoverPanics, s.logRequests, s.securityHeaders)
+	e.Use(s.recoverPanics, s.logRequests, s.securityHeaders, s.admit)
 
 	// Reads answer HEAD as they answer GET (net/http drops the body), for
 	// monitors and `curl -I`; the streams and the WebSocket answer GET only.

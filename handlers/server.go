@@ -51,6 +51,7 @@ type Server struct {
 	info      []byte // the canvas info JSON, built once
 	png       pngCache
 	draining  func() bool
+	started   func() bool
 	panels    *panelFeed
 }
 
@@ -75,6 +76,7 @@ func New(opts Options) *Server {
 		origins:   make(map[string]bool),
 		now:       opts.Now,
 		draining:  func() bool { return false },
+		started:   func() bool { return true },
 		passwords: newPasswords(opts.BcryptCost),
 	}
 	for _, o := range opts.AllowedOrigins {
@@ -108,8 +110,13 @@ func New(opts Options) *Server {
 	return s
 }
 
-// SetDraining makes /readyz answer 503 while fn returns true (SIGTERM).
+// SetDraining makes /readyz and every request but the health checks
+// answer 503 while fn returns true (SIGTERM).
 func (s *Server) SetDraining(fn func() bool) { s.draining = fn }
+
+// SetStarted makes every request but the health checks answer 503 until fn
+// returns true (the canvas is loaded).
+func (s *Server) SetStarted(fn func() bool) { s.started = fn }
 
 // Sessions returns the session manager (for tests and the auth handlers).
 func (s *Server) Sessions() *scs.SessionManager { return s.sessions }

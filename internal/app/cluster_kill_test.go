@@ -3,14 +3,13 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/placecanvas/place/internal/nginxtest"
 	"github.com/placecanvas/place/internal/wstest"
@@ -25,6 +24,7 @@ type resilientViewer struct {
 	last       atomic.Uint64
 	gaps       atomic.Int64
 	reconnects atomic.Int64
+	refused    atomic.Int64 // handshakes that failed
 }
 
 func (v *resilientViewer) run(ctx context.Context, t *testing.T) {
@@ -36,6 +36,7 @@ func (v *resilientViewer) run(ctx context.Context, t *testing.T) {
 		}
 		c, err := wstest.Dial(u, wstest.Options{Header: http.Header{"Origin": {v.origin}}, Binary: true})
 		if err != nil {
+			v.refused.Add(1)
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
@@ -97,48 +98,9 @@ func TestClusterInstanceKilledUnderLoad(t *testing.T) {
 		go func() { defer vwg.Done(); v.run(ctx, t) }()
 	}
 
-	type ack struct{ x, y, color int }
-	var mu sync.Mutex
-	var acked []ack
+	ps := &players{ws: ws, origin: px.URL, n: 6, width: 200}
 	placeCtx, stopPlacing := context.WithCancel(context.Background())
-	var pwg sync.WaitGroup
-	const placers = 6
-	for p := 0; p < placers; p++ {
-		pwg.Add(1)
-		go func() {
-			defer pwg.Done()
-			i := 0
-			for placeCtx.Err() == nil {
-				c, err := wstest.Dial(ws, wstest.Options{Header: http.Header{"Origin": {px.URL}}})
-				if err != nil {
-					time.Sleep(100 * time.Millisecond)
-					continue
-				}
-				for placeCtx.Err() == nil {
-					// Placer p owns rows p, p+6, …: one pixel per placement.
-					a := ack{x: i % 200, y: p + placers*(i/200), color: 1 + i%15}
-					i++
-					if c.Place(a.x, a.y, a.color, strconv.Itoa(i)) != nil {
-						break
-					}
-					m, err := c.Next(2 * time.Second)
-					for err == nil && m.Type != "success" && m.Type != "error" {
-						m, err = c.Next(2 * time.Second)
-					}
-					if err != nil {
-						break
-					}
-					if m.Type == "success" {
-						mu.Lock()
-						acked = append(acked, a)
-						mu.Unlock()
-					}
-					time.Sleep(60 * time.Millisecond)
-				}
-				c.Conn.WriteClose(1000, nil)
-			}
-		}()
-	}
+	pwg := ps.run(placeCtx)
 
 	time.Sleep(2 * time.Second)
 	if err := p1.Process.Signal(syscall.SIGKILL); err != nil {
@@ -151,15 +113,7 @@ func TestClusterInstanceKilledUnderLoad(t *testing.T) {
 	pwg.Wait()
 
 	// Every viewer catches up with the survivor's last seq, without a gap.
-	var final uint64
-	waitFor(t, "the survivor's seq to settle", 5*time.Second, func() bool {
-		resp, _ := get(t, "http://"+addr2+"/api/v1/canvas", nil)
-		s, _ := strconv.ParseUint(resp.Header.Get("X-Canvas-Seq"), 10, 64)
-		same := s == final
-		final = s
-		time.Sleep(150 * time.Millisecond)
-		return same && s > 0
-	})
+	final := settledSeq(t, addr2)
 	waitFor(t, "viewers to catch up", 15*time.Second, func() bool {
 		for _, v := range viewers {
 			if v.last.Load() < final {
@@ -182,54 +136,14 @@ func TestClusterInstanceKilledUnderLoad(t *testing.T) {
 	if reconnected == 0 {
 		t.Error("no viewer was on the killed instance; the test proved nothing")
 	}
-	mu.Lock()
-	n := len(acked)
-	mu.Unlock()
-	t.Logf("%d placements acknowledged, final seq %d, %d of %d viewers reconnected after the kill", n, final, reconnected, len(viewers))
+	ps.mu.Lock()
+	acked := slices.Clone(ps.acked)
+	ps.mu.Unlock()
+	t.Logf("%d placements acknowledged, final seq %d, %d of %d viewers reconnected after the kill", len(acked), final, reconnected, len(viewers))
 
 	// Every acknowledged placement is in PostgreSQL exactly once, the dead
 	// instance's share written by the survivor.
-	dbctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(dbctx, env.databaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	waitFor(t, "history to reach the final seq", 30*time.Second, func() bool {
-		var count, maxSeq int64
-		_ = conn.QueryRow(dbctx, `SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM placements`).Scan(&count, &maxSeq)
-		return uint64(count) == final && uint64(maxSeq) == final
-	})
-	t.Logf("history complete %v after the kill", time.Since(killedAt).Round(time.Millisecond))
-	rows, err := conn.Query(dbctx, `SELECT x, y, color, COUNT(*) FROM placements GROUP BY x, y, color`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stored := map[ack]int{}
-	for rows.Next() {
-		var a ack
-		var c int
-		if err := rows.Scan(&a.x, &a.y, &a.color, &c); err != nil {
-			t.Fatal(err)
-		}
-		stored[a] = c
-	}
-	rows.Close()
-	var rowsStored, missing, duplicated int
-	for _, c := range stored {
-		rowsStored += c
-	}
-	for _, a := range acked {
-		switch c := stored[a]; {
-		case c == 0:
-			missing++
-		case c > 1:
-			duplicated++
-		}
-		if stored[a] != 1 {
-			t.Errorf("acknowledged placement %v stored %d times", a, stored[a])
-		}
-	}
-	t.Logf("acknowledged %d, stored %d rows (final seq %d), acknowledged but missing %d, stored more than once %d", n, rowsStored, final, missing, duplicated)
+	h := checkHistory(t, env.databaseURL, acked, final, killedAt)
+	t.Logf("history complete %v after the kill", h.complete.Round(time.Millisecond))
+	t.Logf("acknowledged %d, stored %d rows (final seq %d), acknowledged but missing %d, stored more than once %d", h.acked, h.rows, final, h.missing, h.duplicated)
 }
