@@ -60,11 +60,8 @@ func (ps *players) play(ctx context.Context, p int) {
 			if c.Place(a.x, a.y, a.color, strconv.Itoa(i)) != nil {
 				break
 			}
-			m, err := c.Next(2 * time.Second)
-			for err == nil && m.Type != "success" && m.Type != "error" {
-				m, err = c.Next(2 * time.Second)
-			}
-			if err != nil {
+			m, ok := outcome(c, 2*time.Second)
+			if !ok {
 				break
 			}
 			if m.Type == "success" {
@@ -76,6 +73,24 @@ func (ps *players) play(ctx context.Context, p int) {
 			time.Sleep(60 * time.Millisecond)
 		}
 		c.Conn.WriteClose(1000, nil)
+	}
+}
+
+// outcome waits for the answer to a placement; false when the connection
+// closed (as a browser would learn at once) or nothing came in time.
+func outcome(c *wstest.Client, timeout time.Duration) (wstest.Msg, bool) {
+	deadline := time.After(timeout)
+	for {
+		select {
+		case m := <-c.Msgs:
+			if m.Type == "success" || m.Type == "error" {
+				return m, true
+			}
+		case <-c.Closed():
+			return wstest.Msg{}, false
+		case <-deadline:
+			return wstest.Msg{}, false
+		}
 	}
 }
 
