@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"sync"
@@ -11,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/placecanvas/place/internal/faultproxy"
 	"github.com/placecanvas/place/internal/nginxtest"
 	"github.com/placecanvas/place/internal/wstest"
 )
@@ -81,9 +85,21 @@ func TestClusterInstanceKilledUnderLoad(t *testing.T) {
 	nginxtest.Binary(t)
 	env := newClusterEnv(t)
 	args := []string{"--redis-url", env.redisURL, "--database-url", env.databaseURL, "--redis-prefix", env.prefix,
-		"--cooldown", "0s", "--guest-limit", "0", "--history-claim-idle", "2s", "--trusted-proxies", "127.0.0.1",
+		"--cooldown", "0s", "--guest-limit", "0", "--trusted-proxies", "127.0.0.1",
 		"--width", "200", "--height", "200"}
-	p1, addr1 := startProcess(t, append(args, "--data-dir", t.TempDir())...)
+	// The instance to be killed reaches PostgreSQL through a proxy that is
+	// cut just before the kill, so that it dies holding placements it has
+	// read from the stream but not written.
+	pgURL, _ := url.Parse(env.databaseURL)
+	pgProxy, err := faultproxy.New(pgURL.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pgProxy.Close()
+	pgURL.Host = pgProxy.Addr()
+	p1args := slices.Clone(args)
+	p1args[slices.Index(p1args, env.databaseURL)] = pgURL.String()
+	p1, addr1 := startProcess(t, append(p1args, "--data-dir", t.TempDir())...)
 	_, addr2 := startProcess(t, append(args, "--data-dir", t.TempDir())...)
 	px := nginxtest.Start(t, []string{addr1, addr2})
 	ws := "ws://" + px.Addr + "/ws"
@@ -103,14 +119,32 @@ func TestClusterInstanceKilledUnderLoad(t *testing.T) {
 	pwg := ps.run(placeCtx)
 
 	time.Sleep(2 * time.Second)
+	pgProxy.Cut()
+	time.Sleep(time.Second)
 	if err := p1.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = p1.Wait()
 	killedAt := time.Now()
+	// Everything placed up to now, the dead instance's unwritten share
+	// included, reaches PostgreSQL within seconds (its heartbeat lapses and
+	// the survivor claims its entries), not after --history-claim-idle (30 s).
+	atKill := settledSeqNow(t, addr2)
+	if unwritten := atKill - storedUpTo(t, env.databaseURL, atKill); unwritten == 0 {
+		t.Error("every placement was written before the kill; the test proves nothing")
+	} else {
+		t.Logf("%d placements up to seq %d not in history at the kill", unwritten, atKill)
+	}
+	failover := make(chan time.Duration, 1)
+	go func() { failover <- historyReaches(t, env.databaseURL, atKill, killedAt, 20*time.Second) }()
 	time.Sleep(3 * time.Second)
 	stopPlacing()
 	pwg.Wait()
+	if d := <-failover; d > 5*time.Second {
+		t.Errorf("history held every placement up to the kill (seq %d) only %v after it", atKill, d)
+	} else {
+		t.Logf("history held every placement up to the kill (seq %d) %v after it", atKill, d.Round(time.Millisecond))
+	}
 
 	// Every viewer catches up with the survivor's last seq, without a gap.
 	final := settledSeq(t, addr2)
@@ -144,6 +178,54 @@ func TestClusterInstanceKilledUnderLoad(t *testing.T) {
 	// Every acknowledged placement is in PostgreSQL exactly once, the dead
 	// instance's share written by the survivor.
 	h := checkHistory(t, env.databaseURL, acked, final, killedAt)
-	t.Logf("history complete %v after the kill", h.complete.Round(time.Millisecond))
 	t.Logf("acknowledged %d, stored %d rows (final seq %d), acknowledged but missing %d, stored more than once %d", h.acked, h.rows, final, h.missing, h.duplicated)
+}
+
+// settledSeqNow is the seq an instance reports now.
+func settledSeqNow(t *testing.T, addr string) uint64 {
+	t.Helper()
+	resp, _ := get(t, "http://"+addr+"/api/v1/canvas", nil)
+	seq, err := strconv.ParseUint(resp.Header.Get("X-Canvas-Seq"), 10, 64)
+	if err != nil {
+		t.Fatalf("X-Canvas-Seq: %v", err)
+	}
+	return seq
+}
+
+// historyReaches returns how long after since PostgreSQL held every seq up
+// to seq (or limit if it never did).
+func historyReaches(t *testing.T, databaseURL string, seq uint64, since time.Time, limit time.Duration) time.Duration {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, databaseURL)
+	if err != nil {
+		t.Error(err)
+		return limit
+	}
+	defer conn.Close(context.Background())
+	for ctx.Err() == nil {
+		var n int64
+		if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM placements WHERE seq <= $1`, int64(seq)).Scan(&n); err == nil && uint64(n) == seq {
+			return time.Since(since)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return limit
+}
+
+// storedUpTo counts the history rows up to seq.
+func storedUpTo(t *testing.T, databaseURL string, seq uint64) uint64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int64
+	if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM placements WHERE seq <= $1`, int64(seq)).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return uint64(n)
 }
