@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -88,7 +89,7 @@ func New(opts Options) *Server {
 		_ = s.csrf.AddTrustedOrigin(o)
 	}
 	sm := scs.New()
-	sm.Store = opts.Store.Sessions()
+	sm.Store = unavailableSessions{opts.Store.Sessions()}
 	sm.IdleTimeout = 24 * time.Hour
 	sm.Lifetime = 30 * 24 * time.Hour
 	sm.Cookie.Name = "session"
@@ -125,3 +126,28 @@ func (s *Server) Sessions() *scs.SessionManager { return s.sessions }
 func (s *Server) Handler() http.Handler { return s.Routes() }
 
 func (s *Server) ctx(c echo.Context) context.Context { return c.Request().Context() }
+
+// unavailableSessions marks every failure of the session store as the
+// store being unavailable, so that whatever route meets it answers 503
+// rather than 500.
+type unavailableSessions struct{ place.SessionStore }
+
+func (u unavailableSessions) Find(token string) ([]byte, bool, error) {
+	b, found, err := u.SessionStore.Find(token)
+	return b, found, sessionStoreError(err)
+}
+
+func (u unavailableSessions) Commit(token string, b []byte, expiry time.Time) error {
+	return sessionStoreError(u.SessionStore.Commit(token, b, expiry))
+}
+
+func (u unavailableSessions) Delete(token string) error {
+	return sessionStoreError(u.SessionStore.Delete(token))
+}
+
+func sessionStoreError(err error) error {
+	if err == nil || place.ErrorCode(err) != place.EINTERNAL {
+		return err
+	}
+	return fmt.Errorf("%w (session store: %v)", place.ErrUnavailable, err)
+}
