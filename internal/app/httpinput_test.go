@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/placecanvas/place/internal/wstest"
 )
@@ -59,5 +60,28 @@ func TestSeqBeyondInt64Is400(t *testing.T) {
 	}
 	if _, err := wstest.Dial(ts.WS+"?since=18446744073709551615", wstest.Options{}); err == nil || !strings.Contains(err.Error(), "400") {
 		t.Errorf("WebSocket since=2^64-1: %v, want 400", err)
+	}
+}
+
+// TestControlPingsAreFloodLimited: WebSocket control pings count toward
+// the flood limit like messages; a flood of them closes the connection.
+func TestControlPingsAreFloodLimited(t *testing.T) {
+	ts := start(t, nil)
+	c, _, _ := ts.dialReady(t, wstest.Options{})
+	for range 30 {
+		if err := c.Conn.WritePing(nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m := c.Expect(t, "error", 2*time.Second); m.Code != "TOO_MANY_MESSAGES" {
+		t.Errorf("after 30 pings in a second: %v", m)
+	}
+	for range 250 {
+		if err := c.Conn.WritePing(nil); err != nil {
+			break
+		}
+	}
+	if code := c.WaitClosed(t, 5*time.Second); code != 1008 {
+		t.Errorf("close code %d after a ping flood, want 1008", code)
 	}
 }
