@@ -64,6 +64,7 @@ func serveFlags(name string, cfg *app.Config, logLevel *string, pprof *string, s
 	fs.DurationVar(&cfg.HistoryClaimIdle, "history-claim-idle", cfg.HistoryClaimIdle, "cluster mode: take over history another instance left unwritten this long (0: 30s)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL URL for cluster mode (with --redis-url)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "graceful shutdown limit")
+	fs.DurationVar(&cfg.DrainPeriod, "drain-period", cfg.DrainPeriod, "on SIGTERM, answer 503 this long (a proxy retries elsewhere) before closing the listener")
 	if logLevel != nil {
 		fs.StringVar(logLevel, "log-level", *logLevel, "log level: debug, info, warn or error")
 	}
