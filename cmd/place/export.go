@@ -30,8 +30,8 @@ FILE "-" is standard output. The storage flags are those of serve
 // exportOptions are the flags of place export.
 type exportOptions struct {
 	out, at, upto, from, to, region string
-	users                          bool
-	frames, delayMS, size, scale   int
+	users                           bool
+	frames, delayMS, size, scale    int
 }
 
 // cmdExport writes the history as open data (csv), a timelapse (gif) or
