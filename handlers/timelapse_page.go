@@ -57,11 +57,15 @@ func (s *Server) timelapsePage(c echo.Context) error {
 	d.StepLabel = strconv.FormatUint(step, 10) + " placements"
 	if m.Seq > span.FirstSeq {
 		d.PrevPlacement = timelapseURL(m.Seq - 1)
-		d.PrevStep = timelapseURL(max(span.FirstSeq, m.Seq-min(step, m.Seq)))
+		if step > 1 {
+			d.PrevStep = timelapseURL(max(span.FirstSeq, m.Seq-min(step, m.Seq)))
+		}
 	}
 	if m.Seq < span.LastSeq {
 		d.NextPlacement = timelapseURL(m.Seq + 1)
-		d.NextStep = timelapseURL(min(span.LastSeq, m.Seq+step))
+		if step > 1 {
+			d.NextStep = timelapseURL(min(span.LastSeq, m.Seq+step))
+		}
 	}
 	s.tt.updateStats(2 * time.Second)
 	sum := s.tt.stats.Summary()

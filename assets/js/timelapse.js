@@ -78,6 +78,9 @@ class Player {
   start() {
     this.el('tl-image').hidden = true;
     this.el('tl-player').hidden = false;
+    // The player's own buttons replace the links, which stay on the first frame.
+    const links = document.querySelector('.timelapse-nav');
+    if (links) links.hidden = true;
     this.slider.addEventListener('input', () => this.seek(`at=${atParam(Number(this.slider.value))}`, true));
     this.el('tl-play').addEventListener('click', () => this.togglePlay());
     this.el('tl-prev').addEventListener('click', () => this.seek(`at=${Math.max(this.firstSeq, this.seq - 1)}`));
@@ -121,6 +124,8 @@ class Player {
     this.pixels = new Uint8Array(await res.arrayBuffer());
     this.seq = Number(res.headers.get('X-Canvas-Seq'));
     this.frame.dataset.seq = String(this.seq);
+    const heading = document.querySelector('[data-testid=frame-seq]');
+    if (heading) heading.textContent = String(this.seq);
     if (!fromSlider) {
       const m = /^at=(\d{4}-.*)$/.exec(decodeURIComponent(query));
       if (m) this.slider.value = String(Date.parse(m[1]));
