@@ -159,7 +159,9 @@ func measure(ctx context.Context, cfg app.Config, every uint64, samples int) err
 		times = append(times, time.Since(t0))
 	}
 	slices.Sort(times)
-	q := func(f float64) time.Duration { return times[min(len(times)-1, int(f*float64(len(times))))].Round(100 * time.Microsecond) }
+	q := func(f float64) time.Duration {
+		return times[min(len(times)-1, int(f*float64(len(times))))].Round(100 * time.Microsecond)
+	}
 	fmt.Printf("canvas at a random seq (%d samples): p50 %s, p90 %s, p99 %s, max %s\n", samples, q(0.5), q(0.9), q(0.99), times[len(times)-1].Round(100*time.Microsecond))
 	worst := (span.LastSeq/every)*every - 1
 	t0 := time.Now()
