@@ -63,6 +63,8 @@ export class Renderer {
     ctx.setTransform(s, 0, 0, s, view.offsetX * dpr, view.offsetY * dpr);
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(this.offscreen, 0, 0);
+    // An overlay image of the canvas's size (overlays.js), drawn on top.
+    if (this.overlay?.complete && this.overlay.naturalWidth) ctx.drawImage(this.overlay, 0, 0, board.width, board.height);
 
     // Edges and cursor in device pixels, so they keep their width at any zoom.
     ctx.setTransform(1, 0, 0, 1, 0, 0);
