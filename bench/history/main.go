@@ -5,6 +5,7 @@
 //
 //	go run ./bench/history seed --data-dir /tmp/h --placements 10000000
 //	go run ./bench/history measure --data-dir /tmp/h --samples 300
+//	go run ./bench/history sample docs/timelapse.gif
 //
 // With --redis-url and --database-url both work on cluster mode instead.
 package main
@@ -32,8 +33,20 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "sample" {
+		dir, err := os.MkdirTemp("", "place-sample-")
+		if err == nil {
+			err = writeSample(context.Background(), dir, os.Args[2])
+			os.RemoveAll(dir)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "history:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) < 2 || (os.Args[1] != "seed" && os.Args[1] != "measure") {
-		fmt.Fprintln(os.Stderr, "usage: history seed|measure [flags]")
+		fmt.Fprintln(os.Stderr, "usage: history seed|measure [flags], or history sample FILE.gif")
 		os.Exit(2)
 	}
 	cfg := app.Defaults()
