@@ -51,16 +51,11 @@ func DecodeKeyframe(data []byte, n int) ([]byte, error) {
 	if _, err := io.ReadFull(zr, packed); err != nil {
 		return nil, fmt.Errorf("keyframe: %w", err)
 	}
-	canvas := make([]byte, n)
-	for i := range canvas {
-		b := packed[i/2]
-		if i%2 == 0 {
-			canvas[i] = b >> 4
-		} else {
-			canvas[i] = b & 0x0f
-		}
+	canvas := make([]byte, n+1) // room for the odd pixel's pair
+	for i, b := range packed {
+		canvas[2*i], canvas[2*i+1] = b>>4, b&0x0f
 	}
-	return canvas, nil
+	return canvas[:n:n], nil
 }
 
 // apply writes placements onto a canvas of the given width.

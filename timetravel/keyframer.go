@@ -38,6 +38,9 @@ func (k *Keyframer) Update(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if k.canvas != nil && (k.seq/every+1)*every > span.LastSeq {
+		return 0, nil // nothing new to keyframe: no need to read one back
+	}
 	made := 0
 	for next := (k.startSeq(ctx, span.LastSeq)/every + 1) * every; next <= span.LastSeq; next += every {
 		if err := k.advance(ctx, next); err != nil {
