@@ -18,38 +18,62 @@ import (
 // rebuilding any past canvas replays fewer than this many placements.
 const DefaultKeyframeEvery = 20_000
 
+// Keyframe encodings: the first byte says how the packed pixels follow.
+const (
+	keyframeDeflated = 'D'
+	keyframeRaw      = 'R'
+)
+
 // EncodeKeyframe packs a canvas at 4 bits per pixel (two per byte, the first
-// in the high nibble) and deflates it.
+// in the high nibble) and deflates it, unless a sample shows that deflate
+// would not pay: a canvas of random colors does not compress, and
+// compressing it anyway costs ten times the packing.
 func EncodeKeyframe(canvas []byte) ([]byte, error) {
 	packed := make([]byte, (len(canvas)+1)/2)
-	for i, c := range canvas {
-		if i%2 == 0 {
-			packed[i/2] = c << 4
-		} else {
-			packed[i/2] |= c & 0x0f
-		}
+	for i := 0; i+1 < len(canvas); i += 2 {
+		packed[i/2] = canvas[i]<<4 | canvas[i+1]&0x0f
 	}
+	if len(canvas)%2 == 1 {
+		packed[len(packed)-1] = canvas[len(canvas)-1] << 4
+	}
+	sample := packed[:min(len(packed), 64<<10)]
+	if z, err := deflate(sample); err != nil || len(z) > len(sample)*9/10 {
+		return append([]byte{keyframeRaw}, packed...), err
+	}
+	z, err := deflate(packed)
+	return append([]byte{keyframeDeflated}, z...), err
+}
+
+func deflate(b []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	zw, err := flate.NewWriter(&buf, flate.BestSpeed)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := zw.Write(packed); err != nil {
+	if _, err := zw.Write(b); err != nil {
 		return nil, err
 	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	err = zw.Close()
+	return buf.Bytes(), err
 }
 
 // DecodeKeyframe unpacks a keyframe into a canvas of n pixels.
 func DecodeKeyframe(data []byte, n int) ([]byte, error) {
 	packed := make([]byte, (n+1)/2)
-	zr := flate.NewReader(bytes.NewReader(data))
-	defer zr.Close()
-	if _, err := io.ReadFull(zr, packed); err != nil {
-		return nil, fmt.Errorf("keyframe: %w", err)
+	switch {
+	case len(data) > 0 && data[0] == keyframeRaw:
+		if len(data)-1 != len(packed) {
+			return nil, fmt.Errorf("keyframe: %d bytes for %d pixels", len(data)-1, n)
+		}
+		copy(packed, data[1:])
+	case len(data) > 0 && data[0] == keyframeDeflated:
+		zr := flate.NewReader(bytes.NewReader(data[1:]))
+		defer zr.Close()
+		if _, err := io.ReadFull(zr, packed); err != nil {
+			return nil, fmt.Errorf("keyframe: %w", err)
+		}
+	default:
+		return nil, fmt.Errorf("keyframe: unknown encoding")
 	}
 	canvas := make([]byte, n+1) // room for the odd pixel's pair
 	for i, b := range packed {
