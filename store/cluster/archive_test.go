@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/placecanvas/place"
@@ -15,4 +16,25 @@ func TestArchive(t *testing.T) {
 	storetest.RunArchive(t, func(t *testing.T, cfg place.Config) storetest.ArchiveStore {
 		return mustOpen(t, newEnv(t).options(cfg))
 	})
+}
+
+// TestKeyframeLockIsShared: one instance at a time builds keyframes.
+func TestKeyframeLockIsShared(t *testing.T) {
+	e := newEnv(t)
+	opts := e.options(storetest.DefaultConfig)
+	a, b := mustOpen(t, opts), mustOpen(t, opts)
+	ctx := context.Background()
+	unlock, ok, err := a.LockKeyframes(ctx)
+	if err != nil || !ok {
+		t.Fatalf("first lock: %v, %v", ok, err)
+	}
+	if _, ok, err := b.LockKeyframes(ctx); err != nil || ok {
+		t.Fatalf("a second instance got the lock too: %v, %v", ok, err)
+	}
+	unlock()
+	unlock2, ok, err := b.LockKeyframes(ctx)
+	if err != nil || !ok {
+		t.Fatalf("after unlock: %v, %v", ok, err)
+	}
+	unlock2()
 }
