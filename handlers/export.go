@@ -180,9 +180,11 @@ func (s *Server) exportCSV(c echo.Context) error {
 		return err
 	}
 	upto := span.LastSeq
-	if v, ok, err := queryParam(c, "upto"); err != nil {
+	v, uptoGiven, err := queryParam(c, "upto")
+	if err != nil {
 		return err
-	} else if ok {
+	}
+	if uptoGiven {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil || n < span.FirstSeq || n > span.LastSeq {
 			return place.Errorf(place.EVALIDATION, "upto must be a placement number from %d to %d.", span.FirstSeq, span.LastSeq)
@@ -212,6 +214,8 @@ func (s *Server) exportCSV(c echo.Context) error {
 	switch {
 	case users == 1:
 		h.Set("Cache-Control", "private, no-store")
+	case uptoGiven: // the history up to a seq never changes
+		h.Set("Cache-Control", immutableCache)
 	default:
 		h.Set("Cache-Control", "public, max-age=300")
 	}

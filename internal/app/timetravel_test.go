@@ -179,6 +179,22 @@ func testTimeTravel(t *testing.T, srv *authServer) {
 		}
 	})
 
+	t.Run("RateLimit", func(t *testing.T) {
+		for i := range 25 {
+			r := anon.getJSON("/api/v1/overlay/heatmap.png?from=1&to=2")
+			if r.StatusCode == http.StatusTooManyRequests {
+				if r.JSON(t)["code"] != "RATE_LIMITED" || r.Header.Get("Retry-After") == "" {
+					t.Errorf("429 without RATE_LIMITED and Retry-After: %v %s", r.Header, r.Body)
+				}
+				return
+			}
+			if r.StatusCode != 200 {
+				t.Fatalf("export %d: %d %s", i, r.StatusCode, r.Body)
+			}
+		}
+		t.Error("25 exports in a row were all served")
+	})
+
 	t.Run("Page", func(t *testing.T) {
 		r := anon.get("/timelapse?at=30")
 		if r.StatusCode != 200 || !strings.Contains(r.Body, `data-testid="frame-seq">30<`) ||
