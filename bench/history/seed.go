@@ -115,6 +115,12 @@ func seedSQLite(ctx context.Context, dir string, h *history) error {
 			return err
 		}
 	}
+	// Statistics, as PostgreSQL gets from VACUUM ANALYZE: without them
+	// SQLite reads start-up's recent-cooldown query through the user index,
+	// a scan of the whole history.
+	if _, err := db.ExecContext(ctx, `ANALYZE`); err != nil {
+		return err
+	}
 	_, err = db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	return err
 }
