@@ -2,6 +2,7 @@ package timetravel
 
 import (
 	"context"
+	"errors"
 
 	"github.com/placecanvas/place"
 )
@@ -96,4 +97,50 @@ func (k *Keyframer) advance(ctx context.Context, seq uint64) error {
 	}
 	k.seq = seq
 	return nil
+}
+
+// Follow keeps keyframes from committed placements as the feed delivers
+// them, instead of reading them back from history: for a store whose feed
+// delivers only durable placements (embedded mode). Not for cluster mode,
+// whose stream holds placements that a Redis failure could still lose
+// before PostgreSQL has them; there, Update reads PostgreSQL. Follow
+// returns when ctx ends or a keyframe cannot be stored.
+func (k *Keyframer) Follow(ctx context.Context, feed place.Feed) error {
+	every := k.Every
+	if every == 0 {
+		every = DefaultKeyframeEvery
+	}
+	if _, err := k.Update(ctx); err != nil { // catch up from history first
+		return err
+	}
+	if k.canvas == nil {
+		k.seq = k.startSeq(ctx, 1<<63-1) // the latest keyframe, or a white canvas
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	err := feed.Follow(ctx, k.seq, func(ps []place.Placement) {
+		for _, p := range ps {
+			if p.Seq <= k.seq {
+				continue
+			}
+			k.canvas[p.Y*k.Config.Width+p.X] = p.Color
+			k.seq = p.Seq
+			if k.seq%every != 0 {
+				continue
+			}
+			data, err := EncodeKeyframe(k.canvas)
+			if err == nil {
+				err = k.Archive.SaveKeyframe(ctx, place.Keyframe{Seq: k.seq, Width: k.Config.Width, Height: k.Config.Height, Data: data})
+			}
+			if err != nil {
+				k.canvas = nil // the next run starts again from a stored keyframe
+				cancel(err)
+				return
+			}
+		}
+	})
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return err
 }
