@@ -46,7 +46,7 @@ func wantsHTML(r *http.Request) bool {
 // isPage reports whether path is a server-rendered page whose errors are
 // pages whatever the Accept header says.
 func isPage(path string) bool {
-	return path == "/" || path == "/place" || path == "/history" || strings.HasPrefix(path, "/history/")
+	return path == "/" || path == "/place" || path == "/history" || strings.HasPrefix(path, "/history/") || path == "/timelapse"
 }
 
 func (s *Server) renderErrorPage(c echo.Context, err error) {

@@ -66,6 +66,17 @@ func (s *Server) Routes() *echo.Echo {
 	e.POST("/admin/users/:id/rollback", s.adminRollback, adminChange...)
 	e.Match(read, "/admin/audit", s.adminAudit, adminPage...)
 
+	// Time travel: past canvases (?at= on the canvas routes above), the
+	// timelapse page and its downloads, open data and overlays.
+	if s.tt != nil {
+		e.Match(read, "/timelapse", s.timelapsePage, withSession...)
+		api.Match(read, "/history/summary", s.historySummary)
+		api.Match(read, "/timelapse.gif", s.timelapseGIF)
+		api.Match(read, "/export/history.csv.gz", s.exportCSV, withSession...)
+		api.Match(read, "/overlay/heatmap.png", s.heatmapPNG)
+		api.Match(read, "/overlay/virgin.png", s.virginPNG)
+	}
+
 	e.Match(read, "/healthz", s.healthz)
 	e.Match(read, "/readyz", s.readyz)
 	e.Match(read, "/metrics", echo.WrapHandler(promhttp.Handler()))

@@ -39,6 +39,11 @@ type Options struct {
 	Now           func() time.Time
 	// BcryptCost is the bcrypt work factor (12; lower only in tests).
 	BcryptCost int
+	// Archive serves past canvases, timelapses and exports (off when nil).
+	Archive place.Archive
+	// PublicExport opens the history export (without user hashes) to
+	// everyone; otherwise only admins may download it.
+	PublicExport bool
 }
 
 // Server holds every dependency of the handlers.
@@ -64,6 +69,7 @@ type Server struct {
 	draining   func() bool
 	started    func() bool
 	panels     *panelFeed
+	tt         *timeTravel // nil without an archive
 }
 
 // New builds the Server.
@@ -126,6 +132,9 @@ func New(opts Options) *Server {
 	}
 	s.sessions = sm
 	s.panels = newPanelFeed(s)
+	if opts.Archive != nil {
+		s.tt = newTimeTravel(opts.Archive, opts.Config, opts.PublicExport, opts.Logger)
+	}
 	s.info = mustJSON(realtime.NewCanvasInfo(opts.Config))
 	return s
 }

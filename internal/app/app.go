@@ -48,6 +48,12 @@ type Config struct {
 	DrainPeriod time.Duration
 	// BcryptCost is for tests only; 0 means the production cost of 12.
 	BcryptCost int
+	// PublicExport opens the history export (without user hashes) to
+	// everyone; otherwise only admins may download it.
+	PublicExport bool
+	// KeyframeEvery is the number of placements between keyframes (0: the
+	// timetravel default).
+	KeyframeEvery int
 }
 
 // Defaults returns the documented defaults.
@@ -56,6 +62,7 @@ func Defaults() Config {
 		Addr: ":3000", DataDir: "./data", Width: 500, Height: 500,
 		Cooldown: 5 * time.Second, BatchInterval: 50 * time.Millisecond,
 		GuestLimit: 30, ShutdownTimeout: 10 * time.Second, DrainPeriod: time.Second, RedisPrefix: "place:",
+		PublicExport: true,
 	}
 }
 
@@ -85,7 +92,7 @@ func (c Config) Validate() error {
 }
 
 // OpenStore opens the store of the configured mode.
-func OpenStore(ctx context.Context, c Config, log *slog.Logger) (place.Store, error) {
+func OpenStore(ctx context.Context, c Config, log *slog.Logger) (Storage, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -100,6 +107,7 @@ type App struct {
 	cfg      Config
 	log      *slog.Logger
 	Store    place.Store
+	Archive  place.Archive
 	Hub      *realtime.Hub
 	Server   *handlers.Server
 	draining atomic.Bool
@@ -126,8 +134,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
+		Archive: st, PublicExport: cfg.PublicExport,
 	})
-	a := &App{cfg: cfg, log: log, Store: st, Hub: hub, Server: srv}
+	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Server: srv}
 	srv.SetDraining(a.draining.Load)
 	srv.SetStarted(a.hasStarted)
 	return a, nil
@@ -168,6 +177,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			}
 		}
 	}()
+
+	go a.keepKeyframes(hubCtx)
 
 	httpServer := &http.Server{
 		Handler:           a.Server.Handler(),
