@@ -26,6 +26,12 @@ import { ensureVisible, pixelAt, toScreen } from './view.js';
 const TOAST_MS = 4000;
 /** How long the connection must stay down before a screen reader hears of it. */
 const LOST_ANNOUNCE_DELAY_MS = 2000;
+/** What a screen reader hears when the connection stays lost, by state. */
+const LOST_ANNOUNCEMENTS = {
+  offline: 'Connection lost. You are offline.',
+  reconnecting: 'Connection lost. Reconnecting…',
+  updating: 'The game is updating. Back in a moment.',
+};
 
 /** matchesFocusVisible is true for keyboard focus; browsers without the selector count every focus. */
 function matchesFocusVisible(el) {
@@ -289,7 +295,7 @@ class App extends AppView {
         this.lostTimer = 0;
         if (this.conn.connected) return;
         this.lostAnnounced = true;
-        this.announce(this.conn.state === 'offline' ? 'Connection lost. You are offline.' : 'Connection lost. Reconnecting…');
+        this.announce(LOST_ANNOUNCEMENTS[this.conn.state] ?? LOST_ANNOUNCEMENTS.reconnecting);
       }, LOST_ANNOUNCE_DELAY_MS);
     }
   }

@@ -163,6 +163,11 @@ export class Renderer {
       ctx.setTransform(ks, 0, 0, ks, ox, oy);
       ctx.drawImage(this.layer(k).canvas, 0, 0);
     }
+    // An overlay image of the canvas's size (overlays.js), drawn on top.
+    if (this.overlay?.complete && this.overlay.naturalWidth) {
+      ctx.setTransform(s, 0, 0, s, ox, oy);
+      ctx.drawImage(this.overlay, 0, 0, board.width, board.height);
+    }
 
     // Edges, grid and marks in device pixels, so they keep their width at any zoom.
     ctx.setTransform(1, 0, 0, 1, 0, 0);

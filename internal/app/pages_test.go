@@ -176,9 +176,9 @@ func TestPlaceByFormBadFieldsAreReadable400s(t *testing.T) {
 			t.Errorf("%v: a refused form made a guest session", tc.form)
 		}
 	}
-	// An oversized form is refused too, as a page.
+	// An oversized form is refused too, as a page (413).
 	resp, body := postForm(t, ts, "/place", url.Values{"x": {strings.Repeat("1", 70<<10)}, "y": {"1"}, "color": {"1"}}, "", nil)
-	if resp.StatusCode != http.StatusBadRequest || pageError(body) == "" {
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || pageError(body) == "" {
 		t.Errorf("oversized form: %d\n%s", resp.StatusCode, body)
 	}
 }
