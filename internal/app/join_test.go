@@ -52,6 +52,24 @@ func setJoinCode(t *testing.T, admin *visitor, form url.Values) string {
 	return rest[:strings.Index(rest, "<")]
 }
 
+// joinedPlayer starts a server whose organiser set the join code ROOM-42,
+// with a player who placed before it was set and joined after.
+func joinedPlayer(t *testing.T) (srv *authServer, admin, player *visitor, ws *wsPeer) {
+	t.Helper()
+	srv = startServer(t, func(c *app.Config) { c.Cooldown = 0 })
+	admin = srv.newAdmin(t, "organiser")
+	player = srv.visitor(t)
+	ws = player.mustDialWS()
+	if m := ws.place(t, 1, 1, 3); m["type"] != "success" {
+		t.Fatal(m)
+	}
+	setJoinCode(t, admin, url.Values{"action": {"set"}, "code": {"ROOM-42"}})
+	if r := player.get("/join/ROOM-42"); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("join: %d", r.StatusCode)
+	}
+	return srv, admin, player, ws
+}
+
 func TestJoinCode(t *testing.T) {
 	srv := startServer(t, func(c *app.Config) { c.Cooldown = 0 })
 	admin := srv.newAdmin(t, "organiser")
@@ -118,7 +136,11 @@ func TestJoinCode(t *testing.T) {
 	if m := phone.mustDialWS().place(t, 3, 3, 4); m["type"] != "success" {
 		t.Fatalf("phone after joining: %v", m)
 	}
+}
 
+func TestJoinCodeRotationAndRemoval(t *testing.T) {
+	srv, admin, player, ws := joinedPlayer(t)
+	code := "ROOM-42"
 	// Rotating: the old code and who joined with it stop at once.
 	newCode := setJoinCode(t, admin, url.Values{"action": {"rotate"}})
 	if newCode == "" || newCode == code {
@@ -138,7 +160,7 @@ func TestJoinCode(t *testing.T) {
 	}
 	// Removing the code opens placing to all; the audit log has each change.
 	setJoinCode(t, admin, url.Values{"action": {"clear"}})
-	if m := phone.mustDialWS().place(t, 5, 5, 4); m["type"] != "success" {
+	if m := srv.visitor(t).mustDialWS().place(t, 5, 5, 4); m["type"] != "success" {
 		t.Fatalf("after removing the code: %v", m)
 	}
 	if n := strings.Count(admin.get("/admin/audit").Body, `data-action="join-code"`); n != 3 {
