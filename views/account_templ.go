@@ -89,7 +89,7 @@ func AccountPage(d AccountData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</strong>.</p><form class=\"auth-form\" method=\"post\" action=\"/account/stats\" data-testid=\"stats-optout-form\"><fieldset><legend>Statistics</legend> <label class=\"check\" for=\"stats-listed\"><input type=\"checkbox\" id=\"stats-listed\" name=\"listed\" value=\"1\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</strong>. See the <a href=\"/stats\">statistics</a>.</p><form class=\"auth-form\" method=\"post\" action=\"/account/stats\" data-testid=\"stats-optout-form\"><fieldset><legend>Statistics</legend> <label class=\"check\" for=\"stats-listed\"><input type=\"checkbox\" id=\"stats-listed\" name=\"listed\" value=\"1\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
