@@ -67,9 +67,9 @@ type Store struct {
 	recentStart  int               // index of the oldest entry in recent once full
 	changed      chan struct{}     // closed and replaced after every commit
 
-	kicksMu  sync.Mutex
-	kickSubs map[int]func(place.Kick)
-	kickNext int
+	noticesMu  sync.Mutex
+	noticeSubs map[int]func(place.Notice)
+	noticeNext int
 
 	counters counterMap
 
@@ -130,19 +130,19 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{
-		cfg:       opts.Config,
-		log:       opts.Logger,
-		opts:      opts,
-		wdb:       wdb,
-		rdb:       rdb,
-		cooldowns: make(map[string]time.Time),
-		banned:    make(map[string]bool),
-		batch:     &commitBatch{done: make(chan struct{})},
-		wake:      make(chan struct{}, 1),
-		changed:   make(chan struct{}),
-		kickSubs:  make(map[int]func(place.Kick)),
-		stop:      make(chan struct{}),
-		stopped:   make(chan struct{}),
+		cfg:        opts.Config,
+		log:        opts.Logger,
+		opts:       opts,
+		wdb:        wdb,
+		rdb:        rdb,
+		cooldowns:  make(map[string]time.Time),
+		banned:     make(map[string]bool),
+		batch:      &commitBatch{done: make(chan struct{})},
+		wake:       make(chan struct{}, 1),
+		changed:    make(chan struct{}),
+		noticeSubs: make(map[int]func(place.Notice)),
+		stop:       make(chan struct{}),
+		stopped:    make(chan struct{}),
 	}
 	s.counters.m = make(map[string]counter)
 	s.commitFn = s.insertBatch
