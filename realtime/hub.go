@@ -25,7 +25,13 @@ type Options struct {
 	// MaxBacklog is how many bytes may be queued to one connection before it
 	// is closed as a slow consumer (default 1 MiB).
 	MaxBacklog int64
-	// IdleTimeout closes a connection that sent nothing (default 60 s).
+	// SendBuffer bounds each socket's kernel send buffer (SO_SNDBUF; the
+	// kernel doubles it for its own bookkeeping), so that a client that
+	// stops reading pins that much kernel memory at most (default 128 KiB).
+	SendBuffer int
+	// IdleTimeout closes a connection that neither answered a ping nor sent
+	// a message for that long (default 60 s); pings it sends do not count,
+	// since a client that never reads can still send them.
 	IdleTimeout time.Duration
 	// PingInterval is how often the server pings (default 25 s).
 	PingInterval time.Duration
@@ -115,6 +121,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxBacklog <= 0 {
 		o.MaxBacklog = 1 << 20
 	}
+	if o.SendBuffer <= 0 {
+		o.SendBuffer = 128 << 10
+	}
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = 60 * time.Second
 	}
@@ -163,6 +172,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 	go h.bc.follow(ctx)
 	go h.conns.pinger(ctx)
+	go h.conns.watchLag(ctx)
 	if h.opts.SessionAlive != nil {
 		go h.conns.sweepSessions(ctx)
 	}

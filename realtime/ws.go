@@ -71,6 +71,9 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	if !id.Expires.IsZero() && h.opts.SessionAlive != nil {
 		c.expires.Store(id.Expires.UnixMilli())
 	}
+	if tc, ok := nc.(interface{ SetWriteBuffer(int) error }); ok {
+		_ = tc.SetWriteBuffer(h.opts.SendBuffer)
+	}
 	c.w.init(nc)
 	_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
 	// The HTTP server's write deadline outlives the hijack; writes here are
@@ -90,15 +93,15 @@ func (h *Hub) OnOpen(*gws.Conn) {}
 // OnClose removes the connection.
 func (h *Hub) OnClose(conn *gws.Conn, _ error) { h.conns.remove(conn) }
 
-// OnPing answers a WebSocket ping and counts as activity.
+// OnPing answers a WebSocket ping. It does not count as activity: a client
+// that never reads can still send pings (see Options.IdleTimeout).
 func (h *Hub) OnPing(conn *gws.Conn, payload []byte) {
 	if c := clientOf(conn); c != nil && !c.closed.Load() {
-		_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
 		h.conns.send(c, newFrame(gws.OpcodePong, payload))
 	}
 }
 
-// OnPong counts as activity.
+// OnPong counts as activity: the client read the server's ping.
 func (h *Hub) OnPong(conn *gws.Conn, _ []byte) {
 	if c := clientOf(conn); c != nil && !c.closed.Load() {
 		_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
