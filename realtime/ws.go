@@ -93,17 +93,19 @@ func (h *Hub) OnOpen(*gws.Conn) {}
 // OnClose removes the connection.
 func (h *Hub) OnClose(conn *gws.Conn, _ error) { h.conns.remove(conn) }
 
-// OnPing answers a WebSocket ping. It does not count as activity: a client
-// that never reads can still send pings (see Options.IdleTimeout).
+// OnPing answers a WebSocket ping. Pings count against the flood limit
+// like messages, but not as activity: a client that never reads can still
+// send them (see Options.IdleTimeout).
 func (h *Hub) OnPing(conn *gws.Conn, payload []byte) {
-	if c := clientOf(conn); c != nil && !c.closed.Load() {
+	if c := clientOf(conn); c != nil && !c.closed.Load() && h.allowMessage(conn, c, h.opts.Now()) {
 		h.conns.send(c, newFrame(gws.OpcodePong, payload))
 	}
 }
 
-// OnPong counts as activity: the client read the server's ping.
+// OnPong counts as activity (the client read the server's ping) and
+// against the flood limit.
 func (h *Hub) OnPong(conn *gws.Conn, _ []byte) {
-	if c := clientOf(conn); c != nil && !c.closed.Load() {
+	if c := clientOf(conn); c != nil && !c.closed.Load() && h.allowMessage(conn, c, h.opts.Now()) {
 		_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
 	}
 }
@@ -151,8 +153,9 @@ func (h *Hub) OnMessage(conn *gws.Conn, message *gws.Message) {
 	}
 }
 
-// allowMessage applies the flood limit: over MessagesPerSecond in one
-// second gets one TOO_MANY_MESSAGES; five such seconds in a row close.
+// allowMessage applies the flood limit to messages, pings and pongs alike:
+// over MessagesPerSecond in one second gets one TOO_MANY_MESSAGES; five
+// such seconds in a row, or ten times the limit in one, close.
 func (h *Hub) allowMessage(conn *gws.Conn, c *client, now time.Time) bool {
 	if now.Sub(c.windowStart) >= time.Second {
 		if c.windowCount > h.opts.MessagesPerSecond {
