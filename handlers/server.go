@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -62,6 +63,9 @@ type Server struct {
 	png        pngCache
 	draining   func() bool
 	panels     *panelFeed
+	// historySeen is a seq up to which history is known to be readable
+	// (see awaitOwnWrites).
+	historySeen atomic.Uint64
 }
 
 // New builds the Server.
