@@ -26,21 +26,33 @@ type lagMarks [lagSeconds]uint64
 
 // lagging reports whether the bytes handed to the kernel lagSeconds checks
 // ago (check is the number of this check) are still in the socket, and
-// records this check's mark.
+// records this check's mark. A connection that was sent nothing since a
+// check found its socket empty is skipped without asking the kernel (most
+// connections of an idle canvas).
 func (w *connWriter) lagging(check uint64) bool {
+	slot := check % lagSeconds
+	w.mu.Lock()
+	written := w.written
+	if written == w.emptyAt || w.closed || w.broken {
+		w.marks[slot] = written
+		w.mu.Unlock()
+		return false
+	}
+	w.mu.Unlock()
 	inKernel, ok := kernelUnsent(w.raw)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !ok || w.closed || w.broken {
-		return false
-	}
-	slot := check % lagSeconds
 	old := w.marks[slot]
 	w.marks[slot] = w.written
-	// The first byte the client has not taken is at written-inKernel, or
-	// further back still when its own queue is not empty (then the kernel's
-	// share is full and inKernel counts from the oldest byte anyway).
-	return check >= lagSeconds && w.written-min(uint64(inKernel), w.written) < old
+	if !ok {
+		return false
+	}
+	if inKernel == 0 {
+		w.emptyAt = written
+	}
+	// The first byte the client has not taken is at written-inKernel (the
+	// connection's own queue only holds bytes newer than the kernel's).
+	return check >= lagSeconds && written-min(uint64(inKernel), written) < old
 }
 
 // watchLag checks every connection once a second and closes those that

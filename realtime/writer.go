@@ -50,6 +50,7 @@ type connWriter struct {
 	broken   bool     // the socket failed or was closed
 	written  uint64   // bytes handed to the kernel so far
 	marks    lagMarks // written at each of the last lag checks (lag.go)
+	emptyAt  uint64   // written when a lag check last found the socket empty
 }
 
 func (w *connWriter) init(nc net.Conn) {
