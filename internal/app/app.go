@@ -16,6 +16,7 @@ import (
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/handlers"
+	"github.com/placecanvas/place/live"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/store/embedded"
@@ -93,13 +94,22 @@ func (c Config) Validate() error {
 
 // OpenStore opens the store of the configured mode.
 func OpenStore(ctx context.Context, c Config, log *slog.Logger) (Storage, error) {
+	st, _, err := openStore(ctx, c, log, nil)
+	return st, err
+}
+
+// openStore opens the store of the configured mode; in embedded mode the
+// store loads lc (when not nil) and applies every commit to it (fedAtCommit).
+func openStore(ctx context.Context, c Config, log *slog.Logger, lc *live.Canvas) (st Storage, fedAtCommit bool, err error) {
 	if err := c.Validate(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if c.RedisURL != "" {
-		return openCluster(ctx, c, log)
+		st, err := openCluster(ctx, c, log)
+		return st, false, err
 	}
-	return embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log})
+	st, err = embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, Live: lc})
+	return st, lc != nil, err
 }
 
 // App is a running server.
@@ -120,13 +130,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	st, err := OpenStore(ctx, cfg, log)
+	// One live canvas per process: in embedded mode the store applies each
+	// commit to it; in cluster mode the hub follows the Redis stream into it.
+	lc := live.New(cfg.Width, cfg.Height)
+	st, fedAtCommit, err := openStore(ctx, cfg, log, lc)
 	if err != nil {
 		return nil, err
 	}
-	placements := placing.New(placing.Options{Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log})
+	placements := placing.New(placing.Options{Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged})
 	hub := realtime.New(realtime.Options{
-		Config: cfg.CanvasConfig(), Feed: st, Placements: placements,
+		Config: cfg.CanvasConfig(), Feed: st, Live: lc, FedAtCommit: fedAtCommit, Placements: placements,
 		BatchInterval: cfg.BatchInterval, Logger: log,
 		SessionAlive: sessionAlive(st.Sessions(), log),
 	})
