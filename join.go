@@ -3,8 +3,28 @@ package place
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"strings"
 )
+
+// NoticeJoinCode is the kind of a notice that says the join code changed:
+// every instance reloads it.
+const NoticeJoinCode = "join-code"
+
+// JoinCodeNotice says that the join code is now at version.
+func JoinCodeNotice(version int64) Notice {
+	b, _ := json.Marshal(version)
+	return Notice{Kind: NoticeJoinCode, Data: b}
+}
+
+// JoinCodeVersion returns the version a join-code notice announces.
+func (n Notice) JoinCodeVersion() (int64, bool) {
+	var v int64
+	if n.Kind != NoticeJoinCode || json.Unmarshal(n.Data, &v) != nil {
+		return 0, false
+	}
+	return v, true
+}
 
 // JoinCode is the organiser's join code. While Code is set, only players
 // who joined with it (the QR code on the screen, /join/CODE) may place;
@@ -20,8 +40,8 @@ type JoinCodes interface {
 	// JoinCode returns the current code (Version 0, Code "": never set).
 	JoinCode(ctx context.Context) (JoinCode, error)
 	// SetJoinCode stores code ("" lifts the requirement) as the next
-	// version and returns it. Callers tell the other instances with a
-	// Kick{JoinVersion: …}.
+	// version and returns it. Callers tell the other instances with
+	// JoinCodeNotice.
 	SetJoinCode(ctx context.Context, code string) (JoinCode, error)
 	// SetJoinedVersion records that the user joined with that version.
 	SetJoinedVersion(ctx context.Context, userID string, version int64) error

@@ -111,7 +111,7 @@ func (s *Server) renderAdminJoin(c echo.Context, status int, flash, problem stri
 
 // adminJoinChange serves POST /admin/join: action=rotate (a new random
 // code), action=set with code, or action=clear. The old code stops working
-// at once here and, through the kicks channel, on every instance.
+// at once here and, through a join-code notice, on every instance.
 func (s *Server) adminJoinChange(c echo.Context) error {
 	if s.join == nil {
 		return place.Errorf(place.ENOTFOUND, "Not found.")

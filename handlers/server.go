@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -78,6 +79,10 @@ type Server struct {
 	draining   func() bool
 	started    func() bool
 	panels     *panelFeed
+	tt         *timeTravel // nil without an archive
+	// historySeen is a seq up to which history is known to be readable
+	// (see awaitOwnWrites).
+	historySeen atomic.Uint64
 	// The projector screen's live counters.
 	screen      *panelFeed
 	screenState *screenState
@@ -85,7 +90,6 @@ type Server struct {
 	stats       *statsCache
 	statsReader place.StatsReader
 	join        *joining.Gate
-	tt          *timeTravel // nil without an archive
 }
 
 // New builds the Server.

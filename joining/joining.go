@@ -1,8 +1,8 @@
 // Package joining is the join-code rule: while the organiser has set a join
 // code, only players who joined with it may place. Each instance keeps the
-// current code in memory, reloads it when any instance changes it (a Kick
-// with JoinVersion, carried over Redis in cluster mode) and every few
-// seconds in case such a message was lost, and remembers which players
+// current code in memory, reloads it when any instance changes it (a
+// join-code notice, carried by Redis in cluster mode) and every few seconds
+// in case such a message was lost, and remembers which players
 // joined with the current version, so that a placement costs a map lookup
 // (one store read per player per code).
 package joining
@@ -20,7 +20,7 @@ import (
 // Store is what the gate needs from the stores.
 type Store interface {
 	place.JoinCodes
-	PublishKick(ctx context.Context, k place.Kick) error
+	PublishNotice(ctx context.Context, n place.Notice) error
 }
 
 // refreshEvery is how often the code is reloaded without being told.
@@ -121,7 +121,7 @@ func (g *Gate) Set(ctx context.Context, code string) (place.JoinCode, error) {
 		return j, err
 	}
 	g.set(j)
-	if err := g.store.PublishKick(ctx, place.Kick{JoinVersion: j.Version}); err != nil {
+	if err := g.store.PublishNotice(ctx, place.JoinCodeNotice(j.Version)); err != nil {
 		// The others pick it up at their next refresh.
 		g.log.Warn("join code change not announced", "err", err)
 	}
@@ -148,10 +148,11 @@ func (g *Gate) Join(ctx context.Context, userID, code string) error {
 	return nil
 }
 
-// OnKick reloads the code, in the background, when a kick says it
-// changed; other kicks are not for the gate.
-func (g *Gate) OnKick(k place.Kick) {
-	if k.JoinVersion == 0 || k.JoinVersion <= g.Current().Version {
+// OnNotice reloads the code, in the background, when a notice says it
+// changed; other notices are not for the gate.
+func (g *Gate) OnNotice(n place.Notice) {
+	v, ok := n.JoinCodeVersion()
+	if !ok || v <= g.Current().Version {
 		return
 	}
 	go func() {

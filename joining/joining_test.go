@@ -18,7 +18,7 @@ type memStore struct {
 	code    place.JoinCode
 	joined  map[string]int64
 	reads   int
-	kicks   []place.Kick
+	notices []place.Notice
 	failing bool
 }
 
@@ -52,8 +52,8 @@ func (m *memStore) JoinedVersion(_ context.Context, user string) (int64, error) 
 	return m.joined[user], nil
 }
 
-func (m *memStore) PublishKick(_ context.Context, k place.Kick) error {
-	m.kicks = append(m.kicks, k)
+func (m *memStore) PublishNotice(_ context.Context, n place.Notice) error {
+	m.notices = append(m.notices, n)
 	return nil
 }
 
@@ -74,8 +74,11 @@ func TestGate(t *testing.T) {
 		t.Fatalf("no code: %q", got)
 	}
 	j, err := g.Set(ctx, "ROOM")
-	if err != nil || j.Version != 1 || len(st.kicks) != 1 || st.kicks[0].JoinVersion != 1 {
-		t.Fatalf("set: %v %v kicks %v", j, err, st.kicks)
+	if err != nil || j.Version != 1 || len(st.notices) != 1 {
+		t.Fatalf("set: %v %v notices %v", j, err, st.notices)
+	}
+	if v, ok := st.notices[0].JoinCodeVersion(); !ok || v != 1 {
+		t.Fatalf("notice %v", st.notices[0])
 	}
 	if got := rule(g, "a"); got != place.EJOINCODE {
 		t.Fatalf("not joined: %q", got)
@@ -99,23 +102,24 @@ func TestGate(t *testing.T) {
 		t.Errorf("%d store reads for a joined player's placements, want none", st.reads-reads)
 	}
 
-	// Another instance changes the code; this one hears of it by a kick.
+	// Another instance changes the code; this one hears of it by a notice.
 	other := joining.New(st, nil)
 	if _, err := other.Set(ctx, "NEXT"); err != nil {
 		t.Fatal(err)
 	}
-	g.OnKick(place.Kick{JoinVersion: 2})
+	g.OnNotice(place.JoinCodeNotice(2))
+	g.OnNotice(place.KickNotice(place.Kick{UserID: "x"})) // not for the gate
 	// OnKick reloads in the background.
 	for deadline := time.Now().Add(2 * time.Second); g.Current().Version != 2; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("the kick did not reload the code")
+			t.Fatal("the notice did not reload the code")
 		}
 	}
 	if got := rule(g, "a"); got != place.EJOINCODE {
 		t.Fatalf("after the rotation: %q", got)
 	}
 	// A late, older announcement does not bring the old code back.
-	g.OnKick(place.Kick{JoinVersion: 1})
+	g.OnNotice(place.JoinCodeNotice(1))
 	if g.Current().Code != "NEXT" {
 		t.Errorf("current %v", g.Current())
 	}

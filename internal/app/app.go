@@ -17,6 +17,7 @@ import (
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/handlers"
 	"github.com/placecanvas/place/joining"
+	"github.com/placecanvas/place/live"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/store/embedded"
@@ -94,13 +95,22 @@ func (c Config) Validate() error {
 
 // OpenStore opens the store of the configured mode.
 func OpenStore(ctx context.Context, c Config, log *slog.Logger) (Storage, error) {
+	st, _, err := openStore(ctx, c, log, nil)
+	return st, err
+}
+
+// openStore opens the store of the configured mode; in embedded mode the
+// store loads lc (when not nil) and applies every commit to it (fedAtCommit).
+func openStore(ctx context.Context, c Config, log *slog.Logger, lc *live.Canvas) (st Storage, fedAtCommit bool, err error) {
 	if err := c.Validate(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if c.RedisURL != "" {
-		return openCluster(ctx, c, log)
+		st, err := openCluster(ctx, c, log)
+		return st, false, err
 	}
-	return embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log})
+	st, err = embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, Live: lc})
+	return st, lc != nil, err
 }
 
 // App is a running server.
@@ -123,7 +133,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	st, err := OpenStore(ctx, cfg, log)
+	// One live canvas per process: in embedded mode the store applies each
+	// commit to it; in cluster mode the hub follows the Redis stream into it.
+	lc := live.New(cfg.Width, cfg.Height)
+	st, fedAtCommit, err := openStore(ctx, cfg, log, lc)
 	if err != nil {
 		return nil, err
 	}
@@ -133,9 +146,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, errors.New("the store keeps no join codes")
 	}
 	gate := joining.New(js, log)
-	placements := placing.New(placing.Options{Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log, Joined: gate.Rule})
+	placements := placing.New(placing.Options{Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule})
 	hub := realtime.New(realtime.Options{
-		Config: cfg.CanvasConfig(), Feed: st, Placements: placements,
+		Config: cfg.CanvasConfig(), Feed: st, Live: lc, FedAtCommit: fedAtCommit, Placements: placements,
 		BatchInterval: cfg.BatchInterval, Logger: log,
 		SessionAlive: sessionAlive(st.Sessions(), log),
 	})
@@ -181,8 +194,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	go func() {
 		for hubCtx.Err() == nil {
-			if err := a.Store.SubscribeKicks(hubCtx, a.kick); err != nil && hubCtx.Err() == nil {
-				a.log.Warn("kick subscription ended; retrying", "err", err)
+			if err := a.Store.SubscribeNotices(hubCtx, a.notice); err != nil && hubCtx.Err() == nil {
+				a.log.Warn("notice subscription ended; retrying", "err", err)
 				time.Sleep(500 * time.Millisecond)
 			}
 		}
@@ -294,18 +307,18 @@ func browseURL(addr net.Addr) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// kick hands a kick to whom it is for: a join code change to the gate, a
-// session's or user's end to the hub.
-func (a *App) kick(k place.Kick) {
-	if k.JoinVersion != 0 {
-		a.Join.OnKick(k)
-		return
-	}
-	a.Hub.Kick(k)
-}
-
 // statsOf returns the store's statistics queries (both modes have them).
 func statsOf(st place.Store) place.StatsReader {
 	r, _ := st.(place.StatsReader)
 	return r
+}
+
+// notice hands a notice to whom it is for: a kick to the hub, a join code
+// change to the gate.
+func (a *App) notice(n place.Notice) {
+	if k, ok := n.Kick(); ok {
+		a.Hub.Kick(k)
+		return
+	}
+	a.Join.OnNotice(n)
 }

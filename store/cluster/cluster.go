@@ -83,6 +83,7 @@ type Store struct {
 	log       *slog.Logger
 	keys      keys
 	consumer  string
+	redisURL  string
 	retain    int
 	claimIdle time.Duration
 
@@ -107,7 +108,7 @@ var _ place.Store = (*Store)(nil)
 
 // keys names the Redis keys of one canvas.
 type keys struct {
-	prefix, canvas, seq, stream, banned, meta, restoreLock, kicks string
+	prefix, canvas, seq, stream, banned, meta, restoreLock, notices string
 }
 
 func newKeys(prefix string) keys {
@@ -119,7 +120,7 @@ func newKeys(prefix string) keys {
 		banned:      prefix + "banned",
 		meta:        prefix + "meta",
 		restoreLock: prefix + "restore-lock",
-		kicks:       prefix + "kicks",
+		notices:     prefix + "notices",
 	}
 }
 
@@ -163,6 +164,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		log:        opts.Logger.With("store", "cluster"),
 		keys:       newKeys(opts.KeyPrefix),
 		consumer:   opts.ConsumerName,
+		redisURL:   opts.RedisURL,
 		retain:     opts.StreamRetain,
 		claimIdle:  opts.ClaimIdle,
 		writerDone: make(chan struct{}),
@@ -317,7 +319,7 @@ func (s *Store) Ready(ctx context.Context) error {
 }
 
 // untilClosed returns a context that also ends when the store closes, for
-// the long-running calls (Follow, SubscribeKicks).
+// the long-running calls (Follow, SubscribeNotices).
 func (s *Store) untilClosed(ctx context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
 	stop := context.AfterFunc(s.ctx, cancel)

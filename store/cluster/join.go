@@ -10,7 +10,7 @@ import (
 )
 
 // The join code lives in PostgreSQL with the accounts; every instance
-// keeps a copy and reloads it when told over the kicks channel.
+// keeps a copy and reloads it when a join-code notice says it changed.
 
 // JoinCode implements place.JoinCodes.
 func (s *Store) JoinCode(ctx context.Context) (place.JoinCode, error) {
