@@ -152,7 +152,9 @@ func (s *Store) readFailed(ctx context.Context, err error) {
 // entries again (the batch was stale, or the acknowledgement failed), and
 // whether it gave up because the store is closing.
 func (s *Store) storeBatch(ctx context.Context, r readResult, retry *backoff) (reread, closing bool) {
-	var err error
+	// A batch handed over as the store closes is not written: it must not
+	// be acknowledged either, but left pending for the final flush.
+	err := ctx.Err()
 	for ctx.Err() == nil {
 		if err = s.writeBatch(ctx, r.batch, r.epoch); err == nil || errors.Is(err, errStaleEpoch) {
 			break
