@@ -26,6 +26,9 @@ const (
 	ETOOMANYATTEMPTS   Code = "TOO_MANY_ATTEMPTS"
 	ENOTFOUND          Code = "NOT_FOUND"
 	EINTERNAL          Code = "INTERNAL_ERROR"
+	// EJOINCODE: the organiser set a join code and this player has not
+	// joined with the current one (the QR code or /join/CODE).
+	EJOINCODE Code = "JOIN_CODE_REQUIRED"
 )
 
 // Error is an error meant to be shown to a client: a code, a message that is

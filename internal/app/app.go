@@ -16,6 +16,7 @@ import (
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/handlers"
+	"github.com/placecanvas/place/joining"
 	"github.com/placecanvas/place/live"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
@@ -114,12 +115,14 @@ func openStore(ctx context.Context, c Config, log *slog.Logger, lc *live.Canvas)
 
 // App is a running server.
 type App struct {
-	cfg      Config
-	log      *slog.Logger
-	Store    place.Store
-	Archive  place.Archive
-	Hub      *realtime.Hub
-	Server   *handlers.Server
+	cfg     Config
+	log     *slog.Logger
+	Store   place.Store
+	Archive place.Archive
+	Hub     *realtime.Hub
+	Server  *handlers.Server
+	// Join is the join-code rule of this instance.
+	Join     *joining.Gate
 	draining atomic.Bool
 	started  atomic.Bool // the canvas was loaded once
 	stopAt   time.Time
@@ -137,7 +140,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	placements := placing.New(placing.Options{Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged})
+	js, ok := st.(joining.Store)
+	if !ok {
+		_ = st.Close()
+		return nil, errors.New("the store keeps no join codes")
+	}
+	gate := joining.New(js, log)
+	placements := placing.New(placing.Options{Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule})
 	hub := realtime.New(realtime.Options{
 		Config: cfg.CanvasConfig(), Feed: st, Live: lc, FedAtCommit: fedAtCommit, Placements: placements,
 		BatchInterval: cfg.BatchInterval, Logger: log,
@@ -148,8 +157,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
 		Archive: st, PublicExport: cfg.PublicExport,
+		Stats: statsOf(st), Join: gate,
 	})
-	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Server: srv}
+	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Server: srv, Join: gate}
 	srv.SetDraining(a.draining.Load)
 	srv.SetStarted(a.hasStarted)
 	return a, nil
@@ -184,12 +194,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	go func() {
 		for hubCtx.Err() == nil {
-			if err := a.Store.SubscribeKicks(hubCtx, a.Hub.Kick); err != nil && hubCtx.Err() == nil {
-				a.log.Warn("kick subscription ended; retrying", "err", err)
+			if err := a.Store.SubscribeNotices(hubCtx, a.notice); err != nil && hubCtx.Err() == nil {
+				a.log.Warn("notice subscription ended; retrying", "err", err)
 				time.Sleep(500 * time.Millisecond)
 			}
 		}
 	}()
+	go a.Join.Run(hubCtx)
 
 	go a.keepKeyframes(hubCtx)
 
@@ -294,4 +305,20 @@ func browseURL(addr net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// statsOf returns the store's statistics queries (both modes have them).
+func statsOf(st place.Store) place.StatsReader {
+	r, _ := st.(place.StatsReader)
+	return r
+}
+
+// notice hands a notice to whom it is for: a kick to the hub, a join code
+// change to the gate.
+func (a *App) notice(n place.Notice) {
+	if k, ok := n.Kick(); ok {
+		a.Hub.Kick(k)
+		return
+	}
+	a.Join.OnNotice(n)
 }
