@@ -208,6 +208,21 @@ type Counters interface {
 	// Count returns key's current count without changing it.
 	Count(ctx context.Context, key string, now time.Time) (int64, time.Time, error)
 	Reset(ctx context.Context, key string) error
+	// Take counts one hit against every limit, in one atomic step, when
+	// none of them has reached its Max; otherwise it changes nothing and
+	// returns ok=false with the latest end among the full windows. N
+	// concurrent Takes against a limit of M let at most M through.
+	Take(ctx context.Context, limits []Limit, now time.Time) (ok bool, until time.Time, err error)
+	// Give takes back one hit counted by Take (never below zero), for an
+	// attempt that turned out not to count (a correct password).
+	Give(ctx context.Context, key string) error
+}
+
+// Limit is one counter of a Counters.Take: at most Max hits per Window.
+type Limit struct {
+	Key    string
+	Max    int64
+	Window time.Duration
 }
 
 // SessionStore has the method set of scs.Store, so that each mode can keep

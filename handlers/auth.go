@@ -65,8 +65,14 @@ func (s *Server) login(c echo.Context, cr credentials) (place.User, error) {
 	if len(cr.Password) > 72 {
 		return place.User{}, place.ValidatePassword(cr.Password)
 	}
-	keys := newLoginKeys(cr.Username, s.clientIP(c.Request()))
-	if err := s.checkLoginThrottle(ctx, keys); err != nil {
+	ip := s.clientIP(c.Request())
+	release, err := s.passwords.claim(ipKey(ip))
+	if err != nil {
+		return place.User{}, err
+	}
+	defer release()
+	keys := newLoginKeys(cr.Username, ip)
+	if err := s.takeLoginAttempt(ctx, keys); err != nil {
 		return place.User{}, err
 	}
 	u, err := s.store.UserByName(ctx, cr.Username)
@@ -77,17 +83,18 @@ func (s *Server) login(c echo.Context, cr credentials) (place.User, error) {
 	case err == nil, place.ErrorCode(err) == place.ENOTFOUND:
 		// a guest name or no such user: compare against the dummy hash
 	default:
+		s.giveBackLoginAttempt(ctx, keys)
 		return place.User{}, err
 	}
 	ok, err := s.passwords.check(ctx, hash, cr.Password)
 	if err != nil {
+		s.giveBackLoginAttempt(ctx, keys)
 		return place.User{}, err
 	}
 	if !ok {
-		s.recordLoginFailure(ctx, keys)
 		return place.User{}, errInvalidCredentials
 	}
-	s.clearLoginFailures(ctx, keys)
+	s.loginSucceeded(ctx, keys)
 	if u.Banned {
 		return place.User{}, place.Errorf(place.EBANNED, "This account is banned.")
 	}
@@ -108,6 +115,13 @@ func (s *Server) register(c echo.Context, cr credentials) (place.User, error) {
 	if err := place.ValidatePassword(cr.Password); err != nil {
 		return place.User{}, err
 	}
+	// One hash under way per address, as for logins: a burst of
+	// registrations cannot queue bcrypt work ahead of others.
+	release, err := s.passwords.claim(ipKey(s.clientIP(c.Request())))
+	if err != nil {
+		return place.User{}, err
+	}
+	defer release()
 	prev, hadPrev, err := s.currentUser(ctx)
 	if err != nil {
 		return place.User{}, err

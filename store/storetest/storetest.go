@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 		{"SessionIndex", testSessionIndex},
 		{"Kicks", testKicks},
 		{"Counters", testCounters},
+		{"TakeIsAtomic", testTake},
 		{"Sessions", testSessions},
 		{"Ready", testReady},
 	}

@@ -1,0 +1,135 @@
+package app_test
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/placecanvas/place/internal/app"
+)
+
+// fairServer is a server behind a trusted proxy at 127.0.0.1, so that
+// tests choose each request's client address with X-Forwarded-For.
+func fairServer(t *testing.T, configure func(*app.Config)) (*authServer, func(ip string) *visitor) {
+	srv := startServer(t, func(c *app.Config) {
+		c.TrustedProxies = mustPrefixes("127.0.0.1/32")
+		if configure != nil {
+			configure(c)
+		}
+	})
+	return srv, func(ip string) *visitor {
+		b := srv.visitor(t)
+		b.header.Set("X-Forwarded-For", ip)
+		return b
+	}
+}
+
+// burst sends n requests at once and returns how many got each status.
+func burst(n int, send func(i int) response) map[int]int {
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			r := send(i)
+			mu.Lock()
+			statuses[r.StatusCode]++
+			mu.Unlock()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return statuses
+}
+
+// timedLogin logs in while a burst runs and returns how long it took.
+func timedLogin(t *testing.T, b *visitor, name, pw string) time.Duration {
+	t.Helper()
+	time.Sleep(100 * time.Millisecond) // let the burst reach the server first
+	began := time.Now()
+	b.login(name, pw)
+	return time.Since(began)
+}
+
+func loginBody(name, pw string) map[string]string {
+	return map[string]string{"username": name, "password": pw}
+}
+
+func TestConcurrentLoginsCountEachAttempt(t *testing.T) {
+	_, from := fairServer(t, func(c *app.Config) { c.BcryptCost = 8 }) // ~60-190 ms a hash under -race
+	from("198.51.100.1").register("target", "right password")
+	from("198.51.100.2").register("bystander", "bystander password")
+	from("198.51.100.3").register("third", "third password")
+
+	// 60 guesses for one account from 60 addresses at once: the account's
+	// ceiling of 20 holds, however the requests interleave.
+	got := burst(60, func(i int) response {
+		return from("192.0.2."+strconv.Itoa(i+1)).postJSON("/api/v1/auth/login", loginBody("target", "guess"))
+	})
+	if got[http.StatusUnauthorized] > 20 || got[http.StatusUnauthorized]+got[http.StatusTooManyRequests] != 60 {
+		t.Fatalf("60 parallel guesses from 60 addresses: %v; want at most 20 checked (401), the rest 429", got)
+	}
+	if r := from("192.0.2.200").postJSON("/api/v1/auth/login", loginBody("target", "right password")); r.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("after the ceiling, the right password: %d %s", r.StatusCode, r.Body)
+	}
+
+	// From one address past its limit for the account, a burst with the
+	// right password among 60 never logs in; another address meanwhile
+	// logs in at once.
+	attacker := "203.0.113.7"
+	for i := range 5 {
+		from(attacker).postJSON("/api/v1/auth/login", loginBody("bystander", "guess "+strconv.Itoa(i)))
+	}
+	var took time.Duration
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); took = timedLogin(t, from("198.51.100.9"), "third", "third password") }()
+	got = burst(60, func(i int) response {
+		pw := "guess"
+		if i == 30 {
+			pw = "bystander password"
+		}
+		return from(attacker).postJSON("/api/v1/auth/login", loginBody("bystander", pw))
+	})
+	wg.Wait()
+	if got[http.StatusOK] != 0 || got[http.StatusTooManyRequests] != 60 {
+		t.Fatalf("60 parallel logins after the limit: %v; want all 429", got)
+	}
+	if took > 500*time.Millisecond {
+		t.Errorf("a login from another address took %v during the burst; want under 500 ms", took)
+	}
+}
+
+// A burst that reaches bcrypt (one address spraying names) holds at most
+// one hash at a time, so it does not delay other addresses' logins.
+func TestPasswordWorkIsBoundedPerAddress(t *testing.T) {
+	_, from := fairServer(t, func(c *app.Config) { c.BcryptCost = 8 })
+	from("198.51.100.1").register("honest", "honest password")
+	var took time.Duration
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); took = timedLogin(t, from("198.51.100.3"), "honest", "honest password") }()
+	got := burst(60, func(i int) response {
+		return from("203.0.113.50").postJSON("/api/v1/auth/login", loginBody("user"+strconv.Itoa(i), "guess"))
+	})
+	wg.Wait()
+	if got[http.StatusUnauthorized]+got[http.StatusTooManyRequests] != 60 {
+		t.Fatalf("burst answered %v; want only 401 and 429", got)
+	}
+	if took > 500*time.Millisecond {
+		t.Errorf("a login from another address took %v during a burst; want under 500 ms", took)
+	}
+	// Registration is bounded the same way.
+	got = burst(20, func(i int) response {
+		return from("203.0.113.51").postJSON("/api/v1/auth/register", loginBody("new"+strconv.Itoa(i), "long enough"))
+	})
+	if got[http.StatusTooManyRequests] == 0 || got[http.StatusOK]+got[http.StatusTooManyRequests] != 20 {
+		t.Fatalf("20 parallel registrations from one address: %v; want some refused with 429 at once", got)
+	}
+}

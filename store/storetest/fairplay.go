@@ -1,0 +1,76 @@
+package storetest
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/placecanvas/place"
+)
+
+// testTake checks that Take's check and count are one step: of many
+// concurrent takes against a limit, exactly the limit's worth pass; a full
+// counter stops the others from counting; Give takes one back.
+func testTake(t *testing.T, open Opener) {
+	s := open(t, DefaultConfig)
+	now := time.Now()
+	limits := []place.Limit{
+		{Key: "take:pair", Max: 5, Window: time.Minute},
+		{Key: "take:ip", Max: 100, Window: time.Minute},
+	}
+	var passed atomic.Int64
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, until, err := s.Take(ctx(t), limits, time.Now())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if ok {
+				passed.Add(1)
+			} else if until.Before(now.Add(50*time.Second)) || until.After(time.Now().Add(time.Minute)) {
+				t.Errorf("a refused Take says the window ends at %v, want about a minute from %v", until, now)
+			}
+		}()
+	}
+	wg.Wait()
+	if passed.Load() != 5 {
+		t.Fatalf("%d of 40 concurrent Takes passed a limit of 5", passed.Load())
+	}
+	// Refused takes counted nothing on the other counter.
+	if n, _, _ := s.Count(ctx(t), "take:ip", time.Now()); n != 5 {
+		t.Errorf("the second counter holds %d, want 5 (refused takes must not count)", n)
+	}
+	if err := s.Give(ctx(t), "take:pair"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, _ := s.Take(ctx(t), limits, time.Now()); !ok {
+		t.Error("a Take after Give was refused")
+	}
+	if ok, _, _ := s.Take(ctx(t), limits, time.Now()); ok {
+		t.Error("a Take beyond the limit passed after Give")
+	}
+	// Give never goes below zero.
+	for range 3 {
+		if err := s.Give(ctx(t), "take:unused"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, _, _ := s.Take(ctx(t), []place.Limit{{Key: "take:unused", Max: 1, Window: time.Minute}}, time.Now()); !ok {
+		t.Error("first Take of a counter given back below zero was refused")
+	}
+	if ok, _, _ := s.Take(ctx(t), []place.Limit{{Key: "take:unused", Max: 1, Window: time.Minute}}, time.Now()); ok {
+		t.Error("Give let a counter go below zero")
+	}
+	// A window that ends starts afresh.
+	short := []place.Limit{{Key: "take:short", Max: 1, Window: 300 * time.Millisecond}}
+	s.Take(ctx(t), short, time.Now())
+	time.Sleep(500 * time.Millisecond)
+	if ok, _, _ := s.Take(ctx(t), short, time.Now()); !ok {
+		t.Error("Take in a new window was refused")
+	}
+}
