@@ -105,8 +105,9 @@ func (s *Server) login(c echo.Context, cr credentials) (place.User, error) {
 }
 
 // register creates an account. From a guest session the guest becomes the
-// account (same id, so its pixels and cooldown stay); without a session it
-// is a new identity and counts against --guest-limit like a new guest.
+// account (same id, so its pixels and cooldown stay); otherwise (no
+// session, or logged in to another account) it is a new identity and
+// counts against --identity-limit like a new guest.
 func (s *Server) register(c echo.Context, cr credentials) (place.User, error) {
 	ctx := s.ctx(c)
 	if err := place.ValidateUsername(cr.Username); err != nil {
@@ -133,7 +134,7 @@ func (s *Server) register(c echo.Context, cr credentials) (place.User, error) {
 	} else if place.ErrorCode(err) != place.ENOTFOUND {
 		return place.User{}, err
 	}
-	if !hadPrev {
+	if !hadPrev || !prev.IsGuest {
 		if err := s.countNewIdentity(ctx, c.Request()); err != nil {
 			return place.User{}, err
 		}

@@ -28,10 +28,15 @@ type Options struct {
 	AllowedOrigins []string
 	// TrustedProxies are the address ranges whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
-	// GuestLimit is the number of new guest sessions per IP per hour (0: no limit).
-	GuestLimit    int
-	SecureCookies bool
-	Now           func() time.Time
+	// GuestLimit is the number of new identities (guests and accounts,
+	// together) per client address (IPv6: /64) per hour (0: no limit);
+	// --identity-limit.
+	GuestLimit int
+	// NetworkAllowances replace GuestLimit for the addresses of some
+	// networks (shared NATs).
+	NetworkAllowances []NetworkAllowance
+	SecureCookies     bool
+	Now               func() time.Time
 	// BcryptCost is the bcrypt work factor (12; lower only in tests).
 	BcryptCost int
 }

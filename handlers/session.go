@@ -72,20 +72,23 @@ func (s *Server) newGuest(ctx context.Context, r *http.Request) (place.User, err
 	return s.store.CreateGuest(ctx, s.now())
 }
 
-// countNewIdentity applies --guest-limit: every new identity made for a
-// visitor without one (a guest, or an account registered without a guest
-// session) counts, so that clearing cookies does not beat the cooldown.
+// countNewIdentity applies --identity-limit (and --network-allowance):
+// every new identity made from an address counts, a guest or an account,
+// so that neither clearing cookies nor registering account after account
+// beats the cooldown.
 func (s *Server) countNewIdentity(ctx context.Context, r *http.Request) error {
-	if s.opts.GuestLimit <= 0 {
+	ip := s.clientIP(r)
+	limit := s.identityLimit(ip)
+	if limit <= 0 {
 		return nil
 	}
-	n, end, err := s.store.Incr(ctx, "guests:"+ipKey(s.clientIP(r)), time.Hour, s.now())
+	n, end, err := s.store.Incr(ctx, "identities:"+ipKey(ip), time.Hour, s.now())
 	if err != nil {
 		return err
 	}
-	if n > int64(s.opts.GuestLimit) {
+	if n > int64(limit) {
 		e := place.CooldownError(s.now(), end)
-		e.Message = "Too many new sessions from your network; try again later or log in."
+		e.Message = "Too many new players from your network in the last hour; log in to an existing account, or try again in " + itoa(e.RemainingSeconds) + " seconds."
 		return e
 	}
 	return nil

@@ -29,10 +29,15 @@ type Config struct {
 	BatchInterval  time.Duration
 	AllowedOrigins []string
 	TrustedProxies []netip.Prefix
-	GuestLimit     int
-	SecureCookies  bool
-	RedisURL       string
-	DatabaseURL    string
+	// GuestLimit is --identity-limit: new guests and accounts per address
+	// per hour.
+	GuestLimit int
+	// NetworkAllowances are --network-allowance: other limits for the
+	// addresses of some networks.
+	NetworkAllowances []handlers.NetworkAllowance
+	SecureCookies     bool
+	RedisURL          string
+	DatabaseURL       string
 	// RedisPrefix starts every Redis key, so several canvases (or test
 	// runs) can share one Redis.
 	RedisPrefix string
@@ -71,7 +76,7 @@ func (c Config) Validate() error {
 		return errors.New("--batch-interval must be between 1ms and 10s")
 	}
 	if c.GuestLimit < 0 {
-		return errors.New("--guest-limit must not be negative")
+		return errors.New("--identity-limit must not be negative")
 	}
 	return nil
 }
@@ -114,7 +119,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	srv := handlers.New(handlers.Options{
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
-		GuestLimit: cfg.GuestLimit, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
+		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
 	})
 	a := &App{cfg: cfg, log: log, Store: st, Hub: hub, Server: srv}
 	srv.SetDraining(a.draining.Load)

@@ -2,11 +2,14 @@ package app_test
 
 import (
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/placecanvas/place/handlers"
 	"github.com/placecanvas/place/internal/app"
 )
 
@@ -132,4 +135,65 @@ func TestPasswordWorkIsBoundedPerAddress(t *testing.T) {
 	if got[http.StatusTooManyRequests] == 0 || got[http.StatusOK]+got[http.StatusTooManyRequests] != 20 {
 		t.Fatalf("20 parallel registrations from one address: %v; want some refused with 429 at once", got)
 	}
+}
+
+func TestIdentitiesAreLimitedPerNetwork(t *testing.T) {
+	_, from := fairServer(t, func(c *app.Config) {
+		c.GuestLimit = 2
+		c.NetworkAllowances = []handlers.NetworkAllowance{{Network: netip.MustParsePrefix("10.1.0.0/16"), Limit: 4}}
+	})
+	refused := func(what string, r response) {
+		t.Helper()
+		if r.StatusCode != http.StatusTooManyRequests || errorCode(t, r) != "RATE_LIMITED" {
+			t.Fatalf("%s: %d %s; want 429 RATE_LIMITED", what, r.StatusCode, r.Body)
+		}
+	}
+	register := func(b *visitor, name string) response {
+		return b.postJSON("/api/v1/auth/register", loginBody(name, "long enough"))
+	}
+
+	// A logged-in user registering another account makes a new identity.
+	bob := from("203.0.113.20")
+	bob.register("bob", "long enough")
+	bob.register("bob2", "long enough")
+	refused("a third account from one address", register(bob, "bob3"))
+	refused("a fresh browser from that address", register(from("203.0.113.20"), "bob4"))
+	if _, res, err := from("203.0.113.20").dialWS(); err == nil || res == nil || res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a new guest from a full address: %v %v", err, res)
+	}
+	// Registered users of that network still log in.
+	b := from("203.0.113.20")
+	b.login("bob", "long enough")
+	if status, me := b.me(); status != http.StatusOK || me["username"] != "bob" {
+		t.Fatalf("login from a full address: %d %v", status, me)
+	}
+
+	// A guest becoming an account is not a new identity.
+	carol := from("203.0.113.30")
+	carol.mustDialWS()
+	carol.register("carol", "long enough")
+	from("203.0.113.30").mustDialWS()
+	if _, res, err := from("203.0.113.30").dialWS(); err == nil || res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a third identity from one address: %v", err)
+	}
+
+	// A network with an allowance has its own limit per address.
+	for i := range 4 {
+		from("10.1.2.3").register("school"+strconv.Itoa(i), "long enough")
+	}
+	refused("beyond the network's allowance", register(from("10.1.2.3"), "school4"))
+	from("10.2.0.1").mustDialWS()
+	from("10.2.0.1").mustDialWS()
+	refused("outside the allowance", register(from("10.2.0.1"), "outsider"))
+}
+
+func TestGuestNamesAreReserved(t *testing.T) {
+	_, from := fairServer(t, nil)
+	for _, name := range []string{"Guest_abcdef", "guest_x", "GUEST_Admin"} {
+		r := from("198.51.100.1").postJSON("/api/v1/auth/register", loginBody(name, "long enough"))
+		if r.StatusCode != http.StatusBadRequest || errorCode(t, r) != "VALIDATION_ERROR" || !strings.Contains(r.Body, "Guest_") {
+			t.Errorf("register %s: %d %s", name, r.StatusCode, r.Body)
+		}
+	}
+	from("198.51.100.1").register("Guestbook", "long enough") // only the prefix with _ is kept
 }
