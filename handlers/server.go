@@ -35,8 +35,13 @@ type Options struct {
 	// NetworkAllowances replace GuestLimit for the addresses of some
 	// networks (shared NATs).
 	NetworkAllowances []NetworkAllowance
-	SecureCookies     bool
-	Now               func() time.Time
+	// MaxConnsPerAddress and MaxConnsPerSession cap the live WebSockets and
+	// SSE streams of one client address (IPv6: /64) and of one session on
+	// each instance (0: no cap).
+	MaxConnsPerAddress int
+	MaxConnsPerSession int
+	SecureCookies      bool
+	Now                func() time.Time
 	// BcryptCost is the bcrypt work factor (12; lower only in tests).
 	BcryptCost int
 }
@@ -57,6 +62,7 @@ type Server struct {
 	png       pngCache
 	draining  func() bool
 	panels    *panelFeed
+	conns     *connCap
 }
 
 // New builds the Server.
@@ -81,6 +87,7 @@ func New(opts Options) *Server {
 		now:       opts.Now,
 		draining:  func() bool { return false },
 		passwords: newPasswords(opts.BcryptCost),
+		conns:     newConnCap(opts.MaxConnsPerAddress, opts.MaxConnsPerSession),
 	}
 	for _, o := range opts.AllowedOrigins {
 		o = strings.TrimRight(strings.TrimSpace(o), "/")

@@ -37,6 +37,16 @@ func (s *Server) websocket(c echo.Context) error {
 	if !s.hub.Ready() {
 		return place.ErrUnavailable
 	}
+	slot, err := s.acquireConn(r)
+	if err != nil {
+		return err
+	}
+	w := &releaseOnClose{ResponseWriter: c.Response(), release: slot.release}
+	defer func() {
+		if !w.hijacked {
+			slot.release() // not upgraded: the connection ends with this request
+		}
+	}()
 
 	var token string
 	if ck, err := r.Cookie(s.sessions.Cookie.Name); err == nil {
@@ -53,7 +63,9 @@ func (s *Server) websocket(c echo.Context) error {
 			return err
 		}
 	}
-	if err := s.hub.ServeWS(c.Response(), r, id, since, resume, setCookie); err != nil {
+	slot.bind(id.Token)
+	if err := s.hub.ServeWS(w, r, id, since, resume, setCookie); err != nil {
+		slot.release()
 		s.log.Debug("websocket upgrade failed", "err", err)
 		if !c.Response().Committed {
 			return place.Errorf(place.EVALIDATION, "Not a valid WebSocket upgrade request.")

@@ -65,6 +65,8 @@ func serveFlags(name string, cfg *app.Config, logLevel *string, pprof *string, s
 		cfg.NetworkAllowances = a
 		return err
 	})
+	fs.IntVar(&cfg.MaxConnsPerAddress, "max-conns-per-address", cfg.MaxConnsPerAddress, "open WebSockets and event streams per address (IPv6: /64) on each instance (0: no cap)")
+	fs.IntVar(&cfg.MaxConnsPerSession, "max-conns-per-session", cfg.MaxConnsPerSession, "open WebSockets and event streams per session on each instance (0: no cap)")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark cookies Secure (set when served over TLS)")
 	fs.StringVar(&cfg.RedisURL, "redis-url", cfg.RedisURL, "Redis URL for cluster mode (with --database-url), e.g. redis://127.0.0.1:6379/0")
 	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", cfg.RedisPrefix, "prefix of every Redis key (to share one Redis between canvases)")

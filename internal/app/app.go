@@ -35,9 +35,13 @@ type Config struct {
 	// NetworkAllowances are --network-allowance: other limits for the
 	// addresses of some networks.
 	NetworkAllowances []handlers.NetworkAllowance
-	SecureCookies     bool
-	RedisURL          string
-	DatabaseURL       string
+	// MaxConnsPerAddress and MaxConnsPerSession cap the live WebSockets
+	// and SSE streams per address and per session on each instance.
+	MaxConnsPerAddress int
+	MaxConnsPerSession int
+	SecureCookies      bool
+	RedisURL           string
+	DatabaseURL        string
 	// RedisPrefix starts every Redis key, so several canvases (or test
 	// runs) can share one Redis.
 	RedisPrefix string
@@ -55,7 +59,7 @@ func Defaults() Config {
 	return Config{
 		Addr: ":3000", DataDir: "./data", Width: 500, Height: 500,
 		Cooldown: 5 * time.Second, BatchInterval: 50 * time.Millisecond,
-		GuestLimit: 30, ShutdownTimeout: 10 * time.Second, RedisPrefix: "place:",
+		GuestLimit: 30, MaxConnsPerAddress: 300, MaxConnsPerSession: 20, ShutdownTimeout: 10 * time.Second, RedisPrefix: "place:",
 	}
 }
 
@@ -77,6 +81,9 @@ func (c Config) Validate() error {
 	}
 	if c.GuestLimit < 0 {
 		return errors.New("--identity-limit must not be negative")
+	}
+	if c.MaxConnsPerAddress < 0 || c.MaxConnsPerSession < 0 {
+		return errors.New("--max-conns-per-address and --max-conns-per-session must not be negative")
 	}
 	return nil
 }
@@ -119,7 +126,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	srv := handlers.New(handlers.Options{
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
-		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
+		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances,
+		MaxConnsPerAddress: cfg.MaxConnsPerAddress, MaxConnsPerSession: cfg.MaxConnsPerSession, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
 	})
 	a := &App{cfg: cfg, log: log, Store: st, Hub: hub, Server: srv}
 	srv.SetDraining(a.draining.Load)
