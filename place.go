@@ -242,6 +242,7 @@ type Store interface {
 	SessionIndex
 	Kicks
 	Counters
+	Secrets
 	Sessions() SessionStore
 	// Ready reports whether the backing services are reachable and sound.
 	Ready(ctx context.Context) error

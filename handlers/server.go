@@ -63,6 +63,7 @@ type Server struct {
 	draining  func() bool
 	panels    *panelFeed
 	conns     *connCap
+	devices   deviceKeys
 }
 
 // New builds the Server.

@@ -145,7 +145,13 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		ctx = context.WithValue(ctx, sessionLoadedKey{}, true)
 		c.SetRequest(r.WithContext(ctx))
-		c.Response().Before(func() { s.saveSession(c.Response(), ctx) })
+		c.Response().Before(func() {
+			status := s.sessions.Status(ctx)
+			s.saveSession(c.Response(), ctx)
+			if down, _ := ctx.Value(sessionDownKey{}).(bool); !down {
+				s.issueDevice(c.Response(), r, status)
+			}
+		})
 		return next(c)
 	}
 }

@@ -3,6 +3,7 @@ package app_test
 import (
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -196,4 +197,79 @@ func TestGuestNamesAreReserved(t *testing.T) {
 		}
 	}
 	from("198.51.100.1").register("Guestbook", "long enough") // only the prefix with _ is kept
+}
+
+// deviceCookie returns the device cookie a response set, or nil.
+func deviceCookie(r response) *http.Cookie {
+	for _, c := range r.Cookies() {
+		if c.Name == "device" {
+			return c
+		}
+	}
+	return nil
+}
+
+// deviceOf returns the device id the server reads from a cookie value.
+func deviceOf(t *testing.T, srv *authServer, value string) (string, bool) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	req.AddCookie(&http.Cookie{Name: "device", Value: value})
+	return srv.Server.DeviceID(req)
+}
+
+func TestDeviceCookie(t *testing.T) {
+	cfg := app.Defaults()
+	cfg.DataDir, cfg.Addr, cfg.GuestLimit, cfg.BcryptCost = t.TempDir(), "127.0.0.1:0", 0, 4
+	ts := startWith(t, cfg)
+	srv := &authServer{App: ts.App, URL: ts.URL, Host: strings.TrimPrefix(ts.URL, "http://"), Cfg: cfg}
+	b := srv.visitor(t)
+	b.register("dora", "long enough")
+	r := b.postJSON("/api/v1/auth/login", loginBody("dora", "long enough"))
+	ck := deviceCookie(r)
+	if ck == nil {
+		t.Fatalf("login set no device cookie: %v", r.Header.Values("Set-Cookie"))
+	}
+	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.MaxAge < 300*24*3600 || ck.Path != "/" {
+		t.Errorf("device cookie %+v; want HttpOnly, SameSite=Lax, Path=/, a lifetime of about 400 days", ck)
+	}
+	id, ok := deviceOf(t, srv, ck.Value)
+	if !ok || id == "" {
+		t.Fatalf("the server does not accept its own device cookie %q", ck.Value)
+	}
+
+	// Logging out and in again keeps the device.
+	b.postJSON("/api/v1/auth/logout", nil)
+	if again := deviceCookie(b.postJSON("/api/v1/auth/login", loginBody("dora", "long enough"))); again == nil {
+		t.Fatal("a second login set no device cookie")
+	} else if got, _ := deviceOf(t, srv, again.Value); got != id {
+		t.Fatalf("the device changed across logout and login: %q, then %q", id, got)
+	}
+
+	// A tampered cookie is not read, and is replaced by a new device.
+	tampered := ck.Value[:len(ck.Value)-2] + "xx"
+	if _, ok := deviceOf(t, srv, tampered); ok {
+		t.Fatal("a tampered device cookie was accepted")
+	}
+	c := srv.visitor(t)
+	u, _ := url.Parse(srv.URL)
+	c.jar.SetCookies(u, []*http.Cookie{{Name: "device", Value: tampered, Path: "/"}})
+	fresh := deviceCookie(c.postJSON("/api/v1/auth/login", loginBody("dora", "long enough")))
+	if fresh == nil {
+		t.Fatal("no device cookie replaced a tampered one")
+	}
+	if got, ok := deviceOf(t, srv, fresh.Value); !ok || got == id {
+		t.Fatalf("a tampered cookie got device %q (ok %v); want a new valid one", got, ok)
+	}
+
+	// Reading pages makes no device cookie, as it makes no session.
+	if ck := deviceCookie(srv.visitor(t).get("/")); ck != nil {
+		t.Errorf("GET / set a device cookie")
+	}
+
+	// The key outlives the process.
+	ts.Stop(t)
+	srv2 := startServer(t, func(c *app.Config) { c.DataDir, c.Width, c.Height = cfg.DataDir, cfg.Width, cfg.Height })
+	if got, ok := deviceOf(t, srv2, ck.Value); !ok || got != id {
+		t.Fatalf("after a restart the device cookie reads as %q, %v; want %q", got, ok, id)
+	}
 }

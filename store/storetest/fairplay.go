@@ -74,3 +74,36 @@ func testTake(t *testing.T, open Opener) {
 		t.Error("Take in a new window was refused")
 	}
 }
+
+// testSecrets checks that a secret is made once: concurrent first calls
+// and later calls all get the same bytes, and names do not share.
+func testSecrets(t *testing.T, open Opener) {
+	s := open(t, DefaultConfig)
+	got := make([][]byte, 8)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := s.Secret(ctx(t), "test-key", 32)
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = v
+		}()
+	}
+	wg.Wait()
+	for i, v := range got {
+		if len(v) != 32 || string(v) != string(got[0]) {
+			t.Fatalf("call %d got %x, call 0 got %x; want the same 32 bytes", i, v, got[0])
+		}
+	}
+	again, err := s.Secret(ctx(t), "test-key", 32)
+	if err != nil || string(again) != string(got[0]) {
+		t.Errorf("a later call got %x, %v", again, err)
+	}
+	other, err := s.Secret(ctx(t), "other-key", 32)
+	if err != nil || string(other) == string(got[0]) {
+		t.Errorf("another name got the same secret (%x, %v)", other, err)
+	}
+}

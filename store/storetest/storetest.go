@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 		{"Kicks", testKicks},
 		{"Counters", testCounters},
 		{"TakeIsAtomic", testTake},
+		{"Secrets", testSecrets},
 		{"Sessions", testSessions},
 		{"Ready", testReady},
 	}
