@@ -1,6 +1,10 @@
 package place
 
-import "context"
+import (
+	"context"
+	"net/netip"
+	"time"
+)
 
 // Secrets keeps server secrets that survive restarts and that every
 // instance of a cluster shares.
@@ -9,4 +13,40 @@ type Secrets interface {
 	// it from size random bytes; every later call, on any instance, gets
 	// the same bytes.
 	Secret(ctx context.Context, name string, size int) ([]byte, error)
+}
+
+// NetworkBan is a moderator's ban of an address or network until a time.
+type NetworkBan struct {
+	ID        int64
+	Network   netip.Prefix
+	Reason    string
+	ActorID   string
+	ActorName string
+	CreatedAt time.Time
+	EndsAt    time.Time
+}
+
+// NetworkBans stores bans of addresses and networks.
+type NetworkBans interface {
+	// AddNetworkBan stores a ban and returns it with its ID.
+	AddNetworkBan(ctx context.Context, b NetworkBan) (NetworkBan, error)
+	// LiftNetworkBan ends a ban in force at now (ENOTFOUND when there is
+	// none with that id) and returns it as it was.
+	LiftNetworkBan(ctx context.Context, id int64, now time.Time) (NetworkBan, error)
+	// NetworkBans returns the bans in force at now, newest first.
+	NetworkBans(ctx context.Context, now time.Time) ([]NetworkBan, error)
+}
+
+// NetworkBanOf returns, of the bans given, the one covering ip that ends
+// last.
+func NetworkBanOf(bans []NetworkBan, ip netip.Addr) (NetworkBan, bool) {
+	var found NetworkBan
+	ok := false
+	ip = ip.Unmap()
+	for _, b := range bans {
+		if b.Network.Contains(ip) && (!ok || b.EndsAt.After(found.EndsAt)) {
+			found, ok = b, true
+		}
+	}
+	return found, ok
 }

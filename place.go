@@ -243,6 +243,7 @@ type Store interface {
 	Kicks
 	Counters
 	Secrets
+	NetworkBans
 	Sessions() SessionStore
 	// Ready reports whether the backing services are reachable and sound.
 	Ready(ctx context.Context) error

@@ -127,6 +127,9 @@ func (s *Server) register(c echo.Context, cr credentials) (place.User, error) {
 	if err != nil {
 		return place.User{}, err
 	}
+	if err := s.refuseBannedNetwork(ctx, c.Request()); err != nil {
+		return place.User{}, err
+	}
 	// A taken name is answered before the bcrypt work it would waste; the
 	// store's unique index still decides races.
 	if _, err := s.store.UserByName(ctx, cr.Username); err == nil {

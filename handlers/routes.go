@@ -64,6 +64,9 @@ func (s *Server) Routes() *echo.Echo {
 	e.POST("/admin/users/:id/unban", s.adminUnban, adminChange...)
 	e.POST("/admin/users/:id/rollback", s.adminRollback, adminChange...)
 	e.Match(read, "/admin/audit", s.adminAudit, adminPage...)
+	e.Match(read, "/admin/networks", s.adminNetworks, adminPage...)
+	e.POST("/admin/networks", s.adminBanNetwork, adminChange...)
+	e.POST("/admin/networks/:id/lift", s.adminLiftNetworkBan, adminChange...)
 
 	e.Match(read, "/healthz", s.healthz)
 	e.Match(read, "/readyz", s.readyz)

@@ -64,6 +64,7 @@ type Server struct {
 	panels    *panelFeed
 	conns     *connCap
 	devices   deviceKeys
+	netBans   networkBanCache
 }
 
 // New builds the Server.

@@ -63,9 +63,12 @@ func (s *Server) touchSession(ctx context.Context) {
 	}
 }
 
-// newGuest creates a guest user for a request without one, within the
-// per-IP limit of new guest sessions.
+// newGuest creates a guest user for a request without one, unless its
+// network is banned, within the per-address limit of new identities.
 func (s *Server) newGuest(ctx context.Context, r *http.Request) (place.User, error) {
+	if err := s.refuseBannedNetwork(ctx, r); err != nil {
+		return place.User{}, err
+	}
 	if err := s.countNewIdentity(ctx, r); err != nil {
 		return place.User{}, err
 	}

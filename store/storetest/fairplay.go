@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -105,5 +106,57 @@ func testSecrets(t *testing.T, open Opener) {
 	other, err := s.Secret(ctx(t), "other-key", 32)
 	if err != nil || string(other) == string(got[0]) {
 		t.Errorf("another name got the same secret (%x, %v)", other, err)
+	}
+}
+
+func testNetworkBans(t *testing.T, open Opener) {
+	s := open(t, DefaultConfig)
+	now := base()
+	add := func(network, reason string, ends time.Time) place.NetworkBan {
+		t.Helper()
+		b, err := s.AddNetworkBan(ctx(t), place.NetworkBan{
+			Network: netip.MustParsePrefix(network), Reason: reason,
+			ActorID: "mod1", ActorName: "Mod", CreatedAt: now, EndsAt: ends,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	v4 := add("203.0.113.0/24", "spam from a dorm", now.Add(time.Hour))
+	v6 := add("2001:db8:1::/64", "bot", now.Add(2*time.Hour))
+	add("198.51.100.0/24", "over", now.Add(-time.Second))
+	if v4.ID == 0 || v6.ID == v4.ID {
+		t.Fatalf("ids %d and %d", v4.ID, v6.ID)
+	}
+	bans, err := s.NetworkBans(ctx(t), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bans) != 2 || bans[0].ID != v6.ID || bans[1].ID != v4.ID {
+		t.Fatalf("bans in force: %+v; want the two current ones, newest first", bans)
+	}
+	got := bans[1]
+	if got.Network != v4.Network || got.Reason != "spam from a dorm" || got.ActorID != "mod1" || got.ActorName != "Mod" ||
+		!got.CreatedAt.Equal(now) || !got.EndsAt.Equal(now.Add(time.Hour)) {
+		t.Errorf("stored ban %+v, want %+v", got, v4)
+	}
+	for ip, want := range map[string]int64{"203.0.113.9": v4.ID, "2001:db8:1::5": v6.ID, "::ffff:203.0.113.200": v4.ID, "203.0.114.1": 0, "198.51.100.1": 0} {
+		b, ok := place.NetworkBanOf(bans, netip.MustParseAddr(ip))
+		if (want == 0) == ok || (ok && b.ID != want) {
+			t.Errorf("NetworkBanOf(%s) = %d, %v; want %d", ip, b.ID, ok, want)
+		}
+	}
+	if _, err := s.LiftNetworkBan(ctx(t), v4.ID, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LiftNetworkBan(ctx(t), v4.ID, now.Add(2*time.Minute)); place.ErrorCode(err) != place.ENOTFOUND {
+		t.Errorf("lifting a lifted ban: %v, want NOT_FOUND", err)
+	}
+	if bans, _ := s.NetworkBans(ctx(t), now.Add(2*time.Minute)); len(bans) != 1 || bans[0].ID != v6.ID {
+		t.Errorf("after lifting one: %+v", bans)
+	}
+	if bans, _ := s.NetworkBans(ctx(t), now.Add(3*time.Hour)); len(bans) != 0 {
+		t.Errorf("after every ban ended: %+v", bans)
 	}
 }

@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 		{"Counters", testCounters},
 		{"TakeIsAtomic", testTake},
 		{"Secrets", testSecrets},
+		{"NetworkBans", testNetworkBans},
 		{"Sessions", testSessions},
 		{"Ready", testReady},
 	}
