@@ -135,11 +135,11 @@ func (s *Server) adminBanNetwork(c echo.Context) error {
 		return err
 	}
 	s.forgetNetworkBans()
-	until := b.EndsAt.UTC().Format(time.RFC3339)
+	until := b.EndsAt.UTC().Format("2006-01-02 15:04 UTC")
 	if err := s.audit(ctx, actor, place.User{Username: network.String()}, "ban-network", form.Reason+" (until "+until+")"); err != nil {
 		return err
 	}
-	s.sessions.Put(ctx, keyFlash, network.String()+" is banned until "+until+".")
+	s.sessions.Put(ctx, keyFlash, "No new players from "+network.String()+" until "+until+".")
 	return c.Redirect(http.StatusSeeOther, "/admin/networks")
 }
 

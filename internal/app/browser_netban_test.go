@@ -36,7 +36,7 @@ func TestBrowserNetworkBanForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shot, err := chromedp.Run(tab, chromedp.FullScreenshot(90))
+	shot, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
