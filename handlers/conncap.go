@@ -117,7 +117,9 @@ func (w *releaseOnClose) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (w *releaseOnClose) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // releasingConn calls release once, when it is first closed. It keeps the
-// socket's syscall.Conn, which the hub writes through without blocking.
+// socket's syscall.Conn, which the hub writes through without blocking, and
+// its CloseWrite, with which the hub ends a connection without resetting
+// it (a reset can destroy the close frame before the client reads it).
 type releasingConn struct {
 	net.Conn
 	release func()
@@ -134,4 +136,11 @@ func (c *releasingConn) SyscallConn() (syscall.RawConn, error) {
 		return sc.SyscallConn()
 	}
 	return nil, errors.ErrUnsupported
+}
+
+func (c *releasingConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
 }
