@@ -39,7 +39,7 @@ func (s *Server) deviceKey(ctx context.Context) ([]byte, error) {
 	s.devices.mu.Lock()
 	defer s.devices.mu.Unlock()
 	if s.devices.key == nil {
-		key, err := s.store.Secret(ctx, deviceSecretName, 32)
+		key, err := s.secrets.Secret(ctx, deviceSecretName, 32)
 		if err != nil {
 			return nil, err
 		}

@@ -61,7 +61,7 @@ func newLoginKeys(username string, ip netip.Addr) loginKeys {
 // ends, when any counter is full (and then counts nothing).
 func (s *Server) takeLoginAttempt(ctx context.Context, k loginKeys) error {
 	now := s.now()
-	ok, until, err := s.store.Take(ctx, []place.Limit{
+	ok, until, err := s.counters.Take(ctx, []place.Limit{
 		{Key: k.ip, Max: loginIPLimit, Window: loginIPWindow},
 		{Key: k.pair, Max: loginPairLimit, Window: loginPairWindow},
 		{Key: k.account, Max: loginAccountLimit, Window: loginAccountWindow},
@@ -79,7 +79,7 @@ func (s *Server) takeLoginAttempt(ctx context.Context, k loginKeys) error {
 // checked (the store or the password check was unavailable).
 func (s *Server) giveBackLoginAttempt(ctx context.Context, k loginKeys) {
 	for _, key := range []string{k.ip, k.pair, k.account} {
-		if err := s.store.Give(ctx, key); err != nil {
+		if err := s.counters.Give(ctx, key); err != nil {
 			s.log.Warn("giving back a login attempt", "err", err)
 		}
 	}
@@ -89,11 +89,11 @@ func (s *Server) giveBackLoginAttempt(ctx context.Context, k loginKeys) {
 // and gives the address its one attempt back.
 func (s *Server) loginSucceeded(ctx context.Context, k loginKeys) {
 	for _, key := range []string{k.pair, k.account} {
-		if err := s.store.Reset(ctx, key); err != nil {
+		if err := s.counters.Reset(ctx, key); err != nil {
 			s.log.Warn("resetting login counters", "err", err)
 		}
 	}
-	if err := s.store.Give(ctx, k.ip); err != nil {
+	if err := s.counters.Give(ctx, k.ip); err != nil {
 		s.log.Warn("giving back a login attempt", "err", err)
 	}
 }

@@ -34,7 +34,7 @@ func (s *Server) IsNetworkBanned(ctx context.Context, ip netip.Addr) (place.Netw
 	defer c.mu.Unlock()
 	now := s.now()
 	if c.read.IsZero() || now.Sub(c.read) >= networkBansFresh || now.Before(c.read) {
-		bans, err := s.store.NetworkBans(ctx, now)
+		bans, err := s.networks.NetworkBans(ctx, now)
 		if err != nil {
 			return place.NetworkBan{}, false, err
 		}
@@ -98,7 +98,7 @@ func (s *Server) adminNetworks(c echo.Context) error {
 
 func (s *Server) renderAdminNetworks(c echo.Context, status int, d views.AdminNetworksData) error {
 	ctx := s.ctx(c)
-	bans, err := s.store.NetworkBans(ctx, s.now())
+	bans, err := s.networks.NetworkBans(ctx, s.now())
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func (s *Server) adminBanNetwork(c echo.Context) error {
 		return s.renderAdminNetworks(c, http.StatusBadRequest, form)
 	}
 	now := s.now()
-	b, err := s.store.AddNetworkBan(ctx, place.NetworkBan{
+	b, err := s.networks.AddNetworkBan(ctx, place.NetworkBan{
 		Network: network, Reason: form.Reason, ActorID: actor.ID, ActorName: actor.Username, CreatedAt: now, EndsAt: now.Add(d),
 	})
 	if err != nil {
@@ -150,7 +150,7 @@ func (s *Server) adminLiftNetworkBan(c echo.Context) error {
 	if err != nil {
 		return place.Errorf(place.ENOTFOUND, "No such ban in force.")
 	}
-	b, err := s.store.LiftNetworkBan(ctx, id, s.now())
+	b, err := s.networks.LiftNetworkBan(ctx, id, s.now())
 	if err != nil {
 		return err
 	}

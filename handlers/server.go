@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 )
 
@@ -22,7 +23,10 @@ type Options struct {
 	Config place.Config
 	Store  place.Store
 	Hub    *realtime.Hub
-	Logger *slog.Logger
+	// Placements decides the placements of the form and the rollbacks
+	// (default: a service over Store).
+	Placements *placing.Service
+	Logger     *slog.Logger
 	// AllowedOrigins are origins besides the site's own that may open
 	// WebSockets and send state-changing requests.
 	AllowedOrigins []string
@@ -48,23 +52,31 @@ type Options struct {
 
 // Server holds every dependency of the handlers.
 type Server struct {
-	opts      Options
-	cfg       place.Config
-	store     place.Store
-	hub       *realtime.Hub
-	log       *slog.Logger
-	sessions  *scs.SessionManager
-	passwords *passwords
-	csrf      *http.CrossOriginProtection
-	origins   map[string]bool
-	now       func() time.Time
-	info      []byte // the canvas info JSON, built once
-	png       pngCache
-	draining  func() bool
-	panels    *panelFeed
-	conns     *connCap
-	devices   deviceKeys
-	netBans   networkBanCache
+	opts       Options
+	cfg        place.Config
+	history    HistoryReader
+	accounts   Accounts
+	moderation Moderation
+	sessionIdx Sessions
+	counters   place.Counters
+	health     Health
+	hub        *realtime.Hub
+	placements *placing.Service
+	log        *slog.Logger
+	sessions   *scs.SessionManager
+	passwords  *passwords
+	csrf       *http.CrossOriginProtection
+	origins    map[string]bool
+	now        func() time.Time
+	info       []byte // the canvas info JSON, built once
+	png        pngCache
+	draining   func() bool
+	panels     *panelFeed
+	secrets    place.Secrets
+	networks   place.NetworkBans // moderators' bans of networks
+	conns      *connCap
+	devices    deviceKeys
+	netBans    networkBanCache
 }
 
 // New builds the Server.
@@ -78,18 +90,29 @@ func New(opts Options) *Server {
 	if opts.BcryptCost == 0 {
 		opts.BcryptCost = 12
 	}
+	if opts.Placements == nil {
+		opts.Placements = placing.New(placing.Options{Config: opts.Config, Placer: opts.Store, Users: opts.Store, Logger: opts.Logger, Now: opts.Now})
+	}
 	s := &Server{
-		opts:      opts,
-		cfg:       opts.Config,
-		store:     opts.Store,
-		hub:       opts.Hub,
-		log:       opts.Logger,
-		csrf:      http.NewCrossOriginProtection(),
-		origins:   make(map[string]bool),
-		now:       opts.Now,
-		draining:  func() bool { return false },
-		passwords: newPasswords(opts.BcryptCost),
-		conns:     newConnCap(opts.MaxConnsPerAddress, opts.MaxConnsPerSession),
+		opts:       opts,
+		cfg:        opts.Config,
+		history:    opts.Store,
+		accounts:   opts.Store,
+		moderation: opts.Store,
+		sessionIdx: opts.Store,
+		counters:   opts.Store,
+		health:     opts.Store,
+		hub:        opts.Hub,
+		placements: opts.Placements,
+		log:        opts.Logger,
+		csrf:       http.NewCrossOriginProtection(),
+		origins:    make(map[string]bool),
+		now:        opts.Now,
+		draining:   func() bool { return false },
+		passwords:  newPasswords(opts.BcryptCost),
+		secrets:    opts.Store,
+		networks:   opts.Store,
+		conns:      newConnCap(opts.MaxConnsPerAddress, opts.MaxConnsPerSession),
 	}
 	for _, o := range opts.AllowedOrigins {
 		o = strings.TrimRight(strings.TrimSpace(o), "/")
@@ -100,7 +123,7 @@ func New(opts Options) *Server {
 		_ = s.csrf.AddTrustedOrigin(o)
 	}
 	sm := scs.New()
-	sm.Store = opts.Store.Sessions()
+	sm.Store = s.sessionIdx.Sessions()
 	sm.IdleTimeout = 24 * time.Hour
 	sm.Lifetime = 30 * 24 * time.Hour
 	sm.Cookie.Name = "session"

@@ -16,6 +16,7 @@ import (
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/handlers"
+	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/store/embedded"
 )
@@ -48,7 +49,7 @@ type Config struct {
 	// HistoryClaimIdle is how long another instance's unwritten history may
 	// sit before this instance takes it over (cluster mode; default 30 s).
 	HistoryClaimIdle time.Duration
-	// ShutdownTimeout bounds graceful shutdown (SPEC §9: 10 s).
+	// ShutdownTimeout bounds graceful shutdown (10 s).
 	ShutdownTimeout time.Duration
 	// BcryptCost is for tests only; 0 means the production cost of 12.
 	BcryptCost int
@@ -118,13 +119,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	placements := placing.New(placing.Options{Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log})
 	hub := realtime.New(realtime.Options{
-		Config: cfg.CanvasConfig(), Feed: st, Placer: st, Users: st,
+		Config: cfg.CanvasConfig(), Feed: st, Placements: placements,
 		BatchInterval: cfg.BatchInterval, Logger: log,
 		SessionAlive: sessionAlive(st.Sessions(), log),
 	})
 	srv := handlers.New(handlers.Options{
-		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Logger: log,
+		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances,
 		MaxConnsPerAddress: cfg.MaxConnsPerAddress, MaxConnsPerSession: cfg.MaxConnsPerSession, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
