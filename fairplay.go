@@ -50,3 +50,16 @@ func NetworkBanOf(bans []NetworkBan, ip netip.Addr) (NetworkBan, bool) {
 	}
 	return found, ok
 }
+
+// Devices remembers which browsers (device ids) each user has used, so that
+// a ban follows the user's browsers: a device is banned while any user seen
+// on it is banned (its DeviceKey in the placement ban set, see
+// Placer.SetBanned).
+type Devices interface {
+	// NoteDevice records that the user used the device; a banned user's
+	// new device is banned at once.
+	NoteDevice(ctx context.Context, userID, deviceID string, now time.Time) error
+	// SyncDeviceBans sets the placement ban of each of the user's devices
+	// from the bans of every user seen on it (after a ban or unban).
+	SyncDeviceBans(ctx context.Context, userID string) error
+}

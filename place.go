@@ -118,14 +118,38 @@ type Kick struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// Player is who places: the user, and the browser (device) placing when it
+// is known. The cooldown and the ban follow both: a device keeps its
+// cooldown across logging out and in, and a banned user's devices stay
+// banned as new guests.
+type Player struct {
+	UserID   string
+	DeviceID string
+}
+
+// DeviceKey is the id under which a device's cooldown and ban are kept,
+// beside users' (a user id never has this form).
+func DeviceKey(deviceID string) string { return "device:" + deviceID }
+
+// Keys are the ids whose cooldown and ban a placement by p checks and
+// whose cooldown it sets: the user's, then the device's when known.
+func (p Player) Keys() []string {
+	if p.DeviceID == "" {
+		return []string{p.UserID}
+	}
+	return []string{p.UserID, DeviceKey(p.DeviceID)}
+}
+
 // Placer applies placements. It trusts coordinates and color, which the
 // placement service (package placing) has checked; it checks the ban, then
 // the cooldown, with an atomic check-and-set.
 type Placer interface {
 	// Place applies one placement and returns it once it is durable (docs/protocol.md, "Canvas rules"),
-	// with the time the user may place next. Errors: EBANNED, ERATELIMITED
-	// (a *Error with RemainingSeconds), EUNAVAILABLE.
-	Place(ctx context.Context, userID string, x, y int, color uint8, now time.Time) (Placement, time.Time, error)
+	// with the time the player may place next. The ban and the cooldown of
+	// every one of who.Keys() are checked and the cooldown of each is set,
+	// atomically with the write. Errors: EBANNED, ERATELIMITED (a *Error
+	// with RemainingSeconds), EUNAVAILABLE.
+	Place(ctx context.Context, who Player, x, y int, color uint8, now time.Time) (Placement, time.Time, error)
 	// PlaceRollback writes pixels on a moderator's behalf, without cooldown,
 	// as rollback placements with new seqs, and returns them once durable.
 	PlaceRollback(ctx context.Context, actorID string, pixels []Pixel, now time.Time) ([]Placement, error)
@@ -133,7 +157,8 @@ type Placer interface {
 	CooldownUntil(ctx context.Context, userID string) (time.Time, error)
 	// SetCooldownUntil moves a user's cooldown end to until if that is later.
 	SetCooldownUntil(ctx context.Context, userID string, until time.Time) error
-	// SetBanned marks the user banned for placements (the fast path of Place).
+	// SetBanned marks the user (or, with DeviceKey, a device) banned for
+	// placements (the fast path of Place).
 	SetBanned(ctx context.Context, userID string, banned bool) error
 }
 
@@ -262,6 +287,7 @@ type Store interface {
 	Counters
 	Secrets
 	NetworkBans
+	Devices
 	Sessions() SessionStore
 	// Ready reports whether the backing services are reachable and sound.
 	Ready(ctx context.Context) error

@@ -46,7 +46,7 @@ func (d *downStore) NetworkBans(context.Context, time.Time) ([]place.NetworkBan,
 func (d *downStore) Secret(_ context.Context, _ string, size int) ([]byte, error) {
 	return make([]byte, size), nil
 }
-func (d *downStore) Place(context.Context, string, int, int, uint8, time.Time) (place.Placement, time.Time, error) {
+func (d *downStore) Place(context.Context, place.Player, int, int, uint8, time.Time) (place.Placement, time.Time, error) {
 	return place.Placement{}, time.Time{}, place.ErrUnavailable
 }
 

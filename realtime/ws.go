@@ -48,7 +48,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	now := h.opts.Now()
 	var cooldown int64
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
-	until, err := h.opts.Placements.CooldownUntil(ctx, id.UserID)
+	until, err := h.opts.Placements.CooldownUntil(ctx, place.Player{UserID: id.UserID, DeviceID: id.Device})
 	cancel()
 	if err == nil && until.After(now) {
 		cooldown = until.Sub(now).Milliseconds()
@@ -174,7 +174,7 @@ func (h *Hub) allowMessage(conn *gws.Conn, c *client, now time.Time) bool {
 }
 
 func (h *Hub) place(c *client, m ClientMessage, now time.Time) {
-	a := placing.Attempt{UserID: c.id.UserID, X: int(m.X), Y: int(m.Y), Color: int(m.Color), At: now}
+	a := placing.Attempt{UserID: c.id.UserID, Device: c.id.Device, IP: c.id.IP, X: int(m.X), Y: int(m.Y), Color: int(m.Color), At: now}
 	if m.CoordsOverflow {
 		a.X = -1
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gomodule/redigo/redis"
+
+	"github.com/placecanvas/place"
 )
 
 const (
@@ -231,15 +233,19 @@ func (s *Store) restore(ctx context.Context) error {
 	}
 	seq = max(seq, uint64(maxSeq))
 	banned := []any{s.keys.banned}
-	rows, err = tx.Query(ctx, "SELECT id FROM users WHERE banned")
+	rows, err = tx.Query(ctx, "SELECT id, false FROM users WHERE banned UNION ALL "+bannedDevicesQuery)
 	if err != nil {
 		return fmt.Errorf("postgresql: %w", err)
 	}
 	for rows.Next() {
 		var id string
-		if err := rows.Scan(&id); err != nil {
+		var device bool
+		if err := rows.Scan(&id, &device); err != nil {
 			rows.Close()
 			return fmt.Errorf("postgresql: %w", err)
+		}
+		if device {
+			id = place.DeviceKey(id)
 		}
 		banned = append(banned, id)
 	}
