@@ -116,6 +116,10 @@ type Kick struct {
 	UserID string `json:"userId,omitempty"`
 	Token  string `json:"token,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// BanMessage, when set, is sent to each socket as a BANNED error just
+	// before the close: what the player is told, with the moderator's
+	// reason.
+	BanMessage string `json:"banMessage,omitempty"`
 }
 
 // Player is who places: the user, and the browser (device) placing when it

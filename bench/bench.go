@@ -281,9 +281,15 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		warn("no server metrics after connecting: %v", err)
 	}
 
-	// Placers are the first connected clients; each is its own guest user
-	// with its own cooldown, so each may place once per cooldown.
-	placers := live[:min(opts.Placers, len(live))]
+	// Placers are the connected clients that started playing; each is its
+	// own guest user with its own cooldown, so each may place once per
+	// cooldown.
+	var placers []*client
+	for _, c := range live {
+		if c.id < opts.Placers && len(placers) < opts.Placers {
+			placers = append(placers, c)
+		}
+	}
 	rep.Placers = len(placers)
 	rate := opts.Rate
 	var minGap time.Duration
@@ -488,6 +494,20 @@ func (r *runner) connect(ctx context.Context, c *client, wsURL, origin string) {
 			dialer.LocalAddr = &net.TCPAddr{IP: ip}
 		}
 	}
+	if c.id < r.opts.Placers {
+		// Watching needs no session; a placer starts playing first.
+		cookie, err := startPlaying(ctx, dialer, origin, r.opts.ConnectTimeout)
+		if err != nil {
+			r.mu.Lock()
+			countBounded(r.connectErrs, connectErrorKey(err))
+			r.mu.Unlock()
+			close(c.closed)
+			return
+		}
+		if cookie != "" {
+			header.Set("Cookie", cookie)
+		}
+	}
 	conn, _, err := gws.NewClient(c, &gws.ClientOption{
 		Addr:             wsURL,
 		RequestHeader:    header,
@@ -522,6 +542,35 @@ func (r *runner) connect(ctx context.Context, c *client, wsURL, origin string) {
 	r.mu.Unlock()
 	c.closing.Store(true)
 	_ = conn.WriteClose(1000, nil)
+}
+
+// startPlaying gets a guest session (POST /api/v1/session) from the
+// dialer's source address and returns its cookies as a Cookie header value.
+func startPlaying(ctx context.Context, dialer *net.Dialer, origin string, timeout time.Duration) (string, error) {
+	client := &http.Client{Timeout: timeout, Transport: &http.Transport{DialContext: dialer.DialContext}}
+	defer client.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, origin+"/api/v1/session", nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Origin", origin)
+	res, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	if res.StatusCode == http.StatusNotFound {
+		return "", nil // a server without the endpoint (the ceiling server) places without a session
+	}
+	if res.StatusCode != http.StatusCreated && res.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 512))
+		return "", fmt.Errorf("starting to play: %s: %s", res.Status, strings.TrimSpace(string(body)))
+	}
+	var parts []string
+	for _, ck := range res.Cookies() {
+		parts = append(parts, ck.Name+"="+ck.Value)
+	}
+	return strings.Join(parts, "; "), nil
 }
 
 // connectErrorKey drops the addresses and ports from a dial error so that

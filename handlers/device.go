@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
 )
 
 // The device cookie names a browser for longer than any session: it stays
@@ -97,11 +98,44 @@ func (s *Server) DeviceID(r *http.Request) (id string, ok bool) {
 	return verifyDevice(key, ck.Value)
 }
 
+// pendingDeviceKey holds, in a request's context, the id of a device
+// cookie made during the request (see deviceFor), set on its response.
+type pendingDeviceKey struct{}
+
+// withPendingDevice readies r's context for deviceFor.
+func withPendingDevice(ctx context.Context) context.Context {
+	return context.WithValue(ctx, pendingDeviceKey{}, new(string))
+}
+
+// deviceFor returns the request's device id; a request without a valid
+// device cookie gets a new id, whose cookie its response sets (with the
+// session's). It returns "" only when the signing key cannot be read.
+func (s *Server) deviceFor(c echo.Context) string {
+	r := c.Request()
+	if id, ok := s.DeviceID(r); ok {
+		return id
+	}
+	p, _ := r.Context().Value(pendingDeviceKey{}).(*string)
+	if p == nil {
+		return ""
+	}
+	if *p == "" {
+		if _, err := s.deviceKey(r.Context()); err != nil {
+			return ""
+		}
+		*p = newDeviceID()
+	}
+	return *p
+}
+
 // issueDevice sets the device cookie on a response that saves a session
-// (made or renewed): a new id when the request had no valid one, else the
-// same id with its lifetime pushed forward.
-func (s *Server) issueDevice(w http.ResponseWriter, r *http.Request, status scs.Status) {
-	if status != scs.Modified {
+// (made or renewed) or made a device id (deviceFor): a new id when the
+// request had no valid one, else the same id with its lifetime pushed
+// forward. The session's user is recorded as seen on the device, so that
+// banning the user bans the browser.
+func (s *Server) issueDevice(w http.ResponseWriter, r *http.Request, session context.Context, status scs.Status) {
+	pending, _ := r.Context().Value(pendingDeviceKey{}).(*string)
+	if status != scs.Modified && (pending == nil || *pending == "") {
 		return
 	}
 	key, err := s.deviceKey(r.Context())
@@ -110,12 +144,50 @@ func (s *Server) issueDevice(w http.ResponseWriter, r *http.Request, status scs.
 		return
 	}
 	id, ok := s.DeviceID(r)
-	if !ok {
+	switch {
+	case ok:
+	case pending != nil && *pending != "":
+		id = *pending
+	default:
 		id = newDeviceID()
 	}
+	s.setDeviceCookie(w, key, id)
+	if status == scs.Modified {
+		s.noteDevice(r.Context(), s.sessions.GetString(session, keyUserID), id)
+	}
+}
+
+func (s *Server) setDeviceCookie(w http.ResponseWriter, key []byte, id string) {
 	http.SetCookie(w, &http.Cookie{
 		Name: s.deviceCookieName(), Value: signDevice(key, id), Path: "/",
 		MaxAge: int(deviceLifetime / time.Second), Expires: s.now().Add(deviceLifetime),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.opts.SecureCookies,
 	})
+}
+
+// noteDevice records that the user used the device (no user: nothing).
+func (s *Server) noteDevice(ctx context.Context, userID, device string) {
+	if userID == "" || device == "" {
+		return
+	}
+	if err := s.deviceLog.NoteDevice(ctx, userID, device, s.now()); err != nil {
+		s.log.Warn("recording a user's device", "err", err)
+	}
+}
+
+// wsDevice returns the device of a WebSocket upgrade, making one when the
+// request has none and setting its cookie on w (the upgrade response), and
+// records the user as seen on it.
+func (s *Server) wsDevice(w http.ResponseWriter, r *http.Request, userID string) string {
+	id, ok := s.DeviceID(r)
+	if !ok {
+		key, err := s.deviceKey(r.Context())
+		if err != nil {
+			return ""
+		}
+		id = newDeviceID()
+		s.setDeviceCookie(w, key, id)
+	}
+	s.noteDevice(r.Context(), userID, id)
+	return id
 }

@@ -46,6 +46,9 @@ func (d *downStore) NetworkBans(context.Context, time.Time) ([]place.NetworkBan,
 func (d *downStore) Secret(_ context.Context, _ string, size int) ([]byte, error) {
 	return make([]byte, size), nil
 }
+func (d *downStore) NoteDevice(context.Context, string, string, time.Time) error {
+	return place.ErrUnavailable
+}
 func (d *downStore) Place(context.Context, place.Player, int, int, uint8, time.Time) (place.Placement, time.Time, error) {
 	return place.Placement{}, time.Time{}, place.ErrUnavailable
 }

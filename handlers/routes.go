@@ -43,6 +43,7 @@ func (s *Server) Routes() *echo.Echo {
 	api.Match(read, "/history/pixel", s.pixelHistory)
 	api.GET("/events", s.events)
 	api.Match(read, "/auth/me", s.me, withSession...)
+	api.POST("/session", s.startPlaying, changing...)
 	api.POST("/auth/register", s.apiRegister, changing...)
 	api.POST("/auth/login", s.apiLogin, changing...)
 	api.POST("/auth/logout", s.apiLogout, changing...)

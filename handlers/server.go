@@ -77,6 +77,7 @@ type Server struct {
 	conns      *connCap
 	devices    deviceKeys
 	netBans    networkBanCache
+	deviceLog  place.Devices // which browsers each user used
 }
 
 // New builds the Server.
@@ -89,9 +90,6 @@ func New(opts Options) *Server {
 	}
 	if opts.BcryptCost == 0 {
 		opts.BcryptCost = 12
-	}
-	if opts.Placements == nil {
-		opts.Placements = placing.New(placing.Options{Config: opts.Config, Placer: opts.Store, Users: opts.Store, Logger: opts.Logger, Now: opts.Now})
 	}
 	s := &Server{
 		opts:       opts,
@@ -113,6 +111,11 @@ func New(opts Options) *Server {
 		secrets:    opts.Store,
 		networks:   opts.Store,
 		conns:      newConnCap(opts.MaxConnsPerAddress, opts.MaxConnsPerSession),
+		deviceLog:  opts.Store,
+	}
+	if s.placements == nil {
+		s.placements = placing.New(placing.Options{Config: opts.Config, Placer: opts.Store, Users: opts.Store,
+			Logger: opts.Logger, Now: opts.Now, NetworkBan: s.IsNetworkBanned})
 	}
 	for _, o := range opts.AllowedOrigins {
 		o = strings.TrimRight(strings.TrimSpace(o), "/")

@@ -139,12 +139,14 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			ctx = context.WithValue(ctx, sessionDownKey{}, true)
 		}
 		ctx = context.WithValue(ctx, sessionLoadedKey{}, true)
-		c.SetRequest(r.WithContext(ctx))
+		ctx = withPendingDevice(ctx)
+		r = r.WithContext(ctx)
+		c.SetRequest(r)
 		c.Response().Before(func() {
 			status := s.sessions.Status(ctx)
 			s.saveSession(c.Response(), ctx)
 			if down, _ := ctx.Value(sessionDownKey{}).(bool); !down {
-				s.issueDevice(c.Response(), r, status)
+				s.issueDevice(c.Response(), r, ctx, status)
 			}
 		})
 		return next(c)

@@ -36,6 +36,7 @@ export const CONNECTION_LABELS = Object.freeze({
   connected: 'Connected',
   reconnecting: 'Reconnecting…',
   offline: 'Offline',
+  banned: 'Banned',
 });
 
 /**

@@ -12,7 +12,15 @@ export const OFFLINE_AFTER_ATTEMPTS = 4;
 /** A resync sooner than this after the previous one waits like a reconnect. */
 const RESYNC_GRACE_MS = 2000;
 
-/** @typedef {'connecting'|'connected'|'reconnecting'|'offline'} ConnectionState */
+/** @typedef {'connecting'|'connected'|'reconnecting'|'offline'|'banned'} ConnectionState */
+
+/**
+ * isBanClose tells a close that ends the connection for good: the player
+ * was banned (1008 "banned"); reconnecting would only be refused.
+ */
+export function isBanClose(ev) {
+  return ev?.code === 1008 && ev?.reason === 'banned';
+}
 
 export class Connection {
   /**
@@ -133,7 +141,7 @@ export class Connection {
     socket.onmessage = (ev) => {
       if (this.socket === socket) this.receive(ev.data);
     };
-    socket.onclose = () => this.handleClose(socket);
+    socket.onclose = (ev) => this.handleClose(socket, ev);
     // An error is always followed by close, which does the work.
     socket.onerror = () => {};
   }
@@ -158,12 +166,18 @@ export class Connection {
     this.onMessage(msg);
   }
 
-  handleClose(socket) {
+  handleClose(socket, ev) {
     if (this.socket !== socket) return;
     this.socket = null;
     socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
     this.stopPing();
     if (this.stopped) return;
+    if (isBanClose(ev)) {
+      this.stopped = true;
+      this.clearRetry();
+      this.setState('banned');
+      return;
+    }
     if (this.resyncRequested) {
       this.resyncRequested = false;
       this.connect();

@@ -119,13 +119,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	placements := placing.New(placing.Options{Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log})
+	var srv *handlers.Server // reads the network bans in force, at most a second old
+	placements := placing.New(placing.Options{Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log,
+		NetworkBan: func(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error) {
+			return srv.IsNetworkBanned(ctx, ip)
+		}})
 	hub := realtime.New(realtime.Options{
 		Config: cfg.CanvasConfig(), Feed: st, Placements: placements,
 		BatchInterval: cfg.BatchInterval, Logger: log,
 		SessionAlive: sessionAlive(st.Sessions(), log),
 	})
-	srv := handlers.New(handlers.Options{
+	srv = handlers.New(handlers.Options{
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances,

@@ -34,7 +34,7 @@ func (v *resilientViewer) run(ctx context.Context, t *testing.T) {
 		if !first {
 			u += "?since=" + strconv.FormatUint(v.last.Load(), 10)
 		}
-		c, err := wstest.Dial(u, wstest.Options{Header: http.Header{"Origin": {v.origin}}, Binary: true})
+		c, err := wstest.Dial(u, wstest.Options{Header: http.Header{"Origin": {v.origin}}, Binary: true, Player: true})
 		if err != nil {
 			time.Sleep(100 * time.Millisecond)
 			continue
@@ -109,7 +109,7 @@ func TestClusterInstanceKilledUnderLoad(t *testing.T) {
 			defer pwg.Done()
 			i := 0
 			for placeCtx.Err() == nil {
-				c, err := wstest.Dial(ws, wstest.Options{Header: http.Header{"Origin": {px.URL}}})
+				c, err := wstest.Dial(ws, wstest.Options{Header: http.Header{"Origin": {px.URL}}, Player: true})
 				if err != nil {
 					time.Sleep(100 * time.Millisecond)
 					continue
