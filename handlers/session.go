@@ -90,7 +90,7 @@ func (s *Server) countNewIdentity(ctx context.Context, r *http.Request) error {
 	}
 	if n > int64(limit) {
 		e := place.CooldownError(s.now(), end)
-		e.Message = "Too many new players from your network in the last hour; log in to an existing account, or try again in " + itoa(e.RemainingSeconds) + " seconds."
+		e.Message = "Too many new players from your network in the last hour; log in to an existing account, or try again in " + inWords(e.RemainingSeconds) + "."
 		return e
 	}
 	return nil
@@ -175,5 +175,17 @@ func (s *Server) saveSession(w http.ResponseWriter, ctx context.Context) {
 		s.sessions.WriteSessionCookie(ctx, w, token, expiry)
 	case scs.Destroyed:
 		s.sessions.WriteSessionCookie(ctx, w, "", time.Time{})
+	}
+}
+
+// inWords says a wait of n seconds as a player reads it.
+func inWords(n int) string {
+	switch {
+	case n >= 120:
+		return itoa((n+59)/60) + " minutes"
+	case n == 1:
+		return "1 second"
+	default:
+		return itoa(n) + " seconds"
 	}
 }
