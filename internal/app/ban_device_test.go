@@ -71,3 +71,27 @@ func TestBanFollowsTheBrowser(t *testing.T) {
 		}
 	})
 }
+
+// A network ban stops the guests already on that network from placing (they
+// are told until when and that logging in works); registered players there
+// go on placing.
+func TestNetworkBanStopsItsGuests(t *testing.T) {
+	inBothModes(t, nil, func(t *testing.T, srv *authServer, from func(string) *visitor) {
+		admin := srv.newAdmin(t, "moderator")
+		guest := from("203.0.113.60").mustDialWS()
+		member := from("203.0.113.61")
+		member.register("member", "long enough")
+		memberWS := member.mustDialWS()
+		if r := banNetwork(t, admin, "203.0.113.0/24", "1h", "raid"); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("ban: %d %s", r.StatusCode, r.Body)
+		}
+		m := guest.place(t, 1, 1, 1)
+		msg, _ := m["message"].(string)
+		if m["code"] != "BANNED" || !strings.Contains(msg, "raid") || !strings.Contains(msg, "Log in") {
+			t.Fatalf("a guest on the banned network: %v; want BANNED saying why, until when and to log in", m)
+		}
+		if m := memberWS.place(t, 2, 2, 2); m["type"] != "success" {
+			t.Fatalf("a registered player on the banned network: %v", m)
+		}
+	})
+}
