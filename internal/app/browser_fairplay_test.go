@@ -64,6 +64,8 @@ func TestBrowserBanSticks(t *testing.T) {
 	admin := srv.newAdmin(t, "moderator")
 	tab, cancel := newTab()
 	defer cancel()
+	tab, stop := context.WithTimeout(tab, 90*time.Second) // a stuck browser fails the test rather than the run
+	defer stop()
 	if err := countSockets(tab); err != nil {
 		t.Fatal(err)
 	}
@@ -135,6 +137,8 @@ func TestBrowserFullNetworkWatches(t *testing.T) {
 	ws := player.mustDialWS() // the second: the address is full
 	tab, cancel := newTab()
 	defer cancel()
+	tab, stop := context.WithTimeout(tab, 90*time.Second) // a stuck browser fails the test rather than the run
+	defer stop()
 	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/")); err != nil {
 		t.Fatal(err)
 	}

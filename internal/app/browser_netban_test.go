@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,8 @@ func TestBrowserNetworkBanForm(t *testing.T) {
 
 	tab, cancel := newTab()
 	defer cancel()
+	tab, stop := context.WithTimeout(tab, 90*time.Second) // a stuck browser fails the test rather than the run
+	defer stop()
 	if err := chromedp.Do(tab,
 		chromedp.Navigate(srv.URL+"/login"),
 		chromedp.SetValue(chromedp.CSS(`input[name="username"]`), "moderator"),
