@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -76,6 +77,20 @@ func (r *runner) connect(ctx context.Context, c *client, wsURL, origin string) {
 	if n := len(r.opts.SourceAddrs); n > 0 {
 		if ip := net.ParseIP(r.opts.SourceAddrs[c.id%n]); ip != nil && !ip.IsUnspecified() {
 			dialer.LocalAddr = &net.TCPAddr{IP: ip}
+		}
+	}
+	if c.id < r.opts.Placers {
+		// Watching needs no session; a placer starts playing first.
+		cookie, err := startPlaying(ctx, dialer, origin, r.opts.ConnectTimeout)
+		if err != nil {
+			r.mu.Lock()
+			countBounded(r.connectErrs, connectErrorKey(err))
+			r.mu.Unlock()
+			close(c.closed)
+			return
+		}
+		if cookie != "" {
+			header.Set("Cookie", cookie)
 		}
 	}
 	conn, _, err := gws.NewClient(c, &gws.ClientOption{
@@ -196,4 +211,33 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// startPlaying gets a guest session (POST /api/v1/session) from the
+// dialer's source address and returns its cookies as a Cookie header value.
+func startPlaying(ctx context.Context, dialer *net.Dialer, origin string, timeout time.Duration) (string, error) {
+	client := &http.Client{Timeout: timeout, Transport: &http.Transport{DialContext: dialer.DialContext}}
+	defer client.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, origin+"/api/v1/session", nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Origin", origin)
+	res, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	if res.StatusCode == http.StatusNotFound {
+		return "", nil // a server without the endpoint (the ceiling server) places without a session
+	}
+	if res.StatusCode != http.StatusCreated && res.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 512))
+		return "", fmt.Errorf("starting to play: %s: %s", res.Status, strings.TrimSpace(string(body)))
+	}
+	var parts []string
+	for _, ck := range res.Cookies() {
+		parts = append(parts, ck.Name+"="+ck.Value)
+	}
+	return strings.Join(parts, "; "), nil
 }

@@ -12,9 +12,14 @@ import (
 // allows, and the least gap between two placements of one placer.
 func (r *runner) planPlacing(rep *Report, live []*client, cooldownSeconds float64, warn func(format string, args ...any)) (placers []*client, rate float64, minGap time.Duration) {
 	opts := r.opts
-	// Placers are the first connected clients; each is its own guest user
-	// with its own cooldown, so each may place once per cooldown.
-	placers = live[:min(opts.Placers, len(live))]
+	// Placers are the connected clients that started playing; each is its
+	// own guest user with its own cooldown, so each may place once per
+	// cooldown.
+	for _, c := range live {
+		if c.id < opts.Placers && len(placers) < opts.Placers {
+			placers = append(placers, c)
+		}
+	}
 	rep.Placers = len(placers)
 	rate = opts.Rate
 	if cooldownSeconds > 0 {

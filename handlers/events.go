@@ -18,6 +18,11 @@ func (s *Server) events(c echo.Context) error {
 	if !s.hub.Ready() {
 		return place.ErrUnavailable
 	}
+	slot, err := s.acquireConn(c.Request())
+	if err != nil {
+		return err
+	}
+	defer slot.release()
 	return s.hub.ServeSSE(c.Response(), c.Request(), realtime.SSEOptions{Since: since, Resume: resume})
 }
 

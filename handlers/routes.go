@@ -55,6 +55,7 @@ func (s *Server) Routes() *echo.Echo {
 	api.Match(read, "/history/pixel", s.pixelHistory)
 	api.GET("/events", s.events)
 	api.Match(read, "/auth/me", s.me, withSession...)
+	api.POST("/session", s.startPlaying, changing...)
 	api.POST("/auth/register", s.apiRegister, changing...)
 	api.POST("/auth/login", s.apiLogin, changing...)
 	api.POST("/auth/logout", s.apiLogout, changing...)
@@ -89,6 +90,9 @@ func (s *Server) Routes() *echo.Echo {
 		api.Match(read, "/overlay/heatmap.png", s.heatmapPNG)
 		api.Match(read, "/overlay/virgin.png", s.virginPNG)
 	}
+	e.Match(read, "/admin/networks", s.adminNetworks, adminPage...)
+	e.POST("/admin/networks", s.adminBanNetwork, adminChange...)
+	e.POST("/admin/networks/:id/lift", s.adminLiftNetworkBan, adminChange...)
 
 	e.Match(read, "/healthz", s.healthz)
 	e.Match(read, "/readyz", s.readyz)

@@ -35,10 +35,20 @@ type Options struct {
 	AllowedOrigins []string
 	// TrustedProxies are the address ranges whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
-	// GuestLimit is the number of new guest sessions per IP per hour (0: no limit).
-	GuestLimit    int
-	SecureCookies bool
-	Now           func() time.Time
+	// GuestLimit is the number of new identities (guests and accounts,
+	// together) per client address (IPv6: /64) per hour (0: no limit);
+	// --identity-limit.
+	GuestLimit int
+	// NetworkAllowances replace GuestLimit for the addresses of some
+	// networks (shared NATs).
+	NetworkAllowances []NetworkAllowance
+	// MaxConnsPerAddress and MaxConnsPerSession cap the live WebSockets and
+	// SSE streams of one client address (IPv6: /64) and of one session on
+	// each instance (0: no cap).
+	MaxConnsPerAddress int
+	MaxConnsPerSession int
+	SecureCookies      bool
+	Now                func() time.Time
 	// BcryptCost is the bcrypt work factor (12; lower only in tests).
 	BcryptCost int
 	// EndsAt tells when the canvas closes, for the screen's countdown;
@@ -90,6 +100,12 @@ type Server struct {
 	stats       *statsCache
 	statsReader place.StatsReader
 	join        *joining.Gate
+	secrets     place.Secrets
+	networks    place.NetworkBans // moderators' bans of networks
+	conns       *connCap
+	devices     deviceKeys
+	netBans     networkBanCache
+	deviceLog   place.Devices // which browsers each user used
 }
 
 // New builds the Server.
@@ -102,9 +118,6 @@ func New(opts Options) *Server {
 	}
 	if opts.BcryptCost == 0 {
 		opts.BcryptCost = 12
-	}
-	if opts.Placements == nil {
-		opts.Placements = placing.New(placing.Options{Config: opts.Config, Placer: opts.Store, Users: opts.Store, Logger: opts.Logger, Now: opts.Now})
 	}
 	s := &Server{
 		opts:       opts,
@@ -124,6 +137,14 @@ func New(opts Options) *Server {
 		draining:   func() bool { return false },
 		started:    func() bool { return true },
 		passwords:  newPasswords(opts.BcryptCost),
+		secrets:    opts.Store,
+		networks:   opts.Store,
+		conns:      newConnCap(opts.MaxConnsPerAddress, opts.MaxConnsPerSession),
+		deviceLog:  opts.Store,
+	}
+	if s.placements == nil {
+		s.placements = placing.New(placing.Options{Config: opts.Config, Placer: opts.Store, Users: opts.Store,
+			Logger: opts.Logger, Now: opts.Now, NetworkBan: s.IsNetworkBanned})
 	}
 	for _, o := range opts.AllowedOrigins {
 		o = strings.TrimRight(strings.TrimSpace(o), "/")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -78,6 +79,11 @@ type Identity struct {
 	Username string
 	IsGuest  bool
 	Token    string // session token, for logout and expiry kicks
+	// Device is the browser's device id ("" when unknown) and IP the
+	// client's address: the placement rules that follow the browser and
+	// the network read them.
+	Device string
+	IP     netip.Addr
 	// Expires is when the session expires unless renewed elsewhere; the
 	// socket is closed within a second of it (zero: unknown).
 	Expires time.Time

@@ -45,7 +45,7 @@ func (f *fakeStore) Follow(ctx context.Context, after uint64, fn func([]place.Pl
 
 func (f *fakeStore) Since(context.Context, uint64, int) ([]place.Placement, error) { return nil, nil }
 
-func (f *fakeStore) Place(context.Context, string, int, int, uint8, time.Time) (place.Placement, time.Time, error) {
+func (f *fakeStore) Place(context.Context, place.Player, int, int, uint8, time.Time) (place.Placement, time.Time, error) {
 	if f.panics {
 		panic("boom")
 	}

@@ -48,7 +48,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	now := h.opts.Now()
 	var cooldown int64
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
-	until, err := h.opts.Placements.CooldownUntil(ctx, id.UserID)
+	until, err := h.opts.Placements.CooldownUntil(ctx, place.Player{UserID: id.UserID, DeviceID: id.Device})
 	cancel()
 	if err == nil && until.After(now) {
 		cooldown = until.Sub(now).Milliseconds()
@@ -143,10 +143,9 @@ func (h *Hub) OnMessage(conn *gws.Conn, message *gws.Message) {
 		h.conns.send(c, pongMessageFrame)
 	case "place":
 		if c.id.UserID == "" {
-			// A viewer connected while the session store was down: it must
-			// reconnect (and resume by seq) to get an identity.
-			h.sendError(c, &place.Error{Code: place.EUNAVAILABLE, Message: "Placing is temporarily unavailable; reconnecting."}, m.RequestID)
-			h.conns.closeConn(conn, 1013, "try again later")
+			// A viewer: it gets a session from POST /api/v1/session and
+			// reconnects (resuming by seq) to place.
+			h.sendError(c, errViewer, m.RequestID)
 			return
 		}
 		h.place(c, m, now)
@@ -179,8 +178,10 @@ func (h *Hub) allowMessage(conn *gws.Conn, c *client, now time.Time) bool {
 	return false
 }
 
+var errViewer = place.Errorf(place.EUNAUTHORIZED, "Watching only: start playing (POST /api/v1/session) and reconnect to place.")
+
 func (h *Hub) place(c *client, m ClientMessage, now time.Time) {
-	a := placing.Attempt{UserID: c.id.UserID, X: int(m.X), Y: int(m.Y), Color: int(m.Color), At: now}
+	a := placing.Attempt{UserID: c.id.UserID, Device: c.id.Device, IP: c.id.IP, X: int(m.X), Y: int(m.Y), Color: int(m.Color), At: now}
 	if m.CoordsOverflow {
 		a.X = -1
 	}

@@ -111,6 +111,9 @@ class App extends AppView {
     this.cooldown = new Cooldown();
     this.cooldownText = '';
     this.pending = new PendingPlacements((entry) => this.expire(entry));
+    /** A viewer becoming a player: its first pixel, placed after the welcome. */
+    this.afterJoin = null;
+    this.joining = false;
     this.renderer = new Renderer(this.el.canvas);
     this.renderer.setBoard(this.board);
     this.pixelInfo = new PixelInfo(
@@ -189,6 +192,8 @@ class App extends AppView {
   }
 
   onWelcome(msg) {
+    // An empty userId is a viewer: watching needs no session; one is made
+    // when the player first places (startPlaying).
     this.user = { userId: msg.userId, username: msg.username, isGuest: msg.isGuest };
     if (this.el.whoami && this.el.whoami.hasAttribute('data-guest') && msg.username) {
       this.el.whoami.textContent = msg.username;
@@ -207,6 +212,11 @@ class App extends AppView {
       }
     }
     this.tickCooldown();
+    if (msg.userId && this.afterJoin) {
+      const { x, y } = this.afterJoin;
+      this.afterJoin = null;
+      this.place(x, y);
+    }
   }
 
   onCanvas(msg) {
@@ -259,6 +269,11 @@ class App extends AppView {
       this.waitingForReady = true;
       this.limited = true;
     }
+    if (msg.code === 'BANNED' && !msg.requestId) {
+      // The moderator's ban reached this tab; the close that follows ends
+      // the connection for good.
+      this.showNotice(msg.message);
+    }
     this.toast(errorMessage(msg));
     this.tickCooldown();
   }
@@ -278,7 +293,17 @@ class App extends AppView {
     if (this.lastSeq !== null) this.conn.resync();
   }
 
+  /** showNotice keeps a message over the canvas (a ban). */
+  showNotice(text) {
+    this.el.status.textContent = text;
+    this.el.status.dataset.state = 'banned';
+    this.el.status.hidden = false;
+  }
+
   connectionState(state) {
+    if (state === 'banned' && this.el.status.dataset.state !== 'banned') {
+      this.showNotice('You are banned from placing pixels.');
+    }
     this.el.connection.textContent = CONNECTION_LABELS[state] ?? state;
     this.el.connection.dataset.state = state;
     this.updateBar();
@@ -321,6 +346,10 @@ class App extends AppView {
       this.toast('Not connected to the server. Your pixel was not placed.');
       return;
     }
+    if (this.user && !this.user.userId) {
+      this.startPlaying(x, y);
+      return;
+    }
     const requestId = newRequestId();
     const color = this.selected;
     if (!this.conn.send(encodePlace(x, y, color, requestId))) {
@@ -336,6 +365,31 @@ class App extends AppView {
     this.waitingForReady = true;
     this.requestDraw();
     this.tickCooldown();
+  }
+
+  /**
+   * startPlaying turns a viewer into a player on the first placement: the
+   * server makes a guest session (or refuses, saying why and what to do),
+   * then the socket reconnects with the new cookies and the pixel is
+   * placed after the welcome.
+   */
+  async startPlaying(x, y) {
+    if (this.joining) return;
+    this.joining = true;
+    try {
+      const res = await fetch('/api/v1/session', { method: 'POST', credentials: 'same-origin' });
+      if (!res.ok) {
+        const body = await res.json().catch(() => ({}));
+        this.toast(body.message || 'You cannot place right now. Please try again later.');
+        return;
+      }
+      this.afterJoin = { x, y };
+      this.conn.resync();
+    } catch {
+      this.toast('Not connected to the server. Your pixel was not placed.');
+    } finally {
+      this.joining = false;
+    }
   }
 
   // ---- cooldown display -------------------------------------------------

@@ -37,6 +37,7 @@ export const CONNECTION_LABELS = Object.freeze({
   reconnecting: 'Reconnecting…',
   updating: 'Updating, back in a moment…',
   offline: 'Offline',
+  banned: 'Banned',
 });
 
 /**

@@ -18,7 +18,15 @@ const RESYNC_GRACE_MS = 2000;
  */
 export const UPDATING_ATTEMPTS = 40;
 
-/** @typedef {'connecting'|'connected'|'reconnecting'|'updating'|'offline'} ConnectionState */
+/** @typedef {'connecting'|'connected'|'reconnecting'|'updating'|'offline'|'banned'} ConnectionState */
+
+/**
+ * isBanClose tells a close that ends the connection for good: the player
+ * was banned (1008 "banned"); reconnecting would only be refused.
+ */
+export function isBanClose(ev) {
+  return ev?.code === 1008 && ev?.reason === 'banned';
+}
 
 export class Connection {
   /**
@@ -174,6 +182,12 @@ export class Connection {
     socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
     this.stopPing();
     if (this.stopped) return;
+    if (isBanClose(ev)) {
+      this.stopped = true;
+      this.clearRetry();
+      this.setState('banned');
+      return;
+    }
     if (this.resyncRequested) {
       this.resyncRequested = false;
       this.connect();

@@ -229,6 +229,7 @@ func serve(ctx context.Context, kind, addr string) error {
 		defer os.RemoveAll(dir)
 		cfg := app.Defaults()
 		cfg.DataDir, cfg.Cooldown, cfg.GuestLimit = dir, 0, 0
+		cfg.MaxConnsPerAddress = 0 // every benchmark client comes from one address
 		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		a, err := app.New(ctx, cfg, log)
 		if err != nil {

@@ -39,7 +39,7 @@ func writeSample(ctx context.Context, dir, path string) error {
 	at := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
 	put := func(user string, x, y int, c uint8) error {
 		at = at.Add(time.Duration(2+rng.IntN(8)) * time.Second)
-		_, _, err := st.Place(ctx, user, x, y, c, at)
+		_, _, err := st.Place(ctx, place.Player{UserID: user}, x, y, c, at)
 		return err
 	}
 	for y := 22; y < 32; y++ { // the sea, then the heart, interleaved by two crews

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/placecanvas/place/handlers"
 	"github.com/placecanvas/place/internal/app"
 )
 
@@ -57,7 +58,15 @@ func serveFlags(name string, cfg *app.Config, logLevel *string, pprof *string, s
 		}
 		return nil
 	})
-	fs.IntVar(&cfg.GuestLimit, "guest-limit", cfg.GuestLimit, "new guest sessions per IP per hour (0: no limit)")
+	fs.IntVar(&cfg.GuestLimit, "identity-limit", cfg.GuestLimit, "new guests and accounts, together, per address (IPv6: /64) per hour (0: no limit)")
+	fs.IntVar(&cfg.GuestLimit, "guest-limit", cfg.GuestLimit, "old name of --identity-limit")
+	fs.Func("network-allowance", "comma-separated CIDR=limit pairs: another --identity-limit for each address in those networks (e.g. 10.0.0.0/8=500)", func(v string) error {
+		a, err := handlers.ParseNetworkAllowances(v)
+		cfg.NetworkAllowances = a
+		return err
+	})
+	fs.IntVar(&cfg.MaxConnsPerAddress, "max-conns-per-address", cfg.MaxConnsPerAddress, "open WebSockets and event streams per address (IPv6: /64) on each instance (0: no cap)")
+	fs.IntVar(&cfg.MaxConnsPerSession, "max-conns-per-session", cfg.MaxConnsPerSession, "open WebSockets and event streams per session on each instance (0: no cap)")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark cookies Secure (set when served over TLS)")
 	fs.StringVar(&cfg.RedisURL, "redis-url", cfg.RedisURL, "Redis URL for cluster mode (with --database-url), e.g. redis://127.0.0.1:6379/0")
 	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", cfg.RedisPrefix, "prefix of every Redis key (to share one Redis between canvases)")
@@ -86,6 +95,9 @@ func serveFlags(name string, cfg *app.Config, logLevel *string, pprof *string, s
 	return fs
 }
 
+// flagAliases maps old flag names to the current ones.
+var flagAliases = map[string]string{"guest-limit": "identity-limit"}
+
 func envName(flagName string) string {
 	return "PLACE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
@@ -98,6 +110,13 @@ func parseWithEnv(fs *flag.FlagSet, args []string, getenv func(string) string) e
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	// One setting under two names: either given on the command line wins
+	// over both variables.
+	for old, name := range flagAliases {
+		if given[old] || given[name] {
+			given[old], given[name] = true, true
+		}
+	}
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
 		if given[f.Name] {

@@ -32,10 +32,19 @@ type Config struct {
 	BatchInterval  time.Duration
 	AllowedOrigins []string
 	TrustedProxies []netip.Prefix
-	GuestLimit     int
-	SecureCookies  bool
-	RedisURL       string
-	DatabaseURL    string
+	// GuestLimit is --identity-limit: new guests and accounts per address
+	// per hour.
+	GuestLimit int
+	// NetworkAllowances are --network-allowance: other limits for the
+	// addresses of some networks.
+	NetworkAllowances []handlers.NetworkAllowance
+	// MaxConnsPerAddress and MaxConnsPerSession cap the live WebSockets
+	// and SSE streams per address and per session on each instance.
+	MaxConnsPerAddress int
+	MaxConnsPerSession int
+	SecureCookies      bool
+	RedisURL           string
+	DatabaseURL        string
 	// RedisPrefix starts every Redis key, so several canvases (or test
 	// runs) can share one Redis.
 	RedisPrefix string
@@ -63,7 +72,7 @@ func Defaults() Config {
 	return Config{
 		Addr: ":3000", DataDir: "./data", Width: 500, Height: 500,
 		Cooldown: 5 * time.Second, BatchInterval: 50 * time.Millisecond,
-		GuestLimit: 30, ShutdownTimeout: 10 * time.Second, DrainPeriod: time.Second, RedisPrefix: "place:",
+		GuestLimit: 30, MaxConnsPerAddress: 300, MaxConnsPerSession: 20, ShutdownTimeout: 10 * time.Second, DrainPeriod: time.Second, RedisPrefix: "place:",
 		PublicExport: true,
 	}
 }
@@ -88,7 +97,10 @@ func (c Config) Validate() error {
 		return errors.New("--drain-period must be between 0 and half of --shutdown-timeout")
 	}
 	if c.GuestLimit < 0 {
-		return errors.New("--guest-limit must not be negative")
+		return errors.New("--identity-limit must not be negative")
+	}
+	if c.MaxConnsPerAddress < 0 || c.MaxConnsPerSession < 0 {
+		return errors.New("--max-conns-per-address and --max-conns-per-session must not be negative")
 	}
 	return nil
 }
@@ -146,16 +158,22 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, errors.New("the store keeps no join codes")
 	}
 	gate := joining.New(js, log)
-	placements := placing.New(placing.Options{Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule})
+	var srv *handlers.Server // reads the network bans in force, at most a second old
+	placements := placing.New(placing.Options{Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log,
+		Acknowledged: lc.Acknowledged, Joined: gate.Rule,
+		NetworkBan: func(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error) {
+			return srv.IsNetworkBanned(ctx, ip)
+		}})
 	hub := realtime.New(realtime.Options{
 		Config: cfg.CanvasConfig(), Feed: st, Live: lc, FedAtCommit: fedAtCommit, Placements: placements,
 		BatchInterval: cfg.BatchInterval, Logger: log,
 		SessionAlive: sessionAlive(st.Sessions(), log),
 	})
-	srv := handlers.New(handlers.Options{
+	srv = handlers.New(handlers.Options{
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
-		GuestLimit: cfg.GuestLimit, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
+		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances,
+		MaxConnsPerAddress: cfg.MaxConnsPerAddress, MaxConnsPerSession: cfg.MaxConnsPerSession, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
 		Archive: st, PublicExport: cfg.PublicExport,
 		Stats: statsOf(st), Join: gate,
 	})

@@ -55,7 +55,7 @@ func TestBrowserSeesUpdateNotOffline(t *testing.T) {
 	if err := waitJS(tab, `window.placeApp.state.connected`, 10*time.Second); err != nil {
 		t.Fatal("the page did not reconnect by itself: ", err)
 	}
-	c := wstest.MustDial(t, "ws://"+addr+"/ws", wstest.Options{})
+	c := wstest.MustDial(t, "ws://"+addr+"/ws", wstest.Options{Player: true})
 	c.Expect(t, "welcome", 3*time.Second)
 	c.Expect(t, "canvas", 3*time.Second)
 	c.Place(9, 9, 5, "r1")

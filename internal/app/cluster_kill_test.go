@@ -38,7 +38,7 @@ func (v *resilientViewer) run(ctx context.Context, t *testing.T) {
 		if !first {
 			u += "?since=" + strconv.FormatUint(v.last.Load(), 10)
 		}
-		c, err := wstest.Dial(u, wstest.Options{Header: http.Header{"Origin": {v.origin}}, Binary: true})
+		c, err := wstest.Dial(u, wstest.Options{Header: http.Header{"Origin": {v.origin}}, Binary: true, Player: true})
 		if err != nil {
 			v.refused.Add(1)
 			time.Sleep(100 * time.Millisecond)

@@ -109,7 +109,7 @@ func TestClusterTwoInstancesShareOneCanvas(t *testing.T) {
 	// Through nginx in front of both.
 	px := nginxtest.Start(t, []string{strings.TrimPrefix(one.URL, "http://"), strings.TrimPrefix(two.URL, "http://")})
 	for i := 0; i < 4; i++ { // round robin: both instances answer
-		v := wstest.MustDial(t, "ws://"+px.Addr+"/ws", wstest.Options{Header: http.Header{"Origin": {px.URL}}})
+		v := wstest.MustDial(t, "ws://"+px.Addr+"/ws", wstest.Options{Header: http.Header{"Origin": {px.URL}}, Player: true})
 		v.Expect(t, "welcome", 3*time.Second)
 		if f := v.Expect(t, "canvas", 3*time.Second); f.Seq != 2 || f.Pixels[4*500+3] != 5 || f.Pixels[7*500+6] != 8 {
 			t.Errorf("canvas through nginx: %v", f)

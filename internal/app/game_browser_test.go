@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/internal/app"
 	"github.com/placecanvas/place/internal/wstest"
 )
@@ -320,7 +321,7 @@ func TestGamePixelInfoNamesTheRollback(t *testing.T) {
 		ago     time.Duration
 		x, y, c int
 	}{{artist.ID, 2 * time.Hour, 10, 10, 5}, {artist.ID, 2 * time.Hour, 20, 20, 8}, {vandal.ID, 10 * time.Minute, 10, 10, 3}} {
-		if _, _, err := srv.Store.Place(ctx, p.id, p.x, p.y, uint8(p.c), now.Add(-p.ago)); err != nil {
+		if _, _, err := srv.Store.Place(ctx, place.Player{UserID: p.id}, p.x, p.y, uint8(p.c), now.Add(-p.ago)); err != nil {
 			t.Fatal(err)
 		}
 	}

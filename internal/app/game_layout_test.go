@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/internal/app"
 	"github.com/placecanvas/place/internal/wstest"
 )
@@ -162,7 +163,7 @@ func drawPicture(t *testing.T, ts *testServer, cooldown time.Duration, pixels []
 	}
 	at := time.Now().Add(-time.Duration(len(pixels)+1) * (cooldown + time.Second))
 	for _, p := range pixels {
-		if _, _, err := ts.App.Store.Place(ctx, artist.ID, p.X, p.Y, uint8(p.Color), at); err != nil {
+		if _, _, err := ts.App.Store.Place(ctx, place.Player{UserID: artist.ID}, p.X, p.Y, uint8(p.Color), at); err != nil {
 			t.Fatal(err)
 		}
 		at = at.Add(cooldown + time.Second)

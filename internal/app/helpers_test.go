@@ -84,6 +84,7 @@ func (ts *testServer) Stop(t testing.TB) {
 
 func (ts *testServer) dial(t testing.TB, o wstest.Options) *wstest.Client {
 	t.Helper()
+	o.Player = true // every test connection here places, unless it says otherwise
 	return wstest.MustDial(t, ts.WS, o)
 }
 

@@ -36,7 +36,7 @@ func TestReadYourWrites(t *testing.T) {
 			// Placing sockets in turn, each well under the flood limit.
 			placers := make([]*wstest.Client, 10)
 			for i := range placers {
-				placers[i] = wstest.MustDial(t, wsURL, wstest.Options{})
+				placers[i] = wstest.MustDial(t, wsURL, wstest.Options{Player: true})
 				placers[i].Expect(t, "welcome", 5*time.Second)
 				placers[i].Expect(t, "canvas", 5*time.Second)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/internal/app"
 )
 
@@ -219,11 +220,11 @@ func TestHistoryPages(t *testing.T) {
 	}
 	// 55 placements on pixel (0, 0) and one elsewhere.
 	for i := range 55 {
-		if _, _, err := ts.App.Store.Place(ctx, u.ID, 0, 0, uint8(i%16), time.Now()); err != nil {
+		if _, _, err := ts.App.Store.Place(ctx, place.Player{UserID: u.ID}, 0, 0, uint8(i%16), time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := ts.App.Store.Place(ctx, u.ID, 7, 8, 5, time.Now()); err != nil {
+	if _, _, err := ts.App.Store.Place(ctx, place.Player{UserID: u.ID}, 7, 8, 5, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	rows := regexp.MustCompile(`<tr><th scope="row">`)

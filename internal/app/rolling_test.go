@@ -48,7 +48,7 @@ func (ps *players) run(ctx context.Context) *sync.WaitGroup {
 func (ps *players) play(ctx context.Context, p int) {
 	i := 0
 	for ctx.Err() == nil {
-		c, err := wstest.Dial(ps.ws, wstest.Options{Header: http.Header{"Origin": {ps.origin}}})
+		c, err := wstest.Dial(ps.ws, wstest.Options{Header: http.Header{"Origin": {ps.origin}}, Player: true})
 		if err != nil {
 			ps.refused.Add(1)
 			time.Sleep(100 * time.Millisecond)

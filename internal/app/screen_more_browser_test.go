@@ -91,7 +91,7 @@ func TestBrowserScreenRecoversFromARestart(t *testing.T) {
 	addr := strings.TrimPrefix(ts.URL, "http://")
 	serveOn(t, cfg, addr)
 	// A pixel placed on the new process reaches the screen by itself.
-	player := wstest.MustDial(t, "ws://"+addr+"/ws", wstest.Options{})
+	player := wstest.MustDial(t, "ws://"+addr+"/ws", wstest.Options{Player: true})
 	player.Expect(t, "welcome", 5*time.Second)
 	if _, err := player.Next(5 * time.Second); err != nil { // the canvas
 		t.Fatal(err)

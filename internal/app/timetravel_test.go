@@ -78,7 +78,7 @@ func seedTimeTravel(t *testing.T, srv *authServer) seeded {
 			continue
 		}
 		u := h.users[i%3]
-		p, _, err := srv.Store.Place(ctx, u.ID, (i*7)%12, (i*5)%10, uint8(i%16), at(i))
+		p, _, err := srv.Store.Place(ctx, place.Player{UserID: u.ID}, (i*7)%12, (i*5)%10, uint8(i%16), at(i))
 		if err != nil {
 			t.Fatal(err)
 		}

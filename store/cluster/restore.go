@@ -9,6 +9,8 @@ import (
 
 	"github.com/gomodule/redigo/redis"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/placecanvas/place"
 )
 
 const (
@@ -294,15 +296,19 @@ func (s *Store) historyCanvas(ctx context.Context, tx pgx.Tx, fromStream map[int
 // the id of every banned user.
 func (s *Store) bannedArgs(ctx context.Context, tx pgx.Tx) ([]any, error) {
 	banned := []any{s.keys.banned}
-	rows, err := tx.Query(ctx, "SELECT id FROM users WHERE banned")
+	rows, err := tx.Query(ctx, "SELECT id, false FROM users WHERE banned UNION ALL "+bannedDevicesQuery)
 	if err != nil {
 		return nil, fmt.Errorf("postgresql: %w", err)
 	}
 	for rows.Next() {
 		var id string
-		if err := rows.Scan(&id); err != nil {
+		var device bool
+		if err := rows.Scan(&id, &device); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("postgresql: %w", err)
+		}
+		if device {
+			id = place.DeviceKey(id)
 		}
 		banned = append(banned, id)
 	}

@@ -32,7 +32,7 @@ func TestKeyframerFollow(t *testing.T) {
 	defer cancel()
 	now := time.Now().Add(-time.Hour)
 	place1 := func(i int) {
-		if _, _, err := s.Place(ctx, fmt.Sprint("u", i), i%9, (i*3)%7, uint8(i%16), now.Add(time.Duration(i)*time.Millisecond)); err != nil {
+		if _, _, err := s.Place(ctx, place.Player{UserID: fmt.Sprint("u", i)}, i%9, (i*3)%7, uint8(i%16), now.Add(time.Duration(i)*time.Millisecond)); err != nil {
 			t.Fatal(err)
 		}
 	}

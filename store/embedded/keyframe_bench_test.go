@@ -47,7 +47,7 @@ func BenchmarkPlaceKeyframes(b *testing.B) {
 				for pb.Next() {
 					i := n.Add(1)
 					h := i * 0x9E3779B97F4A7C15
-					if _, _, err := s.Place(ctx, fmt.Sprint("user", i), int(h>>20%2000), int(h>>40%2000), uint8(h>>60), now); err != nil {
+					if _, _, err := s.Place(ctx, place.Player{UserID: fmt.Sprint("user", i)}, int(h>>20%2000), int(h>>40%2000), uint8(h>>60), now); err != nil {
 						b.Error(err)
 						return
 					}

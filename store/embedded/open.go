@@ -352,15 +352,19 @@ func (s *Store) loadRules(ctx context.Context) error {
 		}
 		rows.Close()
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id FROM users WHERE banned = 1`)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, 0 FROM users WHERE banned = 1 UNION ALL `+bannedDevicesQuery)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
-		if err := rows.Scan(&id); err != nil {
+		var device bool
+		if err := rows.Scan(&id, &device); err != nil {
 			return err
+		}
+		if device {
+			id = place.DeviceKey(id)
 		}
 		s.banned[id] = true
 	}

@@ -145,14 +145,20 @@ func (s *Store) Incr(_ context.Context, key string, window time.Duration, now ti
 	}
 	c.n++
 	s.counters.m[key] = c
-	if len(s.counters.m) > 100_000 {
-		for k, v := range s.counters.m {
-			if !now.Before(v.end) {
-				delete(s.counters.m, k)
-			}
+	s.counters.prune(now)
+	return c.n, c.end, nil
+}
+
+// prune drops ended windows once the map grows large; mu must be held.
+func (cm *counterMap) prune(now time.Time) {
+	if len(cm.m) <= 100_000 {
+		return
+	}
+	for k, v := range cm.m {
+		if !now.Before(v.end) {
+			delete(cm.m, k)
 		}
 	}
-	return c.n, c.end, nil
 }
 
 // Count implements place.Counters.

@@ -35,6 +35,8 @@ func Run(t *testing.T, open Opener) {
 		{"NoCooldown", testNoCooldown},
 		{"CooldownCarriesOver", testSetCooldownUntil},
 		{"Ban", testBan},
+		{"DeviceCooldown", testDeviceCooldown},
+		{"DeviceBans", testDeviceBans},
 		{"SeqGapFreeUnderConcurrency", testConcurrentSeq},
 		{"OneOfConcurrentPlacementsBySameUser", testSameUserConcurrent},
 		{"Follow", testFollow},
@@ -51,6 +53,9 @@ func Run(t *testing.T, open Opener) {
 		{"Kicks", testKicks},
 		{"Notices", testNotices},
 		{"Counters", testCounters},
+		{"TakeIsAtomic", testTake},
+		{"Secrets", testSecrets},
+		{"NetworkBans", testNetworkBans},
 		{"Sessions", testSessions},
 		{"Ready", testReady},
 	}
@@ -82,7 +87,7 @@ func base() time.Time { return time.Now().Truncate(time.Millisecond) }
 
 func mustPlace(t *testing.T, s place.Store, user string, x, y int, color uint8, now time.Time) place.Placement {
 	t.Helper()
-	p, _, err := s.Place(ctx(t), user, x, y, color, now)
+	p, _, err := s.Place(ctx(t), place.Player{UserID: user}, x, y, color, now)
 	if err != nil {
 		t.Fatalf("Place(%s, %d, %d, %d): %v", user, x, y, color, err)
 	}

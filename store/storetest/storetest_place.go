@@ -23,7 +23,7 @@ func testPlaceAndCooldown(t *testing.T, open Opener) {
 		t.Fatalf("fresh canvas: %d bytes, seq %d, want %d white bytes at seq 0", len(data), seq, cfg.Width*cfg.Height)
 	}
 
-	p, next, err := s.Place(ctx(t), "u1", 3, 2, 5, now)
+	p, next, err := s.Place(ctx(t), place.Player{UserID: "u1"}, 3, 2, 5, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func testPlaceAndCooldown(t *testing.T, open Opener) {
 	}
 
 	// In cooldown: RATE_LIMITED with the seconds left, and nothing changes.
-	_, _, err = s.Place(ctx(t), "u1", 4, 4, 7, now.Add(1500*time.Millisecond))
+	_, _, err = s.Place(ctx(t), place.Player{UserID: "u1"}, 4, 4, 7, now.Add(1500*time.Millisecond))
 	wantCode(t, err, place.ERATELIMITED)
 	var pe *place.Error
 	if errors.As(err, &pe); pe.RemainingSeconds != 4 {
@@ -75,7 +75,7 @@ func testNoCooldown(t *testing.T, open Opener) {
 	s := open(t, cfg)
 	now := base()
 	for i := range 3 {
-		p, next, err := s.Place(ctx(t), "u1", i, 0, 1, now)
+		p, next, err := s.Place(ctx(t), place.Player{UserID: "u1"}, i, 0, 1, now)
 		if err != nil {
 			t.Fatalf("placement %d without cooldown: %v", i, err)
 		}
@@ -98,7 +98,7 @@ func testSetCooldownUntil(t *testing.T, open Opener) {
 	if until, err := s.CooldownUntil(ctx(t), "u1"); err != nil || !until.Equal(later) {
 		t.Errorf("CooldownUntil = %v, %v; want the later end %v", until, err, later)
 	}
-	_, _, err := s.Place(ctx(t), "u1", 0, 0, 1, now.Add(10*time.Second))
+	_, _, err := s.Place(ctx(t), place.Player{UserID: "u1"}, 0, 0, 1, now.Add(10*time.Second))
 	wantCode(t, err, place.ERATELIMITED)
 	mustPlace(t, s, "u1", 0, 0, 1, later)
 }
@@ -111,9 +111,9 @@ func testBan(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 	// Banned comes before cooldown: a banned user in cooldown is told BANNED.
-	_, _, err := s.Place(ctx(t), "bad", 1, 2, 3, now.Add(time.Second))
+	_, _, err := s.Place(ctx(t), place.Player{UserID: "bad"}, 1, 2, 3, now.Add(time.Second))
 	wantCode(t, err, place.EBANNED)
-	_, _, err = s.Place(ctx(t), "bad", 1, 2, 3, now.Add(time.Hour))
+	_, _, err = s.Place(ctx(t), place.Player{UserID: "bad"}, 1, 2, 3, now.Add(time.Hour))
 	wantCode(t, err, place.EBANNED)
 	if _, seq := canvas(t, s); seq != 1 {
 		t.Errorf("seq %d after refused placements, want 1", seq)
@@ -140,7 +140,7 @@ func testConcurrentSeq(t *testing.T, open Opener) {
 			defer wg.Done()
 			for i := range each {
 				user := fmt.Sprintf("w%d-u%d", w, i)
-				p, _, err := s.Place(context.Background(), user, (w*each+i)%cfg.Width, w%cfg.Height, uint8(i%16), now)
+				p, _, err := s.Place(context.Background(), place.Player{UserID: user}, (w*each+i)%cfg.Width, w%cfg.Height, uint8(i%16), now)
 				if err != nil {
 					errs <- err
 					return
@@ -177,7 +177,7 @@ func testSameUserConcurrent(t *testing.T, open Opener) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _, err := s.Place(context.Background(), "same", i, i, 2, now)
+			_, _, err := s.Place(context.Background(), place.Player{UserID: "same"}, i, i, 2, now)
 			results <- err
 		}()
 	}

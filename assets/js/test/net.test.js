@@ -233,3 +233,28 @@ test('a server gone for longer than an update falls back to backoff and offline'
   assert.equal(conn.state, 'offline');
   assert.ok(timers.pendingDelays()[0] > 2000, 'backs off again');
 });
+
+test('a ban close stops reconnecting for good', () => {
+  const { conn, sockets, states, timers } = setup();
+  conn.start();
+  sockets[0].open();
+  sockets[0].receive(WELCOME);
+  sockets[0].readyState = 3;
+  sockets[0].onclose?.({ code: 1008, reason: 'banned' });
+  assert.equal(states.at(-1), 'banned');
+  timers.advance(120000);
+  assert.equal(sockets.length, 1, 'no further connection attempt');
+  conn.online(true);
+  assert.equal(sockets.length, 1, 'coming back online does not reconnect either');
+});
+
+test('other 1008 closes still reconnect', () => {
+  const { conn, sockets, timers } = setup();
+  conn.start();
+  sockets[0].open();
+  sockets[0].receive(WELCOME);
+  sockets[0].readyState = 3;
+  sockets[0].onclose?.({ code: 1008, reason: 'logged out' });
+  timers.advance(2000);
+  assert.equal(sockets.length, 2);
+});
