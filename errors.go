@@ -27,6 +27,13 @@ const (
 	ETOOMANYATTEMPTS   Code = "TOO_MANY_ATTEMPTS"
 	ENOTFOUND          Code = "NOT_FOUND"
 	EINTERNAL          Code = "INTERNAL_ERROR"
+
+	// Placement refused by the rules of an event (docs/protocol.md).
+	ECANVASNOTOPEN   Code = "CANVAS_NOT_OPEN" // scheduled: opens later
+	ECANVASPAUSED    Code = "CANVAS_PAUSED"
+	ECANVASCLOSED    Code = "CANVAS_CLOSED"
+	EAREAPROTECTED   Code = "AREA_PROTECTED"
+	EACCOUNTREQUIRED Code = "ACCOUNT_REQUIRED" // guests may not place now
 )
 
 // Error is an error meant to be shown to a client: a code, a message that is
@@ -74,11 +81,11 @@ func HTTPStatus(code Code) int {
 		return http.StatusBadRequest
 	case EUNAUTHORIZED, EINVALIDCREDENTIAL:
 		return http.StatusUnauthorized
-	case EFORBIDDEN, EBANNED:
+	case EFORBIDDEN, EBANNED, EAREAPROTECTED, EACCOUNTREQUIRED:
 		return http.StatusForbidden
 	case ENOTFOUND:
 		return http.StatusNotFound
-	case EUSERNAMETAKEN:
+	case EUSERNAMETAKEN, ECANVASNOTOPEN, ECANVASPAUSED, ECANVASCLOSED:
 		return http.StatusConflict
 	case ERATELIMITED, ETOOMANYMESSAGES, ETOOMANYATTEMPTS:
 		return http.StatusTooManyRequests

@@ -64,6 +64,7 @@ func (s *Server) Routes() *echo.Echo {
 	e.POST("/admin/users/:id/unban", s.adminUnban, adminChange...)
 	e.POST("/admin/users/:id/rollback", s.adminRollback, adminChange...)
 	e.Match(read, "/admin/audit", s.adminAudit, adminPage...)
+	s.eventRoutes(e, adminPage, adminChange)
 
 	e.Match(read, "/healthz", s.healthz)
 	e.Match(read, "/readyz", s.readyz)

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/realtime"
 )
 
@@ -22,6 +23,10 @@ type Options struct {
 	Config place.Config
 	Store  place.Store
 	Hub    *realtime.Hub
+	// Event is the live state of the event (settings, schedule, areas);
+	// Events stores it with the templates and the final image.
+	Event  *event.Live
+	Events place.Events
 	Logger *slog.Logger
 	// AllowedOrigins are origins besides the site's own that may open
 	// WebSockets and send state-changing requests.
@@ -38,20 +43,22 @@ type Options struct {
 
 // Server holds every dependency of the handlers.
 type Server struct {
-	opts      Options
-	cfg       place.Config
-	store     place.Store
-	hub       *realtime.Hub
-	log       *slog.Logger
-	sessions  *scs.SessionManager
-	passwords *passwords
-	csrf      *http.CrossOriginProtection
-	origins   map[string]bool
-	now       func() time.Time
-	info      []byte // the canvas info JSON, built once
-	png       pngCache
-	draining  func() bool
-	panels    *panelFeed
+	opts       Options
+	cfg        place.Config
+	store      place.Store
+	hub        *realtime.Hub
+	live       *event.Live
+	eventStore place.Events
+	log        *slog.Logger
+	sessions   *scs.SessionManager
+	passwords  *passwords
+	csrf       *http.CrossOriginProtection
+	origins    map[string]bool
+	now        func() time.Time
+	info       []byte // the canvas info JSON, built once
+	png        pngCache
+	draining   func() bool
+	panels     *panelFeed
 }
 
 // New builds the Server.
@@ -66,16 +73,18 @@ func New(opts Options) *Server {
 		opts.BcryptCost = 12
 	}
 	s := &Server{
-		opts:      opts,
-		cfg:       opts.Config,
-		store:     opts.Store,
-		hub:       opts.Hub,
-		log:       opts.Logger,
-		csrf:      http.NewCrossOriginProtection(),
-		origins:   make(map[string]bool),
-		now:       opts.Now,
-		draining:  func() bool { return false },
-		passwords: newPasswords(opts.BcryptCost),
+		opts:       opts,
+		cfg:        opts.Config,
+		store:      opts.Store,
+		hub:        opts.Hub,
+		live:       opts.Event,
+		eventStore: opts.Events,
+		log:        opts.Logger,
+		csrf:       http.NewCrossOriginProtection(),
+		origins:    make(map[string]bool),
+		now:        opts.Now,
+		draining:   func() bool { return false },
+		passwords:  newPasswords(opts.BcryptCost),
 	}
 	for _, o := range opts.AllowedOrigins {
 		o = strings.TrimRight(strings.TrimSpace(o), "/")

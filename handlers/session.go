@@ -76,14 +76,15 @@ func (s *Server) newGuest(ctx context.Context, r *http.Request) (place.User, err
 // visitor without one (a guest, or an account registered without a guest
 // session) counts, so that clearing cookies does not beat the cooldown.
 func (s *Server) countNewIdentity(ctx context.Context, r *http.Request) error {
-	if s.opts.GuestLimit <= 0 {
+	limit := s.guestLimit()
+	if limit <= 0 {
 		return nil
 	}
 	n, end, err := s.store.Incr(ctx, "guests:"+ipKey(s.clientIP(r)), time.Hour, s.now())
 	if err != nil {
 		return err
 	}
-	if n > int64(s.opts.GuestLimit) {
+	if n > int64(limit) {
 		e := place.CooldownError(s.now(), end)
 		e.Message = "Too many new sessions from your network; try again later or log in."
 		return e

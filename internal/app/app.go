@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/handlers"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/store/embedded"
@@ -59,6 +60,14 @@ func (c Config) CanvasConfig() place.Config {
 	return place.Config{Width: c.Width, Height: c.Height, Cooldown: c.Cooldown}
 }
 
+// InitialSettings are the event settings the flags give; they apply only
+// until settings are stored (the first start, or until an admin changes them).
+func (c Config) InitialSettings() place.Settings {
+	return place.Settings{
+		Cooldown: c.Cooldown, GuestPlacement: true, GuestLimit: c.GuestLimit, BatchInterval: c.BatchInterval,
+	}
+}
+
 // Validate checks the configuration before anything is opened.
 func (c Config) Validate() error {
 	if err := c.CanvasConfig().Validate(); err != nil {
@@ -93,6 +102,7 @@ type App struct {
 	log      *slog.Logger
 	Store    place.Store
 	Hub      *realtime.Hub
+	Event    *event.Live
 	Server   *handlers.Server
 	draining atomic.Bool
 }
@@ -111,12 +121,31 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		BatchInterval: cfg.BatchInterval, Logger: log,
 		SessionAlive: sessionAlive(st.Sessions(), log),
 	})
+	events, ok := st.(place.Events)
+	if !ok {
+		_ = st.Close()
+		return nil, errors.New("the store keeps no event state")
+	}
+	live := event.New(event.Options{
+		Store: events, Initial: cfg.InitialSettings(), Online: hub.Online, Logger: log,
+		FinalPNG: func() ([]byte, error) {
+			if !hub.Ready() {
+				return nil, event.ErrNotReady
+			}
+			canvas, _ := hub.Canvas()
+			return event.CanvasPNG(canvas, cfg.Width, cfg.Height)
+		},
+	})
+	if err := live.Load(ctx); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("load the event settings: %w", err)
+	}
 	srv := handlers.New(handlers.Options{
-		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Logger: log,
+		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Event: live, Events: events, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
 	})
-	a := &App{cfg: cfg, log: log, Store: st, Hub: hub, Server: srv}
+	a := &App{cfg: cfg, log: log, Store: st, Hub: hub, Event: live, Server: srv}
 	srv.SetDraining(a.draining.Load)
 	return a, nil
 }
@@ -133,6 +162,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		if err := a.Hub.Run(hubCtx); err != nil && !errors.Is(err, context.Canceled) {
 			a.log.Error("hub stopped", "err", err)
 		}
+	}()
+	eventDone := make(chan struct{})
+	go func() {
+		defer close(eventDone)
+		a.Event.Run(hubCtx)
 	}()
 	go func() {
 		for hubCtx.Err() == nil {
@@ -171,6 +205,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case err := <-serveErr:
 		stopHub()
 		<-hubDone
+		<-eventDone
 		_ = a.Store.Close()
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
@@ -194,6 +229,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stopHub()
 	<-hubDone
+	<-eventDone
 	err := a.Store.Close()
 	a.log.Info("stopped", "duration", time.Since(start))
 	return err

@@ -60,14 +60,27 @@ const kickPing = 5 * time.Second
 // published while disconnected are lost; a kick is a prompt to close
 // sockets at once, and each instance also rechecks sessions on its own.
 func (s *Store) SubscribeKicks(ctx context.Context, fn func(place.Kick)) error {
+	return s.subscribe(ctx, s.keys.kicks, func(data []byte) {
+		var k place.Kick
+		if err := json.Unmarshal(data, &k); err != nil {
+			s.log.Warn("ignoring malformed kick", "err", err)
+			return
+		}
+		fn(k)
+	})
+}
+
+// subscribe calls fn with every message published on channel until ctx
+// ends, resubscribing with backoff when the connection fails.
+func (s *Store) subscribe(ctx context.Context, channel string, fn func([]byte)) error {
 	outer := ctx
 	ctx, cancel := s.untilClosed(ctx)
 	defer cancel()
 	retry := newBackoff(100*time.Millisecond, 5*time.Second)
 	for ctx.Err() == nil {
-		err := s.subscribeOnce(ctx, fn, retry)
+		err := s.subscribeOnce(ctx, channel, fn, retry)
 		if ctx.Err() == nil {
-			s.log.Warn("kick subscription lost; resubscribing", "err", err)
+			s.log.Warn("subscription lost; resubscribing", "channel", channel, "err", err)
 			retry.wait(ctx)
 		}
 	}
@@ -77,14 +90,14 @@ func (s *Store) SubscribeKicks(ctx context.Context, fn func(place.Kick)) error {
 	return outer.Err()
 }
 
-func (s *Store) subscribeOnce(ctx context.Context, fn func(place.Kick), retry *backoff) error {
+func (s *Store) subscribeOnce(ctx context.Context, channel string, fn func([]byte), retry *backoff) error {
 	conn, err := s.pool.GetContext(ctx)
 	if err != nil {
 		return err
 	}
 	psc := redis.PubSubConn{Conn: conn}
 	defer psc.Close()
-	if err := psc.Subscribe(s.keys.kicks); err != nil {
+	if err := psc.Subscribe(channel); err != nil {
 		return err
 	}
 	// Unsubscribing ends the receive loop when ctx ends. A connection allows
@@ -106,12 +119,7 @@ func (s *Store) subscribeOnce(ctx context.Context, fn func(place.Kick), retry *b
 	for {
 		switch m := psc.ReceiveWithTimeout(2 * kickPing).(type) {
 		case redis.Message:
-			var k place.Kick
-			if err := json.Unmarshal(m.Data, &k); err != nil {
-				s.log.Warn("ignoring malformed kick", "err", err)
-				continue
-			}
-			fn(k)
+			fn(m.Data)
 		case redis.Subscription:
 			if m.Kind == "subscribe" {
 				retry.reset()

@@ -73,6 +73,8 @@ type Store struct {
 	kicksMu  sync.Mutex
 	kickSubs map[int]func(place.Kick)
 	kickNext int
+	// eventSubs are told about event changes; guarded by kicksMu.
+	eventSubs map[int]func()
 
 	counters counterMap
 
