@@ -378,15 +378,15 @@ func TestTemplatesUploadChecksAndList(t *testing.T) {
 		x, want    string
 		wantStatus int
 	}{
-		"off palette":   {offPalette, "0", "not in the palette", http.StatusBadRequest},
-		"50 MB":         {huge, "0", "at most 2 MiB", http.StatusRequestEntityTooLarge},
-		"not a PNG":     {[]byte("GIF89a"), "0", "must be a PNG", http.StatusBadRequest},
-		"off canvas":    {good, "14", "does not fit", http.StatusBadRequest},
-		"bad x":         {good, "left", "x must be a whole number", http.StatusBadRequest},
-		"semi-opaque":   {pngOf(t, 1, 1, func(x, y int) color.Color { return color.NRGBA{0xE5, 0, 0, 128} }), "0", "opacity 50%", http.StatusBadRequest},
-		"too wide":      {pngOf(t, 17, 1, func(x, y int) color.Color { return red }), "0", "at most the canvas size", http.StatusBadRequest},
-		"half palette":  {pngOf(t, 2, 1, func(x, y int) color.Color { return []color.Color{red, color.NRGBA{0xE5, 0, 1, 255}}[x] }), "0", "Pixel 1, 0", http.StatusBadRequest},
-		"empty file":    {nil, "0", "must be a PNG", http.StatusBadRequest},
+		"off palette":  {offPalette, "0", "not in the palette", http.StatusBadRequest},
+		"50 MB":        {huge, "0", "at most 2 MiB", http.StatusRequestEntityTooLarge},
+		"not a PNG":    {[]byte("GIF89a"), "0", "must be a PNG", http.StatusBadRequest},
+		"off canvas":   {good, "14", "does not fit", http.StatusBadRequest},
+		"bad x":        {good, "left", "x must be a whole number", http.StatusBadRequest},
+		"semi-opaque":  {pngOf(t, 1, 1, func(x, y int) color.Color { return color.NRGBA{0xE5, 0, 0, 128} }), "0", "opacity 50%", http.StatusBadRequest},
+		"too wide":     {pngOf(t, 17, 1, func(x, y int) color.Color { return red }), "0", "at most the canvas size", http.StatusBadRequest},
+		"half palette": {pngOf(t, 2, 1, func(x, y int) color.Color { return []color.Color{red, color.NRGBA{0xE5, 0, 1, 255}}[x] }), "0", "Pixel 1, 0", http.StatusBadRequest},
+		"empty file":   {nil, "0", "must be a PNG", http.StatusBadRequest},
 	} {
 		r := admin.upload("bad", tc.x, "0", tc.file)
 		if r.StatusCode != tc.wantStatus || !strings.Contains(r.Body, tc.want) {
