@@ -408,3 +408,9 @@ func TestTemplatesUploadChecksAndList(t *testing.T) {
 		t.Fatalf("audit: %+v", a)
 	}
 }
+
+// paletteColor is palette entry i as an image color.
+func paletteColor(i int) color.Color {
+	r, g, b := place.Palette[i].RGB()
+	return color.NRGBA{r, g, b, 255}
+}

@@ -1,0 +1,77 @@
+package app_test
+
+import (
+	"context"
+	"image/color"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/internal/app"
+)
+
+// asAuthServer wraps a started instance for the visitor helpers.
+func asAuthServer(ts *testServer, cfg app.Config) *authServer {
+	return &authServer{App: ts.App, URL: ts.URL, Host: strings.TrimPrefix(ts.URL, "http://"), Cfg: cfg}
+}
+
+func TestClusterEventChangesReachEveryInstanceWithinASecond(t *testing.T) {
+	env := newClusterEnv(t)
+	cfg := env.config(t, func(c *app.Config) { c.Width, c.Height = 16, 16 })
+	one := asAuthServer(startWith(t, cfg), cfg)
+	two := asAuthServer(startWith(t, cfg), cfg)
+	admin := one.newAdmin(t, "mod")
+	within := func(what string, ok func() bool) {
+		t.Helper()
+		start := time.Now()
+		waitFor(t, what, time.Second, ok)
+		t.Logf("%s: seen on the other instance after %v", what, time.Since(start).Round(time.Millisecond))
+	}
+
+	if r := admin.postForm("/admin/settings", settingsForm("9")); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d %.300s", r.StatusCode, r.Body)
+	}
+	within("the new cooldown", func() bool { return two.Event.Settings().Cooldown == 9*time.Second })
+
+	if r := admin.postForm("/admin/areas/protect", url.Values{"x": {"0"}, "y": {"0"}, "w": {"4"}, "h": {"4"}, "name": {"logo"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("protect: %d %.300s", r.StatusCode, r.Body)
+	}
+	within("the protected area", func() bool { return len(two.Event.Event().Areas) == 1 })
+	// The overlap check sees areas made through any instance.
+	admin2 := two.visitor(t)
+	admin2.login("mod", "moderator password")
+	if r := admin2.postForm("/admin/areas/protect", url.Values{"x": {"3"}, "y": {"3"}, "w": {"4"}, "h": {"4"}, "name": {"other"}}); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, "overlaps") {
+		t.Fatalf("overlapping area through the other instance: %d %.300s", r.StatusCode, r.Body)
+	}
+
+	admin.postForm("/admin/settings/state", url.Values{"action": {"pause"}, "message": {"lunch"}})
+	within("the pause", func() bool { return two.Event.State() == place.StatePaused })
+	admin.postForm("/admin/settings/state", url.Values{"action": {"close"}})
+	within("the closing", func() bool { return two.Event.State() == place.StateClosed })
+	waitFor(t, "the final image", 5*time.Second, func() bool {
+		return two.visitor(t).getJSON("/api/v1/canvas/final.png").StatusCode == http.StatusOK
+	})
+
+	// Stored in PostgreSQL: a restarted instance with other flags keeps it.
+	cfg.Cooldown = time.Second
+	three := startWith(t, cfg)
+	if st := three.App.Event.Settings(); st.Cooldown != 9*time.Second || st.State(time.Now()) != place.StateClosed {
+		t.Fatalf("a new instance loaded %+v", st)
+	}
+
+	red := pngOf(t, 2, 2, func(x, y int) color.Color { return paletteColor(5) })
+	if r := admin.upload("flag", "1", "1", red); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("upload: %d %.300s", r.StatusCode, r.Body)
+	}
+	list := two.visitor(t).getJSON("/api/v1/templates").JSON(t)["templates"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("templates on the other instance: %v", list)
+	}
+	entries, err := two.Store.AuditLog(context.Background(), 0, 10)
+	if err != nil || len(entries) != 5 {
+		t.Fatalf("audit log: %v %+v", err, entries)
+	}
+}
