@@ -64,7 +64,7 @@ type HistoryData struct {
 var canvasModules = []string{
 	"js/backoff.js", "js/board.js", "js/cooldown.js", "js/debounce.js",
 	"js/input.js", "js/keyboard.js", "js/messages.js", "js/net.js", "js/notify.js",
-	"js/palette.js", "js/pending.js", "js/pixelinfo.js", "js/protocol.js",
+	"js/overlay.js", "js/palette.js", "js/pending.js", "js/pixelinfo.js", "js/protocol.js",
 	"js/renderer.js", "js/view.js",
 }
 

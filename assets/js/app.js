@@ -12,6 +12,7 @@ import { Connection } from './net.js';
 import { ReadyNotifier } from './notify.js';
 import { DEFAULT_PALETTE, normalizePalette } from './palette.js';
 import { PendingPlacements } from './pending.js';
+import { TemplateOverlay, mountOverlayControls } from './overlay.js';
 import { PixelInfo } from './pixelinfo.js';
 import { encodePlace, newRequestId, socketURL } from './protocol.js';
 import { PointerControls } from './input.js';
@@ -87,6 +88,8 @@ class App {
     this.pending = new PendingPlacements((entry) => this.expire(entry));
     this.renderer = new Renderer(this.el.canvas);
     this.renderer.setBoard(this.board);
+    this.overlay = new TemplateOverlay(() => this.requestDraw());
+    this.overlay.cursor = () => this.cursor;
     this.pixelInfo = new PixelInfo(
       { coords: $('pixel-coords'), owner: $('pixel-owner'), link: $('pixel-history-link') },
       (i) => this.colorName(i),
@@ -111,6 +114,8 @@ class App {
     this.bindForm();
     this.bindZoomButtons();
     this.bindNotify();
+    const panel = this.el.root.querySelector('.panel');
+    if (panel) mountOverlayControls(panel, this.overlay);
     new PointerControls(this.el.canvas, {
       getView: () => this.view,
       setView: (v) => this.setView(v),
@@ -506,6 +511,7 @@ class App {
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
       this.renderer.draw(this.view, this.showCursor ? this.cursor : null);
+      this.overlay.draw(this.renderer.ctx, this.view, this.renderer.dpr);
     });
   }
 

@@ -23,6 +23,7 @@ function canvasPoint(ev, box, width, height) {
 function start(doc) {
   const box = doc.getElementById('area-canvas');
   if (!box) return;
+  doc.documentElement.classList.replace('no-js', 'js');
   const width = Number(box.dataset.width);
   const height = Number(box.dataset.height);
   const drawn = doc.getElementById('area-drawn');

@@ -1,0 +1,109 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/placecanvas/place/internal/app"
+	"github.com/placecanvas/place/internal/wstest"
+)
+
+// adminTab registers name in the tab's browser context and makes it an admin.
+func adminTab(t *testing.T, tab context.Context, ts *testServer, name string) {
+	t.Helper()
+	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/login")); err != nil {
+		t.Fatal(err)
+	}
+	status, err := chromedp.Run(tab, chromedp.Evaluate[int](`fetch('/api/v1/auth/register', {method: 'POST',
+		headers: {'Content-Type': 'application/json'}, body: JSON.stringify({username: '`+name+`', password: 'a long password'})}).then(r => r.status)`,
+		chromedp.EvalAwaitPromise))
+	if err != nil || status != 200 {
+		t.Fatalf("register: %d %v", status, err)
+	}
+	u, err := ts.App.Store.UserByName(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.App.Store.SetAdmin(context.Background(), u.ID, true); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func shoot(t *testing.T, tab context.Context, name string) {
+	t.Helper()
+	shot, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeArtifact(t, name, shot)
+}
+
+// The event pages pass axe-core, the areas page's drawing helper fills in
+// the form, a wipe previews before/after, and a template shows on the
+// canvas page through its share link.
+func TestBrowserEventPages(t *testing.T) {
+	newTab := newBrowser(t)
+	ts := start(t, func(c *app.Config) { c.Cooldown = 0; c.Width, c.Height = 64, 64 })
+	ws, _, _ := ts.dialReady(t, wstest.Options{})
+	placeAll(t, ts, ws, wstest.Event{X: 10, Y: 10, Color: 5}, wstest.Event{X: 11, Y: 10, Color: 12}, wstest.Event{X: 12, Y: 11, Color: 8})
+	tab, cancel := newTab()
+	defer cancel()
+	adminTab(t, tab, ts, "organiser")
+
+	for _, p := range []string{"/admin/settings", "/admin/templates"} {
+		if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+p)); err != nil {
+			t.Fatal(err)
+		}
+		axeReport(t, p, runAxe(t, tab))
+	}
+	shoot(t, tab, "admin-templates.png")
+	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/admin/settings")); err != nil {
+		t.Fatal(err)
+	}
+	shoot(t, tab, "admin-settings.png")
+
+	// Draw a rectangle on the areas page with the mouse.
+	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/admin/areas")); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(tab, `document.querySelector('#area-canvas img').complete`, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	box := evalJS[map[string]float64](t, tab, `(() => { const r = document.getElementById('area-canvas').getBoundingClientRect(); return {x: r.left, y: r.top, w: r.width, h: r.height}; })()`)
+	at := func(px, py float64) (float64, float64) { return box["x"] + px*box["w"]/64, box["y"] + py*box["h"]/64 }
+	x0, y0 := at(8.5, 8.5)
+	x1, y1 := at(14.5, 12.5)
+	err := chromedp.Do(tab,
+		chromedp.MouseEvent(chromedp.MouseMoved, x0, y0),
+		chromedp.MouseEvent(chromedp.MousePressed, x0, y0, chromedp.ButtonLeft),
+		chromedp.MouseEvent(chromedp.MouseMoved, (x0+x1)/2, (y0+y1)/2, chromedp.ButtonLeft),
+		chromedp.MouseEvent(chromedp.MouseMoved, x1, y1, chromedp.ButtonLeft),
+		chromedp.MouseEvent(chromedp.MouseReleased, x1, y1, chromedp.ButtonLeft),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := evalJS[string](t, tab, `['x','y','w','h'].map(k => document.getElementById('area-'+k).value).join(',')`)
+	if got != "8,8,7,5" {
+		t.Fatalf("the drawn rectangle filled in %q, want 8,8,7,5", got)
+	}
+	axeReport(t, "/admin/areas", runAxe(t, tab))
+	shoot(t, tab, "admin-areas.png")
+
+	// Preview a wipe of that rectangle in blue.
+	if err := chromedp.Do(tab, chromedp.SetValue(chromedp.CSS("#area-color"), "12"),
+		chromedp.Click(chromedp.CSS(`button[formaction="/admin/areas/wipe"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(tab, `!!document.querySelector('[data-testid="preview-count"]')`, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n := evalJS[string](t, tab, `document.querySelector('[data-testid="preview-count"]').dataset.count`); n != "34" {
+		t.Fatalf("the wipe preview counts %s pixels, want 34 (35 minus one already blue)", n)
+	}
+	axeReport(t, "wipe preview", runAxe(t, tab))
+	shoot(t, tab, "admin-wipe-preview.png")
+}
