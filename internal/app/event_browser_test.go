@@ -2,11 +2,14 @@ package app_test
 
 import (
 	"context"
+	"image/color"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/internal/app"
 	"github.com/placecanvas/place/internal/wstest"
 )
@@ -107,3 +110,54 @@ func TestBrowserEventPages(t *testing.T) {
 	axeReport(t, "wipe preview", runAxe(t, tab))
 	shoot(t, tab, "admin-wipe-preview.png")
 }
+
+// A template shared by link is drawn over the canvas, translucent, and the
+// canvas page with its templates section passes axe-core.
+func TestBrowserTemplateOverlay(t *testing.T) {
+	newTab := newBrowser(t)
+	ts := start(t, func(c *app.Config) { c.Width, c.Height = 32, 32 })
+	red := pngOf(t, 4, 3, func(x, y int) color.Color { return paletteColor(5) })
+	tpl, err := ts.App.Store.(place.Events).AddTemplate(context.Background(), place.Template{
+		Name: "red block", X: 2, Y: 3, Width: 4, Height: 3, PNG: red, CreatedAt: time.Now(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, cancel := newTab()
+	defer cancel()
+	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/?template="+strconv.FormatInt(tpl.ID, 10))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(tab, `!!(window.placeApp && window.placeApp.state.connected) && !!document.querySelector('[data-template="`+strconv.FormatInt(tpl.ID, 10)+`"]:checked')`, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// The middle of template pixel (3, 4) and a pixel outside it.
+	sample := func(x, y float64) []int {
+		return evalJS[[]int](t, tab, `(() => { const v = window.placeApp.state.view, d = window.devicePixelRatio || 1;
+			const c = document.getElementById('canvas');
+			const p = c.getContext('2d').getImageData(Math.floor((v.offsetX + `+ftoa(x)+` * v.scale) * d), Math.floor((v.offsetY + `+ftoa(y)+` * v.scale) * d), 1, 1).data;
+			return [p[0], p[1], p[2]]; })()`)
+	}
+	if err := waitJS(tab, `(() => { const v = window.placeApp.state.view, d = window.devicePixelRatio || 1;
+			const p = document.getElementById('canvas').getContext('2d').getImageData(Math.floor((v.offsetX + 3.5 * v.scale) * d), Math.floor((v.offsetY + 4.5 * v.scale) * d), 1, 1).data;
+			return p[1] < 200; })()`, 5*time.Second); err != nil {
+		t.Fatalf("the template is not drawn: %v (pixel %v)", err, sample(3.5, 4.5))
+	}
+	in, out := sample(3.5, 4.5), sample(10.5, 10.5)
+	if in[0] < 200 || in[1] > 180 || in[1] < 60 || out[0] != 255 || out[1] != 255 {
+		t.Fatalf("translucent red over white should be pink: inside %v, outside %v", in, out)
+	}
+	shoot(t, tab, "template-overlay.png")
+	axeReport(t, "/ with templates", runAxe(t, tab))
+	// Switching it off clears it.
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`[data-template="`+strconv.FormatInt(tpl.ID, 10)+`"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(tab, `(() => { const v = window.placeApp.state.view, d = window.devicePixelRatio || 1;
+			const p = document.getElementById('canvas').getContext('2d').getImageData(Math.floor((v.offsetX + 3.5 * v.scale) * d), Math.floor((v.offsetY + 4.5 * v.scale) * d), 1, 1).data;
+			return p[1] === 255; })()`, 5*time.Second); err != nil {
+		t.Fatalf("the template is still drawn after switching it off: %v", err)
+	}
+}
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"image/color"
 	"net/http"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/internal/app"
+	"github.com/placecanvas/place/internal/wstest"
 )
 
 // asAuthServer wraps a started instance for the visitor helpers.
@@ -73,5 +76,45 @@ func TestClusterEventChangesReachEveryInstanceWithinASecond(t *testing.T) {
 	entries, err := two.Store.AuditLog(context.Background(), 0, 10)
 	if err != nil || len(entries) != 5 {
 		t.Fatalf("audit log: %v %+v", err, entries)
+	}
+}
+
+// An area rollback through one instance right after placements through
+// the other undoes all of them (history is waited for) and gives exactly
+// the previewed canvas; so does a wipe.
+func TestClusterAreaRollbackAndWipeGiveThePreview(t *testing.T) {
+	env := newClusterEnv(t)
+	cfg := env.config(t, func(c *app.Config) { c.Width, c.Height, c.Cooldown = 16, 16, 0 })
+	oneTS := startWith(t, cfg)
+	two := asAuthServer(startWith(t, cfg), cfg)
+	admin := two.newAdmin(t, "mod")
+	since := time.Now().Add(-time.Second).UTC().Format(time.RFC3339Nano)
+	ws, _, _ := oneTS.dialReady(t, wstest.Options{})
+	placeAll(t, oneTS, ws, wstest.Event{X: 2, Y: 2, Color: 3}, wstest.Event{X: 3, Y: 2, Color: 3}, wstest.Event{X: 3, Y: 3, Color: 4}, wstest.Event{X: 9, Y: 9, Color: 3})
+	rect := func(extra ...string) url.Values {
+		v := url.Values{"x": {"1"}, "y": {"1"}, "w": {"4"}, "h": {"4"}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			v.Set(extra[i], extra[i+1])
+		}
+		return v
+	}
+	r := admin.postForm("/admin/areas/rollback", rect("since", since))
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, `data-count="3"`) {
+		t.Fatalf("preview: %d %.400s", r.StatusCode, r.Body)
+	}
+	_, after := previewImages(t, r.Body)
+	if r := admin.postForm("/admin/areas/rollback", rect("since", since, "confirm", "1")); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("rollback: %d %.300s", r.StatusCode, r.Body)
+	}
+	canvas := waitCanvas(t, two, 7)
+	if got, _ := event.RegionPNG(canvas, 16, place.Rect{X: 1, Y: 1, W: 4, H: 4}); !bytes.Equal(got, after) || canvas[9*16+9] != 3 {
+		t.Fatal("the canvas after the area rollback is not the previewed one")
+	}
+	r = admin.postForm("/admin/areas/wipe", rect("color", "7"))
+	_, after = previewImages(t, r.Body)
+	admin.postForm("/admin/areas/wipe", rect("color", "7", "confirm", "1"))
+	canvas = waitCanvas(t, two, 23)
+	if got, _ := event.RegionPNG(canvas, 16, place.Rect{X: 1, Y: 1, W: 4, H: 4}); !bytes.Equal(got, after) {
+		t.Fatal("the canvas after the wipe is not the previewed one")
 	}
 }
