@@ -21,8 +21,14 @@ type Options struct {
 	// Initial are the settings the server's flags give; they are stored
 	// only when no settings are stored yet.
 	Initial place.Settings
-	// Online returns the players online, for the scaled cooldown.
+	// Online returns the players online on this instance, for the scaled
+	// cooldown.
 	Online func() int
+	// ReportOnline, when set (cluster mode), shares this instance's count
+	// and returns the total over every instance; Run calls it every
+	// OnlineEvery.
+	ReportOnline func(ctx context.Context, n int) (int, error)
+	OnlineEvery  time.Duration
 	// FinalPNG encodes the canvas as it is now, for the image kept when
 	// the canvas closes.
 	FinalPNG func() ([]byte, error)
@@ -48,6 +54,8 @@ type Live struct {
 	saved     time.Time // closing time whose final image this instance saved
 
 	kick chan struct{} // wakes Run after a local change or a notice
+
+	total atomic.Int64 // players online on every instance, -1 until known
 }
 
 // New returns a Live; Load must succeed before it is used.
@@ -67,7 +75,11 @@ func New(opts Options) *Live {
 	if opts.FinalDelay <= 0 {
 		opts.FinalDelay = time.Second
 	}
+	if opts.OnlineEvery <= 0 {
+		opts.OnlineEvery = 2 * time.Second
+	}
 	l := &Live{opts: opts, log: opts.Logger, kick: make(chan struct{}, 1)}
+	l.total.Store(-1)
 	l.cur.Store(&place.Event{Settings: opts.Initial})
 	return l
 }
@@ -143,6 +155,15 @@ func (l *Live) Settings() place.Settings { return l.cur.Load().Settings }
 // State returns the canvas state now.
 func (l *Live) State() place.CanvasState { return l.Settings().State(l.opts.Now()) }
 
+// Online returns the players online: on every instance when they report
+// to each other, else on this one.
+func (l *Live) Online() int {
+	if n := l.total.Load(); n >= 0 && l.opts.ReportOnline != nil {
+		return int(n)
+	}
+	return l.opts.Online()
+}
+
 // Cooldown returns the cooldown that applies now, scaled with the players
 // online when the settings say so.
 func (l *Live) Cooldown() time.Duration {
@@ -150,13 +171,34 @@ func (l *Live) Cooldown() time.Duration {
 	if !st.ScaleCooldown {
 		return st.Cooldown
 	}
-	return st.EffectiveCooldown(l.opts.Online())
+	return st.EffectiveCooldown(l.Online())
+}
+
+// reportOnline shares this instance's players online every OnlineEvery.
+func (l *Live) reportOnline(ctx context.Context) {
+	t := time.NewTicker(l.opts.OnlineEvery)
+	defer t.Stop()
+	for {
+		if n, err := l.opts.ReportOnline(ctx, l.opts.Online()); err == nil {
+			l.total.Store(int64(n))
+		} else if ctx.Err() == nil {
+			l.log.Debug("sharing the players online", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Run keeps the state current until ctx ends: it applies notices from
 // other instances, reloads now and then, moves the state at the times of
 // the schedule and keeps the final image when the canvas closes.
 func (l *Live) Run(ctx context.Context) {
+	if l.opts.ReportOnline != nil {
+		go l.reportOnline(ctx)
+	}
 	go func() {
 		for ctx.Err() == nil {
 			err := l.opts.Store.SubscribeEventChanges(ctx, l.wake)

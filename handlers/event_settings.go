@@ -26,7 +26,7 @@ func (s *Server) renderSettings(c echo.Context, status int, form views.SettingsF
 	_, _, ferr := s.eventStore.FinalImage(ctx)
 	return render(c, status, views.AdminSettings(views.AdminSettingsData{
 		User: infoOf(adminOf(c)), Settings: s.live.Settings(), State: s.live.State(),
-		Effective: s.live.Cooldown(), Online: s.hub.Online(), Form: form,
+		Effective: s.live.Cooldown(), Online: s.live.Online(), Form: form,
 		Flash: s.sessions.PopString(ctx, keyFlash), Error: errMsg, HasFinal: ferr == nil,
 	}))
 }

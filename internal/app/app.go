@@ -126,8 +126,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		_ = st.Close()
 		return nil, errors.New("the store keeps no event state")
 	}
+	var report func(context.Context, int) (int, error)
+	if r, ok := st.(interface {
+		ReportOnline(context.Context, int) (int, error)
+	}); ok {
+		report = r.ReportOnline // cluster mode: players online on every instance
+	}
 	live := event.New(event.Options{
-		Store: events, Initial: cfg.InitialSettings(), Online: hub.Online, Logger: log,
+		Store: events, Initial: cfg.InitialSettings(), Online: hub.Online, ReportOnline: report, Logger: log,
 		FinalPNG: func() ([]byte, error) {
 			if !hub.Ready() {
 				return nil, event.ErrNotReady

@@ -118,3 +118,25 @@ func TestClusterAreaRollbackAndWipeGiveThePreview(t *testing.T) {
 		t.Fatal("the canvas after the wipe is not the previewed one")
 	}
 }
+
+// The scaled cooldown counts the players online on every instance.
+func TestClusterPlayersOnlineAreCountedOverInstances(t *testing.T) {
+	env := newClusterEnv(t)
+	cfg := env.config(t, func(c *app.Config) { c.Width, c.Height = 16, 16 })
+	one, two := startWith(t, cfg), startWith(t, cfg)
+	one.dialReady(t, wstest.Options{})
+	two.dialReady(t, wstest.Options{})
+	two.dialReady(t, wstest.Options{})
+	waitFor(t, "3 players online on both instances", 8*time.Second, func() bool {
+		return one.App.Event.Online() == 3 && two.App.Event.Online() == 3
+	})
+	_, _, err := one.App.Event.UpdateSettings(context.Background(), func(s place.Settings) (place.Settings, error) {
+		s.Cooldown, s.ScaleCooldown = 10*time.Second, true
+		return s, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := (place.Settings{Cooldown: 10 * time.Second, ScaleCooldown: true}).EffectiveCooldown(3)
+	waitFor(t, "the scaled cooldown on the other instance", time.Second, func() bool { return two.App.Event.Cooldown() == want })
+}

@@ -282,3 +282,47 @@ func (s *Store) AreaRollbackPlan(ctx context.Context, r place.Rect, since time.T
 func undoneCond(a string) string {
 	return fmt.Sprintf(`%[1]s.placed_at >= $5 AND NOT %[1]s.rollback AND ($6 = '' OR %[1]s.user_id = $6)`, a)
 }
+
+// onlineTTL is how long an instance's report of its players online counts.
+const onlineTTL = 15 * time.Second
+
+func (k keys) online() string { return k.prefix + "online" }
+
+// ReportOnline records that n players are online on this instance and
+// returns the total over every instance that reported within onlineTTL;
+// reports of instances gone for longer are removed.
+func (s *Store) ReportOnline(ctx context.Context, n int) (int, error) {
+	now := time.Now().UnixMilli()
+	var all map[string]string
+	err := s.do(ctx, func(c redis.Conn) error {
+		_ = c.Send("MULTI")
+		_ = c.Send("HSET", s.keys.online(), s.consumer, fmt.Sprintf("%d:%d", n, now))
+		_ = c.Send("HGETALL", s.keys.online())
+		vals, err := redis.Values(c.Do("EXEC"))
+		if err != nil || len(vals) != 2 {
+			return err
+		}
+		all, err = redis.StringMap(vals[1], nil)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	var stale []any
+	for field, v := range all {
+		var count, at int64
+		if _, err := fmt.Sscanf(v, "%d:%d", &count, &at); err != nil || now-at > onlineTTL.Milliseconds() {
+			stale = append(stale, field)
+			continue
+		}
+		total += int(count)
+	}
+	if len(stale) > 0 {
+		_ = s.do(ctx, func(c redis.Conn) error {
+			_, err := c.Do("HDEL", append([]any{s.keys.online()}, stale...)...)
+			return err
+		})
+	}
+	return total, nil
+}
