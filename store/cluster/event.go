@@ -82,13 +82,14 @@ func (s *Store) LoadEvent(ctx context.Context) (place.Event, error) {
 func (s *Store) UpdateSettings(ctx context.Context, fn func(place.Settings) (place.Settings, error)) (old, updated place.Settings, err error) {
 	ctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
+	var refused error // fn's own error, returned as it is
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		var err error
 		if old, err = loadSettings(ctx, tx.QueryRow(ctx, `SELECT version, data FROM event_settings WHERE id = 1 FOR UPDATE`)); err != nil {
 			return err
 		}
-		if updated, err = fn(old); err != nil {
-			return err
+		if updated, refused = fn(old); refused != nil {
+			return refused
 		}
 		updated.Version = old.Version + 1
 		b, err := json.Marshal(updated)
@@ -98,6 +99,9 @@ func (s *Store) UpdateSettings(ctx context.Context, fn func(place.Settings) (pla
 		_, err = tx.Exec(ctx, `UPDATE event_settings SET version = $1, data = $2 WHERE id = 1`, updated.Version, b)
 		return err
 	})
+	if refused != nil {
+		return old, updated, refused
+	}
 	return old, updated, pgError(err)
 }
 
