@@ -2,6 +2,7 @@ package event
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/png"
@@ -177,5 +178,31 @@ func TestWipePlanAndRegion(t *testing.T) {
 	img, err := png.Decode(bytes.NewReader(b))
 	if err != nil || img.Bounds().Dx() != 480 || img.At(479, 479) != palette[3] {
 		t.Fatalf("region image: %v %v", err, img.Bounds())
+	}
+}
+
+func TestLiveRulesAskForTheUserOnlyWhenItMatters(t *testing.T) {
+	l := New(Options{Now: func() time.Time { return t0 }})
+	l.cur.Store(&place.Event{Settings: place.Settings{GuestPlacement: true}, Areas: []place.Area{{Rect: place.Rect{X: 0, Y: 0, W: 2, H: 2}}}})
+	asked := 0
+	users := map[string]place.User{"g": {IsGuest: true}, "m": {}, "a": {IsAdmin: true}}
+	user := func(_ context.Context, id string) (place.User, error) { asked++; return users[id], nil }
+	ctx := context.Background()
+	if err := l.CheckOpen(ctx, "g", user); err != nil || asked != 0 {
+		t.Fatalf("open canvas, guests allowed: %v (asked %d)", err, asked)
+	}
+	if err := l.CheckArea(ctx, "m", 5, 5, user); err != nil || asked != 0 {
+		t.Fatalf("outside areas: %v (asked %d)", err, asked)
+	}
+	if place.ErrorCode(l.CheckArea(ctx, "m", 1, 1, user)) != place.EAREAPROTECTED || l.CheckArea(ctx, "a", 1, 1, user) != nil {
+		t.Fatal("protected area")
+	}
+	l.cur.Store(&place.Event{Settings: place.Settings{}})
+	if place.ErrorCode(l.CheckOpen(ctx, "g", user)) != place.EACCOUNTREQUIRED || place.ErrorCode(l.CheckOpen(ctx, "", user)) != place.EACCOUNTREQUIRED || l.CheckOpen(ctx, "m", user) != nil {
+		t.Fatal("guests may not place")
+	}
+	l.cur.Store(&place.Event{Settings: place.Settings{GuestPlacement: true, Paused: true, PauseMessage: "Lunch."}})
+	if err := l.CheckOpen(ctx, "a", user); place.ErrorCode(err) != place.ECANVASPAUSED || !strings.Contains(err.Error(), "Lunch.") {
+		t.Fatalf("paused: %v", err)
 	}
 }
