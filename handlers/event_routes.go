@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -40,4 +41,12 @@ func (s *Server) guestLimit() int {
 		return s.live.Settings().GuestLimit
 	}
 	return s.opts.GuestLimit
+}
+
+// cooldown is the cooldown that applies now.
+func (s *Server) cooldown() time.Duration {
+	if s.live != nil {
+		return s.live.Cooldown()
+	}
+	return s.cfg.Cooldown
 }

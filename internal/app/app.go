@@ -87,13 +87,19 @@ func (c Config) Validate() error {
 
 // OpenStore opens the store of the configured mode.
 func OpenStore(ctx context.Context, c Config, log *slog.Logger) (place.Store, error) {
+	return openStore(ctx, c, log, nil)
+}
+
+// openStore opens the store of the configured mode; cooldown, when set,
+// gives the cooldown of each placement (the event's live setting).
+func openStore(ctx context.Context, c Config, log *slog.Logger, cooldown func() time.Duration) (place.Store, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	if c.RedisURL != "" {
-		return openCluster(ctx, c, log)
+		return openCluster(ctx, c, log, cooldown)
 	}
-	return embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log})
+	return embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, Cooldown: cooldown})
 }
 
 // App is a running server.
@@ -112,7 +118,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	st, err := OpenStore(ctx, cfg, log)
+	// The store asks the event for the cooldown of each placement; the
+	// event is loaded from the store, so it is set once both are open.
+	var liveRef atomic.Pointer[event.Live]
+	st, err := openStore(ctx, cfg, log, func() time.Duration {
+		if l := liveRef.Load(); l != nil {
+			return l.Cooldown()
+		}
+		return cfg.Cooldown
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +160,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		_ = st.Close()
 		return nil, fmt.Errorf("load the event settings: %w", err)
 	}
+	liveRef.Store(live)
 	srv := handlers.New(handlers.Options{
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Event: live, Events: events, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/color"
 	"net/http"
 	"net/url"
@@ -139,4 +140,45 @@ func TestClusterPlayersOnlineAreCountedOverInstances(t *testing.T) {
 	}
 	want := (place.Settings{Cooldown: 10 * time.Second, ScaleCooldown: true}).EffectiveCooldown(3)
 	waitFor(t, "the scaled cooldown on the other instance", time.Second, func() bool { return two.App.Event.Cooldown() == want })
+}
+
+// A cooldown changed through one instance applies to placements through
+// the other within a second.
+func TestClusterCooldownChangeAppliesOnTheOtherInstanceWithinASecond(t *testing.T) {
+	env := newClusterEnv(t)
+	cfg := env.config(t, func(c *app.Config) { c.Width, c.Height, c.Cooldown = 16, 16, 0 })
+	one := asAuthServer(startWith(t, cfg), cfg)
+	twoTS := startWith(t, cfg)
+	admin := one.newAdmin(t, "mod")
+	c, _, _ := twoTS.dialReady(t, wstest.Options{})
+	c.Place(1, 1, 1, "before")
+	if m := c.Expect(t, "success", 3*time.Second); m.NextPlacement > time.Now().Add(time.Second).UnixMilli() {
+		t.Fatalf("a cooldown before the change: %v", m)
+	}
+	if r := admin.postForm("/admin/settings", settingsForm("60")); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", r.StatusCode)
+	}
+	changed := time.Now()
+	for i := 0; ; i++ {
+		c.Place(2, 2, i%16, fmt.Sprint("p", i))
+		m, err := c.Next(3 * time.Second)
+		for err == nil && m.Type != "success" && m.Type != "error" {
+			m, err = c.Next(3 * time.Second)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Type == "error" && m.Code == "RATE_LIMITED" && m.RemainingSeconds > 55 {
+			t.Logf("the new cooldown held on the other instance %v after the change", time.Since(changed).Round(time.Millisecond))
+			break
+		}
+		if m.Type == "success" && m.NextPlacement > time.Now().Add(55*time.Second).UnixMilli() {
+			t.Logf("the new cooldown applied on the other instance %v after the change", time.Since(changed).Round(time.Millisecond))
+			break
+		}
+		if time.Since(changed) > time.Second {
+			t.Fatalf("the old cooldown still applies %v after the change: %v", time.Since(changed), m)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -40,6 +40,9 @@ type Options struct {
 	KeyPrefix string
 	Config    place.Config
 	Logger    *slog.Logger
+	// Cooldown, when set, gives the cooldown of each placement (the event's
+	// live setting) instead of Config.Cooldown.
+	Cooldown func() time.Duration
 	// ConsumerName names this instance in the history consumer group; it must
 	// differ between running instances (default: hostname, pid and a random
 	// suffix).
@@ -85,6 +88,7 @@ type Store struct {
 	consumer  string
 	retain    int
 	claimIdle time.Duration
+	cooldownF func() time.Duration // nil: cfg.Cooldown
 
 	pool     *redis.Pool
 	db       *pgxpool.Pool
@@ -165,6 +169,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		consumer:   opts.ConsumerName,
 		retain:     opts.StreamRetain,
 		claimIdle:  opts.ClaimIdle,
+		cooldownF:  opts.Cooldown,
 		writerDone: make(chan struct{}),
 	}
 	s.pool = newPool(opts.RedisURL)

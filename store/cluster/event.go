@@ -330,3 +330,11 @@ func (s *Store) ReportOnline(ctx context.Context, n int) (int, error) {
 	}
 	return total, nil
 }
+
+// cooldown is the cooldown of a placement made now.
+func (s *Store) cooldown() time.Duration {
+	if s.cooldownF != nil {
+		return s.cooldownF()
+	}
+	return s.cfg.Cooldown
+}

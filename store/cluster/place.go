@@ -22,9 +22,10 @@ func (s *Store) Place(ctx context.Context, userID string, x, y int, color uint8,
 		return place.Placement{}, time.Time{}, err
 	}
 	nowMs := now.UnixMilli()
+	cd := s.cooldown()
 	r := &placeReq{
 		cooldownKey: s.keys.cooldown(userID),
-		args:        [7]any{userID, x, y, int(color), y*s.cfg.Width + x, nowMs, s.cfg.Cooldown.Milliseconds()},
+		args:        [7]any{userID, x, y, int(color), y*s.cfg.Width + x, nowMs, cd.Milliseconds()},
 	}
 	reply, err := s.evalPlace(ctx, r)
 	if err != nil {
@@ -45,7 +46,7 @@ func (s *Store) Place(ctx context.Context, userID string, x, y int, color uint8,
 	}
 	at := time.UnixMilli(nowMs)
 	p := place.Placement{Seq: uint64(vals[1]), X: x, Y: y, Color: color, UserID: userID, At: at}
-	return p, at.Add(s.cfg.Cooldown), nil
+	return p, at.Add(cd), nil
 }
 
 // evalPlace runs one placement behind the circuit breaker, through the

@@ -286,3 +286,20 @@ ORDER BY l.y, l.x`, r.X, r.X+r.W, r.Y, r.Y+r.H, since.UnixMilli(), userID)
 func undoneSQL(a string) string {
 	return fmt.Sprintf(`%[1]s.placed_at >= ?5 AND %[1]s.rollback = 0 AND (?6 = '' OR %[1]s.user_id = ?6)`, a)
 }
+
+// cooldown is the cooldown of a placement made now.
+func (s *Store) cooldown() time.Duration {
+	if s.opts.Cooldown != nil {
+		return s.opts.Cooldown()
+	}
+	return s.cfg.Cooldown
+}
+
+// restoredCooldown is the cooldown that placements made before a restart
+// were given: the stored live setting, or the configured one.
+func (s *Store) restoredCooldown(ctx context.Context) time.Duration {
+	if st, err := s.loadSettings(ctx, s.rdb); err == nil {
+		return st.Cooldown
+	}
+	return s.cfg.Cooldown
+}

@@ -37,6 +37,9 @@ type Options struct {
 	// RecentEvents is how many committed placements stay in memory for
 	// Follow and Since (default 200,000).
 	RecentEvents int
+	// Cooldown, when set, gives the cooldown of each placement (the event's
+	// live setting) instead of Config.Cooldown.
+	Cooldown func() time.Duration
 	// AnySize takes the canvas size from the stored data instead of
 	// refusing a different Config size, and records none in an empty
 	// database; for tools that never touch the canvas (place admin).
@@ -295,8 +298,8 @@ func (s *Store) load(ctx context.Context) error {
 
 	// Cooldowns survive a restart: a user who placed within the cooldown
 	// before the crash still waits.
-	if s.cfg.Cooldown > 0 {
-		since := time.Now().Add(-s.cfg.Cooldown).UnixMilli()
+	if cd := s.restoredCooldown(ctx); cd > 0 {
+		since := time.Now().Add(-cd).UnixMilli()
 		rows, err := s.rdb.QueryContext(ctx, `SELECT user_id, MAX(placed_at) FROM placements WHERE placed_at > ? AND rollback = 0 GROUP BY user_id`, since)
 		if err != nil {
 			return err
@@ -308,7 +311,7 @@ func (s *Store) load(ctx context.Context) error {
 				rows.Close()
 				return err
 			}
-			s.cooldowns[id] = time.UnixMilli(at).Add(s.cfg.Cooldown)
+			s.cooldowns[id] = time.UnixMilli(at).Add(cd)
 		}
 		rows.Close()
 	}

@@ -29,8 +29,9 @@ func (s *Store) Place(ctx context.Context, userID string, x, y int, color uint8,
 		s.mu.Unlock()
 		return place.Placement{}, time.Time{}, place.CooldownError(now, until)
 	}
-	next := now.Add(s.cfg.Cooldown)
-	if s.cfg.Cooldown > 0 {
+	cd := s.cooldown()
+	next := now.Add(cd)
+	if cd > 0 {
 		s.cooldowns[userID] = next
 	}
 	p := s.applyLocked(userID, x, y, color, now, false)
