@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/views"
 )
 
@@ -187,45 +188,13 @@ func timeWords(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// eventInfo is the public state of the event, as GET /api/v1/event and the
-// WebSocket's state message give it.
-type eventInfo struct {
-	State           place.CanvasState `json:"state"`
-	OpensAt         *time.Time        `json:"opensAt,omitempty"`
-	ClosesAt        *time.Time        `json:"closesAt,omitempty"`
-	ClosedAt        *time.Time        `json:"closedAt,omitempty"`
-	PauseMessage    string            `json:"pauseMessage,omitempty"`
-	CooldownSeconds float64           `json:"cooldownSeconds"`
-	GuestPlacement  bool              `json:"guestPlacement"`
-	FinalImage      string            `json:"finalImage,omitempty"`
-	ServerTime      int64             `json:"serverTime"`
-}
-
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
-// eventState serves GET /api/v1/event.
+// eventState serves GET /api/v1/event: the state message of the
+// WebSocket, as JSON.
 func (s *Server) eventState(c echo.Context) error {
-	now := s.now()
-	st := s.live.Settings()
-	info := eventInfo{
-		State: st.State(now), OpensAt: timePtr(st.OpensAt), ClosesAt: timePtr(st.ClosesAt),
-		ClosedAt: timePtr(st.ClosedSince(now)), CooldownSeconds: s.live.Cooldown().Seconds(),
-		GuestPlacement: st.GuestPlacement, ServerTime: now.UnixMilli(),
-	}
-	if info.State == place.StatePaused {
-		info.PauseMessage = st.PauseMessage
-	}
-	if _, _, err := s.eventStore.FinalImage(s.ctx(c)); err == nil {
-		info.FinalImage = "/api/v1/canvas/final.png"
-	}
+	_, _, err := s.eventStore.FinalImage(s.ctx(c))
+	m := realtime.NewStateMessage(s.live.Settings(), s.live.Cooldown(), err == nil, s.now())
 	c.Response().Header().Set("Cache-Control", "no-cache")
-	return c.JSON(http.StatusOK, info)
+	return c.JSON(http.StatusOK, m)
 }
 
 // finalImage serves GET /api/v1/canvas/final.png: the canvas as it was
