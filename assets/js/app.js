@@ -13,6 +13,7 @@ import { ReadyNotifier } from './notify.js';
 import { DEFAULT_PALETTE, normalizePalette } from './palette.js';
 import { PendingPlacements } from './pending.js';
 import { TemplateOverlay, mountOverlayControls } from './overlay.js';
+import { EventBanner, canPlace, describeState } from './eventstate.js';
 import { PixelInfo } from './pixelinfo.js';
 import { encodePlace, newRequestId, socketURL } from './protocol.js';
 import { PointerControls } from './input.js';
@@ -88,6 +89,10 @@ class App {
     this.pending = new PendingPlacements((entry) => this.expire(entry));
     this.renderer = new Renderer(this.el.canvas);
     this.renderer.setBoard(this.board);
+    /** The event's state from the last `state` message, and the server clock's offset. */
+    this.eventState = null;
+    this.serverOffset = 0;
+    this.banner = new EventBanner(this.makeBanner(root), () => Date.now() + this.serverOffset);
     this.overlay = new TemplateOverlay(() => this.requestDraw());
     this.overlay.cursor = () => this.cursor;
     this.pixelInfo = new PixelInfo(
@@ -147,6 +152,7 @@ class App {
       case 'pixels': return this.onPixels(msg);
       case 'success': return this.onSuccess(msg);
       case 'error': return this.onError(msg);
+      case 'state': return this.onState(msg);
       default: return undefined; // unknown types are ignored: newer servers may add some
     }
   }
@@ -170,6 +176,29 @@ class App {
       }
     }
     this.tickCooldown();
+  }
+
+  /** makeBanner adds the event banner above the canvas page's content. */
+  makeBanner(root) {
+    const el = document.createElement('p');
+    el.className = 'event-banner';
+    el.id = 'event-banner';
+    el.dataset.testid = 'event-banner';
+    el.setAttribute('role', 'status');
+    el.hidden = true;
+    root.prepend(el);
+    return el;
+  }
+
+  onState(msg) {
+    const previous = this.eventState;
+    this.eventState = msg;
+    if (Number.isFinite(msg.serverTime)) this.serverOffset = msg.serverTime - Date.now();
+    if (Number.isFinite(msg.cooldownSeconds)) this.cooldownSeconds = msg.cooldownSeconds;
+    this.banner.update(msg);
+    if (previous && previous.state !== msg.state) {
+      this.announce(describeState(msg, Date.now() + this.serverOffset) || 'The canvas is open again.');
+    }
   }
 
   onCanvas(msg) {
@@ -272,6 +301,10 @@ class App {
     }
     if (!this.conn.connected) {
       this.toast('Not connected to the server. Your pixel was not placed.');
+      return;
+    }
+    if (!canPlace(this.eventState)) {
+      this.toast(describeState(this.eventState, now + this.serverOffset));
       return;
     }
     const requestId = newRequestId();
