@@ -3,14 +3,13 @@ package place
 import (
 	"errors"
 	"fmt"
-	"net/http"
 )
 
 // Code is a machine-readable error code shared by the HTTP API and the
-// WebSocket protocol (SPEC §6).
+// WebSocket protocol (docs/protocol.md, "Errors").
 type Code string
 
-// The error vocabulary of SPEC §6.
+// The error vocabulary of docs/protocol.md ("Errors").
 const (
 	EINVALIDMESSAGE    Code = "INVALID_MESSAGE"
 	EINVALIDCOORDS     Code = "INVALID_COORDS"
@@ -72,27 +71,6 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Internal error."
-}
-
-// HTTPStatus maps an error code to its HTTP status.
-func HTTPStatus(code Code) int {
-	switch code {
-	case EINVALIDMESSAGE, EINVALIDCOORDS, EINVALIDCOLOR, EVALIDATION:
-		return http.StatusBadRequest
-	case EUNAUTHORIZED, EINVALIDCREDENTIAL:
-		return http.StatusUnauthorized
-	case EFORBIDDEN, EBANNED, EAREAPROTECTED, EACCOUNTREQUIRED:
-		return http.StatusForbidden
-	case ENOTFOUND:
-		return http.StatusNotFound
-	case EUSERNAMETAKEN, ECANVASNOTOPEN, ECANVASPAUSED, ECANVASCLOSED:
-		return http.StatusConflict
-	case ERATELIMITED, ETOOMANYMESSAGES, ETOOMANYATTEMPTS:
-		return http.StatusTooManyRequests
-	case EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
 }
 
 // ErrUnavailable is returned by stores when a backing service is down.

@@ -254,4 +254,8 @@ type Events interface {
 	// rollback), the color it would have without those placements (white
 	// when nothing else was ever placed there).
 	AreaRollbackPlan(ctx context.Context, r Rect, since time.Time, userID string) ([]Pixel, error)
+
+	// ReportOnline records that n players are online on this instance and
+	// returns the players online on every instance (in one process: n).
+	ReportOnline(ctx context.Context, n int) (int, error)
 }

@@ -28,7 +28,7 @@ func NewGuestName() string {
 
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{3,32}$`)
 
-// ValidateUsername checks the rules of SPEC §5: 3–32 of [A-Za-z0-9_-].
+// ValidateUsername checks the rules of docs/protocol.md ("HTTP"): 3–32 of [A-Za-z0-9_-].
 func ValidateUsername(name string) error {
 	if !usernamePattern.MatchString(name) {
 		return Errorf(EVALIDATION, "Username must be 3 to 32 letters, digits, '_' or '-'.")
@@ -36,7 +36,7 @@ func ValidateUsername(name string) error {
 	return nil
 }
 
-// ValidatePassword checks the rules of SPEC §5 and §7: 8–72 bytes (bcrypt's
+// ValidatePassword checks the rules of docs/protocol.md ("HTTP"): 8–72 bytes (bcrypt's
 // limit; longer passwords are refused, never truncated).
 func ValidatePassword(pw string) error {
 	if len(pw) < 8 {

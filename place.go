@@ -13,7 +13,7 @@ import (
 // MaxSide is the largest width or height a canvas may have.
 const MaxSide = 4096
 
-// Config holds the canvas rules of SPEC §3.
+// Config holds the canvas rules of docs/protocol.md ("Canvas rules").
 type Config struct {
 	Width    int
 	Height   int
@@ -31,15 +31,26 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// CheckPixel applies the coordinate and color checks of SPEC §3, in order.
+// CheckPixel applies the coordinate and color checks, in this order (see
+// docs/protocol.md, "Errors").
 func (c Config) CheckPixel(x, y, color int) error {
 	if x < 0 || x >= c.Width || y < 0 || y >= c.Height {
-		return Errorf(EINVALIDCOORDS, "Coordinates must be within 0..%d, 0..%d.", c.Width-1, c.Height-1)
+		return c.CoordsError()
 	}
 	if color < 0 || color >= ColorCount {
-		return Errorf(EINVALIDCOLOR, "Color must be between 0 and %d.", ColorCount-1)
+		return ColorError()
 	}
 	return nil
+}
+
+// CoordsError is the INVALID_COORDS error of this canvas.
+func (c Config) CoordsError() *Error {
+	return Errorf(EINVALIDCOORDS, "Coordinates must be within 0..%d, 0..%d.", c.Width-1, c.Height-1)
+}
+
+// ColorError is the INVALID_COLOR error.
+func ColorError() *Error {
+	return Errorf(EINVALIDCOLOR, "Color must be between 0 and %d.", ColorCount-1)
 }
 
 // CooldownError is the RATE_LIMITED error for a user who may place again at next.
@@ -107,11 +118,11 @@ type Kick struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// Placer decides placements. Coordinates and color are checked by the caller
-// (Config.CheckPixel); the Placer checks the ban, then the cooldown, with an
-// atomic check-and-set.
+// Placer applies placements. It trusts coordinates and color, which the
+// placement service (package placing) has checked; it checks the ban, then
+// the cooldown, with an atomic check-and-set.
 type Placer interface {
-	// Place applies one placement and returns it once it is durable (SPEC §8),
+	// Place applies one placement and returns it once it is durable (docs/protocol.md, "Canvas rules"),
 	// with the time the user may place next. Errors: EBANNED, ERATELIMITED
 	// (a *Error with RemainingSeconds), EUNAVAILABLE.
 	Place(ctx context.Context, userID string, x, y int, color uint8, now time.Time) (Placement, time.Time, error)
@@ -149,6 +160,9 @@ type Feed interface {
 type History interface {
 	// PixelHistory returns the placements of one pixel, newest first.
 	PixelHistory(ctx context.Context, x, y, limit int) ([]HistoryEntry, error)
+	// PixelHistoryBefore returns the placements of one pixel with seq <
+	// before (0: no bound), newest first.
+	PixelHistoryBefore(ctx context.Context, x, y int, before uint64, limit int) ([]HistoryEntry, error)
 	// RecentPlacements returns placements with seq < before (0: no bound), newest first.
 	RecentPlacements(ctx context.Context, before uint64, limit int) ([]HistoryEntry, error)
 	// UserPlacements returns a user's placements with seq < before (0: no bound), newest first.
@@ -157,6 +171,10 @@ type History interface {
 	// user made at or after since, the color it would have without the user's
 	// placements since then (white when nothing else was ever placed there).
 	RollbackPlan(ctx context.Context, userID string, since time.Time) ([]Pixel, error)
+	// WaitHistory returns once every placement up to seq can be read from
+	// history (cluster mode writes history a moment after the canvas), or
+	// ErrUnavailable if that does not happen before ctx ends.
+	WaitHistory(ctx context.Context, seq uint64) error
 	// EachPlacement calls fn with every stored placement in seq order.
 	EachPlacement(ctx context.Context, fn func(Placement) error) error
 }
@@ -227,6 +245,7 @@ type Store interface {
 	SessionIndex
 	Kicks
 	Counters
+	Events
 	Sessions() SessionStore
 	// Ready reports whether the backing services are reachable and sound.
 	Ready(ctx context.Context) error

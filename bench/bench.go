@@ -1,4 +1,4 @@
-// Package bench is the load generator behind `place bench` (SPEC §12): it
+// Package bench is the load generator behind `place bench` (BENCHMARKS.md): it
 // opens many WebSocket clients against a running server, lets some of them
 // place pixels at a fixed total rate, and measures what every client sees:
 // acknowledgment and delivery latency, pixels missed (gaps in the seq chain),
@@ -33,7 +33,7 @@ type Options struct {
 	Rate     float64       // placements per second, in total over all placers
 	Duration time.Duration // how long to place
 	Warmup   time.Duration // idle time between the last connect and the first placement
-	Binary   bool          // offer the place.v1.bin subprotocol (SPEC §4.1); JSON otherwise
+	Binary   bool          // offer the place.v1.bin subprotocol (docs/protocol.md, "Binary encoding"); JSON otherwise
 
 	// TimedClients is how many clients (the last ones opened) time every
 	// event they receive; 0 means all. The others only check each batch's

@@ -183,7 +183,7 @@ func (c *client) onCanvas(seq uint64) {
 	c.readyOnce.Do(func() { close(c.ready) })
 }
 
-// onPixels checks the chain of seqs (SPEC §4: prevSeq must equal the last
+// onPixels checks the chain of seqs (docs/protocol.md, "Resuming": prevSeq must equal the last
 // seq this client applied) and takes a delivery latency sample for every
 // event that is one of this run's own placements.
 func (c *client) onPixels(prev, seq uint64, evs []event) {

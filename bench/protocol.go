@@ -6,11 +6,11 @@ import (
 	"errors"
 )
 
-// BinaryProtocol is the WebSocket subprotocol of SPEC §4.1 under which the
+// BinaryProtocol is the WebSocket subprotocol of docs/protocol.md ("Binary encoding") under which the
 // server sends pixels and canvas as binary frames.
 const BinaryProtocol = "place.v1.bin"
 
-// Binary message kinds (SPEC §4.1).
+// Binary message kinds (docs/protocol.md, "Binary encoding").
 const (
 	binPixels = 1
 	binCanvas = 2

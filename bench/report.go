@@ -11,7 +11,7 @@ import (
 // over the placing window (DurationSec).
 type Report struct {
 	Target        string   `json:"target"`
-	Protocol      string   `json:"protocol"` // "binary" (SPEC §4.1) or "json"
+	Protocol      string   `json:"protocol"` // "binary" (docs/protocol.md, "Binary encoding") or "json"
 	SourceAddrs   []string `json:"sourceAddrs,omitempty"`
 	CanvasWidth   int      `json:"canvasWidth"`
 	CanvasHeight  int      `json:"canvasHeight"`

@@ -24,11 +24,9 @@ type Options struct {
 	// Online returns the players online on this instance, for the scaled
 	// cooldown.
 	Online func() int
-	// ReportOnline, when set (cluster mode), shares this instance's count
-	// and returns the total over every instance; Run calls it every
-	// OnlineEvery.
-	ReportOnline func(ctx context.Context, n int) (int, error)
-	OnlineEvery  time.Duration
+	// OnlineEvery is how often Run shares this instance's players online
+	// with the other instances and learns the total (default 2 s).
+	OnlineEvery time.Duration
 	// FinalPNG encodes the canvas as it is now, for the image kept when
 	// the canvas closes.
 	FinalPNG func() ([]byte, error)
@@ -155,10 +153,10 @@ func (l *Live) Settings() place.Settings { return l.cur.Load().Settings }
 // State returns the canvas state now.
 func (l *Live) State() place.CanvasState { return l.Settings().State(l.opts.Now()) }
 
-// Online returns the players online: on every instance when they report
-// to each other, else on this one.
+// Online returns the players online on every instance (on this one until
+// the first report).
 func (l *Live) Online() int {
-	if n := l.total.Load(); n >= 0 && l.opts.ReportOnline != nil {
+	if n := l.total.Load(); n >= 0 {
 		return int(n)
 	}
 	return l.opts.Online()
@@ -179,7 +177,7 @@ func (l *Live) reportOnline(ctx context.Context) {
 	t := time.NewTicker(l.opts.OnlineEvery)
 	defer t.Stop()
 	for {
-		if n, err := l.opts.ReportOnline(ctx, l.opts.Online()); err == nil {
+		if n, err := l.opts.Store.ReportOnline(ctx, l.opts.Online()); err == nil {
 			l.total.Store(int64(n))
 		} else if ctx.Err() == nil {
 			l.log.Debug("sharing the players online", "err", err)
@@ -196,9 +194,7 @@ func (l *Live) reportOnline(ctx context.Context) {
 // other instances, reloads now and then, moves the state at the times of
 // the schedule and keeps the final image when the canvas closes.
 func (l *Live) Run(ctx context.Context) {
-	if l.opts.ReportOnline != nil {
-		go l.reportOnline(ctx)
-	}
+	go l.reportOnline(ctx)
 	go func() {
 		for ctx.Err() == nil {
 			err := l.opts.Store.SubscribeEventChanges(ctx, l.wake)

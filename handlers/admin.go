@@ -25,13 +25,6 @@ const (
 	maxReasonLen = 500
 )
 
-// historyWaiter is implemented by stores whose history may lag the canvas
-// for a moment (cluster mode): WaitHistory returns once every placement up
-// to seq is readable from history.
-type historyWaiter interface {
-	WaitHistory(ctx context.Context, seq uint64) error
-}
-
 // requireAdmin lets only admins through; everyone else gets 403 FORBIDDEN.
 // Admin rights are read from the store on every request, so a grant or
 // revoke takes effect at the user's next request.
@@ -60,7 +53,7 @@ func infoOf(u place.User) *views.UserInfo {
 
 // adminOverview serves GET /admin.
 func (s *Server) adminOverview(c echo.Context) error {
-	audit, err := s.store.AuditLog(s.ctx(c), 0, 10)
+	audit, err := s.moderation.AuditLog(s.ctx(c), 0, 10)
 	if err != nil {
 		return err
 	}
@@ -75,7 +68,7 @@ func (s *Server) adminUsers(c echo.Context) error {
 	if utf8.RuneCountInString(q) > 64 {
 		return place.Errorf(place.EVALIDATION, "The search may be at most 64 characters long.")
 	}
-	users, err := s.store.SearchUsers(s.ctx(c), q, searchLimit)
+	users, err := s.moderation.SearchUsers(s.ctx(c), q, searchLimit)
 	if err != nil {
 		return err
 	}
@@ -90,7 +83,7 @@ func (s *Server) targetUser(c echo.Context) (place.User, error) {
 	if id == "" || len(id) > 64 {
 		return place.User{}, place.Errorf(place.ENOTFOUND, "No such user.")
 	}
-	return s.store.UserByID(s.ctx(c), id)
+	return s.accounts.UserByID(s.ctx(c), id)
 }
 
 // adminUser serves GET /admin/users/{id}: the user, the moderation forms
@@ -115,7 +108,7 @@ func (s *Server) renderAdminUser(c echo.Context, status int, target place.User, 
 		}
 		before = n
 	}
-	placements, err := s.store.UserPlacements(ctx, target.ID, before, adminPage)
+	placements, err := s.history.UserPlacements(ctx, target.ID, before, adminPage)
 	if err != nil {
 		return err
 	}
@@ -147,7 +140,7 @@ func (s *Server) actionFailed(c echo.Context, target place.User, err error) erro
 }
 
 func (s *Server) audit(ctx context.Context, actor, target place.User, action, detail string) error {
-	return s.store.AddAudit(ctx, place.AuditEntry{
+	return s.moderation.AddAudit(ctx, place.AuditEntry{
 		At: s.now(), ActorID: actor.ID, ActorName: actor.Username,
 		Action: action, TargetID: target.ID, TargetName: target.Username, Detail: detail,
 	})
@@ -176,16 +169,16 @@ func (s *Server) adminBan(c echo.Context) error {
 	if err != nil {
 		return s.actionFailed(c, target, err)
 	}
-	if err := s.store.SetBan(ctx, target.ID, true, reason); err != nil {
+	if err := s.moderation.SetBan(ctx, target.ID, true, reason); err != nil {
 		return err
 	}
-	if err := s.store.SetBanned(ctx, target.ID, true); err != nil {
+	if err := s.moderation.SetBanned(ctx, target.ID, true); err != nil {
 		return err
 	}
 	// Sessions go before the kick, so that a socket that reconnects at once
 	// no longer finds its session.
 	ended, sessErr := s.destroyUserSessions(ctx, target.ID)
-	if err := s.store.PublishKick(ctx, place.Kick{UserID: target.ID, Reason: "banned"}); err != nil {
+	if err := s.sessionIdx.PublishKick(ctx, place.Kick{UserID: target.ID, Reason: "banned"}); err != nil {
 		return err
 	}
 	if err := s.audit(ctx, actor, target, "ban", reason); err != nil {
@@ -202,7 +195,7 @@ func (s *Server) adminBan(c echo.Context) error {
 // destroyUserSessions deletes every session of the user from the session
 // store, through the per-user index rather than a scan of all sessions.
 func (s *Server) destroyUserSessions(ctx context.Context, userID string) (int, error) {
-	tokens, err := s.store.UserSessions(ctx, userID)
+	tokens, err := s.sessionIdx.UserSessions(ctx, userID)
 	if err != nil {
 		return 0, err
 	}
@@ -214,7 +207,7 @@ func (s *Server) destroyUserSessions(ctx context.Context, userID string) (int, e
 			continue
 		}
 		n++
-		if err := s.store.RemoveUserSession(ctx, userID, t); err != nil {
+		if err := s.sessionIdx.RemoveUserSession(ctx, userID, t); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -231,10 +224,10 @@ func (s *Server) adminUnban(c echo.Context) error {
 	if !target.Banned {
 		return s.afterAction(c, target, target.Username+" is not banned.")
 	}
-	if err := s.store.SetBan(ctx, target.ID, false, ""); err != nil {
+	if err := s.moderation.SetBan(ctx, target.ID, false, ""); err != nil {
 		return err
 	}
-	if err := s.store.SetBanned(ctx, target.ID, false); err != nil {
+	if err := s.moderation.SetBanned(ctx, target.ID, false); err != nil {
 		return err
 	}
 	if err := s.audit(ctx, adminOf(c), target, "unban", ""); err != nil {
@@ -273,15 +266,13 @@ func (s *Server) adminRollback(c echo.Context) error {
 	if err != nil {
 		return s.actionFailed(c, target, err)
 	}
-	if w, ok := s.store.(historyWaiter); ok {
-		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := w.WaitHistory(wctx, s.hub.Seq())
-		cancel()
-		if err != nil {
-			return err
-		}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err = s.history.WaitHistory(wctx, s.hub.Seq())
+	cancel()
+	if err != nil {
+		return err
 	}
-	plan, err := s.store.RollbackPlan(ctx, target.ID, since)
+	plan, err := s.history.RollbackPlan(ctx, target.ID, since)
 	if err != nil {
 		return err
 	}
@@ -296,7 +287,7 @@ func (s *Server) adminRollback(c echo.Context) error {
 			User: infoOf(actor), Target: target, Since: sinceText, Count: len(plan), Pixels: preview,
 		}))
 	}
-	placed, err := s.store.PlaceRollback(ctx, actor.ID, plan, s.now())
+	placed, err := s.placements.Rollback(ctx, actor.ID, plan)
 	if err != nil {
 		return err
 	}
@@ -319,7 +310,7 @@ func (s *Server) adminAudit(c echo.Context) error {
 		}
 		before = n
 	}
-	entries, err := s.store.AuditLog(s.ctx(c), before, adminPage)
+	entries, err := s.moderation.AuditLog(s.ctx(c), before, adminPage)
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func (s *Server) login(c echo.Context, cr credentials) (place.User, error) {
 	if err := s.checkLoginThrottle(ctx, keys); err != nil {
 		return place.User{}, err
 	}
-	u, err := s.store.UserByName(ctx, cr.Username)
+	u, err := s.accounts.UserByName(ctx, cr.Username)
 	var hash []byte
 	switch {
 	case err == nil && !u.IsGuest:
@@ -114,7 +114,7 @@ func (s *Server) register(c echo.Context, cr credentials) (place.User, error) {
 	}
 	// A taken name is answered before the bcrypt work it would waste; the
 	// store's unique index still decides races.
-	if _, err := s.store.UserByName(ctx, cr.Username); err == nil {
+	if _, err := s.accounts.UserByName(ctx, cr.Username); err == nil {
 		return place.User{}, place.Errorf(place.EUSERNAMETAKEN, "That username is taken.")
 	} else if place.ErrorCode(err) != place.ENOTFOUND {
 		return place.User{}, err
@@ -130,9 +130,9 @@ func (s *Server) register(c echo.Context, cr credentials) (place.User, error) {
 	}
 	var u place.User
 	if hadPrev && prev.IsGuest {
-		u, err = s.store.UpgradeGuest(ctx, prev.ID, cr.Username, hash)
+		u, err = s.accounts.UpgradeGuest(ctx, prev.ID, cr.Username, hash)
 	} else {
-		u, err = s.store.CreateAccount(ctx, cr.Username, hash, s.now())
+		u, err = s.accounts.CreateAccount(ctx, cr.Username, hash, s.now())
 	}
 	if err != nil {
 		return place.User{}, err
@@ -153,12 +153,12 @@ func (s *Server) switchSession(ctx context.Context, u place.User) error {
 		return err
 	}
 	if hadPrev && prev.ID != u.ID {
-		until, err := s.store.CooldownUntil(ctx, prev.ID)
+		until, err := s.accounts.CooldownUntil(ctx, prev.ID)
 		if err != nil {
 			return err
 		}
 		if !until.IsZero() {
-			if err := s.store.SetCooldownUntil(ctx, u.ID, until); err != nil {
+			if err := s.accounts.SetCooldownUntil(ctx, u.ID, until); err != nil {
 				return err
 			}
 		}
@@ -172,11 +172,11 @@ func (s *Server) switchSession(ctx context.Context, u place.User) error {
 	}
 	if oldToken != "" {
 		if hadPrev {
-			if err := s.store.RemoveUserSession(ctx, prev.ID, oldToken); err != nil {
+			if err := s.sessionIdx.RemoveUserSession(ctx, prev.ID, oldToken); err != nil {
 				s.log.Warn("removing a renewed session from the index", "err", err)
 			}
 		}
-		if err := s.store.PublishKick(ctx, place.Kick{Token: oldToken, Reason: "session renewed"}); err != nil {
+		if err := s.sessionIdx.PublishKick(ctx, place.Kick{Token: oldToken, Reason: "session renewed"}); err != nil {
 			s.log.Warn("closing the sockets of a renewed session", "err", err)
 		}
 	}
@@ -195,11 +195,11 @@ func (s *Server) logout(ctx context.Context) error {
 		return err
 	}
 	if userID != "" {
-		if err := s.store.RemoveUserSession(ctx, userID, token); err != nil {
+		if err := s.sessionIdx.RemoveUserSession(ctx, userID, token); err != nil {
 			s.log.Warn("removing a session from the index", "err", err)
 		}
 	}
-	if err := s.store.PublishKick(ctx, place.Kick{Token: token, Reason: "logged out"}); err != nil {
+	if err := s.sessionIdx.PublishKick(ctx, place.Kick{Token: token, Reason: "logged out"}); err != nil {
 		s.log.Warn("closing the sockets of a logged-out session", "err", err)
 	}
 	return nil
@@ -250,5 +250,5 @@ func formFailure(c echo.Context, err error) (int, string, bool) {
 	if e.RemainingSeconds > 0 {
 		c.Response().Header().Set("Retry-After", itoa(e.RemainingSeconds))
 	}
-	return place.HTTPStatus(e.Code), e.Message, true
+	return httpStatus(e.Code), e.Message, true
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// clientIP returns the client address per SPEC §7: the socket's address,
+// clientIP returns the client address: the socket's address,
 // unless it is a trusted proxy; then the right-most X-Forwarded-For entry
 // that is not itself a trusted proxy.
 func (s *Server) clientIP(r *http.Request) netip.Addr {

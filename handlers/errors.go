@@ -10,7 +10,7 @@ import (
 	"github.com/placecanvas/place"
 )
 
-// apiError is the JSON body of every API error (SPEC §5).
+// apiError is the JSON body of every API error (docs/protocol.md, "HTTP").
 type apiError struct {
 	Code             place.Code `json:"code"`
 	Message          string     `json:"message"`
@@ -24,7 +24,28 @@ func toAPIError(err error) (int, apiError) {
 	if errors.As(err, &e) {
 		body.RemainingSeconds = e.RemainingSeconds
 	}
-	return place.HTTPStatus(code), body
+	return httpStatus(code), body
+}
+
+// httpStatus maps an error code to its HTTP status.
+func httpStatus(code place.Code) int {
+	switch code {
+	case place.EINVALIDMESSAGE, place.EINVALIDCOORDS, place.EINVALIDCOLOR, place.EVALIDATION:
+		return http.StatusBadRequest
+	case place.EUNAUTHORIZED, place.EINVALIDCREDENTIAL:
+		return http.StatusUnauthorized
+	case place.EFORBIDDEN, place.EBANNED, place.EAREAPROTECTED, place.EACCOUNTREQUIRED:
+		return http.StatusForbidden
+	case place.ENOTFOUND:
+		return http.StatusNotFound
+	case place.EUSERNAMETAKEN, place.ECANVASNOTOPEN, place.ECANVASPAUSED, place.ECANVASCLOSED:
+		return http.StatusConflict
+	case place.ERATELIMITED, place.ETOOMANYMESSAGES, place.ETOOMANYATTEMPTS:
+		return http.StatusTooManyRequests
+	case place.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
 }
 
 func writeJSONError(w http.ResponseWriter, err error) {
@@ -51,7 +72,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 			err = place.Errorf(place.ENOTFOUND, "Not found.")
 		case http.StatusMethodNotAllowed:
 			err = &place.Error{Code: place.EVALIDATION, Message: "Method not allowed."}
-			c.Response().Header().Set("Allow", c.Response().Header().Get("Allow"))
+			// echo has set the Allow header already.
 			writeJSONErrorStatus(c.Response(), http.StatusMethodNotAllowed, err)
 			return
 		case http.StatusRequestEntityTooLarge:

@@ -146,7 +146,7 @@ func (s *Server) adminAreaRollback(c echo.Context) error {
 	}
 	var userID, who string
 	if err == nil && form.UserName != "" {
-		u, uerr := s.store.UserByName(ctx, form.UserName)
+		u, uerr := s.accounts.UserByName(ctx, form.UserName)
 		if place.ErrorCode(uerr) == place.ENOTFOUND {
 			uerr = place.Errorf(place.EVALIDATION, "There is no user named %q.", form.UserName)
 		}
@@ -173,13 +173,9 @@ func (s *Server) adminAreaRollback(c echo.Context) error {
 // waitHistory waits until history holds every placement broadcast so far
 // (cluster mode's history lags the canvas by a moment).
 func (s *Server) waitHistory(ctx context.Context) error {
-	w, ok := s.store.(historyWaiter)
-	if !ok {
-		return nil
-	}
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	return w.WaitHistory(wctx, s.hub.Seq())
+	return s.history.WaitHistory(wctx, s.hub.Seq())
 }
 
 // areaChange previews plan (before and after images of r, and a count) or,
@@ -207,7 +203,7 @@ func (s *Server) areaChange(c echo.Context, action, title string, r place.Rect, 
 		return render(c, http.StatusOK, views.AreaPreview(d))
 	}
 	actor := adminOf(c)
-	placed, err := s.store.PlaceRollback(ctx, actor.ID, plan, s.now())
+	placed, err := s.placements.Rollback(ctx, actor.ID, plan)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ func (s *Server) readyz(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(s.ctx(c), 2*time.Second)
 	defer cancel()
-	if err := s.store.Ready(ctx); err != nil {
+	if err := s.health.Ready(ctx); err != nil {
 		s.log.Warn("not ready", "err", err)
 		detail := "a store is unreachable"
 		if place.ErrorCode(err) != place.EINTERNAL {

@@ -52,7 +52,7 @@ func (s *Server) pixelParams(c echo.Context) (int, int, error) {
 		}
 		n, err := strconv.Atoi(v)
 		if errors.Is(err, strconv.ErrRange) {
-			return 0, 0, s.cfg.CheckPixel(-1, -1, 0)
+			return 0, 0, s.cfg.CoordsError()
 		}
 		if err != nil {
 			return 0, 0, place.Errorf(place.EINVALIDCOORDS, "%s must be an integer.", name)
@@ -84,7 +84,7 @@ func (s *Server) pixelHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	entries, err := s.store.PixelHistory(s.ctx(c), x, y, limit)
+	entries, err := s.history.PixelHistory(s.ctx(c), x, y, limit)
 	if err != nil {
 		return err
 	}

@@ -14,12 +14,6 @@ import (
 // historyPageSize is the number of rows per page of the HTML history.
 const historyPageSize = 50
 
-// pixelPager is implemented by stores that page one pixel's history by seq.
-// It is optional so that a store without it still serves the first pages.
-type pixelPager interface {
-	PixelHistoryBefore(ctx context.Context, x, y int, before uint64, limit int) ([]place.HistoryEntry, error)
-}
-
 // beforeParam reads the optional ?before=<seq> of a history page.
 func beforeParam(c echo.Context) (uint64, error) {
 	v, ok, err := queryParam(c, "before")
@@ -36,20 +30,7 @@ func beforeParam(c echo.Context) (uint64, error) {
 // pixelHistoryPage reads one page of a pixel's history, one row more than
 // shown to tell whether an older page exists.
 func (s *Server) pixelHistoryPage(ctx context.Context, x, y int, before uint64) ([]place.HistoryEntry, error) {
-	if p, ok := s.store.(pixelPager); ok {
-		return p.PixelHistoryBefore(ctx, x, y, before, historyPageSize+1)
-	}
-	all, err := s.store.PixelHistory(ctx, x, y, 500)
-	if err != nil {
-		return nil, err
-	}
-	out := all[:0]
-	for _, e := range all {
-		if before == 0 || e.Seq < before {
-			out = append(out, e)
-		}
-	}
-	return out[:min(len(out), historyPageSize+1)], nil
+	return s.history.PixelHistoryBefore(ctx, x, y, before, historyPageSize+1)
 }
 
 // pageOf cuts the extra row and returns the link to the older page, if any.
@@ -101,7 +82,7 @@ func (s *Server) recentPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	entries, err := s.store.RecentPlacements(s.ctx(c), before, historyPageSize+1)
+	entries, err := s.history.RecentPlacements(s.ctx(c), before, historyPageSize+1)
 	if err != nil {
 		return err
 	}

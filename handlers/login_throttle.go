@@ -61,7 +61,7 @@ func (s *Server) checkLoginThrottle(ctx context.Context, k loginKeys) error {
 		key   string
 		limit int64
 	}{{k.ip, loginIPLimit}, {k.pair, loginPairLimit}, {k.account, loginAccountLimit}} {
-		n, end, err := s.store.Count(ctx, c.key, now)
+		n, end, err := s.counters.Count(ctx, c.key, now)
 		if err != nil {
 			return err
 		}
@@ -85,7 +85,7 @@ func (s *Server) recordLoginFailure(ctx context.Context, k loginKeys) {
 		key    string
 		window time.Duration
 	}{{k.ip, loginIPWindow}, {k.pair, loginPairWindow}, {k.account, loginAccountWindow}} {
-		if _, _, err := s.store.Incr(ctx, c.key, c.window, now); err != nil {
+		if _, _, err := s.counters.Incr(ctx, c.key, c.window, now); err != nil {
 			s.log.Warn("counting a failed login", "err", err)
 		}
 	}
@@ -94,7 +94,7 @@ func (s *Server) recordLoginFailure(ctx context.Context, k loginKeys) {
 // clearLoginFailures forgets the username's failures after a success.
 func (s *Server) clearLoginFailures(ctx context.Context, k loginKeys) {
 	for _, key := range []string{k.pair, k.account} {
-		if err := s.store.Reset(ctx, key); err != nil {
+		if err := s.counters.Reset(ctx, key); err != nil {
 			s.log.Warn("resetting login counters", "err", err)
 		}
 	}

@@ -27,6 +27,9 @@ func (d *downStore) Sessions() place.SessionStore { return &d.sessions }
 func (d *downStore) PixelHistory(context.Context, int, int, int) ([]place.HistoryEntry, error) {
 	return nil, place.ErrUnavailable
 }
+func (d *downStore) PixelHistoryBefore(context.Context, int, int, uint64, int) ([]place.HistoryEntry, error) {
+	return nil, place.ErrUnavailable
+}
 func (d *downStore) RecentPlacements(context.Context, uint64, int) ([]place.HistoryEntry, error) {
 	return nil, place.ErrUnavailable
 }

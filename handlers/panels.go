@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
-	"github.com/placecanvas/place/metrics"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/views"
 )
@@ -29,10 +28,10 @@ type panelFeed struct {
 	s        *Server
 	interval time.Duration
 
+	subs *realtime.Fanout[[]byte]
+
 	mu      sync.Mutex
-	subs    map[chan []byte]struct{}
 	running bool
-	closed  bool
 	// The frames last sent, for newcomers, and what they were made from.
 	recent, online []byte
 	recentSeq      uint64
@@ -40,50 +39,25 @@ type panelFeed struct {
 }
 
 func newPanelFeed(s *Server) *panelFeed {
-	return &panelFeed{s: s, interval: panelInterval, subs: make(map[chan []byte]struct{}), onlineN: -1}
+	return &panelFeed{s: s, interval: panelInterval, subs: realtime.NewFanout[[]byte](4), onlineN: -1}
 }
 
 // subscribe adds a stream; it gets the current frames at once when there
 // are any. ok is false once the server is shutting down.
-func (f *panelFeed) subscribe() (ch chan []byte, ok bool) {
+func (f *panelFeed) subscribe() (ch <-chan []byte, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.closed {
-		return nil, false
-	}
-	ch = make(chan []byte, 4)
+	var first [][]byte
 	for _, frame := range [][]byte{f.online, f.recent} {
 		if frame != nil {
-			ch <- frame
+			first = append(first, frame)
 		}
 	}
-	f.subs[ch] = struct{}{}
-	if !f.running {
+	if ch, ok = f.subs.Subscribe(first...); ok && !f.running {
 		f.running = true
 		go f.run()
 	}
-	return ch, true
-}
-
-func (f *panelFeed) unsubscribe(ch chan []byte) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.subs[ch]; ok {
-		delete(f.subs, ch)
-		close(ch)
-	}
-}
-
-// close ends every stream and refuses new ones (server shutdown: net/http's
-// Shutdown waits for handlers, and a stream never ends by itself).
-func (f *panelFeed) close() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.closed = true
-	for ch := range f.subs {
-		delete(f.subs, ch)
-		close(ch)
-	}
+	return ch, ok
 }
 
 func (f *panelFeed) run() {
@@ -93,7 +67,7 @@ func (f *panelFeed) run() {
 		f.update()
 		<-t.C
 		f.mu.Lock()
-		if len(f.subs) == 0 {
+		if f.subs.Len() == 0 {
 			f.running = false
 			f.mu.Unlock()
 			return
@@ -113,7 +87,7 @@ func (f *panelFeed) update() {
 	}
 	if seq := f.s.hub.Seq(); seq != f.recentSeq || f.recent == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		entries, err := f.s.store.RecentPlacements(ctx, 0, recentPanelSize)
+		entries, err := f.s.history.RecentPlacements(ctx, 0, recentPanelSize)
 		cancel()
 		if err != nil {
 			// Keep what viewers have; the next tick tries again.
@@ -131,19 +105,11 @@ func (f *panelFeed) update() {
 	if recent != nil {
 		f.recent = recent
 	}
+	// A stream that cannot keep up is ended; htmx reconnects and gets the
+	// current frames.
 	for _, frame := range [][]byte{online, recent} {
-		if frame == nil {
-			continue
-		}
-		for ch := range f.subs {
-			select {
-			case ch <- frame:
-			default:
-				// A stream that cannot keep up is ended; htmx reconnects
-				// and gets the current frames.
-				delete(f.subs, ch)
-				close(ch)
-			}
+		if frame != nil {
+			f.subs.Send(frame)
 		}
 	}
 }
@@ -161,29 +127,9 @@ func (s *Server) panelEvents(c echo.Context) error {
 	if !ok {
 		return place.ErrUnavailable
 	}
-	defer s.panels.unsubscribe(ch)
-	metrics.SSEClients.Inc()
-	defer metrics.SSEClients.Dec()
-	st, err := realtime.StartSSE(c.Response())
-	if err != nil {
-		return nil
-	}
-	heartbeat := time.NewTicker(realtime.SSEHeartbeat)
-	defer heartbeat.Stop()
-	for {
-		select {
-		case <-c.Request().Context().Done():
-			return nil
-		case frame, open := <-ch:
-			if !open || st.Write(frame) != nil {
-				return nil
-			}
-		case <-heartbeat.C:
-			if st.Heartbeat() != nil {
-				return nil
-			}
-		}
-	}
+	defer s.panels.subs.Unsubscribe(ch)
+	realtime.Stream(c.Response(), c.Request(), nil, ch, func(b []byte) []byte { return b }, realtime.SSEHeartbeat)
+	return nil
 }
 
 // panelsData is the panels' first state for the canvas page. A store
@@ -191,7 +137,7 @@ func (s *Server) panelEvents(c echo.Context) error {
 func (s *Server) panelsData(ctx context.Context) views.PanelsData {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	entries, err := s.store.RecentPlacements(ctx, 0, recentPanelSize)
+	entries, err := s.history.RecentPlacements(ctx, 0, recentPanelSize)
 	if err != nil {
 		s.log.Debug("recent placements not shown", "err", err)
 	}
@@ -201,4 +147,4 @@ func (s *Server) panelsData(ctx context.Context) views.PanelsData {
 // CloseStreams ends the server's own SSE streams (the live panels) and
 // refuses new ones; call it when shutdown begins. The /api/v1/events
 // streams end with the hub's Shutdown.
-func (s *Server) CloseStreams() { s.panels.close() }
+func (s *Server) CloseStreams() { s.panels.subs.Close() }

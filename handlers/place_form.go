@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"math"
 	"net/http"
@@ -12,7 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
-	"github.com/placecanvas/place/metrics"
+	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/views"
 )
 
@@ -36,15 +35,14 @@ func shorten(v string) string {
 	return v
 }
 
-// parsePlaceForm checks the fields in the order of SPEC §3: well-formed
-// (VALIDATION_ERROR, answered before the ban), then coordinates in range,
-// then color in range.
-func (s *Server) parsePlaceForm(f placeFields) (x, y, color int, err error) {
+// parsePlaceForm reads the fields. Only a field that is not a whole number
+// is refused here (VALIDATION_ERROR, answered before the ban); the ranges
+// are the placement service's to check. A number too large to hold is
+// passed on as one outside the canvas.
+func parsePlaceForm(f placeFields) (a placing.Attempt, err error) {
 	num := func(v, what string) (int, error) {
 		n, err := strconv.Atoi(v)
 		if errors.Is(err, strconv.ErrRange) {
-			// A whole number, just far out of range: the range check
-			// below refuses it with its own code.
 			if n < 0 {
 				return -1, nil
 			}
@@ -55,58 +53,43 @@ func (s *Server) parsePlaceForm(f placeFields) (x, y, color int, err error) {
 		}
 		return n, nil
 	}
-	if x, err = num(f.x, "x"); err != nil {
+	if a.X, err = num(f.x, "x"); err != nil {
 		return
 	}
-	if y, err = num(f.y, "y"); err != nil {
+	if a.Y, err = num(f.y, "y"); err != nil {
 		return
 	}
-	if color, err = num(f.color, "The color"); err != nil {
-		return
-	}
-	if x < 0 || x >= s.cfg.Width || y < 0 || y >= s.cfg.Height {
-		return x, y, color, place.Errorf(place.EINVALIDCOORDS, "x must be from 0 to %d and y from 0 to %d.", s.cfg.Width-1, s.cfg.Height-1)
-	}
-	if color < 0 || color >= place.ColorCount {
-		return x, y, color, place.Errorf(place.EINVALIDCOLOR, "Choose one of the %d colors of the palette.", place.ColorCount)
-	}
-	return x, y, color, nil
+	a.Color, err = num(f.color, "The color")
+	return
 }
 
 // placeByForm serves POST /place, the "place by coordinates" form without
-// JavaScript (SPEC §5). A visitor without a session gets a guest one, as a
-// WebSocket would give them. Placed: 303 to the canvas page, which shows
-// the outcome. Refused: a page with the reason, the seconds to wait if any,
-// and the form again.
+// JavaScript (docs/protocol.md, "HTTP"). A visitor without a session gets a
+// guest one, as a WebSocket would give them. Placed: 303 to the canvas
+// page, which shows the outcome. Refused: a page with the reason, the
+// seconds to wait if any, and the form again.
 func (s *Server) placeByForm(c echo.Context) error {
 	ctx := s.ctx(c)
 	f := placeFields{x: formValue(c, "x"), y: formValue(c, "y"), color: formValue(c, "color")}
-	x, y, color, ferr := s.parsePlaceForm(f)
-
-	// SPEC §3 order: a malformed request first, then the ban, then the
-	// ranges of the fields.
-	if place.ErrorCode(ferr) == place.EVALIDATION {
-		return s.placeFailed(c, f, ferr)
+	a, err := parsePlaceForm(f)
+	if err != nil {
+		return s.placeFailed(c, f, err)
 	}
 	// The session's user is looked up banned or not, rather than the
 	// session that outlived the ban becoming a fresh guest that places
-	// anyway. The session is ended, as the ban meant it to be.
+	// anyway.
 	u, ok, err := s.sessionUser(ctx)
 	if err != nil {
 		return s.placeFailed(c, f, err)
 	}
-	if ok && u.Banned {
-		_ = s.sessions.Destroy(ctx)
-		return s.placeFailed(c, f, place.Errorf(place.EBANNED, "You are banned from placing pixels."))
-	}
-	if ferr != nil {
-		return s.placeFailed(c, f, ferr)
-	}
 	if ok {
 		s.touchSession(ctx)
-	}
-	if !ok {
-		// The fields are sound, so the guest made here is not wasted on a typo.
+	} else {
+		// A guest is made only for an attempt the rules let through, so
+		// that none is wasted on a typo.
+		if err := s.placements.Check(ctx, a); err != nil {
+			return s.placeFailed(c, f, err)
+		}
 		if u, err = s.newGuest(ctx, c.Request()); err != nil {
 			return s.placeFailed(c, f, err)
 		}
@@ -117,21 +100,29 @@ func (s *Server) placeByForm(c echo.Context) error {
 			return s.placeFailed(c, f, err)
 		}
 	}
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	now := s.now()
-	_, next, err := s.store.Place(pctx, u.ID, x, y, uint8(color), now)
+	a.UserID, a.At = u.ID, s.now()
+	_, next, err := s.placements.Place(ctx, a)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			err = place.ErrUnavailable
+		if place.ErrorCode(err) == place.EBANNED {
+			_ = s.sessions.Destroy(ctx) // the ban meant the session to end
 		}
-		metrics.Placements.WithLabelValues(string(place.ErrorCode(err))).Inc()
 		return s.placeFailed(c, f, err)
 	}
-	metrics.Placements.WithLabelValues("ok").Inc()
-	s.sessions.Put(ctx, keyPlaceFlash, placedMessage(place.ColorName(color), x, y, next.Sub(now)))
-	s.sessions.Put(ctx, keyFormColor, color)
-	return c.Redirect(http.StatusSeeOther, "/?placed="+itoa(x)+","+itoa(y)+"#flash")
+	s.sessions.Put(ctx, keyPlaceFlash, placedMessage(place.ColorName(a.Color), a.X, a.Y, next.Sub(a.At)))
+	s.sessions.Put(ctx, keyFormColor, a.Color)
+	return c.Redirect(http.StatusSeeOther, "/?placed="+itoa(a.X)+","+itoa(a.Y)+"#flash")
+}
+
+// formMessage words the range errors for the form's page, which names the
+// fields as the form does.
+func (s *Server) formMessage(err error) error {
+	switch place.ErrorCode(err) {
+	case place.EINVALIDCOORDS:
+		return place.Errorf(place.EINVALIDCOORDS, "x must be from 0 to %d and y from 0 to %d.", s.cfg.Width-1, s.cfg.Height-1)
+	case place.EINVALIDCOLOR:
+		return place.Errorf(place.EINVALIDCOLOR, "Choose one of the %d colors of the palette.", place.ColorCount)
+	}
+	return err
 }
 
 // placedMessage is the sentence the JavaScript client also announces
@@ -153,7 +144,7 @@ func (s *Server) placeFailed(c echo.Context, f placeFields, err error) error {
 	if place.ErrorCode(err) == place.EINTERNAL {
 		s.log.Error("placement by form failed", "err", err)
 	}
-	status, body := toAPIError(err)
+	status, body := toAPIError(s.formMessage(err))
 	if body.RemainingSeconds > 0 {
 		c.Response().Header().Set("Retry-After", itoa(body.RemainingSeconds))
 	}

@@ -26,7 +26,7 @@ func (s *Server) Routes() *echo.Echo {
 	// monitors and `curl -I`; the streams and the WebSocket answer GET only.
 	read := []string{http.MethodGet, http.MethodHead}
 	withSession := []echo.MiddlewareFunc{s.loadSession}
-	// State-changing routes refuse cross-site requests (SPEC §7).
+	// State-changing routes refuse cross-site requests (docs/protocol.md, "HTTP").
 	changing := []echo.MiddlewareFunc{s.crossOriginProtection, middleware.BodyLimit("64K"), s.loadSession}
 
 	e.Match(read, "/", s.index, withSession...)
@@ -53,7 +53,7 @@ func (s *Server) Routes() *echo.Echo {
 	e.POST("/register", s.registerSubmit, changing...)
 	e.POST("/logout", s.logoutSubmit, changing...)
 
-	// Moderation (SPEC §7): admins only; the check runs after the session
+	// Moderation (docs/protocol.md, "HTTP"): admins only; the check runs after the session
 	// is loaded, and for POSTs after the cross-site check.
 	adminPage := append(withSession[:len(withSession):len(withSession)], s.requireAdmin)
 	adminChange := append(changing[:len(changing):len(changing)], s.requireAdmin)

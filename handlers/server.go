@@ -15,6 +15,7 @@ import (
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/event"
+	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 )
 
@@ -23,11 +24,14 @@ type Options struct {
 	Config place.Config
 	Store  place.Store
 	Hub    *realtime.Hub
+	// Placements decides the placements of the form and the rollbacks
+	// (default: a service over Store).
+	Placements *placing.Service
+	Logger     *slog.Logger
 	// Event is the live state of the event (settings, schedule, areas);
 	// Events stores it with the templates and the final image.
 	Event  *event.Live
 	Events place.Events
-	Logger *slog.Logger
 	// AllowedOrigins are origins besides the site's own that may open
 	// WebSockets and send state-changing requests.
 	AllowedOrigins []string
@@ -45,8 +49,14 @@ type Options struct {
 type Server struct {
 	opts       Options
 	cfg        place.Config
-	store      place.Store
+	history    HistoryReader
+	accounts   Accounts
+	moderation Moderation
+	sessionIdx Sessions
+	counters   place.Counters
+	health     Health
 	hub        *realtime.Hub
+	placements *placing.Service
 	live       *event.Live
 	eventStore place.Events
 	log        *slog.Logger
@@ -72,11 +82,20 @@ func New(opts Options) *Server {
 	if opts.BcryptCost == 0 {
 		opts.BcryptCost = 12
 	}
+	if opts.Placements == nil {
+		opts.Placements = placing.New(placing.Options{Config: opts.Config, Placer: opts.Store, Users: opts.Store, Logger: opts.Logger, Now: opts.Now})
+	}
 	s := &Server{
 		opts:       opts,
 		cfg:        opts.Config,
-		store:      opts.Store,
+		history:    opts.Store,
+		accounts:   opts.Store,
+		moderation: opts.Store,
+		sessionIdx: opts.Store,
+		counters:   opts.Store,
+		health:     opts.Store,
 		hub:        opts.Hub,
+		placements: opts.Placements,
 		live:       opts.Event,
 		eventStore: opts.Events,
 		log:        opts.Logger,
@@ -95,7 +114,7 @@ func New(opts Options) *Server {
 		_ = s.csrf.AddTrustedOrigin(o)
 	}
 	sm := scs.New()
-	sm.Store = opts.Store.Sessions()
+	sm.Store = s.sessionIdx.Sessions()
 	sm.IdleTimeout = 24 * time.Hour
 	sm.Lifetime = 30 * 24 * time.Hour
 	sm.Cookie.Name = "session"

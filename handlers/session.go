@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -45,7 +44,7 @@ func (s *Server) sessionUser(ctx context.Context) (place.User, bool, error) {
 	if id == "" {
 		return place.User{}, false, nil
 	}
-	u, err := s.store.UserByID(ctx, id)
+	u, err := s.accounts.UserByID(ctx, id)
 	if place.ErrorCode(err) == place.ENOTFOUND {
 		return place.User{}, false, nil
 	}
@@ -69,7 +68,7 @@ func (s *Server) newGuest(ctx context.Context, r *http.Request) (place.User, err
 	if err := s.countNewIdentity(ctx, r); err != nil {
 		return place.User{}, err
 	}
-	return s.store.CreateGuest(ctx, s.now())
+	return s.accounts.CreateGuest(ctx, s.now())
 }
 
 // countNewIdentity applies --guest-limit: every new identity made for a
@@ -80,7 +79,7 @@ func (s *Server) countNewIdentity(ctx context.Context, r *http.Request) error {
 	if limit <= 0 {
 		return nil
 	}
-	n, end, err := s.store.Incr(ctx, "guests:"+ipKey(s.clientIP(r)), time.Hour, s.now())
+	n, end, err := s.counters.Incr(ctx, "guests:"+ipKey(s.clientIP(r)), time.Hour, s.now())
 	if err != nil {
 		return err
 	}
@@ -102,17 +101,10 @@ func (s *Server) bindSession(ctx context.Context, userID string) (string, time.T
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	if err := s.store.AddUserSession(ctx, userID, token, expiry); err != nil {
+	if err := s.sessionIdx.AddUserSession(ctx, userID, token, expiry); err != nil {
 		return "", time.Time{}, err
 	}
 	return token, expiry, nil
-}
-
-// sessionCookie renders the Set-Cookie header scs would write.
-func (s *Server) sessionCookie(ctx context.Context, token string, expiry time.Time) string {
-	rec := httptest.NewRecorder()
-	s.sessions.WriteSessionCookie(ctx, rec, token, expiry)
-	return rec.Header().Get("Set-Cookie")
 }
 
 // loadSession loads the request's session and saves it (with its cookie)

@@ -42,20 +42,22 @@ func (s *Server) websocket(c echo.Context) error {
 	if ck, err := r.Cookie(s.sessions.Cookie.Name); err == nil {
 		token = ck.Value
 	}
-	id, setCookie, err := s.wsIdentity(r, token)
+	id, err := s.wsIdentity(c.Response(), r, token)
 	if err != nil {
 		if place.ErrorCode(err) == place.EINTERNAL || place.ErrorCode(err) == place.EUNAVAILABLE {
 			// The session store is down: watch the canvas without an identity
 			// (placing waits until it is back) rather than refusing to connect.
 			s.log.Warn("session store unavailable; connecting as a viewer", "err", err)
-			id, setCookie = realtime.Identity{}, ""
+			id = realtime.Identity{}
+			c.Response().Header().Del("Set-Cookie")
 		} else {
 			return err
 		}
 	}
-	if err := s.hub.ServeWS(c.Response(), r, id, since, resume, setCookie); err != nil {
+	if err := s.hub.ServeWS(c.Response(), r, id, since, resume); err != nil {
 		s.log.Debug("websocket upgrade failed", "err", err)
 		if !c.Response().Committed {
+			c.Response().Header().Del("Set-Cookie")
 			return place.Errorf(place.EVALIDATION, "Not a valid WebSocket upgrade request.")
 		}
 	}
@@ -63,38 +65,40 @@ func (s *Server) websocket(c echo.Context) error {
 }
 
 // wsIdentity resolves the session of a WebSocket upgrade, creating a guest
-// session when there is none; it returns the Set-Cookie for the upgrade.
-func (s *Server) wsIdentity(r *http.Request, token string) (realtime.Identity, string, error) {
+// session when there is none; the session cookie is set on w, for the
+// upgrade response.
+func (s *Server) wsIdentity(w http.ResponseWriter, r *http.Request, token string) (realtime.Identity, error) {
 	ctx, err := s.sessions.Load(r.Context(), token)
 	if err != nil {
-		return realtime.Identity{}, "", err
+		return realtime.Identity{}, err
 	}
 	u, ok, err := s.currentUser(ctx)
 	if err != nil {
-		return realtime.Identity{}, "", err
+		return realtime.Identity{}, err
 	}
 	var expiry time.Time
 	if !ok {
 		if u, err = s.newGuest(ctx, r); err != nil {
-			return realtime.Identity{}, "", err
+			return realtime.Identity{}, err
 		}
 		if err := s.sessions.RenewToken(ctx); err != nil {
-			return realtime.Identity{}, "", err
+			return realtime.Identity{}, err
 		}
 		if token, expiry, err = s.bindSession(ctx, u.ID); err != nil {
-			return realtime.Identity{}, "", err
+			return realtime.Identity{}, err
 		}
 	} else {
 		// Connecting is activity: save the session so that its idle expiry
 		// is pushed forward and known, and the hub can close the socket the
 		// moment the session expires.
 		if token, expiry, err = s.sessions.Commit(ctx); err != nil {
-			return realtime.Identity{}, "", err
+			return realtime.Identity{}, err
 		}
-		_ = s.store.AddUserSession(ctx, u.ID, token, expiry)
+		_ = s.sessionIdx.AddUserSession(ctx, u.ID, token, expiry)
 	}
 	id := realtime.Identity{UserID: u.ID, Username: u.Username, IsGuest: u.IsGuest, Token: token, Expires: expiry}
-	return id, s.sessionCookie(ctx, token, expiry), nil
+	s.sessions.WriteSessionCookie(ctx, w, token, expiry)
+	return id, nil
 }
 
 // isWebSocketUpgrade reports whether r is a WebSocket opening handshake

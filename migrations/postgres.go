@@ -1,6 +1,3 @@
-// Package migrations holds the numbered, forward-only schema migrations of
-// each database, embedded in the binary. Files are applied in name order;
-// a file, once released, is never edited.
 package migrations
 
 import "embed"
@@ -9,3 +6,14 @@ import "embed"
 //
 //go:embed postgres/*.sql
 var Postgres embed.FS
+
+// PostgresDialect keeps versions as text: the number, or, in databases
+// migrated before the runner was shared, the file name (whose leading
+// number is read).
+var PostgresDialect = Dialect{
+	Table: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    text        PRIMARY KEY,
+		applied_at timestamptz NOT NULL DEFAULT now())`,
+	Versions: `SELECT version FROM schema_migrations`,
+	Record:   `INSERT INTO schema_migrations (version) VALUES ($1)`,
+}

@@ -1,6 +1,3 @@
-// Package migrations embeds the numbered, forward-only SQL migrations of
-// each database; the stores apply them at start and `place migrate` applies
-// them on demand.
 package migrations
 
 import "embed"
@@ -9,3 +6,10 @@ import "embed"
 //
 //go:embed sqlite/*.sql
 var SQLite embed.FS
+
+// SQLiteDialect keeps versions as integers.
+var SQLiteDialect = Dialect{
+	Table:    `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`,
+	Versions: `SELECT CAST(version AS TEXT) FROM schema_migrations`,
+	Record:   `INSERT INTO schema_migrations (version, applied_at) VALUES (CAST(? AS INTEGER), CAST(strftime('%s', 'now') AS INTEGER) * 1000)`,
+}

@@ -5,7 +5,7 @@ import (
 	"bytes"
 	"net"
 	"net/http"
-	"sync"
+	"sync/atomic"
 
 	"github.com/lxzan/gws"
 )
@@ -16,7 +16,7 @@ const readBufferSize = 512
 
 // The client doubles as the connection's gws session storage, so that a
 // connection carries no session map of its own (an idle connection's
-// memory is the budget of SPEC §12). Keys other than clientKey, which no
+// memory is what BENCHMARKS.md measures, "Idle connections"). Keys other than clientKey, which no
 // code of ours uses, live in a map made on first use.
 
 // Len implements gws.SessionStorage.
@@ -73,13 +73,20 @@ func (c *client) Range(f func(key string, value any) bool) {
 
 var _ gws.SessionStorage = (*client)(nil)
 
-// upgradeWithCookie upgrades like up.Upgrade, adding a Set-Cookie header to
-// the 101 response. gws takes response headers from its options only, and
-// an Upgrader per new guest would leave every such connection holding an
-// options struct, a buffer pool and a header map of its own; instead the
-// header is added to the handshake as it is written. It returns the
-// connection and the socket under it.
-func upgradeWithCookie(up *gws.Upgrader, w http.ResponseWriter, r *http.Request, setCookie string) (*gws.Conn, net.Conn, error) {
+// upgrade upgrades the request and returns the connection and the socket
+// under it. The cookies set on w before it (a new guest session) go on the
+// 101 response: gws writes the handshake itself and takes extra headers
+// only from its options, shared by every connection, so they are added to
+// the handshake as it is written.
+func upgrade(up *gws.Upgrader, w http.ResponseWriter, r *http.Request) (*gws.Conn, net.Conn, error) {
+	cookies := w.Header().Values("Set-Cookie")
+	if len(cookies) == 0 {
+		conn, err := up.Upgrade(w, r)
+		if err != nil {
+			return nil, nil, err
+		}
+		return conn, conn.NetConn(), nil
+	}
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		return nil, nil, http.ErrNotSupported
@@ -88,36 +95,37 @@ func upgradeWithCookie(up *gws.Upgrader, w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return nil, nil, err
 	}
+	var extra []byte
+	for _, v := range cookies {
+		extra = append(append(append(extra, "Set-Cookie: "...), v...), "\r\n"...)
+	}
 	br := bufio.NewReaderSize(nc, readBufferSize)
-	conn, err := up.UpgradeFromConn(&cookieConn{Conn: nc, header: "Set-Cookie: " + setCookie + "\r\n"}, br, r)
+	conn, err := up.UpgradeFromConn(&handshakeConn{Conn: nc, extra: extra}, br, r)
 	if err != nil {
 		return nil, nil, err
 	}
 	return conn, nc, nil
 }
 
-// cookieConn adds header to the first write, the handshake response, just
-// before the blank line that ends its headers.
-type cookieConn struct {
+// handshakeConn adds extra header lines to its first write, the handshake
+// response, just before the blank line that ends its headers.
+type handshakeConn struct {
 	net.Conn
-	once   sync.Once
-	header string
+	written atomic.Bool
+	extra   []byte
 }
 
-func (c *cookieConn) Write(b []byte) (int, error) {
-	var out []byte
-	c.once.Do(func() {
-		if bytes.HasSuffix(b, []byte("\r\n\r\n")) && bytes.HasPrefix(b, []byte("HTTP/1.1 101")) {
-			out = make([]byte, 0, len(b)+len(c.header))
-			out = append(append(append(out, b[:len(b)-2]...), c.header...), "\r\n"...)
-		}
-		c.header = ""
-	})
-	if out != nil {
-		if _, err := c.Conn.Write(out); err != nil {
-			return 0, err
-		}
-		return len(b), nil
+func (c *handshakeConn) Write(b []byte) (int, error) {
+	if !c.written.CompareAndSwap(false, true) {
+		return c.Conn.Write(b)
 	}
-	return c.Conn.Write(b)
+	if !bytes.HasSuffix(b, []byte("\r\n\r\n")) || !bytes.HasPrefix(b, []byte("HTTP/1.1 101")) {
+		return c.Conn.Write(b)
+	}
+	out := make([]byte, 0, len(b)+len(c.extra))
+	out = append(append(append(out, b[:len(b)-2]...), c.extra...), "\r\n"...)
+	if _, err := c.Conn.Write(out); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }

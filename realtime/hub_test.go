@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,9 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/internal/wstest"
 	"github.com/placecanvas/place/metrics"
+	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 )
 
@@ -62,7 +64,8 @@ func (f *fakeStore) UserByID(context.Context, string) (place.User, error)      {
 
 func startHub(t *testing.T, f *fakeStore, mutate func(*realtime.Options)) (*realtime.Hub, string) {
 	t.Helper()
-	o := realtime.Options{Config: f.cfg, Feed: f, Placer: f, Users: f, BatchInterval: 10 * time.Millisecond}
+	o := realtime.Options{Config: f.cfg, Feed: f, BatchInterval: 10 * time.Millisecond,
+		Placements: placing.New(placing.Options{Config: f.cfg, Placer: f, Users: f})}
 	if mutate != nil {
 		mutate(&o)
 	}
@@ -75,7 +78,7 @@ func startHub(t *testing.T, f *fakeStore, mutate func(*realtime.Options)) (*real
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := fmt.Sprint("user", n.Add(1))
-		_ = h.ServeWS(w, r, realtime.Identity{UserID: id, Username: id, IsGuest: true, Token: id}, 0, false, "")
+		_ = h.ServeWS(w, r, realtime.Identity{UserID: id, Username: id, IsGuest: true, Token: id}, 0, false)
 	}))
 	t.Cleanup(func() {
 		sctx, c := context.WithTimeout(context.Background(), 2*time.Second)
@@ -210,7 +213,8 @@ func TestPanicClosesOnlyThatConnection(t *testing.T) {
 func TestSocketClosedAtSessionExpiry(t *testing.T) {
 	f := &fakeStore{cfg: place.Config{Width: 10, Height: 10}, events: make(chan []place.Placement)}
 	var renewed atomic.Bool
-	o := realtime.Options{Config: f.cfg, Feed: f, Placer: f, Users: f, BatchInterval: 10 * time.Millisecond,
+	o := realtime.Options{Config: f.cfg, Feed: f, BatchInterval: 10 * time.Millisecond,
+		Placements:     placing.New(placing.Options{Config: f.cfg, Placer: f, Users: f}),
 		SessionRecheck: time.Hour,
 		SessionAlive: func(_ context.Context, token string) bool {
 			return token == "renewed" && renewed.Load()
@@ -225,7 +229,7 @@ func TestSocketClosedAtSessionExpiry(t *testing.T) {
 	expires := time.Now().Add(700 * time.Millisecond)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := r.URL.Query().Get("token")
-		_ = h.ServeWS(w, r, realtime.Identity{UserID: token, Username: token, Token: token, Expires: expires}, 0, false, "")
+		_ = h.ServeWS(w, r, realtime.Identity{UserID: token, Username: token, Token: token, Expires: expires}, 0, false)
 	}))
 	defer srv.Close()
 	url := "ws" + strings.TrimPrefix(srv.URL, "http")

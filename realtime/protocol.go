@@ -1,5 +1,5 @@
 // Package realtime carries placements to browsers: the WebSocket protocol of
-// SPEC §4 (codec, hub, batching, replay) and the batches that SSE reuses.
+// docs/protocol.md (codec, hub, batching, replay) and the batches that SSE reuses.
 package realtime
 
 import (
@@ -16,7 +16,7 @@ import (
 )
 
 // Subprotocol is the WebSocket subprotocol that selects the compact binary
-// encoding of SPEC §4.1.
+// encoding of docs/protocol.md ("Binary encoding").
 const Subprotocol = "place.v1.bin"
 
 // MaxRequestIDLen bounds the requestId of a place message.
@@ -143,7 +143,7 @@ func AppendPixelsJSON(dst []byte, prevSeq, seq uint64, events []Event) []byte {
 	return append(dst, "]}"...)
 }
 
-// AppendPixelsBinary appends the binary `pixels` frame of SPEC §4.1:
+// AppendPixelsBinary appends the binary `pixels` frame of docs/protocol.md ("Binary encoding"):
 // byte 1, prevSeq and seq as uint64 LE, then x | y<<12 | color<<24 per event.
 func AppendPixelsBinary(dst []byte, prevSeq, seq uint64, events []Event) []byte {
 	dst = append(dst, 1)
@@ -170,7 +170,7 @@ func EncodeCanvasJSON(width, height int, seq uint64, data []byte) []byte {
 	return append(dst, `"}`...)
 }
 
-// EncodeCanvasBinary encodes the binary `canvas` frame of SPEC §4.1: byte 2,
+// EncodeCanvasBinary encodes the binary `canvas` frame of docs/protocol.md ("Binary encoding"): byte 2,
 // width and height as uint16 LE, seq as uint64 LE, then two pixels per byte,
 // the first in the low nibble.
 func EncodeCanvasBinary(width, height int, seq uint64, data []byte) []byte {
@@ -235,7 +235,7 @@ type ErrorMessage struct {
 	RemainingSeconds int        `json:"remainingSeconds,omitempty"`
 }
 
-// NewErrorMessage maps any error to the `error` message (SPEC §6); internal
+// NewErrorMessage maps any error to the `error` message (docs/protocol.md, "Errors"); internal
 // errors get a generic text.
 func NewErrorMessage(err error, requestID string) ErrorMessage {
 	m := ErrorMessage{Type: "error", Code: place.ErrorCode(err), Message: place.ErrorMessage(err), RequestID: requestID}

@@ -13,6 +13,7 @@ import (
 	"github.com/lxzan/gws"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/store/embedded"
 )
@@ -53,7 +54,7 @@ func TestSocketsOfExpiredSessionsAreClosed(t *testing.T) {
 	var lookups atomic.Int64
 	const recheck = 300 * time.Millisecond
 	hub := realtime.New(realtime.Options{
-		Config: cfg, Feed: st, Placer: st, Users: st,
+		Config: cfg, Feed: st, Placements: placing.New(placing.Options{Config: cfg, Placer: st, Users: st}),
 		SessionRecheck: recheck, SessionSweep: 10 * time.Millisecond,
 		SessionAlive: func(_ context.Context, token string) bool {
 			lookups.Add(1)
@@ -68,7 +69,7 @@ func TestSocketsOfExpiredSessionsAreClosed(t *testing.T) {
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok := r.URL.Query().Get("token")
-		_ = hub.ServeWS(w, r, realtime.Identity{UserID: "u-" + tok, Token: tok}, 0, false, "")
+		_ = hub.ServeWS(w, r, realtime.Identity{UserID: "u-" + tok, Token: tok}, 0, false)
 	}))
 	defer srv.Close()
 	dial := func(token string) (*gws.Conn, *peer) {

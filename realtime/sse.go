@@ -63,17 +63,17 @@ func ResetSSE(seq uint64) []byte {
 
 var heartbeatFrame = []byte(": heartbeat\n\n")
 
-// SSEStream writes Server-Sent Events to one client. It lives outside the
+// sseStream writes Server-Sent Events to one client. It lives outside the
 // server's global WriteTimeout and ReadTimeout: it clears both deadlines
 // and bounds every write on its own instead.
-type SSEStream struct {
+type sseStream struct {
 	w  http.ResponseWriter
 	rc *http.ResponseController
 }
 
-// StartSSE sends the headers of an event stream and returns the stream.
-// Counting the stream in metrics is up to the caller (see ServeSSE).
-func StartSSE(w http.ResponseWriter) (*SSEStream, error) {
+// startSSE sends the headers of an event stream and returns the stream.
+// Counting the stream in metrics is up to the caller (see Stream).
+func startSSE(w http.ResponseWriter) (*sseStream, error) {
 	rc := http.NewResponseController(w)
 	// The server's WriteTimeout would cut every stream after 30 s. Each
 	// write gets its own deadline instead (Write); the read deadline left
@@ -88,14 +88,14 @@ func StartSSE(w http.ResponseWriter) (*SSEStream, error) {
 	h.Set("X-Accel-Buffering", "no") // nginx: pass events on at once
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
-	s := &SSEStream{w: w, rc: rc}
+	s := &sseStream{w: w, rc: rc}
 	// A reconnection delay for EventSource, and a first byte so that
 	// proxies and clients see the stream open.
 	return s, s.Write([]byte("retry: 2000\n\n"))
 }
 
 // Write sends frame and flushes it, within sseWriteTimeout.
-func (s *SSEStream) Write(frame []byte) error {
+func (s *sseStream) Write(frame []byte) error {
 	_ = s.rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 	if _, err := s.w.Write(frame); err != nil {
 		return err
@@ -104,7 +104,7 @@ func (s *SSEStream) Write(frame []byte) error {
 }
 
 // Heartbeat sends a comment line.
-func (s *SSEStream) Heartbeat() error { return s.Write(heartbeatFrame) }
+func (s *sseStream) Heartbeat() error { return s.Write(heartbeatFrame) }
 
 // SSEOptions configure one /api/v1/events stream.
 type SSEOptions struct {
@@ -126,41 +126,47 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, o SSEOptions) err
 	if o.Heartbeat <= 0 {
 		o.Heartbeat = SSEHeartbeat
 	}
-	sub, replay, seq, ok := h.Subscribe(o.Since, o.Resume)
-	defer sub.Close()
-	metrics.SSEClients.Inc()
-	defer metrics.SSEClients.Dec()
-
-	st, err := StartSSE(w)
-	if err != nil {
-		return nil // the client is gone; nothing to report
-	}
+	sub, replay, seq, ok := h.bc.subscribe(o.Since, o.Resume)
+	defer h.bc.subs.Unsubscribe(sub)
+	var first []byte
 	switch {
 	case !ok:
-		err = st.Write(ResetSSE(seq))
+		first = ResetSSE(seq)
 	case replay != nil:
-		err = st.Write(replay.SSE())
+		first = replay.SSE()
 	}
+	Stream(w, r, first, sub, (*Batch).SSE, o.Heartbeat)
+	return nil
+}
+
+// Stream serves one Server-Sent Events client: it sends the headers, first
+// (unless nil), then frame(v) for every v received from ch, and a heartbeat
+// when idle, until the client leaves, ch is closed or a write fails. Every
+// SSE endpoint writes through it.
+func Stream[T any](w http.ResponseWriter, r *http.Request, first []byte, ch <-chan T, frame func(T) []byte, heartbeat time.Duration) {
+	metrics.SSEClients.Inc()
+	defer metrics.SSEClients.Dec()
+	st, err := startSSE(w)
 	if err != nil {
-		return nil
+		return // the client is gone; nothing to report
 	}
-	heartbeat := time.NewTicker(o.Heartbeat)
-	defer heartbeat.Stop()
+	if first != nil && st.Write(first) != nil {
+		return
+	}
+	t := time.NewTicker(heartbeat)
+	defer t.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
-			return nil
-		case b, open := <-sub.C():
-			if !open {
-				return nil
+			return
+		case v, open := <-ch:
+			if !open || st.Write(frame(v)) != nil {
+				return
 			}
-			if st.Write(b.SSE()) != nil {
-				return nil
-			}
-			heartbeat.Reset(o.Heartbeat)
-		case <-heartbeat.C:
+			t.Reset(heartbeat)
+		case <-t.C:
 			if st.Heartbeat() != nil {
-				return nil
+				return
 			}
 		}
 	}

@@ -40,7 +40,7 @@ func TestBatchSSEIsFormattedOnce(t *testing.T) {
 func TestServeSSEOutlivesServerTimeouts(t *testing.T) {
 	cfg := place.Config{Width: 10, Height: 10}
 	h := New(Options{Config: cfg})
-	h.mirror = make([]byte, 100)
+	h.bc.mirror.Reset(make([]byte, 100), 0)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = h.ServeSSE(w, r, SSEOptions{Heartbeat: 100 * time.Millisecond})
 	}))
@@ -63,10 +63,8 @@ func TestServeSSEOutlivesServerTimeouts(t *testing.T) {
 		}
 	}()
 	time.Sleep(time.Second)
-	h.mu.Lock()
-	h.pending = append(h.pending, place.Placement{Seq: 1, X: 3, Y: 4, Color: 5})
-	h.mu.Unlock()
-	h.flush()
+	h.bc.enqueue([]place.Placement{{Seq: 1, X: 3, Y: 4, Color: 5}})
+	h.bc.flush()
 
 	heartbeats := 0
 	timeout := time.After(3 * time.Second)

@@ -20,7 +20,7 @@ import (
 // connection. Only a connection whose socket buffer is full gets a goroutine
 // of its own, which writes its queue with blocking writes until it has
 // caught up; its queue is bounded in bytes (MaxBacklog) and in time
-// (drainTimeout), beyond which the connection is a slow consumer (SPEC §4).
+// (drainTimeout), beyond which the connection is a slow consumer (docs/protocol.md).
 
 // drainTimeout is how long one queued frame may take to be written before
 // the connection is closed as a slow consumer ("5 s of batches behind").

@@ -2,10 +2,7 @@ package realtime
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -14,7 +11,7 @@ import (
 	"github.com/lxzan/gws"
 
 	"github.com/placecanvas/place"
-	"github.com/placecanvas/place/metrics"
+	"github.com/placecanvas/place/placing"
 )
 
 const clientKey = "client"
@@ -40,9 +37,9 @@ func OffersBinary(r *http.Request) bool {
 
 // ServeWS upgrades the request and serves the connection of id. With resume,
 // the first message after welcome is a replay of (since, now] when held.
-// setCookie, if not empty, is sent as a Set-Cookie header on the upgrade
-// response (a new guest session).
-func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since uint64, resume bool, setCookie string) error {
+// Cookies set on w before the call (a new guest session) are sent on the
+// upgrade response.
+func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since uint64, resume bool) error {
 	binary := OffersBinary(r)
 	// The welcome is built here, on the request's goroutine, which ends
 	// with the upgrade: the connection's read goroutine then never grows
@@ -51,7 +48,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	now := h.opts.Now()
 	var cooldown int64
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
-	until, err := h.opts.Placer.CooldownUntil(ctx, id.UserID)
+	until, err := h.opts.Placements.CooldownUntil(ctx, id.UserID)
 	cancel()
 	if err == nil && until.After(now) {
 		cooldown = until.Sub(now).Milliseconds()
@@ -65,16 +62,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	if binary {
 		up = h.upBin
 	}
-	var conn *gws.Conn
-	var nc net.Conn
-	if setCookie == "" {
-		conn, err = up.Upgrade(w, r)
-		if err == nil {
-			nc = conn.NetConn()
-		}
-	} else {
-		conn, nc, err = upgradeWithCookie(up, w, r, setCookie)
-	}
+	conn, nc, err := upgrade(up, w, r)
 	if err != nil {
 		return fmt.Errorf("websocket upgrade: %w", err)
 	}
@@ -88,76 +76,25 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	// The HTTP server's write deadline outlives the hijack; writes here are
 	// bounded by the backlog limit instead.
 	_ = nc.SetWriteDeadline(time.Time{})
-	h.join(c, welcome, since, resume)
+	if !h.bc.join(c, welcome, since, resume) {
+		h.conns.closeConn(conn, 1001, "going away")
+		return nil
+	}
 	go conn.ReadLoop()
 	return nil
-}
-
-// join sends welcome and the first state message, and adds the connection
-// to the broadcast under the hub lock so that the chain of seqs has no gap.
-func (h *Hub) join(c *client, welcome []byte, since uint64, resume bool) {
-	h.mu.Lock()
-	if h.closing {
-		h.mu.Unlock()
-		h.closeConn(c.conn, 1001, "going away")
-		return
-	}
-	c.w.send(welcome, 0)
-	var first []byte
-	if resume {
-		if events, ok := h.replayLocked(since); ok {
-			if c.binary {
-				first = newFrame(gws.OpcodeBinary, AppendPixelsBinary(nil, since, h.seq, events))
-			} else {
-				first = newFrame(gws.OpcodeText, AppendPixelsJSON(nil, since, h.seq, events))
-			}
-		}
-	}
-	if first == nil {
-		f := h.canvasLocked()
-		if c.binary {
-			first = f.binaryFrame(h.cfg.Width, h.cfg.Height)
-		} else {
-			first = f.jsonFrame(h.cfg.Width, h.cfg.Height)
-		}
-	}
-	c.w.send(first, 0)
-	h.conns[c.conn] = c
-	if h.opts.SessionAlive != nil && c.id.Token != "" {
-		c.slot = rand.IntN(len(h.recheck))
-		h.recheck[c.slot][c.conn] = struct{}{}
-	}
-	h.mu.Unlock()
-	metrics.Connections.Inc()
 }
 
 // OnOpen does nothing: ServeWS has already joined the connection.
 func (h *Hub) OnOpen(*gws.Conn) {}
 
 // OnClose removes the connection.
-func (h *Hub) OnClose(conn *gws.Conn, _ error) {
-	h.mu.Lock()
-	_, ok := h.conns[conn]
-	delete(h.conns, conn)
-	c := clientOf(conn)
-	if c != nil && c.slot >= 0 {
-		delete(h.recheck[c.slot], conn)
-	}
-	h.mu.Unlock()
-	if c != nil {
-		c.closed.Store(true)
-		c.w.shutdown()
-	}
-	if ok {
-		metrics.Connections.Dec()
-	}
-}
+func (h *Hub) OnClose(conn *gws.Conn, _ error) { h.conns.remove(conn) }
 
 // OnPing answers a WebSocket ping and counts as activity.
 func (h *Hub) OnPing(conn *gws.Conn, payload []byte) {
 	if c := clientOf(conn); c != nil && !c.closed.Load() {
 		_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
-		h.send(c, newFrame(gws.OpcodePong, payload))
+		h.conns.send(c, newFrame(gws.OpcodePong, payload))
 	}
 }
 
@@ -175,7 +112,7 @@ func (h *Hub) OnMessage(conn *gws.Conn, message *gws.Message) {
 	defer func() {
 		if r := recover(); r != nil {
 			h.log.Error("panic while handling a message", "panic", r, "stack", string(debug.Stack()))
-			h.closeConn(conn, 1011, "internal error")
+			h.conns.closeConn(conn, 1011, "internal error")
 		}
 	}()
 	c := clientOf(conn)
@@ -198,16 +135,16 @@ func (h *Hub) OnMessage(conn *gws.Conn, message *gws.Message) {
 	}
 	switch m.Type {
 	case "ping":
-		h.send(c, pongMessageFrame)
+		h.conns.send(c, pongMessageFrame)
 	case "place":
 		if c.id.UserID == "" {
 			// A viewer connected while the session store was down: it must
 			// reconnect (and resume by seq) to get an identity.
 			h.sendError(c, &place.Error{Code: place.EUNAVAILABLE, Message: "Placing is temporarily unavailable; reconnecting."}, m.RequestID)
-			h.closeConn(conn, 1013, "try again later")
+			h.conns.closeConn(conn, 1013, "try again later")
 			return
 		}
-		h.place(conn, c, m, now)
+		h.place(c, m, now)
 	}
 }
 
@@ -227,7 +164,7 @@ func (h *Hub) allowMessage(conn *gws.Conn, c *client, now time.Time) bool {
 		return true
 	}
 	if c.strikes >= 4 || c.windowCount > 10*h.opts.MessagesPerSecond {
-		h.closeConn(conn, 1008, "too many messages")
+		h.conns.closeConn(conn, 1008, "too many messages")
 		return false
 	}
 	if c.windowCount == h.opts.MessagesPerSecond+1 {
@@ -236,51 +173,22 @@ func (h *Hub) allowMessage(conn *gws.Conn, c *client, now time.Time) bool {
 	return false
 }
 
-func (h *Hub) place(conn *gws.Conn, c *client, m ClientMessage, now time.Time) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	var err error
-	if m.CoordsOverflow || m.ColorOverflow || h.cfg.CheckPixel(int(m.X), int(m.Y), int(m.Color)) != nil {
-		// Report BANNED before the field errors (SPEC §3 order).
-		if u, uerr := h.opts.Users.UserByID(ctx, c.id.UserID); uerr == nil && u.Banned {
-			err = place.Errorf(place.EBANNED, "You are banned from placing pixels.")
-		} else if m.CoordsOverflow {
-			err = h.cfg.CheckPixel(-1, -1, 0)
-		} else if m.ColorOverflow {
-			err = h.cfg.CheckPixel(0, 0, -1)
-		} else {
-			err = h.cfg.CheckPixel(int(m.X), int(m.Y), int(m.Color))
-		}
+func (h *Hub) place(c *client, m ClientMessage, now time.Time) {
+	a := placing.Attempt{UserID: c.id.UserID, X: int(m.X), Y: int(m.Y), Color: int(m.Color), At: now}
+	if m.CoordsOverflow {
+		a.X = -1
 	}
-	var next time.Time
-	if err == nil {
-		_, next, err = h.opts.Placer.Place(ctx, c.id.UserID, int(m.X), int(m.Y), uint8(m.Color), now)
+	if m.ColorOverflow {
+		a.Color = -1
 	}
+	_, next, err := h.opts.Placements.Place(context.Background(), a)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			err = place.ErrUnavailable // the store did not answer in time
-		}
-		code := place.ErrorCode(err)
-		metrics.Placements.WithLabelValues(string(code)).Inc()
-		if code == place.EINTERNAL {
-			h.log.Error("placement failed", "err", err)
-		}
 		h.sendError(c, err, m.RequestID)
 		return
 	}
-	metrics.Placements.WithLabelValues("ok").Inc()
-	h.send(c, newFrame(gws.OpcodeText, EncodeSuccess(m.RequestID, next, h.opts.Now())))
+	h.conns.send(c, newFrame(gws.OpcodeText, EncodeSuccess(m.RequestID, next, h.opts.Now())))
 }
 
 func (h *Hub) sendError(c *client, err error, requestID string) {
-	h.send(c, newFrame(gws.OpcodeText, mustJSON(NewErrorMessage(err, requestID))))
-}
-
-// send writes one message of its own to c, closing c as a slow consumer
-// when its backlog is full.
-func (h *Hub) send(c *client, frame []byte) {
-	if c.w.send(frame, h.opts.MaxBacklog) == overflow {
-		metrics.SlowConsumers.Inc()
-		h.closeConn(c.conn, 1008, "slow consumer")
-	}
+	h.conns.send(c, newFrame(gws.OpcodeText, mustJSON(NewErrorMessage(err, requestID))))
 }

@@ -20,7 +20,6 @@ type PageData struct {
 	User                           *UserInfo // nil when the visitor has no session yet
 	Width, Height, CooldownSeconds int
 	Palette                        [16]place.Color
-	CSRF                           string // rendered as a hidden field when set
 	Flash                          string // a message to show, e.g. the outcome of a no-JS placement
 	// FormX, FormY and FormColor pre-fill the place-by-coordinates form
 	// (the last pixel placed or tried without JavaScript).

@@ -1,6 +1,6 @@
 // Entry point of the canvas page: wires the DOM to the pure modules. The
 // page's HTML (views/canvas.templ) works without this file; with it, the
-// canvas is live over the WebSocket of SPEC §4.
+// canvas is live over the WebSocket of docs/protocol.md.
 
 import { Board } from './board.js';
 import { Cooldown, waitMessage } from './cooldown.js';

@@ -1,4 +1,4 @@
-// Reconnect delays of SPEC §4: min(1000·2^attempts, 30000) ms plus up to
+// Reconnect delays of docs/protocol.md: min(1000·2^attempts, 30000) ms plus up to
 // one second of jitter, so that clients dropped together do not all come
 // back in the same instant.
 

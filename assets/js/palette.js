@@ -1,4 +1,4 @@
-// The palette of SPEC §3 and its conversion to the packed pixels an
+// The palette of docs/protocol.md ("Canvas rules") and its conversion to the packed pixels an
 // ImageData buffer holds.
 
 /** @typedef {{hex: string, name: string}} Color */

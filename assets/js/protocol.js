@@ -1,4 +1,4 @@
-// The WebSocket protocol of SPEC §4 and its compact binary form (§4.1).
+// The WebSocket protocol of docs/protocol.md and its compact binary form.
 // Every decoder returns the same normalized shapes whichever encoding the
 // server chose, so the rest of the client never looks at the wire format:
 //

@@ -7,7 +7,7 @@ import (
 	"github.com/placecanvas/place/bench"
 )
 
-// cmdBench runs the load generator (SPEC §12).
+// cmdBench runs the load generator (BENCHMARKS.md).
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return bench.Main(ctx, args, stdout, stderr)
 }

@@ -225,7 +225,7 @@ func TestBanIsImmediate(t *testing.T) {
 	// A connection the kick did not reach (another instance's, in a race)
 	// has its placements refused.
 	leftover := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = srv.Hub.ServeWS(w, r, realtime.Identity{UserID: vandal.ID, Username: vandal.Username, Token: "gone"}, 0, false, "")
+		_ = srv.Hub.ServeWS(w, r, realtime.Identity{UserID: vandal.ID, Username: vandal.Username, Token: "gone"}, 0, false)
 	}))
 	defer leftover.Close()
 	ws, _, err := dialWS(srv.visitor(t), "ws"+strings.TrimPrefix(leftover.URL, "http"))

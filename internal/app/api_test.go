@@ -17,7 +17,7 @@ import (
 	"github.com/placecanvas/place/internal/app"
 )
 
-// TestCanvasBinaryAPI checks GET /api/v1/canvas against SPEC §5: the bytes,
+// TestCanvasBinaryAPI checks GET /api/v1/canvas against docs/protocol.md ("HTTP"): the bytes,
 // the headers, the ETag from seq with conditional requests as HTTP defines
 // them, and gzip only when the client accepts it.
 func TestCanvasBinaryAPI(t *testing.T) {

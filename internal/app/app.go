@@ -17,6 +17,7 @@ import (
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/handlers"
+	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/store/embedded"
 )
@@ -40,7 +41,7 @@ type Config struct {
 	// HistoryClaimIdle is how long another instance's unwritten history may
 	// sit before this instance takes it over (cluster mode; default 30 s).
 	HistoryClaimIdle time.Duration
-	// ShutdownTimeout bounds graceful shutdown (SPEC §9: 10 s).
+	// ShutdownTimeout bounds graceful shutdown (10 s).
 	ShutdownTimeout time.Duration
 	// BcryptCost is for tests only; 0 means the production cost of 12.
 	BcryptCost int
@@ -130,24 +131,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	placements := placing.New(placing.Options{Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log})
 	hub := realtime.New(realtime.Options{
-		Config: cfg.CanvasConfig(), Feed: st, Placer: st, Users: st,
+		Config: cfg.CanvasConfig(), Feed: st, Placements: placements,
 		BatchInterval: cfg.BatchInterval, Logger: log,
 		SessionAlive: sessionAlive(st.Sessions(), log),
 	})
-	events, ok := st.(place.Events)
-	if !ok {
-		_ = st.Close()
-		return nil, errors.New("the store keeps no event state")
-	}
-	var report func(context.Context, int) (int, error)
-	if r, ok := st.(interface {
-		ReportOnline(context.Context, int) (int, error)
-	}); ok {
-		report = r.ReportOnline // cluster mode: players online on every instance
-	}
 	live := event.New(event.Options{
-		Store: events, Initial: cfg.InitialSettings(), Online: hub.Online, ReportOnline: report, Logger: log,
+		Store: st, Initial: cfg.InitialSettings(), Online: hub.Online, Logger: log,
 		FinalPNG: func() ([]byte, error) {
 			if !hub.Ready() {
 				return nil, event.ErrNotReady
@@ -162,7 +153,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	liveRef.Store(live)
 	srv := handlers.New(handlers.Options{
-		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Event: live, Events: events, Logger: log,
+		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Event: live, Events: st, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
 	})

@@ -12,7 +12,7 @@ import (
 )
 
 // leaks are fragments that must never reach a client: driver and library
-// names, Go source positions, panics and stack traces (SPEC §6, §10).
+// names, Go source positions, panics and stack traces (docs/protocol.md, "Errors").
 var leaks = []string{"sql", "redis", "pgx", ".go:", "runtime error", "goroutine", "panic", "gws:", "echo:", "no such file", "/tmp/"}
 
 // badInput is one bad request and how it must be answered.
@@ -32,7 +32,7 @@ type badInput struct {
 // TestBadInputOverHTTP walks every route of handlers/routes.go with bad
 // query parameters, methods, bodies, content types, cookies and paths, and
 // checks that each gets a clear error in the §6 shape with a fitting
-// status, leaks nothing internal, and changes nothing (SPEC §10).
+// status, leaks nothing internal, and changes nothing (docs/protocol.md, "Errors").
 func TestBadInputOverHTTP(t *testing.T) {
 	srv := startServer(t, nil)
 	admin := srv.newAdmin(t, "moderator")
@@ -328,7 +328,7 @@ func TestHEADRequests(t *testing.T) {
 	if r := b.rawDo(http.MethodHead, "/api/v1/history/pixel?x=-1&y=1", "", "", nil); r.StatusCode != http.StatusBadRequest {
 		t.Errorf("HEAD of a bad request: %d", r.StatusCode)
 	}
-	// Reads create no session, HEAD included (SPEC §7).
+	// Reads create no session, HEAD included (docs/protocol.md, "HTTP").
 	if n := len(b.jar.Cookies(&url.URL{Scheme: "http", Host: srv.Host, Path: "/"})); n != 0 {
 		t.Errorf("HEAD requests set %d cookies", n)
 	}

@@ -223,7 +223,7 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 }
 
 // TestSIGTERMDrainsGracefully sends SIGTERM to the real binary while
-// WebSocket clients are placing pixels (SPEC §9): a /readyz request that
+// WebSocket clients are placing pixels: a /readyz request that
 // reaches the server during shutdown answers 503, every socket gets 1001
 // "going away", the process exits 0 within 10 s, and every acknowledged
 // placement is in history exactly once after a restart.

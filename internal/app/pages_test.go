@@ -264,7 +264,7 @@ func TestHistoryPages(t *testing.T) {
 	}
 }
 
-// Reading pages creates no stored session (SPEC §7): only placing does.
+// Reading pages creates no stored session (docs/protocol.md, "HTTP"): only placing does.
 func TestReadingPagesMakesNoSession(t *testing.T) {
 	ts := start(t, nil)
 	for _, path := range []string{"/", "/?placed=1,2", "/history?x=0&y=0", "/history/recent"} {
@@ -292,7 +292,7 @@ func TestHistoryPagesBadParametersAre400Pages(t *testing.T) {
 
 // TestPlaceByFormBannedSessionIsRefused: a session of a banned user that
 // outlived the ban (its deletion failed, or raced the request) is refused
-// with BANNED, before the range checks of the fields (SPEC §3 order), and
+// with BANNED, before the range checks of the fields (docs/protocol.md, "Canvas rules"), and
 // does not turn into a fresh guest that places anyway.
 func TestPlaceByFormBannedSessionIsRefused(t *testing.T) {
 	ts := start(t, func(c *app.Config) { c.Cooldown = 0 })

@@ -306,7 +306,7 @@ func TestGracefulShutdownSends1001(t *testing.T) {
 }
 
 // TestCompressionIsNotNegotiated: the server does not offer
-// permessage-deflate, so the 1 KiB message limit (SPEC §4) is on the bytes
+// permessage-deflate, so the 1 KiB message limit (docs/protocol.md) is on the bytes
 // as sent and no small compressed frame can inflate past it.
 func TestCompressionIsNotNegotiated(t *testing.T) {
 	ts := start(t, nil)

@@ -1,4 +1,4 @@
-// Package cluster is the store of cluster mode (SPEC §2, §8): canvas,
+// Package cluster is the store of cluster mode (docs/architecture.md): canvas,
 // cooldowns, sequence, sessions and fan-out in Redis; pixel history, users
 // and the audit log in PostgreSQL, fed from a Redis stream by a writer
 // goroutine. Any number of instances may share one Redis and one database.

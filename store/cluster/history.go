@@ -44,6 +44,14 @@ func (s *Store) PixelHistory(ctx context.Context, x, y, limit int) ([]place.Hist
 		WHERE p.x = $1 AND p.y = $2 ORDER BY p.seq DESC LIMIT $3`, x, y, clampLimit(limit))
 }
 
+// PixelHistoryBefore returns one pixel's placements with seq < before
+// (0: no bound), newest first: the pages of the HTML history.
+func (s *Store) PixelHistoryBefore(ctx context.Context, x, y int, before uint64, limit int) ([]place.HistoryEntry, error) {
+	return s.queryHistory(ctx, `SELECT `+historyColumns+`
+		FROM placements p LEFT JOIN users u ON u.id = p.user_id
+		WHERE p.x = $1 AND p.y = $2 AND ($3::bigint = 0 OR p.seq < $3::bigint) ORDER BY p.seq DESC LIMIT $4`, x, y, int64(before), clampLimit(limit))
+}
+
 // RecentPlacements returns placements with seq < before (0: no bound), newest first.
 func (s *Store) RecentPlacements(ctx context.Context, before uint64, limit int) ([]place.HistoryEntry, error) {
 	return s.queryHistory(ctx, `SELECT `+historyColumns+`

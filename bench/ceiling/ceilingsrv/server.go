@@ -1,5 +1,5 @@
 // Package ceilingsrv is the fan-out ceiling: the least a server can do and
-// still speak the place protocol (SPEC §4, §4.1). It accepts gws
+// still speak the place protocol (docs/protocol.md). It accepts gws
 // connections, acknowledges every placement at once, and broadcasts each
 // tick's placements encoded once, through one gws Broadcaster per tick. It
 // has no sessions, cooldowns, history or limits, so `place bench` run
@@ -26,7 +26,7 @@ import (
 	"github.com/placecanvas/place"
 )
 
-// BinaryProtocol is the subprotocol of SPEC §4.1.
+// BinaryProtocol is the subprotocol of docs/protocol.md ("Binary encoding").
 const BinaryProtocol = "place.v1.bin"
 
 // Config sizes the canvas and sets the broadcast tick.
@@ -294,7 +294,7 @@ func residentBytes() int64 {
 	return pages * int64(os.Getpagesize())
 }
 
-// EncodePixelsBinary encodes a pixels message as in SPEC §4.1: byte 1,
+// EncodePixelsBinary encodes a pixels message as in docs/protocol.md ("Binary encoding"): byte 1,
 // prevSeq and seq (uint64 LE), then x | y<<12 | color<<24 per event.
 func EncodePixelsBinary(prevSeq, seq uint64, events []uint32) []byte {
 	b := make([]byte, 17+4*len(events))
@@ -307,7 +307,7 @@ func EncodePixelsBinary(prevSeq, seq uint64, events []uint32) []byte {
 	return b
 }
 
-// EncodePixelsJSON encodes a pixels message as in SPEC §4.
+// EncodePixelsJSON encodes a pixels message as in docs/protocol.md.
 func EncodePixelsJSON(prevSeq, seq uint64, events []uint32) []byte {
 	b := make([]byte, 0, 64+28*len(events))
 	b = fmt.Appendf(b, `{"type":"pixels","prevSeq":%d,"seq":%d,"events":[`, prevSeq, seq)
@@ -320,7 +320,7 @@ func EncodePixelsJSON(prevSeq, seq uint64, events []uint32) []byte {
 	return append(b, "]}"...)
 }
 
-// EncodeCanvasBinary encodes a canvas message as in SPEC §4.1: byte 2,
+// EncodeCanvasBinary encodes a canvas message as in docs/protocol.md ("Binary encoding"): byte 2,
 // width and height (uint16 LE), seq (uint64 LE), two pixels per byte with
 // the first in the low nibble.
 func EncodeCanvasBinary(width, height int, seq uint64, canvas []byte) []byte {
@@ -335,7 +335,7 @@ func EncodeCanvasBinary(width, height int, seq uint64, canvas []byte) []byte {
 	return b
 }
 
-// EncodeCanvasJSON encodes a canvas message as in SPEC §4.
+// EncodeCanvasJSON encodes a canvas message as in docs/protocol.md.
 func EncodeCanvasJSON(width, height int, seq uint64, canvas []byte) []byte {
 	b := fmt.Appendf(nil, `{"type":"canvas","width":%d,"height":%d,"seq":%d,"data":"`, width, height, seq)
 	b = base64.StdEncoding.AppendEncode(b, canvas)

@@ -1,0 +1,58 @@
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/placecanvas/place"
+)
+
+// The handlers depend on these small interfaces, each named for what it is
+// used for, rather than on the whole place.Store; both stores implement all
+// of them.
+
+// HistoryReader reads stored placements for the history pages, the live
+// panels and the rollback plan.
+type HistoryReader interface {
+	PixelHistory(ctx context.Context, x, y, limit int) ([]place.HistoryEntry, error)
+	PixelHistoryBefore(ctx context.Context, x, y int, before uint64, limit int) ([]place.HistoryEntry, error)
+	RecentPlacements(ctx context.Context, before uint64, limit int) ([]place.HistoryEntry, error)
+	UserPlacements(ctx context.Context, userID string, before uint64, limit int) ([]place.HistoryEntry, error)
+	RollbackPlan(ctx context.Context, userID string, since time.Time) ([]place.Pixel, error)
+	WaitHistory(ctx context.Context, seq uint64) error
+}
+
+// Accounts finds and creates users: guests, registrations, logins, and the
+// cooldown a guest carries into the account it logs in to.
+type Accounts interface {
+	CreateGuest(ctx context.Context, now time.Time) (place.User, error)
+	UserByID(ctx context.Context, id string) (place.User, error)
+	UserByName(ctx context.Context, name string) (place.User, error)
+	CreateAccount(ctx context.Context, username string, passwordHash []byte, now time.Time) (place.User, error)
+	UpgradeGuest(ctx context.Context, guestID, username string, passwordHash []byte) (place.User, error)
+	CooldownUntil(ctx context.Context, userID string) (time.Time, error)
+	SetCooldownUntil(ctx context.Context, userID string, until time.Time) error
+}
+
+// Moderation is what the admin pages change and read besides history:
+// bans, the user search and the audit log.
+type Moderation interface {
+	SearchUsers(ctx context.Context, q string, limit int) ([]place.User, error)
+	SetBan(ctx context.Context, userID string, banned bool, reason string) error
+	SetBanned(ctx context.Context, userID string, banned bool) error
+	AddAudit(ctx context.Context, e place.AuditEntry) error
+	AuditLog(ctx context.Context, before int64, limit int) ([]place.AuditEntry, error)
+}
+
+// Sessions keeps the session data, the index of each user's sessions, and
+// the kicks that close a session's sockets on every instance.
+type Sessions interface {
+	place.SessionIndex
+	PublishKick(ctx context.Context, k place.Kick) error
+	Sessions() place.SessionStore
+}
+
+// Health reports whether the backing services are reachable.
+type Health interface {
+	Ready(ctx context.Context) error
+}

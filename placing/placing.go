@@ -1,0 +1,193 @@
+// Package placing is the one path of a placement. Every transport (the
+// WebSocket, the no-JavaScript form, the admin rollback, and any later one)
+// hands it who places what where; it applies the rules in their order,
+// bounds the wait for the store, maps a store that did not answer to
+// SERVICE_UNAVAILABLE and counts the outcome. The stores trust what it
+// validated.
+//
+// The order of the rules, and how to add one, is described in
+// docs/architecture.md ("Where each rule lives").
+package placing
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/metrics"
+)
+
+// Timeout bounds one placement, the store's answer included.
+const Timeout = 5 * time.Second
+
+// Attempt is one placement as a transport received it. Out-of-range numbers
+// are passed as they are (a number too large to hold as any value outside
+// the canvas, e.g. -1); the rules refuse them.
+type Attempt struct {
+	UserID string
+	X, Y   int
+	Color  int
+	At     time.Time
+}
+
+// Rule refuses an attempt with a *place.Error, or lets it through with nil.
+// Rules run before the store is asked; they must be cheap and must not
+// change anything.
+type Rule func(ctx context.Context, a Attempt) error
+
+// Users finds a user; the service reads the ban flag to report BANNED before
+// any other refusal.
+type Users interface {
+	UserByID(ctx context.Context, id string) (place.User, error)
+}
+
+// Options configure a Service.
+type Options struct {
+	Config place.Config
+	Placer place.Placer
+	Users  Users
+	Logger *slog.Logger
+	Now    func() time.Time
+	// CanvasOpen and Areas are the hooks of their rules (see rules); nil
+	// lets every attempt through.
+	CanvasOpen Rule
+	Areas      Rule
+}
+
+// Service decides placements.
+type Service struct {
+	cfg    place.Config
+	placer place.Placer
+	users  Users
+	log    *slog.Logger
+	now    func() time.Time
+	rules  []Rule
+}
+
+// New returns the placement service.
+func New(o Options) *Service {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	s := &Service{cfg: o.Config, placer: o.Placer, users: o.Users, log: o.Logger, now: o.Now}
+	s.rules = s.ruleList(o)
+	return s
+}
+
+// ruleList is the order in which a placement is refused, after the ban
+// (checked first, see Check) and before the cooldown (checked by the store
+// atomically with the write, like the ban). A new rule is one Rule added
+// here, at its place in the order.
+func (s *Service) ruleList(o Options) []Rule {
+	rules := []Rule{
+		o.CanvasOpen, // the canvas is open (scheduled, paused, closed)
+		s.inRange,    // coordinates, then color
+		o.Areas,      // protected areas
+	}
+	out := rules[:0]
+	for _, r := range rules {
+		if r != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// inRange is the rule that the pixel is on the canvas and the color in the
+// palette.
+func (s *Service) inRange(_ context.Context, a Attempt) error {
+	return s.cfg.CheckPixel(a.X, a.Y, a.Color)
+}
+
+// Check applies the rules to a without placing. A banned user is told
+// BANNED whatever else is wrong. With no user yet (UserID empty: a visitor
+// whose guest account is made only for a sound attempt), the ban is not
+// looked up.
+func (s *Service) Check(ctx context.Context, a Attempt) error {
+	for _, rule := range s.rules {
+		if err := rule(ctx, a); err != nil {
+			if a.UserID != "" && s.banned(ctx, a.UserID) {
+				return errBanned
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+var errBanned = place.Errorf(place.EBANNED, "You are banned from placing pixels.")
+
+// banned looks the user's ban up; a lookup that fails counts as not banned,
+// since the store refuses a banned user's placement on its own.
+func (s *Service) banned(ctx context.Context, userID string) bool {
+	u, err := s.users.UserByID(ctx, userID)
+	return err == nil && u.Banned
+}
+
+// Place checks a against every rule, then has the store apply it with the
+// ban and cooldown checks and waits until it is durable. It returns the
+// placement and when the user may place next.
+func (s *Service) Place(ctx context.Context, a Attempt) (place.Placement, time.Time, error) {
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
+	if a.At.IsZero() {
+		a.At = s.now()
+	}
+	err := s.Check(ctx, a)
+	var p place.Placement
+	var next time.Time
+	if err == nil {
+		p, next, err = s.placer.Place(ctx, a.UserID, a.X, a.Y, uint8(a.Color), a.At)
+	}
+	err = unavailableOnTimeout(err)
+	s.count(err)
+	return p, next, err
+}
+
+// Rollback writes pixels on a moderator's behalf (no cooldown, no canvas
+// state or area rules: a moderator repairs any part of the canvas at any
+// time) and returns them once durable. Every pixel must be on the canvas.
+func (s *Service) Rollback(ctx context.Context, actorID string, pixels []place.Pixel) ([]place.Placement, error) {
+	for _, px := range pixels {
+		if err := s.cfg.CheckPixel(px.X, px.Y, int(px.Color)); err != nil {
+			return nil, err
+		}
+	}
+	if len(pixels) == 0 {
+		return nil, nil
+	}
+	placed, err := s.placer.PlaceRollback(ctx, actorID, pixels, s.now())
+	return placed, unavailableOnTimeout(err)
+}
+
+// CooldownUntil returns when the user may place next (zero: now).
+func (s *Service) CooldownUntil(ctx context.Context, userID string) (time.Time, error) {
+	return s.placer.CooldownUntil(ctx, userID)
+}
+
+// unavailableOnTimeout maps a store that did not answer in time to
+// SERVICE_UNAVAILABLE.
+func unavailableOnTimeout(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return place.ErrUnavailable
+	}
+	return err
+}
+
+// count records the outcome of one attempt; internal errors are logged.
+func (s *Service) count(err error) {
+	if err == nil {
+		metrics.Placements.WithLabelValues("ok").Inc()
+		return
+	}
+	code := place.ErrorCode(err)
+	metrics.Placements.WithLabelValues(string(code)).Inc()
+	if code == place.EINTERNAL {
+		s.log.Error("placement failed", "err", err)
+	}
+}

@@ -1,0 +1,115 @@
+package placing_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/placing"
+)
+
+// store is a Placer and Users that records what reached it.
+type store struct {
+	banned  bool
+	block   bool // Place waits for the context to end
+	placed  []place.Placement
+	rolled  []place.Pixel
+	bannedQ int
+}
+
+func (s *store) Place(ctx context.Context, userID string, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
+	if s.block {
+		<-ctx.Done()
+		return place.Placement{}, time.Time{}, ctx.Err()
+	}
+	if s.banned {
+		return place.Placement{}, time.Time{}, place.Errorf(place.EBANNED, "banned")
+	}
+	p := place.Placement{Seq: uint64(len(s.placed) + 1), X: x, Y: y, Color: color, UserID: userID, At: now}
+	s.placed = append(s.placed, p)
+	return p, now.Add(time.Second), nil
+}
+
+func (s *store) PlaceRollback(_ context.Context, _ string, px []place.Pixel, _ time.Time) ([]place.Placement, error) {
+	s.rolled = append(s.rolled, px...)
+	return make([]place.Placement, len(px)), nil
+}
+func (s *store) CooldownUntil(context.Context, string) (time.Time, error)  { return time.Time{}, nil }
+func (s *store) SetCooldownUntil(context.Context, string, time.Time) error { return nil }
+func (s *store) SetBanned(context.Context, string, bool) error             { return nil }
+func (s *store) UserByID(_ context.Context, id string) (place.User, error) {
+	s.bannedQ++
+	return place.User{ID: id, Banned: s.banned}, nil
+}
+
+var cfg = place.Config{Width: 10, Height: 5, Cooldown: time.Second}
+
+func TestOrderOfRefusals(t *testing.T) {
+	closed := func(context.Context, placing.Attempt) error {
+		return place.Errorf(place.EFORBIDDEN, "closed")
+	}
+	for _, tc := range []struct {
+		name   string
+		st     store
+		open   placing.Rule
+		a      placing.Attempt
+		want   place.Code
+		placed int
+	}{
+		{"ok", store{}, nil, placing.Attempt{UserID: "u", X: 9, Y: 4, Color: 15}, "", 1},
+		{"coords", store{}, nil, placing.Attempt{UserID: "u", X: 10, Y: 0, Color: 1}, place.EINVALIDCOORDS, 0},
+		{"coords before color", store{}, nil, placing.Attempt{UserID: "u", X: -1, Y: 0, Color: 99}, place.EINVALIDCOORDS, 0},
+		{"color", store{}, nil, placing.Attempt{UserID: "u", X: 0, Y: 0, Color: 16}, place.EINVALIDCOLOR, 0},
+		{"banned before range", store{banned: true}, nil, placing.Attempt{UserID: "u", X: -1, Y: 0, Color: 1}, place.EBANNED, 0},
+		{"banned by the store", store{banned: true}, nil, placing.Attempt{UserID: "u", X: 1, Y: 1, Color: 1}, place.EBANNED, 0},
+		{"canvas open before range", store{}, closed, placing.Attempt{UserID: "u", X: -1, Y: 0, Color: 1}, place.EFORBIDDEN, 0},
+		{"banned before canvas open", store{banned: true}, closed, placing.Attempt{UserID: "u", X: 1, Y: 0, Color: 1}, place.EBANNED, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := tc.st
+			svc := placing.New(placing.Options{Config: cfg, Placer: &st, Users: &st, CanvasOpen: tc.open})
+			_, _, err := svc.Place(context.Background(), tc.a)
+			if got := place.ErrorCode(err); got != tc.want {
+				t.Fatalf("code %q, want %q (%v)", got, tc.want, err)
+			}
+			if len(st.placed) != tc.placed {
+				t.Fatalf("%d placements reached the store, want %d", len(st.placed), tc.placed)
+			}
+		})
+	}
+}
+
+func TestNoBanLookupWithoutARefusal(t *testing.T) {
+	st := &store{}
+	svc := placing.New(placing.Options{Config: cfg, Placer: st, Users: st})
+	if _, _, err := svc.Place(context.Background(), placing.Attempt{UserID: "u", X: 1, Y: 1, Color: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if st.bannedQ != 0 {
+		t.Fatalf("%d user lookups on the happy path, want 0 (the store checks the ban)", st.bannedQ)
+	}
+}
+
+func TestStoreTimeoutIsUnavailable(t *testing.T) {
+	st := &store{block: true}
+	svc := placing.New(placing.Options{Config: cfg, Placer: st, Users: st})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, _, err := svc.Place(ctx, placing.Attempt{UserID: "u", X: 1, Y: 1, Color: 1})
+	if place.ErrorCode(err) != place.EUNAVAILABLE {
+		t.Fatalf("got %v, want SERVICE_UNAVAILABLE", err)
+	}
+}
+
+func TestRollbackChecksEveryPixelFirst(t *testing.T) {
+	st := &store{}
+	svc := placing.New(placing.Options{Config: cfg, Placer: st, Users: st})
+	_, err := svc.Rollback(context.Background(), "admin", []place.Pixel{{X: 1, Y: 1, Color: 1}, {X: 1, Y: 5, Color: 1}})
+	if place.ErrorCode(err) != place.EINVALIDCOORDS || len(st.rolled) != 0 {
+		t.Fatalf("got %v with %d pixels written; want INVALID_COORDS and none", err, len(st.rolled))
+	}
+	if _, err := svc.Rollback(context.Background(), "admin", []place.Pixel{{X: 9, Y: 4, Color: 0}}); err != nil || len(st.rolled) != 1 {
+		t.Fatalf("got %v with %d pixels written", err, len(st.rolled))
+	}
+}

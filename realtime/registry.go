@@ -1,0 +1,181 @@
+package realtime
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/lxzan/gws"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/metrics"
+)
+
+// registry holds the open WebSocket connections of this instance: it adds
+// and removes them, closes them on a kick, a dead session or shutdown, and
+// pings them. It knows nothing of the canvas.
+type registry struct {
+	maxBacklog   int64
+	pingInterval time.Duration
+	// sessionAlive and sessionSweep: see Options.SessionAlive.
+	sessionAlive func(ctx context.Context, token string) bool
+	sessionSweep time.Duration
+
+	mu      sync.Mutex
+	conns   map[*gws.Conn]*client
+	closing bool
+	// recheck spreads connections over the sweeps of one SessionRecheck
+	// period, so that each sweep looks at a slice of them, not all.
+	recheck     []map[*gws.Conn]struct{}
+	recheckNext int
+}
+
+func newRegistry(o Options) *registry {
+	r := &registry{
+		maxBacklog: o.MaxBacklog, pingInterval: o.PingInterval,
+		sessionAlive: o.SessionAlive, sessionSweep: o.SessionSweep,
+		conns: make(map[*gws.Conn]*client),
+	}
+	r.recheck = make([]map[*gws.Conn]struct{}, max(1, int(o.SessionRecheck/o.SessionSweep)))
+	for i := range r.recheck {
+		r.recheck[i] = make(map[*gws.Conn]struct{})
+	}
+	return r
+}
+
+// add registers a connection; false once shutdown has begun.
+func (r *registry) add(c *client) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closing {
+		return false
+	}
+	r.conns[c.conn] = c
+	if r.sessionAlive != nil && c.id.Token != "" {
+		c.slot = rand.IntN(len(r.recheck))
+		r.recheck[c.slot][c.conn] = struct{}{}
+	}
+	metrics.Connections.Inc()
+	return true
+}
+
+// remove forgets a connection that has closed.
+func (r *registry) remove(conn *gws.Conn) {
+	r.mu.Lock()
+	_, ok := r.conns[conn]
+	delete(r.conns, conn)
+	c := clientOf(conn)
+	if c != nil && c.slot >= 0 {
+		delete(r.recheck[c.slot], conn)
+	}
+	r.mu.Unlock()
+	if c != nil {
+		c.closed.Store(true)
+		c.w.shutdown()
+	}
+	if ok {
+		metrics.Connections.Dec()
+	}
+}
+
+// snapshot appends every connection to dst.
+func (r *registry) snapshot(dst []*client) []*client {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.conns {
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+func (r *registry) online() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.conns)
+}
+
+func (r *registry) isClosing() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closing
+}
+
+// kick closes the connections of a user or of a session token with 1008.
+func (r *registry) kick(k place.Kick) {
+	reason := k.Reason
+	if reason == "" {
+		reason = "session ended"
+	}
+	r.mu.Lock()
+	var victims []*gws.Conn
+	for conn, c := range r.conns {
+		if (k.UserID != "" && c.id.UserID == k.UserID) || (k.Token != "" && c.id.Token == k.Token) {
+			victims = append(victims, conn)
+		}
+	}
+	r.mu.Unlock()
+	for _, conn := range victims {
+		r.closeConn(conn, 1008, reason)
+	}
+}
+
+// shutdown refuses new connections, closes every open one with 1001 "going
+// away" and waits (up to ctx) for them to end.
+func (r *registry) shutdown(ctx context.Context) {
+	r.mu.Lock()
+	r.closing = true
+	conns := make([]*gws.Conn, 0, len(r.conns))
+	for conn := range r.conns {
+		conns = append(conns, conn)
+	}
+	r.mu.Unlock()
+	for _, conn := range conns {
+		r.closeConn(conn, 1001, "going away")
+	}
+	for ctx.Err() == nil && r.online() > 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// closeConn sends a close frame without waiting behind a stuck write (see
+// connWriter.close) and closes the socket.
+func (r *registry) closeConn(conn *gws.Conn, code uint16, reason string) {
+	c := clientOf(conn)
+	if c == nil || c.w.nc == nil {
+		_ = conn.NetConn().Close()
+		return
+	}
+	if !c.closed.CompareAndSwap(false, true) {
+		return
+	}
+	c.w.close(closeFrame(code, reason))
+}
+
+// send writes one message of its own to c, closing c as a slow consumer
+// when its backlog is full.
+func (r *registry) send(c *client, frame []byte) {
+	if c.w.send(frame, r.maxBacklog) == overflow {
+		metrics.SlowConsumers.Inc()
+		r.closeConn(c.conn, 1008, "slow consumer")
+	}
+}
+
+// pinger pings every connection once per interval until ctx ends.
+func (r *registry) pinger(ctx context.Context) {
+	t := time.NewTicker(r.pingInterval)
+	defer t.Stop()
+	var targets []*client
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			targets = r.snapshot(targets[:0])
+			for _, c := range targets {
+				c.w.send(pingFrame, 0)
+			}
+			clear(targets)
+		}
+	}
+}
