@@ -271,7 +271,22 @@ func (l *Live) checkClosed(ctx context.Context) {
 	}
 	l.mu.Lock()
 	l.saved = closed
+	listeners := append([]func(place.Event){}, l.listeners...)
 	l.mu.Unlock()
+	// The state now links the final image.
+	ev := l.Event()
+	for _, fn := range listeners {
+		fn(ev)
+	}
+}
+
+// FinalKept reports whether the canvas is closed and its final image, for
+// this closing, is kept.
+func (l *Live) FinalKept() bool {
+	closed := l.Settings().ClosedSince(l.opts.Now())
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return !closed.IsZero() && closed.Equal(l.saved)
 }
 
 // changed applies a change made through this instance at once and tells the

@@ -42,6 +42,13 @@ type Options struct {
 	// (default 30 s); SessionSweep is how often the sweep runs (default 1 s),
 	// each run checking the connections whose turn it is.
 	SessionRecheck, SessionSweep time.Duration
+	// State, when set, returns the current state message (JSON), sent to
+	// every connection after its first canvas or replay; BroadcastState
+	// sends it again to every connection when it changes.
+	State func() []byte
+	// Interval, when set, gives the live batch interval (checked after
+	// every tick); BatchInterval is then the first value.
+	Interval func() time.Duration
 }
 
 // Hub serves the live canvas of this instance. It is three parts, each
@@ -100,6 +107,7 @@ func New(opts Options) *Hub {
 		opts: opts, cfg: opts.Config, log: opts.Logger, conns: conns,
 		bc: newBroadcaster(opts.Config, opts.Feed, opts.Logger, conns, opts.MaxBacklog),
 	}
+	h.bc.state, h.bc.interval = opts.State, opts.Interval
 	h.upPlain = gws.NewUpgrader(h, h.serverOption(false))
 	h.upBin = gws.NewUpgrader(h, h.serverOption(true))
 	return h

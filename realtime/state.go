@@ -3,7 +3,10 @@ package realtime
 import (
 	"time"
 
+	"github.com/lxzan/gws"
+
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/metrics"
 )
 
 // FinalImageURL is where the canvas as it closed is served.
@@ -48,4 +51,27 @@ func timePtr(t time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// BroadcastState sends the current state message to every connection. The
+// broadcaster's lock orders it with joins: a connection that joins while
+// the state changes gets the new state either way.
+func (h *Hub) BroadcastState() {
+	b := h.bc
+	if b.state == nil {
+		return
+	}
+	b.mu.Lock()
+	frame := newFrame(gws.OpcodeText, b.state())
+	targets := b.conns.snapshot(nil)
+	b.mu.Unlock()
+	for _, c := range targets {
+		if c.closed.Load() {
+			continue
+		}
+		if c.w.send(frame, b.maxBacklog) == overflow {
+			metrics.SlowConsumers.Inc()
+			b.conns.closeConn(c.conn, 1008, "slow consumer")
+		}
+	}
 }

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -131,14 +132,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	placements := placing.New(placing.Options{Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log})
-	hub := realtime.New(realtime.Options{
-		Config: cfg.CanvasConfig(), Feed: st, Placements: placements,
-		BatchInterval: cfg.BatchInterval, Logger: log,
-		SessionAlive: sessionAlive(st.Sessions(), log),
-	})
+	var hub *realtime.Hub
 	live := event.New(event.Options{
-		Store: st, Initial: cfg.InitialSettings(), Online: hub.Online, Logger: log,
+		Store: st, Initial: cfg.InitialSettings(), Online: func() int { return hub.Online() }, Logger: log,
 		FinalPNG: func() ([]byte, error) {
 			if !hub.Ready() {
 				return nil, event.ErrNotReady
@@ -152,6 +148,23 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("load the event settings: %w", err)
 	}
 	liveRef.Store(live)
+	placements := placing.New(placing.Options{
+		Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log,
+		CanvasOpen: func(ctx context.Context, a placing.Attempt) error { return live.CheckOpen(ctx, a.UserID, st.UserByID) },
+		Areas:      func(ctx context.Context, a placing.Attempt) error { return live.CheckArea(ctx, a.UserID, a.X, a.Y, st.UserByID) },
+	})
+	hub = realtime.New(realtime.Options{
+		Config: cfg.CanvasConfig(), Feed: st, Placements: placements,
+		BatchInterval: live.Settings().BatchInterval, Interval: func() time.Duration { return live.Settings().BatchInterval },
+		State: func() []byte {
+			b, _ := json.Marshal(realtime.NewStateMessage(live.Settings(), live.Cooldown(), live.FinalKept(), time.Now()))
+			return b
+		},
+		Logger: log, SessionAlive: sessionAlive(st.Sessions(), log),
+	})
+	// Every change of the event, made here, elsewhere or by the clock,
+	// reaches every connected client.
+	live.OnChange(func(place.Event) { hub.BroadcastState() })
 	srv := handlers.New(handlers.Options{
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Event: live, Events: st, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
