@@ -151,7 +151,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	placements := placing.New(placing.Options{
 		Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log,
 		CanvasOpen: func(ctx context.Context, a placing.Attempt) error { return live.CheckOpen(ctx, a.UserID, st.UserByID) },
-		Areas:      func(ctx context.Context, a placing.Attempt) error { return live.CheckArea(ctx, a.UserID, a.X, a.Y, st.UserByID) },
+		Areas: func(ctx context.Context, a placing.Attempt) error {
+			return live.CheckArea(ctx, a.UserID, a.X, a.Y, st.UserByID)
+		},
 	})
 	hub = realtime.New(realtime.Options{
 		Config: cfg.CanvasConfig(), Feed: st, Placements: placements,
