@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/placecanvas/place"
 )
 
 // eventRoutes adds the routes of running an event: the admin pages for
@@ -49,4 +51,25 @@ func (s *Server) cooldown() time.Duration {
 		return s.live.Cooldown()
 	}
 	return s.cfg.Cooldown
+}
+
+// eventNotice is what the canvas page says about the event's state without
+// JavaScript ("" while open).
+func (s *Server) eventNotice() string {
+	if s.live == nil {
+		return ""
+	}
+	st := s.live.Settings()
+	switch st.State(s.now()) {
+	case place.StateScheduled:
+		return "The canvas opens at " + st.OpensAt.UTC().Format("2006-01-02 15:04 UTC") + "."
+	case place.StatePaused:
+		if st.PauseMessage != "" {
+			return "The canvas is paused: " + st.PauseMessage
+		}
+		return "The canvas is paused."
+	case place.StateClosed:
+		return "The canvas is closed; it can no longer be changed."
+	}
+	return ""
 }

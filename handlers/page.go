@@ -80,6 +80,8 @@ func (s *Server) pageData(c echo.Context, flash string) views.PageData {
 		CooldownSeconds: int(s.cooldown().Seconds()),
 		Palette:         place.Palette,
 		Flash:           flash,
+		EventNotice:     s.eventNotice(),
+		EventFinal:      s.live != nil && s.live.FinalKept(),
 	}
 }
 

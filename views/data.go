@@ -25,6 +25,10 @@ type PageData struct {
 	// (the last pixel placed or tried without JavaScript).
 	FormX, FormY string
 	FormColor    int
+	// EventNotice says what is special about the event now (scheduled,
+	// paused, closed; "" when open); EventFinal links the final image.
+	EventNotice string
+	EventFinal  bool
 	// Panels is the first state of the live panels, which then update over SSE.
 	Panels PanelsData
 }

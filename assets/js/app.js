@@ -178,13 +178,14 @@ class App {
     this.tickCooldown();
   }
 
-  /** makeBanner adds the event banner above the canvas page's content. */
+  /** makeBanner returns the page's event banner, adding one if the page has none. */
   makeBanner(root) {
+    const shown = document.getElementById('event-banner');
+    if (shown) return shown;
     const el = document.createElement('p');
     el.className = 'event-banner';
     el.id = 'event-banner';
     el.dataset.testid = 'event-banner';
-    el.setAttribute('role', 'status');
     el.hidden = true;
     root.prepend(el);
     return el;

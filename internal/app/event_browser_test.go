@@ -161,3 +161,59 @@ func TestBrowserTemplateOverlay(t *testing.T) {
 }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// A connected browser learns each change of the event without a reload: a
+// countdown while scheduled, the pause message, the open canvas, and the
+// new cooldown in its display.
+func TestBrowserEventStateIsLive(t *testing.T) {
+	newTab := newBrowser(t)
+	ts := start(t, func(c *app.Config) { c.Cooldown = 0; c.Width, c.Height = 32, 32 })
+	tab, cancel := newTab()
+	defer cancel()
+	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(tab, `!!(window.placeApp && window.placeApp.state.connected)`, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	banner := func() string { return evalJS[string](t, tab, `(() => { const b = document.getElementById('event-banner'); return b.hidden ? '' : b.textContent; })()`) }
+	if b := banner(); b != "" {
+		t.Fatalf("a banner on an open canvas: %q", b)
+	}
+	update := func(fn func(*place.Settings)) {
+		t.Helper()
+		if _, _, err := ts.App.Event.UpdateSettings(context.Background(), func(s place.Settings) (place.Settings, error) {
+			fn(&s)
+			return s, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	update(func(s *place.Settings) { s.OpensAt = time.Now().Add(95 * time.Second) })
+	if err := waitJS(tab, `document.getElementById('event-banner').textContent.startsWith('The canvas opens in 1 min 3')`, 3*time.Second); err != nil {
+		t.Fatalf("no countdown: %v (banner %q)", err, banner())
+	}
+	first := banner()
+	time.Sleep(1200 * time.Millisecond)
+	if second := banner(); second == first {
+		t.Fatalf("the countdown does not move: %q", second)
+	}
+	shoot(t, tab, "event-countdown.png")
+	axeReport(t, "/ while scheduled", runAxe(t, tab))
+
+	update(func(s *place.Settings) { s.OpensAt, s.Paused, s.PauseMessage = time.Time{}, true, "Back at noon." })
+	if err := waitJS(tab, `document.getElementById('event-banner').textContent === 'The canvas is paused: Back at noon.'`, 3*time.Second); err != nil {
+		t.Fatalf("no pause message: %v (banner %q)", err, banner())
+	}
+	update(func(s *place.Settings) { s.Paused, s.PauseMessage, s.Cooldown = false, "", 42*time.Second })
+	if err := waitJS(tab, `document.getElementById('event-banner').hidden`, 3*time.Second); err != nil {
+		t.Fatalf("the banner stays on an open canvas: %q", banner())
+	}
+	// The next placement runs the new cooldown in the display.
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`#canvas`))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(tab, `/Wait 4[12]s/.test(document.getElementById('cooldown').textContent)`, 3*time.Second); err != nil {
+		t.Fatalf("the cooldown display does not show the new cooldown: %v (%q)", err, evalJS[string](t, tab, `document.getElementById('cooldown').textContent`))
+	}
+}

@@ -182,3 +182,39 @@ func TestClusterCooldownChangeAppliesOnTheOtherInstanceWithinASecond(t *testing.
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A pause through one instance reaches the clients of the other within a
+// second, and their placements are refused; so is a protected area.
+func TestClusterPauseAndAreasReachTheOtherInstancesClients(t *testing.T) {
+	env := newClusterEnv(t)
+	cfg := env.config(t, func(c *app.Config) { c.Width, c.Height, c.Cooldown = 16, 16, 0 })
+	one := asAuthServer(startWith(t, cfg), cfg)
+	two := asAuthServer(startWith(t, cfg), cfg)
+	admin := one.newAdmin(t, "mod")
+	player := two.visitor(t)
+	player.register("player", "long enough")
+	ws := player.mustDialWS()
+	expectState(t, ws, "open")
+
+	admin.postForm("/admin/settings/state", url.Values{"action": {"pause"}, "message": {"Incident"}})
+	sent := time.Now()
+	m := expectState(t, ws, "paused")
+	if lat := time.Since(sent); lat > time.Second || m["pauseMessage"] != "Incident" {
+		t.Fatalf("the pause reached the other instance's client after %v: %v", lat, m)
+	}
+	if _, code := placeWS(t, ws, 8, 8, 3); code != "CANVAS_PAUSED" {
+		t.Fatalf("placement while paused: %q", code)
+	}
+	admin.postForm("/admin/settings/state", url.Values{"action": {"resume"}})
+	expectState(t, ws, "open")
+	if r := admin.postForm("/admin/areas/protect", url.Values{"x": {"0"}, "y": {"0"}, "w": {"4"}, "h": {"4"}, "name": {"logo"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("protect: %d", r.StatusCode)
+	}
+	waitFor(t, "the area on the other instance", time.Second, func() bool { return len(two.Event.Event().Areas) == 1 })
+	if _, code := placeWS(t, ws, 1, 1, 3); code != "AREA_PROTECTED" {
+		t.Fatalf("placement in the protected area: %q", code)
+	}
+	if typ, _ := placeWS(t, ws, 8, 8, 3); typ != "success" {
+		t.Fatalf("placement outside: %s", typ)
+	}
+}

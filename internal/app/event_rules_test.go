@@ -80,6 +80,10 @@ func TestEventStatesRefuseAndAcceptPlacements(t *testing.T) {
 		if step.action == "pause" && !strings.Contains(r.Body, "Back at noon") {
 			t.Errorf("the form's answer does not give the pause message: %.500s", r.Body)
 		}
+		page := player.get("/")
+		if notice := "The canvas is paused: Back at noon"; (step.state == "paused") != strings.Contains(page.Body, notice) {
+			t.Errorf("%s: the canvas page without JavaScript and the notice %q: %v", step.action, notice, strings.Contains(page.Body, notice))
+		}
 	}
 
 	// A schedule: not open yet.

@@ -79,7 +79,8 @@ type Client struct {
 
 type handler struct {
 	gws.BuiltinEventHandler
-	c *Client
+	c      *Client
+	states bool
 }
 
 func (h *handler) OnClose(_ *gws.Conn, err error) {
@@ -102,6 +103,9 @@ func (h *handler) OnMessage(_ *gws.Conn, m *gws.Message) {
 		msg = Msg{Type: "undecodable", Message: err.Error()}
 	}
 	msg.Received = time.Now()
+	if msg.Type == "state" && !h.states {
+		return
+	}
 	select {
 	case h.c.Msgs <- msg:
 	default:
@@ -113,6 +117,9 @@ func (h *handler) OnMessage(_ *gws.Conn, m *gws.Message) {
 type Options struct {
 	Header http.Header
 	Binary bool // offer the binary subprotocol
+	// States keeps the event's `state` messages; without it they are
+	// dropped, so that tests of the canvas see only its messages.
+	States bool
 }
 
 // Dial connects to a ws:// URL.
@@ -125,7 +132,7 @@ func Dial(url string, o Options) (*Client, error) {
 	if o.Binary {
 		hdr.Set("Sec-WebSocket-Protocol", "place.v1.bin")
 	}
-	conn, resp, err := gws.NewClient(&handler{c: c}, &gws.ClientOption{Addr: url, RequestHeader: hdr, ReadMaxPayloadSize: 64 << 20})
+	conn, resp, err := gws.NewClient(&handler{c: c, states: o.States}, &gws.ClientOption{Addr: url, RequestHeader: hdr, ReadMaxPayloadSize: 64 << 20})
 	if err != nil {
 		return nil, err
 	}
