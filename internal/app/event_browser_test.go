@@ -176,7 +176,9 @@ func TestBrowserEventStateIsLive(t *testing.T) {
 	if err := waitJS(tab, `!!(window.placeApp && window.placeApp.state.connected)`, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	banner := func() string { return evalJS[string](t, tab, `(() => { const b = document.getElementById('event-banner'); return b.hidden ? '' : b.textContent; })()`) }
+	banner := func() string {
+		return evalJS[string](t, tab, `(() => { const b = document.getElementById('event-banner'); return b.hidden ? '' : b.textContent; })()`)
+	}
 	if b := banner(); b != "" {
 		t.Fatalf("a banner on an open canvas: %q", b)
 	}
