@@ -102,7 +102,7 @@ func (s *Server) renderAdminUser(c echo.Context, status int, target place.User, 
 	if v, ok, err := queryParam(c, "before"); err != nil {
 		return err
 	} else if ok && v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
+		n, err := parseSeq(v)
 		if err != nil {
 			return place.Errorf(place.EVALIDATION, "before must be a sequence number.")
 		}

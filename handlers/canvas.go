@@ -21,6 +21,9 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // canvasBinary serves GET /api/v1/canvas: one byte per pixel, with the seq
 // in a header and as the ETag.
 func (s *Server) canvasBinary(c echo.Context) error {
+	if s.tt != nil && c.QueryParams().Has("at") {
+		return s.canvasAtBinary(c)
+	}
 	if !s.hub.Ready() {
 		return place.ErrUnavailable
 	}
@@ -88,6 +91,9 @@ func (s *Server) maxPNGScale() int {
 
 // canvasPNG serves GET /api/v1/canvas.png?scale=1..8 as an indexed PNG.
 func (s *Server) canvasPNG(c echo.Context) error {
+	if s.tt != nil && c.QueryParams().Has("at") {
+		return s.canvasAtPNG(c)
+	}
 	scale, err := intParam(c, "scale", 1, 1, 8)
 	if err != nil {
 		return err

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"strconv"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
@@ -34,7 +32,7 @@ func eventsSince(c echo.Context) (uint64, bool, error) {
 	if len(v) != 1 {
 		return 0, false, errBadSince
 	}
-	n, err := strconv.ParseUint(v[0], 10, 64)
+	n, err := parseSeq(v[0])
 	if err != nil {
 		return 0, false, errBadSince
 	}

@@ -1,11 +1,12 @@
 package handlers
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/placecanvas/place"
@@ -20,14 +21,14 @@ func (s *Server) Routes() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.errorHandler
-	e.Use(s.recoverPanics, s.logRequests, s.securityHeaders)
+	e.Use(s.recoverPanics, s.logRequests, s.securityHeaders, s.admit)
 
 	// Reads answer HEAD as they answer GET (net/http drops the body), for
 	// monitors and `curl -I`; the streams and the WebSocket answer GET only.
 	read := []string{http.MethodGet, http.MethodHead}
 	withSession := []echo.MiddlewareFunc{s.loadSession}
 	// State-changing routes refuse cross-site requests (docs/protocol.md, "HTTP").
-	changing := []echo.MiddlewareFunc{s.crossOriginProtection, middleware.BodyLimit("64K"), s.loadSession}
+	changing := []echo.MiddlewareFunc{s.crossOriginProtection, bodyLimit(64 << 10), s.loadSession}
 
 	e.Match(read, "/", s.index, withSession...)
 	e.POST("/place", s.placeByForm, changing...)
@@ -66,12 +67,48 @@ func (s *Server) Routes() *echo.Echo {
 	e.Match(read, "/admin/audit", s.adminAudit, adminPage...)
 	s.eventRoutes(e, adminPage, adminChange)
 
+	// Time travel: past canvases (?at= on the canvas routes above), the
+	// timelapse page and its downloads, open data and overlays.
+	if s.tt != nil {
+		e.Match(read, "/timelapse", s.timelapsePage, withSession...)
+		api.Match(read, "/history/summary", s.historySummary)
+		api.Match(read, "/timelapse.gif", s.timelapseGIF)
+		api.Match(read, "/export/history.csv.gz", s.exportCSV, withSession...)
+		api.Match(read, "/overlay/heatmap.png", s.heatmapPNG)
+		api.Match(read, "/overlay/virgin.png", s.virginPNG)
+	}
+
 	e.Match(read, "/healthz", s.healthz)
 	e.Match(read, "/readyz", s.readyz)
 	e.Match(read, "/metrics", echo.WrapHandler(promhttp.Handler()))
 	e.Match(read, "/assets/*", serveAssets(assets.Handler()))
 	return e
 }
+
+// bodyLimit refuses a request body over limit bytes with 413, whether its
+// length was announced or it came chunked: the body (small by then) is
+// read in full before the handler runs.
+func bodyLimit(limit int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.ContentLength > limit {
+				return errBodyTooLarge
+			}
+			b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+			if err != nil {
+				return place.Errorf(place.EVALIDATION, "The request body could not be read.")
+			}
+			if int64(len(b)) > limit {
+				return errBodyTooLarge
+			}
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			return next(c)
+		}
+	}
+}
+
+var errBodyTooLarge = &statusError{place.Errorf(place.EVALIDATION, "The request body is too large (64 KiB at most)."), http.StatusRequestEntityTooLarge}
 
 // crossOriginProtection refuses cross-site state-changing requests with
 // 403 FORBIDDEN, as net/http's CrossOriginProtection decides.

@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -43,6 +44,11 @@ type Options struct {
 	Now           func() time.Time
 	// BcryptCost is the bcrypt work factor (12; lower only in tests).
 	BcryptCost int
+	// Archive serves past canvases, timelapses and exports (off when nil).
+	Archive place.Archive
+	// PublicExport opens the history export (without user hashes) to
+	// everyone; otherwise only admins may download it.
+	PublicExport bool
 }
 
 // Server holds every dependency of the handlers.
@@ -68,7 +74,9 @@ type Server struct {
 	info       []byte // the canvas info JSON, built once
 	png        pngCache
 	draining   func() bool
+	started    func() bool
 	panels     *panelFeed
+	tt         *timeTravel // nil without an archive
 }
 
 // New builds the Server.
@@ -103,6 +111,7 @@ func New(opts Options) *Server {
 		origins:    make(map[string]bool),
 		now:        opts.Now,
 		draining:   func() bool { return false },
+		started:    func() bool { return true },
 		passwords:  newPasswords(opts.BcryptCost),
 	}
 	for _, o := range opts.AllowedOrigins {
@@ -114,7 +123,7 @@ func New(opts Options) *Server {
 		_ = s.csrf.AddTrustedOrigin(o)
 	}
 	sm := scs.New()
-	sm.Store = s.sessionIdx.Sessions()
+	sm.Store = unavailableSessions{s.sessionIdx.Sessions()}
 	sm.IdleTimeout = 24 * time.Hour
 	sm.Lifetime = 30 * 24 * time.Hour
 	sm.Cookie.Name = "session"
@@ -132,12 +141,20 @@ func New(opts Options) *Server {
 	}
 	s.sessions = sm
 	s.panels = newPanelFeed(s)
+	if opts.Archive != nil {
+		s.tt = newTimeTravel(opts.Archive, opts.Config, opts.PublicExport, opts.Logger)
+	}
 	s.info = mustJSON(realtime.NewCanvasInfo(opts.Config))
 	return s
 }
 
-// SetDraining makes /readyz answer 503 while fn returns true (SIGTERM).
+// SetDraining makes /readyz and every request but the health checks
+// answer 503 while fn returns true (SIGTERM).
 func (s *Server) SetDraining(fn func() bool) { s.draining = fn }
+
+// SetStarted makes every request but the health checks answer 503 until fn
+// returns true (the canvas is loaded).
+func (s *Server) SetStarted(fn func() bool) { s.started = fn }
 
 // Sessions returns the session manager (for tests and the auth handlers).
 func (s *Server) Sessions() *scs.SessionManager { return s.sessions }
@@ -146,3 +163,28 @@ func (s *Server) Sessions() *scs.SessionManager { return s.sessions }
 func (s *Server) Handler() http.Handler { return s.Routes() }
 
 func (s *Server) ctx(c echo.Context) context.Context { return c.Request().Context() }
+
+// unavailableSessions marks every failure of the session store as the
+// store being unavailable, so that whatever route meets it answers 503
+// rather than 500.
+type unavailableSessions struct{ place.SessionStore }
+
+func (u unavailableSessions) Find(token string) ([]byte, bool, error) {
+	b, found, err := u.SessionStore.Find(token)
+	return b, found, sessionStoreError(err)
+}
+
+func (u unavailableSessions) Commit(token string, b []byte, expiry time.Time) error {
+	return sessionStoreError(u.SessionStore.Commit(token, b, expiry))
+}
+
+func (u unavailableSessions) Delete(token string) error {
+	return sessionStoreError(u.SessionStore.Delete(token))
+}
+
+func sessionStoreError(err error) error {
+	if err == nil || place.ErrorCode(err) != place.EINTERNAL {
+		return err
+	}
+	return fmt.Errorf("%w (session store: %v)", place.ErrUnavailable, err)
+}

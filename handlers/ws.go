@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,7 +22,7 @@ func (s *Server) websocket(c echo.Context) error {
 	var since uint64
 	resume := false
 	if v, ok := c.QueryParams()["since"]; ok {
-		n, err := strconv.ParseUint(v[0], 10, 64)
+		n, err := parseSeq(v[0])
 		if err != nil || len(v) > 1 {
 			return place.Errorf(place.EVALIDATION, "since must be a non-negative integer sequence number.")
 		}

@@ -90,10 +90,15 @@ func (h *Hub) OnOpen(*gws.Conn) {}
 // OnClose removes the connection.
 func (h *Hub) OnClose(conn *gws.Conn, _ error) { h.conns.remove(conn) }
 
-// OnPing answers a WebSocket ping and counts as activity.
+// OnPing answers a WebSocket ping and counts as activity. Pings count
+// toward the flood limit like messages: a ping over it gets no pong, and a
+// sustained flood closes the connection.
 func (h *Hub) OnPing(conn *gws.Conn, payload []byte) {
 	if c := clientOf(conn); c != nil && !c.closed.Load() {
 		_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
+		if !h.allowMessage(conn, c, h.opts.Now()) {
+			return
+		}
 		h.conns.send(c, newFrame(gws.OpcodePong, payload))
 	}
 }

@@ -35,6 +35,7 @@ export const CONNECTION_LABELS = Object.freeze({
   connecting: 'Connecting…',
   connected: 'Connected',
   reconnecting: 'Reconnecting…',
+  updating: 'Updating, back in a moment…',
   offline: 'Offline',
 });
 

@@ -127,7 +127,7 @@ export async function mountOverlayControls(panel, overlay, fetchFn = fetch) {
   mode.addEventListener('change', () => overlay.setMode(mode.value));
   const file = el('input', { id: 'template-own', type: 'file', accept: 'image/*' });
   const section = el('section', { class: 'templates js-only', 'aria-labelledby': 'templates-title', 'data-testid': 'templates' },
-    el('h2', { class: 'section-title', id: 'templates-title', text: 'Templates' }),
+    el('h3', { class: 'section-subtitle', id: 'templates-title', text: 'Templates' }),
     list,
     el('div', { class: 'field' }, el('label', { for: 'template-mode', text: 'Show templates as' }), mode),
     el('div', { class: 'field' }, el('label', { for: 'template-own', text: 'Your own image at the cursor (stays on this device)' }), file));

@@ -64,6 +64,9 @@ func serveFlags(name string, cfg *app.Config, logLevel *string, pprof *string, s
 	fs.DurationVar(&cfg.HistoryClaimIdle, "history-claim-idle", cfg.HistoryClaimIdle, "cluster mode: take over history another instance left unwritten this long (0: 30s)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL URL for cluster mode (with --redis-url)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "graceful shutdown limit")
+	fs.DurationVar(&cfg.DrainPeriod, "drain-period", cfg.DrainPeriod, "on SIGTERM, answer 503 this long (a proxy retries elsewhere) before closing the listener")
+	fs.BoolVar(&cfg.PublicExport, "public-export", cfg.PublicExport, "anyone may download the history CSV (without user hashes; admins also get hashes); false: admins only")
+	fs.IntVar(&cfg.KeyframeEvery, "keyframe-every", cfg.KeyframeEvery, "placements between two stored keyframes of the canvas (0: 20000)")
 	if logLevel != nil {
 		fs.StringVar(logLevel, "log-level", *logLevel, "log level: debug, info, warn or error")
 	}

@@ -44,8 +44,18 @@ type Config struct {
 	HistoryClaimIdle time.Duration
 	// ShutdownTimeout bounds graceful shutdown (10 s).
 	ShutdownTimeout time.Duration
+	// DrainPeriod is how long a stopping instance keeps listening and
+	// answers every new request 503 (which a proxy retries on another
+	// instance) before it stops listening.
+	DrainPeriod time.Duration
 	// BcryptCost is for tests only; 0 means the production cost of 12.
 	BcryptCost int
+	// PublicExport opens the history export (without user hashes) to
+	// everyone; otherwise only admins may download it.
+	PublicExport bool
+	// KeyframeEvery is the number of placements between keyframes (0: the
+	// timetravel default).
+	KeyframeEvery int
 }
 
 // Defaults returns the documented defaults.
@@ -53,7 +63,8 @@ func Defaults() Config {
 	return Config{
 		Addr: ":3000", DataDir: "./data", Width: 500, Height: 500,
 		Cooldown: 5 * time.Second, BatchInterval: 50 * time.Millisecond,
-		GuestLimit: 30, ShutdownTimeout: 10 * time.Second, RedisPrefix: "place:",
+		GuestLimit: 30, ShutdownTimeout: 10 * time.Second, DrainPeriod: time.Second, RedisPrefix: "place:",
+		PublicExport: true,
 	}
 }
 
@@ -81,6 +92,9 @@ func (c Config) Validate() error {
 	if c.BatchInterval < time.Millisecond || c.BatchInterval > 10*time.Second {
 		return errors.New("--batch-interval must be between 1ms and 10s")
 	}
+	if c.DrainPeriod < 0 || c.DrainPeriod > c.ShutdownTimeout/2 {
+		return errors.New("--drain-period must be between 0 and half of --shutdown-timeout")
+	}
 	if c.GuestLimit < 0 {
 		return errors.New("--guest-limit must not be negative")
 	}
@@ -88,13 +102,13 @@ func (c Config) Validate() error {
 }
 
 // OpenStore opens the store of the configured mode.
-func OpenStore(ctx context.Context, c Config, log *slog.Logger) (place.Store, error) {
+func OpenStore(ctx context.Context, c Config, log *slog.Logger) (Storage, error) {
 	return openStore(ctx, c, log, nil)
 }
 
 // openStore opens the store of the configured mode; cooldown, when set,
 // gives the cooldown of each placement (the event's live setting).
-func openStore(ctx context.Context, c Config, log *slog.Logger, cooldown func() time.Duration) (place.Store, error) {
+func openStore(ctx context.Context, c Config, log *slog.Logger, cooldown func() time.Duration) (Storage, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -109,10 +123,13 @@ type App struct {
 	cfg      Config
 	log      *slog.Logger
 	Store    place.Store
+	Archive  place.Archive
 	Hub      *realtime.Hub
 	Event    *event.Live
 	Server   *handlers.Server
 	draining atomic.Bool
+	started  atomic.Bool // the canvas was loaded once
+	stopAt   time.Time
 }
 
 // New opens the store and builds the hub and handlers.
@@ -171,15 +188,31 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Event: live, Events: st, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
+		Archive: st, PublicExport: cfg.PublicExport,
 	})
-	a := &App{cfg: cfg, log: log, Store: st, Hub: hub, Event: live, Server: srv}
+	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: live, Server: srv}
 	srv.SetDraining(a.draining.Load)
+	srv.SetStarted(a.hasStarted)
 	return a, nil
 }
 
-// Serve serves on ln until ctx ends, then shuts down gracefully: /readyz
-// turns 503, new connections are refused, WebSockets get 1001, history is
-// flushed, all within ShutdownTimeout.
+// hasStarted reports whether the canvas has been loaded once: until then
+// every request is answered 503. Once started, a store outage is answered
+// route by route (cached reads, 503 for placements), not by this gate.
+func (a *App) hasStarted() bool {
+	if a.started.Load() {
+		return true
+	}
+	if a.Hub.Ready() {
+		a.started.Store(true)
+		return true
+	}
+	return false
+}
+
+// Serve serves on ln until ctx ends, then shuts down gracefully (see
+// shutdown). Until the canvas is loaded every request is answered 503, so
+// that a proxy sends players to an instance that is ready.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	defer stopHub()
@@ -204,13 +237,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}()
 
-	// Serve once the canvas is loaded (in cluster mode a store may still be
-	// coming up; then routes that need the canvas answer 503 until it is).
-	readyCtx, readyCancel := context.WithTimeout(ctx, 10*time.Second)
-	if err := a.Hub.WaitReady(readyCtx); err != nil {
-		a.log.Warn("canvas not loaded yet; serving anyway", "err", err)
-	}
-	readyCancel()
+	go a.keepKeyframes(hubCtx)
 
 	httpServer := &http.Server{
 		Handler:           a.Server.Handler(),
@@ -226,6 +253,14 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	httpServer.RegisterOnShutdown(a.Server.CloseStreams)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
+
+	// Announce the address once the canvas is loaded (in cluster mode a
+	// store may still be coming up; requests are answered 503 until then).
+	readyCtx, readyCancel := context.WithTimeout(ctx, 10*time.Second)
+	if err := a.Hub.WaitReady(readyCtx); err != nil && ctx.Err() == nil {
+		a.log.Warn("canvas not loaded yet; answering 503 until it is", "err", err)
+	}
+	readyCancel()
 	a.log.Info("listening", "addr", ln.Addr().String(), "url", browseURL(ln.Addr()))
 
 	select {
@@ -237,8 +272,24 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
-	a.log.Info("shutting down")
-	start := time.Now()
+	a.shutdown(httpServer)
+	stopHub()
+	<-hubDone
+	<-eventDone
+	err := a.Store.Close()
+	a.log.Info("stopped", "duration", time.Since(a.stopAt))
+	return err
+}
+
+// shutdown stops serving without refusing anyone a proxy could send
+// elsewhere: /readyz and every new request and upgrade answer 503 (a proxy
+// retries them on another instance) while the WebSockets are closed with
+// 1001 "going away" and their players reconnect; after DrainPeriod the
+// listener closes and the requests in flight finish, within
+// ShutdownTimeout.
+func (a *App) shutdown(httpServer *http.Server) {
+	a.stopAt = time.Now()
+	a.log.Info("shutting down", "drain", a.cfg.DrainPeriod)
 	deadline := a.cfg.ShutdownTimeout
 	if deadline <= 0 {
 		deadline = 10 * time.Second
@@ -246,20 +297,22 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), deadline-500*time.Millisecond)
 	defer cancel()
 	a.draining.Store(true)
+	// Live panel streams end too, so that their viewers reconnect elsewhere.
+	a.Server.CloseStreams()
 	// Sockets first: net/http's Shutdown does not close hijacked connections.
 	wsCtx, wsCancel := context.WithTimeout(sctx, 2*time.Second)
 	a.Hub.Shutdown(wsCtx)
 	wsCancel()
+	if rest := a.cfg.DrainPeriod - time.Since(a.stopAt); rest > 0 {
+		select {
+		case <-time.After(rest):
+		case <-sctx.Done():
+		}
+	}
 	if err := httpServer.Shutdown(sctx); err != nil {
 		a.log.Warn("http shutdown incomplete", "err", err)
 		_ = httpServer.Close()
 	}
-	stopHub()
-	<-hubDone
-	<-eventDone
-	err := a.Store.Close()
-	a.log.Info("stopped", "duration", time.Since(start))
-	return err
 }
 
 // sessionAlive tells the hub whether a socket's session still exists. A

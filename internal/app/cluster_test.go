@@ -39,6 +39,7 @@ func (e clusterEnv) config(t *testing.T, mutate func(*app.Config)) app.Config {
 	cfg.BcryptCost = 4
 	cfg.RedisURL, cfg.DatabaseURL, cfg.RedisPrefix = e.redisURL, e.databaseURL, e.prefix
 	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.DrainPeriod = 0
 	if mutate != nil {
 		mutate(&cfg)
 	}

@@ -33,6 +33,7 @@ func start(t testing.TB, mutate func(*app.Config)) *testServer {
 	cfg.Addr = "127.0.0.1:0"
 	cfg.GuestLimit = 0
 	cfg.BcryptCost = 4
+	cfg.DrainPeriod = 0 // no proxy in front to route around a draining server
 	if mutate != nil {
 		mutate(&cfg)
 	}

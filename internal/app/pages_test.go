@@ -176,9 +176,9 @@ func TestPlaceByFormBadFieldsAreReadable400s(t *testing.T) {
 			t.Errorf("%v: a refused form made a guest session", tc.form)
 		}
 	}
-	// An oversized form is refused too, as a page.
+	// An oversized form is refused too, as a page (413).
 	resp, body := postForm(t, ts, "/place", url.Values{"x": {strings.Repeat("1", 70<<10)}, "y": {"1"}, "color": {"1"}}, "", nil)
-	if resp.StatusCode != http.StatusBadRequest || pageError(body) == "" {
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || pageError(body) == "" {
 		t.Errorf("oversized form: %d\n%s", resp.StatusCode, body)
 	}
 }
@@ -251,7 +251,7 @@ func TestHistoryPages(t *testing.T) {
 
 	_, recent := getPage(t, ts.URL+"/history/recent", nil)
 	if !strings.Contains(recent, "<caption>Placements on the canvas, newest first</caption>") ||
-		!strings.Contains(recent, `<th scope="col">Pixel</th>`) || !strings.Contains(recent, `<a href="/history?x=7&amp;y=8">7, 8</a>`) ||
+		!strings.Contains(recent, `<th scope="col">Pixel</th>`) || !strings.Contains(recent, `<a href="/#x=7&amp;y=8&amp;z=16" data-testid="canvas-link">7, 8</a>`) || !strings.Contains(recent, `href="/history?x=7&amp;y=8"`) ||
 		!strings.Contains(recent, `href="/history/recent?before=7"`) {
 		t.Errorf("recent page:\n%s", recent)
 	}

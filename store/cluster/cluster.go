@@ -210,7 +210,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if !opts.directPlace {
 		s.placer = newBatcher(s, 4)
 	}
-	s.wg.Add(1)
+	if err := s.beat(); err != nil {
+		s.log.Warn("heartbeat", "err", err)
+	}
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		s.runHeartbeat()
+	}()
 	go func() {
 		defer s.wg.Done()
 		defer close(s.writerDone)
@@ -265,6 +272,9 @@ func (s *Store) Close() error {
 		}
 		s.cancel()
 		s.wg.Wait()
+		if s.pool != nil {
+			s.stopHeartbeat()
+		}
 		s.db.Close()
 		if s.pool != nil { // nil for a store from OpenAccounts
 			s.pool.Close()

@@ -58,10 +58,19 @@ func (s *Store) runWriter() {
 
 	retry := newBackoff(100*time.Millisecond, 2*time.Second)
 	ownPending := true // re-read entries delivered to us but not acknowledged
-	var lastClaim, lastTrim time.Time
+	var lastClaim, lastTrim, lastDeadCheck time.Time
 	idle := time.NewTicker(writerBlock)
 	defer idle.Stop()
 	for ctx.Err() == nil {
+		if time.Since(lastDeadCheck) > heartbeatEvery {
+			lastDeadCheck = time.Now()
+			if n, err := s.claimDead(); err != nil {
+				s.log.Warn("history writer: claiming a dead instance's entries", "err", err)
+			} else if n > 0 {
+				s.log.Info("history writer: claimed entries of an instance whose heartbeat stopped", "entries", n)
+				ownPending = true
+			}
+		}
 		if time.Since(lastClaim) > s.claimIdle/claimEveryRatio {
 			lastClaim = time.Now()
 			if n, err := s.claimAbandoned(); err != nil {
