@@ -150,6 +150,10 @@ func TestBrowserTemplateOverlay(t *testing.T) {
 	shoot(t, tab, "template-overlay.png")
 	axeReport(t, "/ with templates", runAxe(t, tab))
 	// Switching it off clears it.
+	// The list is in the More sheet; open it and switch the template off.
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`[data-open="more-sheet"], [aria-controls="more-sheet"]`))); err != nil {
+		t.Fatal(err)
+	}
 	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`[data-template="`+strconv.FormatInt(tpl.ID, 10)+`"]`))); err != nil {
 		t.Fatal(err)
 	}
@@ -195,6 +199,9 @@ func TestBrowserEventStateIsLive(t *testing.T) {
 	if err := waitJS(tab, `document.getElementById('event-banner').textContent.startsWith('The canvas opens in 1 min 3')`, 3*time.Second); err != nil {
 		t.Fatalf("no countdown: %v (banner %q)", err, banner())
 	}
+	if !evalJS[bool](t, tab, `(() => { const r = document.getElementById('event-banner').getBoundingClientRect(); return r.width > 0 && r.top >= 0 && r.bottom <= innerHeight; })()`) {
+		t.Fatal("the banner is not on screen")
+	}
 	first := banner()
 	time.Sleep(1200 * time.Millisecond)
 	if second := banner(); second == first {
@@ -212,7 +219,11 @@ func TestBrowserEventStateIsLive(t *testing.T) {
 		t.Fatalf("the banner stays on an open canvas: %q", banner())
 	}
 	// The next placement runs the new cooldown in the display.
-	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`#canvas`))); err != nil {
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`[data-testid="palette-5"]`))); err != nil {
+		t.Fatal(err)
+	}
+	box := evalJS[[]float64](t, tab, `(() => { const r = document.querySelector('#canvas').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`)
+	if err := chromedp.Do(tab, chromedp.MouseClickXY(box[0]+box[2]/2, box[1]+box[3]/2)); err != nil {
 		t.Fatal(err)
 	}
 	if err := waitJS(tab, `/Wait 4[12]s/.test(document.getElementById('cooldown').textContent)`, 3*time.Second); err != nil {
