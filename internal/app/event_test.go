@@ -305,8 +305,25 @@ func TestAreasProtectWipeAndRollBack(t *testing.T) {
 			t.Errorf("%s rectangle: %d %.300s", name, r.StatusCode, r.Body)
 		}
 	}
-	if r := admin.postForm("/admin/areas/wipe", url.Values{"x": {"14"}, "y": {"0"}, "w": {"5"}, "h": {"1"}, "color": {"1"}}); r.StatusCode != http.StatusBadRequest {
-		t.Errorf("out-of-range wipe: %d", r.StatusCode)
+	for name, tc := range map[string]struct {
+		path string
+		form url.Values
+		want string
+	}{
+		"out-of-range wipe":     {"/admin/areas/wipe", url.Values{"x": {"14"}, "y": {"0"}, "w": {"5"}, "h": {"1"}, "color": {"1"}}, "must lie within the canvas"},
+		"wipe without a color":  {"/admin/areas/wipe", url.Values{"x": {"1"}, "y": {"1"}, "w": {"1"}, "h": {"1"}}, "Choose a color"},
+		"wipe off the palette":  {"/admin/areas/wipe", url.Values{"x": {"1"}, "y": {"1"}, "w": {"1"}, "h": {"1"}, "color": {"16"}}, "Choose a color"},
+		"rollback bad time":     {"/admin/areas/rollback", with("since", "yesterday"), "since must be a time"},
+		"rollback unknown user": {"/admin/areas/rollback", with("since", since, "user", "nobody"), "no user named"},
+		"rectangle not numbers": {"/admin/areas/wipe", url.Values{"x": {"a"}, "y": {"1"}, "w": {"1"}, "h": {"1"}, "color": {"1"}}, "whole number"},
+	} {
+		r := admin.postForm(tc.path, tc.form)
+		if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.Body, tc.want) {
+			t.Errorf("%s: %d, want 400 with %q: %.300s", name, r.StatusCode, tc.want, r.Body)
+		}
+	}
+	if got := waitCanvas(t, srv, 23); !bytes.Equal(got, canvas) {
+		t.Error("a refused area action changed the canvas")
 	}
 	areas := srv.Event.Event().Areas
 	if len(areas) != 1 || areas[0].Rect != (place.Rect{X: 1, Y: 1, W: 5, H: 3}) {
