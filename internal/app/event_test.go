@@ -294,6 +294,32 @@ func TestAreasProtectWipeAndRollBack(t *testing.T) {
 	if r := admin.postForm("/admin/areas/protect", with("name", "logo")); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("protect: %d %.300s", r.StatusCode, r.Body)
 	}
+	refuseBadAreaInput(t, srv, admin, with("since", since), canvas, 23)
+	areas := srv.Event.Event().Areas
+	if len(areas) != 1 || areas[0].Rect != (place.Rect{X: 1, Y: 1, W: 5, H: 3}) {
+		t.Fatalf("areas: %+v", areas)
+	}
+	if r := admin.get("/admin/areas"); !strings.Contains(r.Body, "logo") {
+		t.Fatal("the areas page does not list the area")
+	}
+	var actions []string
+	for _, e := range auditActions(t, srv) {
+		actions = append(actions, e.Action)
+	}
+	if strings.Join(actions, " ") != "protect area-wipe area-rollback" {
+		t.Fatalf("audit actions: %v", actions)
+	}
+	admin.postForm("/admin/areas/"+strconv.FormatInt(areas[0].ID, 10)+"/delete", nil)
+	if len(srv.Event.Event().Areas) != 0 {
+		t.Fatal("the area was not lifted")
+	}
+}
+
+// refuseBadAreaInput checks that bad rectangles, colors, times and users
+// are refused with their reason and leave the canvas (at seq) as it is;
+// rollback is a valid area rollback form to spoil.
+func refuseBadAreaInput(t *testing.T, srv *authServer, admin *visitor, rollback url.Values, canvas []byte, seq uint64) {
+	t.Helper()
 	for name, form := range map[string]url.Values{
 		"overlapping":  {"x": {"5"}, "y": {"3"}, "w": {"4"}, "h": {"4"}, "name": {"other"}},
 		"out of range": {"x": {"10"}, "y": {"10"}, "w": {"7"}, "h": {"2"}, "name": {"other"}},
@@ -313,8 +339,8 @@ func TestAreasProtectWipeAndRollBack(t *testing.T) {
 		"out-of-range wipe":     {"/admin/areas/wipe", url.Values{"x": {"14"}, "y": {"0"}, "w": {"5"}, "h": {"1"}, "color": {"1"}}, "must lie within the canvas"},
 		"wipe without a color":  {"/admin/areas/wipe", url.Values{"x": {"1"}, "y": {"1"}, "w": {"1"}, "h": {"1"}}, "Choose a color"},
 		"wipe off the palette":  {"/admin/areas/wipe", url.Values{"x": {"1"}, "y": {"1"}, "w": {"1"}, "h": {"1"}, "color": {"16"}}, "Choose a color"},
-		"rollback bad time":     {"/admin/areas/rollback", with("since", "yesterday"), "since must be a time"},
-		"rollback unknown user": {"/admin/areas/rollback", with("since", since, "user", "nobody"), "no user named"},
+		"rollback bad time":     {"/admin/areas/rollback", withField(rollback, "since", "yesterday"), "since must be a time"},
+		"rollback unknown user": {"/admin/areas/rollback", withField(rollback, "user", "nobody"), "no user named"},
 		"rectangle not numbers": {"/admin/areas/wipe", url.Values{"x": {"a"}, "y": {"1"}, "w": {"1"}, "h": {"1"}, "color": {"1"}}, "whole number"},
 	} {
 		r := admin.postForm(tc.path, tc.form)
@@ -322,27 +348,19 @@ func TestAreasProtectWipeAndRollBack(t *testing.T) {
 			t.Errorf("%s: %d, want 400 with %q: %.300s", name, r.StatusCode, tc.want, r.Body)
 		}
 	}
-	if got := waitCanvas(t, srv, 23); !bytes.Equal(got, canvas) {
+	if got := waitCanvas(t, srv, seq); !bytes.Equal(got, canvas) {
 		t.Error("a refused area action changed the canvas")
 	}
-	areas := srv.Event.Event().Areas
-	if len(areas) != 1 || areas[0].Rect != (place.Rect{X: 1, Y: 1, W: 5, H: 3}) {
-		t.Fatalf("areas: %+v", areas)
+}
+
+// withField returns a copy of form with key set to value.
+func withField(form url.Values, key, value string) url.Values {
+	out := url.Values{}
+	for k, v := range form {
+		out[k] = v
 	}
-	if r := admin.get("/admin/areas"); !strings.Contains(r.Body, "logo") {
-		t.Fatal("the areas page does not list the area")
-	}
-	var actions []string
-	for _, e := range auditActions(t, srv) {
-		actions = append(actions, e.Action)
-	}
-	if strings.Join(actions, " ") != "protect area-wipe area-rollback" {
-		t.Fatalf("audit actions: %v", actions)
-	}
-	admin.postForm("/admin/areas/"+strconv.FormatInt(areas[0].ID, 10)+"/delete", nil)
-	if len(srv.Event.Event().Areas) != 0 {
-		t.Fatal("the area was not lifted")
-	}
+	out.Set(key, value)
+	return out
 }
 
 // pngOf encodes an image for uploads.
