@@ -149,3 +149,57 @@ func TestEventProtectedAreasAndGuestPlacement(t *testing.T) {
 		t.Fatalf("member while guests may not place: %s", typ)
 	}
 }
+
+// The guest limit is a live setting: lowering it applies to the next new
+// guest, without a restart.
+func TestEventGuestLimitIsLive(t *testing.T) {
+	srv := startServer(t, func(c *app.Config) { c.TrustedProxies = mustPrefixes("127.0.0.1/32") })
+	admin := srv.newAdmin(t, "mod")
+	from := func(ip string) *visitor {
+		b := srv.visitor(t)
+		b.header.Set("X-Forwarded-For", ip)
+		return b
+	}
+	for i := 0; i < 3; i++ {
+		from("203.0.113.7").mustDialWS() // no limit yet
+	}
+	form := settingsForm("0")
+	form.Set("guest_limit", "1")
+	if r := admin.postForm("/admin/settings", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", r.StatusCode)
+	}
+	from("203.0.113.8").mustDialWS()
+	if _, res, err := from("203.0.113.8").dialWS(); err == nil || res == nil || res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a second guest from one address with the limit at 1: %v %v", err, res)
+	}
+}
+
+// The batch interval is a live setting: with 1 s, three placements made
+// within 200 ms reach a viewer in at most two batches (with the first 5 ms,
+// in three).
+func TestEventBatchIntervalIsLive(t *testing.T) {
+	srv := startServer(t, func(c *app.Config) { c.Cooldown = 0 })
+	admin := srv.newAdmin(t, "mod")
+	form := settingsForm("0")
+	form.Set("batch_ms", "1000")
+	if r := admin.postForm("/admin/settings", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", r.StatusCode)
+	}
+	time.Sleep(50 * time.Millisecond) // the old interval's next tick takes up the new one
+	viewer := srv.visitor(t).mustDialWS()
+	viewer.next(t, "canvas")
+	player := srv.visitor(t).mustDialWS()
+	for i := 0; i < 3; i++ {
+		if typ, _ := placeWS(t, player, i, 0, 3); typ != "success" {
+			t.Fatal(typ)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	batches := 0
+	for seq := 0.0; seq < 3; batches++ {
+		seq = viewer.next(t, "pixels")["seq"].(float64)
+	}
+	if batches > 2 {
+		t.Fatalf("%d batches for three placements within 200 ms at a 1 s interval", batches)
+	}
+}
