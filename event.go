@@ -215,6 +215,10 @@ type Template struct {
 	PNG       []byte    `json:"-"`
 }
 
+// NoticeEvent is the kind of the notice that tells every instance that the
+// event changed (it carries no data: each loads the stored state).
+const NoticeEvent = "event"
+
 // Events stores the live state of an event, its templates and its final
 // image, and tells every instance about changes.
 type Events interface {

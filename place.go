@@ -5,6 +5,7 @@ package place
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"time"
@@ -210,11 +211,48 @@ type SessionIndex interface {
 	UserSessions(ctx context.Context, userID string) ([]string, error)
 }
 
-// Kicks carries Kick messages to every instance.
+// Kicks carries Kick messages to every instance, as notices of kind
+// NoticeKick.
 type Kicks interface {
 	PublishKick(ctx context.Context, k Kick) error
 	// SubscribeKicks calls fn for every kick published anywhere until ctx ends.
 	SubscribeKicks(ctx context.Context, fn func(Kick)) error
+}
+
+// NoticeKick is the kind of a notice that carries a Kick.
+const NoticeKick = "kick"
+
+// Notice is a message to every instance (a kick, a settings change, …):
+// Kind says what Data (JSON) holds.
+type Notice struct {
+	Kind string          `json:"kind"`
+	Data json.RawMessage `json:"data"`
+}
+
+// KickNotice wraps k in a notice.
+func KickNotice(k Kick) Notice {
+	b, _ := json.Marshal(k) // a struct of strings always marshals
+	return Notice{Kind: NoticeKick, Data: b}
+}
+
+// Kick returns the kick n carries, if it is a well-formed kick notice.
+func (n Notice) Kick() (Kick, bool) {
+	var k Kick
+	if n.Kind != NoticeKick || json.Unmarshal(n.Data, &k) != nil {
+		return Kick{}, false
+	}
+	return k, true
+}
+
+// Notices carries notices to every instance, including the sender. A
+// notice published while an instance is disconnected reaches it when it
+// reconnects (cluster mode keeps the latest ones in Redis), so a subscriber
+// misses none unless it stays away for more than about a thousand notices.
+type Notices interface {
+	PublishNotice(ctx context.Context, n Notice) error
+	// SubscribeNotices calls fn, in order, for every notice published
+	// after the call, until ctx ends.
+	SubscribeNotices(ctx context.Context, fn func(Notice)) error
 }
 
 // Counters are shared fixed-window counters for rate limits (guest sessions
@@ -244,6 +282,7 @@ type Store interface {
 	Users
 	SessionIndex
 	Kicks
+	Notices
 	Counters
 	Events
 	Sessions() SessionStore

@@ -42,6 +42,7 @@ func parseSeq(v string) (uint64, error) {
 // pixelHistoryPage reads one page of a pixel's history, one row more than
 // shown to tell whether an older page exists.
 func (s *Server) pixelHistoryPage(ctx context.Context, x, y int, before uint64) ([]place.HistoryEntry, error) {
+	s.awaitOwnWrites(ctx)
 	return s.history.PixelHistoryBefore(ctx, x, y, before, historyPageSize+1)
 }
 
@@ -94,6 +95,7 @@ func (s *Server) recentPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.awaitOwnWrites(s.ctx(c))
 	entries, err := s.history.RecentPlacements(s.ctx(c), before, historyPageSize+1)
 	if err != nil {
 		return err

@@ -135,6 +135,7 @@ func (s *Server) panelEvents(c echo.Context) error {
 // panelsData is the panels' first state for the canvas page. A store
 // failure leaves the list empty rather than failing the page.
 func (s *Server) panelsData(ctx context.Context) views.PanelsData {
+	s.awaitOwnWrites(ctx)
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	entries, err := s.history.RecentPlacements(ctx, 0, recentPanelSize)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -77,6 +78,9 @@ type Server struct {
 	started    func() bool
 	panels     *panelFeed
 	tt         *timeTravel // nil without an archive
+	// historySeen is a seq up to which history is known to be readable
+	// (see awaitOwnWrites).
+	historySeen atomic.Uint64
 }
 
 // New builds the Server.

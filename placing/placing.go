@@ -54,6 +54,10 @@ type Options struct {
 	// lets every attempt through.
 	CanvasOpen Rule
 	Areas      Rule
+	// Acknowledged, if set, is told the seq of every placement the service
+	// returns as placed, before the caller answers its client, so that this
+	// process's canvas reads can wait for it (read-your-writes).
+	Acknowledged func(seq uint64)
 }
 
 // Service decides placements.
@@ -64,6 +68,8 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	rules  []Rule
+	// acknowledged: see Options.Acknowledged.
+	acknowledged func(seq uint64)
 }
 
 // New returns the placement service.
@@ -74,7 +80,7 @@ func New(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Service{cfg: o.Config, placer: o.Placer, users: o.Users, log: o.Logger, now: o.Now}
+	s := &Service{cfg: o.Config, placer: o.Placer, users: o.Users, log: o.Logger, now: o.Now, acknowledged: o.Acknowledged}
 	s.rules = s.ruleList(o)
 	return s
 }
@@ -144,6 +150,9 @@ func (s *Service) Place(ctx context.Context, a Attempt) (place.Placement, time.T
 	if err == nil {
 		p, next, err = s.placer.Place(ctx, a.UserID, a.X, a.Y, uint8(a.Color), a.At)
 	}
+	if err == nil && s.acknowledged != nil {
+		s.acknowledged(p.Seq)
+	}
 	err = unavailableOnTimeout(err)
 	s.count(err)
 	return p, next, err
@@ -162,6 +171,9 @@ func (s *Service) Rollback(ctx context.Context, actorID string, pixels []place.P
 		return nil, nil
 	}
 	placed, err := s.placer.PlaceRollback(ctx, actorID, pixels, s.now())
+	if err == nil && len(placed) > 0 && s.acknowledged != nil {
+		s.acknowledged(placed[len(placed)-1].Seq)
+	}
 	return placed, unavailableOnTimeout(err)
 }
 

@@ -115,7 +115,8 @@ func TestSlowConsumerIsClosedWhileOthersKeepReceiving(t *testing.T) {
 	good := wstest.MustDial(t, url, wstest.Options{Binary: true})
 	good.Expect(t, "welcome", 2*time.Second)
 	rawNeverReading(t, url)
-	deadline := time.Now().Add(3 * time.Second)
+	// Encoding a 4096×4096 canvas as JSON takes seconds under -race.
+	deadline := time.Now().Add(20 * time.Second)
 	for h.Online() < 2 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}

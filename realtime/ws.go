@@ -71,6 +71,9 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	if !id.Expires.IsZero() && h.opts.SessionAlive != nil {
 		c.expires.Store(id.Expires.UnixMilli())
 	}
+	if tc, ok := nc.(interface{ SetWriteBuffer(int) error }); ok {
+		_ = tc.SetWriteBuffer(h.opts.SendBuffer)
+	}
 	c.w.init(nc)
 	_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
 	// The HTTP server's write deadline outlives the hijack; writes here are
@@ -90,22 +93,19 @@ func (h *Hub) OnOpen(*gws.Conn) {}
 // OnClose removes the connection.
 func (h *Hub) OnClose(conn *gws.Conn, _ error) { h.conns.remove(conn) }
 
-// OnPing answers a WebSocket ping and counts as activity. Pings count
-// toward the flood limit like messages: a ping over it gets no pong, and a
-// sustained flood closes the connection.
+// OnPing answers a WebSocket ping. Pings count against the flood limit
+// like messages, but not as activity: a client that never reads can still
+// send them (see Options.IdleTimeout).
 func (h *Hub) OnPing(conn *gws.Conn, payload []byte) {
-	if c := clientOf(conn); c != nil && !c.closed.Load() {
-		_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
-		if !h.allowMessage(conn, c, h.opts.Now()) {
-			return
-		}
+	if c := clientOf(conn); c != nil && !c.closed.Load() && h.allowMessage(conn, c, h.opts.Now()) {
 		h.conns.send(c, newFrame(gws.OpcodePong, payload))
 	}
 }
 
-// OnPong counts as activity.
+// OnPong counts as activity (the client read the server's ping) and
+// against the flood limit.
 func (h *Hub) OnPong(conn *gws.Conn, _ []byte) {
-	if c := clientOf(conn); c != nil && !c.closed.Load() {
+	if c := clientOf(conn); c != nil && !c.closed.Load() && h.allowMessage(conn, c, h.opts.Now()) {
 		_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
 	}
 }
@@ -153,8 +153,9 @@ func (h *Hub) OnMessage(conn *gws.Conn, message *gws.Message) {
 	}
 }
 
-// allowMessage applies the flood limit: over MessagesPerSecond in one
-// second gets one TOO_MANY_MESSAGES; five such seconds in a row close.
+// allowMessage applies the flood limit to messages, pings and pongs alike:
+// over MessagesPerSecond in one second gets one TOO_MANY_MESSAGES; five
+// such seconds in a row, or ten times the limit in one, close.
 func (h *Hub) allowMessage(conn *gws.Conn, c *client, now time.Time) bool {
 	if now.Sub(c.windowStart) >= time.Second {
 		if c.windowCount > h.opts.MessagesPerSecond {

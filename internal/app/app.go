@@ -18,6 +18,7 @@ import (
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/handlers"
+	"github.com/placecanvas/place/live"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/store/embedded"
@@ -103,19 +104,24 @@ func (c Config) Validate() error {
 
 // OpenStore opens the store of the configured mode.
 func OpenStore(ctx context.Context, c Config, log *slog.Logger) (Storage, error) {
-	return openStore(ctx, c, log, nil)
+	st, _, err := openStore(ctx, c, log, nil, nil)
+	return st, err
 }
 
-// openStore opens the store of the configured mode; cooldown, when set,
-// gives the cooldown of each placement (the event's live setting).
-func openStore(ctx context.Context, c Config, log *slog.Logger, cooldown func() time.Duration) (Storage, error) {
+// openStore opens the store of the configured mode; in embedded mode the
+// store loads lc (when not nil) and applies every commit to it
+// (fedAtCommit). cooldown, when set, gives the cooldown of each placement
+// (the event's live setting).
+func openStore(ctx context.Context, c Config, log *slog.Logger, lc *live.Canvas, cooldown func() time.Duration) (st Storage, fedAtCommit bool, err error) {
 	if err := c.Validate(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if c.RedisURL != "" {
-		return openCluster(ctx, c, log, cooldown)
+		st, err := openCluster(ctx, c, log, cooldown)
+		return st, false, err
 	}
-	return embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, Cooldown: cooldown})
+	st, err = embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, Live: lc, Cooldown: cooldown})
+	return st, lc != nil, err
 }
 
 // App is a running server.
@@ -137,11 +143,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	// One live canvas per process: in embedded mode the store applies each
+	// commit to it; in cluster mode the hub follows the Redis stream into it.
+	lc := live.New(cfg.Width, cfg.Height)
 	// The store asks the event for the cooldown of each placement; the
 	// event is loaded from the store, so it is set once both are open.
-	var liveRef atomic.Pointer[event.Live]
-	st, err := openStore(ctx, cfg, log, func() time.Duration {
-		if l := liveRef.Load(); l != nil {
+	var evRef atomic.Pointer[event.Live]
+	st, fedAtCommit, err := openStore(ctx, cfg, log, lc, func() time.Duration {
+		if l := evRef.Load(); l != nil {
 			return l.Cooldown()
 		}
 		return cfg.Cooldown
@@ -150,7 +159,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	var hub *realtime.Hub
-	live := event.New(event.Options{
+	ev := event.New(event.Options{
 		Store: st, Initial: cfg.InitialSettings(), Online: func() int { return hub.Online() }, Logger: log,
 		FinalPNG: func() ([]byte, error) {
 			if !hub.Ready() {
@@ -160,37 +169,37 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			return event.CanvasPNG(canvas, cfg.Width, cfg.Height)
 		},
 	})
-	if err := live.Load(ctx); err != nil {
+	if err := ev.Load(ctx); err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("load the event settings: %w", err)
 	}
-	liveRef.Store(live)
+	evRef.Store(ev)
 	placements := placing.New(placing.Options{
-		Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log,
-		CanvasOpen: func(ctx context.Context, a placing.Attempt) error { return live.CheckOpen(ctx, a.UserID, st.UserByID) },
+		Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged,
+		CanvasOpen: func(ctx context.Context, a placing.Attempt) error { return ev.CheckOpen(ctx, a.UserID, st.UserByID) },
 		Areas: func(ctx context.Context, a placing.Attempt) error {
-			return live.CheckArea(ctx, a.UserID, a.X, a.Y, st.UserByID)
+			return ev.CheckArea(ctx, a.UserID, a.X, a.Y, st.UserByID)
 		},
 	})
 	hub = realtime.New(realtime.Options{
-		Config: cfg.CanvasConfig(), Feed: st, Placements: placements,
-		BatchInterval: live.Settings().BatchInterval, Interval: func() time.Duration { return live.Settings().BatchInterval },
+		Config: cfg.CanvasConfig(), Feed: st, Live: lc, FedAtCommit: fedAtCommit, Placements: placements,
+		BatchInterval: ev.Settings().BatchInterval, Interval: func() time.Duration { return ev.Settings().BatchInterval },
 		State: func() []byte {
-			b, _ := json.Marshal(realtime.NewStateMessage(live.Settings(), live.Cooldown(), live.FinalKept(), time.Now()))
+			b, _ := json.Marshal(realtime.NewStateMessage(ev.Settings(), ev.Cooldown(), ev.FinalKept(), time.Now()))
 			return b
 		},
 		Logger: log, SessionAlive: sessionAlive(st.Sessions(), log),
 	})
 	// Every change of the event, made here, elsewhere or by the clock,
 	// reaches every connected client.
-	live.OnChange(func(place.Event) { hub.BroadcastState() })
+	ev.OnChange(func(place.Event) { hub.BroadcastState() })
 	srv := handlers.New(handlers.Options{
-		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Event: live, Events: st, Logger: log,
+		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Event: ev, Events: st, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
 		Archive: st, PublicExport: cfg.PublicExport,
 	})
-	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: live, Server: srv}
+	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv}
 	srv.SetDraining(a.draining.Load)
 	srv.SetStarted(a.hasStarted)
 	return a, nil

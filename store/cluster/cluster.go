@@ -86,6 +86,7 @@ type Store struct {
 	log       *slog.Logger
 	keys      keys
 	consumer  string
+	redisURL  string
 	retain    int
 	claimIdle time.Duration
 	cooldownF func() time.Duration // nil: cfg.Cooldown
@@ -111,7 +112,7 @@ var _ place.Store = (*Store)(nil)
 
 // keys names the Redis keys of one canvas.
 type keys struct {
-	prefix, canvas, seq, stream, banned, meta, restoreLock, kicks string
+	prefix, canvas, seq, stream, banned, meta, restoreLock, notices string
 }
 
 func newKeys(prefix string) keys {
@@ -123,7 +124,7 @@ func newKeys(prefix string) keys {
 		banned:      prefix + "banned",
 		meta:        prefix + "meta",
 		restoreLock: prefix + "restore-lock",
-		kicks:       prefix + "kicks",
+		notices:     prefix + "notices",
 	}
 }
 
@@ -167,6 +168,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		log:        opts.Logger.With("store", "cluster"),
 		keys:       newKeys(opts.KeyPrefix),
 		consumer:   opts.ConsumerName,
+		redisURL:   opts.RedisURL,
 		retain:     opts.StreamRetain,
 		claimIdle:  opts.ClaimIdle,
 		cooldownF:  opts.Cooldown,
@@ -322,7 +324,7 @@ func (s *Store) Ready(ctx context.Context) error {
 }
 
 // untilClosed returns a context that also ends when the store closes, for
-// the long-running calls (Follow, SubscribeKicks).
+// the long-running calls (Follow, SubscribeNotices).
 func (s *Store) untilClosed(ctx context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
 	stop := context.AfterFunc(s.ctx, cancel)

@@ -14,12 +14,10 @@ import (
 )
 
 // The live state of an event is kept in PostgreSQL (it must survive a
-// Redis restart) and every change is announced on a Redis channel, on which
-// each instance loads it again.
+// Redis restart) and every change is announced as a notice, on which each
+// instance loads it again.
 
 var _ place.Events = (*Store)(nil)
-
-func (k keys) eventChanges() string { return k.prefix + "event-changes" }
 
 // InitSettings implements place.Events.
 func (s *Store) InitSettings(ctx context.Context, initial place.Settings) (place.Settings, error) {
@@ -144,18 +142,20 @@ func (s *Store) DeleteArea(ctx context.Context, id int64) (place.Area, error) {
 	return a, pgError(err)
 }
 
-// PublishEventChange implements place.Events.
+// PublishEventChange implements place.Events with a notice on the stream
+// every instance reads (notices.go): one published while an instance was
+// disconnected reaches it when it is back.
 func (s *Store) PublishEventChange(ctx context.Context) error {
-	return s.do(ctx, func(c redis.Conn) error {
-		_, err := c.Do("PUBLISH", s.keys.eventChanges(), "changed")
-		return err
-	})
+	return s.PublishNotice(ctx, place.Notice{Kind: place.NoticeEvent})
 }
 
-// SubscribeEventChanges implements place.Events. Notices published while
-// the subscription is down are lost; the caller also reloads now and then.
+// SubscribeEventChanges implements place.Events.
 func (s *Store) SubscribeEventChanges(ctx context.Context, fn func()) error {
-	return s.subscribe(ctx, s.keys.eventChanges(), func([]byte) { fn() })
+	return s.SubscribeNotices(ctx, func(n place.Notice) {
+		if n.Kind == place.NoticeEvent {
+			fn()
+		}
+	})
 }
 
 const templateColumns = `id, name, x, y, width, height, created_by, created_at`

@@ -137,36 +137,19 @@ func (s *Store) DeleteArea(ctx context.Context, id int64) (place.Area, error) {
 	return a, nil
 }
 
-// PublishEventChange implements place.Events: in one process the change is
-// already applied by the caller, so subscribers are only told.
-func (s *Store) PublishEventChange(context.Context) error {
-	s.kicksMu.Lock()
-	subs := make([]func(), 0, len(s.eventSubs))
-	for _, fn := range s.eventSubs {
-		subs = append(subs, fn)
-	}
-	s.kicksMu.Unlock()
-	for _, fn := range subs {
-		fn()
-	}
-	return nil
+// PublishEventChange implements place.Events as a notice: in one process
+// the change is already applied by the caller, so subscribers are only told.
+func (s *Store) PublishEventChange(ctx context.Context) error {
+	return s.PublishNotice(ctx, place.Notice{Kind: place.NoticeEvent})
 }
 
 // SubscribeEventChanges implements place.Events.
 func (s *Store) SubscribeEventChanges(ctx context.Context, fn func()) error {
-	s.kicksMu.Lock()
-	id := s.kickNext
-	s.kickNext++
-	if s.eventSubs == nil {
-		s.eventSubs = make(map[int]func())
-	}
-	s.eventSubs[id] = fn
-	s.kicksMu.Unlock()
-	<-ctx.Done()
-	s.kicksMu.Lock()
-	delete(s.eventSubs, id)
-	s.kicksMu.Unlock()
-	return nil
+	return s.SubscribeNotices(ctx, func(n place.Notice) {
+		if n.Kind == place.NoticeEvent {
+			fn()
+		}
+	})
 }
 
 const templateColumns = `id, name, x, y, width, height, created_by, created_at`

@@ -229,10 +229,7 @@ func (s *Store) insertBatch(ctx context.Context, batch []place.Placement) error 
 }
 
 func (s *Store) snapshot() error {
-	s.cmu.RLock()
-	data := append([]byte(nil), s.committed...)
-	seq := s.committedSeq
-	s.cmu.RUnlock()
+	data, seq := s.live.Snapshot() // shared, read only
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	tx, err := s.wdb.BeginTx(ctx, nil)

@@ -58,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 		{"AuditLog", testAuditLog},
 		{"SessionIndex", testSessionIndex},
 		{"Kicks", testKicks},
+		{"Notices", testNotices},
 		{"Counters", testCounters},
 		{"Sessions", testSessions},
 		{"Ready", testReady},
@@ -833,6 +834,73 @@ wait:
 		}
 	case <-time.After(5 * time.Second):
 		t.Error("SubscribeKicks did not return after its context ended")
+	}
+}
+
+// testNotices: notices of any kind arrive in order, once each, and a kick
+// subscriber sees only kicks.
+func testNotices(t *testing.T, open Opener) {
+	s := open(t, DefaultConfig)
+	sctx, cancel := context.WithCancel(ctx(t))
+	defer cancel()
+	got := make(chan place.Notice, 100)
+	kicks := make(chan place.Kick, 100)
+	go func() { _ = s.SubscribeNotices(sctx, func(n place.Notice) { got <- n }) }()
+	go func() { _ = s.SubscribeKicks(sctx, func(k place.Kick) { kicks <- k }) }()
+	// A subscription takes a moment to start: announce until one arrives.
+	hello := place.Notice{Kind: "hello", Data: []byte(`{}`)}
+	deadline := time.After(10 * time.Second)
+wait:
+	for {
+		if err := s.PublishNotice(ctx(t), hello); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-got:
+			break wait
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("no notice delivered")
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // both subscriptions are up
+	for len(got) > 0 {
+		<-got
+	}
+	sent := []place.Notice{
+		{Kind: "settings", Data: []byte(`{"cooldown":5}`)},
+		place.KickNotice(place.Kick{UserID: "u2", Reason: "banned"}),
+		{Kind: "version", Data: []byte(`"v2"`)},
+	}
+	for _, n := range sent {
+		if err := s.PublishNotice(ctx(t), n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, want := range sent {
+		select {
+		case n := <-got:
+			if n.Kind != want.Kind || string(n.Data) != string(want.Data) {
+				t.Errorf("notice %d = %s %s, want %s %s", i, n.Kind, n.Data, want.Kind, want.Data)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("notice %d not delivered", i)
+		}
+	}
+	select {
+	case k := <-kicks:
+		if k.UserID != "u2" {
+			t.Errorf("kick subscriber got %+v", k)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("kick not delivered")
+	}
+	select {
+	case n := <-got:
+		t.Errorf("unexpected notice %s %s", n.Kind, n.Data)
+	case k := <-kicks:
+		t.Errorf("unexpected kick %+v", k)
+	case <-time.After(200 * time.Millisecond):
 	}
 }
 
