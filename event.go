@@ -235,10 +235,9 @@ type Events interface {
 	AddArea(ctx context.Context, a Area) (Area, error)
 	// DeleteArea removes a protected area (ENOTFOUND if there is none).
 	DeleteArea(ctx context.Context, id int64) (Area, error)
-	// PublishEventChange tells every instance to load the event again;
-	// SubscribeEventChanges calls fn for each such notice until ctx ends.
+	// PublishEventChange tells every instance to load the event again: a
+	// notice of kind NoticeEvent, which each reads with its other notices.
 	PublishEventChange(ctx context.Context) error
-	SubscribeEventChanges(ctx context.Context, fn func()) error
 
 	// AddTemplate stores a template; Templates lists them without their
 	// images, oldest first; Template returns one with its image.

@@ -190,20 +190,11 @@ func (l *Live) reportOnline(ctx context.Context) {
 	}
 }
 
-// Run keeps the state current until ctx ends: it applies notices from
-// other instances, reloads now and then, moves the state at the times of
+// Run keeps the state current until ctx ends: it loads the state when
+// told of a change (Changed), reloads now and then, moves the state at the times of
 // the schedule and keeps the final image when the canvas closes.
 func (l *Live) Run(ctx context.Context) {
 	go l.reportOnline(ctx)
-	go func() {
-		for ctx.Err() == nil {
-			err := l.opts.Store.SubscribeEventChanges(ctx, l.wake)
-			if ctx.Err() == nil {
-				l.log.Warn("event change subscription ended; retrying", "err", err)
-				sleep(ctx, 500*time.Millisecond)
-			}
-		}
-	}()
 	reload := time.NewTicker(l.opts.Reload)
 	defer reload.Stop()
 	timer := time.NewTimer(time.Hour)
@@ -223,6 +214,10 @@ func (l *Live) Run(ctx context.Context) {
 		}
 	}
 }
+
+// Changed tells the instance that the event changed elsewhere (a notice of
+// kind place.NoticeEvent): Run loads the stored state at once.
+func (l *Live) Changed() { l.wake() }
 
 func (l *Live) wake() {
 	select {
@@ -337,15 +332,6 @@ func (l *Live) DeleteArea(ctx context.Context, id int64) (place.Area, error) {
 		return a, err
 	}
 	return a, l.changed(ctx)
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }
 
 // ErrNotReady is what a FinalPNG function returns before the canvas is loaded.

@@ -239,8 +239,17 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	go func() {
 		for hubCtx.Err() == nil {
-			if err := a.Store.SubscribeKicks(hubCtx, a.Hub.Kick); err != nil && hubCtx.Err() == nil {
-				a.log.Warn("kick subscription ended; retrying", "err", err)
+			// One reader of the notices per process: kicks close sockets,
+			// event changes make the event load its state again.
+			err := a.Store.SubscribeNotices(hubCtx, func(n place.Notice) {
+				if k, ok := n.Kick(); ok {
+					a.Hub.Kick(k)
+				} else if n.Kind == place.NoticeEvent {
+					a.Event.Changed()
+				}
+			})
+			if err != nil && hubCtx.Err() == nil {
+				a.log.Warn("notice subscription ended; retrying", "err", err)
 				time.Sleep(500 * time.Millisecond)
 			}
 		}

@@ -143,15 +143,6 @@ func (s *Store) PublishEventChange(ctx context.Context) error {
 	return s.PublishNotice(ctx, place.Notice{Kind: place.NoticeEvent})
 }
 
-// SubscribeEventChanges implements place.Events.
-func (s *Store) SubscribeEventChanges(ctx context.Context, fn func()) error {
-	return s.SubscribeNotices(ctx, func(n place.Notice) {
-		if n.Kind == place.NoticeEvent {
-			fn()
-		}
-	})
-}
-
 const templateColumns = `id, name, x, y, width, height, created_by, created_at`
 
 func scanTemplate(r scanner, extra ...any) (place.Template, error) {
