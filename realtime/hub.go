@@ -61,6 +61,8 @@ type Options struct {
 	// Interval, when set, gives the live batch interval (checked after
 	// every tick); BatchInterval is then the first value.
 	Interval func() time.Duration
+	// Cooldown, when set, gives the cooldown the welcome announces.
+	Cooldown func() time.Duration
 }
 
 // Hub serves the live canvas of this instance (package live). It is three

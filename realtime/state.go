@@ -75,3 +75,13 @@ func (h *Hub) BroadcastState() {
 		}
 	}
 }
+
+// liveConfig is the canvas configuration with the cooldown that applies now
+// (Options.Cooldown, the event's live setting, when set).
+func (h *Hub) liveConfig() place.Config {
+	cfg := h.cfg
+	if h.opts.Cooldown != nil {
+		cfg.Cooldown = h.opts.Cooldown()
+	}
+	return cfg
+}

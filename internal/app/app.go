@@ -184,6 +184,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	hub = realtime.New(realtime.Options{
 		Config: cfg.CanvasConfig(), Feed: st, Live: lc, FedAtCommit: fedAtCommit, Placements: placements,
 		BatchInterval: ev.Settings().BatchInterval, Interval: func() time.Duration { return ev.Settings().BatchInterval },
+		Cooldown: ev.Cooldown,
 		State: func() []byte {
 			b, _ := json.Marshal(realtime.NewStateMessage(ev.Settings(), ev.Cooldown(), ev.FinalKept(), time.Now()))
 			return b

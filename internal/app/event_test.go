@@ -68,6 +68,16 @@ func TestEventSettingsAreLiveAuditedAndSurviveRestarts(t *testing.T) {
 	if ev["state"] != "open" || ev["cooldownSeconds"] != 7.5 {
 		t.Fatalf("event: %v", ev)
 	}
+	if info := srv.visitor(t).getJSON("/api/v1/canvas/info").JSON(t); info["cooldownSeconds"] != 7.5 {
+		t.Fatalf("canvas info: %v", info)
+	}
+	p, _, err := srv.visitor(t).dialWS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := p.next(t, "welcome")["canvasInfo"].(map[string]any); info["cooldownSeconds"] != 7.5 {
+		t.Fatalf("welcome: %v", info)
+	}
 
 	// Flags give first values only: a restart with other flags keeps what
 	// the admin stored.
