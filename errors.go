@@ -26,6 +26,9 @@ const (
 	ETOOMANYATTEMPTS   Code = "TOO_MANY_ATTEMPTS"
 	ENOTFOUND          Code = "NOT_FOUND"
 	EINTERNAL          Code = "INTERNAL_ERROR"
+	// EJOINCODE: the organiser set a join code and this player has not
+	// joined with the current one (the QR code or /join/CODE).
+	EJOINCODE Code = "JOIN_CODE_REQUIRED"
 
 	// Placement refused by the rules of an event (docs/protocol.md).
 	ECANVASNOTOPEN   Code = "CANVAS_NOT_OPEN" // scheduled: opens later

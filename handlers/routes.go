@@ -35,6 +35,17 @@ func (s *Server) Routes() *echo.Echo {
 	e.Match(read, "/history", s.historyPage, withSession...)
 	e.Match(read, "/history/recent", s.recentPage, withSession...)
 	e.GET("/panels/events", s.panelEvents)
+	e.Match(read, "/screen", s.screenPage, withSession...)
+	e.GET("/screen/events", s.screenEvents)
+	e.Match(read, "/screen/join", s.screenJoin, withSession...)
+	e.Match(read, "/join/qr.svg", s.joinQR, withSession...)
+	e.Match(read, "/join/qr.png", s.joinQR, withSession...)
+	e.Match(read, "/join", s.joinPage, withSession...)
+	e.POST("/join", s.joinByForm, changing...)
+	e.Match(read, "/join/:code", s.joinByLink, withSession...)
+	e.Match(read, "/stats", s.statsPage, withSession...)
+	e.Match(read, "/account", s.accountPage, withSession...)
+	e.POST("/account/stats", s.accountStats, changing...)
 	e.GET("/ws", s.websocket)
 
 	api := e.Group("/api/v1")
@@ -65,6 +76,8 @@ func (s *Server) Routes() *echo.Echo {
 	e.POST("/admin/users/:id/unban", s.adminUnban, adminChange...)
 	e.POST("/admin/users/:id/rollback", s.adminRollback, adminChange...)
 	e.Match(read, "/admin/audit", s.adminAudit, adminPage...)
+	e.Match(read, "/admin/join", s.adminJoin, adminPage...)
+	e.POST("/admin/join", s.adminJoinChange, adminChange...)
 	s.eventRoutes(e, adminPage, adminChange)
 
 	// Time travel: past canvases (?at= on the canvas routes above), the

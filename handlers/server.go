@@ -17,6 +17,7 @@ import (
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/event"
+	"github.com/placecanvas/place/joining"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 )
@@ -45,6 +46,14 @@ type Options struct {
 	Now           func() time.Time
 	// BcryptCost is the bcrypt work factor (12; lower only in tests).
 	BcryptCost int
+	// EndsAt tells when the canvas closes, for the screen's countdown;
+	// nil or ok=false when it has no end.
+	EndsAt func() (end time.Time, ok bool)
+	// Stats computes the statistics page and keeps the players' opt-out;
+	// nil: no /stats.
+	Stats place.StatsReader
+	// Join is the join-code rule (nil: no join codes).
+	Join *joining.Gate
 	// Archive serves past canvases, timelapses and exports (off when nil).
 	Archive place.Archive
 	// PublicExport opens the history export (without user hashes) to
@@ -81,6 +90,13 @@ type Server struct {
 	// historySeen is a seq up to which history is known to be readable
 	// (see awaitOwnWrites).
 	historySeen atomic.Uint64
+	// The projector screen's live counters.
+	screen      *panelFeed
+	screenState *screenState
+	// The statistics page's cache and the opt-out setting.
+	stats       *statsCache
+	statsReader place.StatsReader
+	join        *joining.Gate
 }
 
 // New builds the Server.
@@ -145,6 +161,13 @@ func New(opts Options) *Server {
 	}
 	s.sessions = sm
 	s.panels = newPanelFeed(s)
+	s.screenState = &screenState{s: s}
+	s.screen = newFeed(screenInterval, s.screenState.frames)
+	s.join = opts.Join
+	if opts.Stats != nil {
+		s.statsReader = opts.Stats
+		s.stats = newStatsCache(opts.Stats, opts.Now, opts.Logger)
+	}
 	if opts.Archive != nil {
 		s.tt = newTimeTravel(opts.Archive, opts.Config, opts.PublicExport, opts.Logger)
 	}

@@ -54,6 +54,9 @@ type Options struct {
 	// lets every attempt through.
 	CanvasOpen Rule
 	Areas      Rule
+	// Joined is the join-code rule (joining.Gate.Rule): while the organiser
+	// has set a join code, only players who joined with it place.
+	Joined Rule
 	// Acknowledged, if set, is told the seq of every placement the service
 	// returns as placed, before the caller answers its client, so that this
 	// process's canvas reads can wait for it (read-your-writes).
@@ -92,6 +95,7 @@ func New(o Options) *Service {
 func (s *Service) ruleList(o Options) []Rule {
 	rules := []Rule{
 		o.CanvasOpen, // the canvas is open (scheduled, paused, closed)
+		o.Joined,     // the player joined with the current join code
 		s.inRange,    // coordinates, then color
 		o.Areas,      // protected areas
 	}

@@ -113,3 +113,34 @@ func TestRollbackChecksEveryPixelFirst(t *testing.T) {
 		t.Fatalf("got %v with %d pixels written", err, len(st.rolled))
 	}
 }
+
+func TestJoinCodeRuleOrder(t *testing.T) {
+	closed := func(context.Context, placing.Attempt) error { return place.Errorf(place.EFORBIDDEN, "closed") }
+	notJoined := func(context.Context, placing.Attempt) error { return place.Errorf(place.EJOINCODE, "join first") }
+	joined := func(context.Context, placing.Attempt) error { return nil }
+	for _, tc := range []struct {
+		name         string
+		st           store
+		open, joined placing.Rule
+		a            placing.Attempt
+		want         place.Code
+	}{
+		{"joined places", store{}, nil, joined, placing.Attempt{UserID: "u", X: 1, Y: 1, Color: 1}, ""},
+		{"not joined", store{}, nil, notJoined, placing.Attempt{UserID: "u", X: 1, Y: 1, Color: 1}, place.EJOINCODE},
+		{"join code before range", store{}, nil, notJoined, placing.Attempt{UserID: "u", X: -1, Y: 0, Color: 99}, place.EJOINCODE},
+		{"canvas open before join code", store{}, closed, notJoined, placing.Attempt{UserID: "u", X: 1, Y: 1, Color: 1}, place.EFORBIDDEN},
+		{"banned before join code", store{banned: true}, nil, notJoined, placing.Attempt{UserID: "u", X: 1, Y: 1, Color: 1}, place.EBANNED},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := tc.st
+			svc := placing.New(placing.Options{Config: cfg, Placer: &st, Users: &st, CanvasOpen: tc.open, Joined: tc.joined})
+			_, _, err := svc.Place(context.Background(), tc.a)
+			if got := place.ErrorCode(err); got != tc.want {
+				t.Fatalf("code %q, want %q (%v)", got, tc.want, err)
+			}
+			if placed := len(st.placed) == 1; placed != (tc.want == "") {
+				t.Fatalf("%d placements reached the store", len(st.placed))
+			}
+		})
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/handlers"
+	"github.com/placecanvas/place/joining"
 	"github.com/placecanvas/place/live"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
@@ -126,13 +127,15 @@ func openStore(ctx context.Context, c Config, log *slog.Logger, lc *live.Canvas,
 
 // App is a running server.
 type App struct {
-	cfg      Config
-	log      *slog.Logger
-	Store    place.Store
-	Archive  place.Archive
-	Hub      *realtime.Hub
-	Event    *event.Live
-	Server   *handlers.Server
+	cfg     Config
+	log     *slog.Logger
+	Store   place.Store
+	Archive place.Archive
+	Hub     *realtime.Hub
+	Event   *event.Live
+	Server  *handlers.Server
+	// Join is the join-code rule of this instance.
+	Join     *joining.Gate
 	draining atomic.Bool
 	started  atomic.Bool // the canvas was loaded once
 	stopAt   time.Time
@@ -158,6 +161,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	js, ok := st.(joining.Store)
+	if !ok {
+		_ = st.Close()
+		return nil, errors.New("the store keeps no join codes")
+	}
+	gate := joining.New(js, log)
 	var hub *realtime.Hub
 	ev := event.New(event.Options{
 		Store: st, Initial: cfg.InitialSettings(), Online: func() int { return hub.Online() }, Logger: log,
@@ -175,7 +184,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	evRef.Store(ev)
 	placements := placing.New(placing.Options{
-		Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged,
+		Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule,
 		CanvasOpen: func(ctx context.Context, a placing.Attempt) error { return ev.CheckOpen(ctx, a.UserID, st.UserByID) },
 		Areas: func(ctx context.Context, a placing.Attempt) error {
 			return ev.CheckArea(ctx, a.UserID, a.X, a.Y, st.UserByID)
@@ -199,8 +208,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
 		Archive: st, PublicExport: cfg.PublicExport,
+		Stats: statsOf(st), Join: gate,
 	})
-	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv}
+	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate}
 	srv.SetDraining(a.draining.Load)
 	srv.SetStarted(a.hasStarted)
 	return a, nil
@@ -240,21 +250,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	go func() {
 		for hubCtx.Err() == nil {
-			// One reader of the notices per process: kicks close sockets,
-			// event changes make the event load its state again.
-			err := a.Store.SubscribeNotices(hubCtx, func(n place.Notice) {
-				if k, ok := n.Kick(); ok {
-					a.Hub.Kick(k)
-				} else if n.Kind == place.NoticeEvent {
-					a.Event.Changed()
-				}
-			})
-			if err != nil && hubCtx.Err() == nil {
+			if err := a.Store.SubscribeNotices(hubCtx, a.notice); err != nil && hubCtx.Err() == nil {
 				a.log.Warn("notice subscription ended; retrying", "err", err)
 				time.Sleep(500 * time.Millisecond)
 			}
 		}
 	}()
+	go a.Join.Run(hubCtx)
 
 	go a.keepKeyframes(hubCtx)
 
@@ -361,4 +363,24 @@ func browseURL(addr net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// statsOf returns the store's statistics queries (both modes have them).
+func statsOf(st place.Store) place.StatsReader {
+	r, _ := st.(place.StatsReader)
+	return r
+}
+
+// notice hands a notice to whom it is for: a kick to the hub, a join code
+// change to the gate.
+func (a *App) notice(n place.Notice) {
+	if k, ok := n.Kick(); ok {
+		a.Hub.Kick(k)
+		return
+	}
+	if n.Kind == place.NoticeEvent {
+		a.Event.Changed() // the event's state changed elsewhere: load it again
+		return
+	}
+	a.Join.OnNotice(n)
 }

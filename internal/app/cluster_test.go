@@ -26,12 +26,12 @@ type clusterEnv struct {
 	redisURL, databaseURL, prefix string
 }
 
-func newClusterEnv(t *testing.T) clusterEnv {
+func newClusterEnv(t testing.TB) clusterEnv {
 	t.Helper()
 	return clusterEnv{redisURL: testenv.RedisURL(t), databaseURL: testenv.NewPostgresDatabase(t), prefix: testenv.RedisPrefix(t)}
 }
 
-func (e clusterEnv) config(t *testing.T, mutate func(*app.Config)) app.Config {
+func (e clusterEnv) config(t testing.TB, mutate func(*app.Config)) app.Config {
 	cfg := app.Defaults()
 	cfg.DataDir = t.TempDir()
 	cfg.Addr = "127.0.0.1:0"
