@@ -331,6 +331,7 @@ type Store interface {
 	Secrets
 	NetworkBans
 	Devices
+	Events
 	Sessions() SessionStore
 	// Ready reports whether the backing services are reachable and sound.
 	Ready(ctx context.Context) error

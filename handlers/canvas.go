@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/realtime"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -168,6 +169,11 @@ func (s *Server) scaledPNG(scale int, seq uint64) (pngEntry, error) {
 
 // canvasInfo serves GET /api/v1/canvas/info.
 func (s *Server) canvasInfo(c echo.Context) error {
+	if s.live != nil {
+		cfg := s.cfg
+		cfg.Cooldown = s.cooldown() // the event's live setting
+		return c.JSON(http.StatusOK, realtime.NewCanvasInfo(cfg))
+	}
 	return c.JSONBlob(http.StatusOK, s.info)
 }
 

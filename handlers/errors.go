@@ -38,11 +38,11 @@ func httpStatus(code place.Code) int {
 		return http.StatusBadRequest
 	case place.EUNAUTHORIZED, place.EINVALIDCREDENTIAL:
 		return http.StatusUnauthorized
-	case place.EFORBIDDEN, place.EBANNED, place.EJOINCODE:
+	case place.EFORBIDDEN, place.EBANNED, place.EJOINCODE, place.EAREAPROTECTED, place.EACCOUNTREQUIRED:
 		return http.StatusForbidden
 	case place.ENOTFOUND:
 		return http.StatusNotFound
-	case place.EUSERNAMETAKEN:
+	case place.EUSERNAMETAKEN, place.ECANVASNOTOPEN, place.ECANVASPAUSED, place.ECANVASCLOSED:
 		return http.StatusConflict
 	case place.ERATELIMITED, place.ETOOMANYMESSAGES, place.ETOOMANYATTEMPTS:
 		return http.StatusTooManyRequests

@@ -54,7 +54,7 @@ func ParseNetworkAllowances(v string) ([]NetworkAllowance, error) {
 // address may make per hour: the allowance of the most specific network
 // that holds it, or the server-wide limit. 0 means no limit.
 func (s *Server) identityLimit(ip netip.Addr) int {
-	limit, bits := s.opts.GuestLimit, -1
+	limit, bits := s.guestLimit(), -1
 	for _, a := range s.opts.NetworkAllowances {
 		if a.Network.Contains(ip) && a.Network.Bits() > bits {
 			limit, bits = a.Limit, a.Network.Bits()

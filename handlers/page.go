@@ -77,9 +77,11 @@ func (s *Server) pageData(c echo.Context, flash string) views.PageData {
 		User:            s.viewUser(c),
 		Width:           s.cfg.Width,
 		Height:          s.cfg.Height,
-		CooldownSeconds: int(s.cfg.Cooldown.Seconds()),
+		CooldownSeconds: int(s.cooldown().Seconds()),
 		Palette:         place.Palette,
 		Flash:           flash,
+		EventNotice:     s.eventNotice(),
+		EventFinal:      s.live != nil && s.live.FinalKept(),
 	}
 }
 

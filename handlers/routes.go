@@ -79,6 +79,7 @@ func (s *Server) Routes() *echo.Echo {
 	e.Match(read, "/admin/audit", s.adminAudit, adminPage...)
 	e.Match(read, "/admin/join", s.adminJoin, adminPage...)
 	e.POST("/admin/join", s.adminJoinChange, adminChange...)
+	s.eventRoutes(e, adminPage, adminChange)
 
 	// Time travel: past canvases (?at= on the canvas routes above), the
 	// timelapse page and its downloads, open data and overlays.

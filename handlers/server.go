@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/joining"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
@@ -30,6 +31,10 @@ type Options struct {
 	// (default: a service over Store).
 	Placements *placing.Service
 	Logger     *slog.Logger
+	// Event is the live state of the event (settings, schedule, areas);
+	// Events stores it with the templates and the final image.
+	Event  *event.Live
+	Events place.Events
 	// AllowedOrigins are origins besides the site's own that may open
 	// WebSockets and send state-changing requests.
 	AllowedOrigins []string
@@ -78,6 +83,8 @@ type Server struct {
 	health     Health
 	hub        *realtime.Hub
 	placements *placing.Service
+	live       *event.Live
+	eventStore place.Events
 	log        *slog.Logger
 	sessions   *scs.SessionManager
 	passwords  *passwords
@@ -130,6 +137,8 @@ func New(opts Options) *Server {
 		health:     opts.Store,
 		hub:        opts.Hub,
 		placements: opts.Placements,
+		live:       opts.Event,
+		eventStore: opts.Events,
 		log:        opts.Logger,
 		csrf:       http.NewCrossOriginProtection(),
 		origins:    make(map[string]bool),

@@ -50,6 +50,9 @@ type broadcaster struct {
 	targets []*client // flush's snapshot of the connections, reused every tick
 	ready   bool
 	readyCh chan struct{}
+
+	state    func() []byte        // the state message (state.go); nil: none
+	interval func() time.Duration // the live batch interval; nil: fixed
 }
 
 func newBroadcaster(o Options, conns *registry) *broadcaster {
@@ -172,6 +175,12 @@ func (b *broadcaster) run(ctx context.Context, interval time.Duration) {
 			return
 		case <-ticker.C:
 			b.flush()
+			if b.interval != nil {
+				if d := b.interval(); d > 0 && d != interval {
+					interval = d
+					ticker.Reset(d)
+				}
+			}
 		}
 	}
 }
@@ -298,6 +307,9 @@ func (b *broadcaster) join(c *client, welcome []byte, since uint64, resume bool)
 		c.from.Store(f.seq)
 	}
 	c.w.send(first, 0)
+	if b.state != nil {
+		c.w.send(newFrame(gws.OpcodeText, b.state()), 0)
+	}
 	return b.conns.add(c)
 }
 

@@ -55,6 +55,15 @@ type Options struct {
 	// (default 30 s); SessionSweep is how often the sweep runs (default 1 s),
 	// each run checking the connections whose turn it is.
 	SessionRecheck, SessionSweep time.Duration
+	// State, when set, returns the current state message (JSON), sent to
+	// every connection after its first canvas or replay; BroadcastState
+	// sends it again to every connection when it changes.
+	State func() []byte
+	// Interval, when set, gives the live batch interval (checked after
+	// every tick); BatchInterval is then the first value.
+	Interval func() time.Duration
+	// Cooldown, when set, gives the cooldown the welcome announces.
+	Cooldown func() time.Duration
 }
 
 // Hub serves the live canvas of this instance (package live). It is three
@@ -121,6 +130,7 @@ func New(opts Options) *Hub {
 		opts: opts, cfg: opts.Config, log: opts.Logger, conns: conns,
 		bc: newBroadcaster(opts, conns),
 	}
+	h.bc.state, h.bc.interval = opts.State, opts.Interval
 	h.upPlain = gws.NewUpgrader(h, h.serverOption(false))
 	h.upBin = gws.NewUpgrader(h, h.serverOption(true))
 	return h

@@ -55,7 +55,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	}
 	welcome := newFrame(gws.OpcodeText, mustJSON(Welcome{
 		Type: "welcome", UserID: id.UserID, Username: id.Username, IsGuest: id.IsGuest,
-		Cooldown: cooldown, ServerTime: now.UnixMilli(), CanvasInfo: NewCanvasInfo(h.cfg),
+		Cooldown: cooldown, ServerTime: now.UnixMilli(), CanvasInfo: NewCanvasInfo(h.liveConfig()),
 	}))
 
 	up := h.upPlain

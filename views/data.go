@@ -27,6 +27,10 @@ type PageData struct {
 	FormColor    int
 	// Placed says FormX, FormY is a pixel just placed, marked on the no-JS image.
 	Placed bool
+	// EventNotice says what is special about the event now (scheduled,
+	// paused, closed; "" when open); EventFinal links the final image.
+	EventNotice string
+	EventFinal  bool
 	// Panels is the first state of the live panels, which then update over SSE.
 	Panels PanelsData
 }
@@ -68,6 +72,7 @@ var canvasModules = []string{
 	"js/palette.js", "js/pending.js", "js/pixelinfo.js", "js/protocol.js",
 	"js/renderer.js", "js/view.js", "js/colors.js", "js/link.js", "js/mip.js",
 	"js/status.js", "js/game.js", "js/appview.js", "js/appaim.js",
+	"js/overlay.js", "js/eventstate.js",
 }
 
 // keyHint is the key that selects color i; it matches keyHint in keyboard.js.

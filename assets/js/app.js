@@ -16,6 +16,8 @@ import { Connection } from './net.js';
 import { ReadyNotifier } from './notify.js';
 import { DEFAULT_PALETTE, normalizePalette } from './palette.js';
 import { PendingPlacements } from './pending.js';
+import { TemplateOverlay, mountOverlayControls } from './overlay.js';
+import { EventBanner, canPlace, describeState } from './eventstate.js';
 import { PixelInfo } from './pixelinfo.js';
 import { encodePlace, newRequestId, socketURL } from './protocol.js';
 import { PointerControls } from './input.js';
@@ -116,6 +118,12 @@ class App extends AppView {
     this.joining = false;
     this.renderer = new Renderer(this.el.canvas);
     this.renderer.setBoard(this.board);
+    /** The event's state from the last `state` message, and the server clock's offset. */
+    this.eventState = null;
+    this.serverOffset = 0;
+    this.banner = new EventBanner(this.makeBanner(root), () => Date.now() + this.serverOffset);
+    this.overlay = new TemplateOverlay(() => this.requestDraw());
+    this.overlay.cursor = () => this.cursor;
     this.pixelInfo = new PixelInfo(
       {
         coords: $('pixel-coords'), owner: $('pixel-owner'), when: $('pixel-when'),
@@ -147,6 +155,8 @@ class App extends AppView {
     this.bindZoomButtons();
     this.bindNotify();
     this.bindGame();
+    const sheet = document.getElementById('more-sheet');
+    if (sheet) mountOverlayControls(sheet, this.overlay);
     new PointerControls(this.el.canvas, {
       getView: () => this.view,
       setView: (v) => {
@@ -187,6 +197,7 @@ class App extends AppView {
       case 'pixels': return this.onPixels(msg);
       case 'success': return this.onSuccess(msg);
       case 'error': return this.onError(msg);
+      case 'state': return this.onState(msg);
       default: return undefined; // unknown types are ignored: newer servers may add some
     }
   }
@@ -216,6 +227,30 @@ class App extends AppView {
       const { x, y } = this.afterJoin;
       this.afterJoin = null;
       this.place(x, y);
+    }
+  }
+
+  /** makeBanner returns the page's event banner, adding one if the page has none. */
+  makeBanner(root) {
+    const shown = document.getElementById('event-banner');
+    if (shown) return shown;
+    const el = document.createElement('p');
+    el.className = 'event-banner';
+    el.id = 'event-banner';
+    el.dataset.testid = 'event-banner';
+    el.hidden = true;
+    root.prepend(el);
+    return el;
+  }
+
+  onState(msg) {
+    const previous = this.eventState;
+    this.eventState = msg;
+    if (Number.isFinite(msg.serverTime)) this.serverOffset = msg.serverTime - Date.now();
+    if (Number.isFinite(msg.cooldownSeconds)) this.cooldownSeconds = msg.cooldownSeconds;
+    this.banner.update(msg);
+    if (previous && previous.state !== msg.state) {
+      this.announce(describeState(msg, Date.now() + this.serverOffset) || 'The canvas is open again.');
     }
   }
 
@@ -344,6 +379,10 @@ class App extends AppView {
     }
     if (!this.conn.connected) {
       this.toast('Not connected to the server. Your pixel was not placed.');
+      return;
+    }
+    if (!canPlace(this.eventState)) {
+      this.toast(describeState(this.eventState, now + this.serverOffset));
       return;
     }
     if (this.user && !this.user.userId) {

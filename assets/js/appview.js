@@ -185,6 +185,7 @@ export class AppView extends AppAim {
       this.updatePill(); // the hovered pixel may have changed color
       const t0 = performance.now();
       this.renderer.draw(this.view, { selected: this.showCursor ? this.cursor : null, hover: this.hoverPx });
+      this.overlay?.draw(this.renderer.ctx, this.view, this.renderer.dpr); // templates (overlay.js)
       this.drawTimes.push(performance.now() - t0);
       if (this.drawTimes.length > 600) this.drawTimes.splice(0, 300);
       if (moving) this.requestDraw();

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/handlers"
 	"github.com/placecanvas/place/joining"
 	"github.com/placecanvas/place/live"
@@ -82,6 +84,14 @@ func (c Config) CanvasConfig() place.Config {
 	return place.Config{Width: c.Width, Height: c.Height, Cooldown: c.Cooldown}
 }
 
+// InitialSettings are the event settings the flags give; they apply only
+// until settings are stored (the first start, or until an admin changes them).
+func (c Config) InitialSettings() place.Settings {
+	return place.Settings{
+		Cooldown: c.Cooldown, GuestPlacement: true, GuestLimit: c.GuestLimit, BatchInterval: c.BatchInterval,
+	}
+}
+
 // Validate checks the configuration before anything is opened.
 func (c Config) Validate() error {
 	if err := c.CanvasConfig().Validate(); err != nil {
@@ -107,21 +117,23 @@ func (c Config) Validate() error {
 
 // OpenStore opens the store of the configured mode.
 func OpenStore(ctx context.Context, c Config, log *slog.Logger) (Storage, error) {
-	st, _, err := openStore(ctx, c, log, nil)
+	st, _, err := openStore(ctx, c, log, nil, nil)
 	return st, err
 }
 
 // openStore opens the store of the configured mode; in embedded mode the
-// store loads lc (when not nil) and applies every commit to it (fedAtCommit).
-func openStore(ctx context.Context, c Config, log *slog.Logger, lc *live.Canvas) (st Storage, fedAtCommit bool, err error) {
+// store loads lc (when not nil) and applies every commit to it
+// (fedAtCommit). cooldown, when set, gives the cooldown of each placement
+// (the event's live setting).
+func openStore(ctx context.Context, c Config, log *slog.Logger, lc *live.Canvas, cooldown func() time.Duration) (st Storage, fedAtCommit bool, err error) {
 	if err := c.Validate(); err != nil {
 		return nil, false, err
 	}
 	if c.RedisURL != "" {
-		st, err := openCluster(ctx, c, log)
+		st, err := openCluster(ctx, c, log, cooldown)
 		return st, false, err
 	}
-	st, err = embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, Live: lc})
+	st, err = embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, Live: lc, Cooldown: cooldown})
 	return st, lc != nil, err
 }
 
@@ -132,6 +144,7 @@ type App struct {
 	Store   place.Store
 	Archive place.Archive
 	Hub     *realtime.Hub
+	Event   *event.Live
 	Server  *handlers.Server
 	// Join is the join-code rule of this instance.
 	Join     *joining.Gate
@@ -148,7 +161,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// One live canvas per process: in embedded mode the store applies each
 	// commit to it; in cluster mode the hub follows the Redis stream into it.
 	lc := live.New(cfg.Width, cfg.Height)
-	st, fedAtCommit, err := openStore(ctx, cfg, log, lc)
+	// The store asks the event for the cooldown of each placement; the
+	// event is loaded from the store, so it is set once both are open.
+	var evRef atomic.Pointer[event.Live]
+	st, fedAtCommit, err := openStore(ctx, cfg, log, lc, func() time.Duration {
+		if l := evRef.Load(); l != nil {
+			return l.Cooldown()
+		}
+		return cfg.Cooldown
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -158,26 +179,55 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, errors.New("the store keeps no join codes")
 	}
 	gate := joining.New(js, log)
+	var hub *realtime.Hub
+	ev := event.New(event.Options{
+		Store: st, Initial: cfg.InitialSettings(), Online: func() int { return hub.Online() }, Logger: log,
+		FinalPNG: func() ([]byte, error) {
+			if !hub.Ready() {
+				return nil, event.ErrNotReady
+			}
+			canvas, _ := hub.Canvas()
+			return event.CanvasPNG(canvas, cfg.Width, cfg.Height)
+		},
+	})
+	if err := ev.Load(ctx); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("load the event settings: %w", err)
+	}
+	evRef.Store(ev)
 	var srv *handlers.Server // reads the network bans in force, at most a second old
-	placements := placing.New(placing.Options{Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log,
-		Acknowledged: lc.Acknowledged, Joined: gate.Rule,
+	placements := placing.New(placing.Options{
+		Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule,
 		NetworkBan: func(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error) {
 			return srv.IsNetworkBanned(ctx, ip)
-		}})
-	hub := realtime.New(realtime.Options{
-		Config: cfg.CanvasConfig(), Feed: st, Live: lc, FedAtCommit: fedAtCommit, Placements: placements,
-		BatchInterval: cfg.BatchInterval, Logger: log,
-		SessionAlive: sessionAlive(st.Sessions(), log),
+		},
+		CanvasOpen: func(ctx context.Context, a placing.Attempt) error { return ev.CheckOpen(ctx, a.UserID, st.UserByID) },
+		Areas: func(ctx context.Context, a placing.Attempt) error {
+			return ev.CheckArea(ctx, a.UserID, a.X, a.Y, st.UserByID)
+		},
 	})
+	hub = realtime.New(realtime.Options{
+		Config: cfg.CanvasConfig(), Feed: st, Live: lc, FedAtCommit: fedAtCommit, Placements: placements,
+		BatchInterval: ev.Settings().BatchInterval, Interval: func() time.Duration { return ev.Settings().BatchInterval },
+		Cooldown: ev.Cooldown,
+		State: func() []byte {
+			b, _ := json.Marshal(realtime.NewStateMessage(ev.Settings(), ev.Cooldown(), ev.FinalKept(), time.Now()))
+			return b
+		},
+		Logger: log, SessionAlive: sessionAlive(st.Sessions(), log),
+	})
+	// Every change of the event, made here, elsewhere or by the clock,
+	// reaches every connected client.
+	ev.OnChange(func(place.Event) { hub.BroadcastState() })
 	srv = handlers.New(handlers.Options{
-		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Logger: log,
+		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Event: ev, Events: st, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances,
 		MaxConnsPerAddress: cfg.MaxConnsPerAddress, MaxConnsPerSession: cfg.MaxConnsPerSession, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
 		Archive: st, PublicExport: cfg.PublicExport,
 		Stats: statsOf(st), Join: gate,
 	})
-	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Server: srv, Join: gate}
+	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate}
 	srv.SetDraining(a.draining.Load)
 	srv.SetStarted(a.hasStarted)
 	return a, nil
@@ -209,6 +259,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		if err := a.Hub.Run(hubCtx); err != nil && !errors.Is(err, context.Canceled) {
 			a.log.Error("hub stopped", "err", err)
 		}
+	}()
+	eventDone := make(chan struct{})
+	go func() {
+		defer close(eventDone)
+		a.Event.Run(hubCtx)
 	}()
 	go func() {
 		for hubCtx.Err() == nil {
@@ -250,6 +305,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case err := <-serveErr:
 		stopHub()
 		<-hubDone
+		<-eventDone
 		_ = a.Store.Close()
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
@@ -257,6 +313,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.shutdown(httpServer)
 	stopHub()
 	<-hubDone
+	<-eventDone
 	err := a.Store.Close()
 	a.log.Info("stopped", "duration", time.Since(a.stopAt))
 	return err
@@ -336,6 +393,10 @@ func statsOf(st place.Store) place.StatsReader {
 func (a *App) notice(n place.Notice) {
 	if k, ok := n.Kick(); ok {
 		a.Hub.Kick(k)
+		return
+	}
+	if n.Kind == place.NoticeEvent {
+		a.Event.Changed() // the event's state changed elsewhere: load it again
 		return
 	}
 	a.Join.OnNotice(n)

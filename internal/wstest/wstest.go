@@ -81,7 +81,8 @@ type Client struct {
 
 type handler struct {
 	gws.BuiltinEventHandler
-	c *Client
+	c      *Client
+	states bool
 }
 
 func (h *handler) OnClose(_ *gws.Conn, err error) {
@@ -104,6 +105,9 @@ func (h *handler) OnMessage(_ *gws.Conn, m *gws.Message) {
 		msg = Msg{Type: "undecodable", Message: err.Error()}
 	}
 	msg.Received = time.Now()
+	if msg.Type == "state" && !h.states {
+		return
+	}
 	select {
 	case h.c.Msgs <- msg:
 	default:
@@ -120,6 +124,9 @@ type Options struct {
 	// browser client does before its first placement. Without it (and
 	// without a Cookie header) the connection is a viewer.
 	Player bool
+	// States keeps the event's `state` messages; without it they are
+	// dropped, so that tests of the canvas see only its messages.
+	States bool
 }
 
 // startPlaying asks the server behind a ws:// URL for a session and
@@ -171,7 +178,7 @@ func Dial(url string, o Options) (*Client, error) {
 		}
 		hdr.Set("Cookie", cookie)
 	}
-	conn, resp, err := gws.NewClient(&handler{c: c}, &gws.ClientOption{Addr: url, RequestHeader: hdr, ReadMaxPayloadSize: 64 << 20})
+	conn, resp, err := gws.NewClient(&handler{c: c, states: o.States}, &gws.ClientOption{Addr: url, RequestHeader: hdr, ReadMaxPayloadSize: 64 << 20})
 	if err != nil {
 		return nil, err
 	}

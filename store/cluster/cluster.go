@@ -36,6 +36,9 @@ type Options struct {
 	KeyPrefix string
 	Config    place.Config
 	Logger    *slog.Logger
+	// Cooldown, when set, gives the cooldown of each placement (the event's
+	// live setting) instead of Config.Cooldown.
+	Cooldown func() time.Duration
 	// ConsumerName names this instance in the history consumer group; it must
 	// differ between running instances (default: hostname, pid and a random
 	// suffix).
@@ -82,6 +85,7 @@ type Store struct {
 	redisURL  string
 	retain    int
 	claimIdle time.Duration
+	cooldownF func() time.Duration // nil: cfg.Cooldown
 
 	pool     *redis.Pool
 	db       *pgxpool.Pool
@@ -148,6 +152,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		redisURL:   opts.RedisURL,
 		retain:     opts.StreamRetain,
 		claimIdle:  opts.ClaimIdle,
+		cooldownF:  opts.Cooldown,
 		writerDone: make(chan struct{}),
 	}
 	s.pool = newPool(opts.RedisURL)

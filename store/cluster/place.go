@@ -20,13 +20,14 @@ var errPlaceTimeout = errors.New("redis did not answer the placement in time")
 func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
 	userID := who.UserID
 	nowMs := now.UnixMilli()
+	cd := s.cooldown()
 	keys := who.Keys()
 	device := keys[len(keys)-1] // the user again when the device is unknown
 	r := &placeReq{
 		cooldownKey:       s.keys.cooldown(userID),
 		deviceCooldownKey: s.keys.cooldown(device),
 		device:            device,
-		args:              [7]any{userID, x, y, int(color), y*s.cfg.Width + x, nowMs, s.cfg.Cooldown.Milliseconds()},
+		args:              [7]any{userID, x, y, int(color), y*s.cfg.Width + x, nowMs, cd.Milliseconds()},
 	}
 	reply, err := s.evalPlace(ctx, r)
 	if err != nil {
@@ -47,7 +48,7 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 	}
 	at := time.UnixMilli(nowMs)
 	p := place.Placement{Seq: uint64(vals[1]), X: x, Y: y, Color: color, UserID: userID, At: at}
-	return p, at.Add(s.cfg.Cooldown), nil
+	return p, at.Add(cd), nil
 }
 
 // evalPlace runs one placement behind the circuit breaker, through the

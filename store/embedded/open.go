@@ -36,6 +36,9 @@ type Options struct {
 	// applies every batch to at commit, before acknowledging it (nil: the
 	// store keeps one of its own).
 	Live *live.Canvas
+	// Cooldown, when set, gives the cooldown of each placement (the event's
+	// live setting) instead of Config.Cooldown.
+	Cooldown func() time.Duration
 	// AnySize takes the canvas size from the stored data instead of
 	// refusing a different Config size, and records none in an empty
 	// database; for tools that never touch the canvas (place admin).
@@ -335,8 +338,8 @@ func (s *Store) loadLive(ctx context.Context, canvas []byte) error {
 func (s *Store) loadRules(ctx context.Context) error {
 	// Cooldowns survive a restart: a user who placed within the cooldown
 	// before the crash still waits.
-	if s.cfg.Cooldown > 0 {
-		since := time.Now().Add(-s.cfg.Cooldown).UnixMilli()
+	if cd := s.restoredCooldown(ctx); cd > 0 {
+		since := time.Now().Add(-cd).UnixMilli()
 		rows, err := s.rdb.QueryContext(ctx, `SELECT user_id, MAX(placed_at) FROM placements WHERE placed_at > ? AND rollback = 0 GROUP BY user_id`, since)
 		if err != nil {
 			return err
@@ -348,7 +351,7 @@ func (s *Store) loadRules(ctx context.Context) error {
 				rows.Close()
 				return err
 			}
-			s.cooldowns[id] = time.UnixMilli(at).Add(s.cfg.Cooldown)
+			s.cooldowns[id] = time.UnixMilli(at).Add(cd)
 		}
 		rows.Close()
 	}

@@ -36,8 +36,9 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 		s.mu.Unlock()
 		return place.Placement{}, time.Time{}, place.CooldownError(now, until)
 	}
-	next := now.Add(s.cfg.Cooldown)
-	if s.cfg.Cooldown > 0 {
+	cd := s.cooldown()
+	next := now.Add(cd)
+	if cd > 0 {
 		for _, k := range keys {
 			s.cooldowns[k] = next
 		}
