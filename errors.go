@@ -26,6 +26,16 @@ const (
 	ETOOMANYATTEMPTS   Code = "TOO_MANY_ATTEMPTS"
 	ENOTFOUND          Code = "NOT_FOUND"
 	EINTERNAL          Code = "INTERNAL_ERROR"
+	// EJOINCODE: the organiser set a join code and this player has not
+	// joined with the current one (the QR code or /join/CODE).
+	EJOINCODE Code = "JOIN_CODE_REQUIRED"
+
+	// Placement refused by the rules of an event (docs/protocol.md).
+	ECANVASNOTOPEN   Code = "CANVAS_NOT_OPEN" // scheduled: opens later
+	ECANVASPAUSED    Code = "CANVAS_PAUSED"
+	ECANVASCLOSED    Code = "CANVAS_CLOSED"
+	EAREAPROTECTED   Code = "AREA_PROTECTED"
+	EACCOUNTREQUIRED Code = "ACCOUNT_REQUIRED" // guests may not place now
 )
 
 // Error is an error meant to be shown to a client: a code, a message that is

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"regexp"
+	"strings"
 )
 
 // NewUserID returns a new random, opaque user id.
@@ -32,6 +33,9 @@ var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{3,32}$`)
 func ValidateUsername(name string) error {
 	if !usernamePattern.MatchString(name) {
 		return Errorf(EVALIDATION, "Username must be 3 to 32 letters, digits, '_' or '-'.")
+	}
+	if strings.HasPrefix(strings.ToLower(name), "guest_") {
+		return Errorf(EVALIDATION, "Names starting with Guest_ are kept for guests; choose another.")
 	}
 	return nil
 }

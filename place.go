@@ -5,6 +5,7 @@ package place
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"time"
@@ -116,6 +117,32 @@ type Kick struct {
 	UserID string `json:"userId,omitempty"`
 	Token  string `json:"token,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// BanMessage, when set, is sent to each socket as a BANNED error just
+	// before the close: what the player is told, with the moderator's
+	// reason.
+	BanMessage string `json:"banMessage,omitempty"`
+}
+
+// Player is who places: the user, and the browser (device) placing when it
+// is known. The cooldown and the ban follow both: a device keeps its
+// cooldown across logging out and in, and a banned user's devices stay
+// banned as new guests.
+type Player struct {
+	UserID   string
+	DeviceID string
+}
+
+// DeviceKey is the id under which a device's cooldown and ban are kept,
+// beside users' (a user id never has this form).
+func DeviceKey(deviceID string) string { return "device:" + deviceID }
+
+// Keys are the ids whose cooldown and ban a placement by p checks and
+// whose cooldown it sets: the user's, then the device's when known.
+func (p Player) Keys() []string {
+	if p.DeviceID == "" {
+		return []string{p.UserID}
+	}
+	return []string{p.UserID, DeviceKey(p.DeviceID)}
 }
 
 // Placer applies placements. It trusts coordinates and color, which the
@@ -123,9 +150,11 @@ type Kick struct {
 // the cooldown, with an atomic check-and-set.
 type Placer interface {
 	// Place applies one placement and returns it once it is durable (docs/protocol.md, "Canvas rules"),
-	// with the time the user may place next. Errors: EBANNED, ERATELIMITED
-	// (a *Error with RemainingSeconds), EUNAVAILABLE.
-	Place(ctx context.Context, userID string, x, y int, color uint8, now time.Time) (Placement, time.Time, error)
+	// with the time the player may place next. The ban and the cooldown of
+	// every one of who.Keys() are checked and the cooldown of each is set,
+	// atomically with the write. Errors: EBANNED, ERATELIMITED (a *Error
+	// with RemainingSeconds), EUNAVAILABLE.
+	Place(ctx context.Context, who Player, x, y int, color uint8, now time.Time) (Placement, time.Time, error)
 	// PlaceRollback writes pixels on a moderator's behalf, without cooldown,
 	// as rollback placements with new seqs, and returns them once durable.
 	PlaceRollback(ctx context.Context, actorID string, pixels []Pixel, now time.Time) ([]Placement, error)
@@ -133,7 +162,8 @@ type Placer interface {
 	CooldownUntil(ctx context.Context, userID string) (time.Time, error)
 	// SetCooldownUntil moves a user's cooldown end to until if that is later.
 	SetCooldownUntil(ctx context.Context, userID string, until time.Time) error
-	// SetBanned marks the user banned for placements (the fast path of Place).
+	// SetBanned marks the user (or, with DeviceKey, a device) banned for
+	// placements (the fast path of Place).
 	SetBanned(ctx context.Context, userID string, banned bool) error
 }
 
@@ -210,11 +240,48 @@ type SessionIndex interface {
 	UserSessions(ctx context.Context, userID string) ([]string, error)
 }
 
-// Kicks carries Kick messages to every instance.
+// Kicks carries Kick messages to every instance, as notices of kind
+// NoticeKick.
 type Kicks interface {
 	PublishKick(ctx context.Context, k Kick) error
 	// SubscribeKicks calls fn for every kick published anywhere until ctx ends.
 	SubscribeKicks(ctx context.Context, fn func(Kick)) error
+}
+
+// NoticeKick is the kind of a notice that carries a Kick.
+const NoticeKick = "kick"
+
+// Notice is a message to every instance (a kick, a settings change, …):
+// Kind says what Data (JSON) holds.
+type Notice struct {
+	Kind string          `json:"kind"`
+	Data json.RawMessage `json:"data"`
+}
+
+// KickNotice wraps k in a notice.
+func KickNotice(k Kick) Notice {
+	b, _ := json.Marshal(k) // a struct of strings always marshals
+	return Notice{Kind: NoticeKick, Data: b}
+}
+
+// Kick returns the kick n carries, if it is a well-formed kick notice.
+func (n Notice) Kick() (Kick, bool) {
+	var k Kick
+	if n.Kind != NoticeKick || json.Unmarshal(n.Data, &k) != nil {
+		return Kick{}, false
+	}
+	return k, true
+}
+
+// Notices carries notices to every instance, including the sender. A
+// notice published while an instance is disconnected reaches it when it
+// reconnects (cluster mode keeps the latest ones in Redis), so a subscriber
+// misses none unless it stays away for more than about a thousand notices.
+type Notices interface {
+	PublishNotice(ctx context.Context, n Notice) error
+	// SubscribeNotices calls fn, in order, for every notice published
+	// after the call, until ctx ends.
+	SubscribeNotices(ctx context.Context, fn func(Notice)) error
 }
 
 // Counters are shared fixed-window counters for rate limits (guest sessions
@@ -226,6 +293,21 @@ type Counters interface {
 	// Count returns key's current count without changing it.
 	Count(ctx context.Context, key string, now time.Time) (int64, time.Time, error)
 	Reset(ctx context.Context, key string) error
+	// Take counts one hit against every limit, in one atomic step, when
+	// none of them has reached its Max; otherwise it changes nothing and
+	// returns ok=false with the latest end among the full windows. N
+	// concurrent Takes against a limit of M let at most M through.
+	Take(ctx context.Context, limits []Limit, now time.Time) (ok bool, until time.Time, err error)
+	// Give takes back one hit counted by Take (never below zero), for an
+	// attempt that turned out not to count (a correct password).
+	Give(ctx context.Context, key string) error
+}
+
+// Limit is one counter of a Counters.Take: at most Max hits per Window.
+type Limit struct {
+	Key    string
+	Max    int64
+	Window time.Duration
 }
 
 // SessionStore has the method set of scs.Store, so that each mode can keep
@@ -244,7 +326,12 @@ type Store interface {
 	Users
 	SessionIndex
 	Kicks
+	Notices
 	Counters
+	Secrets
+	NetworkBans
+	Devices
+	Events
 	Sessions() SessionStore
 	// Ready reports whether the backing services are reachable and sound.
 	Ready(ctx context.Context) error

@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-//go:embed js/*.js css vendor
+//go:embed js/*.js css vendor icons
 var files embed.FS
 
 // FS is the embedded asset tree.

@@ -171,6 +171,7 @@ func (c *client) onText(b []byte) error {
 		}
 		c.r.onError(m.Code, m.RequestID)
 	case "pong":
+	case "state": // the event's state: nothing to measure
 	default:
 		return errMalformed
 	}

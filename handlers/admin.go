@@ -102,7 +102,7 @@ func (s *Server) renderAdminUser(c echo.Context, status int, target place.User, 
 	if v, ok, err := queryParam(c, "before"); err != nil {
 		return err
 	} else if ok && v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
+		n, err := parseSeq(v)
 		if err != nil {
 			return place.Errorf(place.EVALIDATION, "before must be a sequence number.")
 		}
@@ -175,10 +175,15 @@ func (s *Server) adminBan(c echo.Context) error {
 	if err := s.moderation.SetBanned(ctx, target.ID, true); err != nil {
 		return err
 	}
+	// The browsers the user played from are banned too: a new guest on
+	// them cannot place.
+	if err := s.deviceLog.SyncDeviceBans(ctx, target.ID); err != nil {
+		return err
+	}
 	// Sessions go before the kick, so that a socket that reconnects at once
 	// no longer finds its session.
 	ended, sessErr := s.destroyUserSessions(ctx, target.ID)
-	if err := s.sessionIdx.PublishKick(ctx, place.Kick{UserID: target.ID, Reason: "banned"}); err != nil {
+	if err := s.sessionIdx.PublishKick(ctx, place.Kick{UserID: target.ID, Reason: "banned", BanMessage: banMessage(reason)}); err != nil {
 		return err
 	}
 	if err := s.audit(ctx, actor, target, "ban", reason); err != nil {
@@ -190,6 +195,11 @@ func (s *Server) adminBan(c echo.Context) error {
 		return sessErr
 	}
 	return s.afterAction(c, target, fmt.Sprintf("%s is banned; %d session(s) ended.", target.Username, ended))
+}
+
+// banMessage is what a banned player's open tabs show.
+func banMessage(reason string) string {
+	return "You are banned from placing pixels. Reason given by the moderator: " + reason
 }
 
 // destroyUserSessions deletes every session of the user from the session
@@ -228,6 +238,9 @@ func (s *Server) adminUnban(c echo.Context) error {
 		return err
 	}
 	if err := s.moderation.SetBanned(ctx, target.ID, false); err != nil {
+		return err
+	}
+	if err := s.deviceLog.SyncDeviceBans(ctx, target.ID); err != nil {
 		return err
 	}
 	if err := s.audit(ctx, adminOf(c), target, "unban", ""); err != nil {

@@ -65,8 +65,14 @@ func (s *Server) login(c echo.Context, cr credentials) (place.User, error) {
 	if len(cr.Password) > 72 {
 		return place.User{}, place.ValidatePassword(cr.Password)
 	}
-	keys := newLoginKeys(cr.Username, s.clientIP(c.Request()))
-	if err := s.checkLoginThrottle(ctx, keys); err != nil {
+	ip := s.clientIP(c.Request())
+	release, err := s.passwords.claim(ipKey(ip))
+	if err != nil {
+		return place.User{}, err
+	}
+	defer release()
+	keys := newLoginKeys(cr.Username, ip)
+	if err := s.takeLoginAttempt(ctx, keys); err != nil {
 		return place.User{}, err
 	}
 	u, err := s.accounts.UserByName(ctx, cr.Username)
@@ -77,17 +83,18 @@ func (s *Server) login(c echo.Context, cr credentials) (place.User, error) {
 	case err == nil, place.ErrorCode(err) == place.ENOTFOUND:
 		// a guest name or no such user: compare against the dummy hash
 	default:
+		s.giveBackLoginAttempt(ctx, keys)
 		return place.User{}, err
 	}
 	ok, err := s.passwords.check(ctx, hash, cr.Password)
 	if err != nil {
+		s.giveBackLoginAttempt(ctx, keys)
 		return place.User{}, err
 	}
 	if !ok {
-		s.recordLoginFailure(ctx, keys)
 		return place.User{}, errInvalidCredentials
 	}
-	s.clearLoginFailures(ctx, keys)
+	s.loginSucceeded(ctx, keys)
 	if u.Banned {
 		return place.User{}, place.Errorf(place.EBANNED, "This account is banned.")
 	}
@@ -98,8 +105,9 @@ func (s *Server) login(c echo.Context, cr credentials) (place.User, error) {
 }
 
 // register creates an account. From a guest session the guest becomes the
-// account (same id, so its pixels and cooldown stay); without a session it
-// is a new identity and counts against --guest-limit like a new guest.
+// account (same id, so its pixels and cooldown stay); otherwise (no
+// session, or logged in to another account) it is a new identity and
+// counts against --identity-limit like a new guest.
 func (s *Server) register(c echo.Context, cr credentials) (place.User, error) {
 	ctx := s.ctx(c)
 	if err := place.ValidateUsername(cr.Username); err != nil {
@@ -108,8 +116,18 @@ func (s *Server) register(c echo.Context, cr credentials) (place.User, error) {
 	if err := place.ValidatePassword(cr.Password); err != nil {
 		return place.User{}, err
 	}
+	// One hash under way per address, as for logins: a burst of
+	// registrations cannot queue bcrypt work ahead of others.
+	release, err := s.passwords.claim(ipKey(s.clientIP(c.Request())))
+	if err != nil {
+		return place.User{}, err
+	}
+	defer release()
 	prev, hadPrev, err := s.currentUser(ctx)
 	if err != nil {
+		return place.User{}, err
+	}
+	if err := s.refuseBannedNetwork(ctx, c.Request()); err != nil {
 		return place.User{}, err
 	}
 	// A taken name is answered before the bcrypt work it would waste; the
@@ -119,7 +137,7 @@ func (s *Server) register(c echo.Context, cr credentials) (place.User, error) {
 	} else if place.ErrorCode(err) != place.ENOTFOUND {
 		return place.User{}, err
 	}
-	if !hadPrev {
+	if !hadPrev || !prev.IsGuest {
 		if err := s.countNewIdentity(ctx, c.Request()); err != nil {
 			return place.User{}, err
 		}

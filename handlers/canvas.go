@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/realtime"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -21,6 +22,9 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // canvasBinary serves GET /api/v1/canvas: one byte per pixel, with the seq
 // in a header and as the ETag.
 func (s *Server) canvasBinary(c echo.Context) error {
+	if s.tt != nil && c.QueryParams().Has("at") {
+		return s.canvasAtBinary(c)
+	}
 	if !s.hub.Ready() {
 		return place.ErrUnavailable
 	}
@@ -88,6 +92,9 @@ func (s *Server) maxPNGScale() int {
 
 // canvasPNG serves GET /api/v1/canvas.png?scale=1..8 as an indexed PNG.
 func (s *Server) canvasPNG(c echo.Context) error {
+	if s.tt != nil && c.QueryParams().Has("at") {
+		return s.canvasAtPNG(c)
+	}
 	scale, err := intParam(c, "scale", 1, 1, 8)
 	if err != nil {
 		return err
@@ -162,6 +169,11 @@ func (s *Server) scaledPNG(scale int, seq uint64) (pngEntry, error) {
 
 // canvasInfo serves GET /api/v1/canvas/info.
 func (s *Server) canvasInfo(c echo.Context) error {
+	if s.live != nil {
+		cfg := s.cfg
+		cfg.Cooldown = s.cooldown() // the event's live setting
+		return c.JSON(http.StatusOK, realtime.NewCanvasInfo(cfg))
+	}
 	return c.JSONBlob(http.StatusOK, s.info)
 }
 

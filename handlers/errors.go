@@ -24,6 +24,10 @@ func toAPIError(err error) (int, apiError) {
 	if errors.As(err, &e) {
 		body.RemainingSeconds = e.RemainingSeconds
 	}
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.status, body
+	}
 	return httpStatus(code), body
 }
 
@@ -34,11 +38,11 @@ func httpStatus(code place.Code) int {
 		return http.StatusBadRequest
 	case place.EUNAUTHORIZED, place.EINVALIDCREDENTIAL:
 		return http.StatusUnauthorized
-	case place.EFORBIDDEN, place.EBANNED:
+	case place.EFORBIDDEN, place.EBANNED, place.EJOINCODE, place.EAREAPROTECTED, place.EACCOUNTREQUIRED:
 		return http.StatusForbidden
 	case place.ENOTFOUND:
 		return http.StatusNotFound
-	case place.EUSERNAMETAKEN:
+	case place.EUSERNAMETAKEN, place.ECANVASNOTOPEN, place.ECANVASPAUSED, place.ECANVASCLOSED:
 		return http.StatusConflict
 	case place.ERATELIMITED, place.ETOOMANYMESSAGES, place.ETOOMANYATTEMPTS:
 		return http.StatusTooManyRequests
@@ -47,6 +51,16 @@ func httpStatus(code place.Code) int {
 	}
 	return http.StatusInternalServerError
 }
+
+// statusError is an error answered with a status other than its code's
+// (413 for a body too large, with the code VALIDATION_ERROR).
+type statusError struct {
+	err    *place.Error
+	status int
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
 
 func writeJSONError(w http.ResponseWriter, err error) {
 	status, body := toAPIError(err)
@@ -76,7 +90,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 			writeJSONErrorStatus(c.Response(), http.StatusMethodNotAllowed, err)
 			return
 		case http.StatusRequestEntityTooLarge:
-			err = place.Errorf(place.EVALIDATION, "Request body too large.")
+			err = errBodyTooLarge
 		default:
 			if he.Code < 500 {
 				err = place.Errorf(place.EVALIDATION, "Bad request.")

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"strconv"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
@@ -20,6 +18,11 @@ func (s *Server) events(c echo.Context) error {
 	if !s.hub.Ready() {
 		return place.ErrUnavailable
 	}
+	slot, err := s.acquireConn(c.Request())
+	if err != nil {
+		return err
+	}
+	defer slot.release()
 	return s.hub.ServeSSE(c.Response(), c.Request(), realtime.SSEOptions{Since: since, Resume: resume})
 }
 
@@ -34,7 +37,7 @@ func eventsSince(c echo.Context) (uint64, bool, error) {
 	if len(v) != 1 {
 		return 0, false, errBadSince
 	}
-	n, err := strconv.ParseUint(v[0], 10, 64)
+	n, err := parseSeq(v[0])
 	if err != nil {
 		return 0, false, errBadSince
 	}

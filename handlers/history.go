@@ -84,6 +84,7 @@ func (s *Server) pixelHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.awaitOwnWrites(s.ctx(c))
 	entries, err := s.history.PixelHistory(s.ctx(c), x, y, limit)
 	if err != nil {
 		return err

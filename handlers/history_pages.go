@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -20,16 +21,28 @@ func beforeParam(c echo.Context) (uint64, error) {
 	if err != nil || !ok {
 		return 0, err
 	}
-	n, err := strconv.ParseUint(v, 10, 64)
+	n, err := parseSeq(v)
 	if err != nil || n < 1 {
 		return 0, place.Errorf(place.EVALIDATION, "before must be a placement number (a whole number of 1 or more).")
 	}
 	return n, nil
 }
 
+// parseSeq reads a sequence number. Seqs are stored as signed 64-bit
+// integers, so a number above 2^63-1 is refused rather than wrapping to a
+// negative one.
+func parseSeq(v string) (uint64, error) {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err == nil && n > math.MaxInt64 {
+		err = strconv.ErrRange
+	}
+	return n, err
+}
+
 // pixelHistoryPage reads one page of a pixel's history, one row more than
 // shown to tell whether an older page exists.
 func (s *Server) pixelHistoryPage(ctx context.Context, x, y int, before uint64) ([]place.HistoryEntry, error) {
+	s.awaitOwnWrites(ctx)
 	return s.history.PixelHistoryBefore(ctx, x, y, before, historyPageSize+1)
 }
 
@@ -82,6 +95,7 @@ func (s *Server) recentPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.awaitOwnWrites(s.ctx(c))
 	entries, err := s.history.RecentPlacements(s.ctx(c), before, historyPageSize+1)
 	if err != nil {
 		return err

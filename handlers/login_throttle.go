@@ -22,10 +22,14 @@ import (
 //     hundred guesses an hour. It can hold the real user out only while such
 //     an attack goes on, and for at most one short window after it stops.
 //
-// Only wrong credentials count (not a banned user's correct password, not
-// validation errors). A successful login clears the username's counters, so
-// a user who finally remembers their password starts afresh; the per-IP
-// counter is left alone, or a logged-in attacker could reset their budget.
+// Every attempt is counted before its password is checked, in one atomic
+// step with the check of the limits (Counters.Take), so that N concurrent
+// guesses count as N; a correct password then takes its count back. So
+// only wrong credentials (and attempts that failed for another reason
+// before the check) stay counted. A successful login clears the username's
+// counters, so a user who finally remembers their password starts afresh;
+// the per-IP counter only gets the one attempt back, or a logged-in
+// attacker could reset their budget.
 const (
 	loginIPLimit       = 30
 	loginIPWindow      = 15 * time.Minute
@@ -52,25 +56,18 @@ func newLoginKeys(username string, ip netip.Addr) loginKeys {
 	}
 }
 
-// checkLoginThrottle returns TOO_MANY_ATTEMPTS, with the seconds until the
-// latest blocking window ends, when any counter has reached its limit.
-func (s *Server) checkLoginThrottle(ctx context.Context, k loginKeys) error {
+// takeLoginAttempt counts one attempt against every counter, or returns
+// TOO_MANY_ATTEMPTS, with the seconds until the latest blocking window
+// ends, when any counter is full (and then counts nothing).
+func (s *Server) takeLoginAttempt(ctx context.Context, k loginKeys) error {
 	now := s.now()
-	var until time.Time
-	for _, c := range []struct {
-		key   string
-		limit int64
-	}{{k.ip, loginIPLimit}, {k.pair, loginPairLimit}, {k.account, loginAccountLimit}} {
-		n, end, err := s.counters.Count(ctx, c.key, now)
-		if err != nil {
-			return err
-		}
-		if n >= c.limit && end.After(until) {
-			until = end
-		}
-	}
-	if until.IsZero() {
-		return nil
+	ok, until, err := s.counters.Take(ctx, []place.Limit{
+		{Key: k.ip, Max: loginIPLimit, Window: loginIPWindow},
+		{Key: k.pair, Max: loginPairLimit, Window: loginPairWindow},
+		{Key: k.account, Max: loginAccountLimit, Window: loginAccountWindow},
+	}, now)
+	if err != nil || ok {
+		return err
 	}
 	e := place.CooldownError(now, until)
 	e.Code = place.ETOOMANYATTEMPTS
@@ -78,24 +75,25 @@ func (s *Server) checkLoginThrottle(ctx context.Context, k loginKeys) error {
 	return e
 }
 
-// recordLoginFailure counts one failed login against every counter.
-func (s *Server) recordLoginFailure(ctx context.Context, k loginKeys) {
-	now := s.now()
-	for _, c := range []struct {
-		key    string
-		window time.Duration
-	}{{k.ip, loginIPWindow}, {k.pair, loginPairWindow}, {k.account, loginAccountWindow}} {
-		if _, _, err := s.counters.Incr(ctx, c.key, c.window, now); err != nil {
-			s.log.Warn("counting a failed login", "err", err)
+// giveBackLoginAttempt uncounts an attempt whose password was never
+// checked (the store or the password check was unavailable).
+func (s *Server) giveBackLoginAttempt(ctx context.Context, k loginKeys) {
+	for _, key := range []string{k.ip, k.pair, k.account} {
+		if err := s.counters.Give(ctx, key); err != nil {
+			s.log.Warn("giving back a login attempt", "err", err)
 		}
 	}
 }
 
-// clearLoginFailures forgets the username's failures after a success.
-func (s *Server) clearLoginFailures(ctx context.Context, k loginKeys) {
+// loginSucceeded forgets the username's failures after a correct password
+// and gives the address its one attempt back.
+func (s *Server) loginSucceeded(ctx context.Context, k loginKeys) {
 	for _, key := range []string{k.pair, k.account} {
 		if err := s.counters.Reset(ctx, key); err != nil {
 			s.log.Warn("resetting login counters", "err", err)
 		}
+	}
+	if err := s.counters.Give(ctx, k.ip); err != nil {
+		s.log.Warn("giving back a login attempt", "err", err)
 	}
 }

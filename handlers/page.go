@@ -46,7 +46,7 @@ func wantsHTML(r *http.Request) bool {
 // isPage reports whether path is a server-rendered page whose errors are
 // pages whatever the Accept header says.
 func isPage(path string) bool {
-	return path == "/" || path == "/place" || path == "/history" || strings.HasPrefix(path, "/history/")
+	return path == "/" || path == "/place" || path == "/history" || strings.HasPrefix(path, "/history/") || path == "/timelapse"
 }
 
 func (s *Server) renderErrorPage(c echo.Context, err error) {
@@ -77,9 +77,11 @@ func (s *Server) pageData(c echo.Context, flash string) views.PageData {
 		User:            s.viewUser(c),
 		Width:           s.cfg.Width,
 		Height:          s.cfg.Height,
-		CooldownSeconds: int(s.cfg.Cooldown.Seconds()),
+		CooldownSeconds: int(s.cooldown().Seconds()),
 		Palette:         place.Palette,
 		Flash:           flash,
+		EventNotice:     s.eventNotice(),
+		EventFinal:      s.live != nil && s.live.FinalKept(),
 	}
 }
 
@@ -92,6 +94,8 @@ func (s *Server) index(c echo.Context) error {
 	if x, y, ok := s.placedParam(c); ok {
 		d.FormX, d.FormY = x, y
 		d.FormColor = s.sessions.GetInt(ctx, keyFormColor)
+		// The flash is the outcome of that placement: mark the pixel on the image.
+		d.Placed = d.Flash != ""
 	}
 	d.Panels = s.panelsData(ctx)
 	return render(c, http.StatusOK, views.CanvasPage(d))
@@ -100,6 +104,11 @@ func (s *Server) index(c echo.Context) error {
 // me serves GET /api/v1/auth/me. A visitor without a session is reported as
 // an anonymous guest-to-be rather than getting a session created by a read.
 func (s *Server) me(c echo.Context) error {
+	if down, _ := s.ctx(c).Value(sessionDownKey{}).(bool); down {
+		// The visitor sent a session cookie that could not be looked up:
+		// who they are is unknown, not "nobody".
+		return place.ErrUnavailable
+	}
 	u, ok, err := s.currentUser(s.ctx(c))
 	if err != nil {
 		return err

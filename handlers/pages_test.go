@@ -40,7 +40,16 @@ func (d *downStore) CreateGuest(context.Context, time.Time) (place.User, error) 
 	return place.User{ID: "g1", Username: "Guest_aaaaaa", IsGuest: true}, nil
 }
 func (d *downStore) AddUserSession(context.Context, string, string, time.Time) error { return nil }
-func (d *downStore) Place(context.Context, string, int, int, uint8, time.Time) (place.Placement, time.Time, error) {
+func (d *downStore) NetworkBans(context.Context, time.Time) ([]place.NetworkBan, error) {
+	return nil, nil
+}
+func (d *downStore) Secret(_ context.Context, _ string, size int) ([]byte, error) {
+	return make([]byte, size), nil
+}
+func (d *downStore) NoteDevice(context.Context, string, string, time.Time) error {
+	return place.ErrUnavailable
+}
+func (d *downStore) Place(context.Context, place.Player, int, int, uint8, time.Time) (place.Placement, time.Time, error) {
 	return place.Placement{}, time.Time{}, place.ErrUnavailable
 }
 

@@ -21,25 +21,39 @@ const recentPanelSize = 10
 // and one rendering per interval serve every viewer of this instance.
 const panelInterval = time.Second
 
-// panelFeed renders the live panels of the canvas page (recent placements,
-// players online) once per change and fans the same SSE frames out to
-// every /panels/events stream. It runs only while someone watches.
+// panelFeed renders live HTML fragments once per change and fans the same
+// SSE frames out to every stream that subscribed to it. It runs only while
+// someone watches. The canvas page's panels (/panels/events) and the
+// projector screen (/screen/events) each have one.
 type panelFeed struct {
-	s        *Server
 	interval time.Duration
+	// frames returns an SSE frame for each fragment that changed since its
+	// last call (or that it has never sent); it runs on the feed's goroutine.
+	frames func() []feedFrame
 
 	subs *realtime.Fanout[[]byte]
 
 	mu      sync.Mutex
 	running bool
-	// The frames last sent, for newcomers, and what they were made from.
-	recent, online []byte
-	recentSeq      uint64
-	onlineN        int
+	// The frames last sent, one per event name, for newcomers.
+	last []feedFrame
 }
 
+// feedFrame is one SSE frame and the event name it updates.
+type feedFrame struct {
+	event string
+	data  []byte
+}
+
+func newFeed(interval time.Duration, frames func() []feedFrame) *panelFeed {
+	return &panelFeed{interval: interval, frames: frames, subs: realtime.NewFanout[[]byte](4)}
+}
+
+// newPanelFeed is the feed of the canvas page's live panels (recent
+// placements, players online).
 func newPanelFeed(s *Server) *panelFeed {
-	return &panelFeed{s: s, interval: panelInterval, subs: realtime.NewFanout[[]byte](4), onlineN: -1}
+	p := &panelState{s: s, onlineN: -1}
+	return newFeed(panelInterval, p.frames)
 }
 
 // subscribe adds a stream; it gets the current frames at once when there
@@ -47,11 +61,9 @@ func newPanelFeed(s *Server) *panelFeed {
 func (f *panelFeed) subscribe() (ch <-chan []byte, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var first [][]byte
-	for _, frame := range [][]byte{f.online, f.recent} {
-		if frame != nil {
-			first = append(first, frame)
-		}
+	first := make([][]byte, 0, len(f.last))
+	for _, fr := range f.last {
+		first = append(first, fr.data)
 	}
 	if ch, ok = f.subs.Subscribe(first...); ok && !f.running {
 		f.running = true
@@ -76,42 +88,59 @@ func (f *panelFeed) run() {
 	}
 }
 
-// update renders what changed since the last tick and broadcasts it.
+// update broadcasts what changed since the last tick. A stream that cannot
+// keep up is ended; htmx reconnects and gets the current frames.
 func (f *panelFeed) update() {
-	var online, recent []byte
-	if n := f.s.hub.Online(); n != f.onlineN {
-		if b, err := renderFragment(views.OnlineCount(n)); err == nil {
-			f.onlineN = n
-			online = realtime.AppendSSE(nil, "online", "", b)
+	changed := f.frames()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, fr := range changed {
+		f.remember(fr)
+		f.subs.Send(fr.data)
+	}
+}
+
+// remember keeps fr as the latest frame of its event.
+func (f *panelFeed) remember(fr feedFrame) {
+	for i := range f.last {
+		if f.last[i].event == fr.event {
+			f.last[i] = fr
+			return
 		}
 	}
-	if seq := f.s.hub.Seq(); seq != f.recentSeq || f.recent == nil {
+	f.last = append(f.last, fr)
+}
+
+// panelState is what the canvas page's panels were last rendered from.
+type panelState struct {
+	s         *Server
+	recentSeq uint64
+	onlineN   int
+	hasRecent bool
+}
+
+// frames renders the panels that changed since the last call.
+func (p *panelState) frames() []feedFrame {
+	var out []feedFrame
+	if n := p.s.hub.Online(); n != p.onlineN {
+		if b, err := renderFragment(views.OnlineCount(n)); err == nil {
+			p.onlineN = n
+			out = append(out, feedFrame{"online", realtime.AppendSSE(nil, "online", "", b)})
+		}
+	}
+	if seq := p.s.hub.Seq(); seq != p.recentSeq || !p.hasRecent {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		entries, err := f.s.history.RecentPlacements(ctx, 0, recentPanelSize)
+		entries, err := p.s.history.RecentPlacements(ctx, 0, recentPanelSize)
 		cancel()
 		if err != nil {
 			// Keep what viewers have; the next tick tries again.
-			f.s.log.Debug("recent placements panel not refreshed", "err", err)
+			p.s.log.Debug("recent placements panel not refreshed", "err", err)
 		} else if b, err := renderFragment(views.RecentList(entries)); err == nil {
-			f.recentSeq = seq
-			recent = realtime.AppendSSE(nil, "recent", "", b)
+			p.recentSeq, p.hasRecent = seq, true
+			out = append(out, feedFrame{"recent", realtime.AppendSSE(nil, "recent", "", b)})
 		}
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if online != nil {
-		f.online = online
-	}
-	if recent != nil {
-		f.recent = recent
-	}
-	// A stream that cannot keep up is ended; htmx reconnects and gets the
-	// current frames.
-	for _, frame := range [][]byte{online, recent} {
-		if frame != nil {
-			f.subs.Send(frame)
-		}
-	}
+	return out
 }
 
 func renderFragment(c templ.Component) ([]byte, error) {
@@ -122,12 +151,16 @@ func renderFragment(c templ.Component) ([]byte, error) {
 
 // panelEvents serves GET /panels/events: `online` and `recent` events whose
 // data are the panels' HTML, for htmx's SSE extension to swap in.
-func (s *Server) panelEvents(c echo.Context) error {
-	ch, ok := s.panels.subscribe()
+func (s *Server) panelEvents(c echo.Context) error { return serveFeed(c, s.panels) }
+
+// serveFeed streams a feed's frames to one client until it leaves or the
+// server shuts down.
+func serveFeed(c echo.Context, feed *panelFeed) error {
+	ch, ok := feed.subscribe()
 	if !ok {
 		return place.ErrUnavailable
 	}
-	defer s.panels.subs.Unsubscribe(ch)
+	defer feed.subs.Unsubscribe(ch)
 	realtime.Stream(c.Response(), c.Request(), nil, ch, func(b []byte) []byte { return b }, realtime.SSEHeartbeat)
 	return nil
 }
@@ -135,6 +168,7 @@ func (s *Server) panelEvents(c echo.Context) error {
 // panelsData is the panels' first state for the canvas page. A store
 // failure leaves the list empty rather than failing the page.
 func (s *Server) panelsData(ctx context.Context) views.PanelsData {
+	s.awaitOwnWrites(ctx)
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	entries, err := s.history.RecentPlacements(ctx, 0, recentPanelSize)
@@ -144,7 +178,10 @@ func (s *Server) panelsData(ctx context.Context) views.PanelsData {
 	return views.PanelsData{Online: s.hub.Online(), Recent: entries}
 }
 
-// CloseStreams ends the server's own SSE streams (the live panels) and
-// refuses new ones; call it when shutdown begins. The /api/v1/events
-// streams end with the hub's Shutdown.
-func (s *Server) CloseStreams() { s.panels.subs.Close() }
+// CloseStreams ends the server's own SSE streams (the live panels, the
+// screen's counters) and refuses new ones; call it when shutdown begins.
+// The /api/v1/events streams end with the hub's Shutdown.
+func (s *Server) CloseStreams() {
+	s.panels.subs.Close()
+	s.screen.subs.Close()
+}

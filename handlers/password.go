@@ -19,17 +19,51 @@ const bcryptSlots = 2
 // come back later.
 const bcryptWait = 10 * time.Second
 
+// bcryptPerClient is how many password checks or hashes one client address
+// (IPv6: /64) may have under way at once. The rest are answered at once
+// with TOO_MANY_ATTEMPTS rather than queued, so that a burst from one
+// address holds at most this many of the bcryptSlots and others' logins
+// wait for at most one hash.
+const bcryptPerClient = 1
+
 // passwords hashes and checks passwords with bcrypt behind a semaphore.
 type passwords struct {
 	cost  int
 	slots chan struct{}
+
+	clientsMu sync.Mutex
+	clients   map[string]int // work under way per client address key
 
 	dummyOnce sync.Once
 	dummy     []byte
 }
 
 func newPasswords(cost int) *passwords {
-	return &passwords{cost: cost, slots: make(chan struct{}, bcryptSlots)}
+	return &passwords{cost: cost, slots: make(chan struct{}, bcryptSlots), clients: make(map[string]int)}
+}
+
+var errPasswordBusy = &place.Error{
+	Code:             place.ETOOMANYATTEMPTS,
+	Message:          "Another password from your address is being checked; try again in a moment.",
+	RemainingSeconds: 1,
+}
+
+// claim reserves one of the client's bcryptPerClient places, or answers
+// TOO_MANY_ATTEMPTS at once; release gives it back.
+func (p *passwords) claim(client string) (release func(), err error) {
+	p.clientsMu.Lock()
+	defer p.clientsMu.Unlock()
+	if p.clients[client] >= bcryptPerClient {
+		return nil, errPasswordBusy
+	}
+	p.clients[client]++
+	return func() {
+		p.clientsMu.Lock()
+		defer p.clientsMu.Unlock()
+		if p.clients[client]--; p.clients[client] <= 0 {
+			delete(p.clients, client)
+		}
+	}, nil
 }
 
 func (p *passwords) acquire(ctx context.Context) error {

@@ -100,7 +100,7 @@ func (s *Server) placeByForm(c echo.Context) error {
 			return s.placeFailed(c, f, err)
 		}
 	}
-	a.UserID, a.At = u.ID, s.now()
+	a.UserID, a.Device, a.IP, a.At = u.ID, s.deviceFor(c), s.clientIP(c.Request()), s.now()
 	_, next, err := s.placements.Place(ctx, a)
 	if err != nil {
 		if place.ErrorCode(err) == place.EBANNED {

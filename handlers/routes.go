@@ -1,11 +1,12 @@
 package handlers
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/placecanvas/place"
@@ -20,20 +21,31 @@ func (s *Server) Routes() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.errorHandler
-	e.Use(s.recoverPanics, s.logRequests, s.securityHeaders)
+	e.Use(s.recoverPanics, s.logRequests, s.securityHeaders, s.admit)
 
 	// Reads answer HEAD as they answer GET (net/http drops the body), for
 	// monitors and `curl -I`; the streams and the WebSocket answer GET only.
 	read := []string{http.MethodGet, http.MethodHead}
 	withSession := []echo.MiddlewareFunc{s.loadSession}
 	// State-changing routes refuse cross-site requests (docs/protocol.md, "HTTP").
-	changing := []echo.MiddlewareFunc{s.crossOriginProtection, middleware.BodyLimit("64K"), s.loadSession}
+	changing := []echo.MiddlewareFunc{s.crossOriginProtection, bodyLimit(64 << 10), s.loadSession}
 
 	e.Match(read, "/", s.index, withSession...)
 	e.POST("/place", s.placeByForm, changing...)
 	e.Match(read, "/history", s.historyPage, withSession...)
 	e.Match(read, "/history/recent", s.recentPage, withSession...)
 	e.GET("/panels/events", s.panelEvents)
+	e.Match(read, "/screen", s.screenPage, withSession...)
+	e.GET("/screen/events", s.screenEvents)
+	e.Match(read, "/screen/join", s.screenJoin, withSession...)
+	e.Match(read, "/join/qr.svg", s.joinQR, withSession...)
+	e.Match(read, "/join/qr.png", s.joinQR, withSession...)
+	e.Match(read, "/join", s.joinPage, withSession...)
+	e.POST("/join", s.joinByForm, changing...)
+	e.Match(read, "/join/:code", s.joinByLink, withSession...)
+	e.Match(read, "/stats", s.statsPage, withSession...)
+	e.Match(read, "/account", s.accountPage, withSession...)
+	e.POST("/account/stats", s.accountStats, changing...)
 	e.GET("/ws", s.websocket)
 
 	api := e.Group("/api/v1")
@@ -43,6 +55,7 @@ func (s *Server) Routes() *echo.Echo {
 	api.Match(read, "/history/pixel", s.pixelHistory)
 	api.GET("/events", s.events)
 	api.Match(read, "/auth/me", s.me, withSession...)
+	api.POST("/session", s.startPlaying, changing...)
 	api.POST("/auth/register", s.apiRegister, changing...)
 	api.POST("/auth/login", s.apiLogin, changing...)
 	api.POST("/auth/logout", s.apiLogout, changing...)
@@ -64,6 +77,23 @@ func (s *Server) Routes() *echo.Echo {
 	e.POST("/admin/users/:id/unban", s.adminUnban, adminChange...)
 	e.POST("/admin/users/:id/rollback", s.adminRollback, adminChange...)
 	e.Match(read, "/admin/audit", s.adminAudit, adminPage...)
+	e.Match(read, "/admin/join", s.adminJoin, adminPage...)
+	e.POST("/admin/join", s.adminJoinChange, adminChange...)
+	s.eventRoutes(e, adminPage, adminChange)
+
+	// Time travel: past canvases (?at= on the canvas routes above), the
+	// timelapse page and its downloads, open data and overlays.
+	if s.tt != nil {
+		e.Match(read, "/timelapse", s.timelapsePage, withSession...)
+		api.Match(read, "/history/summary", s.historySummary)
+		api.Match(read, "/timelapse.gif", s.timelapseGIF)
+		api.Match(read, "/export/history.csv.gz", s.exportCSV, withSession...)
+		api.Match(read, "/overlay/heatmap.png", s.heatmapPNG)
+		api.Match(read, "/overlay/virgin.png", s.virginPNG)
+	}
+	e.Match(read, "/admin/networks", s.adminNetworks, adminPage...)
+	e.POST("/admin/networks", s.adminBanNetwork, adminChange...)
+	e.POST("/admin/networks/:id/lift", s.adminLiftNetworkBan, adminChange...)
 
 	e.Match(read, "/healthz", s.healthz)
 	e.Match(read, "/readyz", s.readyz)
@@ -71,6 +101,31 @@ func (s *Server) Routes() *echo.Echo {
 	e.Match(read, "/assets/*", serveAssets(assets.Handler()))
 	return e
 }
+
+// bodyLimit refuses a request body over limit bytes with 413, whether its
+// length was announced or it came chunked: the body (small by then) is
+// read in full before the handler runs.
+func bodyLimit(limit int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.ContentLength > limit {
+				return errBodyTooLarge
+			}
+			b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+			if err != nil {
+				return place.Errorf(place.EVALIDATION, "The request body could not be read.")
+			}
+			if int64(len(b)) > limit {
+				return errBodyTooLarge
+			}
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			return next(c)
+		}
+	}
+}
+
+var errBodyTooLarge = &statusError{place.Errorf(place.EVALIDATION, "The request body is too large (64 KiB at most)."), http.StatusRequestEntityTooLarge}
 
 // crossOriginProtection refuses cross-site state-changing requests with
 // 403 FORBIDDEN, as net/http's CrossOriginProtection decides.

@@ -4,16 +4,20 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/event"
+	"github.com/placecanvas/place/joining"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 )
@@ -27,17 +31,44 @@ type Options struct {
 	// (default: a service over Store).
 	Placements *placing.Service
 	Logger     *slog.Logger
+	// Event is the live state of the event (settings, schedule, areas);
+	// Events stores it with the templates and the final image.
+	Event  *event.Live
+	Events place.Events
 	// AllowedOrigins are origins besides the site's own that may open
 	// WebSockets and send state-changing requests.
 	AllowedOrigins []string
 	// TrustedProxies are the address ranges whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
-	// GuestLimit is the number of new guest sessions per IP per hour (0: no limit).
-	GuestLimit    int
-	SecureCookies bool
-	Now           func() time.Time
+	// GuestLimit is the number of new identities (guests and accounts,
+	// together) per client address (IPv6: /64) per hour (0: no limit);
+	// --identity-limit.
+	GuestLimit int
+	// NetworkAllowances replace GuestLimit for the addresses of some
+	// networks (shared NATs).
+	NetworkAllowances []NetworkAllowance
+	// MaxConnsPerAddress and MaxConnsPerSession cap the live WebSockets and
+	// SSE streams of one client address (IPv6: /64) and of one session on
+	// each instance (0: no cap).
+	MaxConnsPerAddress int
+	MaxConnsPerSession int
+	SecureCookies      bool
+	Now                func() time.Time
 	// BcryptCost is the bcrypt work factor (12; lower only in tests).
 	BcryptCost int
+	// EndsAt tells when the canvas closes, for the screen's countdown;
+	// nil or ok=false when it has no end.
+	EndsAt func() (end time.Time, ok bool)
+	// Stats computes the statistics page and keeps the players' opt-out;
+	// nil: no /stats.
+	Stats place.StatsReader
+	// Join is the join-code rule (nil: no join codes).
+	Join *joining.Gate
+	// Archive serves past canvases, timelapses and exports (off when nil).
+	Archive place.Archive
+	// PublicExport opens the history export (without user hashes) to
+	// everyone; otherwise only admins may download it.
+	PublicExport bool
 }
 
 // Server holds every dependency of the handlers.
@@ -52,6 +83,8 @@ type Server struct {
 	health     Health
 	hub        *realtime.Hub
 	placements *placing.Service
+	live       *event.Live
+	eventStore place.Events
 	log        *slog.Logger
 	sessions   *scs.SessionManager
 	passwords  *passwords
@@ -61,7 +94,25 @@ type Server struct {
 	info       []byte // the canvas info JSON, built once
 	png        pngCache
 	draining   func() bool
+	started    func() bool
 	panels     *panelFeed
+	tt         *timeTravel // nil without an archive
+	// historySeen is a seq up to which history is known to be readable
+	// (see awaitOwnWrites).
+	historySeen atomic.Uint64
+	// The projector screen's live counters.
+	screen      *panelFeed
+	screenState *screenState
+	// The statistics page's cache and the opt-out setting.
+	stats       *statsCache
+	statsReader place.StatsReader
+	join        *joining.Gate
+	secrets     place.Secrets
+	networks    place.NetworkBans // moderators' bans of networks
+	conns       *connCap
+	devices     deviceKeys
+	netBans     networkBanCache
+	deviceLog   place.Devices // which browsers each user used
 }
 
 // New builds the Server.
@@ -75,9 +126,6 @@ func New(opts Options) *Server {
 	if opts.BcryptCost == 0 {
 		opts.BcryptCost = 12
 	}
-	if opts.Placements == nil {
-		opts.Placements = placing.New(placing.Options{Config: opts.Config, Placer: opts.Store, Users: opts.Store, Logger: opts.Logger, Now: opts.Now})
-	}
 	s := &Server{
 		opts:       opts,
 		cfg:        opts.Config,
@@ -89,12 +137,23 @@ func New(opts Options) *Server {
 		health:     opts.Store,
 		hub:        opts.Hub,
 		placements: opts.Placements,
+		live:       opts.Event,
+		eventStore: opts.Events,
 		log:        opts.Logger,
 		csrf:       http.NewCrossOriginProtection(),
 		origins:    make(map[string]bool),
 		now:        opts.Now,
 		draining:   func() bool { return false },
+		started:    func() bool { return true },
 		passwords:  newPasswords(opts.BcryptCost),
+		secrets:    opts.Store,
+		networks:   opts.Store,
+		conns:      newConnCap(opts.MaxConnsPerAddress, opts.MaxConnsPerSession),
+		deviceLog:  opts.Store,
+	}
+	if s.placements == nil {
+		s.placements = placing.New(placing.Options{Config: opts.Config, Placer: opts.Store, Users: opts.Store,
+			Logger: opts.Logger, Now: opts.Now, NetworkBan: s.IsNetworkBanned})
 	}
 	for _, o := range opts.AllowedOrigins {
 		o = strings.TrimRight(strings.TrimSpace(o), "/")
@@ -105,7 +164,7 @@ func New(opts Options) *Server {
 		_ = s.csrf.AddTrustedOrigin(o)
 	}
 	sm := scs.New()
-	sm.Store = s.sessionIdx.Sessions()
+	sm.Store = unavailableSessions{s.sessionIdx.Sessions()}
 	sm.IdleTimeout = 24 * time.Hour
 	sm.Lifetime = 30 * 24 * time.Hour
 	sm.Cookie.Name = "session"
@@ -123,12 +182,27 @@ func New(opts Options) *Server {
 	}
 	s.sessions = sm
 	s.panels = newPanelFeed(s)
+	s.screenState = &screenState{s: s}
+	s.screen = newFeed(screenInterval, s.screenState.frames)
+	s.join = opts.Join
+	if opts.Stats != nil {
+		s.statsReader = opts.Stats
+		s.stats = newStatsCache(opts.Stats, opts.Now, opts.Logger)
+	}
+	if opts.Archive != nil {
+		s.tt = newTimeTravel(opts.Archive, opts.Config, opts.PublicExport, opts.Logger)
+	}
 	s.info = mustJSON(realtime.NewCanvasInfo(opts.Config))
 	return s
 }
 
-// SetDraining makes /readyz answer 503 while fn returns true (SIGTERM).
+// SetDraining makes /readyz and every request but the health checks
+// answer 503 while fn returns true (SIGTERM).
 func (s *Server) SetDraining(fn func() bool) { s.draining = fn }
+
+// SetStarted makes every request but the health checks answer 503 until fn
+// returns true (the canvas is loaded).
+func (s *Server) SetStarted(fn func() bool) { s.started = fn }
 
 // Sessions returns the session manager (for tests and the auth handlers).
 func (s *Server) Sessions() *scs.SessionManager { return s.sessions }
@@ -137,3 +211,28 @@ func (s *Server) Sessions() *scs.SessionManager { return s.sessions }
 func (s *Server) Handler() http.Handler { return s.Routes() }
 
 func (s *Server) ctx(c echo.Context) context.Context { return c.Request().Context() }
+
+// unavailableSessions marks every failure of the session store as the
+// store being unavailable, so that whatever route meets it answers 503
+// rather than 500.
+type unavailableSessions struct{ place.SessionStore }
+
+func (u unavailableSessions) Find(token string) ([]byte, bool, error) {
+	b, found, err := u.SessionStore.Find(token)
+	return b, found, sessionStoreError(err)
+}
+
+func (u unavailableSessions) Commit(token string, b []byte, expiry time.Time) error {
+	return sessionStoreError(u.SessionStore.Commit(token, b, expiry))
+}
+
+func (u unavailableSessions) Delete(token string) error {
+	return sessionStoreError(u.SessionStore.Delete(token))
+}
+
+func sessionStoreError(err error) error {
+	if err == nil || place.ErrorCode(err) != place.EINTERNAL {
+		return err
+	}
+	return fmt.Errorf("%w (session store: %v)", place.ErrUnavailable, err)
+}

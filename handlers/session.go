@@ -62,29 +62,35 @@ func (s *Server) touchSession(ctx context.Context) {
 	}
 }
 
-// newGuest creates a guest user for a request without one, within the
-// per-IP limit of new guest sessions.
+// newGuest creates a guest user for a request without one, unless its
+// network is banned, within the per-address limit of new identities.
 func (s *Server) newGuest(ctx context.Context, r *http.Request) (place.User, error) {
+	if err := s.refuseBannedNetwork(ctx, r); err != nil {
+		return place.User{}, err
+	}
 	if err := s.countNewIdentity(ctx, r); err != nil {
 		return place.User{}, err
 	}
 	return s.accounts.CreateGuest(ctx, s.now())
 }
 
-// countNewIdentity applies --guest-limit: every new identity made for a
-// visitor without one (a guest, or an account registered without a guest
-// session) counts, so that clearing cookies does not beat the cooldown.
+// countNewIdentity applies --identity-limit (and --network-allowance):
+// every new identity made from an address counts, a guest or an account,
+// so that neither clearing cookies nor registering account after account
+// beats the cooldown.
 func (s *Server) countNewIdentity(ctx context.Context, r *http.Request) error {
-	if s.opts.GuestLimit <= 0 {
+	ip := s.clientIP(r)
+	limit := s.identityLimit(ip)
+	if limit <= 0 {
 		return nil
 	}
-	n, end, err := s.counters.Incr(ctx, "guests:"+ipKey(s.clientIP(r)), time.Hour, s.now())
+	n, end, err := s.counters.Incr(ctx, "identities:"+ipKey(ip), time.Hour, s.now())
 	if err != nil {
 		return err
 	}
-	if n > int64(s.opts.GuestLimit) {
+	if n > int64(limit) {
 		e := place.CooldownError(s.now(), end)
-		e.Message = "Too many new sessions from your network; try again later or log in."
+		e.Message = "Too many new players from your network in the last hour; log in to an existing account, or try again in " + inWords(e.RemainingSeconds) + "."
 		return e
 	}
 	return nil
@@ -133,8 +139,16 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			ctx = context.WithValue(ctx, sessionDownKey{}, true)
 		}
 		ctx = context.WithValue(ctx, sessionLoadedKey{}, true)
-		c.SetRequest(r.WithContext(ctx))
-		c.Response().Before(func() { s.saveSession(c.Response(), ctx) })
+		ctx = withPendingDevice(ctx)
+		r = r.WithContext(ctx)
+		c.SetRequest(r)
+		c.Response().Before(func() {
+			status := s.sessions.Status(ctx)
+			s.saveSession(c.Response(), ctx)
+			if down, _ := ctx.Value(sessionDownKey{}).(bool); !down {
+				s.issueDevice(c.Response(), r, ctx, status)
+			}
+		})
 		return next(c)
 	}
 }
@@ -161,5 +175,17 @@ func (s *Server) saveSession(w http.ResponseWriter, ctx context.Context) {
 		s.sessions.WriteSessionCookie(ctx, w, token, expiry)
 	case scs.Destroyed:
 		s.sessions.WriteSessionCookie(ctx, w, "", time.Time{})
+	}
+}
+
+// inWords says a wait of n seconds as a player reads it.
+func inWords(n int) string {
+	switch {
+	case n >= 120:
+		return itoa((n+59)/60) + " minutes"
+	case n == 1:
+		return "1 second"
+	default:
+		return itoa(n) + " seconds"
 	}
 }

@@ -2,9 +2,7 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -13,8 +11,7 @@ import (
 )
 
 // websocket handles GET /ws: the Origin check, the `since` parameter, the
-// session (a new guest session when there is none, its cookie set on the
-// upgrade response) and the hand-over to the hub.
+// session (none: a viewer) and the hand-over to the hub.
 func (s *Server) websocket(c echo.Context) error {
 	r := c.Request()
 	if origin := r.Header.Get("Origin"); origin != "" && !s.originAllowed(r, origin) {
@@ -23,7 +20,7 @@ func (s *Server) websocket(c echo.Context) error {
 	var since uint64
 	resume := false
 	if v, ok := c.QueryParams()["since"]; ok {
-		n, err := strconv.ParseUint(v[0], 10, 64)
+		n, err := parseSeq(v[0])
 		if err != nil || len(v) > 1 {
 			return place.Errorf(place.EVALIDATION, "since must be a non-negative integer sequence number.")
 		}
@@ -37,6 +34,16 @@ func (s *Server) websocket(c echo.Context) error {
 	if !s.hub.Ready() {
 		return place.ErrUnavailable
 	}
+	slot, err := s.acquireConn(r)
+	if err != nil {
+		return err
+	}
+	w := &releaseOnClose{ResponseWriter: c.Response(), release: slot.release}
+	defer func() {
+		if !w.hijacked {
+			slot.release() // not upgraded: the connection ends with this request
+		}
+	}()
 
 	var token string
 	if ck, err := r.Cookie(s.sessions.Cookie.Name); err == nil {
@@ -48,13 +55,15 @@ func (s *Server) websocket(c echo.Context) error {
 			// The session store is down: watch the canvas without an identity
 			// (placing waits until it is back) rather than refusing to connect.
 			s.log.Warn("session store unavailable; connecting as a viewer", "err", err)
-			id = realtime.Identity{}
+			id = realtime.Identity{IP: s.clientIP(r)}
 			c.Response().Header().Del("Set-Cookie")
 		} else {
 			return err
 		}
 	}
-	if err := s.hub.ServeWS(c.Response(), r, id, since, resume); err != nil {
+	slot.bind(id.Token)
+	if err := s.hub.ServeWS(w, r, id, since, resume); err != nil {
+		slot.release()
 		s.log.Debug("websocket upgrade failed", "err", err)
 		if !c.Response().Committed {
 			c.Response().Header().Del("Set-Cookie")
@@ -64,10 +73,14 @@ func (s *Server) websocket(c echo.Context) error {
 	return nil
 }
 
-// wsIdentity resolves the session of a WebSocket upgrade, creating a guest
-// session when there is none; the session cookie is set on w, for the
-// upgrade response.
+// wsIdentity resolves the session of a WebSocket upgrade. Watching needs
+// no session: a visitor without one connects as a viewer (no user; its
+// device, when it has one, still shows its cooldown) and gets a session
+// from POST /api/v1/session when it first places. A session's cookie, and
+// a device cookie when the browser has none, are set on w, for the upgrade
+// response.
 func (s *Server) wsIdentity(w http.ResponseWriter, r *http.Request, token string) (realtime.Identity, error) {
+	ip := s.clientIP(r)
 	ctx, err := s.sessions.Load(r.Context(), token)
 	if err != nil {
 		return realtime.Identity{}, err
@@ -76,29 +89,23 @@ func (s *Server) wsIdentity(w http.ResponseWriter, r *http.Request, token string
 	if err != nil {
 		return realtime.Identity{}, err
 	}
-	var expiry time.Time
 	if !ok {
-		if u, err = s.newGuest(ctx, r); err != nil {
-			return realtime.Identity{}, err
-		}
-		if err := s.sessions.RenewToken(ctx); err != nil {
-			return realtime.Identity{}, err
-		}
-		if token, expiry, err = s.bindSession(ctx, u.ID); err != nil {
-			return realtime.Identity{}, err
-		}
-	} else {
-		// Connecting is activity: save the session so that its idle expiry
-		// is pushed forward and known, and the hub can close the socket the
-		// moment the session expires.
-		if token, expiry, err = s.sessions.Commit(ctx); err != nil {
-			return realtime.Identity{}, err
-		}
-		_ = s.sessionIdx.AddUserSession(ctx, u.ID, token, expiry)
+		device, _ := s.DeviceID(r)
+		return realtime.Identity{Device: device, IP: ip}, nil
 	}
-	id := realtime.Identity{UserID: u.ID, Username: u.Username, IsGuest: u.IsGuest, Token: token, Expires: expiry}
+	// Connecting is activity: save the session so that its idle expiry is
+	// pushed forward and known, and the hub can close the socket the moment
+	// the session expires.
+	token, expiry, err := s.sessions.Commit(ctx)
+	if err != nil {
+		return realtime.Identity{}, err
+	}
+	_ = s.sessionIdx.AddUserSession(ctx, u.ID, token, expiry)
 	s.sessions.WriteSessionCookie(ctx, w, token, expiry)
-	return id, nil
+	return realtime.Identity{
+		UserID: u.ID, Username: u.Username, IsGuest: u.IsGuest, Token: token, Expires: expiry,
+		Device: s.wsDevice(w, r, u.ID), IP: ip,
+	}, nil
 }
 
 // isWebSocketUpgrade reports whether r is a WebSocket opening handshake

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/placecanvas/place"
@@ -27,9 +28,14 @@ const Timeout = 5 * time.Second
 // the canvas, e.g. -1); the rules refuse them.
 type Attempt struct {
 	UserID string
-	X, Y   int
-	Color  int
-	At     time.Time
+	// Device is the id of the browser's signed device cookie ("" when
+	// unknown): its cooldown and ban hold whoever is logged in on it.
+	Device string
+	// IP is the client's address (zero when unknown), for network bans.
+	IP    netip.Addr
+	X, Y  int
+	Color int
+	At    time.Time
 }
 
 // Rule refuses an attempt with a *place.Error, or lets it through with nil.
@@ -54,16 +60,29 @@ type Options struct {
 	// lets every attempt through.
 	CanvasOpen Rule
 	Areas      Rule
+	// Joined is the join-code rule (joining.Gate.Rule): while the organiser
+	// has set a join code, only players who joined with it place.
+	Joined Rule
+	// Acknowledged, if set, is told the seq of every placement the service
+	// returns as placed, before the caller answers its client, so that this
+	// process's canvas reads can wait for it (read-your-writes).
+	Acknowledged func(seq uint64)
+	// NetworkBan returns the moderators' ban in force on an address or its
+	// network, if any (nil: no network bans).
+	NetworkBan func(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error)
 }
 
 // Service decides placements.
 type Service struct {
+	netBan func(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error)
 	cfg    place.Config
 	placer place.Placer
 	users  Users
 	log    *slog.Logger
 	now    func() time.Time
 	rules  []Rule
+	// acknowledged: see Options.Acknowledged.
+	acknowledged func(seq uint64)
 }
 
 // New returns the placement service.
@@ -74,7 +93,7 @@ func New(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Service{cfg: o.Config, placer: o.Placer, users: o.Users, log: o.Logger, now: o.Now}
+	s := &Service{cfg: o.Config, placer: o.Placer, users: o.Users, log: o.Logger, now: o.Now, acknowledged: o.Acknowledged, netBan: o.NetworkBan}
 	s.rules = s.ruleList(o)
 	return s
 }
@@ -84,8 +103,14 @@ func New(o Options) *Service {
 // atomically with the write, like the ban). A new rule is one Rule added
 // here, at its place in the order.
 func (s *Service) ruleList(o Options) []Rule {
+	var netBan Rule
+	if o.NetworkBan != nil {
+		netBan = s.networkBan
+	}
 	rules := []Rule{
+		netBan,       // guests on a banned network
 		o.CanvasOpen, // the canvas is open (scheduled, paused, closed)
+		o.Joined,     // the player joined with the current join code
 		s.inRange,    // coordinates, then color
 		o.Areas,      // protected areas
 	}
@@ -102,6 +127,35 @@ func (s *Service) ruleList(o Options) []Rule {
 // palette.
 func (s *Service) inRange(_ context.Context, a Attempt) error {
 	return s.cfg.CheckPixel(a.X, a.Y, a.Color)
+}
+
+// networkBan is the rule that guests do not place from a banned address or
+// network; registered players do (they may log in from anywhere, and no new
+// account is made from a banned network). A ban list that cannot be read
+// lets the attempt through: the store's own checks still hold.
+func (s *Service) networkBan(ctx context.Context, a Attempt) error {
+	if !a.IP.IsValid() || a.UserID == "" {
+		return nil
+	}
+	b, ok, err := s.netBan(ctx, a.IP)
+	if err != nil || !ok {
+		return err
+	}
+	u, err := s.users.UserByID(ctx, a.UserID)
+	if err != nil || !u.IsGuest {
+		return err
+	}
+	return NetworkBanError(b)
+}
+
+// NetworkBanError is the refusal of a guest on a banned network: until
+// when, why, and what to do.
+func NetworkBanError(b place.NetworkBan) error {
+	msg := "Guests on your network are banned from placing until " + b.EndsAt.UTC().Format("2006-01-02 15:04 UTC")
+	if b.Reason != "" {
+		msg += " (" + b.Reason + ")"
+	}
+	return place.Errorf(place.EBANNED, "%s. Log in with an account to place.", msg)
 }
 
 // Check applies the rules to a without placing. A banned user is told
@@ -142,7 +196,10 @@ func (s *Service) Place(ctx context.Context, a Attempt) (place.Placement, time.T
 	var p place.Placement
 	var next time.Time
 	if err == nil {
-		p, next, err = s.placer.Place(ctx, a.UserID, a.X, a.Y, uint8(a.Color), a.At)
+		p, next, err = s.placer.Place(ctx, place.Player{UserID: a.UserID, DeviceID: a.Device}, a.X, a.Y, uint8(a.Color), a.At)
+	}
+	if err == nil && s.acknowledged != nil {
+		s.acknowledged(p.Seq)
 	}
 	err = unavailableOnTimeout(err)
 	s.count(err)
@@ -162,12 +219,29 @@ func (s *Service) Rollback(ctx context.Context, actorID string, pixels []place.P
 		return nil, nil
 	}
 	placed, err := s.placer.PlaceRollback(ctx, actorID, pixels, s.now())
+	if err == nil && len(placed) > 0 && s.acknowledged != nil {
+		s.acknowledged(placed[len(placed)-1].Seq)
+	}
 	return placed, unavailableOnTimeout(err)
 }
 
-// CooldownUntil returns when the user may place next (zero: now).
-func (s *Service) CooldownUntil(ctx context.Context, userID string) (time.Time, error) {
-	return s.placer.CooldownUntil(ctx, userID)
+// CooldownUntil returns when the player may place next (zero: now): the
+// later of the user's and the device's cooldowns.
+func (s *Service) CooldownUntil(ctx context.Context, who place.Player) (time.Time, error) {
+	var until time.Time
+	for _, k := range who.Keys() {
+		if k == "" {
+			continue
+		}
+		t, err := s.placer.CooldownUntil(ctx, k)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if t.After(until) {
+			until = t
+		}
+	}
+	return until, nil
 }
 
 // unavailableOnTimeout maps a store that did not answer in time to

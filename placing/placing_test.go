@@ -2,6 +2,8 @@ package placing_test
 
 import (
 	"context"
+	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,9 +18,11 @@ type store struct {
 	placed  []place.Placement
 	rolled  []place.Pixel
 	bannedQ int
+	guest   bool
+	who     place.Player // of the last placement
 }
 
-func (s *store) Place(ctx context.Context, userID string, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
+func (s *store) Place(ctx context.Context, who place.Player, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
 	if s.block {
 		<-ctx.Done()
 		return place.Placement{}, time.Time{}, ctx.Err()
@@ -26,8 +30,9 @@ func (s *store) Place(ctx context.Context, userID string, x, y int, color uint8,
 	if s.banned {
 		return place.Placement{}, time.Time{}, place.Errorf(place.EBANNED, "banned")
 	}
-	p := place.Placement{Seq: uint64(len(s.placed) + 1), X: x, Y: y, Color: color, UserID: userID, At: now}
+	p := place.Placement{Seq: uint64(len(s.placed) + 1), X: x, Y: y, Color: color, UserID: who.UserID, At: now}
 	s.placed = append(s.placed, p)
+	s.who = who
 	return p, now.Add(time.Second), nil
 }
 
@@ -40,7 +45,7 @@ func (s *store) SetCooldownUntil(context.Context, string, time.Time) error { ret
 func (s *store) SetBanned(context.Context, string, bool) error             { return nil }
 func (s *store) UserByID(_ context.Context, id string) (place.User, error) {
 	s.bannedQ++
-	return place.User{ID: id, Banned: s.banned}, nil
+	return place.User{ID: id, Banned: s.banned, IsGuest: s.guest}, nil
 }
 
 var cfg = place.Config{Width: 10, Height: 5, Cooldown: time.Second}
@@ -111,5 +116,77 @@ func TestRollbackChecksEveryPixelFirst(t *testing.T) {
 	}
 	if _, err := svc.Rollback(context.Background(), "admin", []place.Pixel{{X: 9, Y: 4, Color: 0}}); err != nil || len(st.rolled) != 1 {
 		t.Fatalf("got %v with %d pixels written", err, len(st.rolled))
+	}
+}
+
+func TestJoinCodeRuleOrder(t *testing.T) {
+	closed := func(context.Context, placing.Attempt) error { return place.Errorf(place.EFORBIDDEN, "closed") }
+	notJoined := func(context.Context, placing.Attempt) error { return place.Errorf(place.EJOINCODE, "join first") }
+	joined := func(context.Context, placing.Attempt) error { return nil }
+	for _, tc := range []struct {
+		name         string
+		st           store
+		open, joined placing.Rule
+		a            placing.Attempt
+		want         place.Code
+	}{
+		{"joined places", store{}, nil, joined, placing.Attempt{UserID: "u", X: 1, Y: 1, Color: 1}, ""},
+		{"not joined", store{}, nil, notJoined, placing.Attempt{UserID: "u", X: 1, Y: 1, Color: 1}, place.EJOINCODE},
+		{"join code before range", store{}, nil, notJoined, placing.Attempt{UserID: "u", X: -1, Y: 0, Color: 99}, place.EJOINCODE},
+		{"canvas open before join code", store{}, closed, notJoined, placing.Attempt{UserID: "u", X: 1, Y: 1, Color: 1}, place.EFORBIDDEN},
+		{"banned before join code", store{banned: true}, nil, notJoined, placing.Attempt{UserID: "u", X: 1, Y: 1, Color: 1}, place.EBANNED},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := tc.st
+			svc := placing.New(placing.Options{Config: cfg, Placer: &st, Users: &st, CanvasOpen: tc.open, Joined: tc.joined})
+			_, _, err := svc.Place(context.Background(), tc.a)
+			if got := place.ErrorCode(err); got != tc.want {
+				t.Fatalf("code %q, want %q (%v)", got, tc.want, err)
+			}
+			if placed := len(st.placed) == 1; placed != (tc.want == "") {
+				t.Fatalf("%d placements reached the store", len(st.placed))
+			}
+		})
+	}
+}
+
+func TestNetworkBanRefusesGuestsOnly(t *testing.T) {
+	banned := netip.MustParsePrefix("203.0.113.0/24")
+	ends := time.Date(2030, 1, 2, 3, 4, 0, 0, time.UTC)
+	lookup := func(_ context.Context, ip netip.Addr) (place.NetworkBan, bool, error) {
+		return place.NetworkBan{Network: banned, Reason: "raid", EndsAt: ends}, banned.Contains(ip), nil
+	}
+	inside, outside := netip.MustParseAddr("203.0.113.9"), netip.MustParseAddr("198.51.100.1")
+	for _, tc := range []struct {
+		name  string
+		guest bool
+		ip    netip.Addr
+		want  place.Code
+	}{
+		{"guest on the banned network", true, inside, place.EBANNED},
+		{"account on the banned network", false, inside, ""},
+		{"guest elsewhere", true, outside, ""},
+		{"guest, address unknown", true, netip.Addr{}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &store{guest: tc.guest}
+			svc := placing.New(placing.Options{Config: cfg, Placer: st, Users: st, NetworkBan: lookup})
+			_, _, err := svc.Place(context.Background(), placing.Attempt{UserID: "u", Device: "d", IP: tc.ip, X: 1, Y: 1, Color: 1})
+			if got := place.ErrorCode(err); got != tc.want {
+				t.Fatalf("code %q, want %q (%v)", got, tc.want, err)
+			}
+			if tc.want != "" {
+				msg := place.ErrorMessage(err)
+				for _, part := range []string{"2030-01-02 03:04 UTC", "raid", "Log in"} {
+					if !strings.Contains(msg, part) {
+						t.Errorf("message %q does not say %q", msg, part)
+					}
+				}
+				return
+			}
+			if st.who != (place.Player{UserID: "u", DeviceID: "d"}) {
+				t.Errorf("the store placed for %+v, want the user and the device", st.who)
+			}
+		})
 	}
 }

@@ -7,11 +7,13 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lxzan/gws"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/live"
 	"github.com/placecanvas/place/metrics"
 )
 
@@ -26,55 +28,52 @@ type Batch struct {
 	sseOnce sync.Once
 }
 
-// broadcaster follows the store's feed into the mirror and, once per tick,
-// sends what arrived as one batch to every WebSocket connection of the
-// registry and every SSE subscriber. Its lock covers the mirror and the
-// joining of a new reader, so that each reader's chain of seqs has no gap;
-// it is taken before the registry's, never after.
+// broadcaster sends what the live canvas gained since the last tick as one
+// batch to every WebSocket connection of the registry and every SSE
+// subscriber. In cluster mode it also follows the store's feed into the
+// live canvas; in embedded mode the store applies each batch at commit. Its
+// lock covers the last seq sent and the joining of a new reader, so that
+// each reader's chain of seqs has no gap; it is taken before the registry's,
+// never after.
 type broadcaster struct {
-	feed       place.Feed
-	log        *slog.Logger
-	conns      *registry
-	maxBacklog int64
-	subs       *Fanout[*Batch]
+	feed        place.Feed
+	live        *live.Canvas
+	fedAtCommit bool // the store applies commits to live itself
+	log         *slog.Logger
+	conns       *registry
+	maxBacklog  int64
+	subs        *Fanout[*Batch]
+	frame       atomic.Pointer[canvasFrame] // the encoded canvas at its latest seq
 
-	mu       sync.Mutex
-	mirror   *Mirror
-	followed uint64 // last seq received from the feed
-	pending  []place.Placement
-	targets  []*client // flush's snapshot of the connections, reused every tick
-	ready    bool
-	readyCh  chan struct{}
-	wake     chan struct{} // something arrived for the next flush (see run)
+	mu      sync.Mutex
+	sent    uint64    // last seq broadcast
+	targets []*client // flush's snapshot of the connections, reused every tick
+	ready   bool
+	readyCh chan struct{}
+
+	state    func() []byte        // the state message (state.go); nil: none
+	interval func() time.Duration // the live batch interval; nil: fixed
 }
 
-func newBroadcaster(cfg place.Config, feed place.Feed, log *slog.Logger, conns *registry, maxBacklog int64) *broadcaster {
+func newBroadcaster(o Options, conns *registry) *broadcaster {
 	return &broadcaster{
-		feed: feed, log: log, conns: conns, maxBacklog: maxBacklog,
+		feed: o.Feed, live: o.Live, fedAtCommit: o.FedAtCommit,
+		log: o.Logger, conns: conns, maxBacklog: o.MaxBacklog,
 		subs:    NewFanout[*Batch](256),
-		mirror:  NewMirror(cfg.Width, cfg.Height),
 		readyCh: make(chan struct{}),
-		wake:    make(chan struct{}, 1),
 	}
 }
 
 // load reads the canvas (retrying until ctx ends) and prefills the replay
 // ring from history, so that a fresh instance can already serve resumes.
+// A live canvas fed at commit was loaded by the store.
 func (b *broadcaster) load(ctx context.Context) error {
-	for {
+	for !b.fedAtCommit {
 		data, seq, err := b.feed.Canvas(ctx)
 		if err == nil {
-			b.mu.Lock()
-			b.mirror.Reset(data, seq)
-			b.followed = seq
-			b.mu.Unlock()
+			b.live.Reset(data, seq)
 			b.prefill(ctx, seq)
-			b.mu.Lock()
-			b.ready = true
-			b.mu.Unlock()
-			close(b.readyCh)
-			metrics.Seq.Set(float64(seq))
-			return nil
+			break
 		}
 		b.log.Warn("loading the canvas failed; retrying", "err", err)
 		select {
@@ -83,12 +82,19 @@ func (b *broadcaster) load(ctx context.Context) error {
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+	b.mu.Lock()
+	b.sent = b.live.Seq()
+	b.ready = true
+	b.mu.Unlock()
+	close(b.readyCh)
+	metrics.Seq.Set(float64(b.sent))
+	return nil
 }
 
 func (b *broadcaster) prefill(ctx context.Context, seq uint64) {
 	after := uint64(0)
-	if seq > ringSize-1 {
-		after = seq - (ringSize - 1)
+	if seq > live.RingSize-1 {
+		after = seq - (live.RingSize - 1)
 	}
 	for after < seq {
 		batch, err := b.feed.Since(ctx, after, int(min(10_000, seq-after)))
@@ -96,26 +102,21 @@ func (b *broadcaster) prefill(ctx context.Context, seq uint64) {
 			b.log.Warn("replay buffer not prefilled", "err", err, "from", after)
 			return
 		}
-		b.mu.Lock()
 		for _, p := range batch {
-			if !b.mirror.Remember(p, after) {
-				b.mu.Unlock()
+			if !b.live.Remember(p, after) {
 				b.log.Warn("replay buffer not prefilled: history has gaps", "expected", after+1, "got", p.Seq)
 				return
 			}
 			after = p.Seq
 		}
-		b.mu.Unlock()
 	}
 }
 
-// follow receives committed placements from the feed until ctx ends.
+// follow applies committed placements from the feed to the live canvas
+// until ctx ends (cluster mode).
 func (b *broadcaster) follow(ctx context.Context) {
-	for ctx.Err() == nil {
-		b.mu.Lock()
-		after := b.followed
-		b.mu.Unlock()
-		err := b.feed.Follow(ctx, after, b.enqueue)
+	for ctx.Err() == nil && !b.fedAtCommit {
+		err := b.feed.Follow(ctx, b.live.Seq(), b.enqueue)
 		if ctx.Err() != nil {
 			return
 		}
@@ -147,81 +148,64 @@ func (b *broadcaster) reset(ctx context.Context) {
 			continue
 		}
 		b.mu.Lock()
-		b.log.Warn("the placement sequence went back; starting over from the canvas", "from", b.followed, "to", seq)
-		b.mirror.Reset(data, seq)
-		b.followed = seq
-		b.pending = b.pending[:0]
+		b.log.Warn("the placement sequence went back; starting over from the canvas", "from", b.sent, "to", seq)
+		b.live.Reset(data, seq)
+		b.sent = seq
 		b.mu.Unlock()
 		return
 	}
 }
 
-// enqueue queues committed placements for the next tick.
+// enqueue applies committed placements to the live canvas; the next tick
+// broadcasts them.
 func (b *broadcaster) enqueue(batch []place.Placement) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, p := range batch {
-		if p.Seq <= b.followed {
-			continue // already seen (a retried follow)
-		}
-		if p.Seq != b.followed+1 {
-			b.log.Error("feed skipped placements", "expected", b.followed+1, "got", p.Seq)
-		}
-		b.pending = append(b.pending, p)
-		b.followed = p.Seq
-	}
-	select {
-	case b.wake <- struct{}{}:
-	default:
+	if !b.live.Apply(batch) {
+		b.log.Error("feed skipped placements", "after", batch[0].Seq)
 	}
 }
 
-// run flushes what arrives until ctx ends: at once when the last flush
-// was long enough ago, else when it will be (tickPolicy), and never later
-// than interval after the last flush.
+// run flushes once per interval until ctx ends.
 func (b *broadcaster) run(ctx context.Context, interval time.Duration) {
-	policy := newTickPolicy(interval)
-	timer := time.NewTimer(interval)
-	timer.Stop()
-	armed := false
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			b.flush()
 			return
-		case <-b.wake:
-			if armed {
-				continue // the timer already covers it
+		case <-ticker.C:
+			b.flush()
+			if b.interval != nil {
+				if d := b.interval(); d > 0 && d != interval {
+					interval = d
+					ticker.Reset(d)
+				}
 			}
-			if d := policy.wait(time.Now(), b.conns.online()); d > 0 {
-				timer.Reset(d)
-				armed = true
-				continue
-			}
-		case <-timer.C:
-			armed = false
-		}
-		start := time.Now()
-		if n, ok := b.flush(); ok {
-			policy.flushed(start, time.Since(start), n)
 		}
 	}
 }
 
-// flush broadcasts everything received since the last flush as one
-// batch; it reports whether there was anything to send, and to how many
-// connections.
-func (b *broadcaster) flush() (conns int, sent bool) {
+// flush broadcasts everything the live canvas gained since the last tick
+// as one batch.
+func (b *broadcaster) flush() {
 	b.mu.Lock()
-	if len(b.pending) == 0 {
-		b.mu.Unlock()
-		return 0, false
-	}
 	start := time.Now()
-	prev := b.mirror.Seq()
-	events := b.mirror.Apply(b.pending)
-	b.pending = b.pending[:0]
-	batch := &Batch{PrevSeq: prev, Seq: b.mirror.Seq(), Events: events}
+	prev := b.sent
+	events, seq, ok := b.live.Events(prev, nil)
+	if seq == prev {
+		b.mu.Unlock()
+		return
+	}
+	b.sent = seq
+	if !ok {
+		// The sequence went back, or the ring lost what came after prev:
+		// readers see the next batch's prevSeq differ from theirs and
+		// resynchronise.
+		b.mu.Unlock()
+		b.log.Warn("broadcast skipped: the replay ring does not reach back to the last seq sent", "sent", prev, "seq", seq)
+		return
+	}
+	batch := &Batch{PrevSeq: prev, Seq: seq, Events: events}
 	batch.JSON = AppendPixelsJSON(make([]byte, 0, 64+len(events)*32), batch.PrevSeq, batch.Seq, events)
 	batch.Binary = AppendPixelsBinary(make([]byte, 0, 17+len(events)*4), batch.PrevSeq, batch.Seq, events)
 	// Frame once per encoding: every connection gets the same bytes.
@@ -232,8 +216,8 @@ func (b *broadcaster) flush() (conns int, sent bool) {
 	b.subs.Send(batch)
 	b.mu.Unlock()
 	// Outside the lock: a reader that joins now starts from the canvas or
-	// replay at batch.Seq, and the next flush waits for this one.
-	for _, c := range b.fanOut(targets, binFrame, jsonFrame) {
+	// replay at batch.Seq or later, and the next flush waits for this one.
+	for _, c := range b.fanOut(targets, batch, binFrame, jsonFrame) {
 		metrics.SlowConsumers.Inc()
 		b.conns.closeConn(c.conn, 1008, "slow consumer")
 	}
@@ -241,13 +225,12 @@ func (b *broadcaster) flush() (conns int, sent bool) {
 	metrics.BatchSize.Observe(float64(len(events)))
 	metrics.BroadcastDuration.Observe(time.Since(start).Seconds())
 	metrics.Seq.Set(float64(batch.Seq))
-	return len(targets), true
 }
 
 // fanOut writes the batch to every target, split over one goroutine per
 // processor. A write never blocks (see connWriter); it returns the
 // connections whose backlog is full.
-func (b *broadcaster) fanOut(targets []*client, binFrame, jsonFrame []byte) []*client {
+func (b *broadcaster) fanOut(targets []*client, batch *Batch, binFrame, jsonFrame []byte) []*client {
 	send := func(part []*client) (slow []*client) {
 		for _, c := range part {
 			if c.closed.Load() {
@@ -256,6 +239,16 @@ func (b *broadcaster) fanOut(targets []*client, binFrame, jsonFrame []byte) []*c
 			f := jsonFrame
 			if c.binary {
 				f = binFrame
+			}
+			if from := c.from.Load(); from != 0 {
+				// Its first state was taken after prev: the batch goes on from it.
+				c.from.Store(0)
+				if from >= batch.Seq {
+					continue
+				}
+				if from > batch.PrevSeq {
+					f = pixelsFrame(c.binary, from, batch.Seq, batch.Events[from-batch.PrevSeq:])
+				}
 			}
 			if c.w.send(f, b.maxBacklog) == overflow {
 				slow = append(slow, c)
@@ -278,6 +271,14 @@ func (b *broadcaster) fanOut(targets []*client, binFrame, jsonFrame []byte) []*c
 	return slices.Concat(results...)
 }
 
+// pixelsFrame frames a pixels message of its own for one reader.
+func pixelsFrame(binary bool, prev, seq uint64, events []Event) []byte {
+	if binary {
+		return newFrame(gws.OpcodeBinary, AppendPixelsBinary(nil, prev, seq, events))
+	}
+	return newFrame(gws.OpcodeText, AppendPixelsJSON(nil, prev, seq, events))
+}
+
 // join sends a new connection its welcome and first state message (the
 // replay of (since, now] when resuming and still held, else the canvas) and
 // adds it to the registry, in one step under the lock so that the next
@@ -291,58 +292,62 @@ func (b *broadcaster) join(c *client, welcome []byte, since uint64, resume bool)
 	c.w.send(welcome, 0)
 	var first []byte
 	if resume {
-		if events, ok := b.mirror.Replay(since); ok {
-			seq := b.mirror.Seq()
-			if c.binary {
-				first = newFrame(gws.OpcodeBinary, AppendPixelsBinary(nil, since, seq, events))
-			} else {
-				first = newFrame(gws.OpcodeText, AppendPixelsJSON(nil, since, seq, events))
-			}
+		if events, seq, ok := b.live.Events(since, nil); ok {
+			first = pixelsFrame(c.binary, since, seq, events)
+			c.from.Store(seq)
 		}
 	}
 	if first == nil {
-		if f := b.mirror.Frame(); c.binary {
+		f := b.canvas()
+		if c.binary {
 			first = f.binaryFrame()
 		} else {
 			first = f.jsonFrame()
 		}
+		c.from.Store(f.seq)
 	}
 	c.w.send(first, 0)
+	if b.state != nil {
+		c.w.send(newFrame(gws.OpcodeText, b.state()), 0)
+	}
 	return b.conns.add(c)
 }
 
 // subscribe registers an SSE subscriber. With resume, it also returns the
 // events in (since, now] as a batch, or ok=false when they are no longer
-// held; seq is the last seq the subscriber is considered to have.
+// held; seq is the last seq the subscriber is considered to have (batches
+// from the subscription may begin before it: see trimSSE).
 func (b *broadcaster) subscribe(since uint64, resume bool) (sub <-chan *Batch, replay *Batch, seq uint64, ok bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	seq, ok = b.mirror.Seq(), true
-	if resume && since < seq {
-		if events, held := b.mirror.Replay(since); held {
+	ok = true
+	if resume {
+		var events []Event
+		var held bool
+		events, seq, held = b.live.Events(since, nil)
+		switch {
+		case held && since < seq:
 			replay = &Batch{PrevSeq: since, Seq: seq, Events: events}
 			replay.JSON = AppendPixelsJSON(nil, since, seq, events)
-		} else {
+		case !held:
 			ok = false
 		}
-	} else if resume && since > seq {
-		ok = false
+	} else {
+		seq = b.live.Seq()
 	}
 	sub, _ = b.subs.Subscribe()
 	return sub, replay, seq, ok
 }
 
-// canvas returns the shared canvas frame as last broadcast.
+// canvas returns the shared canvas frame at the live canvas's seq.
 func (b *broadcaster) canvas() *canvasFrame {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.mirror.Frame()
-}
-
-func (b *broadcaster) seq() uint64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.mirror.Seq()
+	raw, seq := b.live.Snapshot()
+	if f := b.frame.Load(); f != nil && f.seq == seq && len(f.raw) == len(raw) && &f.raw[0] == &raw[0] {
+		return f
+	}
+	f := &canvasFrame{seq: seq, width: b.live.Width(), height: b.live.Height(), raw: raw}
+	b.frame.Store(f)
+	return f
 }
 
 func (b *broadcaster) isReady() bool {

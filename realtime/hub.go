@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/lxzan/gws"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/live"
 	"github.com/placecanvas/place/placing"
 )
 
@@ -18,6 +20,11 @@ import (
 type Options struct {
 	Config place.Config
 	Feed   place.Feed
+	// Live is the process's live canvas (nil: the hub makes one). With
+	// FedAtCommit the store loads it and applies every commit to it (embedded
+	// mode); otherwise the hub loads it from Feed and follows the feed into it.
+	Live        *live.Canvas
+	FedAtCommit bool
 	// Placements decides the placements sent over WebSockets.
 	Placements    *placing.Service
 	BatchInterval time.Duration
@@ -25,7 +32,13 @@ type Options struct {
 	// MaxBacklog is how many bytes may be queued to one connection before it
 	// is closed as a slow consumer (default 1 MiB).
 	MaxBacklog int64
-	// IdleTimeout closes a connection that sent nothing (default 60 s).
+	// SendBuffer bounds each socket's kernel send buffer (SO_SNDBUF; the
+	// kernel doubles it for its own bookkeeping), so that a client that
+	// stops reading pins that much kernel memory at most (default 128 KiB).
+	SendBuffer int
+	// IdleTimeout closes a connection that neither answered a ping nor sent
+	// a message for that long (default 60 s); pings it sends do not count,
+	// since a client that never reads can still send them.
 	IdleTimeout time.Duration
 	// PingInterval is how often the server pings (default 25 s).
 	PingInterval time.Duration
@@ -42,12 +55,21 @@ type Options struct {
 	// (default 30 s); SessionSweep is how often the sweep runs (default 1 s),
 	// each run checking the connections whose turn it is.
 	SessionRecheck, SessionSweep time.Duration
+	// State, when set, returns the current state message (JSON), sent to
+	// every connection after its first canvas or replay; BroadcastState
+	// sends it again to every connection when it changes.
+	State func() []byte
+	// Interval, when set, gives the live batch interval (checked after
+	// every tick); BatchInterval is then the first value.
+	Interval func() time.Duration
+	// Cooldown, when set, gives the cooldown the welcome announces.
+	Cooldown func() time.Duration
 }
 
-// Hub serves the live canvas of this instance. It is three parts, each
-// with its own job: the broadcaster (broadcast.go) follows the store's
-// feed into the Mirror (mirror.go) and sends one batch per tick to every
-// reader; the registry (registry.go, sessions.go) holds the WebSocket
+// Hub serves the live canvas of this instance (package live). It is three
+// parts, each with its own job: the broadcaster (broadcast.go) sends what
+// the live canvas gained as one batch per tick to every reader (and, in
+// cluster mode, follows the store's feed into it); the registry (registry.go, sessions.go) holds the WebSocket
 // connections, with kicks, pings, session re-checks and shutdown; ws.go
 // speaks the WebSocket protocol and hands placements to the placement
 // service. See docs/architecture.md.
@@ -66,6 +88,11 @@ type Identity struct {
 	Username string
 	IsGuest  bool
 	Token    string // session token, for logout and expiry kicks
+	// Device is the browser's device id ("" when unknown) and IP the
+	// client's address: the placement rules that follow the browser and
+	// the network read them.
+	Device string
+	IP     netip.Addr
 	// Expires is when the session expires unless renewed elsewhere; the
 	// socket is closed within a second of it (zero: unknown).
 	Expires time.Time
@@ -81,6 +108,9 @@ type client struct {
 	// unknown); slot is the index in Hub.recheck (-1: not re-checked).
 	expires atomic.Int64
 	slot    int
+	// from is the seq of the first state sent at join until the first batch
+	// (which may begin before it) has gone out; then 0.
+	from atomic.Uint64
 
 	// session values other than the client itself (see conn.go)
 	extraMu sync.Mutex
@@ -98,8 +128,9 @@ func New(opts Options) *Hub {
 	conns := newRegistry(opts)
 	h := &Hub{
 		opts: opts, cfg: opts.Config, log: opts.Logger, conns: conns,
-		bc: newBroadcaster(opts.Config, opts.Feed, opts.Logger, conns, opts.MaxBacklog),
+		bc: newBroadcaster(opts, conns),
 	}
+	h.bc.state, h.bc.interval = opts.State, opts.Interval
 	h.upPlain = gws.NewUpgrader(h, h.serverOption(false))
 	h.upBin = gws.NewUpgrader(h, h.serverOption(true))
 	return h
@@ -112,8 +143,14 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Live == nil {
+		o.Live, o.FedAtCommit = live.New(o.Config.Width, o.Config.Height), false
+	}
 	if o.MaxBacklog <= 0 {
 		o.MaxBacklog = 1 << 20
+	}
+	if o.SendBuffer <= 0 {
+		o.SendBuffer = 128 << 10
 	}
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = 60 * time.Second
@@ -163,6 +200,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 	go h.bc.follow(ctx)
 	go h.conns.pinger(ctx)
+	go h.conns.watchLag(ctx)
 	if h.opts.SessionAlive != nil {
 		go h.conns.sweepSessions(ctx)
 	}
@@ -184,15 +222,26 @@ func (h *Hub) WaitReady(ctx context.Context) error {
 	}
 }
 
-// Seq returns the last broadcast seq.
-func (h *Hub) Seq() uint64 { return h.bc.seq() }
+// Seq returns the live canvas's seq.
+func (h *Hub) Seq() uint64 { return h.opts.Live.Seq() }
 
-// Canvas returns the canvas as last broadcast and its seq. The slice is
-// shared and must not be modified.
+// readWait bounds how long a canvas read waits for a placement this
+// process acknowledged to reach the live canvas (cluster mode: the feed
+// brings it a few milliseconds after the acknowledgement).
+const readWait = time.Second
+
+// Canvas returns the live canvas and its seq, including every placement
+// this process has acknowledged. The slice is shared and must not be
+// modified.
 func (h *Hub) Canvas() ([]byte, uint64) {
-	f := h.bc.canvas()
-	return f.raw, f.seq
+	ctx, cancel := context.WithTimeout(context.Background(), readWait)
+	defer cancel()
+	return h.opts.Live.Current(ctx)
 }
+
+// Acknowledged returns the highest seq this process has acknowledged to a
+// client; a read that must include the reader's own placements waits for it.
+func (h *Hub) Acknowledged() uint64 { return h.opts.Live.AckedSeq() }
 
 // Online returns the number of open WebSocket connections.
 func (h *Hub) Online() int { return h.conns.online() }

@@ -45,7 +45,7 @@ func (f *fakeStore) Follow(ctx context.Context, after uint64, fn func([]place.Pl
 
 func (f *fakeStore) Since(context.Context, uint64, int) ([]place.Placement, error) { return nil, nil }
 
-func (f *fakeStore) Place(context.Context, string, int, int, uint8, time.Time) (place.Placement, time.Time, error) {
+func (f *fakeStore) Place(context.Context, place.Player, int, int, uint8, time.Time) (place.Placement, time.Time, error) {
 	if f.panics {
 		panic("boom")
 	}
@@ -115,7 +115,8 @@ func TestSlowConsumerIsClosedWhileOthersKeepReceiving(t *testing.T) {
 	good := wstest.MustDial(t, url, wstest.Options{Binary: true})
 	good.Expect(t, "welcome", 2*time.Second)
 	rawNeverReading(t, url)
-	deadline := time.Now().Add(3 * time.Second)
+	// Encoding a 4096×4096 canvas as JSON takes seconds under -race.
+	deadline := time.Now().Add(20 * time.Second)
 	for h.Online() < 2 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}

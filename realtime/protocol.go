@@ -56,13 +56,9 @@ func DecodeClientMessage(data []byte) (ClientMessage, error) {
 // decodeClientMessageJSON is DecodeClientMessage for any message.
 func decodeClientMessageJSON(data []byte) (ClientMessage, error) {
 	var m ClientMessage
-	var raw rawClientMessage
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&raw); err != nil {
-		return m, place.Errorf(place.EINVALIDMESSAGE, "Message is not a JSON object.")
-	}
-	if dec.More() {
-		return m, place.Errorf(place.EINVALIDMESSAGE, "Message has trailing data.")
+	raw, err := decodeRaw(data)
+	if err != nil {
+		return m, err
 	}
 	if raw.RequestID != nil {
 		var id string
@@ -85,7 +81,6 @@ func decodeClientMessageJSON(data []byte) (ClientMessage, error) {
 	default:
 		return m, place.Errorf(place.EINVALIDMESSAGE, "Unknown message type.")
 	}
-	var err error
 	if m.X, m.CoordsOverflow, err = parseInt(raw.X, "x"); err != nil {
 		return m, err
 	}
@@ -98,6 +93,35 @@ func decodeClientMessageJSON(data []byte) (ClientMessage, error) {
 		return m, err
 	}
 	return m, nil
+}
+
+// decodeRaw reads the fields of a message by their exact names
+// (encoding/json would also take "X" or "TYPE" for them).
+func decodeRaw(data []byte) (rawClientMessage, error) {
+	var raw rawClientMessage
+	var fields map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&fields); err != nil || fields == nil {
+		return raw, place.Errorf(place.EINVALIDMESSAGE, "Message is not a JSON object.")
+	}
+	if dec.More() {
+		return raw, place.Errorf(place.EINVALIDMESSAGE, "Message has trailing data.")
+	}
+	field := func(name string) *json.RawMessage {
+		if v, ok := fields[name]; ok {
+			return &v
+		}
+		return nil
+	}
+	raw.X, raw.Y, raw.Color, raw.RequestID = field("x"), field("y"), field("color"), field("requestId")
+	if t := field("type"); t != nil {
+		var typ *string
+		if err := json.Unmarshal(*t, &typ); err != nil {
+			return raw, place.Errorf(place.EINVALIDMESSAGE, "Message is not a JSON object.")
+		}
+		raw.Type = typ
+	}
+	return raw, nil
 }
 
 // parseInt accepts only a JSON integer literal: no strings, floats,

@@ -37,6 +37,10 @@ func TestDecodeClientMessage(t *testing.T) {
 		{in: `{"type":"place","x":[1],"y":1,"color":1}`, code: place.EINVALIDMESSAGE},
 		{in: `{"type":"place","x":1,"y":1,"color":1,"requestId":"` + strings.Repeat("é", 33) + `"}`, code: place.EINVALIDMESSAGE},
 		{in: `{"type":"place","x":1,"y":1,"color":1}garbage`, code: place.EINVALIDMESSAGE},
+		// Keys are matched exactly: "X" is not "x".
+		{in: `{"type":"place","X":1,"y":1,"color":1}`, code: place.EINVALIDMESSAGE},
+		{in: `{"Type":"ping"}`, code: place.EINVALIDMESSAGE},
+		{in: `{"type":"place","x":1,"y":1,"Color":1}`, code: place.EINVALIDMESSAGE},
 	}
 	for _, tc := range tests {
 		got, err := realtime.DecodeClientMessage([]byte(tc.in))

@@ -115,8 +115,13 @@ func (r *registry) kick(k place.Kick) {
 		}
 	}
 	r.mu.Unlock()
+	var before []byte
+	if k.BanMessage != "" {
+		before = mustJSON(NewErrorMessage(&place.Error{Code: place.EBANNED, Message: k.BanMessage}, ""))
+		before = newFrame(gws.OpcodeText, before)
+	}
 	for _, conn := range victims {
-		r.closeConn(conn, 1008, reason)
+		r.closeConnAfter(conn, 1008, reason, before)
 	}
 }
 
@@ -141,6 +146,12 @@ func (r *registry) shutdown(ctx context.Context) {
 // closeConn sends a close frame without waiting behind a stuck write (see
 // connWriter.close) and closes the socket.
 func (r *registry) closeConn(conn *gws.Conn, code uint16, reason string) {
+	r.closeConnAfter(conn, code, reason, nil)
+}
+
+// closeConnAfter is closeConn with a last frame sent just before the close
+// frame, in the same write (what is queued before is dropped).
+func (r *registry) closeConnAfter(conn *gws.Conn, code uint16, reason string, last []byte) {
 	c := clientOf(conn)
 	if c == nil || c.w.nc == nil {
 		_ = conn.NetConn().Close()
@@ -149,7 +160,7 @@ func (r *registry) closeConn(conn *gws.Conn, code uint16, reason string) {
 	if !c.closed.CompareAndSwap(false, true) {
 		return
 	}
-	c.w.close(closeFrame(code, reason))
+	c.w.close(append(last[:len(last):len(last)], closeFrame(code, reason)...))
 }
 
 // send writes one message of its own to c, closing c as a slow consumer

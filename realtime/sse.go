@@ -135,12 +135,31 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, o SSEOptions) err
 	case replay != nil:
 		first = replay.SSE()
 	}
-	Stream(w, r, first, sub, (*Batch).SSE, o.Heartbeat)
+	Stream(w, r, first, sub, trimSSE(seq), o.Heartbeat)
 	return nil
 }
 
+// trimSSE returns the frame function of a stream that starts at seq: the
+// first batches may begin before seq (the live canvas moves between ticks),
+// so what the subscriber has is cut off them.
+func trimSSE(seq uint64) func(*Batch) []byte {
+	return func(b *Batch) []byte {
+		switch {
+		case seq == 0 || b.PrevSeq >= seq:
+			seq = 0
+			return b.SSE()
+		case b.Seq <= seq:
+			return nil
+		}
+		events := b.Events[seq-b.PrevSeq:]
+		json := AppendPixelsJSON(nil, seq, b.Seq, events)
+		seq = 0
+		return AppendSSE(make([]byte, 0, len(json)+48), "pixels", strconv.FormatUint(b.Seq, 10), json)
+	}
+}
+
 // Stream serves one Server-Sent Events client: it sends the headers, first
-// (unless nil), then frame(v) for every v received from ch, and a heartbeat
+// (unless nil), then frame(v) for every v received from ch (unless nil), and a heartbeat
 // when idle, until the client leaves, ch is closed or a write fails. Every
 // SSE endpoint writes through it.
 func Stream[T any](w http.ResponseWriter, r *http.Request, first []byte, ch <-chan T, frame func(T) []byte, heartbeat time.Duration) {
@@ -160,7 +179,10 @@ func Stream[T any](w http.ResponseWriter, r *http.Request, first []byte, ch <-ch
 		case <-r.Context().Done():
 			return
 		case v, open := <-ch:
-			if !open || st.Write(frame(v)) != nil {
+			if !open {
+				return
+			}
+			if f := frame(v); f != nil && st.Write(f) != nil {
 				return
 			}
 			t.Reset(heartbeat)

@@ -44,10 +44,13 @@ type connWriter struct {
 	mu       sync.Mutex
 	queue    [][]byte // frames not fully written; the next byte is queue[0][off]
 	off      int
-	queued   int64 // bytes in queue not yet written
-	draining bool  // a goroutine is writing the queue
-	closed   bool  // nothing more is accepted; the socket closes once the queue is written
-	broken   bool  // the socket failed or was closed
+	queued   int64    // bytes in queue not yet written
+	draining bool     // a goroutine is writing the queue
+	closed   bool     // nothing more is accepted; the socket closes once the queue is written
+	broken   bool     // the socket failed or was closed
+	written  uint64   // bytes handed to the kernel so far
+	marks    lagMarks // written at each of the last lag checks (lag.go)
+	emptyAt  uint64   // written when a lag check last found the socket empty
 }
 
 func (w *connWriter) init(nc net.Conn) {
@@ -74,6 +77,7 @@ func (w *connWriter) send(frame []byte, limit int64) sendResult {
 			w.breakLocked()
 			return gone
 		}
+		w.written += uint64(n)
 		if n == len(frame) {
 			return sent
 		}
@@ -117,6 +121,7 @@ func (w *connWriter) drain() {
 		n, err := w.nc.Write(b)
 		w.mu.Lock()
 		w.queued -= int64(n)
+		w.written += uint64(n)
 		if err != nil {
 			if !w.closed && errors.Is(err, os.ErrDeadlineExceeded) {
 				metrics.SlowConsumers.Inc()

@@ -14,7 +14,7 @@ import (
 
 // tcpPair returns the two ends of a loopback TCP connection whose buffers
 // are small, so that a reader that does not read soon fills them.
-func tcpPair(t *testing.T) (server, client *net.TCPConn) {
+func tcpPair(t testing.TB) (server, client *net.TCPConn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -48,14 +48,14 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	now := h.opts.Now()
 	var cooldown int64
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
-	until, err := h.opts.Placements.CooldownUntil(ctx, id.UserID)
+	until, err := h.opts.Placements.CooldownUntil(ctx, place.Player{UserID: id.UserID, DeviceID: id.Device})
 	cancel()
 	if err == nil && until.After(now) {
 		cooldown = until.Sub(now).Milliseconds()
 	}
 	welcome := newFrame(gws.OpcodeText, mustJSON(Welcome{
 		Type: "welcome", UserID: id.UserID, Username: id.Username, IsGuest: id.IsGuest,
-		Cooldown: cooldown, ServerTime: now.UnixMilli(), CanvasInfo: NewCanvasInfo(h.cfg),
+		Cooldown: cooldown, ServerTime: now.UnixMilli(), CanvasInfo: NewCanvasInfo(h.liveConfig()),
 	}))
 
 	up := h.upPlain
@@ -70,6 +70,9 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	c.conn, c.id, c.binary, c.slot = conn, id, binary, -1
 	if !id.Expires.IsZero() && h.opts.SessionAlive != nil {
 		c.expires.Store(id.Expires.UnixMilli())
+	}
+	if tc, ok := nc.(interface{ SetWriteBuffer(int) error }); ok {
+		_ = tc.SetWriteBuffer(h.opts.SendBuffer)
 	}
 	c.w.init(nc)
 	_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
@@ -90,17 +93,19 @@ func (h *Hub) OnOpen(*gws.Conn) {}
 // OnClose removes the connection.
 func (h *Hub) OnClose(conn *gws.Conn, _ error) { h.conns.remove(conn) }
 
-// OnPing answers a WebSocket ping and counts as activity.
+// OnPing answers a WebSocket ping. Pings count against the flood limit
+// like messages, but not as activity: a client that never reads can still
+// send them (see Options.IdleTimeout).
 func (h *Hub) OnPing(conn *gws.Conn, payload []byte) {
-	if c := clientOf(conn); c != nil && !c.closed.Load() {
-		_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
+	if c := clientOf(conn); c != nil && !c.closed.Load() && h.allowMessage(conn, c, h.opts.Now()) {
 		h.conns.send(c, newFrame(gws.OpcodePong, payload))
 	}
 }
 
-// OnPong counts as activity.
+// OnPong counts as activity (the client read the server's ping) and
+// against the flood limit.
 func (h *Hub) OnPong(conn *gws.Conn, _ []byte) {
-	if c := clientOf(conn); c != nil && !c.closed.Load() {
+	if c := clientOf(conn); c != nil && !c.closed.Load() && h.allowMessage(conn, c, h.opts.Now()) {
 		_ = conn.SetReadDeadline(time.Now().Add(h.opts.IdleTimeout))
 	}
 }
@@ -138,18 +143,18 @@ func (h *Hub) OnMessage(conn *gws.Conn, message *gws.Message) {
 		h.conns.send(c, pongMessageFrame)
 	case "place":
 		if c.id.UserID == "" {
-			// A viewer connected while the session store was down: it must
-			// reconnect (and resume by seq) to get an identity.
-			h.sendError(c, &place.Error{Code: place.EUNAVAILABLE, Message: "Placing is temporarily unavailable; reconnecting."}, m.RequestID)
-			h.conns.closeConn(conn, 1013, "try again later")
+			// A viewer: it gets a session from POST /api/v1/session and
+			// reconnects (resuming by seq) to place.
+			h.sendError(c, errViewer, m.RequestID)
 			return
 		}
 		h.place(c, m, now)
 	}
 }
 
-// allowMessage applies the flood limit: over MessagesPerSecond in one
-// second gets one TOO_MANY_MESSAGES; five such seconds in a row close.
+// allowMessage applies the flood limit to messages, pings and pongs alike:
+// over MessagesPerSecond in one second gets one TOO_MANY_MESSAGES; five
+// such seconds in a row, or ten times the limit in one, close.
 func (h *Hub) allowMessage(conn *gws.Conn, c *client, now time.Time) bool {
 	if now.Sub(c.windowStart) >= time.Second {
 		if c.windowCount > h.opts.MessagesPerSecond {
@@ -173,8 +178,10 @@ func (h *Hub) allowMessage(conn *gws.Conn, c *client, now time.Time) bool {
 	return false
 }
 
+var errViewer = place.Errorf(place.EUNAUTHORIZED, "Watching only: start playing (POST /api/v1/session) and reconnect to place.")
+
 func (h *Hub) place(c *client, m ClientMessage, now time.Time) {
-	a := placing.Attempt{UserID: c.id.UserID, X: int(m.X), Y: int(m.Y), Color: int(m.Color), At: now}
+	a := placing.Attempt{UserID: c.id.UserID, Device: c.id.Device, IP: c.id.IP, X: int(m.X), Y: int(m.Y), Color: int(m.Color), At: now}
 	if m.CoordsOverflow {
 		a.X = -1
 	}

@@ -25,6 +25,12 @@ type PageData struct {
 	// (the last pixel placed or tried without JavaScript).
 	FormX, FormY string
 	FormColor    int
+	// Placed says FormX, FormY is a pixel just placed, marked on the no-JS image.
+	Placed bool
+	// EventNotice says what is special about the event now (scheduled,
+	// paused, closed; "" when open); EventFinal links the final image.
+	EventNotice string
+	EventFinal  bool
 	// Panels is the first state of the live panels, which then update over SSE.
 	Panels PanelsData
 }
@@ -64,7 +70,9 @@ var canvasModules = []string{
 	"js/backoff.js", "js/board.js", "js/cooldown.js", "js/debounce.js",
 	"js/input.js", "js/keyboard.js", "js/messages.js", "js/net.js", "js/notify.js",
 	"js/palette.js", "js/pending.js", "js/pixelinfo.js", "js/protocol.js",
-	"js/renderer.js", "js/view.js",
+	"js/renderer.js", "js/view.js", "js/colors.js", "js/link.js", "js/mip.js",
+	"js/status.js", "js/game.js", "js/appview.js", "js/appaim.js",
+	"js/overlay.js", "js/eventstate.js",
 }
 
 // keyHint is the key that selects color i; it matches keyHint in keyboard.js.
@@ -89,9 +97,6 @@ func title(t string) string {
 	}
 	return t + " · place"
 }
-
-// pressed renders an aria-pressed value, which must be the words.
-func pressed(on bool) string { return strconv.FormatBool(on) }
 
 // ErrorData is the data of an error page.
 type ErrorData struct {
@@ -142,3 +147,35 @@ func onlineWords(n int) string {
 }
 
 func uitoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// imageScale is the scale of the canvas image without JavaScript: about a
+// thousand pixels across, at least 1 and at most 8 (what the PNG serves).
+func imageScale(w, h int) int {
+	return min(max(1000/max(w, h, 1), 1), 8)
+}
+
+// frameStyle gives the no-JS image frame the canvas's aspect ratio, so the
+// image fits the screen's height as well as its width.
+func frameStyle(d PageData) string {
+	return "--ratio:" + strconv.FormatFloat(float64(max(d.Width, 1))/float64(max(d.Height, 1)), 'f', 4, 64)
+}
+
+// placedMark places the ring over the pixel a no-JS placement just placed
+// (FormX, FormY), in percent of the image so it follows its scale.
+func placedMark(d PageData) (string, bool) {
+	if !d.Placed || d.Width <= 0 || d.Height <= 0 {
+		return "", false
+	}
+	x, errX := strconv.Atoi(d.FormX)
+	y, errY := strconv.Atoi(d.FormY)
+	if errX != nil || errY != nil || x < 0 || y < 0 || x >= d.Width || y >= d.Height {
+		return "", false
+	}
+	pct := func(v, n int) string { return strconv.FormatFloat(float64(2*v+1)*50/float64(n), 'f', 4, 64) + "%" }
+	return "left:" + pct(x, d.Width) + ";top:" + pct(y, d.Height), true
+}
+
+// canvasURL links to pixel (x, y) on the canvas, centred and zoomed in.
+func canvasURL(x, y int) string {
+	return "/#x=" + itoa(x) + "&y=" + itoa(y) + "&z=16"
+}

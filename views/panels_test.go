@@ -86,7 +86,7 @@ func TestHistoryPageTable(t *testing.T) {
 			cells = append(cells, text(c))
 		}
 	}
-	if got := strings.Join(cells, " | "); got != "2026-05-01 12:03:04 UTC | 1, 2 | red | ada | 9" {
+	if got := strings.Join(cells, " | "); got != "2026-05-01 12:03:04 UTC | 1, 2 history | red | ada | 9" {
 		t.Errorf("first row %q", got)
 	}
 	if !strings.Contains(text(table), "a deleted user") {

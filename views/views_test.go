@@ -125,11 +125,8 @@ func TestCanvasPagePalette(t *testing.T) {
 		if b.Data != "button" {
 			t.Fatalf("palette-%d is a <%s>", i, b.Data)
 		}
-		pressed := "false"
-		if i == 0 {
-			pressed = "true"
-		}
-		wantAttrs(t, b, map[string]string{"type": "button", "aria-label": c.Name, "aria-pressed": pressed, "data-color": strconv.Itoa(i), "data-hex": c.Hex})
+		// None is pressed: a first visit starts with no color chosen.
+		wantAttrs(t, b, map[string]string{"type": "button", "aria-label": c.Name, "aria-pressed": "false", "data-color": strconv.Itoa(i), "data-hex": c.Hex})
 		if got := text(b); got != c.Name {
 			t.Errorf("palette-%d shows %q, want its name %q", i, got, c.Name)
 		}

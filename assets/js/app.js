@@ -1,8 +1,12 @@
 // Entry point of the canvas page: wires the DOM to the pure modules. The
 // page's HTML (views/canvas.templ) works without this file; with it, the
-// canvas is live over the WebSocket of docs/protocol.md.
+// canvas is a full-screen game, live over the WebSocket (docs/protocol.md).
 
 import { Board } from './board.js';
+import { ColorMemory, paletteOrder, safeStorage } from './colors.js';
+import { AppView } from './appview.js';
+import { Chime } from './game.js';
+import { barState, titleFor } from './status.js';
 import { Cooldown, waitMessage } from './cooldown.js';
 import { keyAction, moveCursor, cycleColor } from './keyboard.js';
 import {
@@ -12,18 +16,24 @@ import { Connection } from './net.js';
 import { ReadyNotifier } from './notify.js';
 import { DEFAULT_PALETTE, normalizePalette } from './palette.js';
 import { PendingPlacements } from './pending.js';
+import { TemplateOverlay, mountOverlayControls } from './overlay.js';
+import { EventBanner, canPlace, describeState } from './eventstate.js';
 import { PixelInfo } from './pixelinfo.js';
 import { encodePlace, newRequestId, socketURL } from './protocol.js';
 import { PointerControls } from './input.js';
 import { Renderer } from './renderer.js';
 import { debounce } from './debounce.js';
-import {
-  clampView, ensureVisible, fitView, minScaleFor, pixelAt, toScreen, zoomAt, MAX_SCALE,
-} from './view.js';
+import { ensureVisible, pixelAt, toScreen } from './view.js';
 
 const TOAST_MS = 4000;
 /** How long the connection must stay down before a screen reader hears of it. */
 const LOST_ANNOUNCE_DELAY_MS = 2000;
+/** What a screen reader hears when the connection stays lost, by state. */
+const LOST_ANNOUNCEMENTS = {
+  offline: 'Connection lost. You are offline.',
+  reconnecting: 'Connection lost. Reconnecting…',
+  updating: 'The game is updating. Back in a moment.',
+};
 
 /** matchesFocusVisible is true for keyboard focus; browsers without the selector count every focus. */
 function matchesFocusVisible(el) {
@@ -34,8 +44,9 @@ function matchesFocusVisible(el) {
   }
 }
 
-class App {
+class App extends AppView {
   constructor(root) {
+    super();
     const $ = (id) => document.getElementById(id);
     this.el = {
       root,
@@ -55,6 +66,12 @@ class App {
       formColor: $('place-color'),
       notify: $('notify-ready'),
       notifyStatus: $('notify-status'),
+      bar: $('bar'),
+      pill: $('pill'),
+      placeButton: $('place-button'),
+      eyedropper: $('eyedropper'),
+      info: $('pixel-info'),
+      paletteSection: $('palette-section'),
     };
     this.swatches = [...this.el.palette.querySelectorAll('[data-color]')];
     this.palette = this.swatches.length === 16
@@ -67,9 +84,20 @@ class App {
     this.board = new Board(this.width, this.height, this.palette);
     this.lastSeq = null;
     this.user = null;
-    this.selected = 0;
+    this.colors = new ColorMemory(this.palette.length, safeStorage());
+    this.selected = this.colors.selected;
     this.cursor = { x: Math.floor(this.width / 2), y: Math.floor(this.height / 2) };
+    /** The cursor is the selected pixel: shown once chosen by a tap, a click or the keyboard. */
     this.showCursor = false;
+    this.hoverPx = null;
+    this.eyedropper = false;
+    /** Set after a placement the server refused for the cooldown. */
+    this.limited = false;
+    this.pageTitle = document.title;
+    this.hashTimer = 0;
+    this.zoomAnim = null;
+    /** How long the latest frames took to draw (ms), for the browser tests. */
+    this.drawTimes = [];
     this.view = { scale: 1, offsetX: 0, offsetY: 0 };
     this.fitted = false;
     this.wasConnected = false;
@@ -85,12 +113,27 @@ class App {
     this.cooldown = new Cooldown();
     this.cooldownText = '';
     this.pending = new PendingPlacements((entry) => this.expire(entry));
+    /** A viewer becoming a player: its first pixel, placed after the welcome. */
+    this.afterJoin = null;
+    this.joining = false;
     this.renderer = new Renderer(this.el.canvas);
     this.renderer.setBoard(this.board);
+    /** The event's state from the last `state` message, and the server clock's offset. */
+    this.eventState = null;
+    this.serverOffset = 0;
+    this.banner = new EventBanner(this.makeBanner(root), () => Date.now() + this.serverOffset);
+    this.overlay = new TemplateOverlay(() => this.requestDraw());
+    this.overlay.cursor = () => this.cursor;
     this.pixelInfo = new PixelInfo(
-      { coords: $('pixel-coords'), owner: $('pixel-owner'), link: $('pixel-history-link') },
+      {
+        coords: $('pixel-coords'), owner: $('pixel-owner'), when: $('pixel-when'),
+        link: $('pixel-history-link'), admin: $('pixel-admin-link'),
+      },
       (i) => this.colorName(i),
+      undefined,
+      { isAdmin: root.dataset.admin === 'true' },
     );
+    this.chime = new Chime($('sound-ready'));
     this.announceCursor = debounce(() => {
       const { x, y } = this.cursor;
       this.announce(describeCursor(x, y, this.colorName(this.board.colorAt(x, y))));
@@ -111,23 +154,35 @@ class App {
     this.bindForm();
     this.bindZoomButtons();
     this.bindNotify();
+    this.bindGame();
+    const sheet = document.getElementById('more-sheet');
+    if (sheet) mountOverlayControls(sheet, this.overlay);
     new PointerControls(this.el.canvas, {
       getView: () => this.view,
-      setView: (v) => this.setView(v),
-      onTap: (sx, sy) => this.tap(sx, sy),
+      setView: (v) => {
+        this.zoomAnim = null; // a drag or pinch takes over from a smooth zoom
+        this.setView(v, true);
+      },
+      onTap: (sx, sy, e) => this.tap(sx, sy, e),
+      onDoubleTap: (sx, sy) => this.smoothZoom(2, sx, sy),
+      onWheel: (f, sx, sy) => this.smoothZoom(f, sx, sy),
       onHover: (sx, sy) => this.hover(sx, sy),
-      onLeave: () => {},
+      onLeave: () => this.leave(),
       scaleLimits: () => this.scaleLimits(),
     });
-    new ResizeObserver(() => this.resize()).observe(this.el.viewport);
+    const ro = new ResizeObserver(() => this.resize());
+    ro.observe(this.el.viewport);
+    if (this.el.bar) ro.observe(this.el.bar);
     window.addEventListener('online', () => this.conn.online(true));
     window.addEventListener('offline', () => this.conn.online(false));
     window.addEventListener('pagehide', () => this.conn.stop());
     window.addEventListener('pageshow', (e) => {
       if (e.persisted) this.conn.start();
     });
+    window.addEventListener('hashchange', () => this.goToSpot(location.hash));
     setInterval(() => this.tickCooldown(), 250);
-    this.selectColor(0, false);
+    this.orderPalette();
+    this.selectColor(this.selected, false);
     this.resize();
     this.tickCooldown();
     this.conn.start();
@@ -142,11 +197,14 @@ class App {
       case 'pixels': return this.onPixels(msg);
       case 'success': return this.onSuccess(msg);
       case 'error': return this.onError(msg);
+      case 'state': return this.onState(msg);
       default: return undefined; // unknown types are ignored: newer servers may add some
     }
   }
 
   onWelcome(msg) {
+    // An empty userId is a viewer: watching needs no session; one is made
+    // when the player first places (startPlaying).
     this.user = { userId: msg.userId, username: msg.username, isGuest: msg.isGuest };
     if (this.el.whoami && this.el.whoami.hasAttribute('data-guest') && msg.username) {
       this.el.whoami.textContent = msg.username;
@@ -165,6 +223,35 @@ class App {
       }
     }
     this.tickCooldown();
+    if (msg.userId && this.afterJoin) {
+      const { x, y } = this.afterJoin;
+      this.afterJoin = null;
+      this.place(x, y);
+    }
+  }
+
+  /** makeBanner returns the page's event banner, adding one if the page has none. */
+  makeBanner(root) {
+    const shown = document.getElementById('event-banner');
+    if (shown) return shown;
+    const el = document.createElement('p');
+    el.className = 'event-banner';
+    el.id = 'event-banner';
+    el.dataset.testid = 'event-banner';
+    el.hidden = true;
+    root.prepend(el);
+    return el;
+  }
+
+  onState(msg) {
+    const previous = this.eventState;
+    this.eventState = msg;
+    if (Number.isFinite(msg.serverTime)) this.serverOffset = msg.serverTime - Date.now();
+    if (Number.isFinite(msg.cooldownSeconds)) this.cooldownSeconds = msg.cooldownSeconds;
+    this.banner.update(msg);
+    if (previous && previous.state !== msg.state) {
+      this.announce(describeState(msg, Date.now() + this.serverOffset) || 'The canvas is open again.');
+    }
   }
 
   onCanvas(msg) {
@@ -172,6 +259,8 @@ class App {
     this.board.load(msg.pixels);
     this.lastSeq = msg.seq;
     this.el.status.hidden = true;
+    if (this.showCursor) this.showPixelInfo(this.cursor.x, this.cursor.y);
+    this.updatePill();
     this.requestDraw();
   }
 
@@ -183,7 +272,7 @@ class App {
     }
     this.board.applyEvents(msg.events);
     this.lastSeq = msg.seq;
-    for (const e of msg.events) this.pixelInfo.refresh(e.x, e.y);
+    for (const e of msg.events) this.pixelInfo.refresh(e.x, e.y, this.board.colorAt(e.x, e.y));
     this.requestDraw();
   }
 
@@ -193,7 +282,7 @@ class App {
     const entry = this.pending.take(msg.requestId);
     if (entry) {
       this.board.confirm(entry.x, entry.y, entry.color, entry.requestId);
-      this.pixelInfo.refresh(entry.x, entry.y);
+      this.pixelInfo.refresh(entry.x, entry.y, this.board.colorAt(entry.x, entry.y));
       this.announce(placedMessage(this.colorName(entry.color), entry.x, entry.y, this.cooldown.remainingSeconds(now)));
       this.requestDraw();
     }
@@ -206,12 +295,19 @@ class App {
     const entry = msg.requestId ? this.pending.take(msg.requestId) : undefined;
     if (entry) {
       this.board.rollback(entry.x, entry.y, entry.requestId);
+      this.pixelInfo.recolor(entry.x, entry.y, this.board.colorAt(entry.x, entry.y));
       this.cooldown.restore(entry.previousCooldown);
       this.requestDraw();
     }
     if (msg.code === 'RATE_LIMITED') {
       this.cooldown.fromRemainingSeconds(msg.remainingSeconds, now);
       this.waitingForReady = true;
+      this.limited = true;
+    }
+    if (msg.code === 'BANNED' && !msg.requestId) {
+      // The moderator's ban reached this tab; the close that follows ends
+      // the connection for good.
+      this.showNotice(msg.message);
     }
     this.toast(errorMessage(msg));
     this.tickCooldown();
@@ -219,6 +315,7 @@ class App {
 
   expire(entry) {
     this.board.rollback(entry.x, entry.y, entry.requestId);
+    this.pixelInfo.recolor(entry.x, entry.y, this.board.colorAt(entry.x, entry.y));
     this.cooldown.restore(entry.previousCooldown);
     this.toast('The server did not confirm your pixel. Please try again.');
     this.requestDraw();
@@ -231,9 +328,20 @@ class App {
     if (this.lastSeq !== null) this.conn.resync();
   }
 
+  /** showNotice keeps a message over the canvas (a ban). */
+  showNotice(text) {
+    this.el.status.textContent = text;
+    this.el.status.dataset.state = 'banned';
+    this.el.status.hidden = false;
+  }
+
   connectionState(state) {
+    if (state === 'banned' && this.el.status.dataset.state !== 'banned') {
+      this.showNotice('You are banned from placing pixels.');
+    }
     this.el.connection.textContent = CONNECTION_LABELS[state] ?? state;
     this.el.connection.dataset.state = state;
+    this.updateBar();
     if (state === 'connected') {
       clearTimeout(this.lostTimer);
       this.lostTimer = 0;
@@ -247,7 +355,7 @@ class App {
         this.lostTimer = 0;
         if (this.conn.connected) return;
         this.lostAnnounced = true;
-        this.announce(this.conn.state === 'offline' ? 'Connection lost. You are offline.' : 'Connection lost. Reconnecting…');
+        this.announce(LOST_ANNOUNCEMENTS[this.conn.state] ?? LOST_ANNOUNCEMENTS.reconnecting);
       }, LOST_ANNOUNCE_DELAY_MS);
     }
   }
@@ -261,12 +369,24 @@ class App {
       return;
     }
     if (!this.board.inBounds(x, y)) return;
+    if (this.selected < 0) {
+      this.askForColor();
+      return;
+    }
     if (!this.cooldown.ready(now)) {
       this.toast(waitMessage(this.cooldown.remainingSeconds(now)));
       return;
     }
     if (!this.conn.connected) {
       this.toast('Not connected to the server. Your pixel was not placed.');
+      return;
+    }
+    if (!canPlace(this.eventState)) {
+      this.toast(describeState(this.eventState, now + this.serverOffset));
+      return;
+    }
+    if (this.user && !this.user.userId) {
+      this.startPlaying(x, y);
       return;
     }
     const requestId = newRequestId();
@@ -277,27 +397,38 @@ class App {
     }
     const previousCooldown = this.cooldown.start(this.cooldownSeconds, now);
     this.board.placeOptimistic(x, y, color, requestId);
+    this.pixelInfo.recolor(x, y, color);
     this.pending.add({ requestId, x, y, color, previousCooldown });
+    this.colors.used(color);
+    this.orderPalette();
     this.waitingForReady = true;
     this.requestDraw();
     this.tickCooldown();
   }
 
-  tap(sx, sy) {
-    const p = pixelAt(this.view, sx, sy, this.width, this.height);
-    if (!p) return;
-    this.cursor = p;
-    this.place(p.x, p.y);
-    this.showPixelInfo(p.x, p.y);
-  }
-
-  hover(sx, sy) {
-    const p = pixelAt(this.view, sx, sy, this.width, this.height);
-    if (p) this.showPixelInfo(p.x, p.y);
-  }
-
-  showPixelInfo(x, y) {
-    if (this.board.loaded) this.pixelInfo.show(x, y, this.board.colorAt(x, y));
+  /**
+   * startPlaying turns a viewer into a player on the first placement: the
+   * server makes a guest session (or refuses, saying why and what to do),
+   * then the socket reconnects with the new cookies and the pixel is
+   * placed after the welcome.
+   */
+  async startPlaying(x, y) {
+    if (this.joining) return;
+    this.joining = true;
+    try {
+      const res = await fetch('/api/v1/session', { method: 'POST', credentials: 'same-origin' });
+      if (!res.ok) {
+        const body = await res.json().catch(() => ({}));
+        this.toast(body.message || 'You cannot place right now. Please try again later.');
+        return;
+      }
+      this.afterJoin = { x, y };
+      this.conn.resync();
+    } catch {
+      this.toast('Not connected to the server. Your pixel was not placed.');
+    } finally {
+      this.joining = false;
+    }
   }
 
   // ---- cooldown display -------------------------------------------------
@@ -309,12 +440,21 @@ class App {
       this.cooldownText = text;
       this.el.cooldown.textContent = text;
       this.el.cooldown.dataset.ready = String(this.cooldown.ready(now));
+      document.title = titleFor(this.pageTitle, this.cooldown.remainingSeconds(now));
     }
+    if (this.cooldown.ready(now)) this.limited = false;
+    this.updateBar();
     if (this.waitingForReady && this.cooldown.ready(now) && this.pending.size === 0) {
       this.waitingForReady = false;
       this.announce('Ready to place.');
       this.notifier.ready('Ready to place.');
+      this.chime.play();
     }
+  }
+
+  updateBar() {
+    const state = barState({ connection: this.conn.state, ready: this.cooldown.ready(Date.now()), limited: this.limited });
+    if (this.el.bar && this.el.bar.dataset.state !== state) this.el.bar.dataset.state = state;
   }
 
   // ---- colors -----------------------------------------------------------
@@ -338,10 +478,19 @@ class App {
   selectColor(i, announce = true) {
     if (!(i >= 0 && i < this.palette.length)) return;
     this.selected = i;
+    this.colors.select(i);
     this.swatches.forEach((b, j) => b.setAttribute('aria-pressed', String(i === j)));
     this.el.selected.textContent = this.colorName(i);
+    this.el.bar?.style.setProperty('--selected', this.palette[i].hex);
     if (this.el.formColor) this.el.formColor.value = String(i);
+    this.updatePill();
     if (announce) this.announce(selectedMessage(this.colorName(i)));
+  }
+
+  /** orderPalette shows the recently used colors first. */
+  orderPalette() {
+    const order = paletteOrder(this.colors.recent, this.swatches.length);
+    order.forEach((i, pos) => { this.swatches[i].style.order = String(pos); });
   }
 
   bindPalette() {
@@ -359,20 +508,20 @@ class App {
       // cursor into view, so clicking never jumps the view.
       if (!matchesFocusVisible(c)) return;
       this.showCursor = true;
+      this.el.info.hidden = false;
       this.setView(ensureVisible(this.view, this.cursor.x, this.cursor.y, this.renderer.cssWidth, this.renderer.cssHeight));
       this.announceCursor();
       this.showPixelInfo(this.cursor.x, this.cursor.y);
     });
-    c.addEventListener('blur', () => {
-      this.showCursor = false;
-      this.requestDraw();
-    });
+
     c.addEventListener('keydown', (e) => {
       const action = keyAction(e, this.palette.length);
       if (!action) return;
       e.preventDefault();
       this.showCursor = true;
+      this.el.info.hidden = false;
       this.keyboard(action);
+      this.updatePill();
       this.requestDraw();
     });
   }
@@ -400,6 +549,9 @@ class App {
         this.zoom(action.factor, p.x, p.y);
         break;
       }
+      case 'pick':
+        this.pick(this.cursor.x, this.cursor.y);
+        break;
     }
   }
 
@@ -446,50 +598,6 @@ class App {
     });
   }
 
-  bindZoomButtons() {
-    const center = () => [this.renderer.cssWidth / 2, this.renderer.cssHeight / 2];
-    document.getElementById('zoom-in')?.addEventListener('click', () => this.zoom(1.5, ...center()));
-    document.getElementById('zoom-out')?.addEventListener('click', () => this.zoom(1 / 1.5, ...center()));
-    document.getElementById('zoom-fit')?.addEventListener('click', () => this.fit());
-  }
-
-  // ---- view -------------------------------------------------------------
-
-  scaleLimits() {
-    return [minScaleFor(this.width, this.height, this.renderer.cssWidth, this.renderer.cssHeight), MAX_SCALE];
-  }
-
-  zoom(factor, sx, sy) {
-    const [min, max] = this.scaleLimits();
-    this.setView(zoomAt(this.view, factor, sx, sy, min, max));
-  }
-
-  fit() {
-    this.setView(fitView(this.width, this.height, this.renderer.cssWidth, this.renderer.cssHeight));
-  }
-
-  setView(v) {
-    this.view = clampView(v, this.width, this.height, this.renderer.cssWidth, this.renderer.cssHeight);
-    this.requestDraw();
-  }
-
-  resize() {
-    const oldW = this.renderer.cssWidth;
-    const oldH = this.renderer.cssHeight;
-    this.renderer.resize();
-    if (!this.fitted && this.renderer.cssWidth > 0) {
-      this.fitted = true;
-      this.fit();
-      return;
-    }
-    // Keep the middle of the view in the middle.
-    this.setView({
-      ...this.view,
-      offsetX: this.view.offsetX + (this.renderer.cssWidth - oldW) / 2,
-      offsetY: this.view.offsetY + (this.renderer.cssHeight - oldH) / 2,
-    });
-  }
-
   resizeBoard(width, height) {
     this.width = width;
     this.height = height;
@@ -498,15 +606,8 @@ class App {
     this.cursor = moveCursor(this.cursor, 0, 0, width, height);
     this.el.formX?.setAttribute('max', String(width - 1));
     this.el.formY?.setAttribute('max', String(height - 1));
-    this.fit();
-  }
-
-  requestDraw() {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.renderer.draw(this.view, this.showCursor ? this.cursor : null);
-    });
+    this.fitted = false;
+    this.resize();
   }
 
   // ---- feedback -----------------------------------------------------------
@@ -545,6 +646,9 @@ class App {
         get selectedColor() { return app.selected; },
         get cursor() { return { ...app.cursor }; },
         get view() { return { ...app.view }; },
+        get selected() { return app.showCursor ? { ...app.cursor } : null; },
+        get eyedropper() { return app.eyedropper; },
+        get barState() { return app.el.bar?.dataset.state; },
         get pending() { return app.pending.size; },
         get user() { return app.user && { ...app.user }; },
         get width() { return app.width; },
@@ -552,6 +656,8 @@ class App {
       }),
       /** pixelAt is the color shown at (x, y), pending placements included; -1 outside. */
       pixelAt: (x, y) => app.board.colorAt(x, y),
+      /** drawTimes are the latest frames' drawing times in ms. */
+      drawTimes: () => app.drawTimes.slice(),
       /** confirmedAt is the color the server last reported at (x, y). */
       confirmedAt: (x, y) => app.board.confirmedAt(x, y),
     });

@@ -7,6 +7,9 @@
 
 import { packRGBA, DEFAULT_PALETTE } from './palette.js';
 
+/** Beyond this many changed pixels between two frames, redo everything. */
+const MAX_CHANGES = 65536;
+
 export class Board {
   /**
    * @param {number} width
@@ -23,6 +26,10 @@ export class Board {
     /** RGBA bytes of what is displayed, suitable for new ImageData(...). */
     this.rgba = new Uint8ClampedArray(width * height * 4);
     this.rgba32 = new Uint32Array(this.rgba.buffer);
+    /** Displayed color index per pixel (confirmed or pending). */
+    this.shown = new Uint8Array(width * height);
+    /** Pixels repainted since takeChanges, or null once too many to list. */
+    this.changes = [];
     this.setPalette(palette);
     this.loaded = false;
     this.dirty = null;
@@ -109,18 +116,29 @@ export class Board {
     const o = this.overlay.get(i);
     const c = o ? o.color : this.base[i];
     this.rgba32[i] = this.packed[c] ?? this.fallback;
+    this.shown[i] = c;
+    if (this.changes) {
+      this.changes.push(i);
+      if (this.changes.length > MAX_CHANGES) this.changes = null;
+    }
     this.markDirty(x, y, 1, 1);
   }
 
   repaint() {
     const n = this.base.length;
     for (let i = 0; i < n; i++) this.rgba32[i] = this.packed[this.base[i]] ?? this.fallback;
-    for (const [i, o] of this.overlay) this.rgba32[i] = this.packed[o.color] ?? this.fallback;
+    this.shown.set(this.base);
+    for (const [i, o] of this.overlay) {
+      this.rgba32[i] = this.packed[o.color] ?? this.fallback;
+      this.shown[i] = o.color;
+    }
+    this.changes = null;
     this.markAllDirty();
   }
 
   markAllDirty() {
     this.dirty = { x: 0, y: 0, w: this.width, h: this.height };
+    this.changes = null;
   }
 
   markDirty(x, y, w, h) {
@@ -134,6 +152,16 @@ export class Board {
     const x1 = Math.max(d.x + d.w, x + w);
     const y1 = Math.max(d.y + d.h, y + h);
     this.dirty = { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+  }
+
+  /**
+   * takeChanges returns the indices of the pixels repainted since the last
+   * call, or null when everything was (a load, or too many to list).
+   */
+  takeChanges() {
+    const c = this.changes;
+    this.changes = [];
+    return c;
   }
 
   /** takeDirty returns the changed rectangle and clears it. */

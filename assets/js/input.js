@@ -1,11 +1,22 @@
 // Pointer and wheel gestures on the canvas: drag pans, wheel and pinch zoom
-// around the pointer, and a press that did not move is a tap that places.
-// The math lives in view.js; this module only tracks pointers.
+// around the pointer, a press that did not move is a tap, and two quick
+// taps on a touch screen are a double tap (zoom in). What a tap does is the
+// page's business. The math lives in view.js; this module only tracks
+// pointers.
 
-import { pan, pinch, zoomAt, wheelFactor } from './view.js';
+import { pan, pinch, wheelFactor } from './view.js';
 
 /** Movement (CSS px) under which a press still counts as a tap. */
 const TAP_SLOP = { mouse: 4, pen: 6, touch: 10 };
+/** Two touch taps this close in time (ms) and space (CSS px) are a double tap. */
+export const DOUBLE_TAP_MS = 300;
+export const DOUBLE_TAP_SLOP = 30;
+
+/** isDoubleTap decides whether a tap follows `prev` closely enough. */
+export function isDoubleTap(prev, tap) {
+  return !!prev && tap.t - prev.t <= DOUBLE_TAP_MS
+    && Math.hypot(tap.x - prev.x, tap.y - prev.y) <= DOUBLE_TAP_SLOP;
+}
 
 export class PointerControls {
   /**
@@ -13,7 +24,9 @@ export class PointerControls {
    * @param {object} h
    * @param {() => object} h.getView
    * @param {(view: object) => void} h.setView
-   * @param {(x: number, y: number) => void} h.onTap element-relative CSS px
+   * @param {(x: number, y: number, e: PointerEvent) => void} h.onTap element-relative CSS px
+   * @param {(x: number, y: number) => void} h.onDoubleTap a touch double tap
+   * @param {(factor: number, x: number, y: number) => void} h.onWheel
    * @param {(x: number, y: number) => void} h.onHover
    * @param {() => void} h.onLeave
    * @param {() => [number, number]} h.scaleLimits
@@ -24,6 +37,7 @@ export class PointerControls {
     /** pointerId → {x, y} in element coordinates */
     this.pointers = new Map();
     this.gesture = null;
+    this.lastTap = null;
     el.addEventListener('pointerdown', (e) => this.down(e));
     el.addEventListener('pointermove', (e) => this.move(e));
     el.addEventListener('pointerup', (e) => this.up(e));
@@ -81,7 +95,7 @@ export class PointerControls {
     const p = this.local(e);
     this.pointers.delete(e.pointerId);
     const g = this.gesture;
-    if (g?.kind === 'press' && !g.moved) this.h.onTap(p.x, p.y);
+    if (g?.kind === 'press' && !g.moved) this.tap(p, e);
     if (this.pointers.size === 0) {
       this.gesture = null;
     } else if (g?.kind === 'pinch') {
@@ -89,6 +103,17 @@ export class PointerControls {
       const [rest] = this.pointers.values();
       this.gesture = { kind: 'press', start: rest, last: rest, moved: true, type: e.pointerType };
     }
+  }
+
+  tap(p, e) {
+    const tap = { x: p.x, y: p.y, t: e.timeStamp };
+    if (e.pointerType === 'touch' && isDoubleTap(this.lastTap, tap)) {
+      this.lastTap = null;
+      this.h.onDoubleTap(p.x, p.y);
+      return;
+    }
+    this.lastTap = tap;
+    this.h.onTap(p.x, p.y, e);
   }
 
   cancel(e) {
@@ -99,8 +124,7 @@ export class PointerControls {
   wheel(e) {
     e.preventDefault();
     const p = this.local(e);
-    const [min, max] = this.h.scaleLimits();
-    this.h.setView(zoomAt(this.h.getView(), wheelFactor(e.deltaY, e.deltaMode), p.x, p.y, min, max));
+    this.h.onWheel(wheelFactor(e.deltaY, e.deltaMode), p.x, p.y);
     this.h.onHover(p.x, p.y);
   }
 }

@@ -6,13 +6,15 @@
 //   0-9              choose colors 0-9; Shift+0-5 chooses 10-15
 //   [ and ]          previous / next color
 //   + and -          zoom in / out around the cursor
+//   I                pick the color under the cursor (eyedropper)
 
 /**
  * @typedef {{type: 'move', dx: number, dy: number}
  *   | {type: 'place'}
  *   | {type: 'color', index: number}
  *   | {type: 'cycleColor', delta: number}
- *   | {type: 'zoom', factor: number}} KeyAction
+ *   | {type: 'zoom', factor: number}
+ *   | {type: 'pick'}} KeyAction
  */
 
 export const ZOOM_STEP = 1.5;
@@ -44,6 +46,9 @@ export function keyAction(e, colorCount = 16) {
     case '-':
     case '_':
       return { type: 'zoom', factor: 1 / ZOOM_STEP };
+    case 'i':
+    case 'I':
+      return { type: 'pick' };
   }
   // Digits by physical key, so Shift+1 means 11 on any keyboard layout
   // instead of whatever symbol the layout puts there.

@@ -35,7 +35,9 @@ export const CONNECTION_LABELS = Object.freeze({
   connecting: 'Connecting…',
   connected: 'Connected',
   reconnecting: 'Reconnecting…',
+  updating: 'Updating, back in a moment…',
   offline: 'Offline',
+  banned: 'Banned',
 });
 
 /**

@@ -11,8 +11,22 @@ export const PING_INTERVAL_MS = 25000;
 export const OFFLINE_AFTER_ATTEMPTS = 4;
 /** A resync sooner than this after the previous one waits like a reconnect. */
 const RESYNC_GRACE_MS = 2000;
+/**
+ * After a 1001 "going away" close (the server is restarting) the client
+ * retries at the first backoff step, 1-2 s, this many times (about a
+ * minute) before backing off as usual; meanwhile it says it is updating.
+ */
+export const UPDATING_ATTEMPTS = 40;
 
-/** @typedef {'connecting'|'connected'|'reconnecting'|'offline'} ConnectionState */
+/** @typedef {'connecting'|'connected'|'reconnecting'|'updating'|'offline'|'banned'} ConnectionState */
+
+/**
+ * isBanClose tells a close that ends the connection for good: the player
+ * was banned (1008 "banned"); reconnecting would only be refused.
+ */
+export function isBanClose(ev) {
+  return ev?.code === 1008 && ev?.reason === 'banned';
+}
 
 export class Connection {
   /**
@@ -49,6 +63,8 @@ export class Connection {
     this.pingTimer = null;
     this.resyncRequested = false;
     this.lastResyncAt = -Infinity;
+    /** The server said it was going away (1001) and has not welcomed us since. */
+    this.goingAway = false;
   }
 
   start() {
@@ -133,7 +149,7 @@ export class Connection {
     socket.onmessage = (ev) => {
       if (this.socket === socket) this.receive(ev.data);
     };
-    socket.onclose = () => this.handleClose(socket);
+    socket.onclose = (ev) => this.handleClose(socket, ev);
     // An error is always followed by close, which does the work.
     socket.onerror = () => {};
   }
@@ -151,6 +167,7 @@ export class Connection {
     }
     if (msg.type === 'welcome') {
       this.attempts = 0;
+      this.goingAway = false;
       this.everConnected = true;
       this.setState('connected');
     }
@@ -158,12 +175,19 @@ export class Connection {
     this.onMessage(msg);
   }
 
-  handleClose(socket) {
+  handleClose(socket, ev) {
     if (this.socket !== socket) return;
+    if (ev?.code === 1001) this.goingAway = true;
     this.socket = null;
     socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
     this.stopPing();
     if (this.stopped) return;
+    if (isBanClose(ev)) {
+      this.stopped = true;
+      this.clearRetry();
+      this.setState('banned');
+      return;
+    }
     if (this.resyncRequested) {
       this.resyncRequested = false;
       this.connect();
@@ -173,15 +197,22 @@ export class Connection {
   }
 
   scheduleRetry() {
-    const delay = reconnectDelay(this.attempts, this.random);
+    const delay = reconnectDelay(this.updating() ? 0 : this.attempts, this.random);
     this.attempts++;
     this.setState(this.failingState());
     this.clearRetry();
     this.retryTimer = this.timers.setTimeout(() => this.connect(), delay);
   }
 
+  /** updating: the server is restarting and has not been gone for long. */
+  updating() {
+    return this.goingAway && this.attempts < UPDATING_ATTEMPTS;
+  }
+
   failingState() {
-    if (!this.isOnline() || this.attempts >= OFFLINE_AFTER_ATTEMPTS) return 'offline';
+    if (!this.isOnline()) return 'offline';
+    if (this.updating()) return 'updating';
+    if (this.attempts >= OFFLINE_AFTER_ATTEMPTS) return 'offline';
     return this.everConnected ? 'reconnecting' : 'connecting';
   }
 

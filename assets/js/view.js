@@ -13,12 +13,13 @@ export function clamp(v, lo, hi) {
 
 /**
  * fitView centers a canvas in a viewport at the largest scale that shows all
- * of it (whole numbers when that is at least 1, for evenly sized pixels).
+ * of it, fractional so that the canvas fills the stage (the renderer keeps
+ * single pixels visible at any scale), less `pad` CSS pixels on each side.
  */
-export function fitView(canvasW, canvasH, viewW, viewH, maxScale = MAX_SCALE) {
-  let scale = Math.min(viewW / canvasW, viewH / canvasH);
+export function fitView(canvasW, canvasH, viewW, viewH, maxScale = MAX_SCALE, pad = 0) {
+  let scale = Math.min((viewW - 2 * pad) / canvasW, (viewH - 2 * pad) / canvasH);
+  if (!(scale > 0)) scale = Math.min(viewW / canvasW, viewH / canvasH);
   if (!(scale > 0)) scale = 1;
-  if (scale >= 1) scale = Math.floor(scale);
   scale = clamp(scale, Math.min(MIN_SCALE, scale), maxScale);
   return {
     scale,
@@ -133,3 +134,48 @@ export function ensureVisible(view, x, y, viewW, viewH, margin = 24) {
 export function minScaleFor(canvasW, canvasH, viewW, viewH) {
   return Math.max(MIN_SCALE, Math.min(1, Math.min(viewW / canvasW, viewH / canvasH) / 4));
 }
+
+/**
+ * centerOn is the view at `scale` with canvas point (x, y) in the middle of
+ * a viewW × viewH viewport.
+ */
+export function centerOn(x, y, scale, viewW, viewH) {
+  return { scale, offsetX: viewW / 2 - x * scale, offsetY: viewH / 2 - y * scale };
+}
+
+/** viewCenter is the canvas point in the middle of the viewport. */
+export function viewCenter(view, viewW, viewH) {
+  return toCanvas(view, viewW / 2, viewH / 2);
+}
+
+/** GRID_SCALE is the zoom from which pixel edges are drawn. */
+export const GRID_SCALE = 8;
+
+/**
+ * gridLines lists the canvas columns and rows whose left/top edges are
+ * visible, or null below GRID_SCALE (a grid there would hide the picture).
+ */
+export function gridLines(view, canvasW, canvasH, viewW, viewH) {
+  if (view.scale < GRID_SCALE) return null;
+  const a = toCanvas(view, 0, 0);
+  const b = toCanvas(view, viewW, viewH);
+  const x0 = clamp(Math.floor(a.x), 0, canvasW);
+  const x1 = clamp(Math.ceil(b.x), 0, canvasW);
+  const y0 = clamp(Math.floor(a.y), 0, canvasH);
+  const y1 = clamp(Math.ceil(b.y), 0, canvasH);
+  return { x0, x1, y0, y1 };
+}
+
+/**
+ * mipLevel is how many times the board must be halved so that each of its
+ * cells still covers at least one device pixel at this scale (0: draw the
+ * board itself). Drawing a halved level whose cells keep the rare color of
+ * their block never drops a lone pixel, as nearest-neighbour downscaling
+ * does.
+ */
+export function mipLevel(scale, dpr = 1) {
+  const s = scale * dpr;
+  if (!(s > 0) || s >= 1) return 0;
+  return Math.min(12, Math.ceil(Math.log2(1 / s) - 1e-9));
+}
+

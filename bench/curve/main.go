@@ -241,6 +241,7 @@ func serve(ctx context.Context, kind, addr string) error {
 		defer os.RemoveAll(dir)
 		cfg := app.Defaults()
 		cfg.DataDir, cfg.Cooldown, cfg.GuestLimit = dir, 0, 0
+		cfg.MaxConnsPerAddress = 0 // every benchmark client comes from one address
 		if kind == "place-cluster" {
 			cfg.RedisURL, cfg.DatabaseURL = os.Getenv(redisEnv), os.Getenv(databaseEnv)
 			cfg.RedisPrefix = "curve-" + testenv.RandomString(8) + ":"

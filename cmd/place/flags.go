@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/placecanvas/place/handlers"
 	"github.com/placecanvas/place/internal/app"
 )
 
@@ -22,7 +23,7 @@ func serveFlags(name string, cfg *app.Config, logLevel *string, pprof *string, s
 	fs.IntVar(&cfg.Width, "width", cfg.Width, "canvas width in pixels (1-4096)")
 	fs.IntVar(&cfg.Height, "height", cfg.Height, "canvas height in pixels (1-4096)")
 	fs.DurationVar(&cfg.Cooldown, "cooldown", cfg.Cooldown, "time between two placements of one user")
-	fs.DurationVar(&cfg.BatchInterval, "batch-interval", cfg.BatchInterval, "longest wait before a placement is broadcast (sooner while the fan-out is cheap)")
+	fs.DurationVar(&cfg.BatchInterval, "batch-interval", cfg.BatchInterval, "how often placements are broadcast (the first value; an admin setting afterwards)")
 	fs.Func("allowed-origins", "comma-separated extra origins allowed for WebSockets and forms (e.g. https://place.example.org)", func(v string) error {
 		cfg.AllowedOrigins = nil
 		for _, o := range strings.Split(v, ",") {
@@ -57,13 +58,24 @@ func serveFlags(name string, cfg *app.Config, logLevel *string, pprof *string, s
 		}
 		return nil
 	})
-	fs.IntVar(&cfg.GuestLimit, "guest-limit", cfg.GuestLimit, "new guest sessions per IP per hour (0: no limit)")
+	fs.IntVar(&cfg.GuestLimit, "identity-limit", cfg.GuestLimit, "new guests and accounts, together, per address (IPv6: /64) per hour (0: no limit)")
+	fs.IntVar(&cfg.GuestLimit, "guest-limit", cfg.GuestLimit, "old name of --identity-limit")
+	fs.Func("network-allowance", "comma-separated CIDR=limit pairs: another --identity-limit for each address in those networks (e.g. 10.0.0.0/8=500)", func(v string) error {
+		a, err := handlers.ParseNetworkAllowances(v)
+		cfg.NetworkAllowances = a
+		return err
+	})
+	fs.IntVar(&cfg.MaxConnsPerAddress, "max-conns-per-address", cfg.MaxConnsPerAddress, "open WebSockets and event streams per address (IPv6: /64) on each instance (0: no cap)")
+	fs.IntVar(&cfg.MaxConnsPerSession, "max-conns-per-session", cfg.MaxConnsPerSession, "open WebSockets and event streams per session on each instance (0: no cap)")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark cookies Secure (set when served over TLS)")
 	fs.StringVar(&cfg.RedisURL, "redis-url", cfg.RedisURL, "Redis URL for cluster mode (with --database-url), e.g. redis://127.0.0.1:6379/0")
 	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", cfg.RedisPrefix, "prefix of every Redis key (to share one Redis between canvases)")
 	fs.DurationVar(&cfg.HistoryClaimIdle, "history-claim-idle", cfg.HistoryClaimIdle, "cluster mode: take over history another instance left unwritten this long (0: 30s)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL URL for cluster mode (with --redis-url)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "graceful shutdown limit")
+	fs.DurationVar(&cfg.DrainPeriod, "drain-period", cfg.DrainPeriod, "on SIGTERM, answer 503 this long (a proxy retries elsewhere) before closing the listener")
+	fs.BoolVar(&cfg.PublicExport, "public-export", cfg.PublicExport, "anyone may download the history CSV (without user hashes; admins also get hashes); false: admins only")
+	fs.IntVar(&cfg.KeyframeEvery, "keyframe-every", cfg.KeyframeEvery, "placements between two stored keyframes of the canvas (0: 20000)")
 	if logLevel != nil {
 		fs.StringVar(logLevel, "log-level", *logLevel, "log level: debug, info, warn or error")
 	}
@@ -83,6 +95,9 @@ func serveFlags(name string, cfg *app.Config, logLevel *string, pprof *string, s
 	return fs
 }
 
+// flagAliases maps old flag names to the current ones.
+var flagAliases = map[string]string{"guest-limit": "identity-limit"}
+
 func envName(flagName string) string {
 	return "PLACE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
@@ -95,6 +110,13 @@ func parseWithEnv(fs *flag.FlagSet, args []string, getenv func(string) string) e
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	// One setting under two names: either given on the command line wins
+	// over both variables.
+	for old, name := range flagAliases {
+		if given[old] || given[name] {
+			given[old], given[name] = true, true
+		}
+	}
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
 		if given[f.Name] {

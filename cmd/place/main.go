@@ -4,6 +4,7 @@
 //	place migrate [flags]        apply database migrations
 //	place admin grant USERNAME   make a user an admin (revoke: take it away)
 //	place bench [flags]          the load generator
+//	place export csv|gif|png     open data, a timelapse or a past canvas
 package main
 
 import (
@@ -36,6 +37,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdAdmin(ctx, args, getenv, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, args, stdout, stderr)
+	case "export":
+		return cmdExport(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -50,6 +53,8 @@ const usage = `Usage:
   place admin grant USERNAME     make a user an admin (same storage flags as serve)
   place admin revoke USERNAME    take admin rights away
   place bench [flags]            load generator (see place bench --help)
+  place export csv|gif|png -o FILE [flags]
+                                 history as gzipped CSV, a timelapse GIF or the canvas at a moment as PNG
 
 Run "place serve --help" for the flags; each has a PLACE_* environment variable.
 `

@@ -261,6 +261,7 @@ var axeAdminPages = []string{
 	"/admin",
 	"/admin/users?q=mod",
 	"/admin/users/{id}",
+	"/admin/networks",
 	"/admin/audit",
 }
 

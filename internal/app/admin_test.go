@@ -301,7 +301,7 @@ func TestRollbackRestoresExactlyTheExpectedPixels(t *testing.T) {
 		{artist, 20 * time.Minute, 6, 6, 10},
 		{vandal, 4 * time.Minute, 6, 6, 3},
 	} {
-		if _, _, err := srv.Store.Place(ctx, p.who.ID, p.x, p.y, uint8(p.c), now.Add(-p.ago)); err != nil {
+		if _, _, err := srv.Store.Place(ctx, place.Player{UserID: p.who.ID}, p.x, p.y, uint8(p.c), now.Add(-p.ago)); err != nil {
 			t.Fatal(err)
 		}
 	}

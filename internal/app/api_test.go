@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/internal/app"
 )
 
@@ -26,7 +27,7 @@ func TestCanvasBinaryAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := ts.App.Store.Place(context.Background(), u.ID, 3, 2, 5, time.Now()); err != nil {
+	if _, _, err := ts.App.Store.Place(context.Background(), place.Player{UserID: u.ID}, 3, 2, 5, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	waitSeq(t, ts, 1)
@@ -110,7 +111,7 @@ func TestCanvasPNGAndInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := ts.App.Store.Place(context.Background(), u.ID, 19, 9, 15, time.Now()); err != nil {
+	if _, _, err := ts.App.Store.Place(context.Background(), place.Player{UserID: u.ID}, 19, 9, 15, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	waitSeq(t, ts, 1)
@@ -169,7 +170,7 @@ func TestPixelHistoryLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 520 {
-		if _, _, err := ts.App.Store.Place(context.Background(), u.ID, 1, 1, uint8(i%16), time.Now()); err != nil {
+		if _, _, err := ts.App.Store.Place(context.Background(), place.Player{UserID: u.ID}, 1, 1, uint8(i%16), time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,7 +16,10 @@ import (
 	"time"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/handlers"
+	"github.com/placecanvas/place/joining"
+	"github.com/placecanvas/place/live"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/store/embedded"
@@ -30,10 +34,19 @@ type Config struct {
 	BatchInterval  time.Duration
 	AllowedOrigins []string
 	TrustedProxies []netip.Prefix
-	GuestLimit     int
-	SecureCookies  bool
-	RedisURL       string
-	DatabaseURL    string
+	// GuestLimit is --identity-limit: new guests and accounts per address
+	// per hour.
+	GuestLimit int
+	// NetworkAllowances are --network-allowance: other limits for the
+	// addresses of some networks.
+	NetworkAllowances []handlers.NetworkAllowance
+	// MaxConnsPerAddress and MaxConnsPerSession cap the live WebSockets
+	// and SSE streams per address and per session on each instance.
+	MaxConnsPerAddress int
+	MaxConnsPerSession int
+	SecureCookies      bool
+	RedisURL           string
+	DatabaseURL        string
 	// RedisPrefix starts every Redis key, so several canvases (or test
 	// runs) can share one Redis.
 	RedisPrefix string
@@ -42,8 +55,18 @@ type Config struct {
 	HistoryClaimIdle time.Duration
 	// ShutdownTimeout bounds graceful shutdown (10 s).
 	ShutdownTimeout time.Duration
+	// DrainPeriod is how long a stopping instance keeps listening and
+	// answers every new request 503 (which a proxy retries on another
+	// instance) before it stops listening.
+	DrainPeriod time.Duration
 	// BcryptCost is for tests only; 0 means the production cost of 12.
 	BcryptCost int
+	// PublicExport opens the history export (without user hashes) to
+	// everyone; otherwise only admins may download it.
+	PublicExport bool
+	// KeyframeEvery is the number of placements between keyframes (0: the
+	// timetravel default).
+	KeyframeEvery int
 }
 
 // Defaults returns the documented defaults.
@@ -51,13 +74,22 @@ func Defaults() Config {
 	return Config{
 		Addr: ":3000", DataDir: "./data", Width: 500, Height: 500,
 		Cooldown: 5 * time.Second, BatchInterval: 50 * time.Millisecond,
-		GuestLimit: 30, ShutdownTimeout: 10 * time.Second, RedisPrefix: "place:",
+		GuestLimit: 30, MaxConnsPerAddress: 300, MaxConnsPerSession: 20, ShutdownTimeout: 10 * time.Second, DrainPeriod: time.Second, RedisPrefix: "place:",
+		PublicExport: true,
 	}
 }
 
 // CanvasConfig returns the canvas rules of the configuration.
 func (c Config) CanvasConfig() place.Config {
 	return place.Config{Width: c.Width, Height: c.Height, Cooldown: c.Cooldown}
+}
+
+// InitialSettings are the event settings the flags give; they apply only
+// until settings are stored (the first start, or until an admin changes them).
+func (c Config) InitialSettings() place.Settings {
+	return place.Settings{
+		Cooldown: c.Cooldown, GuestPlacement: true, GuestLimit: c.GuestLimit, BatchInterval: c.BatchInterval,
+	}
 }
 
 // Validate checks the configuration before anything is opened.
@@ -71,31 +103,54 @@ func (c Config) Validate() error {
 	if c.BatchInterval < time.Millisecond || c.BatchInterval > 10*time.Second {
 		return errors.New("--batch-interval must be between 1ms and 10s")
 	}
+	if c.DrainPeriod < 0 || c.DrainPeriod > c.ShutdownTimeout/2 {
+		return errors.New("--drain-period must be between 0 and half of --shutdown-timeout")
+	}
 	if c.GuestLimit < 0 {
-		return errors.New("--guest-limit must not be negative")
+		return errors.New("--identity-limit must not be negative")
+	}
+	if c.MaxConnsPerAddress < 0 || c.MaxConnsPerSession < 0 {
+		return errors.New("--max-conns-per-address and --max-conns-per-session must not be negative")
 	}
 	return nil
 }
 
 // OpenStore opens the store of the configured mode.
-func OpenStore(ctx context.Context, c Config, log *slog.Logger) (place.Store, error) {
+func OpenStore(ctx context.Context, c Config, log *slog.Logger) (Storage, error) {
+	st, _, err := openStore(ctx, c, log, nil, nil)
+	return st, err
+}
+
+// openStore opens the store of the configured mode; in embedded mode the
+// store loads lc (when not nil) and applies every commit to it
+// (fedAtCommit). cooldown, when set, gives the cooldown of each placement
+// (the event's live setting).
+func openStore(ctx context.Context, c Config, log *slog.Logger, lc *live.Canvas, cooldown func() time.Duration) (st Storage, fedAtCommit bool, err error) {
 	if err := c.Validate(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if c.RedisURL != "" {
-		return openCluster(ctx, c, log)
+		st, err := openCluster(ctx, c, log, cooldown)
+		return st, false, err
 	}
-	return embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log})
+	st, err = embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, Live: lc, Cooldown: cooldown})
+	return st, lc != nil, err
 }
 
 // App is a running server.
 type App struct {
-	cfg      Config
-	log      *slog.Logger
-	Store    place.Store
-	Hub      *realtime.Hub
-	Server   *handlers.Server
+	cfg     Config
+	log     *slog.Logger
+	Store   place.Store
+	Archive place.Archive
+	Hub     *realtime.Hub
+	Event   *event.Live
+	Server  *handlers.Server
+	// Join is the join-code rule of this instance.
+	Join     *joining.Gate
 	draining atomic.Bool
+	started  atomic.Bool // the canvas was loaded once
+	stopAt   time.Time
 }
 
 // New opens the store and builds the hub and handlers.
@@ -103,29 +158,98 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	st, err := OpenStore(ctx, cfg, log)
+	// One live canvas per process: in embedded mode the store applies each
+	// commit to it; in cluster mode the hub follows the Redis stream into it.
+	lc := live.New(cfg.Width, cfg.Height)
+	// The store asks the event for the cooldown of each placement; the
+	// event is loaded from the store, so it is set once both are open.
+	var evRef atomic.Pointer[event.Live]
+	st, fedAtCommit, err := openStore(ctx, cfg, log, lc, func() time.Duration {
+		if l := evRef.Load(); l != nil {
+			return l.Cooldown()
+		}
+		return cfg.Cooldown
+	})
 	if err != nil {
 		return nil, err
 	}
-	placements := placing.New(placing.Options{Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log})
-	hub := realtime.New(realtime.Options{
-		Config: cfg.CanvasConfig(), Feed: st, Placements: placements,
-		BatchInterval: cfg.BatchInterval, Logger: log,
-		SessionAlive: sessionAlive(st.Sessions(), log),
+	js, ok := st.(joining.Store)
+	if !ok {
+		_ = st.Close()
+		return nil, errors.New("the store keeps no join codes")
+	}
+	gate := joining.New(js, log)
+	var hub *realtime.Hub
+	ev := event.New(event.Options{
+		Store: st, Initial: cfg.InitialSettings(), Online: func() int { return hub.Online() }, Logger: log,
+		FinalPNG: func() ([]byte, error) {
+			if !hub.Ready() {
+				return nil, event.ErrNotReady
+			}
+			canvas, _ := hub.Canvas()
+			return event.CanvasPNG(canvas, cfg.Width, cfg.Height)
+		},
 	})
-	srv := handlers.New(handlers.Options{
-		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Logger: log,
+	if err := ev.Load(ctx); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("load the event settings: %w", err)
+	}
+	evRef.Store(ev)
+	var srv *handlers.Server // reads the network bans in force, at most a second old
+	placements := placing.New(placing.Options{
+		Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule,
+		NetworkBan: func(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error) {
+			return srv.IsNetworkBanned(ctx, ip)
+		},
+		CanvasOpen: func(ctx context.Context, a placing.Attempt) error { return ev.CheckOpen(ctx, a.UserID, st.UserByID) },
+		Areas: func(ctx context.Context, a placing.Attempt) error {
+			return ev.CheckArea(ctx, a.UserID, a.X, a.Y, st.UserByID)
+		},
+	})
+	hub = realtime.New(realtime.Options{
+		Config: cfg.CanvasConfig(), Feed: st, Live: lc, FedAtCommit: fedAtCommit, Placements: placements,
+		BatchInterval: ev.Settings().BatchInterval, Interval: func() time.Duration { return ev.Settings().BatchInterval },
+		Cooldown: ev.Cooldown,
+		State: func() []byte {
+			b, _ := json.Marshal(realtime.NewStateMessage(ev.Settings(), ev.Cooldown(), ev.FinalKept(), time.Now()))
+			return b
+		},
+		Logger: log, SessionAlive: sessionAlive(st.Sessions(), log),
+	})
+	// Every change of the event, made here, elsewhere or by the clock,
+	// reaches every connected client.
+	ev.OnChange(func(place.Event) { hub.BroadcastState() })
+	srv = handlers.New(handlers.Options{
+		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Event: ev, Events: st, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
-		GuestLimit: cfg.GuestLimit, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
+		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances,
+		MaxConnsPerAddress: cfg.MaxConnsPerAddress, MaxConnsPerSession: cfg.MaxConnsPerSession, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
+		Archive: st, PublicExport: cfg.PublicExport,
+		Stats: statsOf(st), Join: gate,
 	})
-	a := &App{cfg: cfg, log: log, Store: st, Hub: hub, Server: srv}
+	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate}
 	srv.SetDraining(a.draining.Load)
+	srv.SetStarted(a.hasStarted)
 	return a, nil
 }
 
-// Serve serves on ln until ctx ends, then shuts down gracefully: /readyz
-// turns 503, new connections are refused, WebSockets get 1001, history is
-// flushed, all within ShutdownTimeout.
+// hasStarted reports whether the canvas has been loaded once: until then
+// every request is answered 503. Once started, a store outage is answered
+// route by route (cached reads, 503 for placements), not by this gate.
+func (a *App) hasStarted() bool {
+	if a.started.Load() {
+		return true
+	}
+	if a.Hub.Ready() {
+		a.started.Store(true)
+		return true
+	}
+	return false
+}
+
+// Serve serves on ln until ctx ends, then shuts down gracefully (see
+// shutdown). Until the canvas is loaded every request is answered 503, so
+// that a proxy sends players to an instance that is ready.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	defer stopHub()
@@ -136,22 +260,22 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			a.log.Error("hub stopped", "err", err)
 		}
 	}()
+	eventDone := make(chan struct{})
+	go func() {
+		defer close(eventDone)
+		a.Event.Run(hubCtx)
+	}()
 	go func() {
 		for hubCtx.Err() == nil {
-			if err := a.Store.SubscribeKicks(hubCtx, a.Hub.Kick); err != nil && hubCtx.Err() == nil {
-				a.log.Warn("kick subscription ended; retrying", "err", err)
+			if err := a.Store.SubscribeNotices(hubCtx, a.notice); err != nil && hubCtx.Err() == nil {
+				a.log.Warn("notice subscription ended; retrying", "err", err)
 				time.Sleep(500 * time.Millisecond)
 			}
 		}
 	}()
+	go a.Join.Run(hubCtx)
 
-	// Serve once the canvas is loaded (in cluster mode a store may still be
-	// coming up; then routes that need the canvas answer 503 until it is).
-	readyCtx, readyCancel := context.WithTimeout(ctx, 10*time.Second)
-	if err := a.Hub.WaitReady(readyCtx); err != nil {
-		a.log.Warn("canvas not loaded yet; serving anyway", "err", err)
-	}
-	readyCancel()
+	go a.keepKeyframes(hubCtx)
 
 	httpServer := &http.Server{
 		Handler:           a.Server.Handler(),
@@ -167,18 +291,43 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	httpServer.RegisterOnShutdown(a.Server.CloseStreams)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
+
+	// Announce the address once the canvas is loaded (in cluster mode a
+	// store may still be coming up; requests are answered 503 until then).
+	readyCtx, readyCancel := context.WithTimeout(ctx, 10*time.Second)
+	if err := a.Hub.WaitReady(readyCtx); err != nil && ctx.Err() == nil {
+		a.log.Warn("canvas not loaded yet; answering 503 until it is", "err", err)
+	}
+	readyCancel()
 	a.log.Info("listening", "addr", ln.Addr().String(), "url", browseURL(ln.Addr()))
 
 	select {
 	case err := <-serveErr:
 		stopHub()
 		<-hubDone
+		<-eventDone
 		_ = a.Store.Close()
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
-	a.log.Info("shutting down")
-	start := time.Now()
+	a.shutdown(httpServer)
+	stopHub()
+	<-hubDone
+	<-eventDone
+	err := a.Store.Close()
+	a.log.Info("stopped", "duration", time.Since(a.stopAt))
+	return err
+}
+
+// shutdown stops serving without refusing anyone a proxy could send
+// elsewhere: /readyz and every new request and upgrade answer 503 (a proxy
+// retries them on another instance) while the WebSockets are closed with
+// 1001 "going away" and their players reconnect; after DrainPeriod the
+// listener closes and the requests in flight finish, within
+// ShutdownTimeout.
+func (a *App) shutdown(httpServer *http.Server) {
+	a.stopAt = time.Now()
+	a.log.Info("shutting down", "drain", a.cfg.DrainPeriod)
 	deadline := a.cfg.ShutdownTimeout
 	if deadline <= 0 {
 		deadline = 10 * time.Second
@@ -186,19 +335,22 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), deadline-500*time.Millisecond)
 	defer cancel()
 	a.draining.Store(true)
+	// Live panel streams end too, so that their viewers reconnect elsewhere.
+	a.Server.CloseStreams()
 	// Sockets first: net/http's Shutdown does not close hijacked connections.
 	wsCtx, wsCancel := context.WithTimeout(sctx, 2*time.Second)
 	a.Hub.Shutdown(wsCtx)
 	wsCancel()
+	if rest := a.cfg.DrainPeriod - time.Since(a.stopAt); rest > 0 {
+		select {
+		case <-time.After(rest):
+		case <-sctx.Done():
+		}
+	}
 	if err := httpServer.Shutdown(sctx); err != nil {
 		a.log.Warn("http shutdown incomplete", "err", err)
 		_ = httpServer.Close()
 	}
-	stopHub()
-	<-hubDone
-	err := a.Store.Close()
-	a.log.Info("stopped", "duration", time.Since(start))
-	return err
 }
 
 // sessionAlive tells the hub whether a socket's session still exists. A
@@ -228,4 +380,24 @@ func browseURL(addr net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// statsOf returns the store's statistics queries (both modes have them).
+func statsOf(st place.Store) place.StatsReader {
+	r, _ := st.(place.StatsReader)
+	return r
+}
+
+// notice hands a notice to whom it is for: a kick to the hub, a join code
+// change to the gate.
+func (a *App) notice(n place.Notice) {
+	if k, ok := n.Kick(); ok {
+		a.Hub.Kick(k)
+		return
+	}
+	if n.Kind == place.NoticeEvent {
+		a.Event.Changed() // the event's state changed elsewhere: load it again
+		return
+	}
+	a.Join.OnNotice(n)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -40,6 +41,7 @@ func startServer(t *testing.T, configure func(*app.Config)) *authServer {
 	cfg.BcryptCost = bcrypt.MinCost
 	cfg.GuestLimit = 0
 	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.DrainPeriod = 0
 	if configure != nil {
 		configure(&cfg)
 	}
@@ -232,9 +234,22 @@ func (p *wsPeer) OnMessage(_ *gws.Conn, m *gws.Message) {
 
 func (p *wsPeer) OnClose(_ *gws.Conn, err error) { p.closed <- err }
 
-// dialWS opens /ws with the visitor's cookie; a new session cookie from
-// the upgrade response goes into the jar, as a browser would keep it.
+// dialWS opens /ws as a player: a visitor without a session first starts
+// playing (POST /api/v1/session), as the browser client does before its
+// first placement; a refusal there is returned with its response. The jar's
+// cookies (session, device) go with the upgrade, and cookies it sets go
+// into the jar, as a browser would keep them.
 func (b *visitor) dialWS() (*wsPeer, *http.Response, error) {
+	if b.token() == "" {
+		if res := b.do(http.MethodPost, "/api/v1/session", "", nil, nil); res.StatusCode != http.StatusCreated {
+			return nil, res.Response, fmt.Errorf("POST /api/v1/session: %d %s", res.StatusCode, res.Body)
+		}
+	}
+	return dialWS(b, "ws://"+b.srv.Host+"/ws")
+}
+
+// watchWS opens /ws with the visitor's cookies, without starting to play.
+func (b *visitor) watchWS() (*wsPeer, *http.Response, error) {
 	return dialWS(b, "ws://"+b.srv.Host+"/ws")
 }
 
@@ -244,15 +259,19 @@ func dialWS(b *visitor, addr string) (*wsPeer, *http.Response, error) {
 	for k, v := range b.header {
 		h[k] = v
 	}
-	if tok := b.token(); tok != "" {
-		h.Set("Cookie", "session="+tok)
+	u, _ := url.Parse(b.srv.URL)
+	var cookies []string
+	for _, c := range b.jar.Cookies(u) {
+		cookies = append(cookies, c.Name+"="+c.Value)
+	}
+	if len(cookies) > 0 {
+		h.Set("Cookie", strings.Join(cookies, "; "))
 	}
 	conn, res, err := gws.NewClient(p, &gws.ClientOption{Addr: addr, RequestHeader: h})
 	if err != nil {
 		return nil, res, err
 	}
 	if res != nil {
-		u, _ := url.Parse(b.srv.URL)
 		b.jar.SetCookies(u, res.Cookies())
 	}
 	p.conn = conn

@@ -348,16 +348,19 @@ func TestSessionCookieFlags(t *testing.T) {
 		srv := startServer(t, func(c *app.Config) { c.SecureCookies = secure })
 		r := srv.visitor(t).postJSON("/api/v1/auth/register", map[string]string{"username": "cookie", "password": "long enough"})
 		cookies := r.Cookies()
-		if r.StatusCode != http.StatusOK || len(cookies) != 1 {
+		if r.StatusCode != http.StatusOK || len(cookies) != 2 {
 			t.Fatalf("secure=%v: %d %v", secure, r.StatusCode, r.Header.Values("Set-Cookie"))
 		}
-		c := cookies[0]
-		wantName := "session"
+		prefix := ""
 		if secure {
-			wantName = "__Host-session"
+			prefix = "__Host-"
 		}
-		if c.Name != wantName || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" || c.Secure != secure {
-			t.Errorf("secure=%v: cookie %q", secure, r.Header.Get("Set-Cookie"))
+		// The session and the long-lived device cookie.
+		for i, wantName := range []string{prefix + "session", prefix + "device"} {
+			c := cookies[i]
+			if c.Name != wantName || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" || c.Secure != secure {
+				t.Errorf("secure=%v: cookie %q", secure, r.Header.Values("Set-Cookie")[i])
+			}
 		}
 	}
 }

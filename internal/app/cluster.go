@@ -3,16 +3,17 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/store/cluster"
 	"github.com/placecanvas/place/store/embedded"
 )
 
-func openCluster(ctx context.Context, c Config, log *slog.Logger) (place.Store, error) {
+func openCluster(ctx context.Context, c Config, log *slog.Logger, cooldown func() time.Duration) (Storage, error) {
 	return cluster.Open(ctx, cluster.Options{
 		RedisURL: c.RedisURL, DatabaseURL: c.DatabaseURL, KeyPrefix: c.RedisPrefix,
-		Config: c.CanvasConfig(), Logger: log, ClaimIdle: c.HistoryClaimIdle,
+		Config: c.CanvasConfig(), Logger: log, ClaimIdle: c.HistoryClaimIdle, Cooldown: cooldown,
 	})
 }
 

@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/placecanvas/place/internal/faultproxy"
 	"github.com/placecanvas/place/internal/nginxtest"
 	"github.com/placecanvas/place/internal/wstest"
 )
@@ -25,6 +28,7 @@ type resilientViewer struct {
 	last       atomic.Uint64
 	gaps       atomic.Int64
 	reconnects atomic.Int64
+	refused    atomic.Int64 // handshakes that failed
 }
 
 func (v *resilientViewer) run(ctx context.Context, t *testing.T) {
@@ -34,8 +38,9 @@ func (v *resilientViewer) run(ctx context.Context, t *testing.T) {
 		if !first {
 			u += "?since=" + strconv.FormatUint(v.last.Load(), 10)
 		}
-		c, err := wstest.Dial(u, wstest.Options{Header: http.Header{"Origin": {v.origin}}, Binary: true})
+		c, err := wstest.Dial(u, wstest.Options{Header: http.Header{"Origin": {v.origin}}, Binary: true, Player: true})
 		if err != nil {
+			v.refused.Add(1)
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
@@ -80,9 +85,21 @@ func TestClusterInstanceKilledUnderLoad(t *testing.T) {
 	nginxtest.Binary(t)
 	env := newClusterEnv(t)
 	args := []string{"--redis-url", env.redisURL, "--database-url", env.databaseURL, "--redis-prefix", env.prefix,
-		"--cooldown", "0s", "--guest-limit", "0", "--history-claim-idle", "2s", "--trusted-proxies", "127.0.0.1",
+		"--cooldown", "0s", "--guest-limit", "0", "--trusted-proxies", "127.0.0.1",
 		"--width", "200", "--height", "200"}
-	p1, addr1 := startProcess(t, append(args, "--data-dir", t.TempDir())...)
+	// The instance to be killed reaches PostgreSQL through a proxy that is
+	// cut just before the kill, so that it dies holding placements it has
+	// read from the stream but not written.
+	pgURL, _ := url.Parse(env.databaseURL)
+	pgProxy, err := faultproxy.New(pgURL.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pgProxy.Close()
+	pgURL.Host = pgProxy.Addr()
+	p1args := slices.Clone(args)
+	p1args[slices.Index(p1args, env.databaseURL)] = pgURL.String()
+	p1, addr1 := startProcess(t, append(p1args, "--data-dir", t.TempDir())...)
 	_, addr2 := startProcess(t, append(args, "--data-dir", t.TempDir())...)
 	px := nginxtest.Start(t, []string{addr1, addr2})
 	ws := "ws://" + px.Addr + "/ws"
@@ -97,69 +114,40 @@ func TestClusterInstanceKilledUnderLoad(t *testing.T) {
 		go func() { defer vwg.Done(); v.run(ctx, t) }()
 	}
 
-	type ack struct{ x, y, color int }
-	var mu sync.Mutex
-	var acked []ack
+	ps := &players{ws: ws, origin: px.URL, n: 6, width: 200}
 	placeCtx, stopPlacing := context.WithCancel(context.Background())
-	var pwg sync.WaitGroup
-	const placers = 6
-	for p := 0; p < placers; p++ {
-		pwg.Add(1)
-		go func() {
-			defer pwg.Done()
-			i := 0
-			for placeCtx.Err() == nil {
-				c, err := wstest.Dial(ws, wstest.Options{Header: http.Header{"Origin": {px.URL}}})
-				if err != nil {
-					time.Sleep(100 * time.Millisecond)
-					continue
-				}
-				for placeCtx.Err() == nil {
-					// Placer p owns rows p, p+6, …: one pixel per placement.
-					a := ack{x: i % 200, y: p + placers*(i/200), color: 1 + i%15}
-					i++
-					if c.Place(a.x, a.y, a.color, strconv.Itoa(i)) != nil {
-						break
-					}
-					m, err := c.Next(2 * time.Second)
-					for err == nil && m.Type != "success" && m.Type != "error" {
-						m, err = c.Next(2 * time.Second)
-					}
-					if err != nil {
-						break
-					}
-					if m.Type == "success" {
-						mu.Lock()
-						acked = append(acked, a)
-						mu.Unlock()
-					}
-					time.Sleep(60 * time.Millisecond)
-				}
-				c.Conn.WriteClose(1000, nil)
-			}
-		}()
-	}
+	pwg := ps.run(placeCtx)
 
 	time.Sleep(2 * time.Second)
+	pgProxy.Cut()
+	time.Sleep(time.Second)
 	if err := p1.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = p1.Wait()
 	killedAt := time.Now()
+	// Everything placed up to now, the dead instance's unwritten share
+	// included, reaches PostgreSQL within seconds (its heartbeat lapses and
+	// the survivor claims its entries), not after --history-claim-idle (30 s).
+	atKill := settledSeqNow(t, addr2)
+	if unwritten := atKill - storedUpTo(t, env.databaseURL, atKill); unwritten == 0 {
+		t.Error("every placement was written before the kill; the test proves nothing")
+	} else {
+		t.Logf("%d placements up to seq %d not in history at the kill", unwritten, atKill)
+	}
+	failover := make(chan time.Duration, 1)
+	go func() { failover <- historyReaches(t, env.databaseURL, atKill, killedAt, 20*time.Second) }()
 	time.Sleep(3 * time.Second)
 	stopPlacing()
 	pwg.Wait()
+	if d := <-failover; d > 5*time.Second {
+		t.Errorf("history held every placement up to the kill (seq %d) only %v after it", atKill, d)
+	} else {
+		t.Logf("history held every placement up to the kill (seq %d) %v after it", atKill, d.Round(time.Millisecond))
+	}
 
 	// Every viewer catches up with the survivor's last seq, without a gap.
-	var final uint64
-	waitFor(t, "the survivor's seq to settle", 5*time.Second, func() bool {
-		resp, _ := get(t, "http://"+addr2+"/api/v1/canvas", nil)
-		s, _ := strconv.ParseUint(resp.Header.Get("X-Canvas-Seq"), 10, 64)
-		same := s == final
-		final = s
-		time.Sleep(150 * time.Millisecond)
-		return same && s > 0
-	})
+	final := settledSeq(t, addr2)
 	waitFor(t, "viewers to catch up", 15*time.Second, func() bool {
 		for _, v := range viewers {
 			if v.last.Load() < final {
@@ -182,54 +170,62 @@ func TestClusterInstanceKilledUnderLoad(t *testing.T) {
 	if reconnected == 0 {
 		t.Error("no viewer was on the killed instance; the test proved nothing")
 	}
-	mu.Lock()
-	n := len(acked)
-	mu.Unlock()
-	t.Logf("%d placements acknowledged, final seq %d, %d of %d viewers reconnected after the kill", n, final, reconnected, len(viewers))
+	ps.mu.Lock()
+	acked := slices.Clone(ps.acked)
+	ps.mu.Unlock()
+	t.Logf("%d placements acknowledged, final seq %d, %d of %d viewers reconnected after the kill", len(acked), final, reconnected, len(viewers))
 
 	// Every acknowledged placement is in PostgreSQL exactly once, the dead
 	// instance's share written by the survivor.
-	dbctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	h := checkHistory(t, env.databaseURL, acked, final, killedAt)
+	t.Logf("acknowledged %d, stored %d rows (final seq %d), acknowledged but missing %d, stored more than once %d", h.acked, h.rows, final, h.missing, h.duplicated)
+}
+
+// settledSeqNow is the seq an instance reports now.
+func settledSeqNow(t *testing.T, addr string) uint64 {
+	t.Helper()
+	resp, _ := get(t, "http://"+addr+"/api/v1/canvas", nil)
+	seq, err := strconv.ParseUint(resp.Header.Get("X-Canvas-Seq"), 10, 64)
+	if err != nil {
+		t.Fatalf("X-Canvas-Seq: %v", err)
+	}
+	return seq
+}
+
+// historyReaches returns how long after since PostgreSQL held every seq up
+// to seq (or limit if it never did).
+func historyReaches(t *testing.T, databaseURL string, seq uint64, since time.Time, limit time.Duration) time.Duration {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	conn, err := pgx.Connect(dbctx, env.databaseURL)
+	conn, err := pgx.Connect(ctx, databaseURL)
+	if err != nil {
+		t.Error(err)
+		return limit
+	}
+	defer conn.Close(context.Background())
+	for ctx.Err() == nil {
+		var n int64
+		if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM placements WHERE seq <= $1`, int64(seq)).Scan(&n); err == nil && uint64(n) == seq {
+			return time.Since(since)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return limit
+}
+
+// storedUpTo counts the history rows up to seq.
+func storedUpTo(t *testing.T, databaseURL string, seq uint64) uint64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, databaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	waitFor(t, "history to reach the final seq", 30*time.Second, func() bool {
-		var count, maxSeq int64
-		_ = conn.QueryRow(dbctx, `SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM placements`).Scan(&count, &maxSeq)
-		return uint64(count) == final && uint64(maxSeq) == final
-	})
-	t.Logf("history complete %v after the kill", time.Since(killedAt).Round(time.Millisecond))
-	rows, err := conn.Query(dbctx, `SELECT x, y, color, COUNT(*) FROM placements GROUP BY x, y, color`)
-	if err != nil {
+	var n int64
+	if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM placements WHERE seq <= $1`, int64(seq)).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	stored := map[ack]int{}
-	for rows.Next() {
-		var a ack
-		var c int
-		if err := rows.Scan(&a.x, &a.y, &a.color, &c); err != nil {
-			t.Fatal(err)
-		}
-		stored[a] = c
-	}
-	rows.Close()
-	var rowsStored, missing, duplicated int
-	for _, c := range stored {
-		rowsStored += c
-	}
-	for _, a := range acked {
-		switch c := stored[a]; {
-		case c == 0:
-			missing++
-		case c > 1:
-			duplicated++
-		}
-		if stored[a] != 1 {
-			t.Errorf("acknowledged placement %v stored %d times", a, stored[a])
-		}
-	}
-	t.Logf("acknowledged %d, stored %d rows (final seq %d), acknowledged but missing %d, stored more than once %d", n, rowsStored, final, missing, duplicated)
+	return uint64(n)
 }

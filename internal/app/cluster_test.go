@@ -26,12 +26,12 @@ type clusterEnv struct {
 	redisURL, databaseURL, prefix string
 }
 
-func newClusterEnv(t *testing.T) clusterEnv {
+func newClusterEnv(t testing.TB) clusterEnv {
 	t.Helper()
 	return clusterEnv{redisURL: testenv.RedisURL(t), databaseURL: testenv.NewPostgresDatabase(t), prefix: testenv.RedisPrefix(t)}
 }
 
-func (e clusterEnv) config(t *testing.T, mutate func(*app.Config)) app.Config {
+func (e clusterEnv) config(t testing.TB, mutate func(*app.Config)) app.Config {
 	cfg := app.Defaults()
 	cfg.DataDir = t.TempDir()
 	cfg.Addr = "127.0.0.1:0"
@@ -39,6 +39,7 @@ func (e clusterEnv) config(t *testing.T, mutate func(*app.Config)) app.Config {
 	cfg.BcryptCost = 4
 	cfg.RedisURL, cfg.DatabaseURL, cfg.RedisPrefix = e.redisURL, e.databaseURL, e.prefix
 	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.DrainPeriod = 0
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -108,7 +109,7 @@ func TestClusterTwoInstancesShareOneCanvas(t *testing.T) {
 	// Through nginx in front of both.
 	px := nginxtest.Start(t, []string{strings.TrimPrefix(one.URL, "http://"), strings.TrimPrefix(two.URL, "http://")})
 	for i := 0; i < 4; i++ { // round robin: both instances answer
-		v := wstest.MustDial(t, "ws://"+px.Addr+"/ws", wstest.Options{Header: http.Header{"Origin": {px.URL}}})
+		v := wstest.MustDial(t, "ws://"+px.Addr+"/ws", wstest.Options{Header: http.Header{"Origin": {px.URL}}, Player: true})
 		v.Expect(t, "welcome", 3*time.Second)
 		if f := v.Expect(t, "canvas", 3*time.Second); f.Seq != 2 || f.Pixels[4*500+3] != 5 || f.Pixels[7*500+6] != 8 {
 			t.Errorf("canvas through nginx: %v", f)

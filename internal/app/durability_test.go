@@ -103,7 +103,7 @@ func startPlacing(t *testing.T, addr string, users, size int) *placingLoad {
 	ctx, stop := context.WithCancel(context.Background())
 	l := &placingLoad{stop: stop}
 	for u := range users {
-		c, err := wstest.Dial("ws://"+addr+"/ws", wstest.Options{})
+		c, err := wstest.Dial("ws://"+addr+"/ws", wstest.Options{Player: true})
 		if err != nil {
 			t.Fatal(err)
 		}

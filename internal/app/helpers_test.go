@@ -33,6 +33,7 @@ func start(t testing.TB, mutate func(*app.Config)) *testServer {
 	cfg.Addr = "127.0.0.1:0"
 	cfg.GuestLimit = 0
 	cfg.BcryptCost = 4
+	cfg.DrainPeriod = 0 // no proxy in front to route around a draining server
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -83,6 +84,7 @@ func (ts *testServer) Stop(t testing.TB) {
 
 func (ts *testServer) dial(t testing.TB, o wstest.Options) *wstest.Client {
 	t.Helper()
+	o.Player = true // every test connection here places, unless it says otherwise
 	return wstest.MustDial(t, ts.WS, o)
 }
 

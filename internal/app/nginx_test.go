@@ -27,10 +27,10 @@ func TestThroughNginx(t *testing.T) {
 		t.Fatalf("info through nginx: %d %s", resp.StatusCode, body)
 	}
 	ws := "ws://" + px.Addr + "/ws"
-	a := wstest.MustDial(t, ws, wstest.Options{Header: http.Header{"Origin": {px.URL}}})
+	a := wstest.MustDial(t, ws, wstest.Options{Header: http.Header{"Origin": {px.URL}}, Player: true})
 	a.Expect(t, "welcome", 3*time.Second)
 	a.Expect(t, "canvas", 3*time.Second)
-	b := wstest.MustDial(t, ws, wstest.Options{Header: http.Header{"Origin": {px.URL}}, Binary: true})
+	b := wstest.MustDial(t, ws, wstest.Options{Header: http.Header{"Origin": {px.URL}}, Binary: true, Player: true})
 	b.Expect(t, "welcome", 3*time.Second)
 	b.Expect(t, "canvas", 3*time.Second)
 	sent := time.Now()

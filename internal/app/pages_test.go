@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/internal/app"
 )
 
@@ -176,9 +177,9 @@ func TestPlaceByFormBadFieldsAreReadable400s(t *testing.T) {
 			t.Errorf("%v: a refused form made a guest session", tc.form)
 		}
 	}
-	// An oversized form is refused too, as a page.
+	// An oversized form is refused too, as a page (413).
 	resp, body := postForm(t, ts, "/place", url.Values{"x": {strings.Repeat("1", 70<<10)}, "y": {"1"}, "color": {"1"}}, "", nil)
-	if resp.StatusCode != http.StatusBadRequest || pageError(body) == "" {
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || pageError(body) == "" {
 		t.Errorf("oversized form: %d\n%s", resp.StatusCode, body)
 	}
 }
@@ -219,11 +220,11 @@ func TestHistoryPages(t *testing.T) {
 	}
 	// 55 placements on pixel (0, 0) and one elsewhere.
 	for i := range 55 {
-		if _, _, err := ts.App.Store.Place(ctx, u.ID, 0, 0, uint8(i%16), time.Now()); err != nil {
+		if _, _, err := ts.App.Store.Place(ctx, place.Player{UserID: u.ID}, 0, 0, uint8(i%16), time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := ts.App.Store.Place(ctx, u.ID, 7, 8, 5, time.Now()); err != nil {
+	if _, _, err := ts.App.Store.Place(ctx, place.Player{UserID: u.ID}, 7, 8, 5, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	rows := regexp.MustCompile(`<tr><th scope="row">`)
@@ -251,7 +252,7 @@ func TestHistoryPages(t *testing.T) {
 
 	_, recent := getPage(t, ts.URL+"/history/recent", nil)
 	if !strings.Contains(recent, "<caption>Placements on the canvas, newest first</caption>") ||
-		!strings.Contains(recent, `<th scope="col">Pixel</th>`) || !strings.Contains(recent, `<a href="/history?x=7&amp;y=8">7, 8</a>`) ||
+		!strings.Contains(recent, `<th scope="col">Pixel</th>`) || !strings.Contains(recent, `<a href="/#x=7&amp;y=8&amp;z=16" data-testid="canvas-link">7, 8</a>`) || !strings.Contains(recent, `href="/history?x=7&amp;y=8"`) ||
 		!strings.Contains(recent, `href="/history/recent?before=7"`) {
 		t.Errorf("recent page:\n%s", recent)
 	}

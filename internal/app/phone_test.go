@@ -11,7 +11,8 @@ import (
 )
 
 // TestPhoneTapPlaces plays on an emulated phone: the page fits the screen,
-// and a tap on the canvas places a pixel that the server stores.
+// a tap on the canvas selects a pixel and the bar's Place button places
+// it; the server stores it.
 func TestPhoneTapPlaces(t *testing.T) {
 	newTab := newBrowser(t)
 	ts := start(t, func(c *app.Config) { c.Cooldown = 5 * time.Second })
@@ -27,7 +28,8 @@ func TestPhoneTapPlaces(t *testing.T) {
 	if err != nil || overflow {
 		t.Errorf("the page is wider than the phone's screen (err %v)", err)
 	}
-	if err := chromedp.Do(tab, chromedp.Tap(chromedp.CSS(`[data-testid="palette-12"]`)), chromedp.Tap(chromedp.CSS(`#canvas`))); err != nil {
+	if err := chromedp.Do(tab, chromedp.Tap(chromedp.CSS(`[data-testid="palette-12"]`)), chromedp.Tap(chromedp.CSS(`#canvas`)),
+		chromedp.Tap(chromedp.CSS(`#place-button`))); err != nil {
 		t.Fatal(err)
 	}
 	find := `(() => { const p = window.placeApp; for (let y = 0; y < 500; y++) for (let x = 0; x < 500; x++) if (p.pixelAt(x, y) === 12) return [x, y]; return []; })()`

@@ -253,7 +253,7 @@ func TestPanelsStreamRenderedFragments(t *testing.T) {
 	if !strings.Contains(online, "<strong>1</strong> player online") {
 		t.Errorf("online = %q", online)
 	}
-	for _, want := range []string{w.Username, "placed blue at", `href="/history?x=10&amp;y=20"`, "10, 20", "--swatch:#0083C7"} {
+	for _, want := range []string{w.Username, "placed blue at", `href="/#x=10&amp;y=20&amp;z=16"`, "10, 20", "--swatch:#0083C7"} {
 		if !strings.Contains(recent, want) {
 			t.Errorf("recent fragment lacks %q: %s", want, recent)
 		}

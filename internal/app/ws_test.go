@@ -292,6 +292,29 @@ func TestFloodLimit(t *testing.T) {
 	}
 }
 
+// Control-frame pings count against the same limit as messages.
+func TestPingFloodLimit(t *testing.T) {
+	ts := start(t, nil)
+	c, _, _ := ts.dialReady(t, wstest.Options{})
+	for i := 0; i < 30; i++ {
+		if err := c.Conn.WritePing(nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m := c.Expect(t, "error", 2*time.Second); m.Code != "TOO_MANY_MESSAGES" {
+		t.Errorf("after 30 pings in a second: %v, want TOO_MANY_MESSAGES", m)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	for i := 0; i < 250; i++ {
+		if err := c.Conn.WritePing(nil); err != nil {
+			break
+		}
+	}
+	if code := c.WaitClosed(t, 5*time.Second); code != 1008 {
+		t.Errorf("close code %d after 250 pings in a second, want 1008", code)
+	}
+}
+
 func TestGracefulShutdownSends1001(t *testing.T) {
 	ts := start(t, nil)
 	c, _, _ := ts.dialReady(t, wstest.Options{})

@@ -57,9 +57,16 @@ func Config(t testing.TB, upstreams []string, port int) string {
 
 // Proxy is a running nginx.
 type Proxy struct {
-	URL  string // http://127.0.0.1:port
-	Addr string
-	cmd  *exec.Cmd
+	URL    string // http://127.0.0.1:port
+	Addr   string
+	cmd    *exec.Cmd
+	prefix string
+}
+
+// ErrorLog returns what nginx logged at level warn and above so far.
+func (p *Proxy) ErrorLog() string {
+	b, _ := os.ReadFile(filepath.Join(p.prefix, "logs", "error.log"))
+	return string(b)
 }
 
 // Start runs nginx with deploy/nginx.conf in front of upstreams (host:port)
@@ -104,7 +111,7 @@ http {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd}
+	p := &Proxy{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd, prefix: prefix}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()

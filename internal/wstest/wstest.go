@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -79,7 +81,8 @@ type Client struct {
 
 type handler struct {
 	gws.BuiltinEventHandler
-	c *Client
+	c      *Client
+	states bool
 }
 
 func (h *handler) OnClose(_ *gws.Conn, err error) {
@@ -102,6 +105,9 @@ func (h *handler) OnMessage(_ *gws.Conn, m *gws.Message) {
 		msg = Msg{Type: "undecodable", Message: err.Error()}
 	}
 	msg.Received = time.Now()
+	if msg.Type == "state" && !h.states {
+		return
+	}
 	select {
 	case h.c.Msgs <- msg:
 	default:
@@ -113,6 +119,46 @@ func (h *handler) OnMessage(_ *gws.Conn, m *gws.Message) {
 type Options struct {
 	Header http.Header
 	Binary bool // offer the binary subprotocol
+	// Player first starts playing (POST /api/v1/session on the same host,
+	// with Header's Origin) and connects with the session's cookies, as the
+	// browser client does before its first placement. Without it (and
+	// without a Cookie header) the connection is a viewer.
+	Player bool
+	// States keeps the event's `state` messages; without it they are
+	// dropped, so that tests of the canvas see only its messages.
+	States bool
+}
+
+// startPlaying asks the server behind a ws:// URL for a session and
+// returns its cookies as a Cookie header value.
+func startPlaying(wsURL string, hdr http.Header) (string, error) {
+	u, err := url.Parse(wsURL)
+	if err != nil {
+		return "", err
+	}
+	u.Scheme = strings.Replace(u.Scheme, "ws", "http", 1)
+	u.Path, u.RawQuery = "/api/v1/session", ""
+	req, err := http.NewRequest(http.MethodPost, u.String(), nil)
+	if err != nil {
+		return "", err
+	}
+	if o := hdr.Get("Origin"); o != "" {
+		req.Header.Set("Origin", o)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+		body, _ := io.ReadAll(resp.Body)
+		return "", fmt.Errorf("POST %s: %s %s", u, resp.Status, body)
+	}
+	var parts []string
+	for _, c := range resp.Cookies() {
+		parts = append(parts, c.Name+"="+c.Value)
+	}
+	return strings.Join(parts, "; "), nil
 }
 
 // Dial connects to a ws:// URL.
@@ -125,7 +171,14 @@ func Dial(url string, o Options) (*Client, error) {
 	if o.Binary {
 		hdr.Set("Sec-WebSocket-Protocol", "place.v1.bin")
 	}
-	conn, resp, err := gws.NewClient(&handler{c: c}, &gws.ClientOption{Addr: url, RequestHeader: hdr, ReadMaxPayloadSize: 64 << 20})
+	if o.Player && hdr.Get("Cookie") == "" {
+		cookie, err := startPlaying(url, hdr)
+		if err != nil {
+			return nil, err
+		}
+		hdr.Set("Cookie", cookie)
+	}
+	conn, resp, err := gws.NewClient(&handler{c: c, states: o.States}, &gws.ClientOption{Addr: url, RequestHeader: hdr, ReadMaxPayloadSize: 64 << 20})
 	if err != nil {
 		return nil, err
 	}

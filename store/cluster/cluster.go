@@ -11,14 +11,10 @@ package cluster
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +36,9 @@ type Options struct {
 	KeyPrefix string
 	Config    place.Config
 	Logger    *slog.Logger
+	// Cooldown, when set, gives the cooldown of each placement (the event's
+	// live setting) instead of Config.Cooldown.
+	Cooldown func() time.Duration
 	// ConsumerName names this instance in the history consumer group; it must
 	// differ between running instances (default: hostname, pid and a random
 	// suffix).
@@ -83,8 +82,10 @@ type Store struct {
 	log       *slog.Logger
 	keys      keys
 	consumer  string
+	redisURL  string
 	retain    int
 	claimIdle time.Duration
+	cooldownF func() time.Duration // nil: cfg.Cooldown
 
 	pool     *redis.Pool
 	db       *pgxpool.Pool
@@ -107,7 +108,7 @@ var _ place.Store = (*Store)(nil)
 
 // keys names the Redis keys of one canvas.
 type keys struct {
-	prefix, canvas, seq, stream, banned, meta, restoreLock, kicks string
+	prefix, canvas, seq, stream, banned, meta, restoreLock, notices string
 }
 
 func newKeys(prefix string) keys {
@@ -119,7 +120,7 @@ func newKeys(prefix string) keys {
 		banned:      prefix + "banned",
 		meta:        prefix + "meta",
 		restoreLock: prefix + "restore-lock",
-		kicks:       prefix + "kicks",
+		notices:     prefix + "notices",
 	}
 }
 
@@ -141,6 +142,46 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := opts.Config.Validate(); err != nil {
 		return nil, err
 	}
+	opts.setDefaults()
+
+	s := &Store{
+		cfg:        opts.Config,
+		log:        opts.Logger.With("store", "cluster"),
+		keys:       newKeys(opts.KeyPrefix),
+		consumer:   opts.ConsumerName,
+		redisURL:   opts.RedisURL,
+		retain:     opts.StreamRetain,
+		claimIdle:  opts.ClaimIdle,
+		cooldownF:  opts.Cooldown,
+		writerDone: make(chan struct{}),
+	}
+	s.pool = newPool(opts.RedisURL)
+	s.sessions = redisstore.NewWithPrefix(s.pool, opts.KeyPrefix+"session:")
+	s.breaker = newBreaker(s.log)
+
+	var err error
+	s.db, err = openPostgres(ctx, opts.DatabaseURL)
+	if err != nil {
+		s.pool.Close()
+		return nil, err
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+
+	if err := s.start(ctx); err != nil {
+		s.cancel()
+		s.db.Close()
+		s.pool.Close()
+		return nil, err
+	}
+	if !opts.directPlace {
+		s.placer = newBatcher(s, 4)
+	}
+	s.runBackground()
+	return s, nil
+}
+
+// setDefaults fills in the options left empty.
+func (opts *Options) setDefaults() {
 	if opts.KeyPrefix == "" {
 		opts.KeyPrefix = "place:"
 	}
@@ -157,61 +198,55 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.ClaimIdle <= 0 {
 		opts.ClaimIdle = defaultClaimIdle
 	}
+}
 
-	s := &Store{
-		cfg:        opts.Config,
-		log:        opts.Logger.With("store", "cluster"),
-		keys:       newKeys(opts.KeyPrefix),
-		consumer:   opts.ConsumerName,
-		retain:     opts.StreamRetain,
-		claimIdle:  opts.ClaimIdle,
-		writerDone: make(chan struct{}),
-	}
-	s.pool = newPool(opts.RedisURL)
-	s.sessions = redisstore.NewWithPrefix(s.pool, opts.KeyPrefix+"session:")
-	s.breaker = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+// newBreaker returns the circuit breaker in front of Redis (see do).
+func newBreaker(log *slog.Logger) *gobreaker.TwoStepCircuitBreaker[struct{}] {
+	return gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        "redis",
 		MaxRequests: 1,
 		Timeout:     time.Second, // how long to fail fast before probing again
 		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= 5 },
 		IsExcluded:  func(err error) bool { return errors.Is(err, context.Canceled) },
 		OnStateChange: func(_ string, from, to gobreaker.State) {
-			s.log.Warn("redis circuit breaker", "from", from.String(), "to", to.String())
+			log.Warn("redis circuit breaker", "from", from.String(), "to", to.String())
 		},
 	})
+}
 
-	pgcfg, err := pgxpool.ParseConfig(opts.DatabaseURL)
+// openPostgres opens the PostgreSQL pool (at least 8 connections).
+func openPostgres(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	pgcfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		s.pool.Close()
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
 	pgcfg.ConnConfig.ConnectTimeout = pgConnectTimeout
 	if pgcfg.MaxConns < 8 {
 		pgcfg.MaxConns = 8
 	}
-	s.db, err = pgxpool.NewWithConfig(ctx, pgcfg)
+	db, err := pgxpool.NewWithConfig(ctx, pgcfg)
 	if err != nil {
-		s.pool.Close()
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return db, nil
+}
 
-	if err := s.start(ctx); err != nil {
-		s.cancel()
-		s.db.Close()
-		s.pool.Close()
-		return nil, err
+// runBackground sends a first heartbeat, then starts the heartbeat and the
+// history writer, which run until Close.
+func (s *Store) runBackground() {
+	if err := s.beat(); err != nil {
+		s.log.Warn("heartbeat", "err", err)
 	}
-	if !opts.directPlace {
-		s.placer = newBatcher(s, 4)
-	}
-	s.wg.Add(1)
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		s.runHeartbeat()
+	}()
 	go func() {
 		defer s.wg.Done()
 		defer close(s.writerDone)
 		s.runWriter()
 	}()
-	return s, nil
 }
 
 // start prepares PostgreSQL and Redis for serving.
@@ -228,28 +263,6 @@ func (s *Store) start(ctx context.Context) error {
 	return s.ensureCanvas(ctx)
 }
 
-func newPool(url string) *redis.Pool {
-	return &redis.Pool{
-		MaxIdle:     32,
-		MaxActive:   256,
-		Wait:        true,
-		IdleTimeout: 4 * time.Minute,
-		DialContext: func(ctx context.Context) (redis.Conn, error) {
-			return redis.DialURLContext(ctx, url,
-				redis.DialConnectTimeout(redisDialTimeout),
-				redis.DialReadTimeout(redisReadTimeout),
-				redis.DialWriteTimeout(redisWriteTimeout))
-		},
-		TestOnBorrow: func(c redis.Conn, idleSince time.Time) error {
-			if time.Since(idleSince) < 30*time.Second {
-				return nil
-			}
-			_, err := c.Do("PING")
-			return err
-		},
-	}
-}
-
 // Close stops the history writer after a last attempt to write what is
 // pending, then closes the connections. Unwritten placements stay in the
 // stream for the next instance (or the next start) to write.
@@ -260,6 +273,9 @@ func (s *Store) Close() error {
 		}
 		s.cancel()
 		s.wg.Wait()
+		if s.pool != nil {
+			s.stopHeartbeat()
+		}
 		s.db.Close()
 		if s.pool != nil { // nil for a store from OpenAccounts
 			s.pool.Close()
@@ -304,116 +320,4 @@ func (s *Store) Ready(ctx context.Context) error {
 		return fmt.Errorf("postgresql: %w", err)
 	}
 	return nil
-}
-
-// untilClosed returns a context that also ends when the store closes, for
-// the long-running calls (Follow, SubscribeKicks).
-func (s *Store) untilClosed(ctx context.Context) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(s.ctx, cancel)
-	return ctx, func() {
-		stop()
-		cancel()
-	}
-}
-
-// do runs fn on a pooled Redis connection behind the circuit breaker: while
-// Redis is failing, calls return place.ErrUnavailable at once instead of
-// each waiting for a timeout.
-func (s *Store) do(ctx context.Context, fn func(redis.Conn) error) error {
-	done, err := s.breaker.Allow()
-	if err != nil {
-		return fmt.Errorf("%w (redis: %v)", place.ErrUnavailable, err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, redisCallTimeout)
-	defer cancel()
-	conn, err := s.pool.GetContext(ctx)
-	if err != nil {
-		done(err)
-		return redisError(err)
-	}
-	err = fn(conn)
-	if cerr := conn.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	done(breakerOutcome(err))
-	return redisError(err)
-}
-
-// breakerOutcome tells the breaker whether err means Redis is unwell: an
-// error reply about data (wrong type, script error) is Redis working.
-func breakerOutcome(err error) error {
-	var re redis.Error
-	if errors.As(err, &re) {
-		msg := string(re)
-		for _, p := range []string{"LOADING", "BUSY", "MASTERDOWN", "READONLY", "OOM", "NOREPLICAS"} {
-			if strings.HasPrefix(msg, p) {
-				return err
-			}
-		}
-		return nil
-	}
-	var pe *place.Error
-	if errors.As(err, &pe) && pe.Code != place.EUNAVAILABLE {
-		return nil
-	}
-	return err
-}
-
-// redisError turns connection failures into place.ErrUnavailable, keeping
-// the cause for logs.
-func redisError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var pe *place.Error
-	if errors.As(err, &pe) {
-		return err
-	}
-	var re redis.Error
-	if errors.As(err, &re) && breakerOutcome(err) == nil {
-		return fmt.Errorf("redis: %w", err)
-	}
-	return fmt.Errorf("%w (redis: %v)", place.ErrUnavailable, err)
-}
-
-// pgError turns PostgreSQL failures other than SQL errors (connection
-// refused, timeouts) into place.ErrUnavailable.
-func pgError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var pe *place.Error
-	if errors.As(err, &pe) {
-		return err
-	}
-	if isSQLError(err) {
-		return fmt.Errorf("postgresql: %w", err)
-	}
-	return fmt.Errorf("%w (postgresql: %v)", place.ErrUnavailable, err)
-}
-
-// pgCtx bounds a PostgreSQL call.
-func pgCtx(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, d)
-}
-
-var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-// randomID returns a random lower-case identifier of about 8*n/5 characters.
-func randomID(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return idEncoding.EncodeToString(b)
-}
-
-// streamID is the stream entry id of a seq.
-func streamID(seq uint64) string { return strconv.FormatUint(seq, 10) + "-1" }
-
-// seqOf parses the seq out of a stream entry id.
-func seqOf(id string) (uint64, error) {
-	if i := strings.IndexByte(id, '-'); i >= 0 {
-		id = id[:i]
-	}
-	return strconv.ParseUint(id, 10, 64)
 }

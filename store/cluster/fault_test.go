@@ -128,7 +128,7 @@ func TestRedisOutage(t *testing.T) {
 			defer wg.Done()
 			for i := range 10 {
 				start := time.Now()
-				_, _, err := s.Place(context.Background(), "cut-"+string(rune('a'+w))+string(rune('a'+i)), w, i, 1, time.Now())
+				_, _, err := s.Place(context.Background(), place.Player{UserID: "cut-" + string(rune('a'+w)) + string(rune('a'+i))}, w, i, 1, time.Now())
 				took := time.Since(start)
 				if place.ErrorCode(err) != place.EUNAVAILABLE {
 					t.Errorf("placement with Redis cut off: %v, want SERVICE_UNAVAILABLE", err)
@@ -153,7 +153,7 @@ func TestRedisOutage(t *testing.T) {
 	var err error
 	var p place.Placement
 	for time.Now().Before(deadline) {
-		if p, _, err = s.Place(context.Background(), "after", 1, 1, 3, time.Now()); err == nil {
+		if p, _, err = s.Place(context.Background(), place.Player{UserID: "after"}, 1, 1, 3, time.Now()); err == nil {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -17,11 +17,17 @@ var errPlaceTimeout = errors.New("redis did not answer the placement in time")
 
 // Place runs placeScript: the placement is in the stream, and so durable in
 // cluster mode's sense (docs/architecture.md), when it returns.
-func (s *Store) Place(ctx context.Context, userID string, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
+func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
+	userID := who.UserID
 	nowMs := now.UnixMilli()
+	cd := s.cooldown()
+	keys := who.Keys()
+	device := keys[len(keys)-1] // the user again when the device is unknown
 	r := &placeReq{
-		cooldownKey: s.keys.cooldown(userID),
-		args:        [7]any{userID, x, y, int(color), y*s.cfg.Width + x, nowMs, s.cfg.Cooldown.Milliseconds()},
+		cooldownKey:       s.keys.cooldown(userID),
+		deviceCooldownKey: s.keys.cooldown(device),
+		device:            device,
+		args:              [7]any{userID, x, y, int(color), y*s.cfg.Width + x, nowMs, cd.Milliseconds()},
 	}
 	reply, err := s.evalPlace(ctx, r)
 	if err != nil {
@@ -42,7 +48,7 @@ func (s *Store) Place(ctx context.Context, userID string, x, y int, color uint8,
 	}
 	at := time.UnixMilli(nowMs)
 	p := place.Placement{Seq: uint64(vals[1]), X: x, Y: y, Color: color, UserID: userID, At: at}
-	return p, at.Add(s.cfg.Cooldown), nil
+	return p, at.Add(cd), nil
 }
 
 // evalPlace runs one placement behind the circuit breaker, through the
@@ -87,13 +93,14 @@ func (s *Store) evalDirect(ctx context.Context, r *placeReq) (any, error) {
 
 // placeArgs lays out the keys and arguments of placeScript for a batch.
 func (s *Store) placeArgs(batch []*placeReq) []any {
-	args := make([]any, 0, 5+8*len(batch))
-	args = append(args, 4+len(batch), s.keys.banned, s.keys.canvas, s.keys.seq, s.keys.stream)
+	args := make([]any, 0, 5+10*len(batch))
+	args = append(args, 4+2*len(batch), s.keys.banned, s.keys.canvas, s.keys.seq, s.keys.stream)
 	for _, r := range batch {
-		args = append(args, r.cooldownKey)
+		args = append(args, r.cooldownKey, r.deviceCooldownKey)
 	}
 	for _, r := range batch {
 		args = append(args, r.args[:]...)
+		args = append(args, r.device)
 	}
 	return args
 }
@@ -186,10 +193,12 @@ type batcher struct {
 }
 
 type placeReq struct {
-	cooldownKey string
-	args        [7]any
-	deadline    time.Time
-	reply       chan placeResult // buffered: a worker never blocks on a caller that gave up
+	cooldownKey       string
+	deviceCooldownKey string // the user's again when the device is unknown
+	device            string // place.DeviceKey, or the user id
+	args              [7]any
+	deadline          time.Time
+	reply             chan placeResult // buffered: a worker never blocks on a caller that gave up
 }
 
 type placeResult struct {

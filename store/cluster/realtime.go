@@ -2,15 +2,10 @@ package cluster
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/gomodule/redigo/redis"
-
-	"github.com/placecanvas/place"
 )
 
 // AddUserSession records that token is one of the user's sessions until expiry.
@@ -38,103 +33,6 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]string, erro
 		return err
 	})
 	return tokens, err
-}
-
-// PublishKick sends k to every instance.
-func (s *Store) PublishKick(ctx context.Context, k place.Kick) error {
-	b, err := json.Marshal(k)
-	if err != nil {
-		return err
-	}
-	return s.do(ctx, func(c redis.Conn) error {
-		_, err := c.Do("PUBLISH", s.keys.kicks, b)
-		return err
-	})
-}
-
-// kickPing is how often an idle subscription checks its connection.
-const kickPing = 5 * time.Second
-
-// SubscribeKicks calls fn for every kick published by any instance until
-// ctx ends, resubscribing with backoff when the connection fails. Kicks
-// published while disconnected are lost; a kick is a prompt to close
-// sockets at once, and each instance also rechecks sessions on its own.
-func (s *Store) SubscribeKicks(ctx context.Context, fn func(place.Kick)) error {
-	outer := ctx
-	ctx, cancel := s.untilClosed(ctx)
-	defer cancel()
-	retry := newBackoff(100*time.Millisecond, 5*time.Second)
-	for ctx.Err() == nil {
-		err := s.subscribeOnce(ctx, fn, retry)
-		if ctx.Err() == nil {
-			s.log.Warn("kick subscription lost; resubscribing", "err", err)
-			retry.wait(ctx)
-		}
-	}
-	if outer.Err() == nil {
-		return errClosed
-	}
-	return outer.Err()
-}
-
-func (s *Store) subscribeOnce(ctx context.Context, fn func(place.Kick), retry *backoff) error {
-	conn, err := s.pool.GetContext(ctx)
-	if err != nil {
-		return err
-	}
-	psc := redis.PubSubConn{Conn: conn}
-	defer psc.Close()
-	if err := psc.Subscribe(s.keys.kicks); err != nil {
-		return err
-	}
-	// Unsubscribing ends the receive loop when ctx ends. A connection allows
-	// one writer at a time, hence the lock shared with Ping; Close waits
-	// for a running Unsubscribe.
-	var writeMu sync.Mutex
-	unsubscribed := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		defer close(unsubscribed)
-		writeMu.Lock()
-		defer writeMu.Unlock()
-		_ = psc.Unsubscribe()
-	})
-	defer func() {
-		if !stop() {
-			<-unsubscribed
-		}
-	}()
-	for {
-		switch m := psc.ReceiveWithTimeout(2 * kickPing).(type) {
-		case redis.Message:
-			var k place.Kick
-			if err := json.Unmarshal(m.Data, &k); err != nil {
-				s.log.Warn("ignoring malformed kick", "err", err)
-				continue
-			}
-			fn(k)
-		case redis.Subscription:
-			if m.Kind == "subscribe" {
-				retry.reset()
-			}
-			if m.Count == 0 {
-				return ctx.Err()
-			}
-		case redis.Pong:
-		case error:
-			var ne interface{ Timeout() bool }
-			if errors.As(m, &ne) && ne.Timeout() {
-				// Quiet channel: prove the connection is alive.
-				writeMu.Lock()
-				err := psc.Ping("")
-				writeMu.Unlock()
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			return m
-		}
-	}
 }
 
 // Incr counts one hit for key in the current fixed window.

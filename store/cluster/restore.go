@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/gomodule/redigo/redis"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/placecanvas/place"
 )
 
 const (
@@ -135,48 +138,86 @@ type streamPixel struct {
 // restore is refused after it and read again from the restored stream.
 func (s *Store) restore(ctx context.Context) error {
 	start := time.Now()
-	w, h := s.cfg.Width, s.cfg.Height
-
 	tx, err := s.db.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("postgresql: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
-	var epoch int64
-	if err := tx.QueryRow(ctx, `INSERT INTO meta (key, value) VALUES ('redis_epoch', '1')
-		ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text
-		RETURNING value::bigint`).Scan(&epoch); err != nil {
-		return fmt.Errorf("postgresql: %w", err)
+	epoch, err := advanceEpoch(ctx, tx)
+	if err != nil {
+		return err
 	}
 
 	// What survives in Redis: the stream (and its last id), the seq.
 	conn := s.pool.Get()
 	defer conn.Close()
+	fromStream, seq, err := s.readSurvivingStream(conn)
+	if err != nil {
+		return err
+	}
+
+	// The latest placement of every pixel, one row per pixel.
+	canvas, pixels, err := s.historyCanvas(ctx, tx, fromStream)
+	if err != nil {
+		return err
+	}
+	var maxSeq int64
+	if err := tx.QueryRow(ctx, "SELECT COALESCE(max(seq), 0) FROM placements").Scan(&maxSeq); err != nil {
+		return fmt.Errorf("postgresql: %w", err)
+	}
+	seq = max(seq, uint64(maxSeq))
+	banned, err := s.bannedArgs(ctx, tx)
+	if err != nil {
+		return err
+	}
+
+	// The new epoch is committed before Redis gets it: from here on, batches
+	// read from the old Redis are refused; should writing Redis fail, the
+	// canvas stays missing and the next restore advances the epoch again.
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgresql: %w", err)
+	}
+	if err := s.writeRestored(ctx, canvas, seq, epoch, banned); err != nil {
+		return err
+	}
+	s.log.Info("restored redis from PostgreSQL", "seq", seq, "epoch", epoch, "pixels", pixels,
+		"unwritten_stream_pixels", len(fromStream), "banned", len(banned)-1, "took", time.Since(start).String())
+	return nil
+}
+
+// advanceEpoch increments the Redis epoch in PostgreSQL within tx, taking
+// the row lock that waits for every batch a writer is committing.
+func advanceEpoch(ctx context.Context, tx pgx.Tx) (int64, error) {
+	var epoch int64
+	if err := tx.QueryRow(ctx, `INSERT INTO meta (key, value) VALUES ('redis_epoch', '1')
+		ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text
+		RETURNING value::bigint`).Scan(&epoch); err != nil {
+		return 0, fmt.Errorf("postgresql: %w", err)
+	}
+	return epoch, nil
+}
+
+// readSurvivingStream returns the latest stream entry of every pixel still
+// in the stream, and the highest seq Redis knows of (its seq key, the
+// stream's last id, the entries).
+func (s *Store) readSurvivingStream(conn redis.Conn) (map[int]streamPixel, uint64, error) {
+	w, h := s.cfg.Width, s.cfg.Height
 	fromStream := map[int]streamPixel{}
 	var seq uint64
 	if v, err := redis.Uint64(conn.Do("GET", s.keys.seq)); err == nil {
 		seq = v
 	} else if !errors.Is(err, redis.ErrNil) {
-		return fmt.Errorf("redis: %w", err)
+		return nil, 0, fmt.Errorf("redis: %w", err)
 	}
-	if info, err := redis.Values(conn.Do("XINFO", "STREAM", s.keys.stream)); err == nil {
-		for i := 0; i+1 < len(info); i += 2 {
-			if k, _ := redis.String(info[i], nil); k == "last-generated-id" {
-				id, _ := redis.String(info[i+1], nil)
-				if last, err := seqOf(id); err == nil {
-					seq = max(seq, last)
-				}
-			}
-		}
-	}
+	seq = max(seq, s.streamLastSeq(conn))
 	for cursor := "-"; ; {
 		reply, err := conn.Do("XRANGE", s.keys.stream, cursor, "+", "COUNT", 10000)
 		if err != nil {
-			return fmt.Errorf("redis: %w", err)
+			return nil, 0, fmt.Errorf("redis: %w", err)
 		}
 		ps, err := parseEntries(reply)
 		if err != nil {
-			return err
+			return nil, 0, err
 		}
 		if len(ps) == 0 {
 			break
@@ -189,13 +230,36 @@ func (s *Store) restore(ctx context.Context) error {
 		}
 		cursor = "(" + streamID(ps[len(ps)-1].Seq)
 	}
+	return fromStream, seq, nil
+}
 
-	// The latest placement of every pixel, one row per pixel.
+// streamLastSeq is the seq of the stream's last generated id, or 0 if the
+// stream is missing.
+func (s *Store) streamLastSeq(conn redis.Conn) uint64 {
+	var seq uint64
+	if info, err := redis.Values(conn.Do("XINFO", "STREAM", s.keys.stream)); err == nil {
+		for i := 0; i+1 < len(info); i += 2 {
+			if k, _ := redis.String(info[i], nil); k == "last-generated-id" {
+				id, _ := redis.String(info[i+1], nil)
+				if last, err := seqOf(id); err == nil {
+					seq = max(seq, last)
+				}
+			}
+		}
+	}
+	return seq
+}
+
+// historyCanvas builds the canvas from the latest placement of every pixel
+// in PostgreSQL, overlaid with the stream's pixels that are newer than
+// history. It also returns how many pixels history has.
+func (s *Store) historyCanvas(ctx context.Context, tx pgx.Tx, fromStream map[int]streamPixel) ([]byte, int, error) {
+	w, h := s.cfg.Width, s.cfg.Height
 	canvas := make([]byte, w*h)
 	historySeq := map[int]uint64{} // only for pixels the stream also has
 	rows, err := tx.Query(ctx, `SELECT DISTINCT ON (x, y) x, y, color, seq FROM placements ORDER BY x, y, seq DESC`)
 	if err != nil {
-		return fmt.Errorf("postgresql: %w", err)
+		return nil, 0, fmt.Errorf("postgresql: %w", err)
 	}
 	var x, y int32
 	var color int16
@@ -204,11 +268,11 @@ func (s *Store) restore(ctx context.Context) error {
 	for rows.Next() {
 		if err := rows.Scan(&x, &y, &color, &pseq); err != nil {
 			rows.Close()
-			return fmt.Errorf("postgresql: %w", err)
+			return nil, 0, fmt.Errorf("postgresql: %w", err)
 		}
 		if int(x) >= w || int(y) >= h || x < 0 || y < 0 {
 			rows.Close()
-			return fmt.Errorf("history has a placement at %d,%d outside the %dx%d canvas", x, y, w, h)
+			return nil, 0, fmt.Errorf("history has a placement at %d,%d outside the %dx%d canvas", x, y, w, h)
 		}
 		off := int(y)*w + int(x)
 		canvas[off] = byte(color)
@@ -218,44 +282,45 @@ func (s *Store) restore(ctx context.Context) error {
 		pixels++
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("postgresql: %w", err)
+		return nil, 0, fmt.Errorf("postgresql: %w", err)
 	}
 	for off, p := range fromStream {
 		if p.seq > historySeq[off] {
 			canvas[off] = p.color
 		}
 	}
-	var maxSeq int64
-	if err := tx.QueryRow(ctx, "SELECT COALESCE(max(seq), 0) FROM placements").Scan(&maxSeq); err != nil {
-		return fmt.Errorf("postgresql: %w", err)
-	}
-	seq = max(seq, uint64(maxSeq))
+	return canvas, pixels, nil
+}
+
+// bannedArgs returns the SADD arguments for the banned set: its key, then
+// the id of every banned user.
+func (s *Store) bannedArgs(ctx context.Context, tx pgx.Tx) ([]any, error) {
 	banned := []any{s.keys.banned}
-	rows, err = tx.Query(ctx, "SELECT id FROM users WHERE banned")
+	rows, err := tx.Query(ctx, "SELECT id, false FROM users WHERE banned UNION ALL "+bannedDevicesQuery)
 	if err != nil {
-		return fmt.Errorf("postgresql: %w", err)
+		return nil, fmt.Errorf("postgresql: %w", err)
 	}
 	for rows.Next() {
 		var id string
-		if err := rows.Scan(&id); err != nil {
+		var device bool
+		if err := rows.Scan(&id, &device); err != nil {
 			rows.Close()
-			return fmt.Errorf("postgresql: %w", err)
+			return nil, fmt.Errorf("postgresql: %w", err)
+		}
+		if device {
+			id = place.DeviceKey(id)
 		}
 		banned = append(banned, id)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("postgresql: %w", err)
+		return nil, fmt.Errorf("postgresql: %w", err)
 	}
+	return banned, nil
+}
 
-	// The new epoch is committed before Redis gets it: from here on, batches
-	// read from the old Redis are refused; should writing Redis fail, the
-	// canvas stays missing and the next restore advances the epoch again.
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgresql: %w", err)
-	}
-
-	// Everything at once: placements refuse to run until the canvas exists,
-	// and from then on see the right seq and bans.
+// writeRestored writes everything at once: placements refuse to run until
+// the canvas exists, and from then on see the right seq and bans.
+func (s *Store) writeRestored(ctx context.Context, canvas []byte, seq uint64, epoch int64, banned []any) error {
 	wconn, err := s.pool.GetContext(ctx)
 	if err != nil {
 		return fmt.Errorf("redis: %w", err)
@@ -267,12 +332,10 @@ func (s *Store) restore(ctx context.Context) error {
 		_ = wconn.Send("SADD", banned...)
 	}
 	_ = wconn.Send("SET", s.keys.seq, seq)
-	_ = wconn.Send("HSET", s.keys.meta, "width", w, "height", h, "epoch", epoch)
+	_ = wconn.Send("HSET", s.keys.meta, "width", s.cfg.Width, "height", s.cfg.Height, "epoch", epoch)
 	_ = wconn.Send("SET", s.keys.canvas, canvas)
 	if _, err := redis.DoWithTimeout(wconn, 30*time.Second, "EXEC"); err != nil {
 		return fmt.Errorf("redis: %w", err)
 	}
-	s.log.Info("restored redis from PostgreSQL", "seq", seq, "epoch", epoch, "pixels", pixels,
-		"unwritten_stream_pixels", len(fromStream), "banned", len(banned)-1, "took", time.Since(start).String())
 	return nil
 }

@@ -56,7 +56,7 @@ func placeRandom(t testing.TB, s place.Store, cfg place.Config, n int, tag strin
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w), uint64(n)))
 			for i := w; i < n; i += workers {
-				p, _, err := s.Place(context.Background(), fmt.Sprintf("%s-%d", tag, i), rng.IntN(cfg.Width), rng.IntN(cfg.Height), uint8(rng.IntN(16)), now)
+				p, _, err := s.Place(context.Background(), place.Player{UserID: fmt.Sprintf("%s-%d", tag, i)}, rng.IntN(cfg.Width), rng.IntN(cfg.Height), uint8(rng.IntN(16)), now)
 				if err != nil {
 					t.Errorf("placement %d: %v", i, err)
 					continue
@@ -119,11 +119,11 @@ func TestRestoreFromPostgres(t *testing.T) {
 	if seq2 != seq || !bytes.Equal(before, after) {
 		t.Errorf("restored canvas at seq %d (equal: %v), want seq %d and the same pixels", seq2, bytes.Equal(before, after), seq)
 	}
-	p, _, err := s2.Place(context.Background(), "next", 0, 0, 1, time.Now())
+	p, _, err := s2.Place(context.Background(), place.Player{UserID: "next"}, 0, 0, 1, time.Now())
 	if err != nil || p.Seq != seq+1 {
 		t.Errorf("first placement after restore: %+v, %v; want seq %d", p, err, seq+1)
 	}
-	_, _, err = s2.Place(context.Background(), banned.ID, 0, 0, 1, time.Now())
+	_, _, err = s2.Place(context.Background(), place.Player{UserID: banned.ID}, 0, 0, 1, time.Now())
 	if place.ErrorCode(err) != place.EBANNED {
 		t.Errorf("banned user after restore: %v, want BANNED", err)
 	}
@@ -171,7 +171,7 @@ func TestRestoreWhileRunning(t *testing.T) {
 	var p place.Placement
 	var err error
 	for ctx.Err() == nil {
-		p, _, err = s.Place(ctx, "after", 1, 1, 2, time.Now())
+		p, _, err = s.Place(ctx, place.Player{UserID: "after"}, 1, 1, 2, time.Now())
 		if err == nil {
 			break
 		}
@@ -319,7 +319,7 @@ func TestRestoreWhileWriterHoldsBatch(t *testing.T) {
 			placed := make(chan result, 1)
 			go func() {
 				for {
-					p, _, err := s.Place(ctx, "after", 1, 1, 2, time.Now())
+					p, _, err := s.Place(ctx, place.Player{UserID: "after"}, 1, 1, 2, time.Now())
 					if err == nil || place.ErrorCode(err) != place.EUNAVAILABLE || ctx.Err() != nil {
 						placed <- result{p, err}
 						return

@@ -11,36 +11,46 @@ const (
 )
 
 // placeScript makes placements, each the whole of a placement atomically:
-// ban check, cooldown check-and-set, canvas write, seq and stream append.
-// Several placements go in one call so that Redis pays the script overhead
-// once per batch rather than per pixel; each is still checked on its own
-// (two by the same user in one batch: the second meets the first's
-// cooldown). The stream entry id is "<seq>-1", so stream ids and seqs are
-// the same order and a reader can resume from any seq.
+// ban check (of the user and of the device), cooldown check-and-set (the
+// later of the user's and the device's cooldowns; both are set), canvas
+// write, seq and stream append. Several placements go in one call so that
+// Redis pays the script overhead once per batch rather than per pixel; each
+// is still checked on its own (two by the same user in one batch: the
+// second meets the first's cooldown). The stream entry id is "<seq>-1", so
+// stream ids and seqs are the same order and a reader can resume from any
+// seq.
 //
-// KEYS: banned set, canvas, seq, stream, then each placement's cooldown key.
+// KEYS: banned set, canvas, seq, stream, then each placement's user
+// cooldown key and device cooldown key (the user's again when the device is
+// unknown).
 // ARGV: for each placement: user, x, y, color, canvas offset, now (ms),
-// cooldown (ms).
+// cooldown (ms), device (place.DeviceKey, or the user again).
 // Returns one {result, value} per placement: {0, seq}, {1}, {2, ends} or {3}.
 var placeScript = redis.NewScript(-1, `
 local canvas = redis.call('EXISTS', KEYS[2]) == 1
 local anyBanned = redis.call('SCARD', KEYS[1]) > 0
 local seq = nil
 local out = {}
-for i = 1, #KEYS - 4 do
-  local a = (i - 1) * 7
-  local user, cooldownKey = ARGV[a+1], KEYS[4+i]
+for i = 1, (#KEYS - 4) / 2 do
+  local a = (i - 1) * 8
+  local user, device = ARGV[a+1], ARGV[a+8]
+  local userKey, deviceKey = KEYS[3+2*i], KEYS[4+2*i]
   local now, cooldown = tonumber(ARGV[a+6]), tonumber(ARGV[a+7])
   local ends = 0
-  if cooldown > 0 then ends = tonumber(redis.call('GET', cooldownKey) or '0') end
-  if anyBanned and redis.call('SISMEMBER', KEYS[1], user) == 1 then
+  if cooldown > 0 then
+    ends = math.max(tonumber(redis.call('GET', userKey) or '0'), tonumber(redis.call('GET', deviceKey) or '0'))
+  end
+  if anyBanned and (redis.call('SISMEMBER', KEYS[1], user) == 1 or redis.call('SISMEMBER', KEYS[1], device) == 1) then
     out[i] = {1}
   elseif ends > now then
     out[i] = {2, ends}
   elseif not canvas then
     out[i] = {3}
   else
-    if cooldown > 0 then redis.call('SET', cooldownKey, now + cooldown, 'PX', cooldown) end
+    if cooldown > 0 then
+      redis.call('SET', userKey, now + cooldown, 'PX', cooldown)
+      redis.call('SET', deviceKey, now + cooldown, 'PX', cooldown)
+    end
     redis.call('SETRANGE', KEYS[2], tonumber(ARGV[a+5]), string.char(tonumber(ARGV[a+4])))
     if not seq then seq = tonumber(redis.call('GET', KEYS[3]) or '0') end
     seq = seq + 1

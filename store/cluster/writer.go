@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gomodule/redigo/redis"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/placecanvas/place"
 )
@@ -58,24 +57,12 @@ func (s *Store) runWriter() {
 
 	retry := newBackoff(100*time.Millisecond, 2*time.Second)
 	ownPending := true // re-read entries delivered to us but not acknowledged
-	var lastClaim, lastTrim time.Time
+	var chores writerChores
 	idle := time.NewTicker(writerBlock)
 	defer idle.Stop()
 	for ctx.Err() == nil {
-		if time.Since(lastClaim) > s.claimIdle/claimEveryRatio {
-			lastClaim = time.Now()
-			if n, err := s.claimAbandoned(); err != nil {
-				s.log.Warn("history writer: claiming abandoned entries", "err", err)
-			} else if n > 0 {
-				s.log.Info("history writer: claimed entries of a stopped instance", "entries", n)
-				ownPending = true
-			}
-		}
-		if time.Since(lastTrim) > trimEvery {
-			lastTrim = time.Now()
-			if err := s.trim(); err != nil {
-				s.log.Warn("history writer: trimming the stream", "err", err)
-			}
+		if s.runChores(&chores) {
+			ownPending = true
 		}
 
 		var r readResult
@@ -95,40 +82,101 @@ func (s *Store) runWriter() {
 			}
 		}
 		if r.err != nil {
-			if ctx.Err() == nil {
-				s.log.Warn("history writer: reading the stream", "err", r.err)
-				if strings.HasPrefix(r.err.Error(), "NOGROUP") {
-					_ = s.createGroup()
-				}
-			}
+			s.readFailed(ctx, r.err)
 			ownPending = true
 			retry.wait(ctx)
 			continue
 		}
-		var err error
-		for ctx.Err() == nil {
-			if err = s.writeBatch(ctx, r.batch, r.epoch); err == nil || errors.Is(err, errStaleEpoch) {
-				break
-			}
-			s.log.Warn("history writer: writing to PostgreSQL (will retry)", "err", err, "placements", len(r.batch))
-			retry.wait(ctx)
+		reread, closing := s.storeBatch(ctx, r, retry)
+		if closing {
+			return // the final flush makes a last attempt
 		}
-		if errors.Is(err, errStaleEpoch) {
-			// What is left of it is pending in the restored stream.
-			s.log.Info("history writer: dropped a batch read before redis was restored", "placements", len(r.batch))
-			ownPending = true
-			retry.wait(ctx) // no spinning should Redis not get the new epoch
-			continue
-		}
-		if err != nil {
-			return // closing; the final flush makes a last attempt
-		}
-		retry.reset()
-		if err := s.ack(r.ids); err != nil {
-			s.log.Warn("history writer: acknowledging", "err", err)
+		if reread {
 			ownPending = true
 		}
 	}
+}
+
+// writerChores are the writer's periodic jobs between batches: when each
+// last ran.
+type writerChores struct {
+	lastClaim, lastTrim, lastDeadCheck time.Time
+}
+
+// runChores runs the chores that are due: claiming the entries of a dead
+// instance or abandoned ones, and trimming the stream. It reports whether
+// entries were claimed, which the writer must then read as its own pending
+// ones.
+func (s *Store) runChores(c *writerChores) (claimed bool) {
+	if time.Since(c.lastDeadCheck) > heartbeatEvery {
+		c.lastDeadCheck = time.Now()
+		if n, err := s.claimDead(); err != nil {
+			s.log.Warn("history writer: claiming a dead instance's entries", "err", err)
+		} else if n > 0 {
+			s.log.Info("history writer: claimed entries of an instance whose heartbeat stopped", "entries", n)
+			claimed = true
+		}
+	}
+	if time.Since(c.lastClaim) > s.claimIdle/claimEveryRatio {
+		c.lastClaim = time.Now()
+		if n, err := s.claimAbandoned(); err != nil {
+			s.log.Warn("history writer: claiming abandoned entries", "err", err)
+		} else if n > 0 {
+			s.log.Info("history writer: claimed entries of a stopped instance", "entries", n)
+			claimed = true
+		}
+	}
+	if time.Since(c.lastTrim) > trimEvery {
+		c.lastTrim = time.Now()
+		if err := s.trim(); err != nil {
+			s.log.Warn("history writer: trimming the stream", "err", err)
+		}
+	}
+	return claimed
+}
+
+// readFailed logs a failed read of the stream, and creates the consumer
+// group again if Redis lost it.
+func (s *Store) readFailed(ctx context.Context, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	s.log.Warn("history writer: reading the stream", "err", err)
+	if strings.HasPrefix(err.Error(), "NOGROUP") {
+		_ = s.createGroup()
+	}
+}
+
+// storeBatch writes a batch to PostgreSQL, retrying until it is committed,
+// then acknowledges it. It reports whether the writer must read its pending
+// entries again (the batch was stale, or the acknowledgement failed), and
+// whether it gave up because the store is closing.
+func (s *Store) storeBatch(ctx context.Context, r readResult, retry *backoff) (reread, closing bool) {
+	// A batch handed over as the store closes is not written: it must not
+	// be acknowledged either, but left pending for the final flush.
+	err := ctx.Err()
+	for ctx.Err() == nil {
+		if err = s.writeBatch(ctx, r.batch, r.epoch); err == nil || errors.Is(err, errStaleEpoch) {
+			break
+		}
+		s.log.Warn("history writer: writing to PostgreSQL (will retry)", "err", err, "placements", len(r.batch))
+		retry.wait(ctx)
+	}
+	if errors.Is(err, errStaleEpoch) {
+		// What is left of it is pending in the restored stream.
+		s.log.Info("history writer: dropped a batch read before redis was restored", "placements", len(r.batch))
+		retry.wait(ctx) // no spinning should Redis not get the new epoch
+		return true, false
+	}
+	if err != nil {
+		return false, true
+	}
+	retry.reset()
+	if err := s.ack(r.ids); err != nil {
+		s.log.Warn("history writer: acknowledging", "err", err)
+		return true, false
+	}
+	return false, false
 }
 
 type readResult struct {
@@ -258,298 +306,11 @@ func (s *Store) readEntries(conn redis.Conn, pending bool, block time.Duration) 
 	return batch, ids, nil
 }
 
-// writeBatch stores placements exactly once. The usual batch is new and
-// goes straight into placements with COPY. A batch that overlaps rows
-// already there (a retry after a commit whose acknowledgement was lost, or
-// entries claimed from an instance that died after committing) makes COPY
-// fail on the primary key; it is then copied into a temporary staging table
-// and inserted with ON CONFLICT DO NOTHING, so nothing is written twice.
-//
-// The batch is committed only if PostgreSQL's Redis epoch is still the one
-// it was read under (see restore), else errStaleEpoch.
-func (s *Store) writeBatch(ctx context.Context, batch []place.Placement, epoch int64) error {
-	if len(batch) == 0 {
-		return nil
-	}
-	ctx, cancel := pgCtx(ctx, writerCommit)
-	defer cancel()
-	err := s.copyPlacements(ctx, batch, epoch, false)
-	if isUniqueViolation(err) {
-		err = s.copyPlacements(ctx, batch, epoch, true)
-	}
-	if err != nil {
-		return err
-	}
-	if last := batch[len(batch)-1].Seq; last > s.written.Load() {
-		s.written.Store(last)
-	}
-	return nil
-}
-
-var placementColumns = []string{"seq", "x", "y", "color", "user_id", "placed_at", "rollback"}
-
-func (s *Store) copyPlacements(ctx context.Context, batch []place.Placement, epoch int64, staged bool) error {
-	s.writerHook("begin")
-	tx, err := s.db.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
-	// Held until commit: a restore waits for this batch before reading the
-	// highest seq in history.
-	var current int64
-	err = tx.QueryRow(ctx, `SELECT value::bigint FROM meta WHERE key = 'redis_epoch' FOR SHARE`).Scan(&current)
-	if errors.Is(err, pgx.ErrNoRows) {
-		current, err = 0, nil
-	}
-	if err != nil {
-		return err
-	}
-	if current != epoch {
-		return fmt.Errorf("%w (epoch %d, now %d)", errStaleEpoch, epoch, current)
-	}
-	table := "placements"
-	if staged {
-		table = "placements_staging"
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS placements_staging
-			(LIKE placements INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
-			return err
-		}
-	}
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{table}, placementColumns,
-		pgx.CopyFromSlice(len(batch), func(i int) ([]any, error) {
-			p := batch[i]
-			return []any{int64(p.Seq), int32(p.X), int32(p.Y), int16(p.Color), p.UserID, p.At, p.Rollback}, nil
-		}))
-	if err != nil {
-		return err
-	}
-	if staged {
-		if _, err := tx.Exec(ctx, `INSERT INTO placements
-			SELECT * FROM placements_staging ORDER BY seq ON CONFLICT (seq) DO NOTHING`); err != nil {
-			return err
-		}
-	}
-	s.writerHook("commit")
-	return tx.Commit(ctx)
-}
-
 func (s *Store) ack(ids []any) error {
 	conn := s.pool.Get()
 	defer conn.Close()
 	_, err := conn.Do("XACK", append([]any{s.keys.stream, historyGroup}, ids...)...)
 	return err
-}
-
-// claimAbandoned takes over entries that another consumer (an instance
-// that died or lost PostgreSQL) has held unacknowledged for ClaimIdle.
-func (s *Store) claimAbandoned() (int, error) {
-	conn := s.pool.Get()
-	defer conn.Close()
-	claimed := 0
-	start := "0-0"
-	for range 20 {
-		reply, err := redis.Values(conn.Do("XAUTOCLAIM", s.keys.stream, historyGroup, s.consumer,
-			s.claimIdle.Milliseconds(), start, "COUNT", writerBatch, "JUSTID"))
-		if err != nil {
-			return claimed, err
-		}
-		if len(reply) < 2 {
-			return claimed, errors.New("unexpected XAUTOCLAIM reply")
-		}
-		ids, _ := redis.Values(reply[1], nil)
-		claimed += len(ids)
-		start, _ = redis.String(reply[0], nil)
-		if start == "0-0" {
-			break
-		}
-	}
-	s.forgetIdleConsumers(conn)
-	return claimed, nil
-}
-
-// consumerForgetAfter is how long a consumer with nothing pending may be
-// idle before it is removed from the group: every start of an instance
-// adds a consumer name, and the list would otherwise only grow.
-const consumerForgetAfter = time.Hour
-
-func (s *Store) forgetIdleConsumers(conn redis.Conn) {
-	consumers, err := redis.Values(conn.Do("XINFO", "CONSUMERS", s.keys.stream, historyGroup))
-	if err != nil {
-		return
-	}
-	for _, c := range consumers {
-		vals, _ := redis.Values(c, nil)
-		var name string
-		var pending, idle int64
-		for i := 0; i+1 < len(vals); i += 2 {
-			switch k, _ := redis.String(vals[i], nil); k {
-			case "name":
-				name, _ = redis.String(vals[i+1], nil)
-			case "pending":
-				pending, _ = redis.Int64(vals[i+1], nil)
-			case "idle":
-				idle, _ = redis.Int64(vals[i+1], nil)
-			}
-		}
-		if name != "" && name != s.consumer && pending == 0 && time.Duration(idle)*time.Millisecond > consumerForgetAfter {
-			_, _ = conn.Do("XGROUP", "DELCONSUMER", s.keys.stream, historyGroup, name)
-		}
-	}
-}
-
-// groupState is where the history group stands.
-type groupState struct {
-	lastDelivered uint64 // highest seq handed to any consumer
-	pending       int64  // delivered but not acknowledged
-	minPending    uint64 // lowest pending seq, when pending > 0
-}
-
-// written reports whether every placement up to seq is committed.
-func (g groupState) written(seq uint64) bool {
-	return g.lastDelivered >= seq && (g.pending == 0 || g.minPending > seq)
-}
-
-func (s *Store) groupState(conn redis.Conn) (groupState, error) {
-	var g groupState
-	_ = conn.Send("MULTI")
-	_ = conn.Send("XINFO", "GROUPS", s.keys.stream)
-	_ = conn.Send("XPENDING", s.keys.stream, historyGroup)
-	reply, err := redis.Values(conn.Do("EXEC"))
-	if err != nil {
-		return g, err
-	}
-	if len(reply) != 2 {
-		return g, errors.New("unexpected group state reply")
-	}
-	groups, err := redis.Values(reply[0], nil)
-	if err != nil {
-		return g, err
-	}
-	found := false
-	for _, gr := range groups {
-		info, err := redis.StringMap(gr, nil)
-		if err != nil {
-			// Newer fields (entries-read, lag) may be nil; parse by hand.
-			vals, _ := redis.Values(gr, nil)
-			info = map[string]string{}
-			for i := 0; i+1 < len(vals); i += 2 {
-				k, _ := redis.String(vals[i], nil)
-				v, _ := redis.String(vals[i+1], nil)
-				info[k] = v
-			}
-		}
-		if info["name"] == historyGroup {
-			found = true
-			if g.lastDelivered, err = seqOf(info["last-delivered-id"]); err != nil {
-				return g, err
-			}
-		}
-	}
-	if !found {
-		return g, errors.New("NOGROUP history consumer group missing")
-	}
-	summary, err := redis.Values(reply[1], nil)
-	if err != nil || len(summary) < 2 {
-		return g, fmt.Errorf("unexpected XPENDING reply: %v", err)
-	}
-	g.pending, _ = redis.Int64(summary[0], nil)
-	if g.pending > 0 {
-		id, _ := redis.String(summary[1], nil)
-		if g.minPending, err = seqOf(id); err != nil {
-			return g, err
-		}
-	}
-	return g, nil
-}
-
-// trim drops stream entries that are both written to PostgreSQL and older
-// than the newest StreamRetain.
-func (s *Store) trim() error {
-	conn := s.pool.Get()
-	defer conn.Close()
-	seq, err := redis.Uint64(conn.Do("GET", s.keys.seq))
-	if err != nil {
-		return err
-	}
-	if seq <= uint64(s.retain) {
-		return nil
-	}
-	g, err := s.groupState(conn)
-	if err != nil {
-		return err
-	}
-	keepFrom := min(seq-uint64(s.retain)+1, g.lastDelivered+1)
-	if g.pending > 0 {
-		keepFrom = min(keepFrom, g.minPending)
-	}
-	// "~" lets Redis drop whole internal nodes only: it keeps a few more
-	// entries than asked, never fewer.
-	_, err = conn.Do("XTRIM", s.keys.stream, "MINID", "~", streamID(keepFrom))
-	return err
-}
-
-// WriterLag returns how many placements are not yet in PostgreSQL: those
-// handed to a writer and not acknowledged, plus those not read yet.
-func (s *Store) WriterLag(ctx context.Context) (int64, error) {
-	var lag int64
-	err := s.do(ctx, func(c redis.Conn) error {
-		seq, err := redis.Uint64(c.Do("GET", s.keys.seq))
-		if err != nil && !errors.Is(err, redis.ErrNil) {
-			return err
-		}
-		g, err := s.groupState(c)
-		if err != nil {
-			return err
-		}
-		lag = g.pending + int64(seq-min(seq, g.lastDelivered))
-		return nil
-	})
-	return lag, err
-}
-
-// WaitHistory waits until every placement up to seq is in PostgreSQL, so
-// that history reads include them. It returns place.ErrUnavailable if that
-// does not happen before ctx ends (PostgreSQL down).
-func (s *Store) WaitHistory(ctx context.Context, seq uint64) error {
-	for {
-		var g groupState
-		err := s.do(ctx, func(c redis.Conn) error {
-			var err error
-			g, err = s.groupState(c)
-			return err
-		})
-		if err == nil && g.written(seq) {
-			return nil
-		}
-		t := time.NewTimer(10 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			if err == nil {
-				err = ctx.Err()
-			}
-			return fmt.Errorf("%w (history not written up to seq %d: %v)", place.ErrUnavailable, seq, err)
-		case <-t.C:
-		}
-	}
-}
-
-// Flush waits until every placement acknowledged so far is in PostgreSQL.
-func (s *Store) Flush(ctx context.Context) error {
-	var seq uint64
-	err := s.do(ctx, func(c redis.Conn) error {
-		var err error
-		seq, err = redis.Uint64(c.Do("GET", s.keys.seq))
-		if errors.Is(err, redis.ErrNil) {
-			err = nil
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return s.WaitHistory(ctx, seq)
 }
 
 func (s *Store) writerHook(stage string) {

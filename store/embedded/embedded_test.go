@@ -33,7 +33,7 @@ func TestRestartRebuildsCanvasFromSnapshotAndEvents(t *testing.T) {
 	s := open(t, dir, cfg, func(o *embedded.Options) { o.SnapshotEvery = 7 })
 	now := time.Now()
 	for i := 0; i < 30; i++ {
-		if _, _, err := s.Place(ctx, fmt.Sprint("u", i%4), i%20, i%10, uint8(i%16), now); err != nil {
+		if _, _, err := s.Place(ctx, place.Player{UserID: fmt.Sprint("u", i%4)}, i%20, i%10, uint8(i%16), now); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -50,7 +50,7 @@ func TestRestartRebuildsCanvasFromSnapshotAndEvents(t *testing.T) {
 	if seq2 != 30 || string(got) != string(want) {
 		t.Fatalf("after restart seq %d, canvas equal %v", seq2, string(got) == string(want))
 	}
-	p, _, err := s.Place(ctx, "u9", 0, 0, 3, now)
+	p, _, err := s.Place(ctx, place.Player{UserID: "u9"}, 0, 0, 3, now)
 	if err != nil || p.Seq != 31 {
 		t.Fatalf("next placement seq %d err %v", p.Seq, err)
 	}
@@ -71,13 +71,13 @@ func TestCooldownSurvivesRestart(t *testing.T) {
 	cfg := place.Config{Width: 10, Height: 10, Cooldown: time.Minute}
 	ctx := context.Background()
 	s := open(t, dir, cfg)
-	if _, _, err := s.Place(ctx, "u1", 1, 1, 1, time.Now()); err != nil {
+	if _, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 1, 1, 1, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	s = open(t, dir, cfg)
 	defer s.Close()
-	_, _, err := s.Place(ctx, "u1", 2, 2, 2, time.Now())
+	_, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 2, 2, 2, time.Now())
 	if place.ErrorCode(err) != place.ERATELIMITED {
 		t.Fatalf("err = %v, want RATE_LIMITED after restart", err)
 	}
@@ -97,7 +97,7 @@ func BenchmarkPlace(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			n := user.Add(1)
-			if _, _, err := s.Place(ctx, fmt.Sprint("user", n), int(n%500), int(n/500%500), uint8(n%16), now); err != nil {
+			if _, _, err := s.Place(ctx, place.Player{UserID: fmt.Sprint("user", n)}, int(n%500), int(n/500%500), uint8(n%16), now); err != nil {
 				b.Error(err)
 				return
 			}
@@ -118,7 +118,7 @@ func TestConcurrentPlacementsGapFree(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, _, err := s.Place(ctx, fmt.Sprint("user", u), u, tab, 1, time.Now()); err == nil {
+				if _, _, err := s.Place(ctx, place.Player{UserID: fmt.Sprint("user", u)}, u, tab, 1, time.Now()); err == nil {
 					ok.Add(1)
 				} else if place.ErrorCode(err) != place.ERATELIMITED {
 					t.Error(err)

@@ -7,65 +7,34 @@ import (
 	"github.com/placecanvas/place"
 )
 
-// publish applies a committed batch to the committed canvas, keeps it in the
-// recent ring and wakes every follower.
+// publish applies a committed batch to the live canvas, before any of its
+// placements is acknowledged, and wakes every follower. The live canvas
+// takes its own short lock; nothing here waits for a reader.
 func (s *Store) publish(batch []place.Placement) {
+	s.live.Apply(batch)
 	s.cmu.Lock()
-	for _, p := range batch {
-		s.committed[p.Y*s.cfg.Width+p.X] = p.Color
-		if len(s.recent) < s.opts.RecentEvents {
-			s.recent = append(s.recent, p)
-		} else {
-			s.recent[s.recentStart] = p
-			s.recentStart = (s.recentStart + 1) % len(s.recent)
-		}
-	}
 	s.committedSeq = batch[len(batch)-1].Seq
 	close(s.changed)
 	s.changed = make(chan struct{})
 	s.cmu.Unlock()
 }
 
-// Canvas implements place.Feed with the committed canvas.
+// Canvas implements place.Feed with a copy of the live canvas.
 func (s *Store) Canvas(context.Context) ([]byte, uint64, error) {
-	s.cmu.RLock()
-	defer s.cmu.RUnlock()
-	return append([]byte(nil), s.committed...), s.committedSeq, nil
-}
-
-// recentAfter returns up to max committed placements after seq from memory;
-// ok is false when the ring no longer reaches back that far.
-func (s *Store) recentAfterLocked(after uint64, max int) (out []place.Placement, ok bool) {
-	if after >= s.committedSeq {
-		return nil, true
-	}
-	n := len(s.recent)
-	if n == 0 {
-		return nil, false
-	}
-	oldest := s.recent[s.recentStart].Seq
-	if after+1 < oldest {
-		return nil, false
-	}
-	// Seqs in the ring are consecutive, so the start index is computed.
-	idx := int(after + 1 - oldest)
-	count := min(int(s.committedSeq-after), max)
-	out = make([]place.Placement, 0, count)
-	for i := 0; i < count; i++ {
-		out = append(out, s.recent[(s.recentStart+idx+i)%n])
-	}
-	return out, true
+	data, seq := s.live.Snapshot()
+	return append([]byte(nil), data...), seq, nil
 }
 
 // Since implements place.Feed.
 func (s *Store) Since(ctx context.Context, after uint64, max int) ([]place.Placement, error) {
 	s.cmu.RLock()
-	out, ok := s.recentAfterLocked(after, max)
+	committed := s.committedSeq
 	s.cmu.RUnlock()
-	if ok {
-		return out, nil
+	if after >= committed {
+		return nil, nil
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback FROM placements WHERE seq > ? ORDER BY seq LIMIT ?`, int64(after), max)
+	var out []place.Placement
+	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback FROM placements WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, int64(after), int64(committed), max)
 	if err != nil {
 		return nil, fmt.Errorf("read placements: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/live"
 	"github.com/placecanvas/place/migrations"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -31,9 +32,13 @@ type Options struct {
 	// (default 1 minute) when anything changed.
 	SnapshotEvery    int
 	SnapshotInterval time.Duration
-	// RecentEvents is how many committed placements stay in memory for
-	// Follow and Since (default 200,000).
-	RecentEvents int
+	// Live is the process's live canvas, which the store loads at open and
+	// applies every batch to at commit, before acknowledging it (nil: the
+	// store keeps one of its own).
+	Live *live.Canvas
+	// Cooldown, when set, gives the cooldown of each placement (the event's
+	// live setting) instead of Config.Cooldown.
+	Cooldown func() time.Duration
 	// AnySize takes the canvas size from the stored data instead of
 	// refusing a different Config size, and records none in an empty
 	// database; for tools that never touch the canvas (place admin).
@@ -59,17 +64,16 @@ type Store struct {
 	batch     *commitBatch
 	wake      chan struct{}
 
-	// Committed state, guarded by cmu.
+	// live is the canvas as committed, with the replay ring (see publish).
+	live *live.Canvas
+	// Committed seq, guarded by cmu, for Follow.
 	cmu          sync.RWMutex
-	committed    []byte
 	committedSeq uint64
-	recent       []place.Placement // ring of the latest committed placements
-	recentStart  int               // index of the oldest entry in recent once full
-	changed      chan struct{}     // closed and replaced after every commit
+	changed      chan struct{} // closed and replaced after every commit
 
-	kicksMu  sync.Mutex
-	kickSubs map[int]func(place.Kick)
-	kickNext int
+	noticesMu  sync.Mutex
+	noticeSubs map[int]func(place.Notice)
+	noticeNext int
 
 	counters counterMap
 
@@ -106,8 +110,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.SnapshotInterval <= 0 {
 		opts.SnapshotInterval = time.Minute
 	}
-	if opts.RecentEvents <= 0 {
-		opts.RecentEvents = 200_000
+	if opts.Live == nil {
+		opts.Live = live.New(opts.Config.Width, opts.Config.Height)
 	}
 	if opts.DataDir == "" {
 		opts.DataDir = "data"
@@ -130,19 +134,20 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{
-		cfg:       opts.Config,
-		log:       opts.Logger,
-		opts:      opts,
-		wdb:       wdb,
-		rdb:       rdb,
-		cooldowns: make(map[string]time.Time),
-		banned:    make(map[string]bool),
-		batch:     &commitBatch{done: make(chan struct{})},
-		wake:      make(chan struct{}, 1),
-		changed:   make(chan struct{}),
-		kickSubs:  make(map[int]func(place.Kick)),
-		stop:      make(chan struct{}),
-		stopped:   make(chan struct{}),
+		cfg:        opts.Config,
+		log:        opts.Logger,
+		opts:       opts,
+		live:       opts.Live,
+		wdb:        wdb,
+		rdb:        rdb,
+		cooldowns:  make(map[string]time.Time),
+		banned:     make(map[string]bool),
+		batch:      &commitBatch{done: make(chan struct{})},
+		wake:       make(chan struct{}, 1),
+		changed:    make(chan struct{}),
+		noticeSubs: make(map[int]func(place.Notice)),
+		stop:       make(chan struct{}),
+		stopped:    make(chan struct{}),
 	}
 	s.counters.m = make(map[string]counter)
 	s.commitFn = s.insertBatch
@@ -302,17 +307,53 @@ func (s *Store) load(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	s.committed = canvas
 	s.committedSeq = s.seq
+	if err := s.loadLive(ctx, canvas); err != nil {
+		return err
+	}
 	return s.loadRules(ctx)
+}
+
+// loadLive starts the live canvas from canvas at the last seq and fills its
+// replay ring with the latest placements, so that clients can resume from
+// a seq at once after a restart.
+func (s *Store) loadLive(ctx context.Context, canvas []byte) error {
+	if s.live.Width() != s.cfg.Width || s.live.Height() != s.cfg.Height {
+		if !s.opts.AnySize {
+			return fmt.Errorf("live canvas is %dx%d, store %dx%d", s.live.Width(), s.live.Height(), s.cfg.Width, s.cfg.Height)
+		}
+		s.live = live.New(s.cfg.Width, s.cfg.Height)
+	}
+	s.live.Reset(canvas, s.seq)
+	after := uint64(0)
+	if s.seq >= live.RingSize {
+		after = s.seq - (live.RingSize - 1)
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, x, y, color FROM placements WHERE seq > ? ORDER BY seq`, int64(after))
+	if err != nil {
+		return fmt.Errorf("read recent placements: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p place.Placement
+		if err := rows.Scan(&p.Seq, &p.X, &p.Y, &p.Color); err != nil {
+			return err
+		}
+		if !s.live.Remember(p, after) {
+			s.log.Warn("replay ring not filled: history has gaps", "expected", after+1, "got", p.Seq)
+			return nil
+		}
+		after = p.Seq
+	}
+	return rows.Err()
 }
 
 // loadRules restores the cooldowns and bans that Place checks in memory.
 func (s *Store) loadRules(ctx context.Context) error {
 	// Cooldowns survive a restart: a user who placed within the cooldown
 	// before the crash still waits.
-	if s.cfg.Cooldown > 0 {
-		since := time.Now().Add(-s.cfg.Cooldown).UnixMilli()
+	if cd := s.restoredCooldown(ctx); cd > 0 {
+		since := time.Now().Add(-cd).UnixMilli()
 		rows, err := s.rdb.QueryContext(ctx, `SELECT user_id, MAX(placed_at) FROM placements WHERE placed_at > ? AND rollback = 0 GROUP BY user_id`, since)
 		if err != nil {
 			return err
@@ -324,19 +365,23 @@ func (s *Store) loadRules(ctx context.Context) error {
 				rows.Close()
 				return err
 			}
-			s.cooldowns[id] = time.UnixMilli(at).Add(s.cfg.Cooldown)
+			s.cooldowns[id] = time.UnixMilli(at).Add(cd)
 		}
 		rows.Close()
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id FROM users WHERE banned = 1`)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, 0 FROM users WHERE banned = 1 UNION ALL `+bannedDevicesQuery)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
-		if err := rows.Scan(&id); err != nil {
+		var device bool
+		if err := rows.Scan(&id, &device); err != nil {
 			return err
+		}
+		if device {
+			id = place.DeviceKey(id)
 		}
 		s.banned[id] = true
 	}

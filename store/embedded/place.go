@@ -12,23 +12,36 @@ import (
 // Place implements place.Placer for a pixel the placement service checked:
 // the ban and cooldown checks and the canvas write happen under one lock, then the call waits for the group commit that
 // makes the placement durable.
-func (s *Store) Place(ctx context.Context, userID string, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
+func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
+	userID := who.UserID
+	keys := who.Keys()
 	s.mu.Lock()
 	if s.isClosed() {
 		s.mu.Unlock()
 		return place.Placement{}, time.Time{}, place.ErrUnavailable
 	}
-	if s.banned[userID] {
-		s.mu.Unlock()
-		return place.Placement{}, time.Time{}, place.Errorf(place.EBANNED, "You are banned from placing pixels.")
+	for _, k := range keys {
+		if s.banned[k] {
+			s.mu.Unlock()
+			return place.Placement{}, time.Time{}, place.Errorf(place.EBANNED, "You are banned from placing pixels.")
+		}
 	}
-	if until, ok := s.cooldowns[userID]; ok && now.Before(until) {
+	var until time.Time
+	for _, k := range keys {
+		if u := s.cooldowns[k]; u.After(until) {
+			until = u
+		}
+	}
+	if now.Before(until) {
 		s.mu.Unlock()
 		return place.Placement{}, time.Time{}, place.CooldownError(now, until)
 	}
-	next := now.Add(s.cfg.Cooldown)
-	if s.cfg.Cooldown > 0 {
-		s.cooldowns[userID] = next
+	cd := s.cooldown()
+	next := now.Add(cd)
+	if cd > 0 {
+		for _, k := range keys {
+			s.cooldowns[k] = next
+		}
 	}
 	p := s.applyLocked(userID, x, y, color, now, false)
 	b := s.batch
@@ -228,10 +241,7 @@ func (s *Store) insertBatch(ctx context.Context, batch []place.Placement) error 
 }
 
 func (s *Store) snapshot() error {
-	s.cmu.RLock()
-	data := append([]byte(nil), s.committed...)
-	seq := s.committedSeq
-	s.cmu.RUnlock()
+	data, seq := s.live.Snapshot() // shared, read only
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	tx, err := s.wdb.BeginTx(ctx, nil)

@@ -83,30 +83,45 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]string, erro
 }
 
 // PublishKick implements place.Kicks within the one process.
-func (s *Store) PublishKick(_ context.Context, k place.Kick) error {
-	s.kicksMu.Lock()
-	subs := make([]func(place.Kick), 0, len(s.kickSubs))
-	for _, fn := range s.kickSubs {
-		subs = append(subs, fn)
-	}
-	s.kicksMu.Unlock()
-	for _, fn := range subs {
-		fn(k)
-	}
-	return nil
+func (s *Store) PublishKick(ctx context.Context, k place.Kick) error {
+	return s.PublishNotice(ctx, place.KickNotice(k))
 }
 
 // SubscribeKicks implements place.Kicks.
 func (s *Store) SubscribeKicks(ctx context.Context, fn func(place.Kick)) error {
-	s.kicksMu.Lock()
-	id := s.kickNext
-	s.kickNext++
-	s.kickSubs[id] = fn
-	s.kicksMu.Unlock()
+	return s.SubscribeNotices(ctx, func(n place.Notice) {
+		if k, ok := n.Kick(); ok {
+			fn(k)
+		}
+	})
+}
+
+// PublishNotice implements place.Notices within the one process: every
+// subscriber gets the notice before it returns.
+func (s *Store) PublishNotice(_ context.Context, n place.Notice) error {
+	s.noticesMu.Lock()
+	subs := make([]func(place.Notice), 0, len(s.noticeSubs))
+	for _, fn := range s.noticeSubs {
+		subs = append(subs, fn)
+	}
+	s.noticesMu.Unlock()
+	for _, fn := range subs {
+		fn(n)
+	}
+	return nil
+}
+
+// SubscribeNotices implements place.Notices.
+func (s *Store) SubscribeNotices(ctx context.Context, fn func(place.Notice)) error {
+	s.noticesMu.Lock()
+	id := s.noticeNext
+	s.noticeNext++
+	s.noticeSubs[id] = fn
+	s.noticesMu.Unlock()
 	<-ctx.Done()
-	s.kicksMu.Lock()
-	delete(s.kickSubs, id)
-	s.kicksMu.Unlock()
+	s.noticesMu.Lock()
+	delete(s.noticeSubs, id)
+	s.noticesMu.Unlock()
 	return nil
 }
 
@@ -130,14 +145,20 @@ func (s *Store) Incr(_ context.Context, key string, window time.Duration, now ti
 	}
 	c.n++
 	s.counters.m[key] = c
-	if len(s.counters.m) > 100_000 {
-		for k, v := range s.counters.m {
-			if !now.Before(v.end) {
-				delete(s.counters.m, k)
-			}
+	s.counters.prune(now)
+	return c.n, c.end, nil
+}
+
+// prune drops ended windows once the map grows large; mu must be held.
+func (cm *counterMap) prune(now time.Time) {
+	if len(cm.m) <= 100_000 {
+		return
+	}
+	for k, v := range cm.m {
+		if !now.Before(v.end) {
+			delete(cm.m, k)
 		}
 	}
-	return c.n, c.end, nil
 }
 
 // Count implements place.Counters.

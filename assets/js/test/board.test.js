@@ -84,3 +84,19 @@ test('packRGBA writes r, g, b, 255 bytes on either endianness', () => {
   assert.deepEqual(Array.from(buf), [0x00, 0x83, 0xc7, 0xff]);
   assert.equal(DEFAULT_PALETTE.length, 16);
 });
+
+test('shown and takeChanges follow what is displayed, pending included', () => {
+  const b = new Board(4, 3);
+  assert.equal(b.takeChanges(), null, 'a new board is all changed');
+  b.load(new Uint8Array(12));
+  assert.equal(b.takeChanges(), null, 'a load changes everything');
+  b.applyEvents([{ x: 1, y: 2, color: 5 }]);
+  b.placeOptimistic(3, 0, 7, 'r1');
+  assert.deepEqual(b.takeChanges(), [9, 3]);
+  assert.equal(b.shown[9], 5);
+  assert.equal(b.shown[3], 7);
+  b.rollback(3, 0, 'r1');
+  assert.deepEqual(b.takeChanges(), [3]);
+  assert.equal(b.shown[3], 0);
+  assert.deepEqual(b.takeChanges(), []);
+});

@@ -55,3 +55,9 @@ test('key hints match the bindings', () => {
     assert.deepEqual(keyAction({ key: digit, code: `Digit${digit}`, shiftKey: shift }), { type: 'color', index: i });
   }
 });
+
+test('I picks the color under the cursor', () => {
+  assert.deepEqual(keyAction({ key: 'i' }), { type: 'pick' });
+  assert.deepEqual(keyAction({ key: 'I', shiftKey: true }), { type: 'pick' });
+  assert.equal(keyAction({ key: 'i', ctrlKey: true }), null);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Connection, PING_INTERVAL_MS, OFFLINE_AFTER_ATTEMPTS } from '../net.js';
+import { Connection, PING_INTERVAL_MS, OFFLINE_AFTER_ATTEMPTS, UPDATING_ATTEMPTS } from '../net.js';
 
 // FakeSocket records what the client does and lets the test play the server.
 class FakeSocket {
@@ -194,4 +194,67 @@ test('stop closes for good', () => {
   assert.equal(sockets[0].closed.code, 1000);
   timers.advance(120_000);
   assert.equal(sockets.length, 1);
+});
+
+test('a 1001 going-away close says updating and retries every 1-2 s until welcomed', () => {
+  const { conn, sockets, timers, setSince, states } = setup();
+  conn.start();
+  sockets[0].open();
+  sockets[0].receive(WELCOME);
+  setSince(7);
+  sockets[0].onclose({ code: 1001 });
+  assert.equal(states.at(-1), 'updating');
+  for (let i = 0; i < OFFLINE_AFTER_ATTEMPTS + 2; i++) {
+    assert.deepEqual(timers.pendingDelays(), [1000], 'no exponential backoff while the server restarts');
+    timers.advance(1000);
+    assert.equal(conn.state, 'updating', 'not offline while the server restarts');
+    sockets.at(-1).drop();
+  }
+  timers.advance(1000);
+  const last = sockets.at(-1);
+  assert.equal(last.url, 'ws://h/ws?since=7', 'resumes where it was');
+  last.open();
+  last.receive(WELCOME);
+  assert.equal(conn.state, 'connected');
+  last.drop();
+  assert.equal(conn.state, 'reconnecting', 'an ordinary drop after the welcome is not an update');
+});
+
+test('a server gone for longer than an update falls back to backoff and offline', () => {
+  const { conn, sockets, timers } = setup();
+  conn.start();
+  sockets[0].open();
+  sockets[0].receive(WELCOME);
+  sockets[0].onclose({ code: 1001 });
+  for (let i = 0; i < UPDATING_ATTEMPTS; i++) {
+    timers.advance(60_000);
+    sockets.at(-1).drop();
+  }
+  assert.equal(conn.state, 'offline');
+  assert.ok(timers.pendingDelays()[0] > 2000, 'backs off again');
+});
+
+test('a ban close stops reconnecting for good', () => {
+  const { conn, sockets, states, timers } = setup();
+  conn.start();
+  sockets[0].open();
+  sockets[0].receive(WELCOME);
+  sockets[0].readyState = 3;
+  sockets[0].onclose?.({ code: 1008, reason: 'banned' });
+  assert.equal(states.at(-1), 'banned');
+  timers.advance(120000);
+  assert.equal(sockets.length, 1, 'no further connection attempt');
+  conn.online(true);
+  assert.equal(sockets.length, 1, 'coming back online does not reconnect either');
+});
+
+test('other 1008 closes still reconnect', () => {
+  const { conn, sockets, timers } = setup();
+  conn.start();
+  sockets[0].open();
+  sockets[0].receive(WELCOME);
+  sockets[0].readyState = 3;
+  sockets[0].onclose?.({ code: 1008, reason: 'logged out' });
+  timers.advance(2000);
+  assert.equal(sockets.length, 2);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PixelInfo, PIXEL_INFO_DEBOUNCE_MS } from '../pixelinfo.js';
+import { PixelInfo, PIXEL_INFO_DEBOUNCE_MS, describePlacement, exactTime } from '../pixelinfo.js';
 
 const names = ['white', 'light grey', 'grey', 'black', 'pink', 'red'];
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -54,4 +54,45 @@ test('a slow answer for a pixel no longer shown is dropped', async () => {
   release();
   await wait(10);
   assert.match(els.owner.textContent, /Placed by new/);
+});
+
+test('a pixel restored by a rollback names the rollback, not the moderator', () => {
+  const at = Date.UTC(2026, 0, 2, 3, 4, 5);
+  const d = describePlacement({ userId: 'mod', username: 'moderator', color: 0, placedAt: new Date(at).toISOString(), rollback: true },
+    (i) => names[i], at + 120_000);
+  assert.equal(d.text, "Restored to white by a moderator's rollback,");
+  assert.ok(!d.text.includes('moderator ') && !d.text.includes('Placed by'));
+  assert.equal(d.when, '2 minutes ago.');
+  assert.equal(d.exact, '2026-01-02 03:04:05 UTC');
+  assert.equal(exactTime(at), '2026-01-02 03:04:05 UTC');
+});
+
+test('admins get a link to the author, never for a rollback', async () => {
+  const admin = { hidden: true, href: '', textContent: '' };
+  const when = { textContent: '', title: '', setAttribute() {}, removeAttribute() {} };
+  let rollback = false;
+  const els = { coords: { textContent: '' }, owner: { textContent: '' }, when, link: { href: '', textContent: '' }, admin };
+  const info = new PixelInfo(els, (i) => names[i], async () => ({ ok: true, json: async () => ({ placements: [{ userId: 'u 1', username: 'ada', color: 5, placedAt: Date.now(), rollback }] }) }), { isAdmin: true });
+  info.show(1, 2, 5);
+  await wait(PIXEL_INFO_DEBOUNCE_MS + 30);
+  assert.equal(admin.hidden, false);
+  assert.equal(admin.href, '/admin/users/u%201');
+  assert.equal(els.owner.textContent, 'Placed by ada (red),');
+  assert.equal(when.textContent, 'just now.');
+  rollback = true;
+  info.show(3, 3, 0);
+  await wait(PIXEL_INFO_DEBOUNCE_MS + 30);
+  assert.equal(admin.hidden, true);
+});
+
+test('the shown color follows the board, other pixels are left alone', async () => {
+  const { els, info } = setup(() => ({ ok: true, json: async () => ({ placements: [] }) }));
+  info.show(2, 3, 0);
+  info.recolor(2, 3, 5);
+  assert.equal(els.coords.textContent, 'x 2, y 3 · red');
+  info.recolor(9, 9, 3);
+  assert.equal(els.coords.textContent, 'x 2, y 3 · red');
+  info.refresh(2, 3, 3);
+  assert.equal(els.coords.textContent, 'x 2, y 3 · black');
+  await wait(PIXEL_INFO_DEBOUNCE_MS + 30);
 });

@@ -2,19 +2,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   fitView, toCanvas, toScreen, pixelAt, pan, zoomAt, pinch, clampView, ensureVisible,
-  wheelFactor, minScaleFor, MAX_SCALE,
+  wheelFactor, minScaleFor, MAX_SCALE, centerOn, viewCenter, gridLines, mipLevel, GRID_SCALE,
 } from '../view.js';
 
 const close = (a, b, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} ≉ ${b}`);
 
-test('fitView centers the canvas with whole-number scale when enlarging', () => {
+test('fitView fills the stage at a fractional scale, centred', () => {
   const v = fitView(500, 500, 1200, 800);
-  assert.equal(v.scale, 1);
-  assert.equal(v.offsetX, 350);
-  assert.equal(v.offsetY, 150);
+  assert.equal(v.scale, 1.6);
+  assert.equal(v.offsetX, 200);
+  assert.equal(v.offsetY, 0);
   const big = fitView(100, 50, 1000, 1000);
   assert.equal(big.scale, 10);
   assert.equal(big.offsetY, 250);
+  const padded = fitView(2000, 2000, 1440, 852, MAX_SCALE, 12);
+  close(padded.scale, (852 - 24) / 2000);
+  close(padded.offsetY, 12);
 });
 
 test('fitView shrinks a large canvas to fit a phone', () => {
@@ -115,4 +118,39 @@ test('ensureVisible pans only when the pixel is near an edge', () => {
 test('minScaleFor allows seeing the whole canvas small, never above 1', () => {
   assert.equal(minScaleFor(100, 100, 800, 800), 1);
   close(minScaleFor(4096, 4096, 400, 400), Math.max(0.02, 400 / 4096 / 4));
+});
+
+test('centerOn puts a canvas point in the middle, viewCenter reads it back', () => {
+  const v = centerOn(123.5, 77.5, 16, 1440, 852);
+  const m = toScreen(v, 123.5, 77.5);
+  close(m.x, 720);
+  close(m.y, 426);
+  const c = viewCenter(v, 1440, 852);
+  close(c.x, 123.5);
+  close(c.y, 77.5);
+  assert.deepEqual(pixelAt(v, 720, 426, 500, 500), { x: 123, y: 77 });
+});
+
+test('the grid appears from GRID_SCALE and lists only visible lines', () => {
+  assert.equal(gridLines({ scale: GRID_SCALE - 0.01, offsetX: 0, offsetY: 0 }, 500, 500, 800, 600), null);
+  const g = gridLines(centerOn(100, 50, 20, 400, 200), 500, 500, 400, 200);
+  assert.deepEqual(g, { x0: 90, x1: 110, y0: 45, y1: 55 });
+  const edge = gridLines({ scale: 10, offsetX: 100, offsetY: 100 }, 5, 5, 800, 600);
+  assert.deepEqual(edge, { x0: 0, x1: 5, y0: 0, y1: 5 });
+});
+
+test('mipLevel halves until a cell covers a device pixel', () => {
+  assert.equal(mipLevel(1), 0);
+  assert.equal(mipLevel(3), 0);
+  assert.equal(mipLevel(0.5), 1);
+  assert.equal(mipLevel(0.49), 2);
+  assert.equal(mipLevel(0.426), 2);
+  assert.equal(mipLevel(0.426, 2), 1);
+  assert.equal(mipLevel(0.25), 2);
+  assert.equal(mipLevel(0.2), 3);
+  for (const s of [0.9, 0.5, 0.3, 0.1, 0.03]) {
+    const k = mipLevel(s);
+    assert.ok(s * 2 ** k >= 1 - 1e-9, `level ${k} at ${s}`);
+    assert.ok(k === 0 || s * 2 ** (k - 1) < 1, `level ${k} at ${s} is not the least`);
+  }
 });

@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseRegion, regionRect, atParam, describeTime } from '../timelapse.js';
+
+test('parseRegion reads the hash and clamps it', () => {
+  assert.deepEqual(parseRegion('#x=10&y=20&z=4', 100, 50), { x: 10, y: 20, z: 4 });
+  assert.deepEqual(parseRegion('', 100, 50), { x: 50, y: 25, z: 1 });
+  assert.deepEqual(parseRegion('#x=-5&y=999&z=1000', 100, 50), { x: 0, y: 49, z: 64 });
+  assert.deepEqual(parseRegion('#x=abc', 100, 50), { x: 50, y: 25, z: 1 });
+});
+
+test('regionRect stays inside the canvas', () => {
+  assert.deepEqual(regionRect({ x: 50, y: 25, z: 1 }, 100, 50), { x: 0, y: 0, w: 100, h: 50 });
+  assert.deepEqual(regionRect({ x: 0, y: 0, z: 4 }, 100, 50), { x: 0, y: 0, w: 25, h: 13 });
+  assert.deepEqual(regionRect({ x: 99, y: 49, z: 4 }, 100, 50), { x: 75, y: 37, w: 25, h: 13 });
+});
+
+test('times are whole seconds in UTC', () => {
+  assert.equal(atParam(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), '2026-01-02T03:04:05Z');
+  assert.equal(describeTime(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), '2026-01-02 03:04:05 UTC');
+});

@@ -1,0 +1,140 @@
+package event
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+
+	"github.com/placecanvas/place"
+)
+
+// MaxTemplateBytes bounds an uploaded template file.
+const MaxTemplateBytes = 2 << 20
+
+// palette is the canvas palette as an image palette; index i is color i.
+var palette = func() color.Palette {
+	p := make(color.Palette, place.ColorCount)
+	for i, c := range place.Palette {
+		r, g, b := c.RGB()
+		p[i] = color.RGBA{r, g, b, 255}
+	}
+	return p
+}()
+
+// CheckTemplate checks an uploaded template: a PNG of at most
+// MaxTemplateBytes whose every pixel is a palette color or fully
+// transparent, placed at x, y inside a width × height canvas. It returns
+// the image's size.
+func CheckTemplate(data []byte, x, y, width, height int) (w, h int, err error) {
+	if len(data) > MaxTemplateBytes {
+		return 0, 0, place.Errorf(place.EVALIDATION, "The template is %d bytes; it may be at most %d bytes (2 MiB).", len(data), MaxTemplateBytes)
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return 0, 0, place.Errorf(place.EVALIDATION, "The template must be a PNG image.")
+	}
+	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > width || cfg.Height > height {
+		return 0, 0, place.Errorf(place.EVALIDATION, "The template is %d × %d pixels; it may be at most the canvas size, %d × %d.", cfg.Width, cfg.Height, width, height)
+	}
+	if x < 0 || y < 0 || x+cfg.Width > width || y+cfg.Height > height {
+		return 0, 0, place.Errorf(place.EVALIDATION, "A %d × %d template at %d, %d does not fit on the %d × %d canvas.", cfg.Width, cfg.Height, x, y, width, height)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		return 0, 0, place.Errorf(place.EVALIDATION, "The template could not be read as a PNG image.")
+	}
+	b := img.Bounds()
+	for py := b.Min.Y; py < b.Max.Y; py++ {
+		for px := b.Min.X; px < b.Max.X; px++ {
+			if !inPalette(img.At(px, py)) {
+				r, g, bl, a := color.NRGBAModel.Convert(img.At(px, py)).RGBA()
+				return 0, 0, place.Errorf(place.EVALIDATION,
+					"Pixel %d, %d of the template has color #%02X%02X%02X (opacity %d%%), which is not in the palette; use palette colors and fully transparent pixels only.",
+					px-b.Min.X, py-b.Min.Y, r>>8, g>>8, bl>>8, a*100/0xffff)
+			}
+		}
+	}
+	return cfg.Width, cfg.Height, nil
+}
+
+// inPalette reports whether c is fully transparent or an opaque palette color.
+func inPalette(c color.Color) bool {
+	n := color.NRGBAModel.Convert(c).(color.NRGBA)
+	if n.A == 0 {
+		return true
+	}
+	if n.A != 255 {
+		return false
+	}
+	for _, p := range palette {
+		if p.(color.RGBA) == (color.RGBA{n.R, n.G, n.B, 255}) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxPreviewSide bounds a preview image's larger side in pixels.
+const maxPreviewSide = 480
+
+// RegionPNG draws rectangle r of a canvas (width columns, one color index
+// per pixel) as a PNG, enlarged or shrunk by whole pixels to about
+// maxPreviewSide on its larger side.
+func RegionPNG(canvas []byte, width int, r place.Rect) ([]byte, error) {
+	side := max(r.W, r.H)
+	up, down := 1, 1
+	if side <= maxPreviewSide {
+		up = max(1, maxPreviewSide/side)
+	} else {
+		down = (side + maxPreviewSide - 1) / maxPreviewSide
+	}
+	ow, oh := (r.W+down-1)/down*up, (r.H+down-1)/down*up
+	img := image.NewPaletted(image.Rect(0, 0, ow, oh), palette)
+	for oy := 0; oy < oh; oy++ {
+		sy := r.Y + oy/up*down
+		for ox := 0; ox < ow; ox++ {
+			sx := r.X + ox/up*down
+			img.Pix[oy*img.Stride+ox] = canvas[sy*width+sx]
+		}
+	}
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("encode preview: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Apply returns a copy of canvas with the pixels of plan painted.
+func Apply(canvas []byte, width int, plan []place.Pixel) []byte {
+	out := append([]byte(nil), canvas...)
+	for _, p := range plan {
+		out[p.Y*width+p.X] = p.Color
+	}
+	return out
+}
+
+// WipePlan returns the pixels of r that are not yet color.
+func WipePlan(canvas []byte, width int, r place.Rect, color uint8) []place.Pixel {
+	var plan []place.Pixel
+	for y := r.Y; y < r.Y+r.H; y++ {
+		for x := r.X; x < r.X+r.W; x++ {
+			if canvas[y*width+x] != color {
+				plan = append(plan, place.Pixel{X: x, Y: y, Color: color})
+			}
+		}
+	}
+	return plan
+}
+
+// CanvasPNG encodes a whole canvas at scale 1.
+func CanvasPNG(canvas []byte, width, height int) ([]byte, error) {
+	img := image.NewPaletted(image.Rect(0, 0, width, height), palette)
+	copy(img.Pix, canvas)
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, img); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,150 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/realtime"
+	"github.com/placecanvas/place/views"
+)
+
+// screenInterval is how often the screen's counters may change.
+const screenInterval = time.Second
+
+// rateWindow is the span over which placements per minute are counted.
+const rateWindow = time.Minute
+
+// screenPage serves GET /screen: the projector view. ?tour=1 turns on the
+// slow tour to where people are placing, ?tour-every=N sets the seconds of
+// whole canvas between two zooms (5..3600, default 20).
+func (s *Server) screenPage(c echo.Context) error {
+	tour, every, err := tourParams(c)
+	if err != nil {
+		return err
+	}
+	d := views.ScreenData{
+		Width:       s.cfg.Width,
+		Height:      s.cfg.Height,
+		Tour:        tour,
+		TourSeconds: every,
+		Counters:    s.screenState.current(s.now()),
+		Join:        s.joinInfo(c),
+	}
+	return render(c, http.StatusOK, views.ScreenPage(d))
+}
+
+// tourParams reads ?tour= and ?tour-every=.
+func tourParams(c echo.Context) (on bool, every int, err error) {
+	switch c.QueryParam("tour") {
+	case "", "0":
+	case "1":
+		on = true
+	default:
+		return false, 0, place.Errorf(place.EVALIDATION, "tour must be 0 or 1.")
+	}
+	every = 20
+	if v := c.QueryParam("tour-every"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 5 || n > 3600 {
+			return false, 0, place.Errorf(place.EVALIDATION, "tour-every must be a whole number of seconds from 5 to 3600.")
+		}
+		every = n
+	}
+	return on, every, nil
+}
+
+// screenEvents serves GET /screen/events: `counters` events whose data are
+// the counters' HTML, and a `join` event whenever the join link changes
+// (the screen then fetches /screen/join for its own address).
+func (s *Server) screenEvents(c echo.Context) error { return serveFeed(c, s.screen) }
+
+// screenJoin serves GET /screen/join: the join fragment for this viewer.
+func (s *Server) screenJoin(c echo.Context) error {
+	return render(c, http.StatusOK, views.ScreenJoin(s.joinInfo(c)))
+}
+
+// screenState is what the screen's counters were last rendered from, and
+// the samples of the sequence that give placements per minute.
+type screenState struct {
+	s *Server
+
+	mu sync.Mutex // the page handler reads what the feed writes
+
+	last    views.ScreenCounters
+	sent    bool
+	joinVer string
+	// samples of (time, seq), oldest first, spanning at most rateWindow.
+	samples []seqSample
+}
+
+type seqSample struct {
+	at  time.Time
+	seq uint64
+}
+
+// current returns the counters for a page being rendered, with the rate
+// the feed last measured.
+func (st *screenState) current(now time.Time) views.ScreenCounters {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c := st.read(now)
+	c.PerMinute = st.last.PerMinute
+	return c
+}
+
+// read returns the counters except the rate.
+func (st *screenState) read(now time.Time) views.ScreenCounters {
+	c := views.ScreenCounters{Online: st.s.hub.Online(), Placed: st.s.hub.Seq(), Now: now}
+	if st.s.opts.EndsAt != nil {
+		if end, ok := st.s.opts.EndsAt(); ok {
+			c.EndsAt = end
+		}
+	}
+	return c
+}
+
+// rate records a sample and returns placements per minute over the last
+// minute, or over the time sampled so far when that is shorter (at least
+// a few seconds, to avoid wild first figures).
+func (st *screenState) rate(now time.Time, seq uint64) int {
+	st.samples = append(st.samples, seqSample{now, seq})
+	cut := 0
+	for cut < len(st.samples)-1 && now.Sub(st.samples[cut+1].at) >= rateWindow {
+		cut++
+	}
+	st.samples = st.samples[cut:]
+	first := st.samples[0]
+	span := now.Sub(first.at)
+	if span < 5*time.Second || seq < first.seq {
+		return st.last.PerMinute
+	}
+	return int(float64(seq-first.seq) * float64(rateWindow) / float64(span))
+}
+
+// frames renders the counters when they changed and announces a new join
+// link.
+func (st *screenState) frames() []feedFrame {
+	var out []feedFrame
+	now := st.s.now()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c := st.read(now)
+	c.PerMinute = st.rate(now, c.Placed)
+	if !st.sent || c.Online != st.last.Online || c.Placed != st.last.Placed || c.PerMinute != st.last.PerMinute ||
+		!c.EndsAt.IsZero() || !st.last.EndsAt.IsZero() {
+		if b, err := renderFragment(views.ScreenCountersPanel(c)); err == nil {
+			st.last, st.sent = c, true
+			out = append(out, feedFrame{"counters", realtime.AppendSSE(nil, "counters", "", b)})
+		}
+	}
+	if v := st.s.joinVersion(); v != st.joinVer {
+		st.joinVer = v
+		out = append(out, feedFrame{"join", realtime.AppendSSE(nil, "join", "", []byte(v))})
+	}
+	return out
+}

@@ -1,0 +1,129 @@
+package live
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/placecanvas/place"
+)
+
+func placements(from, to uint64) []place.Placement {
+	var out []place.Placement
+	for s := from; s <= to; s++ {
+		out = append(out, place.Placement{Seq: s, X: int(s % 4), Y: int(s / 4 % 3), Color: uint8(s % 16)})
+	}
+	return out
+}
+
+// replay returns the events after since, as the broadcaster reads them.
+func (c *Canvas) replay(since uint64) ([]place.Pixel, bool) {
+	events, _, ok := c.Events(since, nil)
+	return events, ok
+}
+
+func TestCanvasAppliesAndReplays(t *testing.T) {
+	m := New(4, 3)
+	m.Reset(make([]byte, 12), 10)
+	if !m.Apply(placements(11, 13)) || m.Seq() != 13 {
+		t.Fatalf("seq %d", m.Seq())
+	}
+	if got, _ := m.Snapshot(); got[2*4+3] != 11 {
+		t.Errorf("pixel of seq 11 = %d, want 11", got[2*4+3])
+	}
+	replay, ok := m.replay(11)
+	want := []place.Pixel{{X: 0, Y: 0, Color: 12}, {X: 1, Y: 0, Color: 13}}
+	if !ok || len(replay) != 2 || replay[0] != want[0] || replay[1] != want[1] {
+		t.Errorf("replay from 11 = %v, %v", replay, ok)
+	}
+	if m.Apply(placements(13, 14)) != true || m.Seq() != 14 {
+		t.Error("placements already applied were not skipped")
+	}
+	if r, ok := m.replay(14); !ok || len(r) != 0 {
+		t.Errorf("replay from the current seq = %v, %v; want empty and held", r, ok)
+	}
+	// Before the ring (it was reset at 10) and beyond the seq: not held.
+	for _, since := range []uint64{9, 15} {
+		if _, ok := m.replay(since); ok {
+			t.Errorf("replay from %d is held", since)
+		}
+	}
+}
+
+func TestRingKeepsTheLatestEvents(t *testing.T) {
+	m := New(4, 3)
+	m.Reset(make([]byte, 12), 0)
+	m.Apply(placements(1, RingSize+5))
+	if _, ok := m.replay(4); ok {
+		t.Error("seq 5 was overwritten but is replayed")
+	}
+	r, ok := m.replay(5)
+	if !ok || len(r) != RingSize {
+		t.Fatalf("replay from 5: %d events, %v", len(r), ok)
+	}
+}
+
+func TestRememberNeedsAGapFreeChain(t *testing.T) {
+	m := New(4, 3)
+	m.Reset(make([]byte, 12), 3)
+	for s := uint64(1); s <= 3; s++ {
+		if !m.Remember(place.Placement{Seq: s}, s-1) {
+			t.Fatalf("seq %d of a chain from 1 was refused", s)
+		}
+	}
+	if _, ok := m.replay(0); !ok {
+		t.Fatal("the remembered chain is not replayed")
+	}
+	m.Reset(make([]byte, 12), 3)
+	if !m.Remember(place.Placement{Seq: 1}, 0) || m.Remember(place.Placement{Seq: 3}, 1) {
+		t.Fatal("a gap was accepted")
+	}
+	if _, ok := m.replay(0); ok {
+		t.Error("the ring still answers after a gap")
+	}
+}
+
+func TestSnapshotIsSharedUntilTheSeqChanges(t *testing.T) {
+	m := New(4, 3)
+	m.Reset(make([]byte, 12), 0)
+	f, _ := m.Snapshot()
+	if g, _ := m.Snapshot(); &g[0] != &f[0] {
+		t.Error("a second copy at the same seq")
+	}
+	m.Apply(placements(1, 1))
+	if g, seq := m.Snapshot(); &g[0] == &f[0] || seq != 1 || f[1] != 0 || g[1] != 1 {
+		t.Error("the snapshot did not follow the seq, or the old one changed")
+	}
+}
+
+func TestApplyAfterAGapRestartsTheRing(t *testing.T) {
+	m := New(4, 3)
+	m.Apply(placements(1, 3))
+	if m.Apply(placements(5, 6)) || m.Seq() != 6 {
+		t.Fatal("a gap was not reported")
+	}
+	if _, ok := m.replay(3); ok {
+		t.Error("the ring replays across a gap")
+	}
+	if r, ok := m.replay(4); !ok || len(r) != 2 {
+		t.Errorf("replay after the gap = %v, %v", r, ok)
+	}
+}
+
+func TestCurrentWaitsForAcknowledgedPlacements(t *testing.T) {
+	m := New(4, 3)
+	m.Acknowledged(2)
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		m.Apply(placements(1, 2))
+	}()
+	if _, seq := m.Current(context.Background()); seq != 2 {
+		t.Errorf("Current returned seq %d before the acknowledged seq 2", seq)
+	}
+	m.Acknowledged(5)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	if _, seq := m.Current(ctx); seq != 2 {
+		t.Errorf("Current at its deadline = seq %d, want what it has (2)", seq)
+	}
+}

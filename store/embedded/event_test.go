@@ -1,0 +1,16 @@
+package embedded_test
+
+import (
+	"testing"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/store/storetest"
+)
+
+func TestEventsContract(t *testing.T) {
+	storetest.RunEvents(t, func(t *testing.T, cfg place.Config) place.Store {
+		s := open(t, t.TempDir(), cfg)
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}

@@ -1,0 +1,117 @@
+package timetravel
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/placecanvas/place"
+)
+
+// Summary is the text summary of the whole history.
+type Summary struct {
+	Placements    uint64
+	Players       int
+	BusiestMinute time.Time // start of the minute with the most placements
+	BusiestCount  uint32
+	MostPainted   place.Pixel // Color unused
+	MostPaintedN  uint32
+	Seq           uint64 // the summary covers placements up to this seq
+}
+
+// Stats keeps running totals of the history (placements per pixel, per
+// minute, the set of players), brought up to date incrementally: each
+// Update reads only the placements since the last. Memory grows with the
+// canvas, the number of players and the minutes of history, not with the
+// number of placements.
+type Stats struct {
+	Archive place.Archive
+	Config  place.Config
+
+	run     sync.Mutex // one Update at a time
+	mu      sync.Mutex // guards the totals, taken per batch
+	seq     uint64
+	count   uint64
+	pixels  []uint32
+	minutes map[int64]uint32
+	players map[string]struct{}
+}
+
+// Update reads the placements stored since the last Update. The totals
+// are readable meanwhile: they grow a batch at a time.
+func (s *Stats) Update(ctx context.Context) error {
+	s.run.Lock()
+	defer s.run.Unlock()
+	span, err := s.Archive.HistorySpan(ctx)
+	if place.ErrorCode(err) == place.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.pixels == nil {
+		s.pixels = make([]uint32, s.Config.Width*s.Config.Height)
+		s.minutes = make(map[int64]uint32)
+		s.players = make(map[string]struct{})
+	}
+	from := s.seq
+	s.mu.Unlock()
+	return s.Archive.PlacementRange(ctx, from, span.LastSeq, func(ps []place.Placement) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, p := range ps {
+			s.pixels[p.Y*s.Config.Width+p.X]++
+			s.minutes[p.At.Unix()/60]++
+			if !p.Rollback {
+				s.players[p.UserID] = struct{}{}
+			}
+			s.count++
+			s.seq = p.Seq
+		}
+		return nil
+	})
+}
+
+// Summary returns the totals as of the last Update.
+func (s *Stats) Summary() Summary {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sum := Summary{Placements: s.count, Players: len(s.players), Seq: s.seq}
+	for m, n := range s.minutes {
+		if n > sum.BusiestCount || (n == sum.BusiestCount && m < sum.BusiestMinute.Unix()/60) {
+			sum.BusiestCount, sum.BusiestMinute = n, time.Unix(m*60, 0).UTC()
+		}
+	}
+	for i, n := range s.pixels {
+		if n > sum.MostPaintedN {
+			sum.MostPaintedN = n
+			sum.MostPainted = place.Pixel{X: i % s.Config.Width, Y: i / s.Config.Width}
+		}
+	}
+	return sum
+}
+
+// Rate returns the placements in each of n equal slices of [from, to]: the
+// curve drawn under the timelapse slider.
+func (s *Stats) Rate(from, to time.Time, n int) []uint32 {
+	out := make([]uint32, n)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	span := to.Unix()/60 - from.Unix()/60 + 1
+	for m, c := range s.minutes {
+		i := (m - from.Unix()/60) * int64(n) / span
+		if i >= 0 && i < int64(n) {
+			out[i] += c
+		}
+	}
+	return out
+}
+
+// PixelCounts returns a copy of the placements per pixel (row-major) and
+// the seq they count up to.
+func (s *Stats) PixelCounts() ([]uint32, uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]uint32(nil), s.pixels...), s.seq
+}
