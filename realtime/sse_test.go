@@ -64,7 +64,7 @@ func TestServeSSEOutlivesServerTimeouts(t *testing.T) {
 	}()
 	time.Sleep(time.Second)
 	h.bc.enqueue([]place.Placement{{Seq: 1, X: 3, Y: 4, Color: 5}})
-	_, _ = h.bc.flush()
+	h.bc.flush()
 
 	heartbeats := 0
 	timeout := time.After(3 * time.Second)
