@@ -100,12 +100,29 @@ func (st *screenState) current(now time.Time) views.ScreenCounters {
 // read returns the counters except the rate.
 func (st *screenState) read(now time.Time) views.ScreenCounters {
 	c := views.ScreenCounters{Online: st.s.hub.Online(), Placed: st.s.hub.Seq(), Now: now}
-	if st.s.opts.EndsAt != nil {
-		if end, ok := st.s.opts.EndsAt(); ok {
-			c.EndsAt = end
-		}
+	if st.s.live != nil {
+		c.Online = st.s.live.Online() // every instance's players
+	}
+	if end, ok := st.s.endsAt(now); ok {
+		c.EndsAt = end
 	}
 	return c
+}
+
+// endsAt is when the canvas closes, if it has an end still to come: the
+// EndsAt option when set, else the event's scheduled closing time.
+func (s *Server) endsAt(now time.Time) (time.Time, bool) {
+	if s.opts.EndsAt != nil {
+		return s.opts.EndsAt()
+	}
+	if s.live == nil {
+		return time.Time{}, false
+	}
+	st := s.live.Settings()
+	if st.ClosesAt.IsZero() || !st.ClosedAt.IsZero() || !now.Before(st.ClosesAt) {
+		return time.Time{}, false
+	}
+	return st.ClosesAt, true
 }
 
 // rate records a sample and returns placements per minute over the last
