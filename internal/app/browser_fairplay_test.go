@@ -35,11 +35,18 @@ func countSockets(tab context.Context) error {
 // placeWithForm places through the canvas page's form (which the script
 // sends over the WebSocket, starting to play first when needed).
 func placeWithForm(x, y int) chromedp.Action[chromedp.Void] {
-	return chromedp.Steps(
-		chromedp.SetValue(chromedp.CSS(`#place-x`), fmt.Sprint(x)),
-		chromedp.SetValue(chromedp.CSS(`#place-y`), fmt.Sprint(y)),
-		chromedp.Click(chromedp.CSS(`[data-testid="place-submit"]`)),
-	)
+	// The form sits in the game's "More" sheet, closed; a player who opens
+	// it submits the same form.
+	submit := chromedp.Evaluate[bool](fmt.Sprintf(`(() => {
+	  document.getElementById('place-x').value = '%d';
+	  document.getElementById('place-y').value = '%d';
+	  document.getElementById('place-form').requestSubmit();
+	  return true;
+	})()`, x, y))
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := submit(ctx, t)
+		return chromedp.Void{}, err
+	}
 }
 
 // screenshot keeps a screenshot of the tab under artifacts/.
