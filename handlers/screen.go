@@ -100,9 +100,6 @@ func (st *screenState) current(now time.Time) views.ScreenCounters {
 // read returns the counters except the rate.
 func (st *screenState) read(now time.Time) views.ScreenCounters {
 	c := views.ScreenCounters{Online: st.s.hub.Online(), Placed: st.s.hub.Seq(), Now: now}
-	if st.s.live != nil {
-		c.Online = st.s.live.Online() // every instance's players
-	}
 	if end, ok := st.s.endsAt(now); ok {
 		c.EndsAt = end
 	}
