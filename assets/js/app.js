@@ -341,6 +341,7 @@ class App extends AppView {
     }
     this.el.connection.textContent = CONNECTION_LABELS[state] ?? state;
     this.el.connection.dataset.state = state;
+    if (state === 'banned') this.tickCooldown(); // the bar says so instead of a cooldown
     this.updateBar();
     if (state === 'connected') {
       clearTimeout(this.lostTimer);
@@ -435,7 +436,7 @@ class App extends AppView {
 
   tickCooldown() {
     const now = Date.now();
-    const text = this.cooldown.format(now);
+    const text = this.conn?.state === 'banned' ? 'Banned' : this.cooldown.format(now);
     if (text !== this.cooldownText) {
       this.cooldownText = text;
       this.el.cooldown.textContent = text;

@@ -2,11 +2,13 @@
 // the cooldown and the last refusal, each shown in its own color.
 
 /**
- * barState is the bar's state: 'offline' and 'reconnecting' (or
- * 'connecting') win over the cooldown; 'limited' is a cooldown the server
- * enforced (a refused placement); then 'cooldown' or 'ready'.
+ * barState is the bar's state: 'banned' (for good) and 'offline', then
+ * 'reconnecting' (or 'connecting') win over the cooldown; 'limited' is a
+ * cooldown the server enforced (a refused placement); then 'cooldown' or
+ * 'ready'.
  */
 export function barState({ connection, ready, limited }) {
+  if (connection === 'banned') return 'banned';
   if (connection === 'offline') return 'offline';
   if (connection !== 'connected') return connection === 'connecting' ? 'connecting' : 'reconnecting';
   if (!ready) return limited ? 'limited' : 'cooldown';

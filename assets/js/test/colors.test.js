@@ -47,6 +47,7 @@ test('recent colors come first, newest first, at most four', () => {
 
 test('the bar state: connection first, then the cooldown', () => {
   assert.equal(barState({ connection: 'offline', ready: true }), 'offline');
+  assert.equal(barState({ connection: 'banned', ready: true }), 'banned');
   assert.equal(barState({ connection: 'reconnecting', ready: false }), 'reconnecting');
   assert.equal(barState({ connection: 'connecting', ready: true }), 'connecting');
   assert.equal(barState({ connection: 'connected', ready: false, limited: true }), 'limited');
