@@ -190,7 +190,7 @@ func New(opts Options) *Server {
 		s.stats = newStatsCache(opts.Stats, opts.Now, opts.Logger)
 	}
 	if opts.Archive != nil {
-		s.tt = newTimeTravel(opts.Archive, opts.Config, opts.PublicExport, opts.Logger)
+		s.tt = newTimeTravel(opts.Archive, opts.Store, opts.Config, opts.PublicExport, opts.Logger)
 	}
 	s.info = mustJSON(realtime.NewCanvasInfo(opts.Config))
 	return s

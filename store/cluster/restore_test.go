@@ -75,7 +75,7 @@ func placeRandom(t testing.TB, s place.Store, cfg place.Config, n int, tag strin
 // and that the live canvas equals its replay.
 func checkHistory(t *testing.T, s *cluster.Store, databaseURL string, cfg place.Config) {
 	t.Helper()
-	live, seq, err := s.Canvas(context.Background())
+	live, _, seq, err := s.Canvas(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestRestoreFromPostgres(t *testing.T) {
 	if err := s.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	before, seq, _ := s.Canvas(context.Background())
+	before, _, seq, _ := s.Canvas(context.Background())
 	s.Close()
 
 	// Redis loses everything of this canvas.
@@ -112,7 +112,7 @@ func TestRestoreFromPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	s2 := mustOpen(t, e.options(smallConfig))
-	after, seq2, err := s2.Canvas(context.Background())
+	after, _, seq2, err := s2.Canvas(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestRestoreWhileRunning(t *testing.T) {
 	if err := s.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	before, seq, _ := s.Canvas(context.Background())
+	before, _, seq, _ := s.Canvas(context.Background())
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -183,7 +183,7 @@ func TestRestoreWhileRunning(t *testing.T) {
 	if err != nil || p.Seq != seq+1 {
 		t.Fatalf("placement after restore: %+v, %v; want seq %d", p, err, seq+1)
 	}
-	after, _, _ := s.Canvas(ctx)
+	after, _, _, _ := s.Canvas(ctx)
 	before[1*smallConfig.Width+1] = 2
 	if !bytes.Equal(before, after) {
 		t.Error("the restored canvas differs from the one before")

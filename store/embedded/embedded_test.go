@@ -37,7 +37,7 @@ func TestRestartRebuildsCanvasFromSnapshotAndEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want, seq, _ := s.Canvas(ctx)
+	want, _, seq, _ := s.Canvas(ctx)
 	if seq != 30 {
 		t.Fatalf("seq %d", seq)
 	}
@@ -46,7 +46,7 @@ func TestRestartRebuildsCanvasFromSnapshotAndEvents(t *testing.T) {
 	}
 	s = open(t, dir, cfg)
 	defer s.Close()
-	got, seq2, _ := s.Canvas(ctx)
+	got, _, seq2, _ := s.Canvas(ctx)
 	if seq2 != 30 || string(got) != string(want) {
 		t.Fatalf("after restart seq %d, canvas equal %v", seq2, string(got) == string(want))
 	}

@@ -103,7 +103,7 @@ func wantCode(t *testing.T, err error, code place.Code) {
 
 func canvas(t *testing.T, s place.Store) ([]byte, uint64) {
 	t.Helper()
-	data, seq, err := s.Canvas(ctx(t))
+	data, _, seq, err := s.Canvas(ctx(t))
 	if err != nil {
 		t.Fatalf("Canvas: %v", err)
 	}
