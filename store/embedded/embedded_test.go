@@ -3,7 +3,6 @@ package embedded_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -56,13 +55,38 @@ func TestRestartRebuildsCanvasFromSnapshotAndEvents(t *testing.T) {
 	}
 }
 
-func TestSizeMismatchRefusesToStart(t *testing.T) {
+// The configured size is only the first: afterwards the stored size wins,
+// grown or not, and a grown canvas comes back with its pixels in place.
+func TestStoredSizeWinsOverFlags(t *testing.T) {
 	dir := t.TempDir()
+	ctx := context.Background()
 	s := open(t, dir, place.Config{Width: 20, Height: 10})
-	s.Close()
-	_, err := embedded.Open(context.Background(), embedded.Options{DataDir: dir, Config: place.Config{Width: 30, Height: 10}})
-	if err == nil || !strings.Contains(err.Error(), "20x10") {
-		t.Fatalf("err = %v, want a size mismatch naming 20x10", err)
+	now := time.Now()
+	if _, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 19, 9, 3, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dir, place.Config{Width: 30, Height: 10})
+	if sz, _ := s.CanvasSize(ctx); sz != (place.Size{Width: 20, Height: 10}) {
+		t.Fatalf("size after a restart with other flags = %v, want the stored 20x10", sz)
+	}
+	if _, err := s.Grow(ctx, place.Size{Width: 25, Height: 12}, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Place(ctx, place.Player{UserID: "u2"}, 24, 11, 4, now); err != nil {
+		t.Fatal(err)
+	}
+	want, _, _, _ := s.Canvas(ctx)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dir, place.Config{Width: 20, Height: 10})
+	defer s.Close()
+	got, sz, seq, _ := s.Canvas(ctx)
+	if sz != (place.Size{Width: 25, Height: 12}) || seq != 2 || string(got) != string(want) || got[9*25+19] != 3 || got[11*25+24] != 4 {
+		t.Errorf("after restarting a grown canvas: size %v seq %d, same canvas %v", sz, seq, string(got) == string(want))
 	}
 }
 

@@ -58,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 		{"NetworkBans", testNetworkBans},
 		{"Sessions", testSessions},
 		{"Ready", testReady},
+		{"Grow", testGrow},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
