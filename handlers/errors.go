@@ -115,4 +115,3 @@ func writeJSONErrorStatus(w http.ResponseWriter, status int, err error) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
 }
-

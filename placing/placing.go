@@ -54,7 +54,7 @@ type Options struct {
 	Config place.Config
 	// Size, when set, gives the canvas's current size (it grows at run
 	// time: the live canvas's); Config's size otherwise.
-	Size func() place.Size
+	Size   func() place.Size
 	Placer place.Placer
 	Users  Users
 	Logger *slog.Logger

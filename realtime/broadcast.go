@@ -48,9 +48,9 @@ type broadcaster struct {
 	mu       sync.Mutex
 	sent     uint64     // last seq broadcast
 	sentSize place.Size // the size last announced to every connection (load, then resize)
-	targets []*client // flush's snapshot of the connections, reused every tick
-	ready   bool
-	readyCh chan struct{}
+	targets  []*client  // flush's snapshot of the connections, reused every tick
+	ready    bool
+	readyCh  chan struct{}
 
 	state    func() []byte        // the state message (state.go); nil: none
 	interval func() time.Duration // the live batch interval; nil: fixed
