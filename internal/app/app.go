@@ -387,21 +387,3 @@ func statsOf(st place.Store) place.StatsReader {
 	r, _ := st.(place.StatsReader)
 	return r
 }
-
-// notice hands a notice to whom it is for: a kick to the hub, a join code
-// change to the gate.
-func (a *App) notice(n place.Notice) {
-	if k, ok := n.Kick(); ok {
-		a.Hub.Kick(k)
-		return
-	}
-	if n.Kind == place.NoticeEvent {
-		a.Event.Changed() // the event's state changed elsewhere: load it again
-		return
-	}
-	if n.Kind == place.NoticeGrow {
-		go a.grown() // reads the store: not on the notice reader
-		return
-	}
-	a.Join.OnNotice(n)
-}

@@ -3,7 +3,28 @@ package app
 import (
 	"context"
 	"time"
+
+	"github.com/placecanvas/place"
 )
+
+// notice hands a notice to whom it is for: a kick to the hub, an event
+// change to the event, a growth to the live canvas, a join code change to
+// the gate.
+func (a *App) notice(n place.Notice) {
+	if k, ok := n.Kick(); ok {
+		a.Hub.Kick(k)
+		return
+	}
+	if n.Kind == place.NoticeEvent {
+		a.Event.Changed() // the event's state changed elsewhere: load it again
+		return
+	}
+	if n.Kind == place.NoticeGrow {
+		go a.grown() // reads the store: not on the notice reader
+		return
+	}
+	a.Join.OnNotice(n)
+}
 
 // grown applies a growth made on any instance (a notice of kind
 // place.NoticeGrow) to this instance's live canvas: the size is read from
