@@ -60,11 +60,12 @@ func CheckGrowth(from, to Size) error {
 
 // SizeAt returns the size the canvas had right after placement seq, given
 // every growth in seq order and the size it started with: the To of the
-// latest growth with Seq ≤ seq.
+// latest growth with Seq < seq (a growth recorded at seq came after that
+// placement, which was made on the smaller canvas).
 func SizeAt(first Size, growths []Growth, seq uint64) Size {
 	sz := first
 	for _, g := range growths {
-		if g.Seq > seq {
+		if g.Seq >= seq {
 			break
 		}
 		sz = g.To

@@ -34,7 +34,7 @@ func TestRegrowAndCrop(t *testing.T) {
 func TestSizeAt(t *testing.T) {
 	gs := []Growth{{Seq: 5, From: Size{4, 4}, To: Size{8, 4}}, {Seq: 9, From: Size{8, 4}, To: Size{8, 8}}}
 	first := FirstSize(Size{8, 8}, gs)
-	for seq, want := range map[uint64]Size{0: {4, 4}, 4: {4, 4}, 5: {8, 4}, 8: {8, 4}, 9: {8, 8}, 100: {8, 8}} {
+	for seq, want := range map[uint64]Size{0: {4, 4}, 5: {4, 4}, 6: {8, 4}, 9: {8, 4}, 10: {8, 8}, 100: {8, 8}} {
 		if got := SizeAt(first, gs, seq); got != want {
 			t.Errorf("SizeAt(%d) = %v, want %v", seq, got, want)
 		}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
+	"image/png"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -164,6 +165,8 @@ func growRun(t *testing.T, grower, placer *authServer, watchers []*authServer) {
 		}
 	}
 
+	checkTimeTravelAcrossGrowth(t, admin)
+
 	// A fresh connection and one that resumes from before the growth end
 	// with the same canvas as the connected clients.
 	for i, srv := range watchers {
@@ -182,6 +185,34 @@ func growRun(t *testing.T, grower, placer *authServer, watchers []*authServer) {
 		rm.follow(t, "resume", res, 23, 19, 7, 3*time.Second)
 		if rm.seq != fm.seq || rm.size != fm.size || !bytes.Equal(rm.data, fm.data) || !bytes.Equal(ws[0].m.data, fm.data) {
 			t.Errorf("instance %d: resumed canvas %v seq %d and fresh canvas %v seq %d differ", i+1, rm.size, rm.seq, fm.size, fm.seq)
+		}
+	}
+}
+
+// checkTimeTravelAcrossGrowth: seq 1 was placed on the 16 × 16 canvas, seq
+// 2 after it grew to 24 × 20; every time-travel view serves both.
+func checkTimeTravelAcrossGrowth(t *testing.T, v *visitor) {
+	t.Helper()
+	var r response
+	waitFor(t, "history through seq 2", 5*time.Second, func() bool {
+		r = v.getJSON("/api/v1/canvas?at=2")
+		return r.StatusCode == http.StatusOK
+	})
+	if r.Header.Get("X-Canvas-Width") != "24" || r.Header.Get("X-Canvas-Height") != "20" || len(r.Body) != 24*20 || r.Body[19*24+23] != 7 || r.Body[1*24+1] != 3 {
+		t.Errorf("canvas at seq 2: %sx%s, %d bytes", r.Header.Get("X-Canvas-Width"), r.Header.Get("X-Canvas-Height"), len(r.Body))
+	}
+	r = v.getJSON("/api/v1/canvas?at=1")
+	if r.StatusCode != http.StatusOK || r.Header.Get("X-Canvas-Width") != "16" || r.Header.Get("X-Canvas-Height") != "16" || len(r.Body) != 256 || r.Body[1*16+1] != 3 {
+		t.Errorf("canvas at seq 1 (before the growth): %d, %sx%s, %d bytes; want the 16x16 canvas", r.StatusCode, r.Header.Get("X-Canvas-Width"), r.Header.Get("X-Canvas-Height"), len(r.Body))
+	}
+	r = v.getJSON("/api/v1/canvas.png?at=1&scale=2")
+	if img, err := png.Decode(strings.NewReader(r.Body)); err != nil || img.Bounds().Dx() != 32 || img.Bounds().Dy() != 32 {
+		t.Errorf("PNG at seq 1: %d, %v", r.StatusCode, err)
+	}
+	for _, path := range []string{"/api/v1/timelapse.gif?frames=3&size=48", "/api/v1/export/history.csv.gz", "/api/v1/overlay/heatmap.png",
+		"/api/v1/overlay/virgin.png", "/api/v1/history/summary", "/timelapse?at=1", "/timelapse?at=2"} {
+		if r := v.getJSON(path); r.StatusCode != http.StatusOK {
+			t.Errorf("%s after a growth: %d %.200s", path, r.StatusCode, r.Body)
 		}
 	}
 }

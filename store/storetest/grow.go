@@ -61,8 +61,9 @@ func testGrow(t *testing.T, open Opener) {
 		t.Fatalf("Growths = %+v, %v; want the one growth", gs, err)
 	}
 	first := place.FirstSize(to, gs)
-	if a, b := place.SizeAt(first, gs, 1), place.SizeAt(first, gs, 3); a != cfg.Size() || b != to {
-		t.Errorf("SizeAt(1) = %v, SizeAt(3) = %v; want 16x8 and 20x12", a, b)
+	// Placement 2 was made on the 16x8 canvas; the growth came after it.
+	if a, b := place.SizeAt(first, gs, 2), place.SizeAt(first, gs, 3); a != cfg.Size() || b != to {
+		t.Errorf("SizeAt(2) = %v, SizeAt(3) = %v; want 16x8 and 20x12", a, b)
 	}
 	if _, err := s.Grow(ctx(t), place.Size{Width: 18, Height: 12}, now); place.ErrorCode(err) != place.EVALIDATION {
 		t.Errorf("shrinking after a growth: %v, want VALIDATION", err)
@@ -117,6 +118,9 @@ func testArchiveAcrossGrowth(t *testing.T, open ArchiveOpener) {
 		old, sz, err := timetravel.SizedCanvasAt(ctx(t), s, to, gs, 4)
 		if err != nil || sz != cfg.Size() || len(old) != cfg.Width*cfg.Height || old[3*16+3] != 4 || old[4*16+4] != 0 {
 			t.Errorf("every %d: canvas at seq 4 = size %v, %d bytes, err %v; want 16x8 with (3,3)=4 and (4,4) white", every, sz, len(old), err)
+		}
+		if last, sz, err := timetravel.SizedCanvasAt(ctx(t), s, to, gs, 5); err != nil || sz != cfg.Size() || last[4*16+4] != 5 {
+			t.Errorf("every %d: canvas at seq 5 (the last before the growth) = size %v, err %v; want 16x8 with (4,4)=5", every, sz, err)
 		}
 		cur, sz, err := timetravel.SizedCanvasAt(ctx(t), s, to, gs, 10)
 		if err != nil || sz != to || !bytes.Equal(cur, live) {
