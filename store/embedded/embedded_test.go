@@ -2,7 +2,9 @@ package embedded_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -160,5 +162,47 @@ func TestConcurrentPlacementsGapFree(t *testing.T) {
 		if q != uint64(i+1) {
 			t.Fatalf("history seq %d at index %d", q, i)
 		}
+	}
+}
+
+// A snapshot taken before a growth (the latest one lost, say) is laid out
+// on the grown canvas at start, and the placements after it replay at
+// their coordinates.
+func TestSnapshotFromBeforeAGrowth(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	cfg := place.Config{Width: 16, Height: 8}
+	now := time.Now()
+	s := open(t, dir, cfg)
+	if _, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 15, 7, 3, now); err != nil {
+		t.Fatal(err)
+	}
+	s.Close() // snapshot at seq 1, 16x8
+	s = open(t, dir, cfg)
+	if _, err := s.Grow(ctx, place.Size{Width: 20, Height: 12}, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Place(ctx, place.Player{UserID: "u2"}, 19, 11, 4, now); err != nil {
+		t.Fatal(err)
+	}
+	want, _, _, _ := s.Canvas(ctx)
+	s.Close() // snapshot at seq 2, 20x12
+	db, err := sql.Open("sqlite", filepath.Join(dir, "place.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w int
+	if err := db.QueryRow(`SELECT width FROM snapshots WHERE seq = 1`).Scan(&w); err != nil || w != 16 {
+		t.Fatalf("the snapshot before the growth: width %d, %v", w, err)
+	}
+	if _, err := db.Exec(`DELETE FROM snapshots WHERE seq = 2`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s = open(t, dir, cfg)
+	defer s.Close()
+	got, sz, seq, _ := s.Canvas(ctx)
+	if sz != (place.Size{Width: 20, Height: 12}) || seq != 2 || string(got) != string(want) || got[7*20+15] != 3 {
+		t.Errorf("from the 16x8 snapshot: size %v seq %d, same canvas %v", sz, seq, string(got) == string(want))
 	}
 }
