@@ -175,8 +175,8 @@ var ErrFeedReset = errors.New("placement feed reset: start again from the canvas
 // Feed delivers committed placements, in seq order, without gaps.
 type Feed interface {
 	// Canvas returns the committed canvas (width*height color bytes,
-	// row-major) and the last seq it includes.
-	Canvas(ctx context.Context) ([]byte, uint64, error)
+	// row-major), its size and the last seq it includes.
+	Canvas(ctx context.Context) ([]byte, Size, uint64, error)
 	// Follow calls fn with every committed placement whose seq is greater than
 	// after, in order and without gaps, until ctx ends or an error occurs.
 	// fn must not block for long.
@@ -332,6 +332,7 @@ type Store interface {
 	NetworkBans
 	Devices
 	Events
+	Sizes
 	Sessions() SessionStore
 	// Ready reports whether the backing services are reachable and sound.
 	Ready(ctx context.Context) error

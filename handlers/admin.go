@@ -291,10 +291,10 @@ func (s *Server) adminRollback(c echo.Context) error {
 	}
 	sinceText := since.UTC().Format(time.RFC3339Nano)
 	if c.FormValue("confirm") != "1" {
-		canvas, _ := s.hub.Canvas()
+		canvas, sz, _ := s.hub.SizedCanvas()
 		preview := make([]views.RollbackPixel, 0, min(len(plan), adminPage))
 		for _, px := range plan[:min(len(plan), adminPage)] {
-			preview = append(preview, views.RollbackPixel{X: px.X, Y: px.Y, From: int(canvas[px.Y*s.cfg.Width+px.X]), To: int(px.Color)})
+			preview = append(preview, views.RollbackPixel{X: px.X, Y: px.Y, From: int(canvas[px.Y*sz.Width+px.X]), To: int(px.Color)})
 		}
 		return render(c, http.StatusOK, views.AdminRollback(views.AdminRollbackData{
 			User: infoOf(actor), Target: target, Since: sinceText, Count: len(plan), Pixels: preview,

@@ -19,6 +19,15 @@ import (
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// canvasCfg is the canvas configuration with the live canvas's size (the
+// canvas grows at run time).
+func (s *Server) canvasCfg() place.Config {
+	if s.hub == nil {
+		return s.cfg
+	}
+	return s.cfg.WithSize(s.hub.Size())
+}
+
 // canvasBinary serves GET /api/v1/canvas: one byte per pixel, with the seq
 // in a header and as the ETag.
 func (s *Server) canvasBinary(c echo.Context) error {
@@ -28,14 +37,14 @@ func (s *Server) canvasBinary(c echo.Context) error {
 	if !s.hub.Ready() {
 		return place.ErrUnavailable
 	}
-	data, seq := s.hub.Canvas()
+	data, sz, seq := s.hub.SizedCanvas()
 	h := c.Response().Header()
-	etag := `"` + strconv.FormatUint(seq, 10) + `"`
+	etag := canvasETag(seq, sz, "")
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Canvas-Seq", strconv.FormatUint(seq, 10))
-	h.Set("X-Canvas-Width", itoa(s.cfg.Width))
-	h.Set("X-Canvas-Height", itoa(s.cfg.Height))
+	h.Set("X-Canvas-Width", itoa(sz.Width))
+	h.Set("X-Canvas-Height", itoa(sz.Height))
 	h.Set("Vary", "Accept-Encoding")
 	if noneMatch(c.Request(), etag) {
 		return c.NoContent(http.StatusNotModified)
@@ -64,7 +73,14 @@ type pngCache struct {
 
 type pngEntry struct {
 	seq  uint64
+	size place.Size
 	data []byte
+}
+
+// canvasETag is the ETag of the canvas at seq and size (a growth changes
+// the canvas without a new seq), with suffix (the PNG's scale).
+func canvasETag(seq uint64, sz place.Size, suffix string) string {
+	return `"` + strconv.FormatUint(seq, 10) + "-" + itoa(sz.Width) + "x" + itoa(sz.Height) + suffix + `"`
 }
 
 // maxPNGPixels bounds the size of a scaled PNG (64 Mi pixels, as many
@@ -84,7 +100,8 @@ var pngPalette = func() color.Palette {
 // maxPNGScale is the largest scale (1..8) whose PNG stays within maxPNGPixels.
 func (s *Server) maxPNGScale() int {
 	n := 8
-	for n > 1 && s.cfg.Width*n*s.cfg.Height*n > maxPNGPixels {
+	cfg := s.canvasCfg()
+	for n > 1 && cfg.Width*n*cfg.Height*n > maxPNGPixels {
 		n--
 	}
 	return n
@@ -100,13 +117,13 @@ func (s *Server) canvasPNG(c echo.Context) error {
 		return err
 	}
 	if most := s.maxPNGScale(); scale > most {
-		return place.Errorf(place.EVALIDATION, "scale must be an integer from 1 to %d for a canvas of %d × %d.", most, s.cfg.Width, s.cfg.Height)
+		return place.Errorf(place.EVALIDATION, "scale must be an integer from 1 to %d for a canvas of %d × %d.", most, s.canvasCfg().Width, s.canvasCfg().Height)
 	}
 	if !s.hub.Ready() {
 		return place.ErrUnavailable
 	}
-	_, seq := s.hub.Canvas()
-	etag := `"` + strconv.FormatUint(seq, 10) + "-" + itoa(scale) + `"`
+	_, sz, seq := s.hub.SizedCanvas()
+	etag := canvasETag(seq, sz, "-"+itoa(scale))
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-cache")
 	if noneMatch(c.Request(), etag) {
@@ -114,22 +131,23 @@ func (s *Server) canvasPNG(c echo.Context) error {
 		h.Set("X-Canvas-Seq", strconv.FormatUint(seq, 10))
 		return c.NoContent(http.StatusNotModified)
 	}
-	e, err := s.scaledPNG(scale, seq)
+	e, err := s.scaledPNG(scale, seq, sz)
 	if err != nil {
 		return err
 	}
-	h.Set("ETag", `"`+strconv.FormatUint(e.seq, 10)+"-"+itoa(scale)+`"`)
+	h.Set("ETag", canvasETag(e.seq, e.size, "-"+itoa(scale)))
 	h.Set("X-Canvas-Seq", strconv.FormatUint(e.seq, 10))
 	return c.Blob(http.StatusOK, "image/png", e.data)
 }
 
-// scaledPNG returns the PNG at scale of the canvas at seq or later.
-func (s *Server) scaledPNG(scale int, seq uint64) (pngEntry, error) {
+// scaledPNG returns the PNG at scale of the canvas at seq or later, of
+// size sz or larger.
+func (s *Server) scaledPNG(scale int, seq uint64, sz place.Size) (pngEntry, error) {
 	lookup := func() (pngEntry, bool) {
 		s.png.mu.Lock()
 		defer s.png.mu.Unlock()
 		e, ok := s.png.entries[scale]
-		return e, ok && e.seq >= seq
+		return e, ok && e.seq >= seq && e.size.Covers(sz)
 	}
 	if e, ok := lookup(); ok {
 		return e, nil
@@ -139,10 +157,10 @@ func (s *Server) scaledPNG(scale int, seq uint64) (pngEntry, error) {
 	if e, ok := lookup(); ok {
 		return e, nil // encoded while this request waited
 	}
-	data, seq := s.hub.Canvas()
-	img := image.NewPaletted(image.Rect(0, 0, s.cfg.Width*scale, s.cfg.Height*scale), pngPalette)
-	for y := 0; y < s.cfg.Height; y++ {
-		row := data[y*s.cfg.Width : (y+1)*s.cfg.Width]
+	data, sz, seq := s.hub.SizedCanvas()
+	img := image.NewPaletted(image.Rect(0, 0, sz.Width*scale, sz.Height*scale), pngPalette)
+	for y := 0; y < sz.Height; y++ {
+		row := data[y*sz.Width : (y+1)*sz.Width]
 		for dy := 0; dy < scale; dy++ {
 			off := (y*scale + dy) * img.Stride
 			for x, v := range row {
@@ -157,7 +175,7 @@ func (s *Server) scaledPNG(scale int, seq uint64) (pngEntry, error) {
 	if err := enc.Encode(&buf, img); err != nil {
 		return pngEntry{}, err
 	}
-	e := pngEntry{seq: seq, data: buf.Bytes()}
+	e := pngEntry{seq: seq, size: sz, data: buf.Bytes()}
 	s.png.mu.Lock()
 	if s.png.entries == nil {
 		s.png.entries = make(map[int]pngEntry)
@@ -169,12 +187,11 @@ func (s *Server) scaledPNG(scale int, seq uint64) (pngEntry, error) {
 
 // canvasInfo serves GET /api/v1/canvas/info.
 func (s *Server) canvasInfo(c echo.Context) error {
+	cfg := s.canvasCfg()
 	if s.live != nil {
-		cfg := s.cfg
 		cfg.Cooldown = s.cooldown() // the event's live setting
-		return c.JSON(http.StatusOK, realtime.NewCanvasInfo(cfg))
 	}
-	return c.JSONBlob(http.StatusOK, s.info)
+	return c.JSON(http.StatusOK, realtime.NewCanvasInfo(cfg))
 }
 
 // noneMatch reports whether the request's If-None-Match names etag (or is

@@ -26,7 +26,7 @@ func (s *Server) adminAreas(c echo.Context) error {
 
 func (s *Server) renderAreas(c echo.Context, status int, form views.AreaForm, errMsg string) error {
 	return render(c, status, views.AdminAreas(views.AdminAreasData{
-		User: infoOf(adminOf(c)), Areas: s.live.Event().Areas, Width: s.cfg.Width, Height: s.cfg.Height,
+		User: infoOf(adminOf(c)), Areas: s.live.Event().Areas, Width: s.canvasCfg().Width, Height: s.canvasCfg().Height,
 		Form: form, Palette: place.Palette, Flash: s.sessions.PopString(s.ctx(c), keyFlash), Error: errMsg,
 	}))
 }
@@ -56,7 +56,7 @@ func (s *Server) formRect(f views.AreaForm) (place.Rect, error) {
 		}
 		*v.dst = n
 	}
-	return r, r.Validate(s.cfg.Width, s.cfg.Height)
+	return r, r.Validate(s.canvasCfg().Width, s.canvasCfg().Height)
 }
 
 // areaFailed shows the areas page again with a validation message.
@@ -85,7 +85,7 @@ func (s *Server) adminProtect(c echo.Context) error {
 		return s.areaFailed(c, form, err)
 	}
 	actor := adminOf(c)
-	a, err := s.live.AddArea(ctx, place.Area{Name: form.Name, Rect: r, CreatedBy: actor.ID, CreatedAt: s.now()}, s.cfg.Width, s.cfg.Height)
+	a, err := s.live.AddArea(ctx, place.Area{Name: form.Name, Rect: r, CreatedBy: actor.ID, CreatedAt: s.now()}, s.canvasCfg().Width, s.canvasCfg().Height)
 	if err != nil {
 		return s.areaFailed(c, form, err)
 	}
@@ -127,10 +127,10 @@ func (s *Server) adminWipe(c echo.Context) error {
 	if err != nil {
 		return s.areaFailed(c, form, err)
 	}
-	canvas, _ := s.hub.Canvas()
-	plan := event.WipePlan(canvas, s.cfg.Width, r, uint8(form.Color))
+	canvas, sz, _ := s.hub.SizedCanvas()
+	plan := event.WipePlan(canvas, sz.Width, r, uint8(form.Color))
 	detail := fmt.Sprintf("wiped %s to %s", rectText(r), place.ColorName(form.Color))
-	return s.areaChange(c, "wipe", "Wipe "+rectText(r)+" to "+place.ColorName(form.Color), r, canvas, plan, detail,
+	return s.areaChange(c, "wipe", "Wipe "+rectText(r)+" to "+place.ColorName(form.Color), r, canvas, sz.Width, plan, detail,
 		[]string{"x", form.X, "y", form.Y, "w", form.W, "h", form.H, "color", strconv.Itoa(form.Color)})
 }
 
@@ -163,10 +163,10 @@ func (s *Server) adminAreaRollback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	canvas, _ := s.hub.Canvas()
+	canvas, sz, _ := s.hub.SizedCanvas()
 	sinceText := since.UTC().Format(time.RFC3339Nano)
 	detail := fmt.Sprintf("rolled back %s: placements%s since %s", rectText(r), who, sinceText)
-	return s.areaChange(c, "rollback", "Roll back "+rectText(r), r, canvas, plan, detail,
+	return s.areaChange(c, "rollback", "Roll back "+rectText(r), r, canvas, sz.Width, plan, detail,
 		[]string{"x", form.X, "y", form.Y, "w", form.W, "h", form.H, "since", sinceText, "user", form.UserName})
 }
 
@@ -180,15 +180,16 @@ func (s *Server) waitHistory(ctx context.Context) error {
 
 // areaChange previews plan (before and after images of r, and a count) or,
 // with confirm=1, applies it as rollback placements with new seqs and
-// audits it. fields are the form's name/value pairs to send again.
-func (s *Server) areaChange(c echo.Context, action, title string, r place.Rect, canvas []byte, plan []place.Pixel, detail string, fields []string) error {
+// audits it. canvas is the live canvas, width wide; fields are the form's
+// name/value pairs to send again.
+func (s *Server) areaChange(c echo.Context, action, title string, r place.Rect, canvas []byte, width int, plan []place.Pixel, detail string, fields []string) error {
 	ctx := s.ctx(c)
 	if c.FormValue("confirm") != "1" {
-		before, err := event.RegionPNG(canvas, s.cfg.Width, r)
+		before, err := event.RegionPNG(canvas, width, r)
 		if err != nil {
 			return err
 		}
-		after, err := event.RegionPNG(event.Apply(canvas, s.cfg.Width, plan), s.cfg.Width, r)
+		after, err := event.RegionPNG(event.Apply(canvas, width, plan), width, r)
 		if err != nil {
 			return err
 		}

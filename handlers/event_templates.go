@@ -31,7 +31,7 @@ func (s *Server) renderTemplates(c echo.Context, status int, form views.Template
 		return err
 	}
 	return render(c, status, views.AdminTemplates(views.AdminTemplatesData{
-		User: infoOf(adminOf(c)), Templates: list, Width: s.cfg.Width, Height: s.cfg.Height,
+		User: infoOf(adminOf(c)), Templates: list, Width: s.canvasCfg().Width, Height: s.canvasCfg().Height,
 		MaxBytes: event.MaxTemplateBytes, Form: form, Flash: s.sessions.PopString(s.ctx(c), keyFlash), Error: errMsg,
 	}))
 }
@@ -111,7 +111,7 @@ func (s *Server) readTemplate(c echo.Context, form views.TemplateForm) (place.Te
 	if err != nil {
 		return t, err
 	}
-	if t.Width, t.Height, err = event.CheckTemplate(data, t.X, t.Y, s.cfg.Width, s.cfg.Height); err != nil {
+	if t.Width, t.Height, err = event.CheckTemplate(data, t.X, t.Y, s.canvasCfg().Width, s.canvasCfg().Height); err != nil {
 		return t, err
 	}
 	t.PNG = data

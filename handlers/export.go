@@ -39,12 +39,12 @@ func timeParam(c echo.Context, name string, def time.Time) (time.Time, error) {
 // regionParam reads the region x, y, w, h (all four or none; default the
 // whole canvas).
 func (s *Server) regionParam(c echo.Context) (image.Rectangle, error) {
-	full := image.Rect(0, 0, s.cfg.Width, s.cfg.Height)
+	full := image.Rect(0, 0, s.canvasCfg().Width, s.canvasCfg().Height)
 	var v [4]int
 	given := 0
 	for i, name := range []string{"x", "y", "w", "h"} {
 		_, ok, _ := queryParam(c, name)
-		lo, hi := 0, max(s.cfg.Width, s.cfg.Height)
+		lo, hi := 0, max(s.canvasCfg().Width, s.canvasCfg().Height)
 		if i >= 2 {
 			lo = 1
 		}
@@ -62,7 +62,7 @@ func (s *Server) regionParam(c echo.Context) (image.Rectangle, error) {
 	}
 	r := image.Rect(v[0], v[1], v[0]+v[2], v[1]+v[3])
 	if given != 4 || !r.In(full) {
-		return full, place.Errorf(place.EVALIDATION, "Give the region as x, y, w and h, all within the %d × %d canvas.", s.cfg.Width, s.cfg.Height)
+		return full, place.Errorf(place.EVALIDATION, "Give the region as x, y, w and h, all within the %d × %d canvas.", s.canvasCfg().Width, s.canvasCfg().Height)
 	}
 	return r, nil
 }
@@ -122,7 +122,7 @@ func (s *Server) timelapseParams(c echo.Context, span place.HistorySpan) (timetr
 		}
 	}
 	tl.From, tl.To, tl.Frames, tl.Delay, tl.Size = from, to, frames, time.Duration(delay)*time.Millisecond, fit(tl.Region, size)
-	return tl, toGiven && to.Before(span.LastAt), tl.Validate(s.cfg)
+	return tl, toGiven && to.Before(span.LastAt), tl.Validate(s.canvasCfg())
 }
 
 // timelapseGIF serves GET /api/v1/timelapse.gif: streamed as it is drawn.
@@ -152,7 +152,7 @@ func (s *Server) timelapseGIF(c echo.Context) error {
 		h.Set("Cache-Control", "public, max-age=60")
 	}
 	c.Response().WriteHeader(http.StatusOK)
-	if err := timetravel.WriteGIF(s.ctx(c), c.Response(), s.tt.archive, s.cfg, tl); err != nil {
+	if err := timetravel.WriteGIF(s.ctx(c), c.Response(), s.tt.archive, s.canvasCfg(), tl); err != nil {
 		s.log.Warn("timelapse ended early", "err", err)
 		panic(http.ErrAbortHandler) // the client must not keep a cut GIF
 	}
@@ -290,15 +290,15 @@ func (s *Server) windowCounts(c echo.Context, fromGiven, toGiven bool) ([]uint32
 	} else {
 		c.Response().Header().Set("Cache-Control", "public, max-age=30")
 	}
-	return timetravel.CountPixels(s.ctx(c), s.tt.archive, s.cfg, from.Seq, to.Seq)
+	return timetravel.CountPixels(s.ctx(c), s.tt.archive, s.canvasCfg(), from.Seq, to.Seq)
 }
 
 // heatmapPNG serves GET /api/v1/overlay/heatmap.png?from=&to=.
 func (s *Server) heatmapPNG(c echo.Context) error {
-	return s.overlay(c, func(b *bytes.Buffer, counts []uint32) error { return timetravel.WriteHeatmap(b, counts, s.cfg) })
+	return s.overlay(c, func(b *bytes.Buffer, counts []uint32) error { return timetravel.WriteHeatmap(b, counts, s.canvasCfg()) })
 }
 
 // virginPNG serves GET /api/v1/overlay/virgin.png?from=&to=.
 func (s *Server) virginPNG(c echo.Context) error {
-	return s.overlay(c, func(b *bytes.Buffer, counts []uint32) error { return timetravel.WriteVirgin(b, counts, s.cfg) })
+	return s.overlay(c, func(b *bytes.Buffer, counts []uint32) error { return timetravel.WriteVirgin(b, counts, s.canvasCfg()) })
 }

@@ -52,14 +52,14 @@ func (s *Server) pixelParams(c echo.Context) (int, int, error) {
 		}
 		n, err := strconv.Atoi(v)
 		if errors.Is(err, strconv.ErrRange) {
-			return 0, 0, s.cfg.CoordsError()
+			return 0, 0, s.canvasCfg().CoordsError()
 		}
 		if err != nil {
 			return 0, 0, place.Errorf(place.EINVALIDCOORDS, "%s must be an integer.", name)
 		}
 		xy[i] = n
 	}
-	if err := s.cfg.CheckPixel(xy[0], xy[1], 0); err != nil {
+	if err := s.canvasCfg().CheckPixel(xy[0], xy[1], 0); err != nil {
 		return 0, 0, err
 	}
 	return xy[0], xy[1], nil

@@ -79,8 +79,8 @@ func (s *Server) historyPage(c echo.Context) error {
 		Entries: entries,
 		Older:   older,
 	}
-	if data, _ := s.hub.Canvas(); len(data) == s.cfg.Width*s.cfg.Height {
-		d.PixelNow = place.ColorName(int(data[y*s.cfg.Width+x]))
+	if data, sz, _ := s.hub.SizedCanvas(); sz.Contains(x, y) {
+		d.PixelNow = place.ColorName(int(data[y*sz.Width+x]))
 	}
 	if before != 0 {
 		d.Newest = base

@@ -75,8 +75,8 @@ func (s *Server) pageData(c echo.Context, flash string) views.PageData {
 	return views.PageData{
 		Title:           "Canvas",
 		User:            s.viewUser(c),
-		Width:           s.cfg.Width,
-		Height:          s.cfg.Height,
+		Width:           s.canvasCfg().Width,
+		Height:          s.canvasCfg().Height,
 		CooldownSeconds: int(s.cooldown().Seconds()),
 		Palette:         place.Palette,
 		Flash:           flash,

@@ -118,7 +118,7 @@ func (s *Server) placeByForm(c echo.Context) error {
 func (s *Server) formMessage(err error) error {
 	switch place.ErrorCode(err) {
 	case place.EINVALIDCOORDS:
-		return place.Errorf(place.EINVALIDCOORDS, "x must be from 0 to %d and y from 0 to %d.", s.cfg.Width-1, s.cfg.Height-1)
+		return place.Errorf(place.EINVALIDCOORDS, "x must be from 0 to %d and y from 0 to %d.", s.canvasCfg().Width-1, s.canvasCfg().Height-1)
 	case place.EINVALIDCOLOR:
 		return place.Errorf(place.EINVALIDCOLOR, "Choose one of the %d colors of the palette.", place.ColorCount)
 	}
@@ -167,7 +167,7 @@ func (s *Server) placedParam(c echo.Context) (string, string, bool) {
 	}
 	x, errX := strconv.Atoi(xs)
 	y, errY := strconv.Atoi(ys)
-	if errX != nil || errY != nil || s.cfg.CheckPixel(x, y, 0) != nil {
+	if errX != nil || errY != nil || s.canvasCfg().CheckPixel(x, y, 0) != nil {
 		return "", "", false
 	}
 	return itoa(x), itoa(y), true

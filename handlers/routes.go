@@ -77,6 +77,8 @@ func (s *Server) Routes() *echo.Echo {
 	e.POST("/admin/users/:id/unban", s.adminUnban, adminChange...)
 	e.POST("/admin/users/:id/rollback", s.adminRollback, adminChange...)
 	e.Match(read, "/admin/audit", s.adminAudit, adminPage...)
+	e.Match(read, "/admin/canvas", s.adminCanvas, adminPage...)
+	e.POST("/admin/canvas/grow", s.adminCanvasGrow, adminChange...)
 	e.Match(read, "/admin/join", s.adminJoin, adminPage...)
 	e.POST("/admin/join", s.adminJoinChange, adminChange...)
 	s.eventRoutes(e, adminPage, adminChange)

@@ -28,8 +28,8 @@ func (s *Server) screenPage(c echo.Context) error {
 		return err
 	}
 	d := views.ScreenData{
-		Width:       s.cfg.Width,
-		Height:      s.cfg.Height,
+		Width:       s.canvasCfg().Width,
+		Height:      s.canvasCfg().Height,
 		Tour:        tour,
 		TourSeconds: every,
 		Counters:    s.screenState.current(s.now()),

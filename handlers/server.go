@@ -91,7 +91,6 @@ type Server struct {
 	csrf       *http.CrossOriginProtection
 	origins    map[string]bool
 	now        func() time.Time
-	info       []byte // the canvas info JSON, built once
 	png        pngCache
 	draining   func() bool
 	started    func() bool
@@ -190,9 +189,8 @@ func New(opts Options) *Server {
 		s.stats = newStatsCache(opts.Stats, opts.Now, opts.Logger)
 	}
 	if opts.Archive != nil {
-		s.tt = newTimeTravel(opts.Archive, opts.Config, opts.PublicExport, opts.Logger)
+		s.tt = newTimeTravel(opts.Archive, opts.Store, opts.Config, opts.PublicExport, opts.Logger)
 	}
-	s.info = mustJSON(realtime.NewCanvasInfo(opts.Config))
 	return s
 }
 

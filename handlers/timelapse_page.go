@@ -27,7 +27,7 @@ func timelapseURL(seq uint64) string { return "/timelapse?at=" + strconv.FormatU
 // timelapsePage serves GET /timelapse?at=SEQ|TIME: the frame as an image,
 // with links to the frames around it, the summary and the downloads.
 func (s *Server) timelapsePage(c echo.Context) error {
-	d := views.TimelapseData{User: s.viewUser(c), Width: s.cfg.Width, Height: s.cfg.Height}
+	d := views.TimelapseData{User: s.viewUser(c), Width: s.canvasCfg().Width, Height: s.canvasCfg().Height}
 	span, err := s.tt.archive.HistorySpan(s.ctx(c))
 	if place.ErrorCode(err) == place.ENOTFOUND {
 		d.Empty = true
@@ -50,9 +50,9 @@ func (s *Server) timelapsePage(c echo.Context) error {
 	}
 	d.Seq, d.At = m.Seq, p.At
 	d.FirstSeq, d.LastSeq, d.FirstAt, d.LastAt = span.FirstSeq, span.LastSeq, span.FirstAt, span.LastAt
-	scale := max(1, min(s.maxPNGScale(), 800/max(s.cfg.Width, s.cfg.Height)))
+	scale := max(1, min(s.maxPNGScale(), 800/max(s.canvasCfg().Width, s.canvasCfg().Height)))
 	d.ImageURL = "/api/v1/canvas.png?at=" + strconv.FormatUint(m.Seq, 10) + "&scale=" + itoa(scale)
-	d.ImageW, d.ImageH = s.cfg.Width*scale, s.cfg.Height*scale
+	d.ImageW, d.ImageH = s.canvasCfg().Width*scale, s.canvasCfg().Height*scale
 	step := max(1, (span.LastSeq-span.FirstSeq)/50)
 	d.StepLabel = strconv.FormatUint(step, 10) + " placements"
 	if m.Seq > span.FirstSeq {

@@ -22,6 +22,7 @@ import (
 // and the bounds on expensive work.
 type timeTravel struct {
 	archive place.Archive
+	sizes   place.Sizes // the current size and the growths
 	cfg     place.Config
 	public  bool // exports (without user hashes) are open to everyone
 	stats   *timetravel.Stats
@@ -37,6 +38,7 @@ type timeTravel struct {
 
 type cachedFrame struct {
 	seq    uint64
+	size   place.Size
 	canvas []byte
 }
 
@@ -48,9 +50,9 @@ const (
 	workWait = 10 * time.Second
 )
 
-func newTimeTravel(a place.Archive, cfg place.Config, public bool, log *slog.Logger) *timeTravel {
+func newTimeTravel(a place.Archive, sizes place.Sizes, cfg place.Config, public bool, log *slog.Logger) *timeTravel {
 	return &timeTravel{
-		archive: a, cfg: cfg, public: public, log: log,
+		archive: a, sizes: sizes, cfg: cfg, public: public, log: log,
 		stats:   &timetravel.Stats{Archive: a, Config: cfg},
 		work:    make(chan struct{}, concurrentWork),
 		limiter: exportLimiter{perMinute: 10, counts: map[string]int{}},
@@ -71,41 +73,50 @@ func (t *timeTravel) acquire(ctx context.Context) (func(), error) {
 	}
 }
 
-// canvasAt returns the canvas right after seq, rebuilt once and cached.
-func (t *timeTravel) canvasAt(ctx context.Context, seq uint64) ([]byte, error) {
-	if c := t.cached(seq); c != nil {
-		return c, nil
+// canvasAt returns the canvas right after seq at the size it had then,
+// rebuilt once and cached.
+func (t *timeTravel) canvasAt(ctx context.Context, seq uint64) ([]byte, place.Size, error) {
+	if f, ok := t.cached(seq); ok {
+		return f.canvas, f.size, nil
 	}
 	release, err := t.acquire(ctx)
 	if err != nil {
-		return nil, err
+		return nil, place.Size{}, err
 	}
 	defer release()
-	if c := t.cached(seq); c != nil {
-		return c, nil
+	if f, ok := t.cached(seq); ok {
+		return f.canvas, f.size, nil
 	}
-	c, err := timetravel.CanvasAt(ctx, t.archive, t.cfg, seq)
+	current, err := t.sizes.CanvasSize(ctx)
 	if err != nil {
-		return nil, err
+		return nil, place.Size{}, err
+	}
+	growths, err := t.sizes.Growths(ctx)
+	if err != nil {
+		return nil, place.Size{}, err
+	}
+	c, sz, err := timetravel.SizedCanvasAt(ctx, t.archive, current, growths, seq)
+	if err != nil {
+		return nil, place.Size{}, err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.frames = append([]cachedFrame{{seq, c}}, t.frames...)
+	t.frames = append([]cachedFrame{{seq, sz, c}}, t.frames...)
 	for len(t.frames) > 1 && len(t.frames)*len(c) > maxFrameCacheBytes {
 		t.frames = t.frames[:len(t.frames)-1]
 	}
-	return c, nil
+	return c, sz, nil
 }
 
-func (t *timeTravel) cached(seq uint64) []byte {
+func (t *timeTravel) cached(seq uint64) (cachedFrame, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, f := range t.frames {
 		if f.seq == seq {
-			return f.canvas
+			return f, true
 		}
 	}
-	return nil
+	return cachedFrame{}, false
 }
 
 // updateStats brings the running totals up to date in the background, at
@@ -183,7 +194,7 @@ func (s *Server) moment(c echo.Context) (timetravel.Moment, error) {
 
 // frameHeaders sets the headers of a past canvas: cached forever when it
 // can no longer change.
-func frameHeaders(c echo.Context, m timetravel.Moment, cfg place.Config) {
+func frameHeaders(c echo.Context, m timetravel.Moment, sz place.Size) {
 	h := c.Response().Header()
 	if m.Final {
 		h.Set("Cache-Control", immutableCache)
@@ -191,8 +202,8 @@ func frameHeaders(c echo.Context, m timetravel.Moment, cfg place.Config) {
 		h.Set("Cache-Control", "public, max-age=10")
 	}
 	h.Set("X-Canvas-Seq", strconv.FormatUint(m.Seq, 10))
-	h.Set("X-Canvas-Width", itoa(cfg.Width))
-	h.Set("X-Canvas-Height", itoa(cfg.Height))
+	h.Set("X-Canvas-Width", itoa(sz.Width))
+	h.Set("X-Canvas-Height", itoa(sz.Height))
 }
 
 // canvasAtBinary serves GET /api/v1/canvas?at=SEQ|TIME.
@@ -201,11 +212,11 @@ func (s *Server) canvasAtBinary(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data, err := s.tt.canvasAt(s.ctx(c), m.Seq)
+	data, sz, err := s.tt.canvasAt(s.ctx(c), m.Seq)
 	if err != nil {
 		return err
 	}
-	frameHeaders(c, m, s.cfg)
+	frameHeaders(c, m, sz)
 	c.Response().Header().Set("Vary", "Accept-Encoding")
 	if !acceptsGzip(c.Request()) {
 		return c.Blob(http.StatusOK, "application/octet-stream", data)
@@ -227,21 +238,21 @@ func (s *Server) canvasAtPNG(c echo.Context) error {
 		return err
 	}
 	if most := s.maxPNGScale(); scale > most {
-		return place.Errorf(place.EVALIDATION, "scale must be an integer from 1 to %d for a canvas of %d × %d.", most, s.cfg.Width, s.cfg.Height)
+		return place.Errorf(place.EVALIDATION, "scale must be an integer from 1 to %d for a canvas of %d × %d.", most, s.canvasCfg().Width, s.canvasCfg().Height)
 	}
 	m, err := s.moment(c)
 	if err != nil {
 		return err
 	}
-	data, err := s.tt.canvasAt(s.ctx(c), m.Seq)
+	data, sz, err := s.tt.canvasAt(s.ctx(c), m.Seq)
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	full := image.Rect(0, 0, s.cfg.Width, s.cfg.Height)
-	if err := timetravel.WritePNG(&buf, data, s.cfg.Width, full, image.Pt(s.cfg.Width*scale, s.cfg.Height*scale)); err != nil {
+	full := image.Rect(0, 0, sz.Width, sz.Height)
+	if err := timetravel.WritePNG(&buf, data, sz.Width, full, image.Pt(sz.Width*scale, sz.Height*scale)); err != nil {
 		return err
 	}
-	frameHeaders(c, m, s.cfg)
+	frameHeaders(c, m, sz)
 	return c.Blob(http.StatusOK, "image/png", buf.Bytes())
 }

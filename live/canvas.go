@@ -39,18 +39,59 @@ func New(width, height int) *Canvas {
 	return &Canvas{width: width, height: height, data: make([]byte, width*height), ring: make([]place.Pixel, RingSize)}
 }
 
-// Width and Height are the canvas size.
-func (c *Canvas) Width() int  { return c.width }
-func (c *Canvas) Height() int { return c.height }
+// Size returns the canvas size (it only grows: see Grow).
+func (c *Canvas) Size() place.Size {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return place.Size{Width: c.width, Height: c.height}
+}
 
-// Reset starts over from data (which the canvas takes) at seq, with an
-// empty replay ring.
-func (c *Canvas) Reset(data []byte, seq uint64) {
+// Width and Height are the canvas size.
+func (c *Canvas) Width() int  { return c.Size().Width }
+func (c *Canvas) Height() int { return c.Size().Height }
+
+// Reset starts over from data (which the canvas takes), of size sz, at seq,
+// with an empty replay ring.
+func (c *Canvas) Reset(data []byte, sz place.Size, seq uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.data, c.seq, c.ringCount, c.snap = data, seq, 0, nil
+	c.width, c.height = sz.Width, sz.Height
 	c.acked = min(c.acked, seq)
 	c.wakeLocked()
+}
+
+// Grow enlarges the canvas to cover sz, keeping every pixel at its (x, y)
+// with the new area white; it reports whether the size changed. A size that
+// does not cover the current one in a direction keeps that direction.
+func (c *Canvas) Grow(sz place.Size) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.growLocked(sz)
+}
+
+func (c *Canvas) growLocked(sz place.Size) bool {
+	from := place.Size{Width: c.width, Height: c.height}
+	to := place.Size{Width: max(from.Width, sz.Width), Height: max(from.Height, sz.Height)}
+	if to == from {
+		return false
+	}
+	c.data = place.Regrow(c.data, from, to)
+	c.width, c.height, c.snap = to.Width, to.Height, nil
+	c.wakeLocked()
+	return true
+}
+
+// Fits reports whether every placement of ps is on the canvas.
+func (c *Canvas) Fits(ps []place.Placement) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range ps {
+		if p.X < 0 || p.Y < 0 || p.X >= c.width || p.Y >= c.height {
+			return false
+		}
+	}
+	return true
 }
 
 // Seq returns the last seq the canvas includes.
@@ -90,6 +131,11 @@ func (c *Canvas) Apply(ps []place.Placement) (gapFree bool) {
 			gapFree = false
 			c.ringCount = 0
 		}
+		if p.X >= c.width || p.Y >= c.height {
+			// Never reached when the size is kept up to date (the caller
+			// grows the canvas first); growing here keeps the pixel in place.
+			c.growLocked(place.Size{Width: p.X + 1, Height: p.Y + 1})
+		}
 		e := place.Pixel{X: p.X, Y: p.Y, Color: p.Color}
 		c.data[p.Y*c.width+p.X] = p.Color
 		c.ring[p.Seq%RingSize] = e
@@ -122,15 +168,15 @@ func (c *Canvas) Events(after uint64, dst []place.Pixel) (events []place.Pixel, 
 	return dst, c.seq, true
 }
 
-// Snapshot returns the canvas at Seq: a copy made once per seq and shared
-// by every reader, which must not modify it.
-func (c *Canvas) Snapshot() (data []byte, seq uint64) {
+// Snapshot returns the canvas at Seq with its size: a copy made once per
+// seq (and size) and shared by every reader, which must not modify it.
+func (c *Canvas) Snapshot() (data []byte, sz place.Size, seq uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.snap == nil || c.snapSeq != c.seq {
 		c.snap, c.snapSeq = append([]byte(nil), c.data...), c.seq
 	}
-	return c.snap, c.snapSeq
+	return c.snap, place.Size{Width: c.width, Height: c.height}, c.snapSeq
 }
 
 // Acknowledged records that a placement up to seq was acknowledged to a
@@ -151,7 +197,7 @@ func (c *Canvas) AckedSeq() uint64 {
 // Current returns Snapshot once the canvas includes every placement this
 // process acknowledged, or when ctx ends (then what it has): a read made
 // after an acknowledgement includes that placement.
-func (c *Canvas) Current(ctx context.Context) (data []byte, seq uint64) {
+func (c *Canvas) Current(ctx context.Context) (data []byte, sz place.Size, seq uint64) {
 	c.mu.Lock()
 	for c.seq < c.acked {
 		if c.changed == nil {

@@ -24,11 +24,11 @@ func (c *Canvas) replay(since uint64) ([]place.Pixel, bool) {
 
 func TestCanvasAppliesAndReplays(t *testing.T) {
 	m := New(4, 3)
-	m.Reset(make([]byte, 12), 10)
+	m.Reset(make([]byte, 12), place.Size{Width: 4, Height: 3}, 10)
 	if !m.Apply(placements(11, 13)) || m.Seq() != 13 {
 		t.Fatalf("seq %d", m.Seq())
 	}
-	if got, _ := m.Snapshot(); got[2*4+3] != 11 {
+	if got, _, _ := m.Snapshot(); got[2*4+3] != 11 {
 		t.Errorf("pixel of seq 11 = %d, want 11", got[2*4+3])
 	}
 	replay, ok := m.replay(11)
@@ -52,7 +52,7 @@ func TestCanvasAppliesAndReplays(t *testing.T) {
 
 func TestRingKeepsTheLatestEvents(t *testing.T) {
 	m := New(4, 3)
-	m.Reset(make([]byte, 12), 0)
+	m.Reset(make([]byte, 12), place.Size{Width: 4, Height: 3}, 0)
 	m.Apply(placements(1, RingSize+5))
 	if _, ok := m.replay(4); ok {
 		t.Error("seq 5 was overwritten but is replayed")
@@ -65,7 +65,7 @@ func TestRingKeepsTheLatestEvents(t *testing.T) {
 
 func TestRememberNeedsAGapFreeChain(t *testing.T) {
 	m := New(4, 3)
-	m.Reset(make([]byte, 12), 3)
+	m.Reset(make([]byte, 12), place.Size{Width: 4, Height: 3}, 3)
 	for s := uint64(1); s <= 3; s++ {
 		if !m.Remember(place.Placement{Seq: s}, s-1) {
 			t.Fatalf("seq %d of a chain from 1 was refused", s)
@@ -74,7 +74,7 @@ func TestRememberNeedsAGapFreeChain(t *testing.T) {
 	if _, ok := m.replay(0); !ok {
 		t.Fatal("the remembered chain is not replayed")
 	}
-	m.Reset(make([]byte, 12), 3)
+	m.Reset(make([]byte, 12), place.Size{Width: 4, Height: 3}, 3)
 	if !m.Remember(place.Placement{Seq: 1}, 0) || m.Remember(place.Placement{Seq: 3}, 1) {
 		t.Fatal("a gap was accepted")
 	}
@@ -85,13 +85,13 @@ func TestRememberNeedsAGapFreeChain(t *testing.T) {
 
 func TestSnapshotIsSharedUntilTheSeqChanges(t *testing.T) {
 	m := New(4, 3)
-	m.Reset(make([]byte, 12), 0)
-	f, _ := m.Snapshot()
-	if g, _ := m.Snapshot(); &g[0] != &f[0] {
+	m.Reset(make([]byte, 12), place.Size{Width: 4, Height: 3}, 0)
+	f, _, _ := m.Snapshot()
+	if g, _, _ := m.Snapshot(); &g[0] != &f[0] {
 		t.Error("a second copy at the same seq")
 	}
 	m.Apply(placements(1, 1))
-	if g, seq := m.Snapshot(); &g[0] == &f[0] || seq != 1 || f[1] != 0 || g[1] != 1 {
+	if g, _, seq := m.Snapshot(); &g[0] == &f[0] || seq != 1 || f[1] != 0 || g[1] != 1 {
 		t.Error("the snapshot did not follow the seq, or the old one changed")
 	}
 }
@@ -117,13 +117,60 @@ func TestCurrentWaitsForAcknowledgedPlacements(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		m.Apply(placements(1, 2))
 	}()
-	if _, seq := m.Current(context.Background()); seq != 2 {
+	if _, _, seq := m.Current(context.Background()); seq != 2 {
 		t.Errorf("Current returned seq %d before the acknowledged seq 2", seq)
 	}
 	m.Acknowledged(5)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
-	if _, seq := m.Current(ctx); seq != 2 {
+	if _, _, seq := m.Current(ctx); seq != 2 {
 		t.Errorf("Current at its deadline = seq %d, want what it has (2)", seq)
+	}
+}
+
+func TestGrowKeepsPixelsAtTheirCoordinates(t *testing.T) {
+	m := New(4, 3)
+	m.Apply([]place.Placement{{Seq: 1, X: 3, Y: 0, Color: 5}, {Seq: 2, X: 1, Y: 2, Color: 7}})
+	before, _, _ := m.Snapshot()
+	if !m.Grow(place.Size{Width: 6, Height: 5}) {
+		t.Fatal("Grow to 6x5 reported no change")
+	}
+	if m.Grow(place.Size{Width: 5, Height: 2}) {
+		t.Error("Grow to a smaller size reported a change")
+	}
+	data, sz, seq := m.Snapshot()
+	if sz != (place.Size{Width: 6, Height: 5}) || len(data) != 30 || seq != 2 {
+		t.Fatalf("after Grow: size %v, %d bytes, seq %d; want 6x5, 30, 2", sz, len(data), seq)
+	}
+	if data[0*6+3] != 5 || data[2*6+1] != 7 {
+		t.Errorf("pixels moved: (3,0)=%d (1,2)=%d, want 5 and 7", data[3], data[13])
+	}
+	var painted int
+	for _, b := range data {
+		if b != 0 {
+			painted++
+		}
+	}
+	if painted != 2 {
+		t.Errorf("%d painted pixels after Grow, want 2 (the new area is white)", painted)
+	}
+	if len(before) != 12 || before[3] != 5 {
+		t.Error("Grow changed a snapshot a reader already held")
+	}
+	m.Apply([]place.Placement{{Seq: 3, X: 5, Y: 4, Color: 9}})
+	if events, seq, ok := m.Events(2, nil); !ok || seq != 3 || events[0] != (place.Pixel{X: 5, Y: 4, Color: 9}) {
+		t.Errorf("events after the growth = %v seq %d ok %v", events, seq, ok)
+	}
+	if !m.Fits([]place.Placement{{X: 5, Y: 4}}) || m.Fits([]place.Placement{{X: 6, Y: 0}}) {
+		t.Error("Fits disagrees with the 6x5 size")
+	}
+}
+
+func TestApplyOutsideGrowsInsteadOfMisplacing(t *testing.T) {
+	m := New(4, 3)
+	m.Apply([]place.Placement{{Seq: 1, X: 1, Y: 1, Color: 2}, {Seq: 2, X: 4, Y: 3, Color: 3}})
+	data, sz, _ := m.Snapshot()
+	if sz != (place.Size{Width: 5, Height: 4}) || data[1*5+1] != 2 || data[3*5+4] != 3 {
+		t.Errorf("size %v, (1,1)=%d, (4,3)=%d; want 5x4, 2, 3", sz, data[6], data[19])
 	}
 }

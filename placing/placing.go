@@ -52,6 +52,9 @@ type Users interface {
 // Options configure a Service.
 type Options struct {
 	Config place.Config
+	// Size, when set, gives the canvas's current size (it grows at run
+	// time: the live canvas's); Config's size otherwise.
+	Size   func() place.Size
 	Placer place.Placer
 	Users  Users
 	Logger *slog.Logger
@@ -76,6 +79,7 @@ type Options struct {
 type Service struct {
 	netBan func(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error)
 	cfg    place.Config
+	size   func() place.Size
 	placer place.Placer
 	users  Users
 	log    *slog.Logger
@@ -93,7 +97,7 @@ func New(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Service{cfg: o.Config, placer: o.Placer, users: o.Users, log: o.Logger, now: o.Now, acknowledged: o.Acknowledged, netBan: o.NetworkBan}
+	s := &Service{cfg: o.Config, size: o.Size, placer: o.Placer, users: o.Users, log: o.Logger, now: o.Now, acknowledged: o.Acknowledged, netBan: o.NetworkBan}
 	s.rules = s.ruleList(o)
 	return s
 }
@@ -126,7 +130,15 @@ func (s *Service) ruleList(o Options) []Rule {
 // inRange is the rule that the pixel is on the canvas and the color in the
 // palette.
 func (s *Service) inRange(_ context.Context, a Attempt) error {
-	return s.cfg.CheckPixel(a.X, a.Y, a.Color)
+	return s.canvas().CheckPixel(a.X, a.Y, a.Color)
+}
+
+// canvas is the configuration with the current size.
+func (s *Service) canvas() place.Config {
+	if s.size == nil {
+		return s.cfg
+	}
+	return s.cfg.WithSize(s.size())
 }
 
 // networkBan is the rule that guests do not place from a banned address or
@@ -210,8 +222,9 @@ func (s *Service) Place(ctx context.Context, a Attempt) (place.Placement, time.T
 // state or area rules: a moderator repairs any part of the canvas at any
 // time) and returns them once durable. Every pixel must be on the canvas.
 func (s *Service) Rollback(ctx context.Context, actorID string, pixels []place.Pixel) ([]place.Placement, error) {
+	cfg := s.canvas()
 	for _, px := range pixels {
-		if err := s.cfg.CheckPixel(px.X, px.Y, int(px.Color)); err != nil {
+		if err := cfg.CheckPixel(px.X, px.Y, int(px.Color)); err != nil {
 			return nil, err
 		}
 	}

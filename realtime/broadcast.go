@@ -45,19 +45,23 @@ type broadcaster struct {
 	subs        *Fanout[*Batch]
 	frame       atomic.Pointer[canvasFrame] // the encoded canvas at its latest seq
 
-	mu      sync.Mutex
-	sent    uint64    // last seq broadcast
-	targets []*client // flush's snapshot of the connections, reused every tick
-	ready   bool
-	readyCh chan struct{}
+	mu       sync.Mutex
+	sent     uint64     // last seq broadcast
+	sentSize place.Size // the size last announced to every connection (load, then resize)
+	targets  []*client  // flush's snapshot of the connections, reused every tick
+	ready    bool
+	readyCh  chan struct{}
 
 	state    func() []byte        // the state message (state.go); nil: none
 	interval func() time.Duration // the live batch interval; nil: fixed
+	// size reads the store's canvas size, when the feed brings a placement
+	// beyond the live canvas before this instance learnt of the growth.
+	size func(context.Context) (place.Size, error)
 }
 
 func newBroadcaster(o Options, conns *registry) *broadcaster {
 	return &broadcaster{
-		feed: o.Feed, live: o.Live, fedAtCommit: o.FedAtCommit,
+		feed: o.Feed, live: o.Live, fedAtCommit: o.FedAtCommit, size: o.Size,
 		log: o.Logger, conns: conns, maxBacklog: o.MaxBacklog,
 		subs:    NewFanout[*Batch](256),
 		readyCh: make(chan struct{}),
@@ -69,9 +73,9 @@ func newBroadcaster(o Options, conns *registry) *broadcaster {
 // A live canvas fed at commit was loaded by the store.
 func (b *broadcaster) load(ctx context.Context) error {
 	for !b.fedAtCommit {
-		data, seq, err := b.feed.Canvas(ctx)
+		data, sz, seq, err := b.feed.Canvas(ctx)
 		if err == nil {
-			b.live.Reset(data, seq)
+			b.live.Reset(data, sz, seq)
 			b.prefill(ctx, seq)
 			break
 		}
@@ -83,7 +87,7 @@ func (b *broadcaster) load(ctx context.Context) error {
 		}
 	}
 	b.mu.Lock()
-	b.sent = b.live.Seq()
+	b.sent, b.sentSize = b.live.Seq(), b.live.Size()
 	b.ready = true
 	b.mu.Unlock()
 	close(b.readyCh)
@@ -141,7 +145,7 @@ func (b *broadcaster) follow(ctx context.Context) {
 // new one is answered with the canvas.
 func (b *broadcaster) reset(ctx context.Context) {
 	for ctx.Err() == nil {
-		data, seq, err := b.feed.Canvas(ctx)
+		data, sz, seq, err := b.feed.Canvas(ctx)
 		if err != nil {
 			b.log.Warn("reloading the canvas failed; retrying", "err", err)
 			time.Sleep(500 * time.Millisecond)
@@ -149,7 +153,7 @@ func (b *broadcaster) reset(ctx context.Context) {
 		}
 		b.mu.Lock()
 		b.log.Warn("the placement sequence went back; starting over from the canvas", "from", b.sent, "to", seq)
-		b.live.Reset(data, seq)
+		b.live.Reset(data, sz, seq)
 		b.sent = seq
 		b.mu.Unlock()
 		return
@@ -157,8 +161,22 @@ func (b *broadcaster) reset(ctx context.Context) {
 }
 
 // enqueue applies committed placements to the live canvas; the next tick
-// broadcasts them.
+// broadcasts them. A placement beyond the live canvas means the canvas grew
+// and this instance has not applied the growth's notice yet (another
+// instance learnt of it first): the size is read from the store and the
+// live canvas grown before the placement is applied, so that the next tick
+// sends resize before the pixel.
 func (b *broadcaster) enqueue(batch []place.Placement) {
+	if !b.live.Fits(batch) && b.size != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), readWait)
+		sz, err := b.size(ctx)
+		cancel()
+		if err != nil {
+			b.log.Warn("a placement is beyond the live canvas and the store's size could not be read; growing just enough", "err", err)
+		} else if b.live.Grow(sz) {
+			b.log.Info("the canvas grew (learnt from a placement beyond it)", "width", sz.Width, "height", sz.Height)
+		}
+	}
 	if !b.live.Apply(batch) {
 		b.log.Error("feed skipped placements", "after", batch[0].Seq)
 	}
@@ -192,8 +210,14 @@ func (b *broadcaster) flush() {
 	start := time.Now()
 	prev := b.sent
 	events, seq, ok := b.live.Events(prev, nil)
+	// Read after the events: a growth comes before any pixel beyond the old
+	// size reaches the live canvas, so this size holds every event read.
+	resize := b.resizeFrames(prev)
 	if seq == prev {
 		b.mu.Unlock()
+		if resize != nil {
+			b.sendResize(resize)
+		}
 		return
 	}
 	b.sent = seq
@@ -202,6 +226,9 @@ func (b *broadcaster) flush() {
 		// readers see the next batch's prevSeq differ from theirs and
 		// resynchronise.
 		b.mu.Unlock()
+		if resize != nil {
+			b.sendResize(resize)
+		}
 		b.log.Warn("broadcast skipped: the replay ring does not reach back to the last seq sent", "sent", prev, "seq", seq)
 		return
 	}
@@ -217,7 +244,7 @@ func (b *broadcaster) flush() {
 	b.mu.Unlock()
 	// Outside the lock: a reader that joins now starts from the canvas or
 	// replay at batch.Seq or later, and the next flush waits for this one.
-	for _, c := range b.fanOut(targets, batch, binFrame, jsonFrame) {
+	for _, c := range b.fanOut(targets, batch, resize, binFrame, jsonFrame) {
 		metrics.SlowConsumers.Inc()
 		b.conns.closeConn(c.conn, 1008, "slow consumer")
 	}
@@ -230,10 +257,14 @@ func (b *broadcaster) flush() {
 // fanOut writes the batch to every target, split over one goroutine per
 // processor. A write never blocks (see connWriter); it returns the
 // connections whose backlog is full.
-func (b *broadcaster) fanOut(targets []*client, batch *Batch, binFrame, jsonFrame []byte) []*client {
+func (b *broadcaster) fanOut(targets []*client, batch *Batch, resize, binFrame, jsonFrame []byte) []*client {
 	send := func(part []*client) (slow []*client) {
 		for _, c := range part {
 			if c.closed.Load() {
+				continue
+			}
+			if resize != nil && c.w.send(resize, b.maxBacklog) == overflow {
+				slow = append(slow, c)
 				continue
 			}
 			f := jsonFrame
@@ -283,7 +314,7 @@ func pixelsFrame(binary bool, prev, seq uint64, events []Event) []byte {
 // replay of (since, now] when resuming and still held, else the canvas) and
 // adds it to the registry, in one step under the lock so that the next
 // batch it gets follows on from that state.
-func (b *broadcaster) join(c *client, welcome []byte, since uint64, resume bool) bool {
+func (b *broadcaster) join(c *client, welcome []byte, welcomeSize place.Size, since uint64, resume bool) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.conns.isClosing() {
@@ -305,6 +336,11 @@ func (b *broadcaster) join(c *client, welcome []byte, since uint64, resume bool)
 			first = f.jsonFrame()
 		}
 		c.from.Store(f.seq)
+	}
+	// The canvas grew since the welcome was built: the replay may hold
+	// pixels beyond the size it announced.
+	if sz := b.live.Size(); sz != welcomeSize {
+		c.w.send(resizeFrame(sz, since), 0)
 	}
 	c.w.send(first, 0)
 	if b.state != nil {
@@ -341,11 +377,11 @@ func (b *broadcaster) subscribe(since uint64, resume bool) (sub <-chan *Batch, r
 
 // canvas returns the shared canvas frame at the live canvas's seq.
 func (b *broadcaster) canvas() *canvasFrame {
-	raw, seq := b.live.Snapshot()
+	raw, sz, seq := b.live.Snapshot()
 	if f := b.frame.Load(); f != nil && f.seq == seq && len(f.raw) == len(raw) && &f.raw[0] == &raw[0] {
 		return f
 	}
-	f := &canvasFrame{seq: seq, width: b.live.Width(), height: b.live.Height(), raw: raw}
+	f := &canvasFrame{seq: seq, width: sz.Width, height: sz.Height, raw: raw}
 	b.frame.Store(f)
 	return f
 }

@@ -64,6 +64,10 @@ type Options struct {
 	Interval func() time.Duration
 	// Cooldown, when set, gives the cooldown the welcome announces.
 	Cooldown func() time.Duration
+	// Size, when set, reads the store's canvas size (cluster mode: for a
+	// placement the feed brings from beyond the live canvas, see
+	// broadcaster.enqueue).
+	Size func(context.Context) (place.Size, error)
 }
 
 // Hub serves the live canvas of this instance (package live). It is three
@@ -234,6 +238,12 @@ const readWait = time.Second
 // this process has acknowledged. The slice is shared and must not be
 // modified.
 func (h *Hub) Canvas() ([]byte, uint64) {
+	data, _, seq := h.SizedCanvas()
+	return data, seq
+}
+
+// SizedCanvas is Canvas with the canvas's size, read with it.
+func (h *Hub) SizedCanvas() ([]byte, place.Size, uint64) {
 	ctx, cancel := context.WithTimeout(context.Background(), readWait)
 	defer cancel()
 	return h.opts.Live.Current(ctx)

@@ -28,8 +28,8 @@ type fakeStore struct {
 	panics bool
 }
 
-func (f *fakeStore) Canvas(context.Context) ([]byte, uint64, error) {
-	return make([]byte, f.cfg.Width*f.cfg.Height), 0, nil
+func (f *fakeStore) Canvas(context.Context) ([]byte, place.Size, uint64, error) {
+	return make([]byte, f.cfg.Width*f.cfg.Height), f.cfg.Size(), 0, nil
 }
 
 func (f *fakeStore) Follow(ctx context.Context, after uint64, fn func([]place.Placement)) error {

@@ -40,7 +40,7 @@ func TestBatchSSEIsFormattedOnce(t *testing.T) {
 func TestServeSSEOutlivesServerTimeouts(t *testing.T) {
 	cfg := place.Config{Width: 10, Height: 10}
 	h := New(Options{Config: cfg})
-	h.opts.Live.Reset(make([]byte, 100), 0)
+	h.opts.Live.Reset(make([]byte, 100), cfg.Size(), 0)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = h.ServeSSE(w, r, SSEOptions{Heartbeat: 100 * time.Millisecond})
 	}))

@@ -76,10 +76,11 @@ func (h *Hub) BroadcastState() {
 	}
 }
 
-// liveConfig is the canvas configuration with the cooldown that applies now
-// (Options.Cooldown, the event's live setting, when set).
+// liveConfig is the canvas configuration with the live canvas's size and
+// the cooldown that applies now (Options.Cooldown, the event's live
+// setting, when set).
 func (h *Hub) liveConfig() place.Config {
-	cfg := h.cfg
+	cfg := h.cfg.WithSize(h.opts.Live.Size())
 	if h.opts.Cooldown != nil {
 		cfg.Cooldown = h.opts.Cooldown()
 	}

@@ -53,9 +53,10 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	if err == nil && until.After(now) {
 		cooldown = until.Sub(now).Milliseconds()
 	}
+	cfg := h.liveConfig()
 	welcome := newFrame(gws.OpcodeText, mustJSON(Welcome{
 		Type: "welcome", UserID: id.UserID, Username: id.Username, IsGuest: id.IsGuest,
-		Cooldown: cooldown, ServerTime: now.UnixMilli(), CanvasInfo: NewCanvasInfo(h.liveConfig()),
+		Cooldown: cooldown, ServerTime: now.UnixMilli(), CanvasInfo: NewCanvasInfo(cfg),
 	}))
 
 	up := h.upPlain
@@ -79,7 +80,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	// The HTTP server's write deadline outlives the hijack; writes here are
 	// bounded by the backlog limit instead.
 	_ = nc.SetWriteDeadline(time.Time{})
-	if !h.bc.join(c, welcome, since, resume) {
+	if !h.bc.join(c, welcome, cfg.Size(), since, resume) {
 		h.conns.closeConn(conn, 1001, "going away")
 		return nil
 	}

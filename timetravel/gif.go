@@ -100,7 +100,9 @@ func WriteGIF(ctx context.Context, w io.Writer, a place.Archive, cfg place.Confi
 			if err := emitUpTo(p.Seq); err != nil {
 				return err
 			}
-			canvas[p.Y*cfg.Width+p.X] = p.Color
+			if p.X < cfg.Width && p.Y < cfg.Height { // else placed after a growth this timelapse does not cover
+				canvas[p.Y*cfg.Width+p.X] = p.Color
+			}
 		}
 		return nil
 	})

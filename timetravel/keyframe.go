@@ -90,29 +90,49 @@ func apply(canvas []byte, width int, ps []place.Placement) {
 	}
 }
 
-// CanvasAt rebuilds the canvas as it was right after placement seq: the
-// nearest keyframe at or before seq, then the placements after it. It does
-// not check seq against the history span; callers do (see ResolveAt).
+// CanvasAt rebuilds the canvas as it was right after placement seq, drawn
+// on a canvas of cfg's size (the current size, or larger than the canvas
+// was then: every pixel keeps its (x, y)): the nearest keyframe at or
+// before seq, then the placements after it. It does not check seq against
+// the history span; callers do (see ResolveAt). SizedCanvasAt crops it to
+// the size the canvas had then.
 func CanvasAt(ctx context.Context, a place.Archive, cfg place.Config, seq uint64) ([]byte, error) {
-	n := cfg.Width * cfg.Height
-	canvas := make([]byte, n)
+	sz := cfg.Size()
+	canvas := make([]byte, sz.Width*sz.Height)
 	var from uint64
 	kf, ok, err := a.KeyframeAtOrBefore(ctx, seq)
 	if err != nil {
 		return nil, err
 	}
-	if ok && kf.Width == cfg.Width && kf.Height == cfg.Height {
-		if canvas, err = DecodeKeyframe(kf.Data, n); err != nil {
+	if kfSize := (place.Size{Width: kf.Width, Height: kf.Height}); ok && sz.Covers(kfSize) {
+		c, err := DecodeKeyframe(kf.Data, kf.Width*kf.Height)
+		if err != nil {
 			return nil, err
 		}
-		from = kf.Seq
+		canvas, from = place.Regrow(c, kfSize, sz), kf.Seq
 	}
 	if from >= seq {
 		return canvas, nil
 	}
 	err = a.PixelRange(ctx, from, seq, func(ps []place.Placement) error {
-		apply(canvas, cfg.Width, ps)
+		for _, p := range ps {
+			if !sz.Contains(p.X, p.Y) {
+				return fmt.Errorf("placement %d at %d,%d is outside the %dx%d canvas", p.Seq, p.X, p.Y, sz.Width, sz.Height)
+			}
+		}
+		apply(canvas, sz.Width, ps)
 		return nil
 	})
 	return canvas, err
+}
+
+// SizedCanvasAt is CanvasAt at the size the canvas had right after seq
+// (see place.SizeAt), given its current size and growths.
+func SizedCanvasAt(ctx context.Context, a place.Archive, current place.Size, growths []place.Growth, seq uint64) ([]byte, place.Size, error) {
+	data, err := CanvasAt(ctx, a, place.Config{}.WithSize(current), seq)
+	if err != nil {
+		return nil, place.Size{}, err
+	}
+	then := place.SizeAt(place.FirstSize(current, growths), growths, seq)
+	return place.Crop(data, current, then), then, nil
 }

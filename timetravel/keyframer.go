@@ -12,11 +12,49 @@ import (
 // canvas it last reached, so each Update reads only the new placements.
 type Keyframer struct {
 	Archive place.Archive
-	Config  place.Config
-	Every   uint64 // default DefaultKeyframeEvery
+	Config  place.Config // the size to start with
+	Every   uint64       // default DefaultKeyframeEvery
+	// Sizes, when set, gives the size to grow to when a placement lands
+	// beyond the kept canvas (the canvas grew); without it the kept canvas
+	// grows just enough to hold it.
+	Sizes place.Sizes
 
 	canvas []byte
-	seq    uint64 // canvas is the canvas right after seq (when non-nil)
+	size   place.Size // of canvas
+	seq    uint64     // canvas is the canvas right after seq (when non-nil)
+}
+
+// blank starts again from a white canvas at seq 0.
+func (k *Keyframer) blank() {
+	k.size = k.size.Max(k.Config.Size())
+	k.canvas, k.seq = make([]byte, k.size.Width*k.size.Height), 0
+}
+
+// fit grows the kept canvas so that every placement of ps is on it.
+func (k *Keyframer) fit(ctx context.Context, ps []place.Placement) {
+	need := k.size
+	for _, p := range ps {
+		need = need.Max(place.Size{Width: p.X + 1, Height: p.Y + 1})
+	}
+	if need == k.size {
+		return
+	}
+	if k.Sizes != nil {
+		if cur, err := k.Sizes.CanvasSize(ctx); err == nil {
+			need = need.Max(cur)
+		}
+	}
+	k.canvas, k.size = place.Regrow(k.canvas, k.size, need), need
+}
+
+// apply replays ps onto the kept canvas, growing it first if needed.
+func (k *Keyframer) apply(ctx context.Context, ps []place.Placement) {
+	k.fit(ctx, ps)
+	apply(k.canvas, k.size.Width, ps)
+}
+
+func (k *Keyframer) keyframe(data []byte) place.Keyframe {
+	return place.Keyframe{Seq: k.seq, Width: k.size.Width, Height: k.size.Height, Data: data}
 }
 
 // Update builds every keyframe that the complete history now allows and
@@ -51,7 +89,7 @@ func (k *Keyframer) Update(ctx context.Context) (int, error) {
 		if err != nil {
 			return made, err
 		}
-		kf := place.Keyframe{Seq: next, Width: k.Config.Width, Height: k.Config.Height, Data: data}
+		kf := k.keyframe(data)
 		if err := k.Archive.SaveKeyframe(ctx, kf); err != nil {
 			return made, err
 		}
@@ -61,24 +99,28 @@ func (k *Keyframer) Update(ctx context.Context) (int, error) {
 }
 
 // startSeq returns the seq of the latest stored keyframe (or of the canvas
-// kept from the last run, when that is the same), loading it if needed.
+// kept from the last run, when that is the same), loading it if needed. A
+// keyframe of a smaller canvas (made before a growth) is laid out on the
+// kept size.
 func (k *Keyframer) startSeq(ctx context.Context, last uint64) uint64 {
 	kf, ok, err := k.Archive.KeyframeAtOrBefore(ctx, last)
-	if err != nil || !ok || kf.Width != k.Config.Width || kf.Height != k.Config.Height {
+	if err != nil || !ok {
 		if k.canvas == nil {
-			k.canvas, k.seq = make([]byte, k.Config.Width*k.Config.Height), 0
+			k.blank()
 		}
 		return k.seq
 	}
 	if k.canvas != nil && k.seq >= kf.Seq {
 		return k.seq
 	}
-	canvas, err := DecodeKeyframe(kf.Data, k.Config.Width*k.Config.Height)
+	kfSize := place.Size{Width: kf.Width, Height: kf.Height}
+	canvas, err := DecodeKeyframe(kf.Data, kf.Width*kf.Height)
 	if err != nil {
-		k.canvas, k.seq = make([]byte, k.Config.Width*k.Config.Height), 0
+		k.blank()
 		return 0
 	}
-	k.canvas, k.seq = canvas, kf.Seq
+	k.size = k.size.Max(k.Config.Size()).Max(kfSize)
+	k.canvas, k.seq = place.Regrow(canvas, kfSize, k.size), kf.Seq
 	return k.seq
 }
 
@@ -88,7 +130,7 @@ func (k *Keyframer) advance(ctx context.Context, seq uint64) error {
 		return nil
 	}
 	err := k.Archive.PixelRange(ctx, k.seq, seq, func(ps []place.Placement) error {
-		apply(k.canvas, k.Config.Width, ps)
+		k.apply(ctx, ps)
 		return nil
 	})
 	if err != nil {
@@ -123,14 +165,14 @@ func (k *Keyframer) Follow(ctx context.Context, feed place.Feed) error {
 			if p.Seq <= k.seq {
 				continue
 			}
-			k.canvas[p.Y*k.Config.Width+p.X] = p.Color
+			k.apply(ctx, []place.Placement{p})
 			k.seq = p.Seq
 			if k.seq%every != 0 {
 				continue
 			}
 			data, err := EncodeKeyframe(k.canvas)
 			if err == nil {
-				err = k.Archive.SaveKeyframe(ctx, place.Keyframe{Seq: k.seq, Width: k.Config.Width, Height: k.Config.Height, Data: data})
+				err = k.Archive.SaveKeyframe(ctx, k.keyframe(data))
 			}
 			if err != nil {
 				k.canvas = nil // the next run starts again from a stored keyframe

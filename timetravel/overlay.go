@@ -31,6 +31,9 @@ func CountPixels(ctx context.Context, a place.Archive, cfg place.Config, after, 
 	counts := make([]uint32, cfg.Width*cfg.Height)
 	err := a.PixelRange(ctx, after, upto, func(ps []place.Placement) error {
 		for _, p := range ps {
+			if p.X >= cfg.Width || p.Y >= cfg.Height {
+				continue // placed after a growth this count does not cover
+			}
 			counts[p.Y*cfg.Width+p.X]++
 		}
 		return nil

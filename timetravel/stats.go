@@ -32,6 +32,7 @@ type Stats struct {
 	mu      sync.Mutex // guards the totals, taken per batch
 	seq     uint64
 	count   uint64
+	size    place.Size // of pixels: Config's, grown with the canvas
 	pixels  []uint32
 	minutes map[int64]uint32
 	players map[string]struct{}
@@ -51,7 +52,8 @@ func (s *Stats) Update(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	if s.pixels == nil {
-		s.pixels = make([]uint32, s.Config.Width*s.Config.Height)
+		s.size = s.Config.Size()
+		s.pixels = make([]uint32, s.size.Width*s.size.Height)
 		s.minutes = make(map[int64]uint32)
 		s.players = make(map[string]struct{})
 	}
@@ -61,7 +63,10 @@ func (s *Stats) Update(ctx context.Context) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		for _, p := range ps {
-			s.pixels[p.Y*s.Config.Width+p.X]++
+			if !s.size.Contains(p.X, p.Y) {
+				s.grow(place.Size{Width: p.X + 1, Height: p.Y + 1})
+			}
+			s.pixels[p.Y*s.size.Width+p.X]++
 			s.minutes[p.At.Unix()/60]++
 			if !p.Rollback {
 				s.players[p.UserID] = struct{}{}
@@ -71,6 +76,17 @@ func (s *Stats) Update(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// grow lays the per-pixel counts out on a canvas that covers sz (the
+// canvas grew), every count at its (x, y).
+func (s *Stats) grow(sz place.Size) {
+	to := s.size.Max(sz)
+	out := make([]uint32, to.Width*to.Height)
+	for y := 0; y < s.size.Height; y++ {
+		copy(out[y*to.Width:], s.pixels[y*s.size.Width:(y+1)*s.size.Width])
+	}
+	s.pixels, s.size = out, to
 }
 
 // Summary returns the totals as of the last Update.
@@ -86,7 +102,7 @@ func (s *Stats) Summary() Summary {
 	for i, n := range s.pixels {
 		if n > sum.MostPaintedN {
 			sum.MostPaintedN = n
-			sum.MostPainted = place.Pixel{X: i % s.Config.Width, Y: i / s.Config.Width}
+			sum.MostPainted = place.Pixel{X: i % s.size.Width, Y: i / s.size.Width}
 		}
 	}
 	return sum

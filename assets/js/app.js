@@ -2,7 +2,7 @@
 // page's HTML (views/canvas.templ) works without this file; with it, the
 // canvas is a full-screen game, live over the WebSocket (docs/protocol.md).
 
-import { Board } from './board.js';
+import { Board, growsTo } from './board.js';
 import { ColorMemory, paletteOrder, safeStorage } from './colors.js';
 import { AppView } from './appview.js';
 import { Chime } from './game.js';
@@ -195,6 +195,7 @@ class App extends AppView {
       case 'welcome': return this.onWelcome(msg);
       case 'canvas': return this.onCanvas(msg);
       case 'pixels': return this.onPixels(msg);
+      case 'resize': return this.growBoard(msg.width, msg.height);
       case 'success': return this.onSuccess(msg);
       case 'error': return this.onError(msg);
       case 'state': return this.onState(msg);
@@ -213,7 +214,11 @@ class App extends AppView {
     const info = msg.canvasInfo ?? {};
     if (Number.isFinite(info.cooldownSeconds)) this.cooldownSeconds = info.cooldownSeconds;
     if (Array.isArray(info.palette) && info.palette.length > 0) this.setPalette(normalizePalette(info.palette));
-    if (Number.isInteger(info.width) && Number.isInteger(info.height)
+    if (this.board.loaded && growsTo(this.width, this.height, info.width, info.height)) {
+      // The canvas grew while this client was away: the replay that follows
+      // may hold pixels in the new area.
+      this.growBoard(info.width, info.height);
+    } else if (Number.isInteger(info.width) && Number.isInteger(info.height)
         && (info.width !== this.width || info.height !== this.height)) {
       this.resizeBoard(info.width, info.height);
       if (this.lastSeq !== null) {
@@ -255,7 +260,11 @@ class App extends AppView {
   }
 
   onCanvas(msg) {
-    if (msg.width !== this.width || msg.height !== this.height) this.resizeBoard(msg.width, msg.height);
+    if (this.board.loaded && growsTo(this.width, this.height, msg.width, msg.height)) {
+      this.growBoard(msg.width, msg.height);
+    } else if (msg.width !== this.width || msg.height !== this.height) {
+      this.resizeBoard(msg.width, msg.height);
+    }
     this.board.load(msg.pixels);
     this.lastSeq = msg.seq;
     this.el.status.hidden = true;
@@ -597,6 +606,21 @@ class App extends AppView {
       // Unchecked again behind the player's back: say why.
       if (wanted && !on) this.announce(this.notifier.status || 'Notifications stay off.');
     });
+  }
+
+  /**
+   * growBoard enlarges the canvas in place (a `resize` message, or a
+   * welcome or canvas of a larger size): pixels, pending placements, the
+   * cursor and the view all stay where they are; only the new area appears.
+   */
+  growBoard(width, height) {
+    if (!this.board.grow(width, height)) return;
+    this.width = width;
+    this.height = height;
+    this.renderer.setBoard(this.board);
+    this.el.formX?.setAttribute('max', String(width - 1));
+    this.el.formY?.setAttribute('max', String(height - 1));
+    this.requestDraw();
   }
 
   resizeBoard(width, height) {

@@ -7,6 +7,16 @@
 
 import { packRGBA, DEFAULT_PALETTE } from './palette.js';
 
+/**
+ * growsTo reports whether a canvas of width × height can grow in place to
+ * newWidth × newHeight: at least as large both ways, and larger one way
+ * (the server's canvas never shrinks; anything else is a new canvas).
+ */
+export function growsTo(width, height, newWidth, newHeight) {
+  return Number.isInteger(newWidth) && Number.isInteger(newHeight)
+    && newWidth >= width && newHeight >= height && (newWidth > width || newHeight > height);
+}
+
 /** Beyond this many changed pixels between two frames, redo everything. */
 const MAX_CHANGES = 65536;
 
@@ -58,6 +68,30 @@ export class Board {
   /** confirmedAt returns the color the server last told us about. */
   confirmedAt(x, y) {
     return this.inBounds(x, y) ? this.base[y * this.width + x] : -1;
+  }
+
+  /**
+   * grow enlarges the board in place to width × height (see growsTo):
+   * every confirmed and unconfirmed pixel keeps its (x, y), the new area is
+   * white (color 0). The pixel buffers are new, so a renderer must be
+   * pointed at the board again (setBoard).
+   */
+  grow(width, height) {
+    if (!growsTo(this.width, this.height, width, height)) return false;
+    const oldW = this.width;
+    const base = new Uint8Array(width * height);
+    for (let y = 0; y < this.height; y++) base.set(this.base.subarray(y * oldW, (y + 1) * oldW), y * width);
+    const overlay = new Map();
+    for (const [i, o] of this.overlay) overlay.set(Math.floor(i / oldW) * width + (i % oldW), o);
+    this.width = width;
+    this.height = height;
+    this.base = base;
+    this.overlay = overlay;
+    this.rgba = new Uint8ClampedArray(width * height * 4);
+    this.rgba32 = new Uint32Array(this.rgba.buffer);
+    this.shown = new Uint8Array(width * height);
+    this.repaint();
+    return true;
   }
 
   /** load replaces the confirmed canvas with a full `canvas` message. */

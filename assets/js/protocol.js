@@ -4,6 +4,7 @@
 //
 //   {type: 'pixels', prevSeq, seq, events: [{x, y, color}]}
 //   {type: 'canvas', width, height, seq, pixels: Uint8Array}  (one color per byte)
+//   {type: 'resize', width, height, seq}  (JSON in both encodings)
 //   any other message: the parsed JSON object as sent.
 
 /** The subprotocol that asks for binary pixels and canvas frames. */
@@ -11,6 +12,9 @@ export const BINARY_SUBPROTOCOL = 'place.v1.bin';
 
 export const FRAME_PIXELS = 1;
 export const FRAME_CANVAS = 2;
+
+/** The largest width or height of a canvas (12 bits per coordinate). */
+export const MAX_SIDE = 4096;
 
 const PIXELS_HEADER = 17;
 const CANVAS_HEADER = 13;
@@ -145,6 +149,13 @@ export function decodeText(text) {
         throw new ProtocolError(`canvas data has ${pixels.length} bytes, want ${width * height}`);
       }
       return { type: 'canvas', width, height, seq, pixels };
+    }
+    case 'resize': {
+      const { width, height, seq } = msg;
+      if (!isInt(width) || !isInt(height) || width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE || !isSeq(seq)) {
+        throw new ProtocolError('resize message is missing width, height or seq');
+      }
+      return { type: 'resize', width, height, seq };
     }
     default:
       return msg;

@@ -113,6 +113,11 @@ class Screen {
       this.resync(es);
       return;
     }
+    if (msg.events.some((e) => !this.board.inBounds(e.x, e.y))) {
+      // The canvas grew: load it again at its new size.
+      this.resync(es);
+      return;
+    }
     this.seq = msg.seq;
     const now = Date.now();
     this.board.applyEvents(msg.events);

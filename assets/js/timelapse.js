@@ -24,6 +24,14 @@ export function parseRegion(hash, width, height) {
 }
 
 /** regionRect is the rectangle of the canvas that a region shows. */
+/**
+ * frameColor is the color at (x, y) of a past frame of frameW × frameH
+ * (the canvas may have been smaller then: outside it is white, 0).
+ */
+export function frameColor(pixels, frameW, frameH, x, y) {
+  return x < frameW && y < frameH ? pixels[y * frameW + x] & 15 : 0;
+}
+
 export function regionRect(r, width, height) {
   const w = Math.max(1, Math.round(width / r.z));
   const h = Math.max(1, Math.round(height / r.z));
@@ -122,6 +130,9 @@ class Player {
       return;
     }
     this.pixels = new Uint8Array(await res.arrayBuffer());
+    // A moment before a growth has the smaller size it had then.
+    this.frameW = Number(res.headers.get('X-Canvas-Width')) || this.width;
+    this.frameH = Number(res.headers.get('X-Canvas-Height')) || this.height;
     this.seq = Number(res.headers.get('X-Canvas-Seq'));
     this.frame.dataset.seq = String(this.seq);
     const heading = document.querySelector('[data-testid=frame-seq]');
@@ -146,8 +157,9 @@ class Player {
     const img = ctx.createImageData(r.w, r.h);
     const out = new Uint32Array(img.data.buffer);
     for (let y = 0; y < r.h; y++) {
-      const row = (r.y + y) * this.width + r.x;
-      for (let x = 0; x < r.w; x++) out[y * r.w + x] = this.colors[this.pixels[row + x] & 15];
+      for (let x = 0; x < r.w; x++) {
+        out[y * r.w + x] = this.colors[frameColor(this.pixels, this.frameW, this.frameH, r.x + x, r.y + y)];
+      }
     }
     ctx.putImageData(img, 0, 0);
   }

@@ -83,7 +83,13 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 		defer f.Close()
 		w = f
 	}
-	if err := runExport(ctx, kind, st, cfg.CanvasConfig(), o, w); err != nil {
+	// The stored size: the canvas may have grown since the flags' first size.
+	sz, err := st.CanvasSize(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "place:", err)
+		return 1
+	}
+	if err := runExport(ctx, kind, st, cfg.CanvasConfig().WithSize(sz), o, w); err != nil {
 		fmt.Fprintln(stderr, "place: export:", place.ErrorMessage(err), detail(err))
 		if o.out != "-" {
 			_ = os.Remove(o.out)
@@ -140,12 +146,26 @@ func runExport(ctx context.Context, kind string, a place.Archive, cfg place.Conf
 	if o.scale < 1 || o.scale > 8 {
 		return place.Errorf(place.EVALIDATION, "--scale must be from 1 to 8")
 	}
-	canvas, err := timetravel.CanvasAt(ctx, a, cfg, m.Seq)
+	canvas, sz, err := canvasAt(ctx, a, cfg, m.Seq)
 	if err != nil {
 		return err
 	}
-	full := image.Rect(0, 0, cfg.Width, cfg.Height)
-	return timetravel.WritePNG(w, canvas, cfg.Width, full, image.Pt(cfg.Width*o.scale, cfg.Height*o.scale))
+	full := image.Rect(0, 0, sz.Width, sz.Height)
+	return timetravel.WritePNG(w, canvas, sz.Width, full, image.Pt(sz.Width*o.scale, sz.Height*o.scale))
+}
+
+// canvasAt is the canvas right after seq at the size it had then, when the
+// archive knows the growths (a store does), else at cfg's size.
+func canvasAt(ctx context.Context, a place.Archive, cfg place.Config, seq uint64) ([]byte, place.Size, error) {
+	if sizes, ok := a.(place.Sizes); ok {
+		growths, err := sizes.Growths(ctx)
+		if err != nil {
+			return nil, place.Size{}, err
+		}
+		return timetravel.SizedCanvasAt(ctx, a, cfg.Size(), growths, seq)
+	}
+	canvas, err := timetravel.CanvasAt(ctx, a, cfg, seq)
+	return canvas, cfg.Size(), err
 }
 
 func gifOptions(o exportOptions, span place.HistorySpan, cfg place.Config) (timetravel.Timelapse, error) {

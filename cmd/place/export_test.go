@@ -33,7 +33,7 @@ func TestExport(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want, _, _ := st.Canvas(ctx)
+	want, _, _, _ := st.Canvas(ctx)
 	st.Close()
 
 	storage := []string{"--data-dir", dir, "--width", "20", "--height", "10"}

@@ -20,8 +20,8 @@ func serveFlags(name string, cfg *app.Config, logLevel *string, pprof *string, s
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory of the embedded mode's database")
-	fs.IntVar(&cfg.Width, "width", cfg.Width, "canvas width in pixels (1-4096)")
-	fs.IntVar(&cfg.Height, "height", cfg.Height, "canvas height in pixels (1-4096)")
+	fs.IntVar(&cfg.Width, "width", cfg.Width, "first canvas width in pixels (1-4096; the stored size wins afterwards)")
+	fs.IntVar(&cfg.Height, "height", cfg.Height, "first canvas height in pixels (1-4096; the stored size wins afterwards)")
 	fs.DurationVar(&cfg.Cooldown, "cooldown", cfg.Cooldown, "time between two placements of one user")
 	fs.DurationVar(&cfg.BatchInterval, "batch-interval", cfg.BatchInterval, "how often placements are broadcast (the first value; an admin setting afterwards)")
 	fs.Func("allowed-origins", "comma-separated extra origins allowed for WebSockets and forms (e.g. https://place.example.org)", func(v string) error {

@@ -84,6 +84,8 @@ func adminRoutes(id string) []struct{ method, path string } {
 		{http.MethodGet, "/admin/users?q=a"},
 		{http.MethodGet, "/admin/users/" + id},
 		{http.MethodGet, "/admin/audit"},
+		{http.MethodGet, "/admin/canvas"},
+		{http.MethodPost, "/admin/canvas/grow"},
 		{http.MethodPost, "/admin/users/" + id + "/ban"},
 		{http.MethodPost, "/admin/users/" + id + "/unban"},
 		{http.MethodPost, "/admin/users/" + id + "/rollback"},

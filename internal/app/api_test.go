@@ -40,7 +40,7 @@ func TestCanvasBinaryAPI(t *testing.T) {
 	if body[2*40+3] != 5 {
 		t.Errorf("pixel (3,2) is %d, want 5", body[2*40+3])
 	}
-	if h.Get("X-Canvas-Seq") != "1" || h.Get("X-Canvas-Width") != "40" || h.Get("X-Canvas-Height") != "30" || h.Get("ETag") != `"1"` {
+	if h.Get("X-Canvas-Seq") != "1" || h.Get("X-Canvas-Width") != "40" || h.Get("X-Canvas-Height") != "30" || h.Get("ETag") != `"1-40x30"` {
 		t.Errorf("canvas headers: %v", h)
 	}
 
@@ -48,19 +48,20 @@ func TestCanvasBinaryAPI(t *testing.T) {
 		ifNoneMatch string
 		status      int
 	}{
-		{`"1"`, 304},
-		{`W/"1"`, 304}, // If-None-Match compares weakly
-		{`"0", "1"`, 304},
+		{`"1-40x30"`, 304},
+		{`W/"1-40x30"`, 304}, // If-None-Match compares weakly
+		{`"0-40x30", "1-40x30"`, 304},
 		{`*`, 304},
-		{`"0"`, 200},
-		{`"11"`, 200},
-		{`"1-2"`, 200},
+		{`"0-40x30"`, 200},
+		{`"1"`, 200},       // the seq alone (a canvas of another size)
+		{`"1-40x20"`, 200}, // the same seq at another size: the canvas grew since
+		{`"11-40x30"`, 200},
 	} {
 		resp, body := get(t, ts.URL+"/api/v1/canvas", http.Header{"If-None-Match": {tc.ifNoneMatch}})
 		if resp.StatusCode != tc.status {
 			t.Errorf("If-None-Match %s: %d, want %d", tc.ifNoneMatch, resp.StatusCode, tc.status)
 		}
-		if tc.status == 304 && (len(body) != 0 || resp.Header.Get("ETag") != `"1"`) {
+		if tc.status == 304 && (len(body) != 0 || resp.Header.Get("ETag") != `"1-40x30"`) {
 			t.Errorf("If-None-Match %s: 304 with %d bytes, ETag %q", tc.ifNoneMatch, len(body), resp.Header.Get("ETag"))
 		}
 	}

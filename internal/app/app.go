@@ -186,8 +186,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			if !hub.Ready() {
 				return nil, event.ErrNotReady
 			}
-			canvas, _ := hub.Canvas()
-			return event.CanvasPNG(canvas, cfg.Width, cfg.Height)
+			canvas, sz, _ := hub.SizedCanvas()
+			return event.CanvasPNG(canvas, sz.Width, sz.Height)
 		},
 	})
 	if err := ev.Load(ctx); err != nil {
@@ -197,7 +197,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	evRef.Store(ev)
 	var srv *handlers.Server // reads the network bans in force, at most a second old
 	placements := placing.New(placing.Options{
-		Config: cfg.CanvasConfig(), Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule,
+		Config: cfg.CanvasConfig(), Size: lc.Size, Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule,
 		NetworkBan: func(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error) {
 			return srv.IsNetworkBanned(ctx, ip)
 		},
@@ -214,7 +214,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			b, _ := json.Marshal(realtime.NewStateMessage(ev.Settings(), ev.Cooldown(), ev.FinalKept(), time.Now()))
 			return b
 		},
-		Logger: log, SessionAlive: sessionAlive(st.Sessions(), log),
+		Logger: log, SessionAlive: sessionAlive(st.Sessions(), log), Size: st.CanvasSize,
 	})
 	// Every change of the event, made here, elsewhere or by the clock,
 	// reaches every connected client.
@@ -386,18 +386,4 @@ func browseURL(addr net.Addr) string {
 func statsOf(st place.Store) place.StatsReader {
 	r, _ := st.(place.StatsReader)
 	return r
-}
-
-// notice hands a notice to whom it is for: a kick to the hub, a join code
-// change to the gate.
-func (a *App) notice(n place.Notice) {
-	if k, ok := n.Kick(); ok {
-		a.Hub.Kick(k)
-		return
-	}
-	if n.Kind == place.NoticeEvent {
-		a.Event.Changed() // the event's state changed elsewhere: load it again
-		return
-	}
-	a.Join.OnNotice(n)
 }

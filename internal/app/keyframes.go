@@ -23,7 +23,7 @@ const keyframeEvery = 2 * time.Second
 // cluster mode one instance at a time reads them back from PostgreSQL,
 // which holds only placements that can no longer be lost.
 func (a *App) keepKeyframes(ctx context.Context) {
-	k := &timetravel.Keyframer{Archive: a.Archive, Config: a.cfg.CanvasConfig(), Every: uint64(max(0, a.cfg.KeyframeEvery))}
+	k := &timetravel.Keyframer{Archive: a.Archive, Config: a.cfg.CanvasConfig(), Sizes: a.Store, Every: uint64(max(0, a.cfg.KeyframeEvery))}
 	t := time.NewTicker(keyframeEvery)
 	defer t.Stop()
 	for {

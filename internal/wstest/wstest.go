@@ -58,6 +58,8 @@ func (m Msg) String() string {
 		return fmt.Sprintf("pixels (%d, %d] %v", m.PrevSeq, m.Seq, m.Events)
 	case "error":
 		return fmt.Sprintf("error %s %q requestId %q remaining %d", m.Code, m.Message, m.RequestID, m.RemainingSeconds)
+	case "resize":
+		return fmt.Sprintf("resize %dx%d seq %d", m.Width, m.Height, m.Seq)
 	}
 	return fmt.Sprintf("%s requestId %q user %q", m.Type, m.RequestID, m.Username)
 }
@@ -217,7 +219,7 @@ func (c *Client) Next(timeout time.Duration) (Msg, error) {
 }
 
 // Expect returns the next message of the given type, skipping `pixels`
-// broadcasts in between, or fails the test.
+// and `resize` broadcasts in between, or fails the test.
 func (c *Client) Expect(t testing.TB, typ string, timeout time.Duration) Msg {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -229,7 +231,7 @@ func (c *Client) Expect(t testing.TB, typ string, timeout time.Duration) Msg {
 		if m.Type == typ {
 			return m
 		}
-		if m.Type != "pixels" {
+		if m.Type != "pixels" && m.Type != "resize" {
 			t.Fatalf("waiting for %q, got %v", typ, m)
 		}
 	}

@@ -16,40 +16,46 @@ import (
 // PostgreSQL with a lower sequence.
 var ErrFeedReset = place.ErrFeedReset
 
-// Canvas returns the canvas and its seq, read in one atomic step.
-func (s *Store) Canvas(ctx context.Context) ([]byte, uint64, error) {
+// Canvas returns the canvas, its size and its seq, read in one atomic step.
+func (s *Store) Canvas(ctx context.Context) ([]byte, place.Size, uint64, error) {
 	var data []byte
+	var sz place.Size
 	var seq uint64
 	missing := false
 	err := s.do(ctx, func(c redis.Conn) error {
-		reply, err := redis.Values(canvasScript.Do(c, s.keys.canvas, s.keys.seq))
+		reply, err := redis.Values(canvasScript.Do(c, s.keys.canvas, s.keys.seq, s.keys.meta))
 		if err != nil {
 			return err
 		}
-		if len(reply) == 0 || reply[0] == nil {
+		if len(reply) < 4 || reply[0] == nil || reply[2] == nil || reply[3] == nil {
 			missing = true
 			return nil
 		}
-		data, err = redis.Bytes(reply[0], nil)
-		if err != nil {
+		if data, err = redis.Bytes(reply[0], nil); err != nil {
 			return err
 		}
-		if len(reply) > 1 && reply[1] != nil {
-			seq, err = redis.Uint64(reply[1], nil)
+		if reply[1] != nil {
+			if seq, err = redis.Uint64(reply[1], nil); err != nil {
+				return err
+			}
 		}
+		if sz.Width, err = redis.Int(reply[2], nil); err != nil {
+			return err
+		}
+		sz.Height, err = redis.Int(reply[3], nil)
 		return err
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, place.Size{}, 0, err
 	}
 	if missing {
 		s.triggerRestore()
-		return nil, 0, fmt.Errorf("%w (redis holds no canvas; restoring)", place.ErrUnavailable)
+		return nil, place.Size{}, 0, fmt.Errorf("%w (redis holds no canvas; restoring)", place.ErrUnavailable)
 	}
-	if len(data) != s.cfg.Width*s.cfg.Height {
-		return nil, 0, fmt.Errorf("redis canvas has %d bytes, want %d", len(data), s.cfg.Width*s.cfg.Height)
+	if len(data) != sz.Width*sz.Height {
+		return nil, place.Size{}, 0, fmt.Errorf("redis canvas has %d bytes, want %dx%d", len(data), sz.Width, sz.Height)
 	}
-	return data, seq, nil
+	return data, sz, seq, nil
 }
 
 // Follow tails the stream from after. Connection failures are retried

@@ -27,7 +27,7 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 		cooldownKey:       s.keys.cooldown(userID),
 		deviceCooldownKey: s.keys.cooldown(device),
 		device:            device,
-		args:              [7]any{userID, x, y, int(color), y*s.cfg.Width + x, nowMs, cd.Milliseconds()},
+		args:              [6]any{userID, x, y, int(color), nowMs, cd.Milliseconds()},
 	}
 	reply, err := s.evalPlace(ctx, r)
 	if err != nil {
@@ -93,8 +93,8 @@ func (s *Store) evalDirect(ctx context.Context, r *placeReq) (any, error) {
 
 // placeArgs lays out the keys and arguments of placeScript for a batch.
 func (s *Store) placeArgs(batch []*placeReq) []any {
-	args := make([]any, 0, 5+10*len(batch))
-	args = append(args, 4+2*len(batch), s.keys.banned, s.keys.canvas, s.keys.seq, s.keys.stream)
+	args := make([]any, 0, 6+9*len(batch))
+	args = append(args, 5+2*len(batch), s.keys.banned, s.keys.canvas, s.keys.seq, s.keys.stream, s.keys.meta)
 	for _, r := range batch {
 		args = append(args, r.cooldownKey, r.deviceCooldownKey)
 	}
@@ -114,8 +114,8 @@ func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []plac
 	out := make([]place.Placement, 0, len(pixels))
 	for start := 0; start < len(pixels); start += chunk {
 		part := pixels[start:min(start+chunk, len(pixels))]
-		args := make([]any, 0, 6+3*len(part))
-		args = append(args, s.keys.canvas, s.keys.seq, s.keys.stream, actorID, nowMs, s.cfg.Width)
+		args := make([]any, 0, 7+3*len(part))
+		args = append(args, s.keys.canvas, s.keys.seq, s.keys.stream, s.keys.meta, actorID, nowMs, 0)
 		for _, p := range part {
 			args = append(args, p.X, p.Y, int(p.Color))
 		}
@@ -196,7 +196,7 @@ type placeReq struct {
 	cooldownKey       string
 	deviceCooldownKey string // the user's again when the device is unknown
 	device            string // place.DeviceKey, or the user id
-	args              [7]any
+	args              [6]any
 	deadline          time.Time
 	reply             chan placeResult // buffered: a worker never blocks on a caller that gave up
 }

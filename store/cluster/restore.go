@@ -18,25 +18,27 @@ const (
 	restoreTimeout = 10 * time.Minute
 )
 
-// checkStoredSize records the canvas size in PostgreSQL on first start and
-// refuses a size that differs from the stored one, there or in Redis.
+// checkStoredSize records the canvas size in PostgreSQL on first start;
+// afterwards the stored size wins over the configured one (which gives only
+// the first size: the canvas grows at run time and never shrinks). Redis
+// must agree with PostgreSQL.
 func (s *Store) checkStoredSize(ctx context.Context) error {
 	pctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	w, h := strconv.Itoa(s.cfg.Width), strconv.Itoa(s.cfg.Height)
 	if _, err := s.db.Exec(pctx, `INSERT INTO meta (key, value) VALUES ('canvas_width', $1), ('canvas_height', $2), ('redis_epoch', '0')
-		ON CONFLICT (key) DO NOTHING`, w, h); err != nil {
+		ON CONFLICT (key) DO NOTHING`, strconv.Itoa(s.cfg.Width), strconv.Itoa(s.cfg.Height)); err != nil {
 		return fmt.Errorf("postgresql: %w", err)
 	}
-	var sw, sh string
-	if err := s.db.QueryRow(pctx, `SELECT
-		(SELECT value FROM meta WHERE key = 'canvas_width'),
-		(SELECT value FROM meta WHERE key = 'canvas_height')`).Scan(&sw, &sh); err != nil {
-		return fmt.Errorf("postgresql: %w", err)
+	stored, err := pgSize(pctx, s.db, "")
+	if err != nil {
+		return err
 	}
-	if sw != w || sh != h {
-		return fmt.Errorf("the database holds a %sx%s canvas but the configuration asks for %sx%s; start with the stored size or use another database", sw, sh, w, h)
+	if stored != s.cfg.Size() {
+		s.log.Info("the stored canvas size wins over --width/--height (they give only the first size)",
+			"stored", fmt.Sprintf("%dx%d", stored.Width, stored.Height), "flags", fmt.Sprintf("%dx%d", s.cfg.Width, s.cfg.Height))
+		s.cfg.Width, s.cfg.Height = stored.Width, stored.Height
 	}
+	w, h := strconv.Itoa(s.cfg.Width), strconv.Itoa(s.cfg.Height)
 
 	conn := s.pool.Get()
 	defer conn.Close()
@@ -45,14 +47,14 @@ func (s *Store) checkStoredSize(ctx context.Context) error {
 		return fmt.Errorf("redis: %w", err)
 	}
 	if len(meta) > 0 && (meta["width"] != w || meta["height"] != h) {
-		return fmt.Errorf("redis (key prefix %q) holds a %sx%s canvas but the configuration asks for %sx%s", s.keys.prefix, meta["width"], meta["height"], w, h)
+		return fmt.Errorf("redis (key prefix %q) holds a %sx%s canvas but PostgreSQL a %sx%s one", s.keys.prefix, meta["width"], meta["height"], w, h)
 	}
 	n, err := redis.Int(conn.Do("STRLEN", s.keys.canvas))
 	if err != nil {
 		return fmt.Errorf("redis: %w", err)
 	}
 	if n != 0 && n != s.cfg.Width*s.cfg.Height {
-		return fmt.Errorf("redis (key prefix %q) holds a canvas of %d bytes but the configuration asks for %sx%s", s.keys.prefix, n, w, h)
+		return fmt.Errorf("redis (key prefix %q) holds a canvas of %d bytes but PostgreSQL a %sx%s one", s.keys.prefix, n, w, h)
 	}
 	return nil
 }
@@ -147,17 +149,23 @@ func (s *Store) restore(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The size PostgreSQL holds, read FOR SHARE: a growth under way
+	// (store/cluster/size.go) commits first.
+	sz, err := pgSize(ctx, tx, "FOR SHARE")
+	if err != nil {
+		return err
+	}
 
 	// What survives in Redis: the stream (and its last id), the seq.
 	conn := s.pool.Get()
 	defer conn.Close()
-	fromStream, seq, err := s.readSurvivingStream(conn)
+	fromStream, seq, err := s.readSurvivingStream(conn, sz)
 	if err != nil {
 		return err
 	}
 
 	// The latest placement of every pixel, one row per pixel.
-	canvas, pixels, err := s.historyCanvas(ctx, tx, fromStream)
+	canvas, pixels, err := s.historyCanvas(ctx, tx, fromStream, sz)
 	if err != nil {
 		return err
 	}
@@ -177,7 +185,7 @@ func (s *Store) restore(ctx context.Context) error {
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgresql: %w", err)
 	}
-	if err := s.writeRestored(ctx, canvas, seq, epoch, banned); err != nil {
+	if err := s.writeRestored(ctx, canvas, sz, seq, epoch, banned); err != nil {
 		return err
 	}
 	s.log.Info("restored redis from PostgreSQL", "seq", seq, "epoch", epoch, "pixels", pixels,
@@ -200,8 +208,8 @@ func advanceEpoch(ctx context.Context, tx pgx.Tx) (int64, error) {
 // readSurvivingStream returns the latest stream entry of every pixel still
 // in the stream, and the highest seq Redis knows of (its seq key, the
 // stream's last id, the entries).
-func (s *Store) readSurvivingStream(conn redis.Conn) (map[int]streamPixel, uint64, error) {
-	w, h := s.cfg.Width, s.cfg.Height
+func (s *Store) readSurvivingStream(conn redis.Conn, sz place.Size) (map[int]streamPixel, uint64, error) {
+	w, h := sz.Width, sz.Height
 	fromStream := map[int]streamPixel{}
 	var seq uint64
 	if v, err := redis.Uint64(conn.Do("GET", s.keys.seq)); err == nil {
@@ -253,8 +261,8 @@ func (s *Store) streamLastSeq(conn redis.Conn) uint64 {
 // historyCanvas builds the canvas from the latest placement of every pixel
 // in PostgreSQL, overlaid with the stream's pixels that are newer than
 // history. It also returns how many pixels history has.
-func (s *Store) historyCanvas(ctx context.Context, tx pgx.Tx, fromStream map[int]streamPixel) ([]byte, int, error) {
-	w, h := s.cfg.Width, s.cfg.Height
+func (s *Store) historyCanvas(ctx context.Context, tx pgx.Tx, fromStream map[int]streamPixel, sz place.Size) ([]byte, int, error) {
+	w, h := sz.Width, sz.Height
 	canvas := make([]byte, w*h)
 	historySeq := map[int]uint64{} // only for pixels the stream also has
 	rows, err := tx.Query(ctx, `SELECT DISTINCT ON (x, y) x, y, color, seq FROM placements ORDER BY x, y, seq DESC`)
@@ -320,7 +328,7 @@ func (s *Store) bannedArgs(ctx context.Context, tx pgx.Tx) ([]any, error) {
 
 // writeRestored writes everything at once: placements refuse to run until
 // the canvas exists, and from then on see the right seq and bans.
-func (s *Store) writeRestored(ctx context.Context, canvas []byte, seq uint64, epoch int64, banned []any) error {
+func (s *Store) writeRestored(ctx context.Context, canvas []byte, sz place.Size, seq uint64, epoch int64, banned []any) error {
 	wconn, err := s.pool.GetContext(ctx)
 	if err != nil {
 		return fmt.Errorf("redis: %w", err)
@@ -332,7 +340,7 @@ func (s *Store) writeRestored(ctx context.Context, canvas []byte, seq uint64, ep
 		_ = wconn.Send("SADD", banned...)
 	}
 	_ = wconn.Send("SET", s.keys.seq, seq)
-	_ = wconn.Send("HSET", s.keys.meta, "width", s.cfg.Width, "height", s.cfg.Height, "epoch", epoch)
+	_ = wconn.Send("HSET", s.keys.meta, "width", sz.Width, "height", sz.Height, "epoch", epoch)
 	_ = wconn.Send("SET", s.keys.canvas, canvas)
 	if _, err := redis.DoWithTimeout(wconn, 30*time.Second, "EXEC"); err != nil {
 		return fmt.Errorf("redis: %w", err)

@@ -75,7 +75,7 @@ func placeRandom(t testing.TB, s place.Store, cfg place.Config, n int, tag strin
 // and that the live canvas equals its replay.
 func checkHistory(t *testing.T, s *cluster.Store, databaseURL string, cfg place.Config) {
 	t.Helper()
-	live, seq, err := s.Canvas(context.Background())
+	live, _, seq, err := s.Canvas(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestRestoreFromPostgres(t *testing.T) {
 	if err := s.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	before, seq, _ := s.Canvas(context.Background())
+	before, _, seq, _ := s.Canvas(context.Background())
 	s.Close()
 
 	// Redis loses everything of this canvas.
@@ -112,7 +112,7 @@ func TestRestoreFromPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	s2 := mustOpen(t, e.options(smallConfig))
-	after, seq2, err := s2.Canvas(context.Background())
+	after, _, seq2, err := s2.Canvas(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestRestoreWhileRunning(t *testing.T) {
 	if err := s.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	before, seq, _ := s.Canvas(context.Background())
+	before, _, seq, _ := s.Canvas(context.Background())
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -183,7 +183,7 @@ func TestRestoreWhileRunning(t *testing.T) {
 	if err != nil || p.Seq != seq+1 {
 		t.Fatalf("placement after restore: %+v, %v; want seq %d", p, err, seq+1)
 	}
-	after, _, _ := s.Canvas(ctx)
+	after, _, _, _ := s.Canvas(ctx)
 	before[1*smallConfig.Width+1] = 2
 	if !bytes.Equal(before, after) {
 		t.Error("the restored canvas differs from the one before")
@@ -203,22 +203,46 @@ func TestRestoreWhileRunning(t *testing.T) {
 	checkHistory(t, s, e.databaseURL, smallConfig)
 }
 
-func TestSizeMismatch(t *testing.T) {
+// The configured size is only the first: afterwards PostgreSQL's size wins,
+// and a grown canvas restored from PostgreSQL has its pixels in place.
+func TestStoredSizeWins(t *testing.T) {
 	e := newEnv(t)
+	ctx := context.Background()
 	s := mustOpen(t, e.options(smallConfig))
+	now := time.Now()
+	if _, err := s.Grow(ctx, place.Size{Width: 40, Height: 33}, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 39, 32, 6, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want, _, _, _ := s.Canvas(ctx)
 	s.Close()
 	other := smallConfig
 	other.Width = 64
-	_, err := cluster.Open(context.Background(), e.options(other))
-	if err == nil || !strings.Contains(err.Error(), "32x32") {
-		t.Errorf("Open with another size: %v, want an error naming the stored 32x32", err)
+	s = mustOpen(t, e.options(other))
+	if sz, err := s.CanvasSize(ctx); err != nil || sz != (place.Size{Width: 40, Height: 33}) {
+		t.Errorf("size after a restart with other flags = %v, %v; want the stored 40x33", sz, err)
 	}
-	// Redis alone (a fresh database) also knows the size.
-	opts := e.options(other)
+	s.Close()
+	// Redis lost: restored from PostgreSQL at the grown size.
+	if err := testenv.DeleteRedisKeys(e.redisURL, e.prefix); err != nil {
+		t.Fatal(err)
+	}
+	s = mustOpen(t, e.options(smallConfig))
+	defer s.Close()
+	got, sz, _, err := s.Canvas(ctx)
+	if err != nil || sz != (place.Size{Width: 40, Height: 33}) || string(got) != string(want) {
+		t.Errorf("restored canvas: size %v, err %v, same as before %v", sz, err, string(got) == string(want))
+	}
+	// Redis alone (a fresh database) must agree with PostgreSQL.
+	opts := e.options(smallConfig)
 	opts.DatabaseURL = testenv.NewPostgresDatabase(t)
-	_, err = cluster.Open(context.Background(), opts)
-	if err == nil || !strings.Contains(err.Error(), "32x32") {
-		t.Errorf("Open against Redis holding another size: %v, want an error naming 32x32", err)
+	if _, err := cluster.Open(ctx, opts); err == nil || !strings.Contains(err.Error(), "40x33") {
+		t.Errorf("Open against Redis holding another size: %v, want an error naming 40x33", err)
 	}
 }
 

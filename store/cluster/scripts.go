@@ -20,22 +20,27 @@ const (
 // stream ids and seqs are the same order and a reader can resume from any
 // seq.
 //
-// KEYS: banned set, canvas, seq, stream, then each placement's user
+// The canvas offset of each pixel is computed here from the width in the
+// meta hash, atomically with the write: an instance that has not yet
+// learnt of a growth still places its pixels at their (x, y).
+//
+// KEYS: banned set, canvas, seq, stream, meta, then each placement's user
 // cooldown key and device cooldown key (the user's again when the device is
 // unknown).
-// ARGV: for each placement: user, x, y, color, canvas offset, now (ms),
-// cooldown (ms), device (place.DeviceKey, or the user again).
+// ARGV: for each placement: user, x, y, color, now (ms), cooldown (ms),
+// device (place.DeviceKey, or the user again).
 // Returns one {result, value} per placement: {0, seq}, {1}, {2, ends} or {3}.
 var placeScript = redis.NewScript(-1, `
-local canvas = redis.call('EXISTS', KEYS[2]) == 1
+local width = tonumber(redis.call('HGET', KEYS[5], 'width') or '0')
+local canvas = width > 0 and redis.call('EXISTS', KEYS[2]) == 1
 local anyBanned = redis.call('SCARD', KEYS[1]) > 0
 local seq = nil
 local out = {}
-for i = 1, (#KEYS - 4) / 2 do
-  local a = (i - 1) * 8
-  local user, device = ARGV[a+1], ARGV[a+8]
-  local userKey, deviceKey = KEYS[3+2*i], KEYS[4+2*i]
-  local now, cooldown = tonumber(ARGV[a+6]), tonumber(ARGV[a+7])
+for i = 1, (#KEYS - 5) / 2 do
+  local a = (i - 1) * 7
+  local user, device = ARGV[a+1], ARGV[a+7]
+  local userKey, deviceKey = KEYS[4+2*i], KEYS[5+2*i]
+  local now, cooldown = tonumber(ARGV[a+5]), tonumber(ARGV[a+6])
   local ends = 0
   if cooldown > 0 then
     ends = math.max(tonumber(redis.call('GET', userKey) or '0'), tonumber(redis.call('GET', deviceKey) or '0'))
@@ -51,10 +56,10 @@ for i = 1, (#KEYS - 4) / 2 do
       redis.call('SET', userKey, now + cooldown, 'PX', cooldown)
       redis.call('SET', deviceKey, now + cooldown, 'PX', cooldown)
     end
-    redis.call('SETRANGE', KEYS[2], tonumber(ARGV[a+5]), string.char(tonumber(ARGV[a+4])))
+    redis.call('SETRANGE', KEYS[2], tonumber(ARGV[a+3]) * width + tonumber(ARGV[a+2]), string.char(tonumber(ARGV[a+4])))
     if not seq then seq = tonumber(redis.call('GET', KEYS[3]) or '0') end
     seq = seq + 1
-    redis.call('XADD', KEYS[4], seq .. '-1', 'x', ARGV[a+2], 'y', ARGV[a+3], 'color', ARGV[a+4], 'user', user, 'ts', ARGV[a+6], 'rb', '0')
+    redis.call('XADD', KEYS[4], seq .. '-1', 'x', ARGV[a+2], 'y', ARGV[a+3], 'color', ARGV[a+4], 'user', user, 'ts', ARGV[a+5], 'rb', '0')
     out[i] = {0, seq}
   end
 end
@@ -66,11 +71,11 @@ return out
 // ban or cooldown checks. It returns the first seq, or -1 when the canvas
 // is missing.
 //
-// KEYS: canvas, seq, stream.
-// ARGV: actor, now (ms), width, then x, y, color for each pixel.
-var rollbackScript = redis.NewScript(3, `
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local width = tonumber(ARGV[3])
+// KEYS: canvas, seq, stream, meta.
+// ARGV: actor, now (ms), unused, then x, y, color for each pixel.
+var rollbackScript = redis.NewScript(4, `
+local width = tonumber(redis.call('HGET', KEYS[4], 'width') or '0')
+if width == 0 or redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local n = (#ARGV - 3) / 3
 local last = redis.call('INCRBY', KEYS[2], n)
 local seq = last - n
@@ -82,11 +87,42 @@ end
 return last - n + 1
 `)
 
-// canvasScript reads the canvas and the seq it includes in one step.
+// canvasScript reads the canvas, the seq it includes and its size in one
+// step.
 //
-// KEYS: canvas, seq.
-var canvasScript = redis.NewScript(2, `
-return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}
+// KEYS: canvas, seq, meta.
+var canvasScript = redis.NewScript(3, `
+return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('HGET', KEYS[3], 'width'), redis.call('HGET', KEYS[3], 'height')}
+`)
+
+// growScript lays the canvas out on a larger size, every pixel at its
+// (x, y) and the new area white, and records the size, in one step: no
+// placement runs between. It returns {seq, old width, old height}, or
+// {-1} when the canvas is missing and {-2, width, height} when the new
+// size does not cover the old one.
+//
+// KEYS: canvas, seq, meta. ARGV: new width, new height.
+var growScript = redis.NewScript(3, `
+local ow = tonumber(redis.call('HGET', KEYS[3], 'width') or '0')
+local oh = tonumber(redis.call('HGET', KEYS[3], 'height') or '0')
+if ow == 0 or redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+local nw, nh = tonumber(ARGV[1]), tonumber(ARGV[2])
+if nw < ow or nh < oh then return {-2, ow, oh} end
+local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
+if nw ~= ow then
+  local old = redis.call('GET', KEYS[1])
+  local pad = string.rep('\0', nw - ow)
+  local rows = {}
+  for y = 0, oh - 1 do
+    rows[#rows + 1] = string.sub(old, y * ow + 1, (y + 1) * ow) .. pad
+  end
+  redis.call('SET', KEYS[1], table.concat(rows))
+end
+if nh > oh then
+  redis.call('SETRANGE', KEYS[1], nw * nh - 1, '\0')
+end
+redis.call('HSET', KEYS[3], 'width', nw, 'height', nh)
+return {seq, ow, oh}
 `)
 
 // extendCooldownScript moves a cooldown end later, never earlier.

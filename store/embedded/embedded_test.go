@@ -2,8 +2,9 @@ package embedded_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
-	"strings"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -37,7 +38,7 @@ func TestRestartRebuildsCanvasFromSnapshotAndEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want, seq, _ := s.Canvas(ctx)
+	want, _, seq, _ := s.Canvas(ctx)
 	if seq != 30 {
 		t.Fatalf("seq %d", seq)
 	}
@@ -46,7 +47,7 @@ func TestRestartRebuildsCanvasFromSnapshotAndEvents(t *testing.T) {
 	}
 	s = open(t, dir, cfg)
 	defer s.Close()
-	got, seq2, _ := s.Canvas(ctx)
+	got, _, seq2, _ := s.Canvas(ctx)
 	if seq2 != 30 || string(got) != string(want) {
 		t.Fatalf("after restart seq %d, canvas equal %v", seq2, string(got) == string(want))
 	}
@@ -56,13 +57,38 @@ func TestRestartRebuildsCanvasFromSnapshotAndEvents(t *testing.T) {
 	}
 }
 
-func TestSizeMismatchRefusesToStart(t *testing.T) {
+// The configured size is only the first: afterwards the stored size wins,
+// grown or not, and a grown canvas comes back with its pixels in place.
+func TestStoredSizeWinsOverFlags(t *testing.T) {
 	dir := t.TempDir()
+	ctx := context.Background()
 	s := open(t, dir, place.Config{Width: 20, Height: 10})
-	s.Close()
-	_, err := embedded.Open(context.Background(), embedded.Options{DataDir: dir, Config: place.Config{Width: 30, Height: 10}})
-	if err == nil || !strings.Contains(err.Error(), "20x10") {
-		t.Fatalf("err = %v, want a size mismatch naming 20x10", err)
+	now := time.Now()
+	if _, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 19, 9, 3, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dir, place.Config{Width: 30, Height: 10})
+	if sz, _ := s.CanvasSize(ctx); sz != (place.Size{Width: 20, Height: 10}) {
+		t.Fatalf("size after a restart with other flags = %v, want the stored 20x10", sz)
+	}
+	if _, err := s.Grow(ctx, place.Size{Width: 25, Height: 12}, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Place(ctx, place.Player{UserID: "u2"}, 24, 11, 4, now); err != nil {
+		t.Fatal(err)
+	}
+	want, _, _, _ := s.Canvas(ctx)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dir, place.Config{Width: 20, Height: 10})
+	defer s.Close()
+	got, sz, seq, _ := s.Canvas(ctx)
+	if sz != (place.Size{Width: 25, Height: 12}) || seq != 2 || string(got) != string(want) || got[9*25+19] != 3 || got[11*25+24] != 4 {
+		t.Errorf("after restarting a grown canvas: size %v seq %d, same canvas %v", sz, seq, string(got) == string(want))
 	}
 }
 
@@ -136,5 +162,47 @@ func TestConcurrentPlacementsGapFree(t *testing.T) {
 		if q != uint64(i+1) {
 			t.Fatalf("history seq %d at index %d", q, i)
 		}
+	}
+}
+
+// A snapshot taken before a growth (the latest one lost, say) is laid out
+// on the grown canvas at start, and the placements after it replay at
+// their coordinates.
+func TestSnapshotFromBeforeAGrowth(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	cfg := place.Config{Width: 16, Height: 8}
+	now := time.Now()
+	s := open(t, dir, cfg)
+	if _, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 15, 7, 3, now); err != nil {
+		t.Fatal(err)
+	}
+	s.Close() // snapshot at seq 1, 16x8
+	s = open(t, dir, cfg)
+	if _, err := s.Grow(ctx, place.Size{Width: 20, Height: 12}, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Place(ctx, place.Player{UserID: "u2"}, 19, 11, 4, now); err != nil {
+		t.Fatal(err)
+	}
+	want, _, _, _ := s.Canvas(ctx)
+	s.Close() // snapshot at seq 2, 20x12
+	db, err := sql.Open("sqlite", filepath.Join(dir, "place.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w int
+	if err := db.QueryRow(`SELECT width FROM snapshots WHERE seq = 1`).Scan(&w); err != nil || w != 16 {
+		t.Fatalf("the snapshot before the growth: width %d, %v", w, err)
+	}
+	if _, err := db.Exec(`DELETE FROM snapshots WHERE seq = 2`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s = open(t, dir, cfg)
+	defer s.Close()
+	got, sz, seq, _ := s.Canvas(ctx)
+	if sz != (place.Size{Width: 20, Height: 12}) || seq != 2 || string(got) != string(want) || got[7*20+15] != 3 {
+		t.Errorf("from the 16x8 snapshot: size %v seq %d, same canvas %v", sz, seq, string(got) == string(want))
 	}
 }

@@ -20,9 +20,9 @@ func (s *Store) publish(batch []place.Placement) {
 }
 
 // Canvas implements place.Feed with a copy of the live canvas.
-func (s *Store) Canvas(context.Context) ([]byte, uint64, error) {
-	data, seq := s.live.Snapshot()
-	return append([]byte(nil), data...), seq, nil
+func (s *Store) Canvas(context.Context) ([]byte, place.Size, uint64, error) {
+	data, sz, seq := s.live.Snapshot()
+	return append([]byte(nil), data...), sz, seq, nil
 }
 
 // Since implements place.Feed.

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
@@ -250,44 +249,25 @@ func MigrateDir(ctx context.Context, dataDir string) error {
 	return Migrate(ctx, db)
 }
 
-// load checks the stored size and rebuilds the live state.
+// load reads the stored size and rebuilds the live state.
 func (s *Store) load(ctx context.Context) error {
-	w, h := strconv.Itoa(s.cfg.Width), strconv.Itoa(s.cfg.Height)
-	var nw, nh sql.NullString
-	if err := s.wdb.QueryRowContext(ctx, `SELECT (SELECT value FROM meta WHERE key='width'), (SELECT value FROM meta WHERE key='height')`).Scan(&nw, &nh); err != nil {
-		return fmt.Errorf("read canvas size: %w", err)
+	if err := s.loadSize(ctx); err != nil {
+		return err
 	}
-	storedW, storedH := nw.String, nh.String
-	switch {
-	case storedW == "" && storedH == "":
-		if s.opts.AnySize {
-			break
-		}
-		if _, err := s.wdb.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('width', ?), ('height', ?)`, w, h); err != nil {
-			return fmt.Errorf("store canvas size: %w", err)
-		}
-	case storedW != w || storedH != h:
-		sw, errW := strconv.Atoi(storedW)
-		sh, errH := strconv.Atoi(storedH)
-		if s.opts.AnySize && errW == nil && errH == nil {
-			s.cfg.Width, s.cfg.Height = sw, sh
-			break
-		}
-		return fmt.Errorf("the stored canvas is %sx%s but --width/--height ask for %sx%s; start with the stored size or use another --data-dir", storedW, storedH, w, h)
-	}
-
 	canvas := make([]byte, s.cfg.Width*s.cfg.Height)
 	var snapSeq uint64
+	var snapW, snapH int
 	var data []byte
-	err := s.rdb.QueryRowContext(ctx, `SELECT seq, data FROM snapshots ORDER BY seq DESC LIMIT 1`).Scan(&snapSeq, &data)
+	err := s.rdb.QueryRowContext(ctx, `SELECT seq, width, height, data FROM snapshots ORDER BY seq DESC LIMIT 1`).Scan(&snapSeq, &snapW, &snapH, &data)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return fmt.Errorf("read snapshot: %w", err)
-	case len(data) != len(canvas):
-		return fmt.Errorf("snapshot at seq %d has %d bytes, want %d", snapSeq, len(data), len(canvas))
+	case len(data) != snapW*snapH || !s.cfg.Size().Covers(place.Size{Width: snapW, Height: snapH}):
+		return fmt.Errorf("snapshot at seq %d has %d bytes of a %dx%d canvas, which does not fit the %dx%d canvas", snapSeq, len(data), snapW, snapH, s.cfg.Width, s.cfg.Height)
 	default:
-		copy(canvas, data)
+		// A snapshot taken before a growth is laid out on the grown canvas.
+		canvas = place.Regrow(data, place.Size{Width: snapW, Height: snapH}, s.cfg.Size())
 		s.seq = snapSeq
 	}
 	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, x, y, color FROM placements WHERE seq > ? ORDER BY seq`, snapSeq)
@@ -299,6 +279,10 @@ func (s *Store) load(ctx context.Context) error {
 		if err := rows.Scan(&p.Seq, &p.X, &p.Y, &p.Color); err != nil {
 			rows.Close()
 			return err
+		}
+		if !s.cfg.Size().Contains(p.X, p.Y) {
+			rows.Close()
+			return fmt.Errorf("placement %d at %d,%d is outside the stored %dx%d canvas", p.Seq, p.X, p.Y, s.cfg.Width, s.cfg.Height)
 		}
 		canvas[p.Y*s.cfg.Width+p.X] = p.Color
 		s.seq = p.Seq
@@ -318,13 +302,7 @@ func (s *Store) load(ctx context.Context) error {
 // replay ring with the latest placements, so that clients can resume from
 // a seq at once after a restart.
 func (s *Store) loadLive(ctx context.Context, canvas []byte) error {
-	if s.live.Width() != s.cfg.Width || s.live.Height() != s.cfg.Height {
-		if !s.opts.AnySize {
-			return fmt.Errorf("live canvas is %dx%d, store %dx%d", s.live.Width(), s.live.Height(), s.cfg.Width, s.cfg.Height)
-		}
-		s.live = live.New(s.cfg.Width, s.cfg.Height)
-	}
-	s.live.Reset(canvas, s.seq)
+	s.live.Reset(canvas, s.cfg.Size(), s.seq)
 	after := uint64(0)
 	if s.seq >= live.RingSize {
 		after = s.seq - (live.RingSize - 1)

@@ -241,7 +241,7 @@ func (s *Store) insertBatch(ctx context.Context, batch []place.Placement) error 
 }
 
 func (s *Store) snapshot() error {
-	data, seq := s.live.Snapshot() // shared, read only
+	data, sz, seq := s.live.Snapshot() // shared, read only
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	tx, err := s.wdb.BeginTx(ctx, nil)
@@ -249,7 +249,7 @@ func (s *Store) snapshot() error {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO snapshots (seq, width, height, data) VALUES (?, ?, ?, ?)`, int64(seq), s.cfg.Width, s.cfg.Height, data); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO snapshots (seq, width, height, data) VALUES (?, ?, ?, ?)`, int64(seq), sz.Width, sz.Height, data); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM snapshots WHERE seq < (SELECT MIN(seq) FROM (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT 2))`); err != nil {

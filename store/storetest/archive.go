@@ -27,6 +27,7 @@ func RunArchive(t *testing.T, open ArchiveOpener) {
 	t.Run("CanvasAtEqualsReplay", func(t *testing.T) { testCanvasAtEqualsReplay(t, open) })
 	t.Run("Ranges", func(t *testing.T) { testArchiveRanges(t, open) })
 	t.Run("KeyframesAndSalt", func(t *testing.T) { testKeyframesAndSalt(t, open) })
+	t.Run("AcrossGrowth", func(t *testing.T) { testArchiveAcrossGrowth(t, open) })
 }
 
 func testArchiveEmpty(t *testing.T, open ArchiveOpener) {

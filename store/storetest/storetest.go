@@ -58,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 		{"NetworkBans", testNetworkBans},
 		{"Sessions", testSessions},
 		{"Ready", testReady},
+		{"Grow", testGrow},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
@@ -103,7 +104,7 @@ func wantCode(t *testing.T, err error, code place.Code) {
 
 func canvas(t *testing.T, s place.Store) ([]byte, uint64) {
 	t.Helper()
-	data, seq, err := s.Canvas(ctx(t))
+	data, _, seq, err := s.Canvas(ctx(t))
 	if err != nil {
 		t.Fatalf("Canvas: %v", err)
 	}

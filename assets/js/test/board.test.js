@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Board } from '../board.js';
+import { Board, growsTo } from '../board.js';
 import { DEFAULT_PALETTE, packRGBA } from '../palette.js';
 
 const rgbaAt = (b, x, y) => Array.from(b.rgba.subarray((y * b.width + x) * 4, (y * b.width + x) * 4 + 4));
@@ -99,4 +99,39 @@ test('shown and takeChanges follow what is displayed, pending included', () => {
   assert.deepEqual(b.takeChanges(), [3]);
   assert.equal(b.shown[3], 0);
   assert.deepEqual(b.takeChanges(), []);
+});
+
+test('growsTo accepts only a larger canvas that covers the current one', () => {
+  assert.equal(growsTo(4, 3, 6, 3), true);
+  assert.equal(growsTo(4, 3, 4, 5), true);
+  assert.equal(growsTo(4, 3, 4, 3), false, 'same size');
+  assert.equal(growsTo(4, 3, 3, 9), false, 'narrower');
+  assert.equal(growsTo(4, 3, 9, 2), false, 'shorter');
+  assert.equal(growsTo(4, 3, undefined, 5), false);
+});
+
+test('grow keeps confirmed and pending pixels at their coordinates; the new area is white', () => {
+  const b = new Board(3, 2);
+  b.load(Uint8Array.from([1, 2, 3, 4, 5, 6]));
+  b.placeOptimistic(2, 1, 9, 'r1');
+  assert.equal(b.grow(5, 4), true);
+  assert.equal(b.width, 5);
+  assert.equal(b.height, 4);
+  assert.equal(b.base.length, 20);
+  assert.deepEqual([b.colorAt(0, 0), b.colorAt(2, 0), b.colorAt(0, 1), b.colorAt(1, 1)], [1, 3, 4, 5]);
+  assert.equal(b.colorAt(2, 1), 9, 'the pending placement still shows');
+  assert.equal(b.confirmedAt(2, 1), 6);
+  assert.equal(b.colorAt(4, 3), 0);
+  assert.equal(b.colorAt(3, 0), 0);
+  assert.deepEqual(rgbaAt(b, 4, 3), [255, 255, 255, 255]);
+  assert.deepEqual(rgbaAt(b, 2, 0), rgbaAt(b, 2, 0));
+  assert.deepEqual(b.takeDirty(), { x: 0, y: 0, w: 5, h: 4 }, 'everything is drawn again');
+  // Pixels in the new area now apply, and the pending one confirms in place.
+  b.applyEvents([{ x: 4, y: 3, color: 7 }]);
+  assert.equal(b.colorAt(4, 3), 7);
+  b.confirm(2, 1, 9, 'r1');
+  assert.equal(b.confirmedAt(2, 1), 9);
+  assert.equal(b.overlay.size, 0);
+  assert.equal(b.grow(5, 3), false, 'never shrinks');
+  assert.equal(b.width, 5);
 });

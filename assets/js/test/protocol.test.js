@@ -184,3 +184,21 @@ test('socket URL follows the page scheme and resumes with since', () => {
   assert.equal(socketURL({ protocol: 'https:', host: 'place.example' }, 42), 'wss://place.example/ws?since=42');
   assert.equal(socketURL({ protocol: 'https:', host: 'place.example' }, 0), 'wss://place.example/ws?since=0');
 });
+
+test('resize decodes from JSON (binary connections get it as text too) and checks its size', () => {
+  assert.deepEqual(decodeMessage('{"type":"resize","width":600,"height":500,"seq":42}'),
+    { type: 'resize', width: 600, height: 500, seq: 42 });
+  for (const bad of [
+    '{"type":"resize","width":0,"height":500,"seq":1}',
+    '{"type":"resize","width":4097,"height":500,"seq":1}',
+    '{"type":"resize","width":600,"height":"500","seq":1}',
+    '{"type":"resize","width":600,"height":500}',
+    '{"type":"resize","width":600.5,"height":500,"seq":1}',
+  ]) {
+    assert.throws(() => decodeText(bad), ProtocolError, bad);
+  }
+});
+
+test('a 12-bit coordinate of a grown canvas decodes from binary pixels', () => {
+  assert.deepEqual(decodeBinary(pixelsFrame(7, 8, [{ x: 4095, y: 4095, color: 3 }])).events, [{ x: 4095, y: 4095, color: 3 }]);
+});

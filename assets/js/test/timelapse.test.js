@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRegion, regionRect, atParam, describeTime } from '../timelapse.js';
+import { parseRegion, regionRect, atParam, describeTime, frameColor } from '../timelapse.js';
 
 test('parseRegion reads the hash and clamps it', () => {
   assert.deepEqual(parseRegion('#x=10&y=20&z=4', 100, 50), { x: 10, y: 20, z: 4 });
@@ -18,4 +18,13 @@ test('regionRect stays inside the canvas', () => {
 test('times are whole seconds in UTC', () => {
   assert.equal(atParam(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), '2026-01-02T03:04:05Z');
   assert.equal(describeTime(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), '2026-01-02 03:04:05 UTC');
+});
+
+test('a frame from before a growth is read at its own width; beyond it is white', () => {
+  // 3 × 2 frame shown on a canvas that is now 5 × 4.
+  const frame = Uint8Array.from([1, 2, 3, 4, 5, 6]);
+  assert.equal(frameColor(frame, 3, 2, 0, 1), 4, 'row 1 starts at index 3, not 5');
+  assert.equal(frameColor(frame, 3, 2, 2, 1), 6);
+  assert.equal(frameColor(frame, 3, 2, 3, 0), 0, 'right of the old canvas');
+  assert.equal(frameColor(frame, 3, 2, 0, 2), 0, 'below the old canvas');
 });

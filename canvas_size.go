@@ -1,0 +1,128 @@
+package place
+
+import (
+	"context"
+	"time"
+)
+
+// Size is a canvas's width and height in pixels.
+type Size struct {
+	Width  int `json:"width"`
+	Height int `json:"height"`
+}
+
+// Size returns the size the configuration starts a canvas with.
+func (c Config) Size() Size { return Size{Width: c.Width, Height: c.Height} }
+
+// WithSize returns c with the canvas size sz.
+func (c Config) WithSize(sz Size) Config {
+	c.Width, c.Height = sz.Width, sz.Height
+	return c
+}
+
+// Contains reports whether (x, y) is on a canvas of this size.
+func (sz Size) Contains(x, y int) bool {
+	return x >= 0 && x < sz.Width && y >= 0 && y < sz.Height
+}
+
+// Max is the larger of sz and o in each direction.
+func (sz Size) Max(o Size) Size {
+	return Size{Width: max(sz.Width, o.Width), Height: max(sz.Height, o.Height)}
+}
+
+// Covers reports whether sz is at least o in both directions.
+func (sz Size) Covers(o Size) bool { return sz.Width >= o.Width && sz.Height >= o.Height }
+
+// Growth is one enlargement of the canvas: every placement up to Seq was
+// made on a canvas of size From, every later one on To (or larger).
+type Growth struct {
+	Seq      uint64
+	At       time.Time
+	From, To Size
+}
+
+// CheckGrowth reports why a canvas of size from may not grow to to: a
+// smaller or equal size in either direction is shrinking or no change;
+// beyond MaxSide is too large. Errors are EVALIDATION.
+func CheckGrowth(from, to Size) error {
+	switch {
+	case to.Width < 1 || to.Height < 1:
+		return Errorf(EVALIDATION, "The width and height must be whole numbers of at least 1.")
+	case to.Width > MaxSide || to.Height > MaxSide:
+		return Errorf(EVALIDATION, "The canvas may be at most %d × %d pixels.", MaxSide, MaxSide)
+	case to.Width < from.Width || to.Height < from.Height:
+		return Errorf(EVALIDATION, "A canvas never shrinks: it is %d × %d, so the new size must be at least that in both directions.", from.Width, from.Height)
+	case to == from:
+		return Errorf(EVALIDATION, "The canvas is already %d × %d: give a larger width or height.", from.Width, from.Height)
+	}
+	return nil
+}
+
+// SizeAt returns the size the canvas had right after placement seq, given
+// every growth in seq order and the size it started with: the To of the
+// latest growth with Seq < seq (a growth recorded at seq came after that
+// placement, which was made on the smaller canvas).
+func SizeAt(first Size, growths []Growth, seq uint64) Size {
+	sz := first
+	for _, g := range growths {
+		if g.Seq >= seq {
+			break
+		}
+		sz = g.To
+	}
+	return sz
+}
+
+// FirstSize returns the size the canvas started with: the From of the
+// first growth, or current when it never grew.
+func FirstSize(current Size, growths []Growth) Size {
+	if len(growths) > 0 {
+		return growths[0].From
+	}
+	return current
+}
+
+// Regrow returns the row-major canvas data of size from laid out on a
+// canvas of size to, which covers it: every pixel keeps its (x, y) and the
+// new area is white (color 0). data itself is returned when the sizes are
+// equal.
+func Regrow(data []byte, from, to Size) []byte {
+	if from == to {
+		return data
+	}
+	out := make([]byte, to.Width*to.Height)
+	for y := 0; y < from.Height; y++ {
+		copy(out[y*to.Width:y*to.Width+from.Width], data[y*from.Width:(y+1)*from.Width])
+	}
+	return out
+}
+
+// Crop returns the top-left part of size to of a row-major canvas of size
+// from (which covers it); data itself when the sizes are equal.
+func Crop(data []byte, from, to Size) []byte {
+	if from == to {
+		return data
+	}
+	out := make([]byte, to.Width*to.Height)
+	for y := 0; y < to.Height; y++ {
+		copy(out[y*to.Width:(y+1)*to.Width], data[y*from.Width:y*from.Width+to.Width])
+	}
+	return out
+}
+
+// Sizes keeps the canvas size and its growths. A canvas never shrinks.
+type Sizes interface {
+	// CanvasSize returns the canvas's current size.
+	CanvasSize(ctx context.Context) (Size, error)
+	// Grow enlarges the canvas to size to, keeping every pixel at its
+	// (x, y) with the new area white, atomically with respect to
+	// placements, and records the growth at the last seq placed before it.
+	// EVALIDATION (changing nothing) when CheckGrowth refuses it.
+	Grow(ctx context.Context, to Size, now time.Time) (Growth, error)
+	// Growths returns every growth, in seq order.
+	Growths(ctx context.Context) ([]Growth, error)
+}
+
+// NoticeGrow is the kind of the notice published after a growth; its data
+// is the new Size. Each instance then reloads the size from the store.
+const NoticeGrow = "grow"

@@ -1,0 +1,139 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/gomodule/redigo/redis"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/placecanvas/place"
+)
+
+// querier is what pgSize needs of a pool or a transaction.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// pgSize reads the canvas size PostgreSQL holds; lock is "", "FOR SHARE" or
+// "FOR UPDATE".
+func pgSize(ctx context.Context, q querier, lock string) (place.Size, error) {
+	var w, h string
+	if err := q.QueryRow(ctx, `SELECT
+		(SELECT value FROM meta WHERE key = 'canvas_width' `+lock+`),
+		(SELECT value FROM meta WHERE key = 'canvas_height' `+lock+`)`).Scan(&w, &h); err != nil {
+		return place.Size{}, pgError(err)
+	}
+	sw, errW := strconv.Atoi(w)
+	sh, errH := strconv.Atoi(h)
+	if errW != nil || errH != nil {
+		return place.Size{}, fmt.Errorf("postgresql holds an unusable canvas size %qx%q", w, h)
+	}
+	return place.Size{Width: sw, Height: sh}, nil
+}
+
+// CanvasSize implements place.Sizes: the size Redis holds with the canvas.
+func (s *Store) CanvasSize(ctx context.Context) (place.Size, error) {
+	var sz place.Size
+	err := s.do(ctx, func(c redis.Conn) error {
+		v, err := redis.Ints(c.Do("HMGET", s.keys.meta, "width", "height"))
+		if err != nil {
+			return err
+		}
+		sz = place.Size{Width: v[0], Height: v[1]}
+		return nil
+	})
+	if err == nil && sz.Width > 0 && sz.Height > 0 {
+		return sz, nil
+	}
+	// Redis holds no canvas (restoring): PostgreSQL has the size.
+	pctx, cancel := pgCtx(ctx, pgCallTimeout)
+	defer cancel()
+	return pgSize(pctx, s.db, "")
+}
+
+// Grow implements place.Sizes. PostgreSQL's size row stays locked while
+// Redis lays the canvas out on the new size in one script (no placement
+// runs between, and every later placement's offset uses the new width);
+// the growth is recorded at the seq Redis had reached, in the same
+// transaction. A restore reads the size under that lock, so it waits.
+func (s *Store) Grow(ctx context.Context, to place.Size, now time.Time) (place.Growth, error) {
+	pctx, cancel := pgCtx(ctx, pgCallTimeout)
+	defer cancel()
+	tx, err := s.db.Begin(pctx)
+	if err != nil {
+		return place.Growth{}, pgError(err)
+	}
+	defer tx.Rollback(pctx) //nolint:errcheck // after Commit this is a no-op
+	from, err := pgSize(pctx, tx, "FOR UPDATE")
+	if err != nil {
+		return place.Growth{}, err
+	}
+	if err := place.CheckGrowth(from, to); err != nil {
+		return place.Growth{}, err
+	}
+	var reply []int64
+	err = s.do(ctx, func(c redis.Conn) error {
+		var err error
+		reply, err = redis.Int64s(growScript.Do(c, s.keys.canvas, s.keys.seq, s.keys.meta, to.Width, to.Height))
+		return err
+	})
+	switch {
+	case err != nil:
+		return place.Growth{}, err
+	case len(reply) == 0 || reply[0] == -1:
+		s.triggerRestore()
+		return place.Growth{}, fmt.Errorf("%w (redis holds no canvas; restoring)", place.ErrUnavailable)
+	case reply[0] < 0 || len(reply) < 3:
+		return place.Growth{}, fmt.Errorf("grow script: unexpected reply %v", reply)
+	}
+	if redisFrom := (place.Size{Width: int(reply[1]), Height: int(reply[2])}); redisFrom != from {
+		s.log.Warn("redis and PostgreSQL disagreed on the canvas size before a growth", "redis", redisFrom, "postgresql", from)
+	}
+	g := place.Growth{Seq: uint64(reply[0]), At: now, From: from, To: to}
+	if _, err := tx.Exec(pctx, `UPDATE meta SET value = CASE key WHEN 'canvas_width' THEN $1 ELSE $2 END
+		WHERE key IN ('canvas_width', 'canvas_height')`, strconv.Itoa(to.Width), strconv.Itoa(to.Height)); err != nil {
+		return place.Growth{}, s.growNotRecorded(g, err)
+	}
+	if _, err := tx.Exec(pctx, `INSERT INTO canvas_growths (seq, at, from_width, from_height, width, height) VALUES ($1, $2, $3, $4, $5, $6)`,
+		int64(g.Seq), g.At, from.Width, from.Height, to.Width, to.Height); err != nil {
+		return place.Growth{}, s.growNotRecorded(g, err)
+	}
+	if err := tx.Commit(pctx); err != nil {
+		return place.Growth{}, s.growNotRecorded(g, err)
+	}
+	return g, nil
+}
+
+// growNotRecorded reports a growth that Redis made but PostgreSQL did not
+// record: the canvas is larger (nothing placed is lost), but the next
+// start refuses Redis's size until an admin grows to it again.
+func (s *Store) growNotRecorded(g place.Growth, err error) error {
+	s.log.Error("the canvas grew in redis but PostgreSQL did not record it; grow to the same size again", "to", g.To, "err", err)
+	return pgError(err)
+}
+
+// Growths implements place.Sizes.
+func (s *Store) Growths(ctx context.Context) ([]place.Growth, error) {
+	pctx, cancel := pgCtx(ctx, pgCallTimeout)
+	defer cancel()
+	rows, err := s.db.Query(pctx, `SELECT seq, at, from_width, from_height, width, height FROM canvas_growths ORDER BY id`)
+	if err != nil {
+		return nil, pgError(err)
+	}
+	defer rows.Close()
+	var out []place.Growth
+	for rows.Next() {
+		var g place.Growth
+		var seq int64
+		var fw, fh, w, h int32
+		if err := rows.Scan(&seq, &g.At, &fw, &fh, &w, &h); err != nil {
+			return nil, pgError(err)
+		}
+		g.Seq, g.From, g.To = uint64(seq), place.Size{Width: int(fw), Height: int(fh)}, place.Size{Width: int(w), Height: int(h)}
+		out = append(out, g)
+	}
+	return out, pgError(rows.Err())
+}
