@@ -24,7 +24,8 @@ const (
 // cooldown key and device cooldown key (the user's again when the device is
 // unknown).
 // ARGV: for each placement: user, x, y, color, canvas offset, now (ms),
-// cooldown (ms), device (place.DeviceKey, or the user again).
+// cooldown (ms), device (place.DeviceKey, or the user again), team (0:
+// none).
 // Returns one {result, value} per placement: {0, seq}, {1}, {2, ends} or {3}.
 var placeScript = redis.NewScript(-1, `
 local canvas = redis.call('EXISTS', KEYS[2]) == 1
@@ -32,7 +33,7 @@ local anyBanned = redis.call('SCARD', KEYS[1]) > 0
 local seq = nil
 local out = {}
 for i = 1, (#KEYS - 4) / 2 do
-  local a = (i - 1) * 8
+  local a = (i - 1) * 9
   local user, device = ARGV[a+1], ARGV[a+8]
   local userKey, deviceKey = KEYS[3+2*i], KEYS[4+2*i]
   local now, cooldown = tonumber(ARGV[a+6]), tonumber(ARGV[a+7])
@@ -54,7 +55,7 @@ for i = 1, (#KEYS - 4) / 2 do
     redis.call('SETRANGE', KEYS[2], tonumber(ARGV[a+5]), string.char(tonumber(ARGV[a+4])))
     if not seq then seq = tonumber(redis.call('GET', KEYS[3]) or '0') end
     seq = seq + 1
-    redis.call('XADD', KEYS[4], seq .. '-1', 'x', ARGV[a+2], 'y', ARGV[a+3], 'color', ARGV[a+4], 'user', user, 'ts', ARGV[a+6], 'rb', '0')
+    redis.call('XADD', KEYS[4], seq .. '-1', 'x', ARGV[a+2], 'y', ARGV[a+3], 'color', ARGV[a+4], 'user', user, 'ts', ARGV[a+6], 'rb', '0', 'team', ARGV[a+9])
     out[i] = {0, seq}
   end
 end
