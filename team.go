@@ -81,8 +81,9 @@ type Teams interface {
 	// UpdateTeam renames and recolors a team and returns it before and
 	// after (ENOTFOUND, EVALIDATION for a taken name).
 	UpdateTeam(ctx context.Context, id int64, name string, color int) (old, updated Team, err error)
-	// DeleteTeam removes a team; its players become teamless. Its
-	// placements stay in history but are no longer counted for any team.
+	// DeleteTeam removes a team; its players become teamless (the returned
+	// team's Players says how many). Its placements stay in history but
+	// are no longer counted for any team.
 	DeleteTeam(ctx context.Context, id int64) (Team, error)
 	// Teams lists the teams, oldest first, with their counts.
 	Teams(ctx context.Context) ([]Team, error)

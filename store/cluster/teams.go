@@ -88,7 +88,8 @@ func (s *Store) DeleteTeam(ctx context.Context, id int64) (place.Team, error) {
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE user_teams SET team_id = NULL WHERE team_id = $1`, id)
+		tag, err := tx.Exec(ctx, `UPDATE user_teams SET team_id = NULL WHERE team_id = $1`, id)
+		t.Players = tag.RowsAffected()
 		return err
 	})
 	return t, err

@@ -77,8 +77,12 @@ func (s *Store) DeleteTeam(ctx context.Context, id int64) (place.Team, error) {
 	if err != nil {
 		return t, fmt.Errorf("delete team: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE user_teams SET team_id = NULL WHERE team_id = ?`, id); err != nil {
+	res, err := tx.ExecContext(ctx, `UPDATE user_teams SET team_id = NULL WHERE team_id = ?`, id)
+	if err != nil {
 		return t, fmt.Errorf("delete team: %w", err)
+	}
+	if t.Players, err = res.RowsAffected(); err != nil {
+		return t, err
 	}
 	return t, tx.Commit()
 }

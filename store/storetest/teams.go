@@ -75,7 +75,7 @@ func testTeamsAdmin(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 	del, err := s.DeleteTeam(ctx(t), blue.ID)
-	if err != nil || del.Name != "Blue" {
+	if err != nil || del.Name != "Blue" || del.Players != 1 {
 		t.Fatalf("DeleteTeam: %+v %v", del, err)
 	}
 	_, err = s.DeleteTeam(ctx(t), blue.ID)
