@@ -134,9 +134,7 @@ func (s *Server) teamsAPI(c echo.Context) error {
 // session's player joins the team, or leaves theirs with null.
 func (s *Server) pickTeamAPI(c echo.Context) error {
 	ctx := s.ctx(c)
-	var body struct {
-		TeamID *json.RawMessage `json:"teamId"`
-	}
+	var body map[string]json.RawMessage // to tell null from absent
 	dec := json.NewDecoder(c.Request().Body)
 	err := dec.Decode(&body)
 	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
@@ -146,12 +144,13 @@ func (s *Server) pickTeamAPI(c echo.Context) error {
 	if errors.As(err, &tooLarge) {
 		return err
 	}
-	if err != nil || body.TeamID == nil {
+	raw, ok := body["teamId"]
+	if err != nil || !ok {
 		return place.Errorf(place.EVALIDATION, `The body must be one JSON object {"teamId": a team's id, or null for no team}.`)
 	}
 	var id int64
-	if string(*body.TeamID) != "null" {
-		if err := json.Unmarshal(*body.TeamID, &id); err != nil || id <= 0 {
+	if string(raw) != "null" {
+		if err := json.Unmarshal(raw, &id); err != nil || id <= 0 {
 			return place.Errorf(place.EVALIDATION, "teamId must be a team's id (a positive whole number) or null.")
 		}
 	}

@@ -95,7 +95,7 @@ func TeamPicker(v TeamsView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<fieldset><legend>Play for a team</legend><div class=\"team-options\" id=\"team-options\" data-testid=\"team-options\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<fieldset><legend class=\"visually-hidden\">Play for a team</legend><div class=\"team-options\" id=\"team-options\" data-testid=\"team-options\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

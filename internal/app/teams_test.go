@@ -141,11 +141,15 @@ func TestTeamPickCountsPlacementsAndPlayers(t *testing.T) {
 			status int
 		}{
 			{map[string]any{}, 400}, {map[string]any{"teamId": "red"}, 400}, {map[string]any{"teamId": -1}, 400},
-			{map[string]any{"teamId": 1.5}, 400}, {[]int{1}, 400}, {map[string]any{"teamId": 4242}, 404},
+			{map[string]any{"teamId": 1.5}, 400}, {[]int{1}, 400}, {nil, 400}, {map[string]any{"teamId": 4242}, 404},
 		} {
 			if r := player.postJSON("/api/v1/team", b.body); r.StatusCode != b.status {
 				t.Fatalf("pick %v: %d, want %d: %s", b.body, r.StatusCode, b.status, r.Body)
 			}
+		}
+		// null is no team: the player is in none already, so nothing changes.
+		if r := player.postJSON("/api/v1/team", map[string]any{"teamId": nil}); r.StatusCode != http.StatusOK || r.JSON(t)["teamId"] != nil {
+			t.Fatalf("pick no team: %d %s", r.StatusCode, r.Body)
 		}
 		if r := player.postJSON("/api/v1/team", map[string]any{"teamId": red}); r.StatusCode != http.StatusOK || r.JSON(t)["teamId"] != float64(red) {
 			t.Fatalf("pick: %d %s", r.StatusCode, r.Body)
