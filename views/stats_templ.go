@@ -673,7 +673,7 @@ func teamStats(teams []place.Team) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "<section aria-labelledby=\"teams-heading\"><h2 id=\"teams-heading\">Teams</h2><table data-testid=\"stats-teams\"><thead><tr><th scope=\"col\">Team</th><th scope=\"col\">Players</th><th scope=\"col\">Placements</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "<section class=\"stats-tables stats-teams\" aria-labelledby=\"teams-heading\"><h2 id=\"teams-heading\">Teams</h2><table data-testid=\"stats-teams\"><thead><tr><th scope=\"col\">Team</th><th scope=\"col\">Players</th><th scope=\"col\">Placements</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
