@@ -180,13 +180,26 @@ func TestTeamPickCountsPlacementsAndPlayers(t *testing.T) {
 			!strings.Contains(page.Body, fmt.Sprintf(`value="%d" checked`, blue)) {
 			t.Fatalf("canvas page after the form: %.2000s", page.Body)
 		}
+		// The account page's form returns there.
+		other := srv.visitor(t)
+		r = other.postForm("/team", url.Values{"team": {fmt.Sprint(red)}, "from": {"account"}})
+		if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/account" {
+			t.Fatalf("form pick from the account page: %d %s", r.StatusCode, r.Header.Get("Location"))
+		}
+		if page := other.get("/account"); !strings.Contains(page.Body, "You play for Red now.") ||
+			!strings.Contains(page.Body, fmt.Sprintf(`value="%d" checked`, red)) || !strings.Contains(page.Body, `name="from" value="account"`) {
+			t.Fatalf("account page after the form: %.3000s", page.Body)
+		}
+		if r := other.postForm("/team", url.Values{"team": {"0"}, "from": {"account"}}); r.StatusCode != http.StatusTooManyRequests || !strings.Contains(r.Body, "once a minute") {
+			t.Fatalf("second form change within a minute: %d %.300s", r.StatusCode, r.Body)
+		}
 		if r := nojs.postForm("/team", url.Values{"team": {"x"}}); r.StatusCode != http.StatusBadRequest {
 			t.Fatalf("form with a bad team: %d", r.StatusCode)
 		}
 
 		waitFor(t, "the team counts", 5*time.Second, func() bool {
 			got, _ := teamsOf(t, player)
-			return got["Red"]["placements"] == 3.0 && got["Red"]["players"] == 1.0 && got["Blue"]["players"] == 1.0 && got["Blue"]["placements"] == 0.0
+			return got["Red"]["placements"] == 3.0 && got["Red"]["players"] == 2.0 && got["Blue"]["players"] == 1.0 && got["Blue"]["placements"] == 0.0
 		})
 		if _, id := teamsOf(t, player); id != red {
 			t.Fatalf("the player's team: %d, want %d", id, red)
@@ -194,7 +207,7 @@ func TestTeamPickCountsPlacementsAndPlayers(t *testing.T) {
 		waitFor(t, "the statistics page", 5*time.Second, func() bool {
 			page := player.get("/stats").Body
 			return strings.Contains(page, `data-testid="stats-teams"`) &&
-				strings.Contains(page, "Red</td><td>1</td><td>3</td>")
+				strings.Contains(page, "Red</td><td>2</td><td>3</td>")
 		})
 	})
 }
