@@ -190,10 +190,7 @@ func New(opts Options) *Server {
 	s.screenState = &screenState{s: s}
 	s.screen = newFeed(screenInterval, s.screenState.frames)
 	s.join = opts.Join
-	if opts.Teams != nil {
-		s.teams = opts.Teams
-		s.teamList = &teamList{roster: opts.Teams, now: opts.Now}
-	}
+	s.teams, s.teamList = opts.Teams, &teamList{roster: opts.Teams, now: opts.Now}
 	if opts.Stats != nil {
 		s.statsReader = opts.Stats
 		s.stats = newStatsCache(opts.Stats, opts.Now, opts.Logger)

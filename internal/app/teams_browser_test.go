@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/internal/app"
 )
 
@@ -53,53 +54,7 @@ func TestBrowserTeamPicker(t *testing.T) {
 	}
 
 	for i, s := range []screen{{"desktop", 1440, 900, false}, {"phone", 390, 844, true}} {
-		player, cancel := newTab()
-		emulate(t, player, s, "light")
-		openGame(t, player, ts.URL+"/")
-		if err := chromedp.Do(player, chromedp.Click(chromedp.CSS("#open-more"))); err != nil {
-			t.Fatal(err)
-		}
-		// The panel reads the teams when it opens; pick with the keyboard.
-		if err := waitJS(player, `document.getElementById('team-picker').dataset.refreshed >= 1 && !document.getElementById('team-picker').hidden && document.querySelectorAll('#team-options input').length === 4`, 5*time.Second); err != nil {
-			t.Fatal("the picker does not list the teams: ", err)
-		}
-		pick := teams[i].ID
-		evalJS[bool](t, player, `(document.querySelector('#team-options input[value="0"]').focus(), document.getElementById('team-picker').scrollIntoView({block: 'center'}), true)`)
-		for range i + 1 {
-			keys(t, player, kb.ArrowDown) // the next team
-		}
-		if got := evalJS[string](t, player, `document.querySelector('#team-options input:checked').value`); got != fmt.Sprint(pick) {
-			t.Fatalf("the arrow keys checked %s, want %d", got, pick)
-		}
-		keys(t, player, kb.Enter) // Enter submits the form
-		want := "You play for " + teams[i].Name + " now."
-		if err := waitJS(player, `document.getElementById('team-status').textContent === `+fmt.Sprintf("%q", want), 5*time.Second); err != nil {
-			t.Fatalf("status %q, want %q", evalJS[string](t, player, `document.getElementById('team-status').textContent`), want)
-		}
-		axeReport(t, "/ with the team picker ("+s.name+")", runAxe(t, player))
-		shot, err := chromedp.Run(player, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeArtifact(t, "team-picker-"+s.name+".png", shot)
-		// A second change within the minute is refused and said so; the
-		// picker shows the team the player is still in.
-		evalJS[bool](t, player, `(document.querySelector('#team-options input[value="0"]').click(), true)`)
-		if err := chromedp.Do(player, chromedp.Click(chromedp.CSS(`[data-testid="team-save"]`))); err != nil {
-			t.Fatal(err)
-		}
-		if err := waitJS(player, `/once a minute/.test(document.getElementById('team-status').textContent) && document.querySelector('#team-options input:checked').value === '`+fmt.Sprint(pick)+`'`, 5*time.Second); err != nil {
-			t.Fatalf("refusal: status %q", evalJS[string](t, player, `document.getElementById('team-status').textContent`))
-		}
-		// A pixel placed now counts for the team.
-		evalJS[bool](t, player, `(document.getElementById('place-x').value = '`+fmt.Sprint(i)+`', document.getElementById('place-y').value = '0', true)`)
-		if err := chromedp.Do(player, chromedp.Click(chromedp.CSS(`[data-testid="place-submit"]`))); err != nil {
-			t.Fatal(err)
-		}
-		if err := waitJS(player, `/Placed/.test(document.getElementById('announcer').textContent + document.getElementById('toast').textContent)`, 5*time.Second); err != nil {
-			t.Fatal("the placement was not confirmed: ", err)
-		}
-		cancel()
+		pickInGame(t, newTab, ts.URL, s, teams[i], i)
 	}
 
 	waitFor(t, "the per-team placements", 5*time.Second, func() bool {
@@ -115,4 +70,58 @@ func TestBrowserTeamPicker(t *testing.T) {
 	}
 	axeReport(t, "/stats with teams", runAxe(t, tab))
 	shoot(t, tab, "stats-teams.png")
+}
+
+// pickInGame picks team (the i-th, i+1 arrow presses below "No team") in
+// the More panel with the keyboard, checks and shoots the outcome, checks
+// that a second change is refused, and places a pixel at i, 0.
+func pickInGame(t *testing.T, newTab func() (context.Context, context.CancelFunc), url string, s screen, team place.Team, i int) {
+	t.Helper()
+	player, cancel := newTab()
+	defer cancel()
+	emulate(t, player, s, "light")
+	openGame(t, player, url+"/")
+	if err := chromedp.Do(player, chromedp.Click(chromedp.CSS("#open-more"))); err != nil {
+		t.Fatal(err)
+	}
+	// The panel reads the teams when it opens; pick with the keyboard.
+	if err := waitJS(player, `document.getElementById('team-picker').dataset.refreshed >= 1 && !document.getElementById('team-picker').hidden && document.querySelectorAll('#team-options input').length === 4`, 5*time.Second); err != nil {
+		t.Fatal("the picker does not list the teams: ", err)
+	}
+	pick := team.ID
+	evalJS[bool](t, player, `(document.querySelector('#team-options input[value="0"]').focus(), document.getElementById('team-picker').scrollIntoView({block: 'center'}), true)`)
+	for range i + 1 {
+		keys(t, player, kb.ArrowDown) // the next team
+	}
+	if got := evalJS[string](t, player, `document.querySelector('#team-options input:checked').value`); got != fmt.Sprint(pick) {
+		t.Fatalf("the arrow keys checked %s, want %d", got, pick)
+	}
+	keys(t, player, kb.Enter) // Enter submits the form
+	want := "You play for " + team.Name + " now."
+	if err := waitJS(player, `document.getElementById('team-status').textContent === `+fmt.Sprintf("%q", want), 5*time.Second); err != nil {
+		t.Fatalf("status %q, want %q", evalJS[string](t, player, `document.getElementById('team-status').textContent`), want)
+	}
+	axeReport(t, "/ with the team picker ("+s.name+")", runAxe(t, player))
+	shot, err := chromedp.Run(player, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeArtifact(t, "team-picker-"+s.name+".png", shot)
+	// A second change within the minute is refused and said so; the
+	// picker shows the team the player is still in.
+	evalJS[bool](t, player, `(document.querySelector('#team-options input[value="0"]').click(), true)`)
+	if err := chromedp.Do(player, chromedp.Click(chromedp.CSS(`[data-testid="team-save"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(player, `/once a minute/.test(document.getElementById('team-status').textContent) && document.querySelector('#team-options input:checked').value === '`+fmt.Sprint(pick)+`'`, 5*time.Second); err != nil {
+		t.Fatalf("refusal: status %q", evalJS[string](t, player, `document.getElementById('team-status').textContent`))
+	}
+	// A pixel placed now counts for the team.
+	evalJS[bool](t, player, `(document.getElementById('place-x').value = '`+fmt.Sprint(i)+`', document.getElementById('place-y').value = '0', true)`)
+	if err := chromedp.Do(player, chromedp.Click(chromedp.CSS(`[data-testid="place-submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(player, `/Placed/.test(document.getElementById('announcer').textContent + document.getElementById('toast').textContent)`, 5*time.Second); err != nil {
+		t.Fatal("the placement was not confirmed: ", err)
+	}
 }

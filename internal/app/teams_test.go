@@ -130,34 +130,7 @@ func TestTeamPickCountsPlacementsAndPlayers(t *testing.T) {
 		if got, id := teamsOf(t, player); len(got) != 2 || id != 0 || got["Red"]["color"] != 5.0 {
 			t.Fatalf("teams for a visitor: %v %d", got, id)
 		}
-		if r := player.postJSON("/api/v1/team", map[string]any{"teamId": red}); r.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("pick without a session: %d %s", r.StatusCode, r.Body)
-		}
-		if r := player.postJSON("/api/v1/session", nil); r.StatusCode != http.StatusCreated {
-			t.Fatalf("session: %d", r.StatusCode)
-		}
-		for _, b := range []struct {
-			body   any
-			status int
-		}{
-			{map[string]any{}, 400}, {map[string]any{"teamId": "red"}, 400}, {map[string]any{"teamId": -1}, 400},
-			{map[string]any{"teamId": 1.5}, 400}, {[]int{1}, 400}, {nil, 400}, {map[string]any{"teamId": 4242}, 404},
-		} {
-			if r := player.postJSON("/api/v1/team", b.body); r.StatusCode != b.status {
-				t.Fatalf("pick %v: %d, want %d: %s", b.body, r.StatusCode, b.status, r.Body)
-			}
-		}
-		// null is no team: the player is in none already, so nothing changes.
-		if r := player.postJSON("/api/v1/team", map[string]any{"teamId": nil}); r.StatusCode != http.StatusOK || r.JSON(t)["teamId"] != nil {
-			t.Fatalf("pick no team: %d %s", r.StatusCode, r.Body)
-		}
-		if r := player.postJSON("/api/v1/team", map[string]any{"teamId": red}); r.StatusCode != http.StatusOK || r.JSON(t)["teamId"] != float64(red) {
-			t.Fatalf("pick: %d %s", r.StatusCode, r.Body)
-		}
-		r := player.postJSON("/api/v1/team", map[string]any{"teamId": blue})
-		if r.StatusCode != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" || !strings.Contains(r.Body, "once a minute") {
-			t.Fatalf("second change within a minute: %d %s", r.StatusCode, r.Body)
-		}
+		pickThroughAPI(t, player, red, blue)
 		ws := player.mustDialWS()
 		for i := range 3 {
 			if m := ws.place(t, i, 0, 3); m["type"] != "success" {
@@ -169,33 +142,7 @@ func TestTeamPickCountsPlacementsAndPlayers(t *testing.T) {
 			t.Fatalf("wipe: %d %.300s", r.StatusCode, r.Body)
 		}
 
-		// A player without JavaScript picks through the form, which gives
-		// them a guest session.
-		nojs := srv.visitor(t)
-		r = nojs.postForm("/team", url.Values{"team": {fmt.Sprint(blue)}})
-		if r.StatusCode != http.StatusSeeOther || nojs.token() == "" {
-			t.Fatalf("form pick: %d %.300s", r.StatusCode, r.Body)
-		}
-		if page := nojs.get("/"); !strings.Contains(page.Body, "You play for Blue now.") ||
-			!strings.Contains(page.Body, fmt.Sprintf(`value="%d" checked`, blue)) {
-			t.Fatalf("canvas page after the form: %.2000s", page.Body)
-		}
-		// The account page's form returns there.
-		other := srv.visitor(t)
-		r = other.postForm("/team", url.Values{"team": {fmt.Sprint(red)}, "from": {"account"}})
-		if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/account" {
-			t.Fatalf("form pick from the account page: %d %s", r.StatusCode, r.Header.Get("Location"))
-		}
-		if page := other.get("/account"); !strings.Contains(page.Body, "You play for Red now.") ||
-			!strings.Contains(page.Body, fmt.Sprintf(`value="%d" checked`, red)) || !strings.Contains(page.Body, `name="from" value="account"`) {
-			t.Fatalf("account page after the form: %.3000s", page.Body)
-		}
-		if r := other.postForm("/team", url.Values{"team": {"0"}, "from": {"account"}}); r.StatusCode != http.StatusTooManyRequests || !strings.Contains(r.Body, "once a minute") {
-			t.Fatalf("second form change within a minute: %d %.300s", r.StatusCode, r.Body)
-		}
-		if r := nojs.postForm("/team", url.Values{"team": {"x"}}); r.StatusCode != http.StatusBadRequest {
-			t.Fatalf("form with a bad team: %d", r.StatusCode)
-		}
+		pickThroughForms(t, srv, red, blue)
 
 		waitFor(t, "the team counts", 5*time.Second, func() bool {
 			got, _ := teamsOf(t, player)
@@ -257,4 +204,71 @@ func TestTeamClusterChangeReachesTheOtherInstancesPlacements(t *testing.T) {
 		id, err := two.Teams.TeamOf(context.Background(), userID)
 		return err == nil && id == 0
 	})
+}
+
+// pickThroughAPI checks POST /api/v1/team's refusals, then has player (no
+// session yet) join red, and checks that a change to blue is too soon.
+func pickThroughAPI(t *testing.T, player *visitor, red, blue int64) {
+	t.Helper()
+	if r := player.postJSON("/api/v1/team", map[string]any{"teamId": red}); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("pick without a session: %d %s", r.StatusCode, r.Body)
+	}
+	if r := player.postJSON("/api/v1/session", nil); r.StatusCode != http.StatusCreated {
+		t.Fatalf("session: %d", r.StatusCode)
+	}
+	for _, b := range []struct {
+		body   any
+		status int
+	}{
+		{map[string]any{}, 400}, {map[string]any{"teamId": "red"}, 400}, {map[string]any{"teamId": -1}, 400},
+		{map[string]any{"teamId": 1.5}, 400}, {[]int{1}, 400}, {nil, 400}, {map[string]any{"teamId": 4242}, 404},
+	} {
+		if r := player.postJSON("/api/v1/team", b.body); r.StatusCode != b.status {
+			t.Fatalf("pick %v: %d, want %d: %s", b.body, r.StatusCode, b.status, r.Body)
+		}
+	}
+	// null is no team: the player is in none already, so nothing changes.
+	if r := player.postJSON("/api/v1/team", map[string]any{"teamId": nil}); r.StatusCode != http.StatusOK || r.JSON(t)["teamId"] != nil {
+		t.Fatalf("pick no team: %d %s", r.StatusCode, r.Body)
+	}
+	if r := player.postJSON("/api/v1/team", map[string]any{"teamId": red}); r.StatusCode != http.StatusOK || r.JSON(t)["teamId"] != float64(red) {
+		t.Fatalf("pick: %d %s", r.StatusCode, r.Body)
+	}
+	r := player.postJSON("/api/v1/team", map[string]any{"teamId": blue})
+	if r.StatusCode != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" || !strings.Contains(r.Body, "once a minute") {
+		t.Fatalf("second change within a minute: %d %s", r.StatusCode, r.Body)
+	}
+}
+
+// pickThroughForms has two players without JavaScript pick through the
+// /team form, from the canvas page (blue) and from the account page (red).
+func pickThroughForms(t *testing.T, srv *authServer, red, blue int64) {
+	t.Helper()
+	// A player without JavaScript picks through the form, which gives
+	// them a guest session.
+	nojs := srv.visitor(t)
+	r := nojs.postForm("/team", url.Values{"team": {fmt.Sprint(blue)}})
+	if r.StatusCode != http.StatusSeeOther || nojs.token() == "" {
+		t.Fatalf("form pick: %d %.300s", r.StatusCode, r.Body)
+	}
+	if page := nojs.get("/"); !strings.Contains(page.Body, "You play for Blue now.") ||
+		!strings.Contains(page.Body, fmt.Sprintf(`value="%d" checked`, blue)) {
+		t.Fatalf("canvas page after the form: %.2000s", page.Body)
+	}
+	// The account page's form returns there.
+	other := srv.visitor(t)
+	r = other.postForm("/team", url.Values{"team": {fmt.Sprint(red)}, "from": {"account"}})
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/account" {
+		t.Fatalf("form pick from the account page: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	if page := other.get("/account"); !strings.Contains(page.Body, "You play for Red now.") ||
+		!strings.Contains(page.Body, fmt.Sprintf(`value="%d" checked`, red)) || !strings.Contains(page.Body, `name="from" value="account"`) {
+		t.Fatalf("account page after the form: %.3000s", page.Body)
+	}
+	if r := other.postForm("/team", url.Values{"team": {"0"}, "from": {"account"}}); r.StatusCode != http.StatusTooManyRequests || !strings.Contains(r.Body, "once a minute") {
+		t.Fatalf("second form change within a minute: %d %.300s", r.StatusCode, r.Body)
+	}
+	if r := nojs.postForm("/team", url.Values{"team": {"x"}}); r.StatusCode != http.StatusBadRequest {
+		t.Fatalf("form with a bad team: %d", r.StatusCode)
+	}
 }
