@@ -272,3 +272,50 @@ func pickThroughForms(t *testing.T, srv *authServer, red, blue int64) {
 		t.Fatalf("form with a bad team: %d", r.StatusCode)
 	}
 }
+
+// The counts are history: a restart (embedded: the same data directory;
+// cluster: a new instance on the same Redis and PostgreSQL) keeps them and
+// every player's team.
+func TestTeamCountsSurviveRestarts(t *testing.T) {
+	configs := map[string]func(t *testing.T) app.Config{
+		"embedded": func(t *testing.T) app.Config {
+			cfg := app.Defaults()
+			cfg.DataDir, cfg.Width, cfg.Height, cfg.Cooldown, cfg.GuestLimit = t.TempDir(), 16, 16, 0, 0
+			cfg.ShutdownTimeout, cfg.DrainPeriod = 5*time.Second, 0
+			return cfg
+		},
+		"cluster": func(t *testing.T) app.Config {
+			return newClusterEnv(t).config(t, func(c *app.Config) { c.Width, c.Height, c.Cooldown = 16, 16, 0 })
+		},
+	}
+	for _, mode := range []string{"embedded", "cluster"} {
+		t.Run(mode, func(t *testing.T) {
+			cfg := configs[mode](t)
+			first := startWith(t, cfg)
+			srv := asAuthServer(first, cfg)
+			team, err := srv.Teams.Create(context.Background(), "Red", 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			player := srv.visitor(t)
+			player.postJSON("/api/v1/session", nil)
+			if r := player.postJSON("/api/v1/team", map[string]any{"teamId": team.ID}); r.StatusCode != http.StatusOK {
+				t.Fatalf("pick: %d %s", r.StatusCode, r.Body)
+			}
+			ws := player.mustDialWS()
+			for i := range 4 {
+				if m := ws.place(t, i, 1, 2); m["type"] != "success" {
+					t.Fatalf("place: %v", m)
+				}
+			}
+			first.Stop(t) // flushes history
+			again := asAuthServer(startWith(t, cfg), cfg)
+			later := again.visitor(t)
+			later.setToken(player.token())
+			got, id := teamsOf(t, later)
+			if id != team.ID || got["Red"]["players"] != 1.0 || got["Red"]["placements"] != 4.0 {
+				t.Fatalf("after a restart: team %d, %v", id, got["Red"])
+			}
+		})
+	}
+}
