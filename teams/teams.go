@@ -41,7 +41,7 @@ type Roster struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	mu     sync.Mutex
+	mu     sync.RWMutex
 	byUser map[string]cached
 	// gen grows with every invalidation, so that a read begun before it
 	// does not cache what it read.
@@ -60,10 +60,10 @@ func New(st Store, log *slog.Logger) *Roster {
 // a recent answer.
 func (r *Roster) TeamOf(ctx context.Context, userID string) (int64, error) {
 	now := r.now()
-	r.mu.Lock()
+	r.mu.RLock()
 	c, ok := r.byUser[userID]
 	gen := r.gen
-	r.mu.Unlock()
+	r.mu.RUnlock()
 	if ok && now.Sub(c.at) < refreshAfter {
 		return c.team, nil
 	}

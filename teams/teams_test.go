@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -171,5 +173,33 @@ func TestCreateAndUpdateValidate(t *testing.T) {
 		if _, _, err := r.Update(context.Background(), 1, c.name, c.color); place.ErrorCode(err) != place.EVALIDATION {
 			t.Errorf("Update(%q, %d): %v, want VALIDATION_ERROR", c.name, c.color, err)
 		}
+	}
+}
+
+// BenchmarkTeamOf is the cost the team adds to a placement once the
+// player's team is cached: what every placement after a player's first pays.
+func BenchmarkTeamOf(b *testing.B) {
+	st := &fakeStore{byUser: map[string]int64{}}
+	r := New(st, nil)
+	users := make([]string, 10_000)
+	for i := range users {
+		users[i] = "user" + strconv.Itoa(i)
+		st.byUser[users[i]] = int64(i % 8)
+		if _, err := r.TeamOf(context.Background(), users[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var n atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := r.TeamOf(context.Background(), users[n.Add(1)%int64(len(users))]); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	if st.reads != len(users) {
+		b.Fatalf("%d store reads, want %d (one per player)", st.reads, len(users))
 	}
 }
