@@ -61,6 +61,14 @@ func TestBrowserTeamPicker(t *testing.T) {
 		ts2, err := ts.App.Teams.Teams(context.Background())
 		return err == nil && ts2[0].Placements == 1 && ts2[1].Placements == 1 && ts2[0].Players == 1
 	})
+	// The account page has the picker too (the organiser is in no team).
+	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/account")); err != nil {
+		t.Fatal(err)
+	}
+	if n := evalJS[int](t, tab, `document.querySelectorAll('#team-picker:not([hidden]) input[name="team"]').length`); n != 4 {
+		t.Fatalf("the account page's picker has %d choices, want 4", n)
+	}
+	axeReport(t, "/account with teams", runAxe(t, tab))
 	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/stats")); err != nil {
 		t.Fatal(err)
 	}
