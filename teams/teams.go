@@ -26,6 +26,8 @@ type Store interface {
 const (
 	// refreshAfter bounds how long a lost notice leaves a stale team.
 	refreshAfter = 30 * time.Second
+	// retryAfter is how soon a team that could not be read is read again.
+	retryAfter = 5 * time.Second
 	// maxCached bounds the cache; past it, it starts again empty.
 	maxCached = 200_000
 )
@@ -57,7 +59,8 @@ func New(st Store, log *slog.Logger) *Roster {
 }
 
 // TeamOf returns the user's team (0: none), from the cache when it holds
-// a recent answer.
+// a recent answer. When the store cannot say, it returns the error, and
+// then no team for retryAfter.
 func (r *Roster) TeamOf(ctx context.Context, userID string) (int64, error) {
 	now := r.now()
 	r.mu.RLock()
@@ -68,18 +71,21 @@ func (r *Roster) TeamOf(ctx context.Context, userID string) (int64, error) {
 		return c.team, nil
 	}
 	team, err := r.store.UserTeam(ctx, userID)
+	at := now
 	if err != nil {
-		return 0, err
+		// No team for a little while, rather than a failing read for each
+		// of the player's placements while the store is away.
+		team, at = 0, now.Add(retryAfter-refreshAfter)
 	}
 	r.mu.Lock()
 	if r.gen == gen {
 		if len(r.byUser) >= maxCached {
 			r.byUser = make(map[string]cached)
 		}
-		r.byUser[userID] = cached{team: team, at: now}
+		r.byUser[userID] = cached{team: team, at: at}
 	}
 	r.mu.Unlock()
-	return team, nil
+	return team, err
 }
 
 // Teams lists the teams with their counts.

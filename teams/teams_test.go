@@ -101,8 +101,19 @@ func TestTeamOfReadsTheStoreOncePerPlayer(t *testing.T) {
 		t.Fatalf("team %d after refreshAfter, want 4", id)
 	}
 	st.fail = errors.New("down")
+	st.set("c", 6)
 	if _, err := r.TeamOf(context.Background(), "c"); err == nil {
 		t.Fatal("a store that is down gave a team")
+	}
+	// Meanwhile no team, without asking the store again; then asked again.
+	reads := st.reads
+	if id := teamOf(t, r, "c"); id != 0 || st.reads != reads {
+		t.Fatalf("after a failed read: team %d, %d more reads", id, st.reads-reads)
+	}
+	st.fail = nil
+	now = now.Add(retryAfter)
+	if id := teamOf(t, r, "c"); id != 6 {
+		t.Fatalf("team %d after retryAfter, want 6", id)
 	}
 }
 
