@@ -69,6 +69,7 @@ func TestBrowserTeamPicker(t *testing.T) {
 		t.Fatalf("the account page's picker has %d choices, want 4", n)
 	}
 	axeReport(t, "/account with teams", runAxe(t, tab))
+	shoot(t, tab, "account-teams.png")
 	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/stats")); err != nil {
 		t.Fatal(err)
 	}
