@@ -36,6 +36,7 @@ fuzz:
 
 ## lint: formatting, vet, staticcheck and freshness of generated templ code
 lint: check-generate
+	@! git grep -n -E '^(<<<<<<< |>>>>>>> )' -- . || (echo "unresolved merge conflict markers above" && exit 1)
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt: the files above need formatting" && exit 1)
 	$(GO) vet $(PKGS)
 	$(GO) tool staticcheck $(PKGS)

@@ -79,6 +79,8 @@ type Placement struct {
 	UserID   string
 	At       time.Time
 	Rollback bool // written by a moderator's rollback, not by the user's own hand
+	// TeamID is the team the player was in when placing (0: none).
+	TeamID int64
 }
 
 // HistoryEntry is a placement with the name of who placed it.
@@ -130,6 +132,8 @@ type Kick struct {
 type Player struct {
 	UserID   string
 	DeviceID string
+	// TeamID is the player's team (0: none), recorded on the placement.
+	TeamID int64
 }
 
 // DeviceKey is the id under which a device's cooldown and ban are kept,
@@ -333,6 +337,7 @@ type Store interface {
 	Devices
 	Events
 	Sizes
+	Teams
 	Sessions() SessionStore
 	// Ready reports whether the backing services are reachable and sound.
 	Ready(ctx context.Context) error

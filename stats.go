@@ -22,6 +22,9 @@ type EventStats struct {
 	// TopPlacers are registered, not banned players who have not opted out
 	// of the statistics, most placements first.
 	TopPlacers []PlacerCount
+	// Teams are the teams, oldest first, with their players and
+	// placements (every team, also before the first placement).
+	Teams []Team
 }
 
 // MinuteCount is how many placements were made in the minute that starts

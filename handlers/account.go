@@ -23,6 +23,10 @@ func (s *Server) accountPage(c echo.Context) error {
 		}
 		d.StatsOptOut = out
 	}
+	if s.teams != nil {
+		v := s.pickerData(c, "account")
+		d.Teams = &v
+	}
 	return render(c, http.StatusOK, views.AccountPage(d))
 }
 

@@ -98,6 +98,7 @@ func (s *Server) index(c echo.Context) error {
 		d.Placed = d.Flash != ""
 	}
 	d.Panels = s.panelsData(ctx)
+	d.Teams = s.pickerData(c, "")
 	return render(c, http.StatusOK, views.CanvasPage(d))
 }
 

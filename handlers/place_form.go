@@ -90,13 +90,7 @@ func (s *Server) placeByForm(c echo.Context) error {
 		if err := s.placements.Check(ctx, a); err != nil {
 			return s.placeFailed(c, f, err)
 		}
-		if u, err = s.newGuest(ctx, c.Request()); err != nil {
-			return s.placeFailed(c, f, err)
-		}
-		if err := s.sessions.RenewToken(ctx); err != nil {
-			return s.placeFailed(c, f, err)
-		}
-		if _, _, err := s.bindSession(ctx, u.ID); err != nil {
+		if u, err = s.newGuestSession(ctx, c); err != nil {
 			return s.placeFailed(c, f, err)
 		}
 	}

@@ -21,13 +21,7 @@ func (s *Server) startPlaying(c echo.Context) error {
 	}
 	status := http.StatusOK
 	if !ok {
-		if u, err = s.newGuest(ctx, c.Request()); err != nil {
-			return err
-		}
-		if err := s.sessions.RenewToken(ctx); err != nil {
-			return err
-		}
-		if _, _, err := s.bindSession(ctx, u.ID); err != nil {
+		if u, err = s.newGuestSession(ctx, c); err != nil {
 			return err
 		}
 		s.deviceFor(c) // the device cookie comes with the session's

@@ -82,6 +82,8 @@ func (s *Server) Routes() *echo.Echo {
 	e.Match(read, "/admin/join", s.adminJoin, adminPage...)
 	e.POST("/admin/join", s.adminJoinChange, adminChange...)
 	s.eventRoutes(e, adminPage, adminChange)
+	s.adminTeamRoutes(e, adminPage, adminChange)
+	s.teamRoutes(e, withSession, changing)
 
 	// Time travel: past canvases (?at= on the canvas routes above), the
 	// timelapse page and its downloads, open data and overlays.

@@ -20,6 +20,7 @@ import (
 	"github.com/placecanvas/place/joining"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
+	"github.com/placecanvas/place/teams"
 )
 
 // Options configure the HTTP server.
@@ -64,6 +65,8 @@ type Options struct {
 	Stats place.StatsReader
 	// Join is the join-code rule (nil: no join codes).
 	Join *joining.Gate
+	// Teams keeps the teams and the players' choices (nil: no teams).
+	Teams *teams.Roster
 	// Archive serves past canvases, timelapses and exports (off when nil).
 	Archive place.Archive
 	// PublicExport opens the history export (without user hashes) to
@@ -106,6 +109,8 @@ type Server struct {
 	stats       *statsCache
 	statsReader place.StatsReader
 	join        *joining.Gate
+	teams       *teams.Roster
+	teamList    *teamList
 	secrets     place.Secrets
 	networks    place.NetworkBans // moderators' bans of networks
 	conns       *connCap
@@ -184,6 +189,7 @@ func New(opts Options) *Server {
 	s.screenState = &screenState{s: s}
 	s.screen = newFeed(screenInterval, s.screenState.frames)
 	s.join = opts.Join
+	s.teams, s.teamList = opts.Teams, &teamList{roster: opts.Teams, now: opts.Now}
 	if opts.Stats != nil {
 		s.statsReader = opts.Stats
 		s.stats = newStatsCache(opts.Stats, opts.Now, opts.Logger)

@@ -73,6 +73,9 @@ type Options struct {
 	// NetworkBan returns the moderators' ban in force on an address or its
 	// network, if any (nil: no network bans).
 	NetworkBan func(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error)
+	// Team returns the player's team (0: none), which the placement
+	// records; it should be cached (teams.Roster.TeamOf). nil: no teams.
+	Team func(ctx context.Context, userID string) (int64, error)
 }
 
 // Service decides placements.
@@ -87,6 +90,7 @@ type Service struct {
 	rules  []Rule
 	// acknowledged: see Options.Acknowledged.
 	acknowledged func(seq uint64)
+	team         func(ctx context.Context, userID string) (int64, error)
 }
 
 // New returns the placement service.
@@ -97,7 +101,7 @@ func New(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Service{cfg: o.Config, size: o.Size, placer: o.Placer, users: o.Users, log: o.Logger, now: o.Now, acknowledged: o.Acknowledged, netBan: o.NetworkBan}
+	s := &Service{cfg: o.Config, size: o.Size, placer: o.Placer, users: o.Users, log: o.Logger, now: o.Now, acknowledged: o.Acknowledged, netBan: o.NetworkBan, team: o.Team}
 	s.rules = s.ruleList(o)
 	return s
 }
@@ -208,7 +212,7 @@ func (s *Service) Place(ctx context.Context, a Attempt) (place.Placement, time.T
 	var p place.Placement
 	var next time.Time
 	if err == nil {
-		p, next, err = s.placer.Place(ctx, place.Player{UserID: a.UserID, DeviceID: a.Device}, a.X, a.Y, uint8(a.Color), a.At)
+		p, next, err = s.placer.Place(ctx, place.Player{UserID: a.UserID, DeviceID: a.Device, TeamID: s.teamOf(ctx, a.UserID)}, a.X, a.Y, uint8(a.Color), a.At)
 	}
 	if err == nil && s.acknowledged != nil {
 		s.acknowledged(p.Seq)
@@ -216,6 +220,21 @@ func (s *Service) Place(ctx context.Context, a Attempt) (place.Placement, time.T
 	err = unavailableOnTimeout(err)
 	s.count(err)
 	return p, next, err
+}
+
+// teamOf is the player's team for the placement to record. A team that
+// cannot be read does not stop the placement (in cluster mode placements
+// go on while PostgreSQL is away); it is counted for no team.
+func (s *Service) teamOf(ctx context.Context, userID string) int64 {
+	if s.team == nil || userID == "" {
+		return 0
+	}
+	id, err := s.team(ctx, userID)
+	if err != nil {
+		s.log.Warn("team not read; the placement counts for no team", "user", userID, "err", err)
+		return 0
+	}
+	return id
 }
 
 // Rollback writes pixels on a moderator's behalf (no cooldown, no canvas

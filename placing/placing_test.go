@@ -190,3 +190,30 @@ func TestNetworkBanRefusesGuestsOnly(t *testing.T) {
 		})
 	}
 }
+
+// The player's team reaches the store with the placement; a team that
+// cannot be read leaves the placement teamless rather than refused.
+func TestPlacementCarriesThePlayersTeam(t *testing.T) {
+	st := &store{}
+	var teamErr error
+	team := func(_ context.Context, userID string) (int64, error) {
+		if userID != "u" {
+			t.Fatalf("team of %q", userID)
+		}
+		return 7, teamErr
+	}
+	svc := placing.New(placing.Options{Config: cfg, Placer: st, Users: st, Team: team})
+	if _, _, err := svc.Place(context.Background(), placing.Attempt{UserID: "u", X: 1, Y: 1, Color: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if st.who.TeamID != 7 {
+		t.Fatalf("the store got team %d, want 7", st.who.TeamID)
+	}
+	teamErr = place.ErrUnavailable
+	if _, _, err := svc.Place(context.Background(), placing.Attempt{UserID: "u", X: 2, Y: 1, Color: 1}); err != nil {
+		t.Fatalf("a team that cannot be read refused the placement: %v", err)
+	}
+	if st.who.TeamID != 0 || len(st.placed) != 2 {
+		t.Fatalf("with the team unreadable: team %d, %d placed", st.who.TeamID, len(st.placed))
+	}
+}

@@ -33,6 +33,8 @@ type PageData struct {
 	EventFinal  bool
 	// Panels is the first state of the live panels, which then update over SSE.
 	Panels PanelsData
+	// Teams is the team picker of the More panel (hidden with no teams).
+	Teams TeamsView
 }
 
 // PanelsData is what the live panels show.

@@ -23,6 +23,7 @@ import (
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/store/embedded"
+	"github.com/placecanvas/place/teams"
 )
 
 // Config is everything `place serve` can be told.
@@ -147,7 +148,9 @@ type App struct {
 	Event   *event.Live
 	Server  *handlers.Server
 	// Join is the join-code rule of this instance.
-	Join     *joining.Gate
+	Join *joining.Gate
+	// Teams is this instance's view of the teams.
+	Teams    *teams.Roster
 	draining atomic.Bool
 	started  atomic.Bool // the canvas was loaded once
 	stopAt   time.Time
@@ -179,6 +182,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, errors.New("the store keeps no join codes")
 	}
 	gate := joining.New(js, log)
+	roster := teams.New(st, log)
 	var hub *realtime.Hub
 	ev := event.New(event.Options{
 		Store: st, Initial: cfg.InitialSettings(), Online: func() int { return hub.Online() }, Logger: log,
@@ -198,6 +202,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	var srv *handlers.Server // reads the network bans in force, at most a second old
 	placements := placing.New(placing.Options{
 		Config: cfg.CanvasConfig(), Size: lc.Size, Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule,
+		Team: roster.TeamOf,
 		NetworkBan: func(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error) {
 			return srv.IsNetworkBanned(ctx, ip)
 		},
@@ -225,9 +230,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances,
 		MaxConnsPerAddress: cfg.MaxConnsPerAddress, MaxConnsPerSession: cfg.MaxConnsPerSession, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
 		Archive: st, PublicExport: cfg.PublicExport,
-		Stats: statsOf(st), Join: gate,
+		Stats: statsOf(st), Join: gate, Teams: roster,
 	})
-	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate}
+	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate, Teams: roster}
 	srv.SetDraining(a.draining.Load)
 	srv.SetStarted(a.hasStarted)
 	return a, nil

@@ -8,8 +8,8 @@ import (
 )
 
 // notice hands a notice to whom it is for: a kick to the hub, an event
-// change to the event, a growth to the live canvas, a join code change to
-// the gate.
+// change to the event, a growth to the live canvas, a team change to the
+// roster, a join code change to the gate.
 func (a *App) notice(n place.Notice) {
 	if k, ok := n.Kick(); ok {
 		a.Hub.Kick(k)
@@ -21,6 +21,9 @@ func (a *App) notice(n place.Notice) {
 	}
 	if n.Kind == place.NoticeGrow {
 		go a.grown() // reads the store: not on the notice reader
+		return
+	}
+	if a.Teams.OnNotice(n) {
 		return
 	}
 	a.Join.OnNotice(n)

@@ -15,3 +15,11 @@ func TestEventsContract(t *testing.T) {
 		return mustOpen(t, newEnv(t).options(cfg))
 	})
 }
+
+func TestTeamsContract(t *testing.T) {
+	testenv.RedisURL(t)
+	testenv.PostgresURL(t)
+	storetest.RunTeams(t, func(t *testing.T, cfg place.Config) place.Store {
+		return mustOpen(t, newEnv(t).options(cfg))
+	})
+}

@@ -280,6 +280,8 @@ func parseEntry(e any) (p place.Placement, ok bool, err error) {
 			p.At = time.UnixMilli(ms)
 		case "rb":
 			p.Rollback = string(v) == "1"
+		case "team":
+			p.TeamID, err = strconv.ParseInt(string(v), 10, 64)
 		}
 		if err != nil {
 			return p, false, fmt.Errorf("stream entry %s field %s: %w", id, k, err)

@@ -27,6 +27,7 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 		cooldownKey:       s.keys.cooldown(userID),
 		deviceCooldownKey: s.keys.cooldown(device),
 		device:            device,
+		team:              who.TeamID,
 		args:              [6]any{userID, x, y, int(color), nowMs, cd.Milliseconds()},
 	}
 	reply, err := s.evalPlace(ctx, r)
@@ -47,7 +48,7 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 		return place.Placement{}, time.Time{}, fmt.Errorf("%w (redis holds no canvas; restoring)", place.ErrUnavailable)
 	}
 	at := time.UnixMilli(nowMs)
-	p := place.Placement{Seq: uint64(vals[1]), X: x, Y: y, Color: color, UserID: userID, At: at}
+	p := place.Placement{Seq: uint64(vals[1]), X: x, Y: y, Color: color, UserID: userID, At: at, TeamID: who.TeamID}
 	return p, at.Add(cd), nil
 }
 
@@ -93,14 +94,14 @@ func (s *Store) evalDirect(ctx context.Context, r *placeReq) (any, error) {
 
 // placeArgs lays out the keys and arguments of placeScript for a batch.
 func (s *Store) placeArgs(batch []*placeReq) []any {
-	args := make([]any, 0, 6+9*len(batch))
+	args := make([]any, 0, 6+10*len(batch))
 	args = append(args, 5+2*len(batch), s.keys.banned, s.keys.canvas, s.keys.seq, s.keys.stream, s.keys.meta)
 	for _, r := range batch {
 		args = append(args, r.cooldownKey, r.deviceCooldownKey)
 	}
 	for _, r := range batch {
 		args = append(args, r.args[:]...)
-		args = append(args, r.device)
+		args = append(args, r.device, r.team)
 	}
 	return args
 }
@@ -196,6 +197,7 @@ type placeReq struct {
 	cooldownKey       string
 	deviceCooldownKey string // the user's again when the device is unknown
 	device            string // place.DeviceKey, or the user id
+	team              int64  // the player's team (0: none)
 	args              [6]any
 	deadline          time.Time
 	reply             chan placeResult // buffered: a worker never blocks on a caller that gave up

@@ -28,7 +28,7 @@ const (
 // cooldown key and device cooldown key (the user's again when the device is
 // unknown).
 // ARGV: for each placement: user, x, y, color, now (ms), cooldown (ms),
-// device (place.DeviceKey, or the user again).
+// device (place.DeviceKey, or the user again), team (0: none).
 // Returns one {result, value} per placement: {0, seq}, {1}, {2, ends} or {3}.
 var placeScript = redis.NewScript(-1, `
 local width = tonumber(redis.call('HGET', KEYS[5], 'width') or '0')
@@ -37,7 +37,7 @@ local anyBanned = redis.call('SCARD', KEYS[1]) > 0
 local seq = nil
 local out = {}
 for i = 1, (#KEYS - 5) / 2 do
-  local a = (i - 1) * 7
+  local a = (i - 1) * 8
   local user, device = ARGV[a+1], ARGV[a+7]
   local userKey, deviceKey = KEYS[4+2*i], KEYS[5+2*i]
   local now, cooldown = tonumber(ARGV[a+5]), tonumber(ARGV[a+6])
@@ -59,7 +59,7 @@ for i = 1, (#KEYS - 5) / 2 do
     redis.call('SETRANGE', KEYS[2], tonumber(ARGV[a+3]) * width + tonumber(ARGV[a+2]), string.char(tonumber(ARGV[a+4])))
     if not seq then seq = tonumber(redis.call('GET', KEYS[3]) or '0') end
     seq = seq + 1
-    redis.call('XADD', KEYS[4], seq .. '-1', 'x', ARGV[a+2], 'y', ARGV[a+3], 'color', ARGV[a+4], 'user', user, 'ts', ARGV[a+5], 'rb', '0')
+    redis.call('XADD', KEYS[4], seq .. '-1', 'x', ARGV[a+2], 'y', ARGV[a+3], 'color', ARGV[a+4], 'user', user, 'ts', ARGV[a+5], 'rb', '0', 'team', ARGV[a+8])
     out[i] = {0, seq}
   end
 end

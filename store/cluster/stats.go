@@ -31,9 +31,14 @@ func (s *Store) EventStats(ctx context.Context, top int) (place.EventStats, erro
 		FROM placements WHERE NOT rollback`).Scan(&st.Placements, &st.Players, &st.First, &st.Last); err != nil {
 		return st, pgError(err)
 	}
-	if st.Placements == 0 {
-		return place.EventStats{}, nil
+	teams, err := readTeams(ctx, tx)
+	if err != nil {
+		return st, err
 	}
+	if st.Placements == 0 {
+		return place.EventStats{Teams: teams}, nil
+	}
+	st.Teams = teams
 	st.First, st.Last = st.First.UTC(), st.Last.UTC()
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM placements WHERE NOT rollback GROUP BY x, y) p`).Scan(&st.PixelsPainted); err != nil {
 		return st, pgError(err)

@@ -38,7 +38,7 @@ func (s *Store) writeBatch(ctx context.Context, batch []place.Placement, epoch i
 	return nil
 }
 
-var placementColumns = []string{"seq", "x", "y", "color", "user_id", "placed_at", "rollback"}
+var placementColumns = []string{"seq", "x", "y", "color", "user_id", "placed_at", "rollback", "team_id"}
 
 func (s *Store) copyPlacements(ctx context.Context, batch []place.Placement, epoch int64, staged bool) error {
 	s.writerHook("begin")
@@ -71,7 +71,11 @@ func (s *Store) copyPlacements(ctx context.Context, batch []place.Placement, epo
 	_, err = tx.CopyFrom(ctx, pgx.Identifier{table}, placementColumns,
 		pgx.CopyFromSlice(len(batch), func(i int) ([]any, error) {
 			p := batch[i]
-			return []any{int64(p.Seq), int32(p.X), int32(p.Y), int16(p.Color), p.UserID, p.At, p.Rollback}, nil
+			var team *int64 // NULL: no team
+			if p.TeamID != 0 {
+				team = &p.TeamID
+			}
+			return []any{int64(p.Seq), int32(p.X), int32(p.Y), int16(p.Color), p.UserID, p.At, p.Rollback, team}, nil
 		}))
 	if err != nil {
 		return err

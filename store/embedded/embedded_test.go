@@ -112,7 +112,13 @@ func TestCooldownSurvivesRestart(t *testing.T) {
 // BenchmarkPlace measures the whole placement path of the embedded mode
 // (validate, ban and cooldown check, apply, group commit to SQLite) with
 // many users placing concurrently.
-func BenchmarkPlace(b *testing.B) {
+func BenchmarkPlace(b *testing.B) { benchmarkPlace(b, 0) }
+
+// BenchmarkPlaceInTeams is BenchmarkPlace with every player in one of 8
+// teams: each row then has a team_id, and an entry in placements_team.
+func BenchmarkPlaceInTeams(b *testing.B) { benchmarkPlace(b, 8) }
+
+func benchmarkPlace(b *testing.B, teams int64) {
 	s := open(b, b.TempDir(), place.Config{Width: 500, Height: 500, Cooldown: 5 * time.Second})
 	defer s.Close()
 	ctx := context.Background()
@@ -123,7 +129,11 @@ func BenchmarkPlace(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			n := user.Add(1)
-			if _, _, err := s.Place(ctx, place.Player{UserID: fmt.Sprint("user", n)}, int(n%500), int(n/500%500), uint8(n%16), now); err != nil {
+			var team int64
+			if teams > 0 {
+				team = 1 + n%teams
+			}
+			if _, _, err := s.Place(ctx, place.Player{UserID: fmt.Sprint("user", n), TeamID: team}, int(n%500), int(n/500%500), uint8(n%16), now); err != nil {
 				b.Error(err)
 				return
 			}
@@ -204,5 +214,42 @@ func TestSnapshotFromBeforeAGrowth(t *testing.T) {
 	got, sz, seq, _ := s.Canvas(ctx)
 	if sz != (place.Size{Width: 20, Height: 12}) || seq != 2 || string(got) != string(want) || got[7*20+15] != 3 {
 		t.Errorf("from the 16x8 snapshot: size %v seq %d, same canvas %v", sz, seq, string(got) == string(want))
+	}
+}
+
+// BenchmarkTeamsCounts reads the teams with their counts over 200,000
+// placements by players in 8 teams (what GET /api/v1/teams and the canvas
+// page read at most every 2 s per instance).
+func BenchmarkTeamsCounts(b *testing.B) {
+	s := open(b, b.TempDir(), place.Config{Width: 500, Height: 500})
+	defer s.Close()
+	ctx := context.Background()
+	for i := range 8 {
+		if _, err := s.CreateTeam(ctx, fmt.Sprint("team ", i), i); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const n = 200_000
+	var wg sync.WaitGroup
+	for w := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += 64 {
+				who := place.Player{UserID: fmt.Sprint("user", i%5000), TeamID: int64(1 + i%8)}
+				if _, _, err := s.Place(ctx, who, i%500, i/500%500, uint8(i%16), time.Now()); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ResetTimer()
+	for b.Loop() {
+		teams, err := s.Teams(ctx)
+		if err != nil || len(teams) != 8 || teams[0].Placements != n/8 {
+			b.Fatalf("Teams: %+v %v", teams, err)
+		}
 	}
 }

@@ -14,3 +14,11 @@ func TestEventsContract(t *testing.T) {
 		return s
 	})
 }
+
+func TestTeamsContract(t *testing.T) {
+	storetest.RunTeams(t, func(t *testing.T, cfg place.Config) place.Store {
+		s := open(t, t.TempDir(), cfg)
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}

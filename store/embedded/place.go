@@ -43,7 +43,7 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 			s.cooldowns[k] = next
 		}
 	}
-	p := s.applyLocked(userID, x, y, color, now, false)
+	p := s.applyLocked(place.Placement{X: x, Y: y, Color: color, UserID: userID, At: now, TeamID: who.TeamID})
 	b := s.batch
 	s.mu.Unlock()
 	s.signal()
@@ -65,7 +65,7 @@ func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []plac
 	}
 	out := make([]place.Placement, 0, len(pixels))
 	for _, px := range pixels {
-		out = append(out, s.applyLocked(actorID, px.X, px.Y, px.Color, now, true))
+		out = append(out, s.applyLocked(place.Placement{X: px.X, Y: px.Y, Color: px.Color, UserID: actorID, At: now, Rollback: true}))
 	}
 	b := s.batch
 	s.mu.Unlock()
@@ -76,9 +76,10 @@ func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []plac
 	return out, nil
 }
 
-func (s *Store) applyLocked(userID string, x, y int, color uint8, now time.Time, rollback bool) place.Placement {
+// applyLocked gives p the next seq and queues it for the group commit.
+func (s *Store) applyLocked(p place.Placement) place.Placement {
 	s.seq++
-	p := place.Placement{Seq: s.seq, X: x, Y: y, Color: color, UserID: userID, At: now, Rollback: rollback}
+	p.Seq = s.seq
 	s.pending = append(s.pending, p)
 	return p
 }
@@ -216,7 +217,7 @@ func (s *Store) commitWithRetry(batch []place.Placement) {
 // writes to a temporary file are gone).
 func (s *Store) insertBatch(ctx context.Context, batch []place.Placement) error {
 	if s.insertStmt == nil { // only the writer goroutine gets here
-		st, err := s.wdb.PrepareContext(ctx, `INSERT INTO placements (seq, x, y, color, user_id, placed_at, rollback) VALUES (?,?,?,?,?,?,?)`)
+		st, err := s.wdb.PrepareContext(ctx, `INSERT INTO placements (seq, x, y, color, user_id, placed_at, rollback, team_id) VALUES (?,?,?,?,?,?,?,?)`)
 		if err != nil {
 			return fmt.Errorf("prepare insert: %w", err)
 		}
@@ -233,7 +234,11 @@ func (s *Store) insertBatch(ctx context.Context, batch []place.Placement) error 
 		if p.Rollback {
 			rb = 1
 		}
-		if _, err := st.ExecContext(ctx, int64(p.Seq), p.X, p.Y, int(p.Color), p.UserID, p.At.UnixMilli(), rb); err != nil {
+		var team any // NULL: no team
+		if p.TeamID != 0 {
+			team = p.TeamID
+		}
+		if _, err := st.ExecContext(ctx, int64(p.Seq), p.X, p.Y, int(p.Color), p.UserID, p.At.UnixMilli(), rb, team); err != nil {
 			return fmt.Errorf("insert placements: %w", err)
 		}
 	}

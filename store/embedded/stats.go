@@ -63,9 +63,14 @@ func (s *Store) EventStats(ctx context.Context, top int) (place.EventStats, erro
 	if err := conn.QueryRowContext(ctx, statsTotals).Scan(&st.Placements, &first, &last); err != nil {
 		return st, fmt.Errorf("stats totals: %w", err)
 	}
-	if st.Placements == 0 {
-		return place.EventStats{}, nil
+	teams, err := scanTeams(ctx, conn)
+	if err != nil {
+		return st, err
 	}
+	if st.Placements == 0 {
+		return place.EventStats{Teams: teams}, nil
+	}
+	st.Teams = teams
 	st.First, st.Last = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
 	if st.Players, st.TopPlacers, err = placers(ctx, conn, top); err != nil {
 		return st, err

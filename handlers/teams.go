@@ -1,0 +1,233 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/teams"
+	"github.com/placecanvas/place/views"
+)
+
+// teamsTTL is how long this instance serves one reading of the teams and
+// their counts (which count the placements) before reading them again; a
+// change made here is shown at once.
+const teamsTTL = 2 * time.Second
+
+// teamList caches the teams with their counts.
+type teamList struct {
+	roster *teams.Roster
+	now    func() time.Time
+
+	mu    sync.Mutex
+	teams []place.Team
+	at    time.Time
+}
+
+func (l *teamList) get(ctx context.Context) ([]place.Team, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.teams != nil && l.now().Sub(l.at) < teamsTTL {
+		return l.teams, nil
+	}
+	ts, err := l.roster.Teams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l.teams, l.at = ts, l.now()
+	return ts, nil
+}
+
+func (l *teamList) invalidate() {
+	l.mu.Lock()
+	l.teams = nil
+	l.mu.Unlock()
+}
+
+// teamRoutes adds the players' team routes (none without teams).
+func (s *Server) teamRoutes(e *echo.Echo, withSession, changing []echo.MiddlewareFunc) {
+	if s.teams == nil {
+		return
+	}
+	e.Match([]string{http.MethodGet, http.MethodHead}, "/api/v1/teams", s.teamsAPI, withSession...)
+	e.POST("/api/v1/team", s.pickTeamAPI, changing...)
+	e.POST("/team", s.pickTeamByForm, changing...)
+}
+
+// teamsView is the picker's data for the request's player (none: no
+// session yet, or teams off).
+func (s *Server) teamsView(ctx context.Context, userID, from string) (views.TeamsView, error) {
+	v := views.TeamsView{From: from}
+	if s.teams == nil {
+		return v, nil
+	}
+	ts, err := s.teamList.get(ctx)
+	if err != nil {
+		return v, err
+	}
+	v.Teams = ts
+	if userID != "" {
+		if v.Current, err = s.teams.TeamOf(ctx, userID); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// pickerData is the picker of a page; teams that cannot be read leave
+// the page without a picker rather than failing it.
+func (s *Server) pickerData(c echo.Context, from string) views.TeamsView {
+	var userID string
+	if u := s.viewUser(c); u != nil {
+		userID = u.ID
+	}
+	v, err := s.teamsView(s.ctx(c), userID, from)
+	if err != nil {
+		s.log.Warn("teams not read; the page has no team picker", "err", err)
+		return views.TeamsView{From: from}
+	}
+	return v
+}
+
+// teamJSON is the answer of both team routes.
+type teamJSON struct {
+	Teams []place.Team `json:"teams"`
+	// TeamID is the session's player's team (null: none or no session).
+	TeamID *int64 `json:"teamId"`
+	// ChangeEverySeconds is the least time between two changes of team.
+	ChangeEverySeconds int `json:"changeEverySeconds"`
+}
+
+func (s *Server) teamAnswer(ctx context.Context, userID string) (teamJSON, error) {
+	v, err := s.teamsView(ctx, userID, "")
+	out := teamJSON{Teams: v.Teams, ChangeEverySeconds: int(place.TeamChangeInterval / time.Second)}
+	if v.Current != 0 {
+		out.TeamID = &v.Current
+	}
+	return out, err
+}
+
+// teamsAPI serves GET /api/v1/teams: the teams with their players and
+// placements, and the session's player's team.
+func (s *Server) teamsAPI(c echo.Context) error {
+	ctx := s.ctx(c)
+	u, _, err := s.currentUser(ctx)
+	if err != nil {
+		return err
+	}
+	out, err := s.teamAnswer(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// pickTeamAPI serves POST /api/v1/team {"teamId": id or null}: the
+// session's player joins the team, or leaves theirs with null.
+func (s *Server) pickTeamAPI(c echo.Context) error {
+	ctx := s.ctx(c)
+	var body map[string]json.RawMessage // to tell null from absent
+	dec := json.NewDecoder(c.Request().Body)
+	err := dec.Decode(&body)
+	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
+		err = errors.New("more than one JSON value")
+	}
+	var tooLarge *echo.HTTPError
+	if errors.As(err, &tooLarge) {
+		return err
+	}
+	raw, ok := body["teamId"]
+	if err != nil || !ok {
+		return place.Errorf(place.EVALIDATION, `The body must be one JSON object {"teamId": a team's id, or null for no team}.`)
+	}
+	var id int64
+	if string(raw) != "null" {
+		if err := json.Unmarshal(raw, &id); err != nil || id <= 0 {
+			return place.Errorf(place.EVALIDATION, "teamId must be a team's id (a positive whole number) or null.")
+		}
+	}
+	u, ok, err := s.currentUser(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return place.Errorf(place.EUNAUTHORIZED, "No session yet; one is created when you first connect or place.")
+	}
+	if err := s.pickTeam(ctx, u.ID, id); err != nil {
+		return err
+	}
+	out, err := s.teamAnswer(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// pickTeam changes the player's team and shows the new counts at once.
+func (s *Server) pickTeam(ctx context.Context, userID string, id int64) error {
+	if _, err := s.teams.Pick(ctx, userID, id); err != nil {
+		return err
+	}
+	s.teamList.invalidate()
+	return nil
+}
+
+// pickTeamByForm serves POST /team (field team: an id, or 0 for none),
+// the picker without JavaScript. A visitor without a session gets a guest
+// one, as a first placement would give them. It returns to the canvas
+// (or, with from=account, the account page) with the outcome.
+func (s *Server) pickTeamByForm(c echo.Context) error {
+	ctx := s.ctx(c)
+	id, err := strconv.ParseInt(formValue(c, "team"), 10, 64)
+	if err != nil || id < 0 {
+		return place.Errorf(place.EVALIDATION, "Choose a team, or no team.")
+	}
+	u, ok, err := s.currentUser(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if u, err = s.newGuestSession(ctx, c); err != nil {
+			return err
+		}
+	}
+	if err := s.pickTeam(ctx, u.ID, id); err != nil {
+		return err
+	}
+	msg := "You play for no team now."
+	if id != 0 {
+		ts, err := s.teamList.get(ctx)
+		if err != nil {
+			return err
+		}
+		msg = "You play for " + views.TeamName(ts, id) + " now."
+	}
+	if formValue(c, "from") == "account" {
+		s.sessions.Put(ctx, keyAccountFlash, msg)
+		return c.Redirect(http.StatusSeeOther, "/account")
+	}
+	s.sessions.Put(ctx, keyPlaceFlash, msg)
+	return c.Redirect(http.StatusSeeOther, "/#flash")
+}
+
+// newGuestSession makes a guest for a visitor without a session and binds
+// it to a new session token.
+func (s *Server) newGuestSession(ctx context.Context, c echo.Context) (place.User, error) {
+	u, err := s.newGuest(ctx, c.Request())
+	if err != nil {
+		return u, err
+	}
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return u, err
+	}
+	_, _, err = s.bindSession(ctx, u.ID)
+	return u, err
+}
