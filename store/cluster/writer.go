@@ -16,8 +16,8 @@ const (
 	writerBatch     = 5000
 	writerBlock     = 250 * time.Millisecond
 	writerLinger    = 20 * time.Millisecond // least time between two reads of a batch that was not full
-	writerCommit    = 15 * time.Second // one batch's PostgreSQL transaction
-	finalFlush      = 5 * time.Second  // how long Close tries to write what is left
+	writerCommit    = 15 * time.Second      // one batch's PostgreSQL transaction
+	finalFlush      = 5 * time.Second       // how long Close tries to write what is left
 	trimEvery       = time.Second
 	claimEveryRatio = 4 // look for abandoned entries every ClaimIdle/4
 )
