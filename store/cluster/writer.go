@@ -15,8 +15,9 @@ import (
 const (
 	writerBatch     = 5000
 	writerBlock     = 250 * time.Millisecond
-	writerCommit    = 15 * time.Second // one batch's PostgreSQL transaction
-	finalFlush      = 5 * time.Second  // how long Close tries to write what is left
+	writerLinger    = 20 * time.Millisecond // least time between two reads of a batch that was not full
+	writerCommit    = 15 * time.Second      // one batch's PostgreSQL transaction
+	finalFlush      = 5 * time.Second       // how long Close tries to write what is left
 	trimEvery       = time.Second
 	claimEveryRatio = 4 // look for abandoned entries every ClaimIdle/4
 )
@@ -196,6 +197,7 @@ var errStaleEpoch = errors.New("the batch was read before redis was restored")
 func (s *Store) readAhead(ctx context.Context, out chan<- readResult) {
 	retry := newBackoff(100*time.Millisecond, 2*time.Second)
 	for ctx.Err() == nil {
+		start := time.Now()
 		batch, ids, epoch, err := s.readBatch(false, writerBlock)
 		if err == nil && len(ids) == 0 {
 			continue
@@ -207,9 +209,31 @@ func (s *Store) readAhead(ctx context.Context, out chan<- readResult) {
 		}
 		if err != nil {
 			retry.wait(ctx)
-		} else {
-			retry.reset()
+			continue
 		}
+		retry.reset()
+		if len(ids) < writerBatch {
+			linger(ctx, writerLinger-time.Since(start))
+		}
+	}
+}
+
+// linger waits d (if positive) or until ctx ends. Under load, each history
+// transaction then carries what arrived in writerLinger rather than the
+// few placements that came in while the previous one was written: the cost
+// of a transaction (seven round trips to Redis and PostgreSQL) is shared by
+// about a hundred placements at 5,000/s instead of about ten. A history
+// read that waits for its own placement (WaitHistory) waits that much
+// longer at most.
+func linger(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 
