@@ -73,6 +73,7 @@ type layoutFacts struct {
 	PlaceVisible    bool
 	HeaderH         float64
 	BarH            float64
+	HeaderCramped   []string // header items off screen, clipped or wrapped
 }
 
 const measureLayout = `(() => {
@@ -93,6 +94,11 @@ const measureLayout = `(() => {
 		placeVisible: inView(document.getElementById('place-button')),
 		headerH: document.querySelector('.site-header').getBoundingClientRect().height,
 		barH: bar.height,
+		headerCramped: [...document.querySelectorAll('.nav > *')].filter((el) => {
+			const r = el.getBoundingClientRect();
+			if (r.width === 0) return false;
+			return r.left < 0 || r.right > vw + 0.5 || el.scrollWidth > el.clientWidth + 1 || r.height > 50;
+		}).map((el) => el.textContent.trim() || el.className),
 	};
 })()`
 
@@ -132,6 +138,9 @@ func TestGameLayoutScreens(t *testing.T) {
 				time.Sleep(200 * time.Millisecond)
 				f := evalJS[layoutFacts](t, tab, measureLayout)
 				t.Logf("%s: canvas %.0f%% of the screen, header %.0f px, bar %.0f px, page %vx%v in %vx%v", name, f.CanvasShare*100, f.HeaderH, f.BarH, f.ScrollW, f.ScrollH, f.ViewW, f.ViewH)
+				if len(f.HeaderCramped) > 0 {
+					t.Errorf("%s: header items off screen, clipped or on two lines: %q", name, f.HeaderCramped)
+				}
 				if !f.PaletteVisible || !f.CooldownVisible || !f.PlaceVisible {
 					t.Errorf("%s: palette visible %v, cooldown visible %v, place button visible %v", name, f.PaletteVisible, f.CooldownVisible, f.PlaceVisible)
 				}
