@@ -127,3 +127,35 @@ func TestCurrentWaitsForAcknowledgedPlacements(t *testing.T) {
 		t.Errorf("Current at its deadline = seq %d, want what it has (2)", seq)
 	}
 }
+
+func TestChangedClosesAtTheNextChangeOnly(t *testing.T) {
+	m := New(4, 3)
+	m.Reset(make([]byte, 12), 10)
+	closed := func(ch <-chan struct{}) bool {
+		select {
+		case <-ch:
+			return true
+		default:
+			return false
+		}
+	}
+	if !closed(m.Changed(9)) {
+		t.Error("Changed(9) at seq 10 is not closed: the canvas has moved on")
+	}
+	ch := m.Changed(10)
+	if closed(ch) {
+		t.Fatal("Changed(10) at seq 10 is closed before any change")
+	}
+	m.Apply(placements(11, 11))
+	if !closed(ch) {
+		t.Error("Changed(10) was not closed by Apply")
+	}
+	ch = m.Changed(11)
+	m.Reset(make([]byte, 12), 11)
+	if !closed(ch) {
+		t.Error("Changed(11) was not closed by Reset")
+	}
+	if closed(m.Changed(11)) {
+		t.Error("Changed(11) after the Reset is closed before any change")
+	}
+}
