@@ -59,7 +59,7 @@ type broadcaster struct {
 func newBroadcaster(o Options, conns *registry) *broadcaster {
 	return &broadcaster{
 		feed: o.Feed, live: o.Live, fedAtCommit: o.FedAtCommit,
-		log: o.Logger, conns: conns, maxBacklog: o.MaxBacklog, minGap: o.minGap,
+		log: o.Logger, conns: conns, maxBacklog: o.MaxBacklog, minGap: o.MinGap,
 		subs:    NewFanout[*Batch](256),
 		readyCh: make(chan struct{}),
 	}

@@ -64,11 +64,11 @@ type Options struct {
 	Interval func() time.Duration
 	// Cooldown, when set, gives the cooldown the welcome announces.
 	Cooldown func() time.Duration
-
-	// minGap is the shortest time between two flushes (0: 1 ms); tests
-	// set it to the batch interval to hold flushes as a large audience
-	// does (export_test.go).
-	minGap time.Duration
+	// MinGap is the shortest time between the starts of two flushes
+	// (default 1 ms). Up to the batch interval, a longer one makes the
+	// broadcaster batch as it does for a large audience, whose flushes are
+	// dear; tests use it to act between two flushes.
+	MinGap time.Duration
 }
 
 // Hub serves the live canvas of this instance (package live). It is three

@@ -25,7 +25,7 @@ func seqs(from, to uint64) []place.Placement {
 
 // With the live canvas fed at commit, it runs ahead of the last batch sent
 // until the next flush (which, for a large audience, waits up to the batch
-// interval: SetMinGap holds it so here). A reader that joins in between
+// interval: MinGap holds it so here). A reader that joins in between
 // starts from the live canvas, and the next batch it gets goes on from
 // there, without the placements it already has.
 func TestJoinBetweenTicksContinuesFromTheLiveCanvas(t *testing.T) {
@@ -33,7 +33,7 @@ func TestJoinBetweenTicksContinuesFromTheLiveCanvas(t *testing.T) {
 	lc := live.New(10, 10)
 	h, url := startHub(t, f, func(o *realtime.Options) {
 		o.Live, o.FedAtCommit, o.BatchInterval = lc, true, 300*time.Millisecond
-		realtime.SetMinGap(o, o.BatchInterval)
+		o.MinGap = o.BatchInterval
 	})
 	for round := range 5 {
 		// Commit right after a flush, then join before the next one.
@@ -62,9 +62,7 @@ func TestJoinBetweenTicksContinuesFromTheLiveCanvas(t *testing.T) {
 func TestSSEJoinBetweenTicksContinuesFromTheLiveCanvas(t *testing.T) {
 	f := &fakeStore{cfg: place.Config{Width: 10, Height: 10}, events: make(chan []place.Placement)}
 	lc := live.New(10, 10)
-	o := realtime.Options{Config: f.cfg, Feed: f, Live: lc, FedAtCommit: true, BatchInterval: 300 * time.Millisecond}
-	realtime.SetMinGap(&o, o.BatchInterval)
-	h := realtime.New(o)
+	h := realtime.New(realtime.Options{Config: f.cfg, Feed: f, Live: lc, FedAtCommit: true, BatchInterval: 300 * time.Millisecond, MinGap: 300 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go h.Run(ctx)
