@@ -59,10 +59,7 @@ type Config struct {
 	// answers every new request 503 (which a proxy retries on another
 	// instance) before it stops listening.
 	DrainPeriod time.Duration
-	// MinBroadcastGap is for tests only: the shortest time between two
-	// broadcasts (0: 1 ms; see realtime.Options.MinGap). Set to the batch
-	// interval or more, every batch waits the whole interval, as it does
-	// for a large audience.
+	// MinBroadcastGap is for tests only: see realtime.Options.MinGap.
 	MinBroadcastGap time.Duration
 	// BcryptCost is for tests only; 0 means the production cost of 12.
 	BcryptCost int
