@@ -43,7 +43,8 @@ type Settings struct {
 	GuestPlacement bool `json:"guestPlacement"`
 	// GuestLimit is the number of new guest sessions per IP per hour (0: no limit).
 	GuestLimit int `json:"guestLimit"`
-	// BatchInterval is how often placements are broadcast.
+	// BatchInterval is the longest a placement waits to be broadcast (the
+	// broadcaster flushes sooner when the audience is small).
 	BatchInterval time.Duration `json:"batchInterval"`
 
 	// Paused stops placements until an admin resumes; PauseMessage is

@@ -146,6 +146,26 @@ func (c *Canvas) Apply(ps []place.Placement) (gapFree bool) {
 	return gapFree
 }
 
+// Changed returns a channel that is closed once the canvas is no longer at
+// seq and of size sz: at once (already closed) when it has moved on or
+// grown, else at the next Apply, Reset or Grow. The broadcaster waits on it
+// between flushes, so that an idle canvas costs nothing and a placement (or
+// a growth, which it announces) is seen as soon as it lands.
+func (c *Canvas) Changed(seq uint64, sz place.Size) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seq != seq || c.width != sz.Width || c.height != sz.Height {
+		return closedCh
+	}
+	if c.changed == nil {
+		c.changed = make(chan struct{})
+	}
+	return c.changed
+}
+
+// closedCh is what Changed returns when the canvas has already changed.
+var closedCh = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
+
 func (c *Canvas) wakeLocked() {
 	if c.changed != nil {
 		close(c.changed)

@@ -174,3 +174,48 @@ func TestApplyOutsideGrowsInsteadOfMisplacing(t *testing.T) {
 		t.Errorf("size %v, (1,1)=%d, (4,3)=%d; want 5x4, 2, 3", sz, data[6], data[19])
 	}
 }
+
+func TestChangedClosesAtTheNextChangeOnly(t *testing.T) {
+	m := New(4, 3)
+	m.Reset(make([]byte, 12), place.Size{Width: 4, Height: 3}, 10)
+	closed := func(ch <-chan struct{}) bool {
+		select {
+		case <-ch:
+			return true
+		default:
+			return false
+		}
+	}
+	if !closed(m.Changed(9, place.Size{Width: 4, Height: 3})) {
+		t.Error("Changed(9) at seq 10 is not closed: the canvas has moved on")
+	}
+	ch := m.Changed(10, place.Size{Width: 4, Height: 3})
+	if closed(ch) {
+		t.Fatal("Changed(10) at seq 10 is closed before any change")
+	}
+	m.Apply(placements(11, 11))
+	if !closed(ch) {
+		t.Error("Changed(10) was not closed by Apply")
+	}
+	ch = m.Changed(11, place.Size{Width: 4, Height: 3})
+	m.Reset(make([]byte, 12), place.Size{Width: 4, Height: 3}, 11)
+	if !closed(ch) {
+		t.Error("Changed(11) was not closed by Reset")
+	}
+	if closed(m.Changed(11, place.Size{Width: 4, Height: 3})) {
+		t.Error("Changed(11) after the Reset is closed before any change")
+	}
+	// A growth with nothing placed wakes a waiter, and a waiter that
+	// comes after it (still at the old size) does not sleep through it.
+	ch = m.Changed(11, place.Size{Width: 4, Height: 3})
+	m.Grow(place.Size{Width: 6, Height: 3})
+	if !closed(ch) {
+		t.Error("Changed(11, 4x3) was not closed by Grow")
+	}
+	if !closed(m.Changed(11, place.Size{Width: 4, Height: 3})) {
+		t.Error("Changed(11, 4x3) after a growth to 6x3 is not closed")
+	}
+	if closed(m.Changed(11, place.Size{Width: 6, Height: 3})) {
+		t.Error("Changed(11, 6x3) at 6x3 is closed before any change")
+	}
+}

@@ -31,6 +31,12 @@ var (
 		Name: "place_broadcast_duration_seconds", Help: "Time to encode and fan out one batch.",
 		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 14),
 	})
+	// BroadcastGap is the current minimum time between the starts of two
+	// broadcasts: the adaptive batch interval (realtime/tickpolicy.go), at
+	// most the configured one.
+	BroadcastGap = promauto.NewGauge(prometheus.GaugeOpts{
+		Name: "place_broadcast_gap_seconds", Help: "Current minimum time between two broadcasts (adaptive, at most the batch interval).",
+	})
 	// CommitDuration observes the time to make a batch of placements durable.
 	CommitDuration = promauto.NewHistogram(prometheus.HistogramOpts{
 		Name: "place_history_commit_duration_seconds", Help: "Time to commit one batch of placements to history.",

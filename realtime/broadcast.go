@@ -17,7 +17,7 @@ import (
 	"github.com/placecanvas/place/metrics"
 )
 
-// Batch is one tick's broadcast, encoded once for every encoding.
+// Batch is one flush's broadcast, encoded once for every encoding.
 type Batch struct {
 	PrevSeq, Seq uint64
 	Events       []Event
@@ -28,7 +28,7 @@ type Batch struct {
 	sseOnce sync.Once
 }
 
-// broadcaster sends what the live canvas gained since the last tick as one
+// broadcaster sends what the live canvas gained since the last flush as one
 // batch to every WebSocket connection of the registry and every SSE
 // subscriber. In cluster mode it also follows the store's feed into the
 // live canvas; in embedded mode the store applies each batch at commit. Its
@@ -48,12 +48,13 @@ type broadcaster struct {
 	mu       sync.Mutex
 	sent     uint64     // last seq broadcast
 	sentSize place.Size // the size last announced to every connection (load, then resize)
-	targets  []*client  // flush's snapshot of the connections, reused every tick
+	targets  []*client  // flush's snapshot of the connections, reused every flush
 	ready    bool
 	readyCh  chan struct{}
 
 	state    func() []byte        // the state message (state.go); nil: none
 	interval func() time.Duration // the live batch interval; nil: fixed
+	minGap   time.Duration        // the shortest gap between flushes (0: tickMinGap)
 	// size reads the store's canvas size, when the feed brings a placement
 	// beyond the live canvas before this instance learnt of the growth.
 	size func(context.Context) (place.Size, error)
@@ -62,7 +63,7 @@ type broadcaster struct {
 func newBroadcaster(o Options, conns *registry) *broadcaster {
 	return &broadcaster{
 		feed: o.Feed, live: o.Live, fedAtCommit: o.FedAtCommit, size: o.Size,
-		log: o.Logger, conns: conns, maxBacklog: o.MaxBacklog,
+		log: o.Logger, conns: conns, maxBacklog: o.MaxBacklog, minGap: o.MinGap,
 		subs:    NewFanout[*Batch](256),
 		readyCh: make(chan struct{}),
 	}
@@ -160,12 +161,12 @@ func (b *broadcaster) reset(ctx context.Context) {
 	}
 }
 
-// enqueue applies committed placements to the live canvas; the next tick
-// broadcasts them. A placement beyond the live canvas means the canvas grew
-// and this instance has not applied the growth's notice yet (another
-// instance learnt of it first): the size is read from the store and the
-// live canvas grown before the placement is applied, so that the next tick
-// sends resize before the pixel.
+// enqueue applies committed placements to the live canvas; the
+// broadcaster, woken by the change, broadcasts them. A placement beyond the
+// live canvas means the canvas grew and this instance has not applied the
+// growth's notice yet (another instance learnt of it first): the size is
+// read from the store and the live canvas grown before the placement is
+// applied, so that the next flush sends resize before the pixel.
 func (b *broadcaster) enqueue(batch []place.Placement) {
 	if !b.live.Fits(batch) && b.size != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), readWait)
@@ -182,30 +183,56 @@ func (b *broadcaster) enqueue(batch []place.Placement) {
 	}
 }
 
-// run flushes once per interval until ctx ends.
+// run broadcasts what the live canvas gains until ctx ends. It sleeps
+// until the canvas changes (an idle server costs nothing), then flushes at
+// once when the last flush started long enough ago, else when it will have
+// (tickPolicy), and never later than the batch interval after the last
+// flush.
 func (b *broadcaster) run(ctx context.Context, interval time.Duration) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
+	policy := newTickPolicy(b.minGap)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			b.flush()
 			return
-		case <-ticker.C:
-			b.flush()
-			if b.interval != nil {
-				if d := b.interval(); d > 0 && d != interval {
-					interval = d
-					ticker.Reset(d)
-				}
+		case <-b.live.Changed(b.lastSent()):
+		}
+		if b.interval != nil {
+			if d := b.interval(); d > 0 {
+				interval = d
 			}
+		}
+		if d := policy.wait(time.Now(), b.conns.online(), interval); d > 0 {
+			timer.Reset(d)
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				b.flush()
+				return
+			case <-timer.C:
+			}
+		}
+		start := time.Now()
+		if n, sent := b.flush(); sent {
+			policy.flushed(start, time.Since(start), n)
+			metrics.BroadcastGap.Set(policy.gap(n, interval).Seconds())
 		}
 	}
 }
 
-// flush broadcasts everything the live canvas gained since the last tick
-// as one batch.
-func (b *broadcaster) flush() {
+// lastSent returns the last seq broadcast and the size last announced.
+func (b *broadcaster) lastSent() (uint64, place.Size) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sent, b.sentSize
+}
+
+// flush broadcasts everything the live canvas gained since the last flush
+// as one batch; it reports whether it sent one, and to how many
+// connections.
+func (b *broadcaster) flush() (conns int, sent bool) {
 	b.mu.Lock()
 	start := time.Now()
 	prev := b.sent
@@ -218,7 +245,7 @@ func (b *broadcaster) flush() {
 		if resize != nil {
 			b.sendResize(resize)
 		}
-		return
+		return 0, false
 	}
 	b.sent = seq
 	if !ok {
@@ -230,7 +257,7 @@ func (b *broadcaster) flush() {
 			b.sendResize(resize)
 		}
 		b.log.Warn("broadcast skipped: the replay ring does not reach back to the last seq sent", "sent", prev, "seq", seq)
-		return
+		return 0, false
 	}
 	batch := &Batch{PrevSeq: prev, Seq: seq, Events: events}
 	batch.JSON = AppendPixelsJSON(make([]byte, 0, 64+len(events)*32), batch.PrevSeq, batch.Seq, events)
@@ -248,10 +275,11 @@ func (b *broadcaster) flush() {
 		metrics.SlowConsumers.Inc()
 		b.conns.closeConn(c.conn, 1008, "slow consumer")
 	}
-	clear(targets) // drop the references until the next tick
+	clear(targets) // drop the references until the next flush
 	metrics.BatchSize.Observe(float64(len(events)))
 	metrics.BroadcastDuration.Observe(time.Since(start).Seconds())
 	metrics.Seq.Set(float64(batch.Seq))
+	return len(targets), true
 }
 
 // fanOut writes the batch to every target, split over one goroutine per

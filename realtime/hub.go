@@ -59,8 +59,8 @@ type Options struct {
 	// every connection after its first canvas or replay; BroadcastState
 	// sends it again to every connection when it changes.
 	State func() []byte
-	// Interval, when set, gives the live batch interval (checked after
-	// every tick); BatchInterval is then the first value.
+	// Interval, when set, gives the live batch interval (checked before
+	// every flush); BatchInterval is then the first value.
 	Interval func() time.Duration
 	// Cooldown, when set, gives the cooldown the welcome announces.
 	Cooldown func() time.Duration
@@ -68,11 +68,17 @@ type Options struct {
 	// placement the feed brings from beyond the live canvas, see
 	// broadcaster.enqueue).
 	Size func(context.Context) (place.Size, error)
+	// MinGap is the shortest time between the starts of two flushes
+	// (default 1 ms). Up to the batch interval, a longer one makes the
+	// broadcaster batch as it does for a large audience, whose flushes are
+	// dear; tests use it to act between two flushes.
+	MinGap time.Duration
 }
 
 // Hub serves the live canvas of this instance (package live). It is three
 // parts, each with its own job: the broadcaster (broadcast.go) sends what
-// the live canvas gained as one batch per tick to every reader (and, in
+// the live canvas gained as one batch to every reader, at once when it
+// is idle and at most once per batch interval under load (and, in
 // cluster mode, follows the store's feed into it); the registry (registry.go, sessions.go) holds the WebSocket
 // connections, with kicks, pings, session re-checks and shutdown; ws.go
 // speaks the WebSocket protocol and hands placements to the placement

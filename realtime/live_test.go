@@ -24,17 +24,19 @@ func seqs(from, to uint64) []place.Placement {
 }
 
 // With the live canvas fed at commit, it runs ahead of the last batch sent
-// until the next tick. A reader that joins in between starts from the live
-// canvas, and the next batch it gets goes on from there, without the
-// placements it already has.
+// until the next flush (which, for a large audience, waits up to the batch
+// interval: MinGap holds it so here). A reader that joins in between
+// starts from the live canvas, and the next batch it gets goes on from
+// there, without the placements it already has.
 func TestJoinBetweenTicksContinuesFromTheLiveCanvas(t *testing.T) {
 	f := &fakeStore{cfg: place.Config{Width: 10, Height: 10}, events: make(chan []place.Placement)}
 	lc := live.New(10, 10)
 	h, url := startHub(t, f, func(o *realtime.Options) {
 		o.Live, o.FedAtCommit, o.BatchInterval = lc, true, 300*time.Millisecond
+		o.MinGap = o.BatchInterval
 	})
 	for round := range 5 {
-		// Commit right after a tick, then join before the next one.
+		// Commit right after a flush, then join before the next one.
 		base := h.Seq()
 		lc.Apply(seqs(base+1, base+3))
 		if data, seq := h.Canvas(); seq != base+3 || data[(base+3)/10%10*10+(base+3)%10] != uint8((base+3)%16) {
@@ -60,7 +62,7 @@ func TestJoinBetweenTicksContinuesFromTheLiveCanvas(t *testing.T) {
 func TestSSEJoinBetweenTicksContinuesFromTheLiveCanvas(t *testing.T) {
 	f := &fakeStore{cfg: place.Config{Width: 10, Height: 10}, events: make(chan []place.Placement)}
 	lc := live.New(10, 10)
-	h := realtime.New(realtime.Options{Config: f.cfg, Feed: f, Live: lc, FedAtCommit: true, BatchInterval: 300 * time.Millisecond})
+	h := realtime.New(realtime.Options{Config: f.cfg, Feed: f, Live: lc, FedAtCommit: true, BatchInterval: 300 * time.Millisecond, MinGap: 300 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go h.Run(ctx)
@@ -88,5 +90,28 @@ func TestSSEJoinBetweenTicksContinuesFromTheLiveCanvas(t *testing.T) {
 	}
 	if len(data) < 2 || !strings.Contains(data[0], `"prevSeq":2,"seq":4`) || !strings.Contains(data[1], `"prevSeq":4,"seq":6`) {
 		t.Fatalf("events %q, want the replay (2, 4] then (4, 6]", data)
+	}
+}
+
+// A placement reaching an idle hub is broadcast at once, not at the next
+// batch interval (here 10 s): the broadcaster wakes when the live canvas
+// changes.
+func TestIdleHubBroadcastsWithoutWaitingForTheInterval(t *testing.T) {
+	f := &fakeStore{cfg: place.Config{Width: 10, Height: 10}, events: make(chan []place.Placement)}
+	lc := live.New(10, 10)
+	_, url := startHub(t, f, func(o *realtime.Options) {
+		o.Live, o.FedAtCommit, o.BatchInterval = lc, true, 10*time.Second
+	})
+	c := wstest.MustDial(t, url, wstest.Options{})
+	c.Expect(t, "welcome", 2*time.Second)
+	c.Expect(t, "canvas", 2*time.Second)
+	for round := range 3 {
+		base := lc.Seq()
+		time.Sleep(20 * time.Millisecond) // idle: past the gap of one connection
+		lc.Apply(seqs(base+1, base+1))
+		m := c.Expect(t, "pixels", 2*time.Second)
+		if m.PrevSeq != base || m.Seq != base+1 {
+			t.Fatalf("round %d: batch %v, want (%d, %d]", round, m, base, base+1)
+		}
 	}
 }

@@ -55,6 +55,6 @@ func (b *broadcaster) sendResize(frame []byte) {
 func (h *Hub) Size() place.Size { return h.opts.Live.Size() }
 
 // Grow enlarges the live canvas to sz (a growth made in the store, learnt
-// from its notice); the next tick sends resize to every connection. A size
+// from its notice); the broadcaster, woken, sends resize to every connection. A size
 // that does not cover the current one changes nothing.
 func (h *Hub) Grow(sz place.Size) bool { return h.opts.Live.Grow(sz) }

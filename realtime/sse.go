@@ -140,7 +140,7 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, o SSEOptions) err
 }
 
 // trimSSE returns the frame function of a stream that starts at seq: the
-// first batches may begin before seq (the live canvas moves between ticks),
+// first batches may begin before seq (the live canvas moves between flushes),
 // so what the subscriber has is cut off them.
 func trimSSE(seq uint64) func(*Batch) []byte {
 	return func(b *Batch) []byte {

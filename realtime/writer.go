@@ -16,7 +16,7 @@ import (
 
 // Writes to one connection go through its connWriter, never through gws's
 // per-connection job queue: a broadcast is one non-blocking write(2) of
-// bytes framed once per tick, with no closure, no goroutine and no copy per
+// bytes framed once per flush, with no closure, no goroutine and no copy per
 // connection. Only a connection whose socket buffer is full gets a goroutine
 // of its own, which writes its queue with blocking writes until it has
 // caught up; its queue is bounded in bytes (MaxBacklog) and in time

@@ -60,6 +60,8 @@ type Config struct {
 	// answers every new request 503 (which a proxy retries on another
 	// instance) before it stops listening.
 	DrainPeriod time.Duration
+	// MinBroadcastGap is for tests only: see realtime.Options.MinGap.
+	MinBroadcastGap time.Duration
 	// BcryptCost is for tests only; 0 means the production cost of 12.
 	BcryptCost int
 	// PublicExport opens the history export (without user hashes) to
@@ -214,6 +216,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	hub = realtime.New(realtime.Options{
 		Config: cfg.CanvasConfig(), Feed: st, Live: lc, FedAtCommit: fedAtCommit, Placements: placements,
 		BatchInterval: ev.Settings().BatchInterval, Interval: func() time.Duration { return ev.Settings().BatchInterval },
+		MinGap:   cfg.MinBroadcastGap,
 		Cooldown: ev.Cooldown,
 		State: func() []byte {
 			b, _ := json.Marshal(realtime.NewStateMessage(ev.Settings(), ev.Cooldown(), ev.FinalKept(), time.Now()))

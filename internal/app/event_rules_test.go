@@ -174,18 +174,20 @@ func TestEventGuestLimitIsLive(t *testing.T) {
 	}
 }
 
-// The batch interval is a live setting: with 1 s, three placements made
+// The batch interval is a live setting: it bounds the wait between two
+// broadcasts, which a large audience (here MinBroadcastGap, as when each
+// flush is dear) makes the whole interval. With 1 s, three placements made
 // within 200 ms reach a viewer in at most two batches (with the first 5 ms,
 // in three).
 func TestEventBatchIntervalIsLive(t *testing.T) {
-	srv := startServer(t, func(c *app.Config) { c.Cooldown = 0 })
+	srv := startServer(t, func(c *app.Config) { c.Cooldown, c.MinBroadcastGap = 0, time.Hour })
 	admin := srv.newAdmin(t, "mod")
 	form := settingsForm("0")
 	form.Set("batch_ms", "1000")
 	if r := admin.postForm("/admin/settings", form); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save: %d", r.StatusCode)
 	}
-	time.Sleep(50 * time.Millisecond) // the old interval's next tick takes up the new one
+	time.Sleep(50 * time.Millisecond) // the broadcaster reads the interval before each wait
 	viewer := srv.visitor(t).mustDialWS()
 	viewer.next(t, "canvas")
 	player := srv.visitor(t).mustDialWS()

@@ -33,7 +33,7 @@ func (a *App) notice(n place.Notice) {
 // place.NoticeGrow) to this instance's live canvas: the size is read from
 // the store, which recorded it before the notice was published, so that a
 // late or repeated notice never shrinks anything. Connected clients get
-// resize at the next tick.
+// resize at the next flush.
 func (a *App) grown() {
 	for attempt := 0; attempt < 10; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
