@@ -35,8 +35,8 @@ func TestHistoryQueriesKeepTheirPlans(t *testing.T) {
 			[]string{"SEARCH q USING INDEX placements_pixel (x=? AND y=?)"}},
 		{"replay after a snapshot", `SELECT seq, x, y, color FROM placements WHERE seq > ? ORDER BY seq`, []any{100},
 			[]string{"SEARCH placements USING INTEGER PRIMARY KEY (rowid>?)"}},
-		{"cooldowns at start", `SELECT user_id, MAX(placed_at) FROM placements WHERE placed_at > ? AND rollback = 0 GROUP BY user_id`, []any{0},
-			[]string{"USING INDEX placements_"}},
+		{"cooldowns at start", cooldownsQuery, []any{0},
+			[]string{"SEARCH placements USING INDEX placements_time (placed_at>?)"}},
 	}
 	for _, c := range cases {
 		rows, err := s.rdb.Query(`EXPLAIN QUERY PLAN `+c.query, c.args...)
