@@ -86,26 +86,22 @@ func FirstSize(current Size, growths []Growth) Size {
 // canvas of size to, which covers it: every pixel keeps its (x, y) and the
 // new area is white (color 0). data itself is returned when the sizes are
 // equal.
-func Regrow(data []byte, from, to Size) []byte {
-	if from == to {
-		return data
-	}
-	out := make([]byte, to.Width*to.Height)
-	for y := 0; y < from.Height; y++ {
-		copy(out[y*to.Width:y*to.Width+from.Width], data[y*from.Width:(y+1)*from.Width])
-	}
-	return out
-}
+func Regrow(data []byte, from, to Size) []byte { return relayout(data, from, to) }
 
 // Crop returns the top-left part of size to of a row-major canvas of size
 // from (which covers it); data itself when the sizes are equal.
-func Crop(data []byte, from, to Size) []byte {
+func Crop(data []byte, from, to Size) []byte { return relayout(data, from, to) }
+
+// relayout copies the part of data (of size from) that both sizes cover
+// to a new canvas of size to, at the same (x, y); the rest is white.
+func relayout(data []byte, from, to Size) []byte {
 	if from == to {
 		return data
 	}
 	out := make([]byte, to.Width*to.Height)
-	for y := 0; y < to.Height; y++ {
-		copy(out[y*to.Width:(y+1)*to.Width], data[y*from.Width:y*from.Width+to.Width])
+	w := min(from.Width, to.Width)
+	for y := range min(from.Height, to.Height) {
+		copy(out[y*to.Width:y*to.Width+w], data[y*from.Width:y*from.Width+w])
 	}
 	return out
 }

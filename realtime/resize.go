@@ -40,6 +40,12 @@ func (b *broadcaster) sendResize(frame []byte) {
 	b.mu.Lock()
 	targets := b.conns.snapshot(nil)
 	b.mu.Unlock()
+	b.sendAll(targets, frame)
+}
+
+// sendAll sends one frame to every target, closing those whose backlog is
+// full as slow consumers.
+func (b *broadcaster) sendAll(targets []*client, frame []byte) {
 	for _, c := range targets {
 		if c.closed.Load() {
 			continue

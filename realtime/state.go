@@ -6,7 +6,6 @@ import (
 	"github.com/lxzan/gws"
 
 	"github.com/placecanvas/place"
-	"github.com/placecanvas/place/metrics"
 )
 
 // FinalImageURL is where the canvas as it closed is served.
@@ -65,15 +64,7 @@ func (h *Hub) BroadcastState() {
 	frame := newFrame(gws.OpcodeText, b.state())
 	targets := b.conns.snapshot(nil)
 	b.mu.Unlock()
-	for _, c := range targets {
-		if c.closed.Load() {
-			continue
-		}
-		if c.w.send(frame, b.maxBacklog) == overflow {
-			metrics.SlowConsumers.Inc()
-			b.conns.closeConn(c.conn, 1008, "slow consumer")
-		}
-	}
+	b.sendAll(targets, frame)
 }
 
 // liveConfig is the canvas configuration with the live canvas's size and
