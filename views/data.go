@@ -74,7 +74,8 @@ var canvasModules = []string{
 	"js/palette.js", "js/pending.js", "js/pixelinfo.js", "js/protocol.js",
 	"js/renderer.js", "js/view.js", "js/colors.js", "js/link.js", "js/mip.js",
 	"js/status.js", "js/game.js", "js/appview.js", "js/appaim.js",
-	"js/overlay.js", "js/eventstate.js",
+	"js/overlay.js", "js/eventstate.js", "js/appconn.js", "js/appplace.js",
+	"js/appkeys.js", "js/appfeedback.js",
 }
 
 // keyHint is the key that selects color i; it matches keyHint in keyboard.js.

@@ -1,0 +1,110 @@
+// Placing on the canvas page, split from app.js: a placement checked,
+// sent and shown at once while it is pending, a viewer's first placement
+// (a guest session first), and the cooldown with the play bar's state.
+// Each function takes the App (app.js) whose fields it reads and sets.
+
+import { barState, titleFor } from './status.js';
+import { waitMessage } from './cooldown.js';
+import { canPlace, describeState } from './eventstate.js';
+import { encodePlace, newRequestId } from './protocol.js';
+
+/**
+ * place puts the selected color at (x, y) at once, pending until the
+ * server confirms it; when it cannot, it says why and changes nothing.
+ */
+export function place(app, x, y) {
+  const now = Date.now();
+  if (!app.board.loaded) {
+    app.toast('The canvas is still loading.');
+    return;
+  }
+  if (!app.board.inBounds(x, y)) return;
+  if (app.selected < 0) {
+    app.askForColor();
+    return;
+  }
+  if (!app.cooldown.ready(now)) {
+    app.toast(waitMessage(app.cooldown.remainingSeconds(now)));
+    return;
+  }
+  if (!app.conn.connected) {
+    app.toast('Not connected to the server. Your pixel was not placed.');
+    return;
+  }
+  if (!canPlace(app.eventState)) {
+    app.toast(describeState(app.eventState, now + app.serverOffset));
+    return;
+  }
+  if (app.user && !app.user.userId) {
+    startPlaying(app, x, y);
+    return;
+  }
+  const requestId = newRequestId();
+  const color = app.selected;
+  if (!app.conn.send(encodePlace(x, y, color, requestId))) {
+    app.toast('Not connected to the server. Your pixel was not placed.');
+    return;
+  }
+  const previousCooldown = app.cooldown.start(app.cooldownSeconds, now);
+  app.board.placeOptimistic(x, y, color, requestId);
+  app.pixelInfo.recolor(x, y, color);
+  app.pending.add({ requestId, x, y, color, previousCooldown });
+  app.colors.used(color);
+  app.orderPalette();
+  app.waitingForReady = true;
+  app.requestDraw();
+  tickCooldown(app);
+}
+
+/**
+ * startPlaying turns a viewer into a player on the first placement: the
+ * server makes a guest session (or refuses, saying why and what to do),
+ * then the socket reconnects with the new cookies and the pixel is
+ * placed after the welcome.
+ */
+async function startPlaying(app, x, y) {
+  if (app.joining) return;
+  app.joining = true;
+  try {
+    const res = await fetch('/api/v1/session', { method: 'POST', credentials: 'same-origin' });
+    if (!res.ok) {
+      const body = await res.json().catch(() => ({}));
+      app.toast(body.message || 'You cannot place right now. Please try again later.');
+      return;
+    }
+    app.afterJoin = { x, y };
+    app.conn.resync();
+  } catch {
+    app.toast('Not connected to the server. Your pixel was not placed.');
+  } finally {
+    app.joining = false;
+  }
+}
+
+// ---- cooldown display -------------------------------------------------
+
+/** tickCooldown shows the cooldown, in the bar and the title, and says when it ends. */
+export function tickCooldown(app) {
+  const now = Date.now();
+  const text = app.conn?.state === 'banned' ? 'Banned' : app.cooldown.format(now);
+  if (text !== app.cooldownText) {
+    app.cooldownText = text;
+    app.el.cooldown.textContent = text;
+    app.el.cooldown.dataset.ready = String(app.cooldown.ready(now));
+    document.title = titleFor(app.pageTitle, app.cooldown.remainingSeconds(now));
+  }
+  if (app.cooldown.ready(now)) app.limited = false;
+  updateBar(app);
+  if (app.waitingForReady && app.cooldown.ready(now) && app.pending.size === 0) {
+    app.waitingForReady = false;
+    app.announce('Ready to place.');
+    app.notifier.ready('Ready to place.');
+    app.chime.play();
+  }
+}
+
+/** updateBar sets the play bar's state from the connection and the cooldown. */
+export function updateBar(app) {
+  const state = barState({ connection: app.conn.state, ready: app.cooldown.ready(Date.now()), limited: app.limited });
+  if (app.el.bar && app.el.bar.dataset.state !== state) app.el.bar.dataset.state = state;
+}
