@@ -50,9 +50,10 @@ check-generate:
 	@git diff --exit-code -- '*_templ.go' || (echo "generated templ code is stale: run make generate and commit" && exit 1)
 	@test -z "$$(git ls-files --others --exclude-standard -- '*_templ.go')" || (echo "uncommitted generated templ files" && exit 1)
 
-## bench: Go benchmarks of the hot paths
+## bench: Go benchmarks of the hot paths (the history writer's, which first
+## store millions of rows, run on their own: see BENCHMARKS.md)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./realtime ./store/embedded
+	$(GO) test -run '^$$' -bench . -skip 'HistoryWriter|RecentPixelHistory' -benchmem ./realtime ./store/embedded
 
 ## vendor-js: refresh the vendored browser libraries (htmx, its SSE extension)
 ## and the test-only axe-core from the npm registry; bump the versions here
