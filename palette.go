@@ -1,5 +1,7 @@
 package place
 
+import "image/color"
+
 // Color is one entry of the canvas palette.
 type Color struct {
 	Hex  string `json:"hex"`
@@ -55,3 +57,15 @@ func (c Color) RGB() (r, g, b uint8) {
 	}
 	return hex(1), hex(3), hex(5)
 }
+
+// ImagePalette is the palette as image colors (index i is color i), for
+// paletted images of the canvas, where a canvas byte is a palette index.
+// It is shared: callers must not modify it.
+var ImagePalette = func() color.Palette {
+	p := make(color.Palette, ColorCount)
+	for i, c := range Palette {
+		r, g, b := c.RGB()
+		p[i] = color.RGBA{r, g, b, 255}
+	}
+	return p
+}()

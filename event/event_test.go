@@ -142,7 +142,7 @@ func encode(t *testing.T, img image.Image) []byte {
 }
 
 func TestCheckTemplate(t *testing.T) {
-	pal := image.NewPaletted(image.Rect(0, 0, 3, 2), append(color.Palette{color.NRGBA{}}, palette...))
+	pal := image.NewPaletted(image.Rect(0, 0, 3, 2), append(color.Palette{color.NRGBA{}}, place.ImagePalette...))
 	pal.Pix[0], pal.Pix[1] = 1, 6 // white, red; the rest transparent
 	if w, h, err := CheckTemplate(encode(t, pal), 13, 14, 16, 16); err != nil || w != 3 || h != 2 {
 		t.Fatalf("a palette PNG: %d %d %v", w, h, err)
@@ -176,7 +176,7 @@ func TestWipePlanAndRegion(t *testing.T) {
 		t.Fatal(err)
 	}
 	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil || img.Bounds().Dx() != 480 || img.At(479, 479) != palette[3] {
+	if err != nil || img.Bounds().Dx() != 480 || img.At(479, 479) != place.ImagePalette[3] {
 		t.Fatalf("region image: %v %v", err, img.Bounds())
 	}
 }

@@ -13,16 +13,6 @@ import (
 // MaxTemplateBytes bounds an uploaded template file.
 const MaxTemplateBytes = 2 << 20
 
-// palette is the canvas palette as an image palette; index i is color i.
-var palette = func() color.Palette {
-	p := make(color.Palette, place.ColorCount)
-	for i, c := range place.Palette {
-		r, g, b := c.RGB()
-		p[i] = color.RGBA{r, g, b, 255}
-	}
-	return p
-}()
-
 // CheckTemplate checks an uploaded template: a PNG of at most
 // MaxTemplateBytes whose every pixel is a palette color or fully
 // transparent, placed at x, y inside a width × height canvas. It returns
@@ -68,7 +58,7 @@ func inPalette(c color.Color) bool {
 	if n.A != 255 {
 		return false
 	}
-	for _, p := range palette {
+	for _, p := range place.ImagePalette {
 		if p.(color.RGBA) == (color.RGBA{n.R, n.G, n.B, 255}) {
 			return true
 		}
@@ -91,7 +81,7 @@ func RegionPNG(canvas []byte, width int, r place.Rect) ([]byte, error) {
 		down = (side + maxPreviewSide - 1) / maxPreviewSide
 	}
 	ow, oh := (r.W+down-1)/down*up, (r.H+down-1)/down*up
-	img := image.NewPaletted(image.Rect(0, 0, ow, oh), palette)
+	img := image.NewPaletted(image.Rect(0, 0, ow, oh), place.ImagePalette)
 	for oy := 0; oy < oh; oy++ {
 		sy := r.Y + oy/up*down
 		for ox := 0; ox < ow; ox++ {
@@ -130,7 +120,7 @@ func WipePlan(canvas []byte, width int, r place.Rect, color uint8) []place.Pixel
 
 // CanvasPNG encodes a whole canvas at scale 1.
 func CanvasPNG(canvas []byte, width, height int) ([]byte, error) {
-	img := image.NewPaletted(image.Rect(0, 0, width, height), palette)
+	img := image.NewPaletted(image.Rect(0, 0, width, height), place.ImagePalette)
 	copy(img.Pix, canvas)
 	var buf bytes.Buffer
 	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, img); err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"image"
-	"image/color"
 	"image/png"
 	"net/http"
 	"strconv"
@@ -88,15 +87,6 @@ func canvasETag(seq uint64, sz place.Size, suffix string) string {
 // per request. The default canvas may use every scale; the largest, 1 and 2.
 const maxPNGPixels = 1 << 26
 
-var pngPalette = func() color.Palette {
-	p := make(color.Palette, place.ColorCount)
-	for i, c := range place.Palette {
-		r, g, b := c.RGB()
-		p[i] = color.RGBA{r, g, b, 255}
-	}
-	return p
-}()
-
 // maxPNGScale is the largest scale (1..8) whose PNG stays within maxPNGPixels.
 func (s *Server) maxPNGScale() int {
 	n := 8
@@ -158,7 +148,7 @@ func (s *Server) scaledPNG(scale int, seq uint64, sz place.Size) (pngEntry, erro
 		return e, nil // encoded while this request waited
 	}
 	data, sz, seq := s.hub.SizedCanvas()
-	img := image.NewPaletted(image.Rect(0, 0, sz.Width*scale, sz.Height*scale), pngPalette)
+	img := image.NewPaletted(image.Rect(0, 0, sz.Width*scale, sz.Height*scale), place.ImagePalette)
 	for y := 0; y < sz.Height; y++ {
 		row := data[y*sz.Width : (y+1)*sz.Width]
 		for dy := 0; dy < scale; dy++ {

@@ -129,8 +129,8 @@ type gifWriter struct {
 
 func (g *gifWriter) frame(canvas []byte, cw int) error {
 	if g.cur == nil {
-		g.cur = image.NewPaletted(g.size, Palette)
-		g.prev = image.NewPaletted(g.size, Palette)
+		g.cur = image.NewPaletted(g.size, place.ImagePalette)
+		g.prev = image.NewPaletted(g.size, place.ImagePalette)
 	}
 	Render(g.cur, canvas, cw, g.tl.Region)
 	changed := g.size
@@ -143,7 +143,7 @@ func (g *gifWriter) frame(canvas []byte, cw int) error {
 		Image:    []*image.Paletted{sub},
 		Delay:    []int{max(1, int(g.tl.Delay/(10*time.Millisecond)))},
 		Disposal: []byte{gif.DisposalNone},
-		Config:   image.Config{ColorModel: Palette, Width: g.size.Dx(), Height: g.size.Dy()},
+		Config:   image.Config{ColorModel: place.ImagePalette, Width: g.size.Dx(), Height: g.size.Dy()},
 	})
 	if err != nil {
 		return err

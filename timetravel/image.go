@@ -2,23 +2,11 @@ package timetravel
 
 import (
 	"image"
-	"image/color"
 	"image/png"
 	"io"
 
 	"github.com/placecanvas/place"
 )
-
-// Palette is the canvas palette as image colors; a color's index is its
-// wire value, so a canvas byte is a palette index.
-var Palette = func() color.Palette {
-	p := make(color.Palette, place.ColorCount)
-	for i, c := range place.Palette {
-		r, g, b := c.RGB()
-		p[i] = color.RGBA{r, g, b, 255}
-	}
-	return p
-}()
 
 // Render draws the region src of a canvas of width cw onto dst, nearest
 // neighbour, scaling the region to dst's size (up or down).
@@ -40,7 +28,7 @@ func Render(dst *image.Paletted, canvas []byte, cw int, src image.Rectangle) {
 
 // WritePNG writes the region of a canvas scaled to out, as an indexed PNG.
 func WritePNG(w io.Writer, canvas []byte, cw int, region image.Rectangle, out image.Point) error {
-	img := image.NewPaletted(image.Rectangle{Max: out}, Palette)
+	img := image.NewPaletted(image.Rectangle{Max: out}, place.ImagePalette)
 	Render(img, canvas, cw, region)
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
 	return enc.Encode(w, img)

@@ -72,7 +72,7 @@ func TestExport(t *testing.T) {
 	}
 	for i, c := range want {
 		r1, g1, b1, _ := img.At(2*(i%20), 2*(i/20)).RGBA()
-		r2, g2, b2, _ := timetravel.Palette[c].RGBA()
+		r2, g2, b2, _ := place.ImagePalette[c].RGBA()
 		if r1 != r2 || g1 != g2 || b1 != b2 {
 			t.Fatalf("png pixel %d differs from the canvas", i)
 		}

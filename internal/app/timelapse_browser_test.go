@@ -14,7 +14,6 @@ import (
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/internal/app"
-	"github.com/placecanvas/place/timetravel"
 )
 
 // framePixels reads the timelapse player's canvas back as palette indexes
@@ -26,7 +25,7 @@ func framePixels(t *testing.T, tab context.Context) []int {
 	out := make([]int, 0, len(rgba)/4)
 	for i := 0; i+3 < len(rgba); i += 4 {
 		idx := -1
-		for j, c := range timetravel.Palette {
+		for j, c := range place.ImagePalette {
 			r, g, b, _ := c.RGBA()
 			if int(r>>8) == rgba[i] && int(g>>8) == rgba[i+1] && int(b>>8) == rgba[i+2] {
 				idx = j

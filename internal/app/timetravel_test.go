@@ -223,14 +223,14 @@ func checkGIF(t *testing.T, anon *visitor, h seeded, w, hgt int) {
 	if !ok || len(pal) != 16 {
 		t.Fatalf("GIF palette: %v", g.Config.ColorModel)
 	}
-	for i, c := range timetravel.Palette {
+	for i, c := range place.ImagePalette {
 		if r1, g1, b1, _ := c.RGBA(); func() bool { r2, g2, b2, _ := pal[i].RGBA(); return r1 != r2 || g1 != g2 || b1 != b2 }() {
 			t.Fatalf("GIF palette entry %d differs", i)
 		}
 	}
 	// Each frame draws over the last; the composed frames must be the
 	// canvas at each frame's moment.
-	screen := image.NewPaletted(image.Rect(0, 0, 32, 32), timetravel.Palette)
+	screen := image.NewPaletted(image.Rect(0, 0, 32, 32), place.ImagePalette)
 	for i, fr := range g.Image {
 		draw.Draw(screen, fr.Bounds(), fr, fr.Bounds().Min, draw.Src)
 		at := from.Add(time.Duration(float64(to.Sub(from)) * float64(i) / 8))
@@ -240,7 +240,7 @@ func checkGIF(t *testing.T, anon *visitor, h seeded, w, hgt int) {
 				seq = p.Seq
 			}
 		}
-		want := image.NewPaletted(screen.Rect, timetravel.Palette)
+		want := image.NewPaletted(screen.Rect, place.ImagePalette)
 		timetravel.Render(want, h.canvasAt(w, hgt, seq), w, image.Rect(0, 0, w, hgt))
 		if !bytes.Equal(screen.Pix, want.Pix) {
 			t.Fatalf("GIF frame %d is not the canvas at seq %d", i, seq)

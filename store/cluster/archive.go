@@ -29,11 +29,7 @@ const rangeBatch = 4096
 func (s *Store) historyHorizon(ctx context.Context) (uint64, error) {
 	var h uint64
 	err := s.do(ctx, func(c redis.Conn) error {
-		seq, err := redis.Uint64(c.Do("GET", s.keys.seq))
-		if err != nil && !errors.Is(err, redis.ErrNil) {
-			return err
-		}
-		g, err := s.groupState(c)
+		seq, g, err := s.seqAndGroup(c)
 		if err != nil {
 			return err
 		}

@@ -258,17 +258,7 @@ func (s *Store) AreaRollbackPlan(ctx context.Context, r place.Rect, since time.T
 	if err != nil {
 		return nil, pgError(err)
 	}
-	defer rows.Close()
-	var out []place.Pixel
-	for rows.Next() {
-		var x, y int32
-		var color int16
-		if err := rows.Scan(&x, &y, &color); err != nil {
-			return nil, pgError(err)
-		}
-		out = append(out, place.Pixel{X: int(x), Y: int(y), Color: uint8(color)})
-	}
-	return out, pgError(rows.Err())
+	return scanPixels(rows)
 }
 
 // undoneCond is the condition on the placements (of table alias a) that an

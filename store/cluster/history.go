@@ -168,6 +168,12 @@ func (s *Store) RollbackPlan(ctx context.Context, userID string, since time.Time
 	if err != nil {
 		return nil, pgError(err)
 	}
+	return scanPixels(rows)
+}
+
+// scanPixels reads rows of (x, y, color), as the rollback plans return
+// them, and closes them.
+func scanPixels(rows pgx.Rows) ([]place.Pixel, error) {
 	defer rows.Close()
 	var out []place.Pixel
 	for rows.Next() {

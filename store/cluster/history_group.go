@@ -23,6 +23,17 @@ func (g groupState) written(seq uint64) bool {
 	return g.lastDelivered >= seq && (g.pending == 0 || g.minPending > seq)
 }
 
+// seqAndGroup reads the current seq (0 before the first placement) and
+// where the history group stands.
+func (s *Store) seqAndGroup(conn redis.Conn) (uint64, groupState, error) {
+	seq, err := redis.Uint64(conn.Do("GET", s.keys.seq))
+	if err != nil && !errors.Is(err, redis.ErrNil) {
+		return 0, groupState{}, err
+	}
+	g, err := s.groupState(conn)
+	return seq, g, err
+}
+
 func (s *Store) groupState(conn redis.Conn) (groupState, error) {
 	var g groupState
 	_ = conn.Send("MULTI")
@@ -107,11 +118,7 @@ func (s *Store) trim() error {
 func (s *Store) WriterLag(ctx context.Context) (int64, error) {
 	var lag int64
 	err := s.do(ctx, func(c redis.Conn) error {
-		seq, err := redis.Uint64(c.Do("GET", s.keys.seq))
-		if err != nil && !errors.Is(err, redis.ErrNil) {
-			return err
-		}
-		g, err := s.groupState(c)
+		seq, g, err := s.seqAndGroup(c)
 		if err != nil {
 			return err
 		}

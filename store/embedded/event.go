@@ -242,16 +242,7 @@ ORDER BY l.y, l.x`, r.X, r.X+r.W, r.Y, r.Y+r.H, since.UnixMilli(), userID)
 	if err != nil {
 		return nil, fmt.Errorf("plan area rollback: %w", err)
 	}
-	defer rows.Close()
-	var out []place.Pixel
-	for rows.Next() {
-		var px place.Pixel
-		if err := rows.Scan(&px.X, &px.Y, &px.Color); err != nil {
-			return nil, err
-		}
-		out = append(out, px)
-	}
-	return out, rows.Err()
+	return scanPixels(rows)
 }
 
 // undoneSQL is the condition on the placements (of table alias a) that an

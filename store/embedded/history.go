@@ -99,6 +99,12 @@ ORDER BY l.y, l.x`, userID, since.UnixMilli(), userID, since.UnixMilli(), userID
 	if err != nil {
 		return nil, fmt.Errorf("plan rollback: %w", err)
 	}
+	return scanPixels(rows)
+}
+
+// scanPixels reads rows of (x, y, color), as the rollback plans return
+// them, and closes them.
+func scanPixels(rows *sql.Rows) ([]place.Pixel, error) {
 	defer rows.Close()
 	var out []place.Pixel
 	for rows.Next() {
