@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -49,13 +50,15 @@ func (s *Server) websocket(c echo.Context) error {
 	if ck, err := r.Cookie(s.sessions.Cookie.Name); err == nil {
 		token = ck.Value
 	}
+	readAt := time.Now()
 	id, err := s.wsIdentity(c.Response(), r, token)
+	id.ReadAt = readAt
 	if err != nil {
 		if place.ErrorCode(err) == place.EINTERNAL || place.ErrorCode(err) == place.EUNAVAILABLE {
 			// The session store is down: watch the canvas without an identity
 			// (placing waits until it is back) rather than refusing to connect.
 			s.log.Warn("session store unavailable; connecting as a viewer", "err", err)
-			id = realtime.Identity{IP: s.clientIP(r)}
+			id = realtime.Identity{IP: s.clientIP(r), ReadAt: readAt}
 			c.Response().Header().Del("Set-Cookie")
 		} else {
 			return err

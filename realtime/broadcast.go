@@ -226,11 +226,14 @@ func pixelsFrame(binary bool, prev, seq uint64, events []Event) []byte {
 // join sends a new connection its welcome and first state message (the
 // replay of (since, now] when resuming and still held, else the canvas) and
 // adds it to the registry, in one step under the lock so that the next
-// batch it gets follows on from that state.
+// batch it gets follows on from that state. A kick closes it from before
+// its welcome is sent (the frames after the close are dropped).
 func (b *broadcaster) join(c *client, welcome []byte, welcomeSize place.Size, since uint64, resume bool) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.conns.isClosing() {
+	// Registered first, under the lock that orders joins with batches: a
+	// kick that comes once the client has its welcome finds it here.
+	if !b.conns.add(c) {
 		return false
 	}
 	c.w.send(welcome, 0)
@@ -259,7 +262,7 @@ func (b *broadcaster) join(c *client, welcome []byte, welcomeSize place.Size, si
 	if b.state != nil {
 		c.w.send(newFrame(gws.OpcodeText, b.state()), 0)
 	}
-	return b.conns.add(c)
+	return true
 }
 
 // subscribe registers an SSE subscriber. With resume, it also returns the

@@ -106,6 +106,10 @@ type Identity struct {
 	// Expires is when the session expires unless renewed elsewhere; the
 	// socket is closed within a second of it (zero: unknown).
 	Expires time.Time
+	// ReadAt is when the session behind the identity was read: a kick
+	// after it closes the connection even when it comes before the
+	// connection has joined (zero: no such check).
+	ReadAt time.Time
 }
 
 type client struct {

@@ -29,6 +29,25 @@ type registry struct {
 	// period, so that each sweep looks at a slice of them, not all.
 	recheck     []map[*gws.Conn]struct{}
 	recheckNext int
+	// kicks are those of the last kickMemory: a connection whose identity
+	// was read before one of them but that joins after it is closed by it
+	// as it joins (see add).
+	kicks []heldKick
+}
+
+// kickMemory is how long a kick is held for connections still joining;
+// an identity is read well within it of the join (one session load and
+// save, each bounded by a request timeout).
+const kickMemory = 30 * time.Second
+
+type heldKick struct {
+	at time.Time
+	k  place.Kick
+}
+
+// hits reports whether k is for c's user or session.
+func hits(k place.Kick, c *client) bool {
+	return (k.UserID != "" && c.id.UserID == k.UserID) || (k.Token != "" && c.id.Token == k.Token)
 }
 
 func newRegistry(o Options) *registry {
@@ -44,11 +63,14 @@ func newRegistry(o Options) *registry {
 	return r
 }
 
-// add registers a connection; false once shutdown has begun.
+// add registers a connection; false once shutdown has begun. A kick for
+// its user or session that came after its identity was read (between the
+// session load and now, when the connection was not yet here to be found)
+// closes it at once.
 func (r *registry) add(c *client) bool {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.closing {
+		r.mu.Unlock()
 		return false
 	}
 	r.conns[c.conn] = c
@@ -56,7 +78,20 @@ func (r *registry) add(c *client) bool {
 		c.slot = rand.IntN(len(r.recheck))
 		r.recheck[c.slot][c.conn] = struct{}{}
 	}
+	var missed *place.Kick
+	if !c.id.ReadAt.IsZero() {
+		for i := range r.kicks {
+			if h := &r.kicks[i]; !h.at.Before(c.id.ReadAt) && hits(h.k, c) {
+				missed = &h.k
+				break
+			}
+		}
+	}
+	r.mu.Unlock()
 	metrics.Connections.Inc()
+	if missed != nil {
+		r.closeKicked(c.conn, *missed)
+	}
 	return true
 }
 
@@ -101,28 +136,44 @@ func (r *registry) isClosing() bool {
 	return r.closing
 }
 
-// kick closes the connections of a user or of a session token with 1008.
+// kick closes the connections of a user or of a session token with 1008,
+// and holds the kick for connections still joining (see add).
 func (r *registry) kick(k place.Kick) {
+	now := time.Now()
+	r.mu.Lock()
+	var victims []*gws.Conn
+	for conn, c := range r.conns {
+		if hits(k, c) {
+			victims = append(victims, conn)
+		}
+	}
+	keep := 0
+	for _, h := range r.kicks {
+		if now.Sub(h.at) < kickMemory {
+			r.kicks[keep] = h
+			keep++
+		}
+	}
+	clear(r.kicks[keep:])
+	r.kicks = append(r.kicks[:keep], heldKick{at: now, k: k})
+	r.mu.Unlock()
+	for _, conn := range victims {
+		r.closeKicked(conn, k)
+	}
+}
+
+// closeKicked closes conn for k: with its ban message first, when it has one.
+func (r *registry) closeKicked(conn *gws.Conn, k place.Kick) {
 	reason := k.Reason
 	if reason == "" {
 		reason = "session ended"
 	}
-	r.mu.Lock()
-	var victims []*gws.Conn
-	for conn, c := range r.conns {
-		if (k.UserID != "" && c.id.UserID == k.UserID) || (k.Token != "" && c.id.Token == k.Token) {
-			victims = append(victims, conn)
-		}
-	}
-	r.mu.Unlock()
 	var before []byte
 	if k.BanMessage != "" {
 		before = mustJSON(NewErrorMessage(&place.Error{Code: place.EBANNED, Message: k.BanMessage}, ""))
 		before = newFrame(gws.OpcodeText, before)
 	}
-	for _, conn := range victims {
-		r.closeConnAfter(conn, 1008, reason, before)
-	}
+	r.closeConnAfter(conn, 1008, reason, before)
 }
 
 // shutdown refuses new connections, closes every open one with 1001 "going
