@@ -32,6 +32,10 @@ type Canvas struct {
 	snapSeq   uint64
 	changed   chan struct{} // closed at the next change; nil when nobody waits
 	acked     uint64        // highest seq acknowledged to a client of this process
+	// grown is whether the canvas grew since the process started, and
+	// grewAt the seq it was at when it last did.
+	grown  bool
+	grewAt uint64
 }
 
 // New returns an empty canvas (all color 0, seq 0) of the given size.
@@ -55,6 +59,9 @@ func (c *Canvas) Height() int { return c.Size().Height }
 func (c *Canvas) Reset(data []byte, sz place.Size, seq uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.width*c.height > 0 && (sz.Width > c.width || sz.Height > c.height) {
+		c.grown, c.grewAt = true, seq
+	}
 	c.data, c.seq, c.ringCount, c.snap = data, seq, 0, nil
 	c.width, c.height = sz.Width, sz.Height
 	c.acked = min(c.acked, seq)
@@ -78,8 +85,18 @@ func (c *Canvas) growLocked(sz place.Size) bool {
 	}
 	c.data = place.Regrow(c.data, from, to)
 	c.width, c.height, c.snap = to.Width, to.Height, nil
+	c.grown, c.grewAt = true, c.seq
 	c.wakeLocked()
 	return true
+}
+
+// GrewSince reports whether the canvas grew (as far as this process has
+// seen) when it was at seq or later: a reader that last had seq may not
+// know its size.
+func (c *Canvas) GrewSince(seq uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.grown && c.grewAt >= seq
 }
 
 // Fits reports whether every placement of ps is on the canvas.

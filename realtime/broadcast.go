@@ -22,6 +22,10 @@ type Batch struct {
 	Events       []Event
 	JSON         []byte
 	Binary       []byte
+	// Grown, when not zero, is the canvas's new size: it grew since the
+	// last batch, and SSE streams get a resize before the pixels (a batch
+	// with no events carries a growth alone).
+	Grown place.Size
 
 	sse     []byte // the SSE frame of JSON, formatted once on first use (sse.go)
 	sseOnce sync.Once
@@ -126,6 +130,9 @@ func (b *broadcaster) flush() (conns int, sent bool) {
 	// size reaches the live canvas, so this size holds every event read.
 	resize := b.resizeFrames(prev)
 	if seq == prev {
+		if resize != nil {
+			b.subs.Send(&Batch{PrevSeq: prev, Seq: prev, Grown: b.sentSize})
+		}
 		b.mu.Unlock()
 		if resize != nil {
 			b.sendResize(resize)
@@ -145,6 +152,9 @@ func (b *broadcaster) flush() (conns int, sent bool) {
 		return 0, false
 	}
 	batch := &Batch{PrevSeq: prev, Seq: seq, Events: events}
+	if resize != nil {
+		batch.Grown = b.sentSize
+	}
 	batch.JSON = AppendPixelsJSON(make([]byte, 0, 64+len(events)*32), batch.PrevSeq, batch.Seq, events)
 	batch.Binary = AppendPixelsBinary(make([]byte, 0, 17+len(events)*4), batch.PrevSeq, batch.Seq, events)
 	// Frame once per encoding: every connection gets the same bytes.
@@ -278,11 +288,16 @@ func (b *broadcaster) subscribe(since uint64, resume bool) (sub <-chan *Batch, r
 		var held bool
 		events, seq, held = b.live.Events(since, nil)
 		switch {
-		case held && since < seq:
-			replay = &Batch{PrevSeq: since, Seq: seq, Events: events}
-			replay.JSON = AppendPixelsJSON(nil, since, seq, events)
 		case !held:
 			ok = false
+		case since < seq || b.live.GrewSince(since):
+			replay = &Batch{PrevSeq: since, Seq: seq, Events: events}
+			replay.JSON = AppendPixelsJSON(nil, since, seq, events)
+			if b.live.GrewSince(since) {
+				// The canvas grew while the client was away, with or
+				// without a placement since: it starts with the size.
+				replay.Grown = b.live.Size()
+			}
 		}
 	} else {
 		seq = b.live.Seq()

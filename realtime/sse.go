@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/metrics"
 )
 
@@ -18,14 +19,27 @@ const SSEHeartbeat = 15 * time.Second
 // longer is gone or stuck, and the stream ends.
 const sseWriteTimeout = 10 * time.Second
 
-// SSE returns the batch as one Server-Sent Events frame (`event: pixels`,
-// `id: <seq>`, the WebSocket `pixels` JSON as data). It is formatted on
-// first use and the same bytes go to every stream.
+// SSE returns the batch as Server-Sent Events: `event: resize` when the
+// canvas grew (see Batch.Grown), then `event: pixels` with `id: <seq>` and
+// the WebSocket `pixels` JSON as data, unless the batch has no events. It
+// is formatted on first use and the same bytes go to every stream.
 func (b *Batch) SSE() []byte {
 	b.sseOnce.Do(func() {
-		b.sse = AppendSSE(make([]byte, 0, len(b.JSON)+48), "pixels", strconv.FormatUint(b.Seq, 10), b.JSON)
+		b.sse = b.appendResizeSSE(make([]byte, 0, len(b.JSON)+128))
+		if b.Seq > b.PrevSeq {
+			b.sse = AppendSSE(b.sse, "pixels", strconv.FormatUint(b.Seq, 10), b.JSON)
+		}
 	})
 	return b.sse
+}
+
+// appendResizeSSE appends the batch's `resize` event, when it has one: the
+// WebSocket's resize JSON, whose seq is the last one before the growth.
+func (b *Batch) appendResizeSSE(dst []byte) []byte {
+	if b.Grown == (place.Size{}) {
+		return dst
+	}
+	return AppendSSE(dst, "resize", "", mustJSON(Resize{Type: "resize", Width: b.Grown.Width, Height: b.Grown.Height, Seq: b.PrevSeq}))
 }
 
 // AppendSSE appends one event to dst. Each line of data gets its own
@@ -144,17 +158,17 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, o SSEOptions) err
 // so what the subscriber has is cut off them.
 func trimSSE(seq uint64) func(*Batch) []byte {
 	return func(b *Batch) []byte {
-		switch {
-		case seq == 0 || b.PrevSeq >= seq:
+		if seq == 0 || b.PrevSeq >= seq {
 			seq = 0
 			return b.SSE()
-		case b.Seq <= seq:
-			return nil
 		}
-		events := b.Events[seq-b.PrevSeq:]
-		json := AppendPixelsJSON(nil, seq, b.Seq, events)
-		seq = 0
-		return AppendSSE(make([]byte, 0, len(json)+48), "pixels", strconv.FormatUint(b.Seq, 10), json)
+		out := b.appendResizeSSE(nil)
+		if b.Seq > seq {
+			json := AppendPixelsJSON(nil, seq, b.Seq, b.Events[seq-b.PrevSeq:])
+			out = AppendSSE(out, "pixels", strconv.FormatUint(b.Seq, 10), json)
+			seq = 0
+		}
+		return out
 	}
 }
 

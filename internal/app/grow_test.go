@@ -124,6 +124,10 @@ func growRun(t *testing.T, grower, placer *authServer, watchers []*authServer) {
 	for _, w := range ws {
 		w.m.follow(t, w.name, w.c, 1, 1, 3, 3*time.Second)
 	}
+	var streams []*sseStream // SSE readers are told of the growth too
+	for _, srv := range watchers {
+		streams = append(streams, openSSE(t, srv.URL+"/api/v1/events", nil))
+	}
 	resumeFrom := ws[0].m.seq
 	before := *ws[0].m
 	before.data = append([]byte(nil), before.data...)
@@ -164,6 +168,9 @@ func growRun(t *testing.T, grower, placer *authServer, watchers []*authServer) {
 			t.Errorf("%s: no resize message", w.name)
 		}
 	}
+	for i, s := range streams {
+		expectGrowthOverSSE(t, s, i+1)
+	}
 
 	checkTimeTravelAcrossGrowth(t, admin)
 
@@ -185,6 +192,30 @@ func growRun(t *testing.T, grower, placer *authServer, watchers []*authServer) {
 		rm.follow(t, "resume", res, 23, 19, 7, 3*time.Second)
 		if rm.seq != fm.seq || rm.size != fm.size || !bytes.Equal(rm.data, fm.data) || !bytes.Equal(ws[0].m.data, fm.data) {
 			t.Errorf("instance %d: resumed canvas %v seq %d and fresh canvas %v seq %d differ", i+1, rm.size, rm.seq, fm.size, fm.seq)
+		}
+	}
+}
+
+// expectGrowthOverSSE reads an SSE stream opened before the growth: a
+// resize to 24 × 20 comes before the pixel placed in the new area.
+func expectGrowthOverSSE(t *testing.T, s *sseStream, instance int) {
+	t.Helper()
+	resized := false
+	for {
+		ev := s.next(t, 3*time.Second)
+		switch ev.Event {
+		case "resize":
+			if !strings.Contains(ev.Data, `"width":24,"height":20`) {
+				t.Errorf("instance %d: SSE resize %s, want 24x20", instance, ev.Data)
+			}
+			resized = true
+		case "pixels":
+			if strings.Contains(ev.Data, `"x":23,"y":19`) {
+				if !resized {
+					t.Errorf("instance %d: the SSE stream got the pixel in the new area before a resize", instance)
+				}
+				return
+			}
 		}
 	}
 }
