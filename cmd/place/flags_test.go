@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/placecanvas/place/internal/app"
 )
@@ -44,6 +45,22 @@ func TestIdentityLimitFlags(t *testing.T) {
 	for _, bad := range []string{"10.0.0.0/8", "10.0.0.0/8=lots", "10.0.0.0/8=-1", "nowhere=5", "10.0.0.0/33=5"} {
 		if _, err := parseServe(t, []string{"--network-allowance", bad}, nil); err == nil {
 			t.Errorf("--network-allowance %q was accepted", bad)
+		}
+	}
+}
+
+func TestMinBatchIntervalFlag(t *testing.T) {
+	cfg, err := parseServe(t, nil, map[string]string{"PLACE_MIN_BATCH_INTERVAL": "40ms"})
+	if err != nil || cfg.MinBatchInterval != 40*time.Millisecond || cfg.Validate() != nil {
+		t.Errorf("PLACE_MIN_BATCH_INTERVAL=40ms: %v, %v, %v", cfg.MinBatchInterval, err, cfg.Validate())
+	}
+	if cfg := app.Defaults(); cfg.MinBatchInterval != 0 {
+		t.Errorf("default %v, want 0 (adaptive down to 1 ms)", cfg.MinBatchInterval)
+	}
+	for _, bad := range []string{"-1ms", "11s"} {
+		cfg, err := parseServe(t, []string{"--min-batch-interval", bad}, nil)
+		if err == nil && cfg.Validate() == nil {
+			t.Errorf("--min-batch-interval %s was accepted", bad)
 		}
 	}
 }

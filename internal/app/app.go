@@ -60,8 +60,10 @@ type Config struct {
 	// answers every new request 503 (which a proxy retries on another
 	// instance) before it stops listening.
 	DrainPeriod time.Duration
-	// MinBroadcastGap is for tests only: see realtime.Options.MinGap.
-	MinBroadcastGap time.Duration
+	// MinBatchInterval is the shortest time between two broadcasts (0:
+	// 1 ms; see realtime.Options.MinGap): raising it toward BatchInterval
+	// trades a small room's delivery time for less CPU.
+	MinBatchInterval time.Duration
 	// BcryptCost is for tests only; 0 means the production cost of 12.
 	BcryptCost int
 	// PublicExport opens the history export (without user hashes) to
@@ -105,6 +107,9 @@ func (c Config) Validate() error {
 	}
 	if c.BatchInterval < time.Millisecond || c.BatchInterval > 10*time.Second {
 		return errors.New("--batch-interval must be between 1ms and 10s")
+	}
+	if c.MinBatchInterval < 0 || c.MinBatchInterval > 10*time.Second {
+		return errors.New("--min-batch-interval must be between 0 and 10s")
 	}
 	if c.DrainPeriod < 0 || c.DrainPeriod > c.ShutdownTimeout/2 {
 		return errors.New("--drain-period must be between 0 and half of --shutdown-timeout")
@@ -216,7 +221,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	hub = realtime.New(realtime.Options{
 		Config: cfg.CanvasConfig(), Feed: st, Live: lc, FedAtCommit: fedAtCommit, Placements: placements,
 		BatchInterval: ev.Settings().BatchInterval, Interval: func() time.Duration { return ev.Settings().BatchInterval },
-		MinGap:   cfg.MinBroadcastGap,
+		MinGap:   cfg.MinBatchInterval,
 		Cooldown: ev.Cooldown,
 		State: func() []byte {
 			b, _ := json.Marshal(realtime.NewStateMessage(ev.Settings(), ev.Cooldown(), ev.FinalKept(), time.Now()))

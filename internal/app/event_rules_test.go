@@ -175,12 +175,12 @@ func TestEventGuestLimitIsLive(t *testing.T) {
 }
 
 // The batch interval is a live setting: it bounds the wait between two
-// broadcasts, which a large audience (here MinBroadcastGap, as when each
+// broadcasts, which a large audience (here MinBatchInterval, as when each
 // flush is dear) makes the whole interval. With 1 s, three placements made
 // within 200 ms reach a viewer in at most two batches (with the first 5 ms,
 // in three).
 func TestEventBatchIntervalIsLive(t *testing.T) {
-	srv := startServer(t, func(c *app.Config) { c.Cooldown, c.MinBroadcastGap = 0, time.Hour })
+	srv := startServer(t, func(c *app.Config) { c.Cooldown, c.MinBatchInterval = 0, 10*time.Second })
 	admin := srv.newAdmin(t, "mod")
 	form := settingsForm("0")
 	form.Set("batch_ms", "1000")
