@@ -21,14 +21,17 @@ const (
 // checkStoredSize records the canvas size in PostgreSQL on first start;
 // afterwards the stored size wins over the configured one (which gives only
 // the first size: the canvas grows at run time and never shrinks). Redis
-// must agree with PostgreSQL.
+// must agree with PostgreSQL, except after a growth Redis made and
+// PostgreSQL failed to record, which is recorded now (recordMissedGrowth).
 func (s *Store) checkStoredSize(ctx context.Context) error {
 	pctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	if _, err := s.db.Exec(pctx, `INSERT INTO meta (key, value) VALUES ('canvas_width', $1), ('canvas_height', $2), ('redis_epoch', '0')
-		ON CONFLICT (key) DO NOTHING`, strconv.Itoa(s.cfg.Width), strconv.Itoa(s.cfg.Height)); err != nil {
+	tag, err := s.db.Exec(pctx, `INSERT INTO meta (key, value) VALUES ('canvas_width', $1), ('canvas_height', $2), ('redis_epoch', '0')
+		ON CONFLICT (key) DO NOTHING`, strconv.Itoa(s.cfg.Width), strconv.Itoa(s.cfg.Height))
+	if err != nil {
 		return fmt.Errorf("postgresql: %w", err)
 	}
+	newDatabase := tag.RowsAffected() > 0
 	stored, err := pgSize(pctx, s.db, "")
 	if err != nil {
 		return err
@@ -47,7 +50,16 @@ func (s *Store) checkStoredSize(ctx context.Context) error {
 		return fmt.Errorf("redis: %w", err)
 	}
 	if len(meta) > 0 && (meta["width"] != w || meta["height"] != h) {
-		return fmt.Errorf("redis (key prefix %q) holds a %sx%s canvas but PostgreSQL a %sx%s one", s.keys.prefix, meta["width"], meta["height"], w, h)
+		rw, errW := strconv.Atoi(meta["width"])
+		rh, errH := strconv.Atoi(meta["height"])
+		grown := place.Size{Width: rw, Height: rh}
+		if newDatabase || errW != nil || errH != nil || !grown.Covers(stored) {
+			return fmt.Errorf("redis (key prefix %q) holds a %sx%s canvas but PostgreSQL a %sx%s one", s.keys.prefix, meta["width"], meta["height"], w, h)
+		}
+		if err := s.recordMissedGrowth(ctx, conn, stored, grown); err != nil {
+			return err
+		}
+		s.cfg.Width, s.cfg.Height = grown.Width, grown.Height
 	}
 	n, err := redis.Int(conn.Do("STRLEN", s.keys.canvas))
 	if err != nil {

@@ -246,6 +246,59 @@ func TestStoredSizeWins(t *testing.T) {
 	}
 }
 
+// A growth that Redis made but PostgreSQL failed to record (its commit
+// failed after the Redis script ran) does not keep instances from starting:
+// the next start records it, at the seq before the first placement beyond
+// the old size.
+func TestMissedGrowthIsRecordedAtStart(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	s := mustOpen(t, e.options(smallConfig))
+	now := time.Now()
+	if _, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 1, 1, 3, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Grow(ctx, place.Size{Width: 40, Height: 33}, now); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range []struct{ x, y int }{{2, 2}, {39, 32}, {3, 3}} {
+		if _, _, err := s.Place(ctx, place.Player{UserID: fmt.Sprint("v", i)}, p.x, p.y, 6, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want, _, _, _ := s.Canvas(ctx)
+	s.Close()
+	// PostgreSQL as if the growth's transaction had failed.
+	pg := pgConn(t, e.databaseURL)
+	if _, err := pg.Exec(ctx, `UPDATE meta SET value = '32' WHERE key IN ('canvas_width', 'canvas_height')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pg.Exec(ctx, `DELETE FROM canvas_growths`); err != nil {
+		t.Fatal(err)
+	}
+
+	s = mustOpen(t, e.options(smallConfig))
+	defer s.Close()
+	if sz, err := s.CanvasSize(ctx); err != nil || sz != (place.Size{Width: 40, Height: 33}) {
+		t.Errorf("size after the start = %v, %v; want Redis's 40x33", sz, err)
+	}
+	got, _, _, err := s.Canvas(ctx)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("the canvas changed across the start (%v)", err)
+	}
+	gs, err := s.Growths(ctx)
+	if err != nil || len(gs) != 1 || gs[0].Seq != 2 || gs[0].From != (place.Size{Width: 32, Height: 32}) || gs[0].To != (place.Size{Width: 40, Height: 33}) {
+		t.Fatalf("growths %+v, %v; want one from 32x32 to 40x33 at seq 2 (before the first pixel beyond 32x32, seq 3)", gs, err)
+	}
+	var w, h string
+	if err := pg.QueryRow(ctx, `SELECT (SELECT value FROM meta WHERE key = 'canvas_width'), (SELECT value FROM meta WHERE key = 'canvas_height')`).Scan(&w, &h); err != nil || w != "40" || h != "33" {
+		t.Errorf("PostgreSQL's size %sx%s (%v), want 40x33", w, h, err)
+	}
+}
+
 func TestMigrateConcurrently(t *testing.T) {
 	e := newEnv(t)
 	var wg sync.WaitGroup

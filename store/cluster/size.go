@@ -108,11 +108,62 @@ func (s *Store) Grow(ctx context.Context, to place.Size, now time.Time) (place.G
 }
 
 // growNotRecorded reports a growth that Redis made but PostgreSQL did not
-// record: the canvas is larger (nothing placed is lost), but the next
-// start refuses Redis's size until an admin grows to it again.
+// record: the canvas is larger (nothing placed is lost), and the next start
+// records it (recordMissedGrowth).
 func (s *Store) growNotRecorded(g place.Growth, err error) error {
-	s.log.Error("the canvas grew in redis but PostgreSQL did not record it; grow to the same size again", "to", g.To, "err", err)
+	s.log.Error("the canvas grew in redis but PostgreSQL did not record it; the next start records it", "to", g.To, "err", err)
 	return pgError(err)
+}
+
+// recordMissedGrowth records in PostgreSQL a growth from stored to grown
+// that Redis holds and PostgreSQL missed (its commit failed after Redis had
+// grown). It is dated now, at the seq before the first placement beyond
+// the old size that history holds, else at Redis's seq: a placement in the
+// new area the history writer had not written yet falls after that seq,
+// and time travel before it crops it away.
+func (s *Store) recordMissedGrowth(ctx context.Context, conn redis.Conn, stored, grown place.Size) error {
+	seq, err := redis.Uint64(conn.Do("GET", s.keys.seq))
+	if err != nil && err != redis.ErrNil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	pctx, cancel := pgCtx(ctx, pgCallTimeout)
+	defer cancel()
+	tx, err := s.db.Begin(pctx)
+	if err != nil {
+		return pgError(err)
+	}
+	defer tx.Rollback(pctx) //nolint:errcheck // after Commit this is a no-op
+	now, err := pgSize(pctx, tx, "FOR UPDATE")
+	switch {
+	case err != nil:
+		return err
+	case now == grown:
+		return nil // another instance starting at the same time recorded it
+	case now != stored:
+		return fmt.Errorf("the canvas size in PostgreSQL changed from %v to %v while this instance started", stored, now)
+	}
+	var first *int64
+	if err := tx.QueryRow(pctx, `SELECT min(seq) FROM placements
+		WHERE seq > (SELECT COALESCE(max(seq), 0) FROM canvas_growths) AND (x >= $1 OR y >= $2)`,
+		stored.Width, stored.Height).Scan(&first); err != nil {
+		return pgError(err)
+	}
+	if first != nil && uint64(*first) <= seq {
+		seq = uint64(*first) - 1
+	}
+	if _, err := tx.Exec(pctx, `UPDATE meta SET value = CASE key WHEN 'canvas_width' THEN $1 ELSE $2 END
+		WHERE key IN ('canvas_width', 'canvas_height')`, strconv.Itoa(grown.Width), strconv.Itoa(grown.Height)); err != nil {
+		return pgError(err)
+	}
+	if _, err := tx.Exec(pctx, `INSERT INTO canvas_growths (seq, at, from_width, from_height, width, height) VALUES ($1, $2, $3, $4, $5, $6)`,
+		int64(seq), time.Now(), stored.Width, stored.Height, grown.Width, grown.Height); err != nil {
+		return pgError(err)
+	}
+	if err := tx.Commit(pctx); err != nil {
+		return pgError(err)
+	}
+	s.log.Warn("recorded a growth of the canvas that redis made and PostgreSQL had missed", "from", stored, "to", grown, "seq", seq)
+	return nil
 }
 
 // Growths implements place.Sizes.
