@@ -93,12 +93,7 @@ func (s *Store) Grow(ctx context.Context, to place.Size, now time.Time) (place.G
 		s.log.Warn("redis and PostgreSQL disagreed on the canvas size before a growth", "redis", redisFrom, "postgresql", from)
 	}
 	g := place.Growth{Seq: uint64(reply[0]), At: now, From: from, To: to}
-	if _, err := tx.Exec(pctx, `UPDATE meta SET value = CASE key WHEN 'canvas_width' THEN $1 ELSE $2 END
-		WHERE key IN ('canvas_width', 'canvas_height')`, strconv.Itoa(to.Width), strconv.Itoa(to.Height)); err != nil {
-		return place.Growth{}, s.growNotRecorded(g, err)
-	}
-	if _, err := tx.Exec(pctx, `INSERT INTO canvas_growths (seq, at, from_width, from_height, width, height) VALUES ($1, $2, $3, $4, $5, $6)`,
-		int64(g.Seq), g.At, from.Width, from.Height, to.Width, to.Height); err != nil {
+	if err := recordGrowth(pctx, tx, g); err != nil {
 		return place.Growth{}, s.growNotRecorded(g, err)
 	}
 	if err := tx.Commit(pctx); err != nil {
@@ -151,12 +146,7 @@ func (s *Store) recordMissedGrowth(ctx context.Context, conn redis.Conn, stored,
 	if first != nil && uint64(*first) <= seq {
 		seq = uint64(*first) - 1
 	}
-	if _, err := tx.Exec(pctx, `UPDATE meta SET value = CASE key WHEN 'canvas_width' THEN $1 ELSE $2 END
-		WHERE key IN ('canvas_width', 'canvas_height')`, strconv.Itoa(grown.Width), strconv.Itoa(grown.Height)); err != nil {
-		return pgError(err)
-	}
-	if _, err := tx.Exec(pctx, `INSERT INTO canvas_growths (seq, at, from_width, from_height, width, height) VALUES ($1, $2, $3, $4, $5, $6)`,
-		int64(seq), time.Now(), stored.Width, stored.Height, grown.Width, grown.Height); err != nil {
+	if err := recordGrowth(pctx, tx, place.Growth{Seq: seq, At: time.Now(), From: stored, To: grown}); err != nil {
 		return pgError(err)
 	}
 	if err := tx.Commit(pctx); err != nil {
@@ -164,6 +154,17 @@ func (s *Store) recordMissedGrowth(ctx context.Context, conn redis.Conn, stored,
 	}
 	s.log.Warn("recorded a growth of the canvas that redis made and PostgreSQL had missed", "from", stored, "to", grown, "seq", seq)
 	return nil
+}
+
+// recordGrowth sets PostgreSQL's size to g.To and adds g to the growths.
+func recordGrowth(ctx context.Context, tx pgx.Tx, g place.Growth) error {
+	if _, err := tx.Exec(ctx, `UPDATE meta SET value = CASE key WHEN 'canvas_width' THEN $1 ELSE $2 END
+		WHERE key IN ('canvas_width', 'canvas_height')`, strconv.Itoa(g.To.Width), strconv.Itoa(g.To.Height)); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO canvas_growths (seq, at, from_width, from_height, width, height) VALUES ($1, $2, $3, $4, $5, $6)`,
+		int64(g.Seq), g.At, g.From.Width, g.From.Height, g.To.Width, g.To.Height)
+	return err
 }
 
 // Growths implements place.Sizes.
