@@ -109,6 +109,32 @@ func TestCooldownSurvivesRestart(t *testing.T) {
 	}
 }
 
+// The browser's cooldown survives a restart too: a new guest on the
+// browser a guest placed from still waits; another browser does not.
+func TestDeviceCooldownSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := place.Config{Width: 10, Height: 10, Cooldown: time.Minute}
+	ctx := context.Background()
+	s := open(t, dir, cfg)
+	now := time.Now()
+	if err := s.NoteDevice(ctx, "guest1", "browser-a", now); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Place(ctx, place.Player{UserID: "guest1", DeviceID: "browser-a"}, 1, 1, 1, now); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, dir, cfg)
+	defer s.Close()
+	_, _, err := s.Place(ctx, place.Player{UserID: "guest2", DeviceID: "browser-a"}, 2, 2, 2, time.Now())
+	if place.ErrorCode(err) != place.ERATELIMITED {
+		t.Fatalf("a new guest on the same browser after a restart: err = %v, want RATE_LIMITED", err)
+	}
+	if _, _, err := s.Place(ctx, place.Player{UserID: "guest3", DeviceID: "browser-b"}, 3, 3, 3, time.Now()); err != nil {
+		t.Fatalf("a guest on another browser: %v", err)
+	}
+}
+
 // BenchmarkPlace measures the whole placement path of the embedded mode
 // (validate, ban and cooldown check, apply, group commit to SQLite) with
 // many users placing concurrently.

@@ -326,53 +326,6 @@ func (s *Store) loadLive(ctx context.Context, canvas []byte) error {
 	return rows.Err()
 }
 
-// cooldownsQuery reads, for each user who placed since a time, when they
-// last placed (not counting moderators' rollbacks).
-const cooldownsQuery = `SELECT user_id, MAX(placed_at) FROM placements INDEXED BY placements_time WHERE placed_at > ? AND rollback = 0 GROUP BY user_id`
-
-// loadRules restores the cooldowns and bans that Place checks in memory.
-func (s *Store) loadRules(ctx context.Context) error {
-	// Cooldowns survive a restart: a user who placed within the cooldown
-	// before the crash still waits. Only the last cooldown's placements
-	// are read, through the time index: with the tables' statistics the
-	// planner would otherwise walk the whole user index (a minute and more
-	// on 10 M placements).
-	if cd := s.restoredCooldown(ctx); cd > 0 {
-		since := time.Now().Add(-cd).UnixMilli()
-		rows, err := s.rdb.QueryContext(ctx, cooldownsQuery, since)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id string
-			var at int64
-			if err := rows.Scan(&id, &at); err != nil {
-				rows.Close()
-				return err
-			}
-			s.cooldowns[id] = time.UnixMilli(at).Add(cd)
-		}
-		rows.Close()
-	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, 0 FROM users WHERE banned = 1 UNION ALL `+bannedDevicesQuery)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var device bool
-		if err := rows.Scan(&id, &device); err != nil {
-			return err
-		}
-		if device {
-			id = place.DeviceKey(id)
-		}
-		s.banned[id] = true
-	}
-	return rows.Err()
-}
-
 // Ready reports whether the database answers.
 func (s *Store) Ready(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)

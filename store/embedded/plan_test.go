@@ -37,6 +37,8 @@ func TestHistoryQueriesKeepTheirPlans(t *testing.T) {
 			[]string{"SEARCH placements USING INTEGER PRIMARY KEY (rowid>?)"}},
 		{"cooldowns at start", cooldownsQuery, []any{0},
 			[]string{"SEARCH placements USING INDEX placements_time (placed_at>?)"}},
+		{"browsers' cooldowns at start", deviceCooldownsQuery, []any{0},
+			[]string{"SEARCH p USING INDEX placements_time (placed_at>?)", "SEARCH d USING"}},
 	}
 	for _, c := range cases {
 		rows, err := s.rdb.Query(`EXPLAIN QUERY PLAN `+c.query, c.args...)
