@@ -78,19 +78,22 @@ func (r *registry) add(c *client) bool {
 		c.slot = rand.IntN(len(r.recheck))
 		r.recheck[c.slot][c.conn] = struct{}{}
 	}
-	var missed *place.Kick
+	var missed place.Kick
+	kicked := false
 	if !c.id.ReadAt.IsZero() {
-		for i := range r.kicks {
-			if h := &r.kicks[i]; !h.at.Before(c.id.ReadAt) && hits(h.k, c) {
-				missed = &h.k
+		// Newest first, down to the session read: a few milliseconds'
+		// worth of kicks, whatever the 30 s hold.
+		for i := len(r.kicks) - 1; i >= 0 && !r.kicks[i].at.Before(c.id.ReadAt); i-- {
+			if hits(r.kicks[i].k, c) {
+				missed, kicked = r.kicks[i].k, true
 				break
 			}
 		}
 	}
 	r.mu.Unlock()
 	metrics.Connections.Inc()
-	if missed != nil {
-		r.closeKicked(c.conn, *missed)
+	if kicked {
+		r.closeKicked(c.conn, missed)
 	}
 	return true
 }
@@ -139,8 +142,8 @@ func (r *registry) isClosing() bool {
 // kick closes the connections of a user or of a session token with 1008,
 // and holds the kick for connections still joining (see add).
 func (r *registry) kick(k place.Kick) {
-	now := time.Now()
 	r.mu.Lock()
+	now := time.Now() // under the lock: r.kicks stays in time order (see add)
 	var victims []*gws.Conn
 	for conn, c := range r.conns {
 		if hits(k, c) {
