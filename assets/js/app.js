@@ -30,35 +30,40 @@ import { PointerControls } from './input.js';
 import { Renderer } from './renderer.js';
 import { debounce } from './debounce.js';
 
+/** gameElements finds the game's elements on the canvas page. */
+function gameElements(root, $) {
+  return {
+    root,
+    viewport: $('viewport'),
+    canvas: $('canvas'),
+    status: $('canvas-status'),
+    palette: $('palette'),
+    selected: $('selected-color'),
+    cooldown: $('cooldown'),
+    connection: $('connection'),
+    toast: $('toast'),
+    announcer: $('announcer'),
+    whoami: $('whoami'),
+    form: $('place-form'),
+    formX: $('place-x'),
+    formY: $('place-y'),
+    formColor: $('place-color'),
+    notify: $('notify-ready'),
+    notifyStatus: $('notify-status'),
+    bar: $('bar'),
+    pill: $('pill'),
+    placeButton: $('place-button'),
+    eyedropper: $('eyedropper'),
+    info: $('pixel-info'),
+    paletteSection: $('palette-section'),
+  };
+}
+
 class App extends AppView {
   constructor(root) {
     super();
     const $ = (id) => document.getElementById(id);
-    this.el = {
-      root,
-      viewport: $('viewport'),
-      canvas: $('canvas'),
-      status: $('canvas-status'),
-      palette: $('palette'),
-      selected: $('selected-color'),
-      cooldown: $('cooldown'),
-      connection: $('connection'),
-      toast: $('toast'),
-      announcer: $('announcer'),
-      whoami: $('whoami'),
-      form: $('place-form'),
-      formX: $('place-x'),
-      formY: $('place-y'),
-      formColor: $('place-color'),
-      notify: $('notify-ready'),
-      notifyStatus: $('notify-status'),
-      bar: $('bar'),
-      pill: $('pill'),
-      placeButton: $('place-button'),
-      eyedropper: $('eyedropper'),
-      info: $('pixel-info'),
-      paletteSection: $('palette-section'),
-    };
+    this.el = gameElements(root, $);
     this.swatches = [...this.el.palette.querySelectorAll('[data-color]')];
     this.palette = this.swatches.length === 16
       ? this.swatches.map((b) => ({ hex: b.dataset.hex, name: b.dataset.name }))
