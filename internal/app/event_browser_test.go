@@ -138,10 +138,13 @@ func TestBrowserTemplateOverlay(t *testing.T) {
 			const p = c.getContext('2d').getImageData(Math.floor((v.offsetX + `+ftoa(x)+` * v.scale) * d), Math.floor((v.offsetY + `+ftoa(y)+` * v.scale) * d), 1, 1).data;
 			return [p[0], p[1], p[2]]; })()`)
 	}
+	// Drawn once the canvas has come (the welcome comes first, and the
+	// template over the page's background would look drawn too): a white
+	// pixel outside it, a tinted one inside.
 	if err := waitJS(tab, `(() => { const v = window.placeApp.state.view, d = window.devicePixelRatio || 1;
-			const p = document.getElementById('canvas').getContext('2d').getImageData(Math.floor((v.offsetX + 3.5 * v.scale) * d), Math.floor((v.offsetY + 4.5 * v.scale) * d), 1, 1).data;
-			return p[1] < 200; })()`, 5*time.Second); err != nil {
-		t.Fatalf("the template is not drawn: %v (pixel %v)", err, sample(3.5, 4.5))
+			const at = (x, y) => document.getElementById('canvas').getContext('2d').getImageData(Math.floor((v.offsetX + x * v.scale) * d), Math.floor((v.offsetY + y * v.scale) * d), 1, 1).data;
+			return window.placeApp.state.lastSeq !== null && at(3.5, 4.5)[1] < 200 && at(10.5, 10.5)[1] === 255; })()`, 5*time.Second); err != nil {
+		t.Fatalf("the template is not drawn over the canvas: %v (pixel inside %v, outside %v)", err, sample(3.5, 4.5), sample(10.5, 10.5))
 	}
 	in, out := sample(3.5, 4.5), sample(10.5, 10.5)
 	if in[0] < 200 || in[1] > 180 || in[1] < 60 || out[0] != 255 || out[1] != 255 {
