@@ -95,7 +95,7 @@ func TestBrowserTwoPlayers(t *testing.T) {
 		if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/")); err != nil {
 			t.Fatal(err)
 		}
-		if err := waitJS(tab, `!!(window.placeApp && window.placeApp.state.connected)`, 10*time.Second); err != nil {
+		if err := waitJS(tab, `!!(window.placeApp && window.placeApp.state.connected && window.placeApp.state.lastSeq !== null)`, 10*time.Second); err != nil {
 			t.Fatal(err)
 		}
 	}

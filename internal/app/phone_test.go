@@ -21,7 +21,7 @@ func TestPhoneTapPlaces(t *testing.T) {
 	if err := chromedp.Do(tab, chromedp.Emulate(device.IPhone13), chromedp.Navigate(ts.URL+"/")); err != nil {
 		t.Fatal(err)
 	}
-	if err := waitJS(tab, `!!(window.placeApp && window.placeApp.state.connected)`, 10*time.Second); err != nil {
+	if err := waitJS(tab, `!!(window.placeApp && window.placeApp.state.connected && window.placeApp.state.lastSeq !== null)`, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	overflow, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
