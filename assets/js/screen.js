@@ -34,6 +34,8 @@ class Screen {
     this.source = null;
     this.attempts = 0;
     this.downSince = null;
+    /** How many times the whole canvas was fetched (tests read it). */
+    this.loads = 0;
     this.highlights = new Highlights();
     /** "x,y" → Date.now() when a placement was first drawn highlighted (tests read it). */
     this.drawnAt = new Map();
@@ -62,6 +64,7 @@ class Screen {
         const h = Number(r.headers.get('X-Canvas-Height'));
         const seq = Number(r.headers.get('X-Canvas-Seq'));
         const bytes = new Uint8Array(await r.arrayBuffer());
+        this.loads++;
         this.setSize(w, h);
         this.board.load(bytes);
         this.reduced = null;
@@ -88,6 +91,7 @@ class Screen {
     this.source = es;
     es.onopen = () => this.up();
     es.addEventListener('pixels', (e) => this.onPixels(es, e.data));
+    es.addEventListener('resize', (e) => this.onResize(es, e.data));
     es.addEventListener('reset', () => this.resync(es));
     es.onerror = () => {
       if (es !== this.source) return;
@@ -114,7 +118,8 @@ class Screen {
       return;
     }
     if (msg.events.some((e) => !this.board.inBounds(e.x, e.y))) {
-      // The canvas grew: load it again at its new size.
+      // The canvas grew and the resize was missed (it came before a
+      // restart of the server): load it again at its new size.
       this.resync(es);
       return;
     }
@@ -128,6 +133,27 @@ class Screen {
       if (this.reduced) this.reduced.stale = true;
     }
     if (this.recent.length > 5000) this.recent.splice(0, this.recent.length - 5000);
+    this.request();
+  }
+
+  /**
+   * onResize grows the canvas in place (a `resize` event): every pixel
+   * keeps its place and the new area is white; nothing is fetched again.
+   */
+  onResize(es, data) {
+    if (es !== this.source) return;
+    let msg;
+    try {
+      msg = JSON.parse(data);
+    } catch {
+      this.resync(es);
+      return;
+    }
+    if (!this.board.grow(msg.width, msg.height)) return; // not larger: nothing to do
+    this.offscreen.width = msg.width;
+    this.offscreen.height = msg.height;
+    this.image = new ImageData(this.board.rgba, msg.width, msg.height);
+    this.reduced = null;
     this.request();
   }
 
@@ -304,6 +330,12 @@ if (root) {
       return screen.source !== null && screen.source.readyState === EventSource.OPEN;
     },
     pixelAt: (x, y) => (screen.board ? screen.board.colorAt(x, y) : -1),
+    get size() {
+      return screen.board ? [screen.board.width, screen.board.height] : null;
+    },
+    get loads() {
+      return screen.loads;
+    },
     highlighted: (x, y) => screen.highlights.has(x, y),
     drawnAt: (x, y) => screen.drawnAt.get(`${x},${y}`) ?? null,
     get view() {

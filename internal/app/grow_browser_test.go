@@ -14,7 +14,7 @@ import (
 // An admin grows the canvas through the no-JavaScript form on /admin/canvas
 // (axe-clean before, with a refused size, and after); a game page that was
 // open all along grows its canvas without reloading, keeps its view, and
-// shows a pixel placed in the new area.
+// shows a pixel placed in the new area; so does a projector screen.
 func TestBrowserGrowTheCanvasLive(t *testing.T) {
 	newTab := newBrowser(t)
 	ts := start(t, func(c *app.Config) { c.Cooldown = 0; c.Width, c.Height = 16, 16 })
@@ -26,6 +26,12 @@ func TestBrowserGrowTheCanvasLive(t *testing.T) {
 	emulate(t, game, desktop, "light")
 	openGame(t, game, ts.URL+"/")
 	evalJS[bool](t, game, `(window.__beforeGrowth = {origin: performance.timeOrigin, view: JSON.stringify(window.placeApp.state.view)}, true)`)
+	// A projector screen open all along follows too, without fetching the
+	// canvas again.
+	screen, cancelScreen := newTab()
+	defer cancelScreen()
+	openScreen(t, ts, screen, 1280, 720, "")
+	loads := evalJS[int](t, screen, `window.placeScreen.loads`)
 
 	admin, cancelAdmin := newTab()
 	defer cancelAdmin()
@@ -77,6 +83,15 @@ func TestBrowserGrowTheCanvasLive(t *testing.T) {
 	if v := evalJS[string](t, game, `JSON.stringify(window.placeApp.state.view)`); v != evalJS[string](t, game, `window.__beforeGrowth.view`) {
 		t.Errorf("the view moved when the canvas grew: %s", v)
 	}
+	if err := waitJS(screen, `JSON.stringify(window.placeScreen.size) === '[40,30]'`, 5*time.Second); err != nil {
+		t.Fatalf("the screen did not grow: size %v: %v", evalJS[[]int](t, screen, `window.placeScreen.size`), err)
+	}
+	if n := evalJS[int](t, screen, `window.placeScreen.loads`); n != loads {
+		t.Errorf("the screen fetched the whole canvas %d more times to grow, want none", n-loads)
+	}
+	if c := evalJS[int](t, screen, `window.placeScreen.pixelAt(15, 15)`); c != 5 {
+		t.Errorf("the screen's pixel 15,15 is %d after the growth, want 5", c)
+	}
 	if c := evalJS[int](t, game, `window.placeApp.confirmedAt(15, 15)`); c != 5 {
 		t.Errorf("pixel 15,15 is %d after the growth, want 5", c)
 	}
@@ -94,5 +109,12 @@ func TestBrowserGrowTheCanvasLive(t *testing.T) {
 	if !drawn {
 		t.Error("the pixel in the new area is not drawn")
 	}
+	if err := waitJS(screen, `window.placeScreen.drawnAt(17, 8) !== null && window.placeScreen.pixelAt(17, 8) === 12`, 5*time.Second); err != nil {
+		t.Error("the screen did not draw the pixel in the new area: ", err)
+	}
+	if n := evalJS[int](t, screen, `window.placeScreen.loads`); n != loads {
+		t.Errorf("the screen fetched the whole canvas %d more times, want none", n-loads)
+	}
+	shoot(t, screen, "screen-after-growth.png")
 	shoot(t, game, "game-after-growth.png")
 }
