@@ -129,28 +129,26 @@ func (b *broadcaster) flush() (conns int, sent bool) {
 	// Read after the events: a growth comes before any pixel beyond the old
 	// size reaches the live canvas, so this size holds every event read.
 	resize := b.resizeFrames(prev)
-	if seq == prev {
+	if seq == prev || !ok {
+		// No batch: a growth alone still goes to every reader.
+		var targets []*client
 		if resize != nil {
+			targets = b.conns.snapshot(nil)
 			b.subs.Send(&Batch{PrevSeq: prev, Seq: prev, Grown: b.sentSize})
 		}
+		b.sent = seq
 		b.mu.Unlock()
-		if resize != nil {
-			b.sendResize(resize)
+		b.sendAll(targets, resize)
+		if seq == prev {
+			return 0, false
 		}
-		return 0, false
-	}
-	b.sent = seq
-	if !ok {
 		// The sequence went back, or the ring lost what came after prev:
 		// readers see the next batch's prevSeq differ from theirs and
 		// resynchronise.
-		b.mu.Unlock()
-		if resize != nil {
-			b.sendResize(resize)
-		}
 		b.log.Warn("broadcast skipped: the replay ring does not reach back to the last seq sent", "sent", prev, "seq", seq)
 		return 0, false
 	}
+	b.sent = seq
 	batch := &Batch{PrevSeq: prev, Seq: seq, Events: events}
 	if resize != nil {
 		batch.Grown = b.sentSize
@@ -287,13 +285,14 @@ func (b *broadcaster) subscribe(since uint64, resume bool) (sub <-chan *Batch, r
 		var events []Event
 		var held bool
 		events, seq, held = b.live.Events(since, nil)
+		grew := b.live.GrewSince(since)
 		switch {
 		case !held:
 			ok = false
-		case since < seq || b.live.GrewSince(since):
+		case since < seq || grew:
 			replay = &Batch{PrevSeq: since, Seq: seq, Events: events}
 			replay.JSON = AppendPixelsJSON(nil, since, seq, events)
-			if b.live.GrewSince(since) {
+			if grew {
 				// The canvas grew while the client was away, with or
 				// without a placement since: it starts with the size.
 				replay.Grown = b.live.Size()

@@ -34,15 +34,6 @@ func (b *broadcaster) resizeFrames(prev uint64) []byte {
 	return resizeFrame(sz, prev)
 }
 
-// sendResize sends a resize frame to every connection when no batch goes
-// with it (the canvas grew while nothing was placed).
-func (b *broadcaster) sendResize(frame []byte) {
-	b.mu.Lock()
-	targets := b.conns.snapshot(nil)
-	b.mu.Unlock()
-	b.sendAll(targets, frame)
-}
-
 // sendAll sends one frame to every target, closing those whose backlog is
 // full as slow consumers.
 func (b *broadcaster) sendAll(targets []*client, frame []byte) {

@@ -115,8 +115,8 @@ func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []plac
 	out := make([]place.Placement, 0, len(pixels))
 	for start := 0; start < len(pixels); start += chunk {
 		part := pixels[start:min(start+chunk, len(pixels))]
-		args := make([]any, 0, 7+3*len(part))
-		args = append(args, s.keys.canvas, s.keys.seq, s.keys.stream, s.keys.meta, actorID, nowMs, 0)
+		args := make([]any, 0, 6+3*len(part))
+		args = append(args, s.keys.canvas, s.keys.seq, s.keys.stream, s.keys.meta, actorID, nowMs)
 		for _, p := range part {
 			args = append(args, p.X, p.Y, int(p.Color))
 		}
