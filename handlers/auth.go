@@ -19,6 +19,24 @@ type credentials struct {
 	Password string `json:"password"`
 }
 
+// decodeOneJSON decodes one JSON value from r into v, and refuses a body
+// with anything after it (not what the client meant to send). A body over
+// the limit gives echo's 413 error as it is.
+func decodeOneJSON(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	switch err := dec.Decode(&struct{}{}); err {
+	case io.EOF:
+		return nil
+	case nil:
+		return errors.New("more than one JSON value")
+	default:
+		return err
+	}
+}
+
 // readCredentials reads a JSON or form-encoded body.
 func readCredentials(c echo.Context) (credentials, error) {
 	var cr credentials
@@ -26,17 +44,7 @@ func readCredentials(c echo.Context) (credentials, error) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "application/json":
-		// One JSON object and nothing after it: a body with more is not
-		// what the client meant to send.
-		dec := json.NewDecoder(r.Body)
-		err := dec.Decode(&cr)
-		if err == nil {
-			if err = dec.Decode(&struct{}{}); err == io.EOF {
-				err = nil
-			} else if err == nil {
-				err = errors.New("more than one JSON value")
-			}
-		}
+		err := decodeOneJSON(r.Body, &cr)
 		var tooLarge *echo.HTTPError
 		if errors.As(err, &tooLarge) {
 			return credentials{}, err // over the body limit, read in chunks

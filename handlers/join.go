@@ -78,13 +78,7 @@ func (s *Server) joinWith(c echo.Context, typed string) error {
 		return err
 	}
 	if !ok {
-		if u, err = s.newGuest(ctx, c.Request()); err != nil {
-			return err
-		}
-		if err := s.sessions.RenewToken(ctx); err != nil {
-			return err
-		}
-		if _, _, err := s.bindSession(ctx, u.ID); err != nil {
+		if u, err = s.newGuestSession(ctx, c); err != nil {
 			return err
 		}
 	}

@@ -96,6 +96,20 @@ func (s *Server) countNewIdentity(ctx context.Context, r *http.Request) error {
 	return nil
 }
 
+// newGuestSession makes a guest for a visitor without a session and binds
+// it to a new session token.
+func (s *Server) newGuestSession(ctx context.Context, c echo.Context) (place.User, error) {
+	u, err := s.newGuest(ctx, c.Request())
+	if err != nil {
+		return u, err
+	}
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return u, err
+	}
+	_, _, err = s.bindSession(ctx, u.ID)
+	return u, err
+}
+
 // bindSession stores the user in the session and indexes the session token
 // under the user, so that a ban can find it. It commits the session and
 // returns the token and expiry.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -135,11 +134,7 @@ func (s *Server) teamsAPI(c echo.Context) error {
 func (s *Server) pickTeamAPI(c echo.Context) error {
 	ctx := s.ctx(c)
 	var body map[string]json.RawMessage // to tell null from absent
-	dec := json.NewDecoder(c.Request().Body)
-	err := dec.Decode(&body)
-	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
-		err = errors.New("more than one JSON value")
-	}
+	err := decodeOneJSON(c.Request().Body, &body)
 	var tooLarge *echo.HTTPError
 	if errors.As(err, &tooLarge) {
 		return err
@@ -216,18 +211,4 @@ func (s *Server) pickTeamByForm(c echo.Context) error {
 	}
 	s.sessions.Put(ctx, keyPlaceFlash, msg)
 	return c.Redirect(http.StatusSeeOther, "/#flash")
-}
-
-// newGuestSession makes a guest for a visitor without a session and binds
-// it to a new session token.
-func (s *Server) newGuestSession(ctx context.Context, c echo.Context) (place.User, error) {
-	u, err := s.newGuest(ctx, c.Request())
-	if err != nil {
-		return u, err
-	}
-	if err := s.sessions.RenewToken(ctx); err != nil {
-		return u, err
-	}
-	_, _, err = s.bindSession(ctx, u.ID)
-	return u, err
 }

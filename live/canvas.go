@@ -79,7 +79,7 @@ func (c *Canvas) Grow(sz place.Size) bool {
 
 func (c *Canvas) growLocked(sz place.Size) bool {
 	from := place.Size{Width: c.width, Height: c.height}
-	to := place.Size{Width: max(from.Width, sz.Width), Height: max(from.Height, sz.Height)}
+	to := from.Max(sz)
 	if to == from {
 		return false
 	}
