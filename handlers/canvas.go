@@ -107,7 +107,8 @@ func (s *Server) canvasPNG(c echo.Context) error {
 		return err
 	}
 	if most := s.maxPNGScale(); scale > most {
-		return place.Errorf(place.EVALIDATION, "scale must be an integer from 1 to %d for a canvas of %d × %d.", most, s.canvasCfg().Width, s.canvasCfg().Height)
+		sz := s.canvasCfg().Size()
+		return place.Errorf(place.EVALIDATION, "scale must be an integer from 1 to %d for a canvas of %d × %d.", most, sz.Width, sz.Height)
 	}
 	if !s.hub.Ready() {
 		return place.ErrUnavailable
