@@ -29,8 +29,10 @@ test-go:
 test-js:
 	node --test --test-reporter=dot assets/js/test/
 
-## fuzz: a short run of the message decoder's fuzz target
+## fuzz: a short run of the message decoder's fuzz targets and of raw frames
+## written to a live WebSocket endpoint
 fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzWebSocketFrames$$' -fuzztime $(FUZZTIME) ./realtime
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeClientMessage$$' -fuzztime $(FUZZTIME) ./realtime
 	$(GO) test -run '^$$' -fuzz '^FuzzPlaceFastMatchesJSON$$' -fuzztime $(FUZZTIME) ./realtime
 

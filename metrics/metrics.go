@@ -47,6 +47,11 @@ var (
 		Name: "place_history_commit_events", Help: "Placements per history commit.",
 		Buckets: prometheus.ExponentialBuckets(1, 4, 9),
 	})
+	// WSReadPanics counts connections closed because reading their input
+	// panicked (malformed frames the WebSocket library did not refuse).
+	WSReadPanics = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "place_ws_read_panics_total", Help: "WebSocket connections closed because their input made the frame reader panic.",
+	})
 	// SlowConsumers counts connections closed for falling behind.
 	SlowConsumers = promauto.NewCounter(prometheus.CounterOpts{
 		Name: "place_ws_slow_consumer_closes_total", Help: "Connections closed because they fell too far behind.",

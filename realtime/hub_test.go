@@ -62,7 +62,7 @@ func (f *fakeStore) SetCooldownUntil(context.Context, string, time.Time) error {
 func (f *fakeStore) SetBanned(context.Context, string, bool) error             { return nil }
 func (f *fakeStore) UserByID(context.Context, string) (place.User, error)      { return place.User{}, nil }
 
-func startHub(t *testing.T, f *fakeStore, mutate func(*realtime.Options)) (*realtime.Hub, string) {
+func startHub(t testing.TB, f *fakeStore, mutate func(*realtime.Options)) (*realtime.Hub, string) {
 	t.Helper()
 	o := realtime.Options{Config: f.cfg, Feed: f, BatchInterval: 10 * time.Millisecond,
 		Placements: placing.New(placing.Options{Config: f.cfg, Placer: f, Users: f})}

@@ -11,6 +11,7 @@ import (
 	"github.com/lxzan/gws"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/metrics"
 	"github.com/placecanvas/place/placing"
 )
 
@@ -84,8 +85,24 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 		h.conns.closeConn(conn, 1001, "going away")
 		return nil
 	}
-	go conn.ReadLoop()
+	go h.readLoop(conn)
 	return nil
+}
+
+// readLoop runs the connection's read loop. The WebSocket library parses
+// frames from the network; should any input make it panic (a frame header
+// it mishandles, say), only this connection ends: it is closed with 1002,
+// removed and counted, and the process goes on.
+func (h *Hub) readLoop(conn *gws.Conn) {
+	defer func() {
+		if r := recover(); r != nil {
+			metrics.WSReadPanics.Inc()
+			h.log.Warn("malformed websocket input; connection closed", "panic", fmt.Sprint(r), "remote", conn.RemoteAddr().String())
+			h.conns.closeConn(conn, 1002, "protocol error")
+			h.conns.remove(conn)
+		}
+	}()
+	conn.ReadLoop()
 }
 
 // OnOpen does nothing: ServeWS has already joined the connection.
