@@ -270,6 +270,7 @@ func (b *broadcaster) join(c *client, welcome []byte, welcomeSize place.Size, si
 	if b.state != nil {
 		c.w.send(newFrame(gws.OpcodeText, b.state()), 0)
 	}
+	c.w.markJoined()
 	return true
 }
 

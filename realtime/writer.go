@@ -51,6 +51,33 @@ type connWriter struct {
 	written  uint64   // bytes handed to the kernel so far
 	marks    lagMarks // written at each of the last lag checks (lag.go)
 	emptyAt  uint64   // written when a lag check last found the socket empty
+	// joinEnd is the value of written once every frame queued when the
+	// connection joined (welcome, canvas, state) has been written. Those
+	// bytes do not count against the backlog limit: a first canvas frame
+	// may be far larger than the limit, and only what is queued after it
+	// measures whether the client keeps up.
+	joinEnd uint64
+}
+
+// joinMinRate is the slowest a joiner's first frames may be taken, in
+// bytes per second, before the connection is a slow consumer: a 22 MB
+// canvas gets about 3 minutes, a small one drainTimeout.
+const joinMinRate = 128 << 10
+
+// markJoined exempts everything queued so far from the backlog limit.
+func (w *connWriter) markJoined() {
+	w.mu.Lock()
+	w.joinEnd = w.written + uint64(w.queued)
+	w.mu.Unlock()
+}
+
+// backlogLocked is the bytes queued that count against the backlog limit:
+// those queued after the connection's first frames.
+func (w *connWriter) backlogLocked() int64 {
+	if w.joinEnd > w.written {
+		return max(0, w.queued-int64(w.joinEnd-w.written))
+	}
+	return w.queued
 }
 
 func (w *connWriter) init(nc net.Conn) {
@@ -89,7 +116,7 @@ func (w *connWriter) send(frame []byte, limit int64) sendResult {
 		w.startDrainLocked()
 		return sent
 	}
-	if limit > 0 && w.queued+int64(len(frame)) > limit {
+	if limit > 0 && w.backlogLocked()+int64(len(frame)) > limit {
 		return overflow
 	}
 	w.queue = append(w.queue, frame)
@@ -115,6 +142,8 @@ func (w *connWriter) drain() {
 		timeout := drainTimeout
 		if w.closed {
 			timeout = closeTimeout
+		} else if w.written < w.joinEnd {
+			timeout = max(drainTimeout, time.Duration(len(b))*time.Second/joinMinRate)
 		}
 		_ = w.nc.SetWriteDeadline(time.Now().Add(timeout))
 		w.mu.Unlock()

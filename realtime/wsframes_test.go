@@ -168,3 +168,64 @@ func FuzzWebSocketFrames(f *testing.F) {
 		}
 	})
 }
+
+// A joiner's first frame, far larger than the backlog limit on a large
+// canvas, does not count as backlog: ten viewers joining a 4096×4096
+// canvas at once while pixels are placed all get their canvas and stay,
+// with every pixel after it.
+func TestLargeCanvasJoinersAreNotSlowConsumers(t *testing.T) {
+	f := &fakeStore{cfg: place.Config{Width: 4096, Height: 4096}, events: make(chan []place.Placement, 1)}
+	_, url := startHub(t, f, nil)
+	stop := make(chan struct{})
+	pumped := make(chan uint64)
+	go func() {
+		var seq uint64
+		defer func() { pumped <- seq }()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			batch := make([]place.Placement, 3)
+			for j := range batch {
+				seq++
+				batch[j] = place.Placement{Seq: seq, X: int(seq % 4096), Y: 7, Color: uint8(seq % 16)}
+			}
+			f.events <- batch
+		}
+	}()
+	viewers := make([]*wstest.Client, 10)
+	for i := range viewers {
+		viewers[i] = wstest.MustDial(t, url, wstest.Options{Binary: i > 0})
+	}
+	from := make([]uint64, len(viewers))
+	for i, v := range viewers {
+		v.Expect(t, "welcome", 5*time.Second)
+		from[i] = v.Expect(t, "canvas", 60*time.Second).Seq
+	}
+	time.Sleep(time.Second) // pixels keep coming after every canvas
+	close(stop)
+	last := <-pumped
+	for i, v := range viewers {
+		seq := from[i]
+		for seq < last {
+			m, err := v.Next(10 * time.Second)
+			if err != nil {
+				t.Fatalf("viewer %d stopped at seq %d of %d (close code %d): %v", i, seq, last, v.CloseCode(), err)
+			}
+			if m.Type != "pixels" {
+				continue
+			}
+			if m.PrevSeq != seq {
+				t.Fatalf("viewer %d: gap: pixels (%d, %d] after %d", i, m.PrevSeq, m.Seq, seq)
+			}
+			seq = m.Seq
+		}
+		select {
+		case <-v.Closed():
+			t.Errorf("viewer %d was closed (code %d)", i, v.CloseCode())
+		default:
+		}
+	}
+}
