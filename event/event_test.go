@@ -126,8 +126,25 @@ func TestCheckRules(t *testing.T) {
 		{"paused", place.Event{Settings: place.Settings{Paused: true}}, admin, 5, 5, place.ECANVASPAUSED},
 		{"closed", place.Event{Settings: place.Settings{ClosedAt: t0}}, member, 5, 5, place.ECANVASCLOSED},
 		{"scheduled", place.Event{Settings: place.Settings{OpensAt: t0.Add(time.Hour)}}, member, 5, 5, place.ECANVASNOTOPEN},
+		{"a visitor when guests may not place", ev, place.User{}, 5, 5, place.EACCOUNTREQUIRED},
+		{"a visitor in a protected area", place.Event{Settings: place.Settings{GuestPlacement: true}, Areas: ev.Areas}, place.User{}, 0, 1, place.EAREAPROTECTED},
+		{"a guest outside when guests may place", place.Event{Settings: place.Settings{GuestPlacement: true}, Areas: ev.Areas}, guest, 2, 2, ""},
 	} {
-		if got := place.ErrorCode(Check(tc.ev, tc.u, tc.x, tc.y, t0)); got != tc.want {
+		// The rules as the placement service applies them: the canvas
+		// state and guest placement, then protected areas. An empty user
+		// ID is a visitor who would place as a new guest.
+		l := New(Options{Now: func() time.Time { return t0 }})
+		l.apply(tc.ev)
+		id := "u1"
+		if strings.HasPrefix(tc.name, "a visitor") {
+			id = ""
+		}
+		user := func(context.Context, string) (place.User, error) { return tc.u, nil }
+		err := l.CheckOpen(context.Background(), id, user)
+		if err == nil {
+			err = l.CheckArea(context.Background(), id, tc.x, tc.y, user)
+		}
+		if got := place.ErrorCode(err); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}

@@ -33,23 +33,6 @@ var (
 	errProtected = place.Errorf(place.EAREAPROTECTED, "This pixel is in a protected area; only moderators may place there.")
 )
 
-// Check applies the event's rules to a placement by u at x, y at now, in
-// order: the canvas state (scheduled, paused and closed canvases take no
-// placement, not even an admin's), guest placement, then protected areas
-// (only admins place there).
-func Check(e place.Event, u place.User, x, y int, now time.Time) error {
-	if err := stateError(e.Settings, now); err != nil {
-		return err
-	}
-	if u.IsGuest && !e.Settings.GuestPlacement {
-		return errGuests
-	}
-	if !u.IsAdmin && e.Protected(x, y) {
-		return errProtected
-	}
-	return nil
-}
-
 // CheckOpen is the placement rule of the canvas state and of guest
 // placement for userID (empty: a visitor who would place as a new guest).
 func (l *Live) CheckOpen(ctx context.Context, userID string, user UserFunc) error {
