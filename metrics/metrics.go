@@ -52,6 +52,11 @@ var (
 	WSReadPanics = promauto.NewCounter(prometheus.CounterOpts{
 		Name: "place_ws_read_panics_total", Help: "WebSocket connections closed because their input made the frame reader panic.",
 	})
+	// CanvasCompressions counts canvas frames compressed for connections
+	// that negotiated permessage-deflate (once per frame and encoding).
+	CanvasCompressions = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "place_canvas_frame_compressions_total", Help: "Canvas frames compressed for permessage-deflate connections.",
+	})
 	// SlowConsumers counts connections closed for falling behind.
 	SlowConsumers = promauto.NewCounter(prometheus.CounterOpts{
 		Name: "place_ws_slow_consumer_closes_total", Help: "Connections closed because they fell too far behind.",

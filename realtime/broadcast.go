@@ -252,14 +252,14 @@ func (b *broadcaster) join(c *client, welcome []byte, welcomeSize place.Size, si
 			c.from.Store(seq)
 		}
 	}
+	var replay []byte
 	if first == nil {
-		f := b.canvas()
-		if c.binary {
-			first = f.binaryFrame()
-		} else {
-			first = f.jsonFrame()
+		f, events, seq := b.canvas()
+		first = f.frame(c.binary, c.deflate)
+		if seq != f.seq {
+			replay = pixelsFrame(c.binary, f.seq, seq, events)
 		}
-		c.from.Store(f.seq)
+		c.from.Store(seq)
 	}
 	// The canvas grew since the welcome was built: the replay may hold
 	// pixels beyond the size it announced.
@@ -267,6 +267,9 @@ func (b *broadcaster) join(c *client, welcome []byte, welcomeSize place.Size, si
 		c.w.send(resizeFrame(sz, since), 0)
 	}
 	c.w.send(first, 0)
+	if replay != nil {
+		c.w.send(replay, 0)
+	}
 	if b.state != nil {
 		c.w.send(newFrame(gws.OpcodeText, b.state()), 0)
 	}
@@ -307,15 +310,28 @@ func (b *broadcaster) subscribe(since uint64, resume bool) (sub <-chan *Batch, r
 }
 
 // canvas returns the shared canvas frame at the live canvas's seq.
-func (b *broadcaster) canvas() *canvasFrame {
-	raw, sz, seq := b.live.Snapshot()
-	if f := b.frame.Load(); f != nil && f.seq == seq && len(f.raw) == len(raw) && &f.raw[0] == &raw[0] {
-		return f
+func (b *broadcaster) canvas() (f *canvasFrame, events []Event, seq uint64) {
+	// A frame made less than frameReuse ago serves with the pixels placed
+	// since it, when the canvas did not grow since: on a busy canvas
+	// joiners share one copy, encoding and compression of the canvas
+	// instead of each making their own.
+	if f = b.frame.Load(); f != nil && time.Since(f.made) < frameReuse {
+		if events, at, ok := b.live.Events(f.seq, nil); ok && !b.live.GrewSince(f.seq) {
+			return f, events, at
+		}
 	}
-	f := &canvasFrame{seq: seq, width: sz.Width, height: sz.Height, raw: raw}
+	raw, sz, seq := b.live.Snapshot()
+	if f != nil && f.seq == seq && len(f.raw) == len(raw) && &f.raw[0] == &raw[0] {
+		return f, nil, seq
+	}
+	f = &canvasFrame{seq: seq, width: sz.Width, height: sz.Height, raw: raw, made: time.Now()}
 	b.frame.Store(f)
-	return f
+	return f, nil, seq
 }
+
+// frameReuse is how long one canvas frame serves joiners, followed by the
+// pixels placed since it was taken.
+const frameReuse = time.Second
 
 func (b *broadcaster) isReady() bool {
 	b.mu.Lock()

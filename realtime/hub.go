@@ -113,11 +113,12 @@ type Identity struct {
 }
 
 type client struct {
-	conn   *gws.Conn
-	id     Identity
-	binary bool
-	closed atomic.Bool
-	w      connWriter
+	conn    *gws.Conn
+	id      Identity
+	binary  bool
+	deflate bool // negotiated permessage-deflate
+	closed  atomic.Bool
+	w       connWriter
 	// expires is when the session expires unless renewed (unix ms, 0:
 	// unknown); slot is the index in Hub.recheck (-1: not re-checked).
 	expires atomic.Int64
@@ -196,6 +197,16 @@ func (h *Hub) serverOption(binary bool) *gws.ServerOption {
 		HandshakeTimeout:   5 * time.Second,
 		Logger:             gwsLogger{h.log},
 		Recovery:           func(gws.Logger) {},
+		// permessage-deflate, offered by browsers: the canvas a connection
+		// starts with is sent compressed (compressed once per frame and
+		// shared, see frame.go); batches go uncompressed, which the
+		// extension allows message by message. No context is kept on
+		// either side, so a connection holds no compression window, and
+		// the threshold keeps the library from compressing its own writes.
+		PermessageDeflate: gws.PermessageDeflate{
+			Enabled: true, Level: 1, Threshold: 1 << 30, PoolSize: 1,
+			ServerContextTakeover: false, ClientContextTakeover: false,
+		},
 	}
 	if binary {
 		o.SubProtocols = []string{Subprotocol}

@@ -36,6 +36,13 @@ func OffersBinary(r *http.Request) bool {
 	return false
 }
 
+// OffersDeflate reports whether the upgrade request offers the
+// permessage-deflate extension, which the server then accepts (the same
+// test as the WebSocket library's).
+func OffersDeflate(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Sec-WebSocket-Extensions"), "permessage-deflate")
+}
+
 // ServeWS upgrades the request and serves the connection of id. With resume,
 // the first message after welcome is a replay of (since, now] when held.
 // Cookies set on w before the call (a new guest session) are sent on the
@@ -70,6 +77,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	}
 	c := clientOf(conn)
 	c.conn, c.id, c.binary, c.slot = conn, id, binary, -1
+	c.deflate = OffersDeflate(r)
 	if !id.Expires.IsZero() && h.opts.SessionAlive != nil {
 		c.expires.Store(id.Expires.UnixMilli())
 	}

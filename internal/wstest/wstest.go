@@ -129,6 +129,8 @@ type Options struct {
 	// States keeps the event's `state` messages; without it they are
 	// dropped, so that tests of the canvas see only its messages.
 	States bool
+	// Deflate offers permessage-deflate, as browsers do.
+	Deflate bool
 }
 
 // startPlaying asks the server behind a ws:// URL for a session and
@@ -180,7 +182,9 @@ func Dial(url string, o Options) (*Client, error) {
 		}
 		hdr.Set("Cookie", cookie)
 	}
-	conn, resp, err := gws.NewClient(&handler{c: c, states: o.States}, &gws.ClientOption{Addr: url, RequestHeader: hdr, ReadMaxPayloadSize: 64 << 20})
+	opt := &gws.ClientOption{Addr: url, RequestHeader: hdr, ReadMaxPayloadSize: 64 << 20}
+	opt.PermessageDeflate.Enabled = o.Deflate
+	conn, resp, err := gws.NewClient(&handler{c: c, states: o.States}, opt)
 	if err != nil {
 		return nil, err
 	}
