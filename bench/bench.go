@@ -35,8 +35,11 @@ type Options struct {
 	// round-robin. nil picks them: 127.0.0.2, 127.0.0.3, … (one per
 	// ConnsPerAddr connections) when Target is on loopback on Linux, where
 	// all of 127/8 is local; a non-nil empty slice binds nothing.
+	// Automatic addresses also give each placer an address of its own
+	// (127.1.0.2, …), as real players have.
 	SourceAddrs  []string
-	ConnsPerAddr int // for the automatic SourceAddrs; default 1000
+	ConnsPerAddr int // for the automatic SourceAddrs; default 250, under the server's default cap of 300 per address
+	autoAddrs    bool
 
 	DialConcurrency int           // connections being opened at once; default 64
 	ConnectTimeout  time.Duration // per connection, until its canvas arrived; default 15s
@@ -60,7 +63,7 @@ func DefaultOptions() Options {
 
 func (o *Options) setDefaults() {
 	if o.ConnsPerAddr <= 0 {
-		o.ConnsPerAddr = 1000
+		o.ConnsPerAddr = 250
 	}
 	if o.DialConcurrency <= 0 {
 		o.DialConcurrency = 64
@@ -106,6 +109,10 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	if opts.SourceAddrs == nil {
+		opts.SourceAddrs = autoSourceAddrs(wsURL, opts.Clients, opts.ConnsPerAddr)
+		opts.autoAddrs = len(opts.SourceAddrs) > 0
+	}
 	r := newRunner(opts)
 	rep := newReport(opts)
 	warn := func(format string, args ...any) {
@@ -118,9 +125,6 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		warn("could not raise the open-file limit: %v", err)
 	} else if limit > 0 && uint64(opts.Clients)+64 > limit {
 		warn("%d clients need more open files than the limit of %d allows", opts.Clients, limit)
-	}
-	if opts.SourceAddrs == nil {
-		opts.SourceAddrs = autoSourceAddrs(wsURL, opts.Clients, opts.ConnsPerAddr)
 	}
 	rep.SourceAddrs = opts.SourceAddrs
 	var m runMetrics

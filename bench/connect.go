@@ -52,6 +52,11 @@ func (r *runner) connectAll(ctx context.Context, rep *Report, wsURL, origin stri
 	rep.ConnectSec = time.Since(connectStart).Seconds()
 	rep.ConnectErrors = r.connectErrs
 	fmt.Fprintf(opts.Log, "connected %d of %d in %.1fs\n", rep.Connected, opts.Clients, rep.ConnectSec)
+	if n := capRefusals(r.connectErrs); n > 0 {
+		msg := fmt.Sprintf("%d connections were refused with 429: the server caps connections and new guests per address (--max-conns-per-address, --guest-limit); spread them wider with --conns-per-addr or raise the server's caps", n)
+		rep.Warnings = append(rep.Warnings, msg)
+		fmt.Fprintln(opts.Log, "warning:", msg)
+	}
 	return clients, live
 }
 
@@ -75,7 +80,11 @@ func (r *runner) connect(ctx context.Context, c *client, wsURL, origin string) {
 	}
 	dialer := &net.Dialer{Timeout: r.opts.ConnectTimeout}
 	if n := len(r.opts.SourceAddrs); n > 0 {
-		if ip := net.ParseIP(r.opts.SourceAddrs[c.id%n]); ip != nil && !ip.IsUnspecified() {
+		addr := r.opts.SourceAddrs[c.id%n]
+		if r.opts.autoAddrs && c.id < r.opts.Placers {
+			addr = placerAddr(c.id)
+		}
+		if ip := net.ParseIP(addr); ip != nil && !ip.IsUnspecified() {
 			dialer.LocalAddr = &net.TCPAddr{IP: ip}
 		}
 	}
@@ -93,7 +102,7 @@ func (r *runner) connect(ctx context.Context, c *client, wsURL, origin string) {
 			header.Set("Cookie", cookie)
 		}
 	}
-	conn, _, err := gws.NewClient(c, &gws.ClientOption{
+	conn, resp, err := gws.NewClient(c, &gws.ClientOption{
 		Addr:             wsURL,
 		RequestHeader:    header,
 		ReadBufferSize:   4096,
@@ -101,8 +110,12 @@ func (r *runner) connect(ctx context.Context, c *client, wsURL, origin string) {
 		NewDialer:        func() (gws.Dialer, error) { return dialer, nil },
 	})
 	if err != nil {
+		key := connectErrorKey(err)
+		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
+			key = "upgrade refused: " + resp.Status
+		}
 		r.mu.Lock()
-		countBounded(r.connectErrs, connectErrorKey(err))
+		countBounded(r.connectErrs, key)
 		r.mu.Unlock()
 		close(c.closed)
 		return
@@ -177,6 +190,27 @@ func endpoints(target string) (wsURL, origin, metricsURL string, err error) {
 	}
 	ws.Path = u.Path + "/ws"
 	return ws.String(), u.Scheme + "://" + u.Host, u.String() + "/metrics", nil
+}
+
+// capRefusals counts the connect errors that are a server's per-address
+// caps refusing (429 Too Many Requests).
+func capRefusals(errs map[string]int) int {
+	n := 0
+	for k, v := range errs {
+		if strings.Contains(k, "429") {
+			n += v
+		}
+	}
+	return n
+}
+
+// placerAddr is the source address of placer i when the addresses are
+// chosen automatically: each placer is a player of its own on an address
+// of its own (127.1.0.2, 127.1.0.3, …), as real players are, so that the
+// server's per-address rules (new guests, the address's placement budget)
+// see one player per address.
+func placerAddr(i int) string {
+	return net.IPv4(127, 1, byte(i/250), byte(2+i%250)).String()
 }
 
 // autoSourceAddrs spreads the connections to a loopback target over

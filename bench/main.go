@@ -40,6 +40,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	jsonProtocol := fs.Bool("json-protocol", false, "receive pixels and canvas as JSON instead of the binary encoding (see docs/protocol.md)")
 	sourceAddrs := fs.String("source-addrs", "auto", "local addresses to spread connections over: auto, none, a count N (127.0.0.2 … 127.0.0.N+1) or a comma-separated list")
+	fs.IntVar(&opts.ConnsPerAddr, "conns-per-addr", 250, "with --source-addrs auto: connections per source address (keep it under the server's --max-conns-per-address, 300 by default)")
 	fs.IntVar(&opts.DialConcurrency, "dial-concurrency", 64, "connections opened at once")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

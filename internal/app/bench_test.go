@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,5 +73,42 @@ func checkSmallRoomLatency(t *testing.T, target string) {
 	if extra := rep.DeliveryP50Ms - rep.AckP50Ms; extra > 25 {
 		t.Errorf("small room: delivery p50 %.1f ms is %.1f ms after the ack p50 %.1f ms: pixels wait for the %v tick",
 			rep.DeliveryP50Ms, extra, rep.AckP50Ms, smallRoomInterval)
+	}
+}
+
+// TestBenchLoadsAServerWithItsDefaultCaps runs the load generator against a
+// server with the default per-address caps (300 connections, 30 new guests
+// per hour): it spreads its watchers below the connection cap and gives
+// each placer an address of its own, so every client connects.
+func TestBenchLoadsAServerWithItsDefaultCaps(t *testing.T) {
+	ts := start(t, func(c *app.Config) {
+		d := app.Defaults()
+		c.MaxConnsPerAddress, c.GuestLimit, c.Cooldown = d.MaxConnsPerAddress, d.GuestLimit, time.Second
+	})
+	opts := bench.DefaultOptions()
+	opts.Target = ts.URL
+	opts.Clients, opts.Placers, opts.Rate = 700, 40, 20
+	opts.Duration, opts.Warmup = 2*time.Second, 200*time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	rep, err := bench.Run(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Connected != opts.Clients {
+		t.Fatalf("connected %d of %d: %v", rep.Connected, opts.Clients, rep.ConnectErrors)
+	}
+	if rep.Acked == 0 || rep.Missed != 0 || len(rep.Errors) != 0 {
+		t.Errorf("placed %d, acknowledged %d, missed %d, errors %v", rep.Placed, rep.Acked, rep.Missed, rep.Errors)
+	}
+	// And a run beyond the caps says why it was refused.
+	opts.Clients, opts.Placers, opts.ConnsPerAddr, opts.Duration = 400, 0, 1000, 500*time.Millisecond
+	opts.SourceAddrs = nil
+	rep, err = bench.Run(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Connected == opts.Clients || !strings.Contains(strings.Join(rep.Warnings, "\n"), "refused with 429") {
+		t.Errorf("400 clients on one address against a cap of 300: connected %d, warnings %q", rep.Connected, rep.Warnings)
 	}
 }
