@@ -24,6 +24,7 @@ type Options struct {
 	Duration time.Duration // how long to place
 	Warmup   time.Duration // idle time between the last connect and the first placement
 	Binary   bool          // offer the place.v1.bin subprotocol (docs/protocol.md, "Binary encoding"); JSON otherwise
+	Deflate  bool          // offer permessage-deflate, as browsers do (docs/protocol.md, "Compression")
 
 	// TimedClients is how many clients (the last ones opened) time every
 	// event they receive; 0 means all. The others only check each batch's

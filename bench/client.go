@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,11 +31,15 @@ type client struct {
 	closeErr  error         // written before closed is closed
 	closing   atomic.Bool   // set when the runner closes the connection itself
 
-	haveSeq  atomic.Bool
-	lastSeq  atomic.Uint64
-	missed   atomic.Int64 // seqs skipped between consecutive messages
-	bytes    atomic.Int64 // received, payload plus frame header
-	messages atomic.Int64 // pixels messages received
+	haveSeq atomic.Bool
+	lastSeq atomic.Uint64
+	missed  atomic.Int64 // seqs skipped between consecutive messages
+	bytes   atomic.Int64 // received, payload plus frame header
+	wire    atomic.Int64 // read from the socket (compressed, handshake included)
+
+	joinTime  time.Duration // from the dial to the first canvas
+	joinBytes int64         // wire bytes by then
+	messages  atomic.Int64  // pixels messages received
 
 	evs []event // scratch for decoding, read goroutine only
 
@@ -254,4 +259,30 @@ func closeReason(err error) string {
 		return "closed"
 	}
 	return err.Error()
+}
+
+// countingConn counts the bytes read from a connection.
+type countingConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// countingDialer dials with d and counts what each connection reads into n.
+type countingDialer struct {
+	d *net.Dialer
+	n *atomic.Int64
+}
+
+func (d countingDialer) Dial(network, addr string) (net.Conn, error) {
+	conn, err := d.d.Dial(network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return countingConn{conn, d.n}, nil
 }

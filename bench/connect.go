@@ -48,6 +48,20 @@ func (r *runner) connectAll(ctx context.Context, rep *Report, wsURL, origin stri
 		}
 	}
 	rep.Connected = len(live)
+	rep.Deflate = opts.Deflate
+	if len(live) > 0 {
+		times := make([]time.Duration, len(live))
+		var bytes int64
+		for i, c := range live {
+			times[i], bytes = c.joinTime, bytes+c.joinBytes
+		}
+		sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+		ms := func(q float64) float64 {
+			return float64(times[min(len(times)-1, int(q*float64(len(times))))].Microseconds()) / 1000
+		}
+		rep.JoinP50Ms, rep.JoinP99Ms, rep.JoinMaxMs = ms(0.5), ms(0.99), ms(1)
+		rep.JoinBytesPerJoin = float64(bytes) / float64(len(live))
+	}
 	rep.ConnectFailed = opts.Clients - len(live)
 	rep.ConnectSec = time.Since(connectStart).Seconds()
 	rep.ConnectErrors = r.connectErrs
@@ -102,13 +116,18 @@ func (r *runner) connect(ctx context.Context, c *client, wsURL, origin string) {
 			header.Set("Cookie", cookie)
 		}
 	}
-	conn, resp, err := gws.NewClient(c, &gws.ClientOption{
+	dialed := time.Now()
+	opt := &gws.ClientOption{
 		Addr:             wsURL,
 		RequestHeader:    header,
 		ReadBufferSize:   4096,
 		HandshakeTimeout: r.opts.ConnectTimeout,
-		NewDialer:        func() (gws.Dialer, error) { return dialer, nil },
-	})
+		NewDialer:        func() (gws.Dialer, error) { return countingDialer{dialer, &c.wire}, nil },
+	}
+	if r.opts.Deflate {
+		opt.PermessageDeflate = gws.PermessageDeflate{Enabled: true, ServerContextTakeover: false, ClientContextTakeover: false}
+	}
+	conn, resp, err := gws.NewClient(c, opt)
 	if err != nil {
 		key := connectErrorKey(err)
 		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
@@ -127,6 +146,7 @@ func (r *runner) connect(ctx context.Context, c *client, wsURL, origin string) {
 	var reason string
 	select {
 	case <-c.ready:
+		c.joinTime, c.joinBytes = time.Since(dialed), c.wire.Load()
 		return
 	case <-c.closed:
 		reason = closeReason(c.closeErr)

@@ -38,6 +38,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&opts.Warmup, "warmup", opts.Warmup, "pause between connecting and placing")
 	fs.IntVar(&opts.TimedClients, "timed-clients", 0, "how many clients time every event they receive (0: all); the rest only check the seq chain, for throughput runs")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	fs.BoolVar(&opts.Deflate, "deflate", false, "offer permessage-deflate, as browsers do (the canvas a client joins with comes compressed)")
 	jsonProtocol := fs.Bool("json-protocol", false, "receive pixels and canvas as JSON instead of the binary encoding (see docs/protocol.md)")
 	sourceAddrs := fs.String("source-addrs", "auto", "local addresses to spread connections over: auto, none, a count N (127.0.0.2 … 127.0.0.N+1) or a comma-separated list")
 	fs.IntVar(&opts.ConnsPerAddr, "conns-per-addr", 250, "with --source-addrs auto: connections per source address (keep it under the server's --max-conns-per-address, 300 by default)")

@@ -25,8 +25,16 @@ type Report struct {
 	ConnectFailed int            `json:"connectFailed"`
 	ConnectErrors map[string]int `json:"connectErrors,omitempty"`
 	ConnectSec    float64        `json:"connectSec"`
-	Disconnected  int            `json:"disconnected"` // closed by the server during the run
-	CloseReasons  map[string]int `json:"closeReasons,omitempty"`
+	// Joins: from the dial to the first canvas, per connected client, and
+	// the bytes read from its socket by then (handshake, welcome, canvas;
+	// compressed when Deflate).
+	JoinP50Ms        float64        `json:"joinP50Ms"`
+	JoinP99Ms        float64        `json:"joinP99Ms"`
+	JoinMaxMs        float64        `json:"joinMaxMs"`
+	JoinBytesPerJoin float64        `json:"joinBytesPerJoin"`
+	Deflate          bool           `json:"deflate,omitempty"`
+	Disconnected     int            `json:"disconnected"` // closed by the server during the run
+	CloseReasons     map[string]int `json:"closeReasons,omitempty"`
 
 	Placers         int              `json:"placers"`
 	CooldownSeconds float64          `json:"cooldownSeconds"`
@@ -65,6 +73,7 @@ func (r Report) WriteText(w io.Writer) error {
 	row := func(k, format string, args ...any) { fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{k}, args...)...) }
 	row("target", "%s (%s, canvas %dx%d)", r.Target, r.Protocol, r.CanvasWidth, r.CanvasHeight)
 	row("clients", "%d connected of %d in %.1fs, %d failed, %d disconnected", r.Connected, r.Clients, r.ConnectSec, r.ConnectFailed, r.Disconnected)
+	row("joins", "p50 %.0f ms  p99 %.0f ms  max %.0f ms to the canvas, %.0f B read per join (compression offered: %v)", r.JoinP50Ms, r.JoinP99Ms, r.JoinMaxMs, r.JoinBytesPerJoin, r.Deflate)
 	if len(r.ConnectErrors) > 0 {
 		row("connect errors", "%s", joinCounts(r.ConnectErrors))
 	}
