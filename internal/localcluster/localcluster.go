@@ -48,8 +48,8 @@ type Options struct {
 
 // Run starts the cluster, reports its addresses on o.Out, and keeps it up
 // until ctx ends or one of its processes exits; then it stops every
-// process it started (nginx, the instances, Redis, PostgreSQL, in that
-// order) and returns. A failure to start stops what had started.
+// process it started (nginx, the instances, PostgreSQL, Redis: the
+// reverse of their start) and returns. A failure to start stops what had started.
 func Run(ctx context.Context, o Options) (err error) {
 	if o.Instances < 1 {
 		return errors.New("--instances must be at least 1")
