@@ -54,6 +54,10 @@ func cmdCluster(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	o.Place = exe
 	if err := localcluster.Run(ctx, o); err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			fmt.Fprintln(stderr, "place cluster: interrupted while starting; what had started is stopped")
+			return 1
+		}
 		fmt.Fprintln(stderr, "place cluster:", err)
 		return 1
 	}
