@@ -73,8 +73,19 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for _, d := range []string{"redis", "postgres", "nginx/logs", "nginx/tmp", "logs"} {
+	for _, d := range []string{"redis", "postgres", "logs"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+			return err
+		}
+	}
+	// nginx's workers run as another user when it is started as root: they
+	// write request bodies and large responses under tmp/ (nginx makes its
+	// own subdirectories there, theirs alone).
+	for _, d := range []string{"nginx", "nginx/logs", "nginx/tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return err
+		}
+		if err := os.Chmod(filepath.Join(dir, d), 0o755); err != nil {
 			return err
 		}
 	}

@@ -257,6 +257,17 @@ func TestLocalCluster(t *testing.T) {
 			t.Errorf("instance %s has color %d at 12,34, want 5", inst, got)
 		}
 	}
+	// A body larger than nginx keeps in memory goes through its temporary
+	// files, which its workers (another user under root) must be able to
+	// write: the instance answers, not nginx with a 500.
+	resp, err := http.Post(base+"/login", "application/x-www-form-urlencoded", strings.NewReader("username="+strings.Repeat("a", 30000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 500 {
+		t.Errorf("a 30 KB form through nginx: %d", resp.StatusCode)
+	}
 	_ = c.Conn.WriteClose(1000, nil)
 	r.stop(t)
 
