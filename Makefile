@@ -4,11 +4,17 @@ GO        ?= go
 FUZZTIME  ?= 10s
 PKGS      := ./...
 
-.PHONY: run build test test-go test-js fuzz lint generate check-generate bench bench-curve bench-curve-cluster vendor-js clean
+.PHONY: run cluster build test test-go test-js fuzz lint generate check-generate bench bench-curve bench-curve-cluster vendor-js clean clean-data
 
 ## run: build and start the whole product in embedded mode on http://localhost:3000
 run:
 	$(GO) run ./cmd/place serve
+
+## cluster: build and start cluster mode on http://localhost:8080 from this machine's redis-server,
+## PostgreSQL and nginx (data under ./data/cluster, kept between runs; Ctrl-C stops it all)
+CLUSTER_FLAGS ?=
+cluster: build
+	exec bin/place cluster $(CLUSTER_FLAGS)
 
 ## build: build the binary into bin/place
 build:
@@ -88,5 +94,12 @@ bench-curve-cluster:
 	$(GO) run ./bench/curve --servers place-cluster,ceiling --redis-url $(REDIS_URL) --database-url $(DATABASE_URL) \
 		--png docs/scaling-cluster.png --table docs/scaling-cluster.md $(CURVE_FLAGS)
 
+## clean: remove build output; ./data (the canvas, its history, every account and the
+## local cluster's databases) is kept: delete it yourself, or make clean-data
 clean:
-	rm -rf bin data
+	rm -rf bin
+	@if [ -d data ]; then echo "kept ./data (the canvas, history and accounts): make clean-data deletes it"; fi
+
+## clean-data: delete ./data for good (stop the servers first; place backup keeps a copy)
+clean-data:
+	rm -rf data

@@ -5,6 +5,9 @@
 //	place admin grant USERNAME   make a user an admin (revoke: take it away)
 //	place bench [flags]          the load generator
 //	place export csv|gif|png     open data, a timelapse or a past canvas
+//	place backup --to FILE       a consistent copy of the embedded database, online
+//	place restore --from FILE    make a backup the embedded database
+//	place cluster                a local cluster: Redis, PostgreSQL, two instances, nginx
 package main
 
 import (
@@ -39,6 +42,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdBench(ctx, args, stdout, stderr)
 	case "export":
 		return cmdExport(ctx, args, getenv, stdout, stderr)
+	case "backup":
+		return cmdBackup(ctx, args, getenv, stdout, stderr)
+	case "restore":
+		return cmdRestore(ctx, args, getenv, stdout, stderr)
+	case "cluster":
+		return cmdCluster(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -55,6 +64,11 @@ const usage = `Usage:
   place bench [flags]            load generator (see place bench --help)
   place export csv|gif|png -o FILE [flags]
                                  history as gzipped CSV, a timelapse GIF or the canvas at a moment as PNG
+  place backup --to FILE [--data-dir DIR]
+                                 a consistent copy of the embedded database while the server runs
+  place restore --from FILE [--data-dir DIR] [--replace]
+                                 make a backup the embedded database (server stopped)
+  place cluster [flags]          a local cluster on this machine's redis-server, PostgreSQL and nginx
 
 Run "place serve --help" for the flags; each has a PLACE_* environment variable.
 `
