@@ -26,6 +26,16 @@ func TestThroughNginx(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"width":500`) {
 		t.Fatalf("info through nginx: %d %s", resp.StatusCode, body)
 	}
+	// A body nginx buffers to a temporary file (over 16 KB) reaches the
+	// server, which answers it; nginx itself does not fail it.
+	big, err := http.Post(px.URL+"/api/v1/session", "application/json", strings.NewReader(`{"pad":"`+strings.Repeat("x", 30<<10)+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big.Body.Close()
+	if big.StatusCode >= 500 {
+		t.Errorf("a 30 KB body through nginx: %s", big.Status)
+	}
 	ws := "ws://" + px.Addr + "/ws"
 	a := wstest.MustDial(t, ws, wstest.Options{Header: http.Header{"Origin": {px.URL}}, Player: true})
 	a.Expect(t, "welcome", 3*time.Second)

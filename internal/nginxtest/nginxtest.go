@@ -80,7 +80,17 @@ func Start(t testing.TB, upstreams []string) *Proxy {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	prefix := t.TempDir()
+	// Not t.TempDir(): its directories are 0700, and nginx's workers (as
+	// nobody when the tests run as root) must reach the temporary files of
+	// request bodies over 16 KB.
+	prefix, err := os.MkdirTemp("", "place-nginx-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(prefix) })
+	if err := os.Chmod(prefix, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, d := range []string{"logs", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(prefix, d), 0o755); err != nil {
 			t.Fatal(err)
