@@ -135,7 +135,7 @@ func (p *panelState) frames() []feedFrame {
 		if err != nil {
 			// Keep what viewers have; the next tick tries again.
 			p.s.log.Debug("recent placements panel not refreshed", "err", err)
-		} else if b, err := renderFragment(views.RecentList(entries)); err == nil {
+		} else if b, err := renderFragment(views.RecentList(publicEntries(entries))); err == nil {
 			p.recentSeq, p.hasRecent = seq, true
 			out = append(out, feedFrame{"recent", realtime.AppendSSE(nil, "recent", "", b)})
 		}
@@ -181,7 +181,7 @@ func (s *Server) panelsData(ctx context.Context) views.PanelsData {
 	if err != nil {
 		s.log.Debug("recent placements not shown", "err", err)
 	}
-	return views.PanelsData{Online: s.hub.Online(), Recent: entries}
+	return views.PanelsData{Online: s.hub.Online(), Recent: publicEntries(entries)}
 }
 
 // CloseStreams ends the server's own SSE streams (the live panels, the
