@@ -60,6 +60,7 @@ func run(target, path, from, probe string, n, conc int, hold time.Duration) erro
 	if limit, err := raiseFileLimit(); err == nil && limit < uint64(n)+100 {
 		fmt.Printf("note: at most %d open files in this process; streams past that fail on this side\n", limit)
 	}
+	var done atomic.Int64
 	var (
 		mu       sync.Mutex
 		statuses = map[string]int{}
@@ -67,16 +68,37 @@ func run(target, path, from, probe string, n, conc int, hold time.Duration) erro
 		bodies   = map[string]int{}
 	)
 	start := time.Now()
+	// Another address is checked every few seconds while the flood goes on,
+	// and once more with every accepted stream held.
+	stopProbing := make(chan struct{})
+	probed := make(chan struct{})
+	go func() {
+		defer close(probed)
+		if probe == "" {
+			return
+		}
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-stopProbing:
+				return
+			case <-t.C:
+				if err := check(u, path, probe); err != nil {
+					fmt.Printf("probe from %s during the flood (%d attempts made): FAILED: %v\n", probe, done.Load(), err)
+				}
+			}
+		}
+	}()
 	sem := make(chan struct{}, conc)
 	var wg sync.WaitGroup
-	var done atomic.Int64
 	for range n {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			conn, status, body, err := open(u.Host, path, from)
+			conn, _, status, body, err := open(u.Host, path, from)
 			mu.Lock()
 			defer mu.Unlock()
 			done.Add(1)
@@ -93,6 +115,8 @@ func run(target, path, from, probe string, n, conc int, hold time.Duration) erro
 		}()
 	}
 	wg.Wait()
+	close(stopProbing)
+	<-probed
 	fmt.Printf("%d attempts from %s to %s in %v:\n", n, from, path, time.Since(start).Round(time.Millisecond))
 	printCounts(statuses)
 	if len(bodies) > 0 {
@@ -113,39 +137,39 @@ func run(target, path, from, probe string, n, conc int, hold time.Duration) erro
 }
 
 // open sends a GET for path from the source address from and reads the
-// response head. An accepted stream is returned open; a refusal is read to
-// its end (its JSON body) and closed.
-func open(host, path, from string) (net.Conn, int, string, error) {
+// response head. An accepted stream is returned open, with the reader of
+// its body; a refusal is read to its end (its JSON body) and closed.
+func open(host, path, from string) (net.Conn, io.Reader, int, string, error) {
 	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 10 * time.Second}
 	conn, err := d.Dial("tcp", host)
 	if err != nil {
-		return nil, 0, "", err
+		return nil, nil, 0, "", err
 	}
 	_ = conn.SetDeadline(time.Now().Add(15 * time.Second))
 	req := "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAccept: text/event-stream\r\nConnection: keep-alive\r\n\r\n"
 	if _, err := io.WriteString(conn, req); err != nil {
 		conn.Close()
-		return nil, 0, "", err
+		return nil, nil, 0, "", err
 	}
 	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		conn.Close()
-		return nil, 0, "", err
+		return nil, nil, 0, "", err
 	}
 	if res.StatusCode == http.StatusOK {
 		_ = conn.SetDeadline(time.Time{})
-		return conn, res.StatusCode, "", nil
+		return conn, res.Body, res.StatusCode, "", nil
 	}
 	b, _ := io.ReadAll(io.LimitReader(res.Body, 512))
 	conn.Close()
-	return nil, res.StatusCode, strings.TrimSpace(string(b)), nil
+	return nil, nil, res.StatusCode, strings.TrimSpace(string(b)), nil
 }
 
 // check opens the stream and loads the canvas page from another address,
 // with the flood's streams held, and says how long each took.
 func check(u *url.URL, path, from string) error {
 	t0 := time.Now()
-	conn, status, body, err := open(u.Host, path, from)
+	conn, stream, status, body, err := open(u.Host, path, from)
 	if err != nil {
 		return fmt.Errorf("stream: %w", err)
 	}
@@ -154,7 +178,7 @@ func check(u *url.URL, path, from string) error {
 	}
 	// The first event (the current panels) arrives at once.
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	line, err := bufio.NewReader(conn).ReadString('\n')
+	line, err := bufio.NewReader(stream).ReadString('\n')
 	conn.Close()
 	if err != nil {
 		return fmt.Errorf("stream's first line: %w", err)
@@ -171,8 +195,8 @@ func check(u *url.URL, path, from string) error {
 	}
 	_, _ = io.Copy(io.Discard, res.Body)
 	res.Body.Close()
-	fmt.Printf("probe from %s: stream %s 200, first line %q after %v; GET / %d in %v\n",
-		from, path, strings.TrimSpace(line), streamTook.Round(time.Millisecond), res.StatusCode, time.Since(t1).Round(time.Millisecond))
+	fmt.Printf("%s probe from %s: stream %s 200, first line %q after %v; GET / %d in %v\n",
+		time.Now().Format("15:04:05"), from, path, strings.TrimSpace(line), streamTook.Round(time.Millisecond), res.StatusCode, time.Since(t1).Round(time.Millisecond))
 	if res.StatusCode != http.StatusOK {
 		return fmt.Errorf("canvas page: %d", res.StatusCode)
 	}
