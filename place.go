@@ -87,6 +87,10 @@ type Placement struct {
 type HistoryEntry struct {
 	Placement
 	Username string
+	// Named: the placer may be named to everyone, being a registered
+	// player who has not taken their name off the statistics. Guests and
+	// players who opted out are named only to moderators.
+	Named bool
 }
 
 // User is a guest or registered account.

@@ -49,7 +49,9 @@ func CheckTeamColor(c int) error {
 
 // TeamNameTaken is the refusal of a name another team has.
 func TeamNameTaken(name string) *Error {
-	return Errorf(EVALIDATION, "There is already a team called %q (names compare without case).", name)
+	// The name as typed, in typographic quotes: %q would show Go's escapes
+	// (a quote in the name as \", a control character as \u0007).
+	return Errorf(EVALIDATION, "There is already a team called “%s” (names compare without case).", name)
 }
 
 // TeamNotFound is the refusal of an unknown team id.

@@ -72,7 +72,7 @@ func (s *Server) afterTeams(c echo.Context, action, detail, msg string) error {
 }
 
 func teamWords(t place.Team) string {
-	return fmt.Sprintf("%q (%s)", t.Name, place.ColorName(t.Color))
+	return fmt.Sprintf("“%s” (%s)", t.Name, place.ColorName(t.Color))
 }
 
 // adminTeamCreate serves POST /admin/teams (fields name, color).
@@ -88,7 +88,7 @@ func (s *Server) adminTeamCreate(c echo.Context) error {
 func teamID(c echo.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, place.Errorf(place.ENOTFOUND, "There is no team %q.", c.Param("id"))
+		return 0, place.Errorf(place.ENOTFOUND, "There is no team “%s”.", c.Param("id"))
 	}
 	return id, nil
 }

@@ -72,9 +72,13 @@ type placementJSON struct {
 	PlacedAt time.Time `json:"placedAt"`
 	Seq      uint64    `json:"seq"`
 	Rollback bool      `json:"rollback,omitempty"`
+	// Anonymous: the placer is not named to this viewer (a guest, or a
+	// player who keeps their name private); userId is then empty.
+	Anonymous bool `json:"anonymous,omitempty"`
 }
 
-// pixelHistory serves GET /api/v1/history/pixel?x=&y=&limit=.
+// pixelHistory serves GET /api/v1/history/pixel?x=&y=&limit=. Placers are
+// named as entriesFor says.
 func (s *Server) pixelHistory(c echo.Context) error {
 	x, y, err := s.pixelParams(c)
 	if err != nil {
@@ -89,9 +93,13 @@ func (s *Server) pixelHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	admin := s.viewerIsAdmin(c)
+	if !admin {
+		entries = publicEntries(entries)
+	}
 	out := make([]placementJSON, 0, len(entries))
 	for _, e := range entries {
-		out = append(out, placementJSON{UserID: e.UserID, Username: e.Username, Color: e.Color, PlacedAt: e.At, Seq: e.Seq, Rollback: e.Rollback})
+		out = append(out, placementJSON{UserID: e.UserID, Username: e.Username, Color: e.Color, PlacedAt: e.At, Seq: e.Seq, Rollback: e.Rollback, Anonymous: !admin && !e.Named})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"placements": out})
 }

@@ -76,7 +76,7 @@ func (s *Server) historyPage(c echo.Context) error {
 		Title:   "History of pixel " + itoa(x) + ", " + itoa(y),
 		Caption: "Placements on pixel " + itoa(x) + ", " + itoa(y) + ", newest first",
 		Pixel:   &place.Pixel{X: x, Y: y},
-		Entries: entries,
+		Entries: s.entriesFor(c, entries),
 		Older:   older,
 	}
 	if data, sz, _ := s.hub.SizedCanvas(); sz.Contains(x, y) {
@@ -105,7 +105,7 @@ func (s *Server) recentPage(c echo.Context) error {
 		User:    s.viewUser(c),
 		Title:   "Recent placements",
 		Caption: "Placements on the canvas, newest first",
-		Entries: entries,
+		Entries: s.entriesFor(c, entries),
 		Older:   older,
 	}
 	if before != 0 {

@@ -58,7 +58,8 @@ func (s *Server) joinByForm(c echo.Context) error { return s.joinWith(c, c.FormV
 
 // joinWith lets this visitor place from now on if code is the current join
 // code (a guest is made for a visitor without one), then opens the game.
-// A wrong or replaced code shows the form again with why.
+// A wrong or replaced code shows the form again with why; wrong codes are
+// throttled (join_throttle.go).
 func (s *Server) joinWith(c echo.Context, typed string) error {
 	ctx := s.ctx(c)
 	if s.join == nil || s.joinCode().Code == "" {
@@ -66,12 +67,15 @@ func (s *Server) joinWith(c echo.Context, typed string) error {
 		return c.Redirect(http.StatusSeeOther, "/#flash")
 	}
 	code, err := place.NormalizeJoinCode(typed)
-	if err == nil && code != s.joinCode().Code {
-		err = place.Errorf(place.EJOINCODE, "This join code is not valid (it may have been replaced). Ask the organiser for the current one.")
+	if err == nil {
+		err = s.checkJoinCode(ctx, joinKeys(s.clientIP(c.Request()), s.sessions.GetString(ctx, keyUserID)), code)
 	}
 	if err != nil {
-		status, _ := toAPIError(err)
-		return render(c, status, views.JoinPage(views.JoinPageData{User: s.viewUser(c), Error: place.ErrorMessage(err), Code: typed}))
+		status, msg, ok := formFailure(c, err)
+		if !ok {
+			return err
+		}
+		return render(c, status, views.JoinPage(views.JoinPageData{User: s.viewUser(c), Error: msg, Code: typed}))
 	}
 	u, ok, err := s.currentUser(ctx)
 	if err != nil {

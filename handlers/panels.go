@@ -135,7 +135,7 @@ func (p *panelState) frames() []feedFrame {
 		if err != nil {
 			// Keep what viewers have; the next tick tries again.
 			p.s.log.Debug("recent placements panel not refreshed", "err", err)
-		} else if b, err := renderFragment(views.RecentList(entries)); err == nil {
+		} else if b, err := renderFragment(views.RecentList(publicEntries(entries))); err == nil {
 			p.recentSeq, p.hasRecent = seq, true
 			out = append(out, feedFrame{"recent", realtime.AppendSSE(nil, "recent", "", b)})
 		}
@@ -151,11 +151,17 @@ func renderFragment(c templ.Component) ([]byte, error) {
 
 // panelEvents serves GET /panels/events: `online` and `recent` events whose
 // data are the panels' HTML, for htmx's SSE extension to swap in.
-func (s *Server) panelEvents(c echo.Context) error { return serveFeed(c, s.panels) }
+func (s *Server) panelEvents(c echo.Context) error { return s.serveFeed(c, s.panels) }
 
 // serveFeed streams a feed's frames to one client until it leaves or the
-// server shuts down.
-func serveFeed(c echo.Context, feed *panelFeed) error {
+// server shuts down. The stream counts against the connection caps like a
+// WebSocket: it holds a socket and a goroutine for as long as it lasts.
+func (s *Server) serveFeed(c echo.Context, feed *panelFeed) error {
+	slot, err := s.acquireConn(c.Request())
+	if err != nil {
+		return err
+	}
+	defer slot.release()
 	ch, ok := feed.subscribe()
 	if !ok {
 		return place.ErrUnavailable
@@ -175,7 +181,7 @@ func (s *Server) panelsData(ctx context.Context) views.PanelsData {
 	if err != nil {
 		s.log.Debug("recent placements not shown", "err", err)
 	}
-	return views.PanelsData{Online: s.hub.Online(), Recent: entries}
+	return views.PanelsData{Online: s.hub.Online(), Recent: publicEntries(entries)}
 }
 
 // CloseStreams ends the server's own SSE streams (the live panels, the

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/assets"
@@ -52,7 +51,7 @@ func (s *Server) Routes() *echo.Echo {
 	api.Match(read, "/canvas", s.canvasBinary)
 	api.Match(read, "/canvas.png", s.canvasPNG)
 	api.Match(read, "/canvas/info", s.canvasInfo)
-	api.Match(read, "/history/pixel", s.pixelHistory)
+	api.Match(read, "/history/pixel", s.pixelHistory, withSession...) // moderators see every placer
 	api.GET("/events", s.events)
 	api.Match(read, "/auth/me", s.me, withSession...)
 	api.POST("/session", s.startPlaying, changing...)
@@ -101,7 +100,7 @@ func (s *Server) Routes() *echo.Echo {
 
 	e.Match(read, "/healthz", s.healthz)
 	e.Match(read, "/readyz", s.readyz)
-	e.Match(read, "/metrics", echo.WrapHandler(promhttp.Handler()))
+	e.Match(read, "/metrics", s.metrics, withSession...)
 	e.Match(read, "/assets/*", serveAssets(assets.Handler()))
 	return e
 }

@@ -61,7 +61,7 @@ func tourParams(c echo.Context) (on bool, every int, err error) {
 // screenEvents serves GET /screen/events: `counters` events whose data are
 // the counters' HTML, and a `join` event whenever the join link changes
 // (the screen then fetches /screen/join for its own address).
-func (s *Server) screenEvents(c echo.Context) error { return serveFeed(c, s.screen) }
+func (s *Server) screenEvents(c echo.Context) error { return s.serveFeed(c, s.screen) }
 
 // screenJoin serves GET /screen/join: the join fragment for this viewer.
 func (s *Server) screenJoin(c echo.Context) error {

@@ -53,8 +53,11 @@ type Options struct {
 	// each instance (0: no cap).
 	MaxConnsPerAddress int
 	MaxConnsPerSession int
-	SecureCookies      bool
-	Now                func() time.Time
+	// MetricsElsewhere: /metrics is served on a listener of its own
+	// (--metrics-listen), and the public one answers 404.
+	MetricsElsewhere bool
+	SecureCookies    bool
+	Now              func() time.Time
 	// BcryptCost is the bcrypt work factor (12; lower only in tests).
 	BcryptCost int
 	// EndsAt tells when the canvas closes, for the screen's countdown;

@@ -77,6 +77,7 @@ func serveFlags(name string, cfg *app.Config, logLevel *string, pprof *string, s
 	fs.DurationVar(&cfg.DrainPeriod, "drain-period", cfg.DrainPeriod, "on SIGTERM, answer 503 this long (a proxy retries elsewhere) before closing the listener")
 	fs.BoolVar(&cfg.PublicExport, "public-export", cfg.PublicExport, "anyone may download the history CSV (without user hashes; admins also get hashes); false: admins only")
 	fs.IntVar(&cfg.KeyframeEvery, "keyframe-every", cfg.KeyframeEvery, "placements between two stored keyframes of the canvas (0: 20000)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-listen", cfg.MetricsAddr, "serve /metrics on this separate address only (e.g. 127.0.0.1:9100); when empty, /metrics on --addr answers only local scrapers and moderators")
 	if logLevel != nil {
 		fs.StringVar(logLevel, "log-level", *logLevel, "log level: debug, info, warn or error")
 	}

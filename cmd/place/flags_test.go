@@ -64,3 +64,13 @@ func TestMinBatchIntervalFlag(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsListenFlag(t *testing.T) {
+	cfg, err := parseServe(t, nil, map[string]string{"PLACE_METRICS_LISTEN": "127.0.0.1:9100"})
+	if err != nil || cfg.MetricsAddr != "127.0.0.1:9100" {
+		t.Errorf("PLACE_METRICS_LISTEN: %q, %v", cfg.MetricsAddr, err)
+	}
+	if cfg := app.Defaults(); cfg.MetricsAddr != "" {
+		t.Errorf("default --metrics-listen %q, want none", cfg.MetricsAddr)
+	}
+}

@@ -72,6 +72,9 @@ type Config struct {
 	// KeyframeEvery is the number of placements between keyframes (0: the
 	// timetravel default).
 	KeyframeEvery int
+	// MetricsAddr is --metrics-listen: when set, /metrics is served on this
+	// address only, and the public listener answers it 404.
+	MetricsAddr string
 }
 
 // Defaults returns the documented defaults.
@@ -161,6 +164,8 @@ type App struct {
 	draining atomic.Bool
 	started  atomic.Bool // the canvas was loaded once
 	stopAt   time.Time
+	// metricsLn is the --metrics-listen listener (nil: none).
+	metricsLn net.Listener
 }
 
 // New opens the store and builds the hub and handlers.
@@ -236,11 +241,19 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Event: ev, Events: st, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances,
-		MaxConnsPerAddress: cfg.MaxConnsPerAddress, MaxConnsPerSession: cfg.MaxConnsPerSession, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
+		MaxConnsPerAddress: cfg.MaxConnsPerAddress, MaxConnsPerSession: cfg.MaxConnsPerSession, MetricsElsewhere: cfg.MetricsAddr != "", SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
 		Archive: st, PublicExport: cfg.PublicExport,
 		Stats: statsOf(st), Join: gate, Teams: roster,
 	})
 	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate, Teams: roster}
+	if cfg.MetricsAddr != "" {
+		// Listened on here, so that a wrong address stops the start and
+		// the bound address is known before Serve.
+		if a.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			_ = st.Close()
+			return nil, fmt.Errorf("--metrics-listen: %w", err)
+		}
+	}
 	srv.SetDraining(a.draining.Load)
 	srv.SetStarted(a.hasStarted)
 	return a, nil
@@ -304,6 +317,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	httpServer.RegisterOnShutdown(a.Server.CloseStreams)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
+	if a.metricsLn != nil {
+		metricsServer := &http.Server{
+			Handler: handlers.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
+		}
+		go func() { _ = metricsServer.Serve(a.metricsLn) }() // ends when the listener closes
+		defer metricsServer.Close()
+		a.log.Info("metrics listening", "addr", a.metricsLn.Addr().String())
+	}
 
 	// Announce the address once the canvas is loaded (in cluster mode a
 	// store may still be coming up; requests are answered 503 until then).
@@ -380,7 +402,21 @@ func sessionAlive(ss place.SessionStore, log *slog.Logger) func(context.Context,
 }
 
 // Close releases the store of an App that was never served.
-func (a *App) Close() error { return a.Store.Close() }
+func (a *App) Close() error {
+	if a.metricsLn != nil {
+		_ = a.metricsLn.Close()
+	}
+	return a.Store.Close()
+}
+
+// MetricsAddr is the address /metrics is served on with --metrics-listen
+// (nil without).
+func (a *App) MetricsAddr() net.Addr {
+	if a.metricsLn == nil {
+		return nil
+	}
+	return a.metricsLn.Addr()
+}
 
 // browseURL is the address to open in a browser: localhost when the server
 // listens on every interface.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,8 +16,14 @@ import (
 // any); it returns the status and a function that ends the stream.
 func openCappedSSE(t *testing.T, b *visitor) (int, map[string]any, func()) {
 	t.Helper()
+	return openCappedStream(t, b, "/api/v1/events")
+}
+
+// openCappedStream opens the event stream at path as openCappedSSE does.
+func openCappedStream(t *testing.T, b *visitor, path string) (int, map[string]any, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, b.srv.URL+"/api/v1/events", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, b.srv.URL+path, nil)
 	req.Header = b.header.Clone()
 	if tok := b.token(); tok != "" {
 		req.Header.Set("Cookie", "session="+tok)
@@ -99,4 +106,72 @@ func TestConnectionCaps(t *testing.T) {
 		end()
 		return status == http.StatusOK
 	})
+}
+
+// streamPaths are every long-lived event stream the server offers; each
+// holds a socket and a goroutine for as long as it lasts, so each counts
+// against the connection caps as a WebSocket does.
+var streamPaths = []string{"/api/v1/events", "/panels/events", "/screen/events"}
+
+func TestConnectionCapsCountEveryStream(t *testing.T) {
+	_, from := fairServer(t, func(c *app.Config) {
+		c.MaxConnsPerAddress, c.MaxConnsPerSession = 4, 3
+	})
+
+	// Per address: one socket and one stream of each kind fill the cap of
+	// four; a fifth connection of any kind is refused with a clear error,
+	// in the API's shape.
+	a := from("203.0.113.10")
+	a.mustDialWS()
+	var ends []func()
+	for _, path := range streamPaths {
+		status, body, end := openCappedStream(t, from("203.0.113.10"), path)
+		if status != http.StatusOK {
+			t.Fatalf("%s within the address's cap: %d %v", path, status, body)
+		}
+		ends = append(ends, end)
+	}
+	for _, path := range streamPaths {
+		status, body, _ := openCappedStream(t, from("203.0.113.10"), path)
+		msg, _ := body["message"].(string)
+		if status != http.StatusTooManyRequests || body["code"] != "TOO_MANY_ATTEMPTS" || !strings.Contains(msg, "Too many open connections from your network") {
+			t.Errorf("%s past the address's cap: %d %v", path, status, body)
+		}
+	}
+	if _, res, err := from("203.0.113.10").dialWS(); err == nil || res == nil || res.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("a socket past the address's cap: %v %v", err, res)
+	}
+	// Another address is still served, every kind.
+	for _, path := range streamPaths {
+		if status, body, end := openCappedStream(t, from("203.0.113.11"), path); status != http.StatusOK {
+			t.Errorf("%s from another address: %d %v", path, status, body)
+		} else {
+			end()
+		}
+	}
+	from("203.0.113.11").mustDialWS()
+	// Ending a panel stream gives its place back.
+	ends[1]()
+	eventually(t, "a stream after a panel stream ended", func() bool {
+		status, _, end := openCappedStream(t, from("203.0.113.10"), "/screen/events")
+		end()
+		return status == http.StatusOK
+	})
+
+	// Per session: the panel and screen streams of one session count
+	// together with its sockets.
+	s := from("203.0.113.12")
+	s.mustDialWS() // makes the visitor's session
+	if s.token() == "" {
+		t.Fatal("no session after the first socket")
+	}
+	for _, path := range []string{"/panels/events", "/screen/events"} {
+		if status, body, _ := openCappedStream(t, s, path); status != http.StatusOK {
+			t.Fatalf("%s within the session's cap: %d %v", path, status, body)
+		}
+	}
+	status, body, _ := openCappedStream(t, s, "/panels/events")
+	if msg, _ := body["message"].(string); status != http.StatusTooManyRequests || !strings.Contains(msg, "for this session") {
+		t.Fatalf("a panel stream past the session's cap: %d %v", status, body)
+	}
 }

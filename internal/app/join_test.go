@@ -4,6 +4,7 @@ import (
 	"image/png"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -213,5 +214,58 @@ func TestClusterJoinCodeRotationReachesEveryInstance(t *testing.T) {
 	t.Logf("rotation refused on the other instance after %v", time.Since(rotated))
 	if r := two.visitor(t).get("/join/" + code); r.StatusCode != http.StatusForbidden {
 		t.Errorf("old code on instance two: %d", r.StatusCode)
+	}
+}
+
+// Wrong join codes are throttled per address (30 per 10 minutes) and per
+// player (10), so that a code cannot be guessed by trying them all; a
+// correct code does not count, and a full counter refuses even the right
+// code, so that the refusal gives nothing away.
+func TestWrongJoinCodesAreThrottled(t *testing.T) {
+	srv, from := fairServer(t, nil)
+	admin := srv.newAdmin(t, "organiser")
+	setJoinCode(t, admin, url.Values{"action": {"set"}, "code": {"ROOM-42"}})
+
+	// Per address: visitors without a session, each a new client.
+	for i := range 30 {
+		if r := from("198.51.100.1").postForm("/join", url.Values{"code": {"GUESS-" + strconv.Itoa(i)}}); r.StatusCode != http.StatusForbidden {
+			t.Fatalf("wrong code %d: %d", i, r.StatusCode)
+		}
+	}
+	// Past the limit every code is refused, the right one too, with when
+	// to try again; another address is not affected.
+	for _, code := range []string{"GUESS-X", "ROOM-42"} {
+		r := from("198.51.100.1").postForm("/join", url.Values{"code": {code}})
+		secs, _ := strconv.Atoi(r.Header.Get("Retry-After"))
+		if r.StatusCode != http.StatusTooManyRequests || secs < 1 || secs > 600 || !strings.Contains(r.Body, "Too many wrong join codes") {
+			t.Fatalf("code %s past the address's limit: %d Retry-After %q %.300s", code, r.StatusCode, r.Header.Get("Retry-After"), r.Body)
+		}
+	}
+	if r := from("198.51.100.2").get("/join/ROOM-42"); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the right code from another address: %d", r.StatusCode)
+	}
+
+	// Per player: one session guessing from ever new addresses.
+	p := from("198.51.100.3")
+	if r := p.do(http.MethodPost, "/api/v1/session", "", nil, nil); r.StatusCode != http.StatusCreated {
+		t.Fatalf("session: %d", r.StatusCode)
+	}
+	for i := range 10 {
+		p.header.Set("X-Forwarded-For", "198.51.100."+strconv.Itoa(10+i))
+		if r := p.get("/join/GUESS-" + strconv.Itoa(i)); r.StatusCode != http.StatusForbidden {
+			t.Fatalf("player's wrong code %d: %d", i, r.StatusCode)
+		}
+	}
+	p.header.Set("X-Forwarded-For", "198.51.100.99")
+	if r := p.get("/join/ROOM-42"); r.StatusCode != http.StatusTooManyRequests || !strings.Contains(r.Body, "Too many wrong join codes") {
+		t.Fatalf("the player past their limit from a fresh address: %d %.300s", r.StatusCode, r.Body)
+	}
+
+	// A correct code gives its count back: many players joining from one
+	// address (a room behind one router) never meet the limit.
+	for i := range 40 {
+		if r := from("198.51.100.4").get("/join/ROOM-42"); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("player %d joining with the right code: %d", i, r.StatusCode)
+		}
 	}
 }

@@ -236,11 +236,14 @@ func TestHistoryPages(t *testing.T) {
 	for _, want := range []string{
 		"<caption>Placements on pixel 0, 0, newest first</caption>",
 		`<th scope="col">Time</th>`, `<th scope="col">Placed by</th>`,
-		u.Username, `href="/history?x=0&amp;y=0&amp;before=6"`,
+		"an anonymous player", `href="/history?x=0&amp;y=0&amp;before=6"`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("pixel history lacks %q", want)
 		}
+	}
+	if strings.Contains(page, u.Username) {
+		t.Errorf("pixel history names the guest %s to the public", u.Username)
 	}
 	if n := len(rows.FindAllString(page, -1)); n != 50 {
 		t.Errorf("%d rows on the first page, want 50", n)

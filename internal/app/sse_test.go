@@ -253,7 +253,10 @@ func TestPanelsStreamRenderedFragments(t *testing.T) {
 	if !strings.Contains(online, "<strong>1</strong> player online") {
 		t.Errorf("online = %q", online)
 	}
-	for _, want := range []string{w.Username, "placed blue at", `href="/#x=10&amp;y=20&amp;z=16"`, "10, 20", "--swatch:#0083C7"} {
+	if w.Username == "" || strings.Contains(recent, w.Username) {
+		t.Errorf("recent fragment names the guest %s to the public: %s", w.Username, recent)
+	}
+	for _, want := range []string{"an anonymous player", "placed blue at", `href="/#x=10&amp;y=20&amp;z=16"`, "10, 20", "--swatch:#0083C7"} {
 		if !strings.Contains(recent, want) {
 			t.Errorf("recent fragment lacks %q: %s", want, recent)
 		}

@@ -107,8 +107,8 @@ func TestTeamAdminPageValidatesAndAudits(t *testing.T) {
 		}
 		audit := auditActions(t, srv)
 		if len(audit) != 4 || audit[1].Action != "team-update" ||
-			!strings.Contains(audit[1].Detail, `from "Red" (red) to "Crimson" (pink)`) ||
-			audit[0].Action != "team-delete" || !strings.Contains(audit[0].Detail, `"Blue"`) || audit[3].Action != "team-create" {
+			!strings.Contains(audit[1].Detail, `from “Red” (red) to “Crimson” (pink)`) ||
+			audit[0].Action != "team-delete" || !strings.Contains(audit[0].Detail, `“Blue”`) || audit[3].Action != "team-create" {
 			t.Fatalf("audit: %+v", audit)
 		}
 		if r := admin.get("/admin/teams"); !strings.Contains(r.Body, "Crimson") || strings.Contains(r.Body, ">Blue<") {

@@ -34,7 +34,7 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
-const historyColumns = `p.seq, p.x, p.y, p.color, p.user_id, p.placed_at, p.rollback, COALESCE(u.username, '')`
+const historyColumns = `p.seq, p.x, p.y, p.color, p.user_id, p.placed_at, p.rollback, COALESCE(u.username, ''), COALESCE(NOT u.is_guest AND NOT u.stats_opt_out, false)`
 
 // PixelHistory returns one pixel's placements, newest first. PostgreSQL may
 // lag the stream by a moment; this read does not wait for it.
@@ -80,7 +80,7 @@ func (s *Store) queryHistory(ctx context.Context, sql string, args ...any) ([]pl
 		var seq int64
 		var x, y int32
 		var color int16
-		if err := rows.Scan(&seq, &x, &y, &color, &e.UserID, &e.At, &e.Rollback, &e.Username); err != nil {
+		if err := rows.Scan(&seq, &x, &y, &color, &e.UserID, &e.At, &e.Rollback, &e.Username, &e.Named); err != nil {
 			return nil, pgError(err)
 		}
 		e.Seq, e.X, e.Y, e.Color = uint64(seq), int(x), int(y), uint8(color)

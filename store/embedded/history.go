@@ -23,7 +23,7 @@ func scanPlacement(r scanner) (place.Placement, error) {
 	return p, nil
 }
 
-const historySelect = `SELECT p.seq, p.x, p.y, p.color, p.user_id, p.placed_at, p.rollback, COALESCE(u.username, '') FROM placements p LEFT JOIN users u ON u.id = p.user_id `
+const historySelect = `SELECT p.seq, p.x, p.y, p.color, p.user_id, p.placed_at, p.rollback, COALESCE(u.username, ''), COALESCE(u.is_guest = 0 AND u.stats_opt_out = 0, 0) FROM placements p LEFT JOIN users u ON u.id = p.user_id `
 
 func (s *Store) queryHistory(ctx context.Context, where string, args ...any) ([]place.HistoryEntry, error) {
 	rows, err := s.rdb.QueryContext(ctx, historySelect+where, args...)
@@ -36,7 +36,7 @@ func (s *Store) queryHistory(ctx context.Context, where string, args ...any) ([]
 		var e place.HistoryEntry
 		var at int64
 		var rb int
-		if err := rows.Scan(&e.Seq, &e.X, &e.Y, &e.Color, &e.UserID, &at, &rb, &e.Username); err != nil {
+		if err := rows.Scan(&e.Seq, &e.X, &e.Y, &e.Color, &e.UserID, &at, &rb, &e.Username, &e.Named); err != nil {
 			return nil, err
 		}
 		e.At = time.UnixMilli(at).UTC()

@@ -96,6 +96,49 @@ func testRecentAndUserPlacements(t *testing.T, open Opener) {
 	if len(h) != 1 || h[0].Username != "bob" {
 		t.Errorf("RecentPlacements does not name the user: %+v", h)
 	}
+	testHistoryNamed(t, s)
+}
+
+// testHistoryNamed checks HistoryEntry.Named: a registered player is named
+// to everyone until they take their name off the statistics; a guest, and
+// a user the history no longer knows, never are.
+func testHistoryNamed(t *testing.T, s place.Store) {
+	sr, ok := s.(place.StatsReader)
+	if !ok {
+		t.Fatal("the store keeps no statistics opt-out")
+	}
+	now := base().Add(time.Hour)
+	listed, private := newUser(t, s, "listed"), newUser(t, s, "private")
+	guest, err := s.CreateGuest(ctx(t), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sr.SetStatsOptOut(ctx(t), private.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{listed.ID: true, private.ID: false, guest.ID: false, "gone": false}
+	i := 0
+	for id := range want {
+		mustPlace(t, s, id, 10+i, 10, 2, now.Add(time.Duration(i)*time.Second))
+		i++
+	}
+	flush(t, s)
+	h, err := s.RecentPlacements(ctx(t), 0, len(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) != len(want) {
+		t.Fatalf("recent placements: %+v", h)
+	}
+	for _, e := range h {
+		if e.Named != want[e.UserID] {
+			t.Errorf("placement of %s (%q): Named %v, want %v", e.UserID, e.Username, e.Named, want[e.UserID])
+		}
+		px, err := s.PixelHistory(ctx(t), e.X, e.Y, 1)
+		if err != nil || len(px) != 1 || px[0].Named != e.Named {
+			t.Errorf("pixel history of %s: %+v, %v", e.UserID, px, err)
+		}
+	}
 }
 
 func testRollbackPlan(t *testing.T, open Opener) {
