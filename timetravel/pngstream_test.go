@@ -21,7 +21,7 @@ func TestWritePNGMatchesRender(t *testing.T) {
 	}{
 		{7, 5, image.Rect(0, 0, 7, 5), image.Pt(14, 10)},
 		{64, 48, image.Rect(0, 0, 64, 48), image.Pt(64, 48)},
-		{300, 200, image.Rect(10, 20, 110, 70), image.Pt(40, 20)}, // shrunk
+		{300, 200, image.Rect(10, 20, 110, 70), image.Pt(40, 20)},  // shrunk
 		{1500, 30, image.Rect(0, 0, 1500, 30), image.Pt(3000, 60)}, // rows over one IDAT chunk
 	} {
 		canvas := randomCanvas(tc.w*tc.h, uint64(tc.w))
