@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +19,7 @@ import (
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/handlers"
+	"github.com/placecanvas/place/internal/budget"
 	"github.com/placecanvas/place/joining"
 	"github.com/placecanvas/place/live"
 	"github.com/placecanvas/place/placing"
@@ -72,6 +74,13 @@ type Config struct {
 	// KeyframeEvery is the number of placements between keyframes (0: the
 	// timetravel default).
 	KeyframeEvery int
+	// BudgetWorkers and BudgetMemoryMiB size the shared budget of expensive
+	// responses (past canvases, overlays, timelapses, exports, previews;
+	// 0: the defaults); BudgetPerMinute is the per-address rate of those
+	// that must be computed (0: no limit).
+	BudgetWorkers   int
+	BudgetMemoryMiB int
+	BudgetPerMinute int
 }
 
 // Defaults returns the documented defaults.
@@ -80,7 +89,8 @@ func Defaults() Config {
 		Addr: ":3000", DataDir: "./data", Width: 500, Height: 500,
 		Cooldown: 5 * time.Second, BatchInterval: 50 * time.Millisecond,
 		GuestLimit: 30, MaxConnsPerAddress: 300, MaxConnsPerSession: 20, ShutdownTimeout: 10 * time.Second, DrainPeriod: time.Second, RedisPrefix: "place:",
-		PublicExport: true,
+		PublicExport:  true,
+		BudgetWorkers: budget.DefaultWorkers, BudgetMemoryMiB: budget.DefaultMemory >> 20, BudgetPerMinute: handlers.DefaultCostlyPerMinute,
 	}
 }
 
@@ -119,6 +129,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxConnsPerAddress < 0 || c.MaxConnsPerSession < 0 {
 		return errors.New("--max-conns-per-address and --max-conns-per-session must not be negative")
+	}
+	if c.BudgetWorkers < 0 || c.BudgetPerMinute < 0 || (c.BudgetMemoryMiB != 0 && c.BudgetMemoryMiB < 16) {
+		return errors.New("--budget-workers and --budget-per-minute must not be negative, --budget-memory must be at least 16 (MiB)")
 	}
 	return nil
 }
@@ -238,7 +251,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances,
 		MaxConnsPerAddress: cfg.MaxConnsPerAddress, MaxConnsPerSession: cfg.MaxConnsPerSession, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
 		Archive: st, PublicExport: cfg.PublicExport,
-		Stats: statsOf(st), Join: gate, Teams: roster,
+		Budget:          budget.New(budget.Options{Workers: cfg.BudgetWorkers, Memory: int64(cfg.BudgetMemoryMiB) << 20}),
+		CostlyPerMinute: cmp.Or(cfg.BudgetPerMinute, -1), // 0 on the command line: no limit
+		Stats:           statsOf(st), Join: gate, Teams: roster,
 	})
 	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate, Teams: roster}
 	srv.SetDraining(a.draining.Load)
