@@ -76,7 +76,7 @@ type Config struct {
 	KeyframeEvery int
 	// BudgetWorkers and BudgetMemoryMiB size the shared budget of expensive
 	// responses (past canvases, overlays, timelapses, exports, previews;
-	// 0: the defaults); BudgetPerMinute is the per-address rate of those
+	// 0: the defaults, half the cores and 256 MiB); BudgetPerMinute is the per-address rate of those
 	// that must be computed (0: no limit).
 	BudgetWorkers   int
 	BudgetMemoryMiB int
@@ -89,8 +89,8 @@ func Defaults() Config {
 		Addr: ":3000", DataDir: "./data", Width: 500, Height: 500,
 		Cooldown: 5 * time.Second, BatchInterval: 50 * time.Millisecond,
 		GuestLimit: 30, MaxConnsPerAddress: 300, MaxConnsPerSession: 20, ShutdownTimeout: 10 * time.Second, DrainPeriod: time.Second, RedisPrefix: "place:",
-		PublicExport:  true,
-		BudgetWorkers: budget.DefaultWorkers, BudgetMemoryMiB: budget.DefaultMemory >> 20, BudgetPerMinute: handlers.DefaultCostlyPerMinute,
+		PublicExport:    true,
+		BudgetMemoryMiB: budget.DefaultMemory >> 20, BudgetPerMinute: handlers.DefaultCostlyPerMinute,
 	}
 }
 

@@ -12,6 +12,7 @@ package budget
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"time"
 
@@ -20,10 +21,13 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultWorkers = 2
-	DefaultMemory  = 256 << 20
-	DefaultWait    = 3 * time.Second
+	DefaultMemory = 256 << 20
+	DefaultWait   = 3 * time.Second
 )
+
+// DefaultWorkers is half the cores Go may use, at least 1: the other half
+// stays free for the placements and broadcasts.
+func DefaultWorkers() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 // Options size a Budget; zero values take the defaults.
 type Options struct {
@@ -47,7 +51,7 @@ type Budget struct {
 // New returns a Budget of o.
 func New(o Options) *Budget {
 	if o.Workers <= 0 {
-		o.Workers = DefaultWorkers
+		o.Workers = DefaultWorkers()
 	}
 	if o.Memory <= 0 {
 		o.Memory = DefaultMemory
