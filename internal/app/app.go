@@ -170,7 +170,9 @@ type App struct {
 	// Join is the join-code rule of this instance.
 	Join *joining.Gate
 	// Teams is this instance's view of the teams.
-	Teams    *teams.Roster
+	Teams *teams.Roster
+	// Budget bounds this instance's expensive responses.
+	Budget   *budget.Budget
 	draining atomic.Bool
 	started  atomic.Bool // the canvas was loaded once
 	stopAt   time.Time
@@ -245,17 +247,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// Every change of the event, made here, elsewhere or by the clock,
 	// reaches every connected client.
 	ev.OnChange(func(place.Event) { hub.BroadcastState() })
+	expensive := budget.New(budget.Options{Workers: cfg.BudgetWorkers, Memory: int64(cfg.BudgetMemoryMiB) << 20})
 	srv = handlers.New(handlers.Options{
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Event: ev, Events: st, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances,
 		MaxConnsPerAddress: cfg.MaxConnsPerAddress, MaxConnsPerSession: cfg.MaxConnsPerSession, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
 		Archive: st, PublicExport: cfg.PublicExport,
-		Budget:          budget.New(budget.Options{Workers: cfg.BudgetWorkers, Memory: int64(cfg.BudgetMemoryMiB) << 20}),
+		Budget:          expensive,
 		CostlyPerMinute: cmp.Or(cfg.BudgetPerMinute, -1), // 0 on the command line: no limit
 		Stats:           statsOf(st), Join: gate, Teams: roster,
 	})
-	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate, Teams: roster}
+	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate, Teams: roster, Budget: expensive}
 	srv.SetDraining(a.draining.Load)
 	srv.SetStarted(a.hasStarted)
 	return a, nil
