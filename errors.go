@@ -43,7 +43,7 @@ const (
 type Error struct {
 	Code             Code
 	Message          string
-	RemainingSeconds int // set with ERATELIMITED and ETOOMANYATTEMPTS
+	RemainingSeconds int // set with ERATELIMITED and ETOOMANYATTEMPTS, and EUNAVAILABLE when a retry time is known
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }

@@ -13,7 +13,7 @@ import (
 // MaxTemplateBytes bounds an uploaded template file.
 const MaxTemplateBytes = 2 << 20
 
-// CheckTemplate checks an uploaded template: a PNG of at most
+// CheckTemplate checks an uploaded template: an 8-bit PNG of at most
 // MaxTemplateBytes whose every pixel is a palette color or fully
 // transparent, placed at x, y inside a width × height canvas. It returns
 // the image's size.
@@ -21,11 +21,12 @@ func CheckTemplate(data []byte, x, y, width, height int) (w, h int, err error) {
 	if len(data) > MaxTemplateBytes {
 		return 0, 0, place.Errorf(place.EVALIDATION, "The template is %d bytes; it may be at most %d bytes (2 MiB).", len(data), MaxTemplateBytes)
 	}
-	cfg, err := png.DecodeConfig(bytes.NewReader(data))
+	hdr, err := readTemplateHeader(data)
 	if err != nil {
-		return 0, 0, place.Errorf(place.EVALIDATION, "The template must be a PNG image.")
+		return 0, 0, err
 	}
-	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > width || cfg.Height > height {
+	cfg := image.Config{Width: hdr.width, Height: hdr.height}
+	if cfg.Width > width || cfg.Height > height {
 		return 0, 0, place.Errorf(place.EVALIDATION, "The template is %d × %d pixels; it may be at most the canvas size, %d × %d.", cfg.Width, cfg.Height, width, height)
 	}
 	if x < 0 || y < 0 || x+cfg.Width > width || y+cfg.Height > height {
@@ -35,16 +36,16 @@ func CheckTemplate(data []byte, x, y, width, height int) (w, h int, err error) {
 	if err != nil {
 		return 0, 0, place.Errorf(place.EVALIDATION, "The template could not be read as a PNG image.")
 	}
-	b := img.Bounds()
-	for py := b.Min.Y; py < b.Max.Y; py++ {
-		for px := b.Min.X; px < b.Max.X; px++ {
-			if !inPalette(img.At(px, py)) {
-				r, g, bl, a := color.NRGBAModel.Convert(img.At(px, py)).RGBA()
-				return 0, 0, place.Errorf(place.EVALIDATION,
-					"Pixel %d, %d of the template has color #%02X%02X%02X (opacity %d%%), which is not in the palette; use palette colors and fully transparent pixels only.",
-					px-b.Min.X, py-b.Min.Y, r>>8, g>>8, bl>>8, a*100/0xffff)
-			}
-		}
+	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+		return 0, 0, place.Errorf(place.EVALIDATION, "The template could not be read as a PNG image.")
+	}
+	if p, bad := offPalette(img); bad {
+		b := img.Bounds()
+		c := img.At(b.Min.X+p.X, b.Min.Y+p.Y)
+		r, g, bl, a := color.NRGBAModel.Convert(c).RGBA()
+		return 0, 0, place.Errorf(place.EVALIDATION,
+			"Pixel %d, %d of the template has color #%02X%02X%02X (opacity %d%%), which is not in the palette; use palette colors and fully transparent pixels only.",
+			p.X, p.Y, r>>8, g>>8, bl>>8, a*100/0xffff)
 	}
 	return cfg.Width, cfg.Height, nil
 }
@@ -73,6 +74,32 @@ const maxPreviewSide = 480
 // per pixel) as a PNG, enlarged or shrunk by whole pixels to about
 // maxPreviewSide on its larger side.
 func RegionPNG(canvas []byte, width int, r place.Rect) ([]byte, error) {
+	return regionPNG(r, func(x, y int) uint8 { return canvas[y*width+x] })
+}
+
+// WipedRegionPNG is RegionPNG of rectangle r painted all one color: what a
+// wipe makes of it, drawn without a copy of the canvas.
+func WipedRegionPNG(r place.Rect, color uint8) ([]byte, error) {
+	return regionPNG(r, func(int, int) uint8 { return color })
+}
+
+// RegionAfterPNG is RegionPNG of the canvas with the pixels of plan
+// painted: a copy of rectangle r only, not of the whole canvas.
+func RegionAfterPNG(canvas []byte, width int, r place.Rect, plan []place.Pixel) ([]byte, error) {
+	region := make([]byte, r.W*r.H)
+	for y := range r.H {
+		copy(region[y*r.W:(y+1)*r.W], canvas[(r.Y+y)*width+r.X:])
+	}
+	for _, p := range plan {
+		if x, y := p.X-r.X, p.Y-r.Y; x >= 0 && y >= 0 && x < r.W && y < r.H {
+			region[y*r.W+x] = p.Color
+		}
+	}
+	return regionPNG(r, func(x, y int) uint8 { return region[(y-r.Y)*r.W+x-r.X] })
+}
+
+// regionPNG draws rectangle r, pixel giving the color at canvas x, y.
+func regionPNG(r place.Rect, pixel func(x, y int) uint8) ([]byte, error) {
 	side := max(r.W, r.H)
 	up, down := 1, 1
 	if side <= maxPreviewSide {
@@ -85,8 +112,7 @@ func RegionPNG(canvas []byte, width int, r place.Rect) ([]byte, error) {
 	for oy := 0; oy < oh; oy++ {
 		sy := r.Y + oy/up*down
 		for ox := 0; ox < ow; ox++ {
-			sx := r.X + ox/up*down
-			img.Pix[oy*img.Stride+ox] = canvas[sy*width+sx]
+			img.Pix[oy*img.Stride+ox] = pixel(r.X+ox/up*down, sy)
 		}
 	}
 	var buf bytes.Buffer
@@ -94,6 +120,28 @@ func RegionPNG(canvas []byte, width int, r place.Rect) ([]byte, error) {
 		return nil, fmt.Errorf("encode preview: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// PreviewCost estimates the bytes a preview of rectangle r takes to draw:
+// a copy of the rectangle, two images of about maxPreviewSide² and the
+// encoder.
+func PreviewCost(r place.Rect) int64 {
+	return int64(r.W)*int64(r.H) + 4*maxPreviewSide*maxPreviewSide + 2<<20
+}
+
+// WipeCount returns how many pixels of r are not yet color: the size of
+// WipePlan, without it (a whole 4096² canvas would be 16 Mi pixels of
+// plan).
+func WipeCount(canvas []byte, width int, r place.Rect, color uint8) int {
+	n := 0
+	for y := r.Y; y < r.Y+r.H; y++ {
+		for _, c := range canvas[y*width+r.X : y*width+r.X+r.W] {
+			if c != color {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // Apply returns a copy of canvas with the pixels of plan painted.

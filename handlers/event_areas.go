@@ -128,9 +128,16 @@ func (s *Server) adminWipe(c echo.Context) error {
 		return s.areaFailed(c, form, err)
 	}
 	canvas, sz, _ := s.hub.SizedCanvas()
-	plan := event.WipePlan(canvas, sz.Width, r, uint8(form.Color))
+	color := uint8(form.Color)
+	// The preview counts and draws the wipe without making its plan (a
+	// whole 4096² canvas would be 16 Mi pixels of it).
+	change := areaPlan{
+		count: func() int { return event.WipeCount(canvas, sz.Width, r, color) },
+		after: func() ([]byte, error) { return event.WipedRegionPNG(r, color) },
+		plan:  func() []place.Pixel { return event.WipePlan(canvas, sz.Width, r, color) },
+	}
 	detail := fmt.Sprintf("wiped %s to %s", rectText(r), place.ColorName(form.Color))
-	return s.areaChange(c, "wipe", "Wipe "+rectText(r)+" to "+place.ColorName(form.Color), r, canvas, sz.Width, plan, detail,
+	return s.areaChange(c, "wipe", "Wipe "+rectText(r)+" to "+place.ColorName(form.Color), r, canvas, sz.Width, change, detail,
 		[]string{"x", form.X, "y", form.Y, "w", form.W, "h", form.H, "color", strconv.Itoa(form.Color)})
 }
 
@@ -166,7 +173,12 @@ func (s *Server) adminAreaRollback(c echo.Context) error {
 	canvas, sz, _ := s.hub.SizedCanvas()
 	sinceText := since.UTC().Format(time.RFC3339Nano)
 	detail := fmt.Sprintf("rolled back %s: placements%s since %s", rectText(r), who, sinceText)
-	return s.areaChange(c, "rollback", "Roll back "+rectText(r), r, canvas, sz.Width, plan, detail,
+	change := areaPlan{
+		count: func() int { return len(plan) },
+		after: func() ([]byte, error) { return event.RegionAfterPNG(canvas, sz.Width, r, plan) },
+		plan:  func() []place.Pixel { return plan },
+	}
+	return s.areaChange(c, "rollback", "Roll back "+rectText(r), r, canvas, sz.Width, change, detail,
 		[]string{"x", form.X, "y", form.Y, "w", form.W, "h", form.H, "since", sinceText, "user", form.UserName})
 }
 
@@ -178,23 +190,36 @@ func (s *Server) waitHistory(ctx context.Context) error {
 	return s.history.WaitHistory(wctx, s.hub.Seq())
 }
 
-// areaChange previews plan (before and after images of r, and a count) or,
-// with confirm=1, applies it as rollback placements with new seqs and
-// audits it. canvas is the live canvas, width wide; fields are the form's
-// name/value pairs to send again.
-func (s *Server) areaChange(c echo.Context, action, title string, r place.Rect, canvas []byte, width int, plan []place.Pixel, detail string, fields []string) error {
+// areaPlan is a change of an area: the number of pixels it changes, the
+// image of the area after it, and its pixels (made only to apply it).
+type areaPlan struct {
+	count func() int
+	after func() ([]byte, error)
+	plan  func() []place.Pixel
+}
+
+// areaChange previews the change (before and after images of r, and a
+// count), under the shared budget, or, with confirm=1, applies it as
+// rollback placements with new seqs and audits it. canvas is the live
+// canvas, width wide; fields are the form's name/value pairs to send again.
+func (s *Server) areaChange(c echo.Context, action, title string, r place.Rect, canvas []byte, width int, change areaPlan, detail string, fields []string) error {
 	ctx := s.ctx(c)
 	if c.FormValue("confirm") != "1" {
-		before, err := event.RegionPNG(canvas, width, r)
-		if err != nil {
+		var before, after []byte
+		var count int
+		err := s.underBudget(ctx, event.PreviewCost(r), func() (err error) {
+			count = change.count()
+			if before, err = event.RegionPNG(canvas, width, r); err != nil {
+				return err
+			}
+			after, err = change.after()
 			return err
-		}
-		after, err := event.RegionPNG(event.Apply(canvas, width, plan), width, r)
+		})
 		if err != nil {
 			return err
 		}
 		d := views.AreaPreviewData{
-			User: infoOf(adminOf(c)), Action: action, Title: title, Rect: r, Count: len(plan),
+			User: infoOf(adminOf(c)), Action: action, Title: title, Rect: r, Count: count,
 			Before: dataURL(before), After: dataURL(after), Hidden: map[string]string{},
 		}
 		for i := 0; i+1 < len(fields); i += 2 {
@@ -203,6 +228,7 @@ func (s *Server) areaChange(c echo.Context, action, title string, r place.Rect, 
 		}
 		return render(c, http.StatusOK, views.AreaPreview(d))
 	}
+	plan := change.plan()
 	actor := adminOf(c)
 	placed, err := s.placements.Rollback(ctx, actor.ID, plan)
 	if err != nil {

@@ -111,7 +111,17 @@ func (s *Server) readTemplate(c echo.Context, form views.TemplateForm) (place.Te
 	if err != nil {
 		return t, err
 	}
-	if t.Width, t.Height, err = event.CheckTemplate(data, t.X, t.Y, s.canvasCfg().Width, s.canvasCfg().Height); err != nil {
+	// The header is checked before anything is decoded; the decoding runs
+	// under the shared budget at the cost the header implies.
+	cost, err := event.TemplateCost(data)
+	if err != nil {
+		return t, err
+	}
+	err = s.underBudget(s.ctx(c), cost, func() (err error) {
+		t.Width, t.Height, err = event.CheckTemplate(data, t.X, t.Y, s.canvasCfg().Width, s.canvasCfg().Height)
+		return err
+	})
+	if err != nil {
 		return t, err
 	}
 	t.PNG = data

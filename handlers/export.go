@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"net/http"
 	"strconv"
@@ -138,7 +139,9 @@ func (s *Server) timelapseGIF(c echo.Context) error {
 	if err := s.limitExport(c); err != nil {
 		return err
 	}
-	release, err := s.tt.acquire(s.ctx(c))
+	// One canvas replayed, two frames drawn, the encoder's buffers.
+	cost := s.canvasBytes() + 2*int64(tl.Size.X)*int64(tl.Size.Y) + 2<<20
+	release, err := s.costly.budget.Acquire(s.ctx(c), cost)
 	if err != nil {
 		return err
 	}
@@ -202,7 +205,7 @@ func (s *Server) exportCSV(c echo.Context) error {
 		}
 		hasher = timetravel.NewUserHasher(salt)
 	}
-	release, err := s.tt.acquire(s.ctx(c))
+	release, err := s.costly.budget.Acquire(s.ctx(c), csvCost) // streamed: a batch and the compressor
 	if err != nil {
 		return err
 	}
@@ -227,10 +230,15 @@ func (s *Server) exportCSV(c echo.Context) error {
 	return nil
 }
 
-// overlay serves the heatmap and never-placed PNG overlays. Without from
-// or to they cover the whole history from the running totals; a window
-// replays just that part of it.
-func (s *Server) overlay(c echo.Context, write func(*bytes.Buffer, []uint32) error) error {
+// csvCost is the budget's estimate of a CSV export: it streams.
+const csvCost = 4 << 20
+
+// overlay serves the heatmap and never-placed PNG overlays, encoded once
+// per state of what they show and cached. Without from or to they cover
+// the whole history from the running totals (cached by the seq the totals
+// count up to); a window replays just that part of it (cached by its two
+// seqs).
+func (s *Server) overlay(c echo.Context, name string, o timetravel.Overlay) error {
 	_, fromGiven, err := queryParam(c, "from")
 	if err != nil {
 		return err
@@ -239,24 +247,51 @@ func (s *Server) overlay(c echo.Context, write func(*bytes.Buffer, []uint32) err
 	if err != nil {
 		return err
 	}
-	var counts []uint32
+	out := s.canvasCfg().Size()
+	size := ":" + itoa(out.Width) + "x" + itoa(out.Height)
+	pixels := int64(out.Width) * int64(out.Height)
+	var data []byte
 	if !fromGiven && !toGiven {
 		s.tt.updateStats(5 * time.Second)
-		counts, _ = s.tt.stats.PixelCounts()
+		key := "overlay:" + name + ":" + strconv.FormatUint(s.tt.stats.Seq(), 10) + size
 		c.Response().Header().Set("Cache-Control", "public, max-age=30")
+		data, err = s.overlayPNG(c, key, 2*pixels+2<<20, s.allowCostly, func() ([]byte, place.Size, error) {
+			levels, sz, _ := s.tt.stats.OverlayLevels(o)
+			return levels, sz, nil
+		}, o, out)
 	} else {
-		if counts, err = s.windowCounts(c, fromGiven, toGiven); err != nil {
-			return err
-		}
+		data, err = s.windowOverlay(c, name, o, out, fromGiven, toGiven)
 	}
-	var buf bytes.Buffer
-	if err := write(&buf, counts); err != nil {
+	if err != nil {
 		return err
 	}
-	return c.Blob(http.StatusOK, "image/png", buf.Bytes())
+	return c.Blob(http.StatusOK, "image/png", data)
 }
 
-func (s *Server) windowCounts(c echo.Context, fromGiven, toGiven bool) ([]uint32, error) {
+// overlayPNG returns the overlay PNG cached under key, or computes its
+// levels and encodes them under the budget, after limit.
+func (s *Server) overlayPNG(c echo.Context, key string, cost int64, limit func(echo.Context) error, levels func() ([]byte, place.Size, error), o timetravel.Overlay, out place.Size) ([]byte, error) {
+	if data, ok := cachedValue[[]byte](s, key); ok {
+		return data, nil
+	}
+	if err := limit(c); err != nil {
+		return nil, err
+	}
+	return cachedUnderBudget(s, s.ctx(c), key, cost, func(context.Context) ([]byte, int64, error) {
+		l, sz, err := levels()
+		if err != nil {
+			return nil, 0, err
+		}
+		var buf bytes.Buffer
+		if err := o.WritePNG(&buf, l, sz, out); err != nil {
+			return nil, 0, err
+		}
+		return buf.Bytes(), int64(buf.Len()), nil
+	})
+}
+
+// windowOverlay is the overlay of the placements between from and to.
+func (s *Server) windowOverlay(c echo.Context, name string, o timetravel.Overlay, out place.Size, fromGiven, toGiven bool) ([]byte, error) {
 	span, err := s.historySpan(c)
 	if err != nil {
 		return nil, err
@@ -277,28 +312,26 @@ func (s *Server) windowCounts(c echo.Context, fromGiven, toGiven bool) ([]uint32
 	if to.Seq < from.Seq {
 		return nil, place.Errorf(place.EVALIDATION, "to must not be before from.")
 	}
-	if err := s.limitExport(c); err != nil {
-		return nil, err
-	}
-	release, err := s.tt.acquire(s.ctx(c))
-	if err != nil {
-		return nil, err
-	}
-	defer release()
 	if from.Final && to.Final {
 		c.Response().Header().Set("Cache-Control", immutableCache)
 	} else {
 		c.Response().Header().Set("Cache-Control", "public, max-age=30")
 	}
-	return timetravel.CountPixels(s.ctx(c), s.tt.archive, s.canvasCfg(), from.Seq, to.Seq)
+	key := "overlay:" + name + ":" + strconv.FormatUint(from.Seq, 10) + "-" + strconv.FormatUint(to.Seq, 10) + ":" + itoa(out.Width) + "x" + itoa(out.Height)
+	pixels := int64(out.Width) * int64(out.Height)
+	cfg := s.canvasCfg().WithSize(out)
+	// The counts (4 bytes a pixel), the levels (1) and the encoder.
+	return s.overlayPNG(c, key, 6*pixels+2<<20, s.limitExport, func() ([]byte, place.Size, error) {
+		counts, err := timetravel.CountPixels(s.ctx(c), s.tt.archive, cfg, from.Seq, to.Seq)
+		if err != nil {
+			return nil, place.Size{}, err
+		}
+		return o.Levels(counts), out, nil
+	}, o, out)
 }
 
 // heatmapPNG serves GET /api/v1/overlay/heatmap.png?from=&to=.
-func (s *Server) heatmapPNG(c echo.Context) error {
-	return s.overlay(c, func(b *bytes.Buffer, counts []uint32) error { return timetravel.WriteHeatmap(b, counts, s.canvasCfg()) })
-}
+func (s *Server) heatmapPNG(c echo.Context) error { return s.overlay(c, "heatmap", timetravel.Heatmap) }
 
 // virginPNG serves GET /api/v1/overlay/virgin.png?from=&to=.
-func (s *Server) virginPNG(c echo.Context) error {
-	return s.overlay(c, func(b *bytes.Buffer, counts []uint32) error { return timetravel.WriteVirgin(b, counts, s.canvasCfg()) })
-}
+func (s *Server) virginPNG(c echo.Context) error { return s.overlay(c, "virgin", timetravel.Virgin) }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/event"
+	"github.com/placecanvas/place/internal/budget"
 	"github.com/placecanvas/place/joining"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
@@ -75,6 +76,12 @@ type Options struct {
 	// PublicExport opens the history export (without user hashes) to
 	// everyone; otherwise only admins may download it.
 	PublicExport bool
+	// Budget bounds the expensive responses (past canvases, overlays,
+	// timelapses, exports, previews, template checks); nil: the defaults.
+	Budget *budget.Budget
+	// CostlyPerMinute is the per-address rate of expensive responses that
+	// must be computed (0: DefaultCostlyPerMinute; negative: no limit).
+	CostlyPerMinute int
 }
 
 // Server holds every dependency of the handlers.
@@ -102,6 +109,7 @@ type Server struct {
 	started    func() bool
 	panels     *panelFeed
 	tt         *timeTravel // nil without an archive
+	costly     *costly     // the budget, cache and rate of expensive responses
 	// historySeen is a seq up to which history is known to be readable
 	// (see awaitOwnWrites).
 	historySeen atomic.Uint64
@@ -157,6 +165,7 @@ func New(opts Options) *Server {
 		networks:   opts.Store,
 		conns:      newConnCap(opts.MaxConnsPerAddress, opts.MaxConnsPerSession),
 		deviceLog:  opts.Store,
+		costly:     newCostly(opts.Budget, opts.CostlyPerMinute),
 	}
 	if s.placements == nil {
 		s.placements = placing.New(placing.Options{Config: opts.Config, Placer: opts.Store, Users: opts.Store,

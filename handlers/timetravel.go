@@ -18,106 +18,70 @@ import (
 )
 
 // timeTravel holds what the past-canvas, timelapse and export handlers
-// share: the archive, running totals, a small cache of rebuilt canvases
-// and the bounds on expensive work.
+// share: the archive, running totals and the per-client export limit. The
+// work itself runs under the server's shared budget (costly).
 type timeTravel struct {
 	archive place.Archive
 	sizes   place.Sizes // the current size and the growths
 	cfg     place.Config
 	public  bool // exports (without user hashes) are open to everyone
 	stats   *timetravel.Stats
-	work    chan struct{} // bounds concurrent rebuilds, timelapses and exports
 	limiter exportLimiter
 
 	mu        sync.Mutex
-	frames    []cachedFrame // newest first, bounded by maxFrameCacheBytes
 	statsRun  time.Time     // when the last stats update started
 	statsDone chan struct{} // closed when it ended
 	log       *slog.Logger
 }
 
-type cachedFrame struct {
-	seq    uint64
-	size   place.Size
+// pastFrame is the canvas right after a seq, at the size it had then.
+type pastFrame struct {
 	canvas []byte
+	size   place.Size
 }
 
-const (
-	maxFrameCacheBytes = 64 << 20
-	concurrentWork     = 2
-	immutableCache     = "public, max-age=31536000, immutable"
-	// workWait is how long a request waits for a free worker before 503.
-	workWait = 10 * time.Second
-)
+// pastImage is an encoded image of a past canvas and the canvas's size.
+type pastImage struct {
+	data []byte
+	size place.Size
+}
+
+const immutableCache = "public, max-age=31536000, immutable"
 
 func newTimeTravel(a place.Archive, sizes place.Sizes, cfg place.Config, public bool, log *slog.Logger) *timeTravel {
 	return &timeTravel{
 		archive: a, sizes: sizes, cfg: cfg, public: public, log: log,
 		stats:   &timetravel.Stats{Archive: a, Config: cfg},
-		work:    make(chan struct{}, concurrentWork),
 		limiter: exportLimiter{perMinute: 10, counts: map[string]int{}},
 	}
 }
 
-// acquire takes a worker slot, or fails with 503 when none frees up soon.
-func (t *timeTravel) acquire(ctx context.Context) (func(), error) {
-	timer := time.NewTimer(workWait)
-	defer timer.Stop()
-	select {
-	case t.work <- struct{}{}:
-		return func() { <-t.work }, nil
-	case <-timer.C:
-		return nil, place.Errorf(place.EUNAVAILABLE, "The server is busy drawing other frames; try again shortly.")
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+// canvasBytes is the size of the live canvas in bytes (one per pixel), the
+// unit of the budget's estimates.
+func (s *Server) canvasBytes() int64 {
+	sz := s.canvasCfg().Size()
+	return int64(sz.Width) * int64(sz.Height)
 }
 
 // canvasAt returns the canvas right after seq at the size it had then,
-// rebuilt once and cached.
-func (t *timeTravel) canvasAt(ctx context.Context, seq uint64) ([]byte, place.Size, error) {
-	if f, ok := t.cached(seq); ok {
-		return f.canvas, f.size, nil
-	}
-	release, err := t.acquire(ctx)
-	if err != nil {
-		return nil, place.Size{}, err
-	}
-	defer release()
-	if f, ok := t.cached(seq); ok {
-		return f.canvas, f.size, nil
-	}
-	current, err := t.sizes.CanvasSize(ctx)
-	if err != nil {
-		return nil, place.Size{}, err
-	}
-	growths, err := t.sizes.Growths(ctx)
-	if err != nil {
-		return nil, place.Size{}, err
-	}
-	c, sz, err := timetravel.SizedCanvasAt(ctx, t.archive, current, growths, seq)
-	if err != nil {
-		return nil, place.Size{}, err
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.frames = append([]cachedFrame{{seq, sz, c}}, t.frames...)
-	for len(t.frames) > 1 && len(t.frames)*len(c) > maxFrameCacheBytes {
-		t.frames = t.frames[:len(t.frames)-1]
-	}
-	return c, sz, nil
+// rebuilt (from the nearest keyframe) once and cached. A rebuild holds
+// the keyframe and the canvas: about two canvases.
+func (s *Server) canvasAt(ctx context.Context, seq uint64) (pastFrame, error) {
+	return cachedUnderBudget(s, ctx, frameKey(seq), 2*s.canvasBytes()+1<<20, func(ctx context.Context) (pastFrame, int64, error) {
+		current, err := s.tt.sizes.CanvasSize(ctx)
+		if err != nil {
+			return pastFrame{}, 0, err
+		}
+		growths, err := s.tt.sizes.Growths(ctx)
+		if err != nil {
+			return pastFrame{}, 0, err
+		}
+		c, sz, err := timetravel.SizedCanvasAt(ctx, s.tt.archive, current, growths, seq)
+		return pastFrame{c, sz}, int64(len(c)), err
+	})
 }
 
-func (t *timeTravel) cached(seq uint64) (cachedFrame, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, f := range t.frames {
-		if f.seq == seq {
-			return f, true
-		}
-	}
-	return cachedFrame{}, false
-}
+func frameKey(seq uint64) string { return "frame:" + strconv.FormatUint(seq, 10) }
 
 // updateStats brings the running totals up to date in the background, at
 // most every few seconds, and waits up to wait for it: the first pass reads
@@ -206,32 +170,54 @@ func frameHeaders(c echo.Context, m timetravel.Moment, sz place.Size) {
 	h.Set("X-Canvas-Height", itoa(sz.Height))
 }
 
-// canvasAtBinary serves GET /api/v1/canvas?at=SEQ|TIME.
+// canvasAtBinary serves GET /api/v1/canvas?at=SEQ|TIME: the gzipped form
+// is compressed once per seq and cached. It runs under the budget but not
+// the per-address rate: the timelapse player asks for a frame four times
+// a second while it plays, one at a time.
 func (s *Server) canvasAtBinary(c echo.Context) error {
 	m, err := s.moment(c)
 	if err != nil {
 		return err
 	}
-	data, sz, err := s.tt.canvasAt(s.ctx(c), m.Seq)
-	if err != nil {
-		return err
-	}
-	frameHeaders(c, m, sz)
-	c.Response().Header().Set("Vary", "Accept-Encoding")
 	if !acceptsGzip(c.Request()) {
-		return c.Blob(http.StatusOK, "application/octet-stream", data)
+		f, err := s.canvasAt(s.ctx(c), m.Seq)
+		if err != nil {
+			return err
+		}
+		frameHeaders(c, m, f.size)
+		c.Response().Header().Set("Vary", "Accept-Encoding")
+		return c.Blob(http.StatusOK, "application/octet-stream", f.canvas)
 	}
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	_, _ = zw.Write(data)
-	if err := zw.Close(); err != nil {
-		return err
+	key := "frame.gz:" + strconv.FormatUint(m.Seq, 10)
+	z, ok := cachedValue[pastImage](s, key)
+	if !ok {
+		f, err := s.canvasAt(s.ctx(c), m.Seq)
+		if err != nil {
+			return err
+		}
+		// The output is at most about the canvas; usually a small part.
+		z, err = cachedUnderBudget(s, s.ctx(c), key, int64(len(f.canvas))/2+1<<20, func(context.Context) (pastImage, int64, error) {
+			var buf bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+			_, _ = zw.Write(f.canvas)
+			if err := zw.Close(); err != nil {
+				return pastImage{}, 0, err
+			}
+			return pastImage{buf.Bytes(), f.size}, int64(buf.Len()), nil
+		})
+		if err != nil {
+			return err
+		}
 	}
-	c.Response().Header().Set("Content-Encoding", "gzip")
-	return c.Blob(http.StatusOK, "application/octet-stream", buf.Bytes())
+	frameHeaders(c, m, z.size)
+	h := c.Response().Header()
+	h.Set("Vary", "Accept-Encoding")
+	h.Set("Content-Encoding", "gzip")
+	return c.Blob(http.StatusOK, "application/octet-stream", z.data)
 }
 
-// canvasAtPNG serves GET /api/v1/canvas.png?at=SEQ|TIME&scale=N.
+// canvasAtPNG serves GET /api/v1/canvas.png?at=SEQ|TIME&scale=N: encoded
+// once per seq and scale and cached.
 func (s *Server) canvasAtPNG(c echo.Context) error {
 	scale, err := intParam(c, "scale", 1, 1, 8)
 	if err != nil {
@@ -244,15 +230,35 @@ func (s *Server) canvasAtPNG(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data, sz, err := s.tt.canvasAt(s.ctx(c), m.Seq)
-	if err != nil {
-		return err
+	key := "frame.png:" + strconv.FormatUint(m.Seq, 10) + ":" + itoa(scale)
+	img, ok := cachedValue[pastImage](s, key)
+	if !ok {
+		if err := s.allowCostly(c); err != nil {
+			return err
+		}
+		f, err := s.canvasAt(s.ctx(c), m.Seq)
+		if err != nil {
+			return err
+		}
+		img, err = cachedUnderBudget(s, s.ctx(c), key, pngCost(f.size, scale), func(context.Context) (pastImage, int64, error) {
+			var buf bytes.Buffer
+			full := image.Rect(0, 0, f.size.Width, f.size.Height)
+			if err := timetravel.WritePNG(&buf, f.canvas, f.size.Width, full, image.Pt(f.size.Width*scale, f.size.Height*scale)); err != nil {
+				return pastImage{}, 0, err
+			}
+			return pastImage{buf.Bytes(), f.size}, int64(buf.Len()), nil
+		})
+		if err != nil {
+			return err
+		}
 	}
-	var buf bytes.Buffer
-	full := image.Rect(0, 0, sz.Width, sz.Height)
-	if err := timetravel.WritePNG(&buf, data, sz.Width, full, image.Pt(sz.Width*scale, sz.Height*scale)); err != nil {
-		return err
-	}
-	frameHeaders(c, m, sz)
-	return c.Blob(http.StatusOK, "image/png", buf.Bytes())
+	frameHeaders(c, m, img.size)
+	return c.Blob(http.StatusOK, "image/png", img.data)
+}
+
+// pngCost estimates the bytes of encoding a canvas of sz at scale: the
+// compressor and a row, and the output, which for a canvas of pixel art
+// is a small part of its pixels.
+func pngCost(sz place.Size, scale int) int64 {
+	return int64(sz.Width)*int64(sz.Height)*int64(scale*scale)/8 + 2<<20
 }

@@ -2,7 +2,6 @@ package timetravel
 
 import (
 	"image"
-	"image/png"
 	"io"
 
 	"github.com/placecanvas/place"
@@ -26,10 +25,18 @@ func Render(dst *image.Paletted, canvas []byte, cw int, src image.Rectangle) {
 	}
 }
 
-// WritePNG writes the region of a canvas scaled to out, as an indexed PNG.
+// WritePNG writes the region of a canvas scaled to out, as an indexed PNG,
+// a row at a time (EncodePaletted): besides the canvas it needs one output
+// row and the compressor, whatever the scale.
 func WritePNG(w io.Writer, canvas []byte, cw int, region image.Rectangle, out image.Point) error {
-	img := image.NewPaletted(image.Rectangle{Max: out}, place.ImagePalette)
-	Render(img, canvas, cw, region)
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	return enc.Encode(w, img)
+	xs := make([]int, out.X)
+	for ox := range xs {
+		xs[ox] = region.Min.X + ox*region.Dx()/out.X
+	}
+	return EncodePaletted(w, out.X, out.Y, place.ImagePalette, func(oy int, dst []byte) {
+		row := canvas[(region.Min.Y+oy*region.Dy()/out.Y)*cw:]
+		for ox, x := range xs {
+			dst[ox] = row[x]
+		}
+	})
 }

@@ -98,7 +98,7 @@ func apply(canvas []byte, width int, ps []place.Placement) {
 // the size the canvas had then.
 func CanvasAt(ctx context.Context, a place.Archive, cfg place.Config, seq uint64) ([]byte, error) {
 	sz := cfg.Size()
-	canvas := make([]byte, sz.Width*sz.Height)
+	var canvas []byte // the keyframe's, or a blank one: never both (16 MiB each at 4096²)
 	var from uint64
 	kf, ok, err := a.KeyframeAtOrBefore(ctx, seq)
 	if err != nil {
@@ -110,6 +110,8 @@ func CanvasAt(ctx context.Context, a place.Archive, cfg place.Config, seq uint64
 			return nil, err
 		}
 		canvas, from = place.Regrow(c, kfSize, sz), kf.Seq
+	} else {
+		canvas = make([]byte, sz.Width*sz.Height)
 	}
 	if from >= seq {
 		return canvas, nil

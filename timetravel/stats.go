@@ -131,3 +131,19 @@ func (s *Stats) PixelCounts() ([]uint32, uint64) {
 	defer s.mu.Unlock()
 	return append([]uint32(nil), s.pixels...), s.seq
 }
+
+// Seq returns the seq the totals count up to.
+func (s *Stats) Seq() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seq
+}
+
+// OverlayLevels returns o's levels of the placements per pixel, the size
+// they cover and the seq they count up to. It reads the totals in place,
+// one byte per pixel out instead of a copy of four.
+func (s *Stats) OverlayLevels(o Overlay) ([]byte, place.Size, uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return o.Levels(s.pixels), s.size, s.seq
+}

@@ -78,6 +78,9 @@ func serveFlags(name string, cfg *app.Config, logLevel *string, pprof *string, s
 	fs.BoolVar(&cfg.PublicExport, "public-export", cfg.PublicExport, "anyone may download the history CSV (without user hashes; admins also get hashes); false: admins only")
 	fs.IntVar(&cfg.KeyframeEvery, "keyframe-every", cfg.KeyframeEvery, "placements between two stored keyframes of the canvas (0: 20000)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-listen", cfg.MetricsAddr, "serve /metrics on this separate address only (e.g. 127.0.0.1:9100); when empty, /metrics on --addr answers only local scrapers and moderators")
+	fs.IntVar(&cfg.BudgetWorkers, "budget-workers", cfg.BudgetWorkers, "expensive responses (past canvases, overlays, timelapses, exports, previews) computed at once (0: half the cores, at least 1)")
+	fs.IntVar(&cfg.BudgetMemoryMiB, "budget-memory", cfg.BudgetMemoryMiB, "MiB that the expensive responses computed at once may take, by their estimates")
+	fs.IntVar(&cfg.BudgetPerMinute, "budget-per-minute", cfg.BudgetPerMinute, "past-canvas PNGs and overlays one address (IPv6: /64) may have computed per minute; cached ones are free (0: no limit)")
 	if logLevel != nil {
 		fs.StringVar(logLevel, "log-level", *logLevel, "log level: debug, info, warn or error")
 	}

@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +19,7 @@ import (
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/handlers"
+	"github.com/placecanvas/place/internal/budget"
 	"github.com/placecanvas/place/joining"
 	"github.com/placecanvas/place/live"
 	"github.com/placecanvas/place/placing"
@@ -75,6 +77,13 @@ type Config struct {
 	// MetricsAddr is --metrics-listen: when set, /metrics is served on this
 	// address only, and the public listener answers it 404.
 	MetricsAddr string
+	// BudgetWorkers and BudgetMemoryMiB size the shared budget of expensive
+	// responses (past canvases, overlays, timelapses, exports, previews;
+	// 0: the defaults, half the cores and 256 MiB); BudgetPerMinute is the per-address rate of those
+	// that must be computed (0: no limit).
+	BudgetWorkers   int
+	BudgetMemoryMiB int
+	BudgetPerMinute int
 }
 
 // Defaults returns the documented defaults.
@@ -83,7 +92,8 @@ func Defaults() Config {
 		Addr: ":3000", DataDir: "./data", Width: 500, Height: 500,
 		Cooldown: 5 * time.Second, BatchInterval: 50 * time.Millisecond,
 		GuestLimit: 30, MaxConnsPerAddress: 300, MaxConnsPerSession: 20, ShutdownTimeout: 10 * time.Second, DrainPeriod: time.Second, RedisPrefix: "place:",
-		PublicExport: true,
+		PublicExport:    true,
+		BudgetMemoryMiB: budget.DefaultMemory >> 20, BudgetPerMinute: handlers.DefaultCostlyPerMinute,
 	}
 }
 
@@ -123,6 +133,9 @@ func (c Config) Validate() error {
 	if c.MaxConnsPerAddress < 0 || c.MaxConnsPerSession < 0 {
 		return errors.New("--max-conns-per-address and --max-conns-per-session must not be negative")
 	}
+	if c.BudgetWorkers < 0 || c.BudgetPerMinute < 0 || (c.BudgetMemoryMiB != 0 && c.BudgetMemoryMiB < 16) {
+		return errors.New("--budget-workers and --budget-per-minute must not be negative, --budget-memory must be at least 16 (MiB)")
+	}
 	return nil
 }
 
@@ -160,7 +173,9 @@ type App struct {
 	// Join is the join-code rule of this instance.
 	Join *joining.Gate
 	// Teams is this instance's view of the teams.
-	Teams    *teams.Roster
+	Teams *teams.Roster
+	// Budget bounds this instance's expensive responses.
+	Budget   *budget.Budget
 	draining atomic.Bool
 	started  atomic.Bool // the canvas was loaded once
 	stopAt   time.Time
@@ -237,15 +252,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// Every change of the event, made here, elsewhere or by the clock,
 	// reaches every connected client.
 	ev.OnChange(func(place.Event) { hub.BroadcastState() })
+	expensive := budget.New(budget.Options{Workers: cfg.BudgetWorkers, Memory: int64(cfg.BudgetMemoryMiB) << 20})
 	srv = handlers.New(handlers.Options{
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Event: ev, Events: st, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances,
 		MaxConnsPerAddress: cfg.MaxConnsPerAddress, MaxConnsPerSession: cfg.MaxConnsPerSession, MetricsElsewhere: cfg.MetricsAddr != "", SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
 		Archive: st, PublicExport: cfg.PublicExport,
-		Stats: statsOf(st), Join: gate, Teams: roster,
+		Budget:          expensive,
+		CostlyPerMinute: cmp.Or(cfg.BudgetPerMinute, -1), // 0 on the command line: no limit
+		Stats:           statsOf(st), Join: gate, Teams: roster,
 	})
-	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate, Teams: roster}
+	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate, Teams: roster, Budget: expensive}
 	if cfg.MetricsAddr != "" {
 		// Listened on here, so that a wrong address stops the start and
 		// the bound address is known before Serve.

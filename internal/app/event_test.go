@@ -432,6 +432,7 @@ func TestTemplatesUploadChecksAndList(t *testing.T) {
 		"too wide":     {pngOf(t, 17, 1, func(x, y int) color.Color { return red }), "0", "at most the canvas size", http.StatusBadRequest},
 		"half palette": {pngOf(t, 2, 1, func(x, y int) color.Color { return []color.Color{red, color.NRGBA{0xE5, 0, 1, 255}}[x] }), "0", "Pixel 1, 0", http.StatusBadRequest},
 		"empty file":   {nil, "0", "must be a PNG", http.StatusBadRequest},
+		"16-bit":       {encodePNG(t, image.NewNRGBA64(image.Rect(0, 0, 2, 2))), "0", "16-bit PNG", http.StatusBadRequest},
 	} {
 		r := admin.upload("bad", tc.x, "0", tc.file)
 		if r.StatusCode != tc.wantStatus || !strings.Contains(r.Body, tc.want) {
