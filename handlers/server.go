@@ -18,6 +18,7 @@ import (
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/joining"
+	"github.com/placecanvas/place/netbans"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/teams"
@@ -69,6 +70,9 @@ type Options struct {
 	Teams *teams.Roster
 	// Archive serves past canvases, timelapses and exports (off when nil).
 	Archive place.Archive
+	// NetworkBans is the list of network bans in force, shared with the
+	// placement service (default: a list over Store).
+	NetworkBans *netbans.List
 	// PublicExport opens the history export (without user hashes) to
 	// everyone; otherwise only admins may download it.
 	PublicExport bool
@@ -115,7 +119,7 @@ type Server struct {
 	networks    place.NetworkBans // moderators' bans of networks
 	conns       *connCap
 	devices     deviceKeys
-	netBans     networkBanCache
+	netBans     *netbans.List
 	deviceLog   place.Devices // which browsers each user used
 }
 
@@ -154,10 +158,14 @@ func New(opts Options) *Server {
 		networks:   opts.Store,
 		conns:      newConnCap(opts.MaxConnsPerAddress, opts.MaxConnsPerSession),
 		deviceLog:  opts.Store,
+		netBans:    opts.NetworkBans,
+	}
+	if s.netBans == nil {
+		s.netBans = netbans.New(opts.Store, opts.Logger, opts.Now)
 	}
 	if s.placements == nil {
 		s.placements = placing.New(placing.Options{Config: opts.Config, Placer: opts.Store, Users: opts.Store,
-			Logger: opts.Logger, Now: opts.Now, NetworkBan: s.IsNetworkBanned})
+			Logger: opts.Logger, Now: opts.Now, NetworkBans: s.netBans})
 	}
 	for _, o := range opts.AllowedOrigins {
 		o = strings.TrimRight(strings.TrimSpace(o), "/")

@@ -19,6 +19,7 @@ import (
 	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/handlers"
 	"github.com/placecanvas/place/joining"
+	"github.com/placecanvas/place/netbans"
 	"github.com/placecanvas/place/live"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
@@ -206,13 +207,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("load the event settings: %w", err)
 	}
 	evRef.Store(ev)
-	var srv *handlers.Server // reads the network bans in force, at most a second old
+	bans := netbans.New(st, log, nil)
 	placements := placing.New(placing.Options{
 		Config: cfg.CanvasConfig(), Size: lc.Size, Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule,
 		Team: roster.TeamOf,
-		NetworkBan: func(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error) {
-			return srv.IsNetworkBanned(ctx, ip)
-		},
+		NetworkBans: bans,
 		CanvasOpen: func(ctx context.Context, a placing.Attempt) error { return ev.CheckOpen(ctx, a.UserID, st.UserByID) },
 		Areas: func(ctx context.Context, a placing.Attempt) error {
 			return ev.CheckArea(ctx, a.UserID, a.X, a.Y, st.UserByID)
@@ -232,13 +231,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// Every change of the event, made here, elsewhere or by the clock,
 	// reaches every connected client.
 	ev.OnChange(func(place.Event) { hub.BroadcastState() })
-	srv = handlers.New(handlers.Options{
+	srv := handlers.New(handlers.Options{
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Event: ev, Events: st, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances,
 		MaxConnsPerAddress: cfg.MaxConnsPerAddress, MaxConnsPerSession: cfg.MaxConnsPerSession, SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
 		Archive: st, PublicExport: cfg.PublicExport,
-		Stats: statsOf(st), Join: gate, Teams: roster,
+		Stats: statsOf(st), Join: gate, Teams: roster, NetworkBans: bans,
 	})
 	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate, Teams: roster}
 	srv.SetDraining(a.draining.Load)
