@@ -19,8 +19,8 @@ import (
 	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/handlers"
 	"github.com/placecanvas/place/joining"
-	"github.com/placecanvas/place/netbans"
 	"github.com/placecanvas/place/live"
+	"github.com/placecanvas/place/netbans"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/store/embedded"
@@ -210,9 +210,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	bans := netbans.New(st, log, nil)
 	placements := placing.New(placing.Options{
 		Config: cfg.CanvasConfig(), Size: lc.Size, Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule,
-		Team: roster.TeamOf,
+		Team:        roster.TeamOf,
 		NetworkBans: bans,
-		CanvasOpen: func(ctx context.Context, a placing.Attempt) error { return ev.CheckOpen(ctx, a.UserID, st.UserByID) },
+		CanvasOpen:  func(ctx context.Context, a placing.Attempt) error { return ev.CheckOpen(ctx, a.UserID, st.UserByID) },
 		Areas: func(ctx context.Context, a placing.Attempt) error {
 			return ev.CheckArea(ctx, a.UserID, a.X, a.Y, st.UserByID)
 		},
