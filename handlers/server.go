@@ -121,6 +121,7 @@ type Server struct {
 	devices     deviceKeys
 	netBans     *netbans.List
 	deviceLog   place.Devices // which browsers each user used
+	ready       readyCache    // the stores' last readiness answer
 }
 
 // New builds the Server.
