@@ -30,23 +30,27 @@ func TestFullDatabaseIsUnavailable(t *testing.T) {
 	if _, err := s.wdb.ExecContext(ctx, `PRAGMA max_page_count = `+strconv.Itoa(pages)); err != nil {
 		t.Fatal(err)
 	}
-	// Fill the free room the pages have left.
-	var full error
-	for i := 0; i < 10000 && full == nil; i++ {
-		_, full = s.CreateGuest(ctx, time.Now())
+	// Each kind of write fills the room its pages have left, then fails.
+	fill := func(what string, write func(i int) error) {
+		t.Helper()
+		for i := range 10000 {
+			if err := write(i); err != nil {
+				if got := place.ErrorCode(err); got != place.EUNAVAILABLE {
+					t.Errorf("%s on a full database: %q (%v), want %q", what, got, err, place.EUNAVAILABLE)
+				}
+				return
+			}
+		}
+		t.Errorf("%s: the database never filled up", what)
 	}
-	if full == nil {
-		t.Fatal("the database never filled up")
-	}
-	if got := place.ErrorCode(full); got != place.EUNAVAILABLE {
-		t.Errorf("a new guest on a full database: %q (%v), want %q", got, full, place.EUNAVAILABLE)
-	}
-	if _, err := s.CreateAccount(ctx, "someone", []byte("hash"), time.Now()); place.ErrorCode(err) != place.EUNAVAILABLE {
-		t.Errorf("a new account on a full database: %v", err)
-	}
-	if err := s.Sessions().Commit("token-1", make([]byte, 8192), time.Now().Add(time.Hour)); place.ErrorCode(err) != place.EUNAVAILABLE {
-		t.Errorf("a new session on a full database: %v", err)
-	}
+	fill("a new guest", func(int) error { _, err := s.CreateGuest(ctx, time.Now()); return err })
+	fill("a new account", func(i int) error {
+		_, err := s.CreateAccount(ctx, "someone"+strconv.Itoa(i), []byte("hash"), time.Now())
+		return err
+	})
+	fill("a new session", func(i int) error {
+		return s.Sessions().Commit("token-"+strconv.Itoa(i), make([]byte, 512), time.Now().Add(time.Hour))
+	})
 	if err := s.Ready(ctx); place.ErrorCode(err) != place.EUNAVAILABLE {
 		t.Errorf("ready on a full database: %v, want SERVICE_UNAVAILABLE", err)
 	}
