@@ -58,6 +58,12 @@ func TestClusterRedisAtMaxmemory(t *testing.T) {
 		t.Fatalf("/readyz before: %d", s)
 	}
 
+	guest := srv.visitor(t)
+	if r := guest.postJSON("/api/v1/session", nil); r.StatusCode != http.StatusOK && r.StatusCode != http.StatusCreated {
+		t.Fatalf("starting to play: %d %s", r.StatusCode, r.Body)
+	}
+	_, before := guest.me()
+
 	setMaxmemory(t, redisURL, "full")
 	waitFor(t, "/readyz to answer 503 while Redis refuses writes", 5*time.Second, func() bool { return ready() == http.StatusServiceUnavailable })
 	if r := srv.visitor(t).postJSON("/api/v1/session", nil); r.StatusCode != http.StatusServiceUnavailable || errorCode(t, r) != "SERVICE_UNAVAILABLE" {
@@ -69,6 +75,11 @@ func TestClusterRedisAtMaxmemory(t *testing.T) {
 		t.Fatalf("registering while Redis refuses writes: %d %s, want 503", r.StatusCode, r.Body)
 	}
 
+	guestCreds := map[string]string{"username": "upgraded", "password": "a long password"}
+	if r := guest.postJSON("/api/v1/auth/register", guestCreds); r.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a guest registering while Redis refuses writes: %d %s, want 503", r.StatusCode, r.Body)
+	}
+
 	setMaxmemory(t, redisURL, "0")
 	waitFor(t, "/readyz to answer 200 again", 15*time.Second, func() bool { return ready() == http.StatusOK })
 	// The player tries again, as the 503 told them to.
@@ -77,6 +88,13 @@ func TestClusterRedisAtMaxmemory(t *testing.T) {
 	}
 	if s, me := player.me(); s != http.StatusOK || me["username"] != "latecomer" || me["isGuest"] != false {
 		t.Fatalf("after registering again: %d %v", s, me)
+	}
+	// The guest's retry finishes its upgrade: the same identity, now the account.
+	if r := guest.postJSON("/api/v1/auth/register", guestCreds); r.StatusCode != http.StatusOK {
+		t.Fatalf("the guest registering again: %d %s, want 200", r.StatusCode, r.Body)
+	}
+	if s, me := guest.me(); s != http.StatusOK || me["username"] != "upgraded" || me["userId"] != before["userId"] || me["userId"] == nil {
+		t.Fatalf("the guest after registering again: %d %v (before: %v)", s, me, before)
 	}
 	// The name is still taken for anyone else.
 	if r := srv.visitor(t).postJSON("/api/v1/auth/register", map[string]string{"username": "latecomer", "password": "another password"}); r.StatusCode != http.StatusConflict || errorCode(t, r) != "USERNAME_TAKEN" {
