@@ -2,6 +2,7 @@ package place
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -39,6 +40,11 @@ type Growth struct {
 	Seq      uint64
 	At       time.Time
 	From, To Size
+}
+
+// AuditDetail is the growth's line in the audit log.
+func (g Growth) AuditDetail() string {
+	return fmt.Sprintf("canvas %d × %d → %d × %d (after placement %d)", g.From.Width, g.From.Height, g.To.Width, g.To.Height, g.Seq)
 }
 
 // CheckGrowth reports why a canvas of size from may not grow to to: a
@@ -113,8 +119,12 @@ type Sizes interface {
 	// Grow enlarges the canvas to size to, keeping every pixel at its
 	// (x, y) with the new area white, atomically with respect to
 	// placements, and records the growth at the last seq placed before it.
-	// EVALIDATION (changing nothing) when CheckGrowth refuses it.
-	Grow(ctx context.Context, to Size, now time.Time) (Growth, error)
+	// EVALIDATION (changing nothing) when CheckGrowth refuses it. by is
+	// the growth's audit entry (who, when, the action): the store adds the
+	// detail (Growth.AuditDetail) and writes it with the growth, in the
+	// same commit, so that no growth is ever durable without its entry
+	// (none is written when by.Action is empty).
+	Grow(ctx context.Context, to Size, now time.Time, by AuditEntry) (Growth, error)
 	// Growths returns every growth, in seq order.
 	Growths(ctx context.Context) ([]Growth, error)
 }

@@ -59,7 +59,9 @@ func (s *Server) adminCanvasGrow(c echo.Context) error {
 	}
 	var g place.Growth
 	if err == nil {
-		g, err = s.opts.Store.Grow(ctx, to, s.now())
+		// The audit entry is written with the growth, in the same commit.
+		actor, now := adminOf(c), s.now()
+		g, err = s.opts.Store.Grow(ctx, to, now, place.AuditEntry{At: now, ActorID: actor.ID, ActorName: actor.Username, Action: "grow"})
 	}
 	var pe *place.Error
 	if errors.As(err, &pe) && pe.Code == place.EVALIDATION {
@@ -74,10 +76,6 @@ func (s *Server) adminCanvasGrow(c echo.Context) error {
 		// Every other instance still learns of it from its first placement
 		// beyond its canvas (realtime: broadcaster.enqueue) or at restart.
 		s.log.Warn("publishing a canvas growth failed", "err", err)
-	}
-	detail := fmt.Sprintf("canvas %d × %d → %d × %d (after placement %d)", g.From.Width, g.From.Height, g.To.Width, g.To.Height, g.Seq)
-	if err := s.audit(ctx, adminOf(c), place.User{}, "grow", detail); err != nil {
-		return err
 	}
 	s.sessions.Put(ctx, keyFlash, fmt.Sprintf("The canvas is now %d × %d.", g.To.Width, g.To.Height))
 	return c.Redirect(http.StatusSeeOther, "/admin/canvas")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -138,10 +139,11 @@ func (s *Server) register(c echo.Context, cr credentials) (place.User, error) {
 	if err := s.refuseBannedNetwork(ctx, c.Request()); err != nil {
 		return place.User{}, err
 	}
-	// A taken name is answered before the bcrypt work it would waste; the
-	// store's unique index still decides races.
-	if _, err := s.accounts.UserByName(ctx, cr.Username); err == nil {
-		return place.User{}, place.Errorf(place.EUSERNAMETAKEN, "That username is taken.")
+	// A taken name is answered before the bcrypt work it would waste (unless
+	// it may be this registration's own, see registerAgain); the store's
+	// unique index still decides races.
+	if u, err := s.accounts.UserByName(ctx, cr.Username); err == nil {
+		return s.registerAgain(ctx, c.Request(), u, cr, hadPrev && prev.ID == u.ID)
 	} else if place.ErrorCode(err) != place.ENOTFOUND {
 		return place.User{}, err
 	}
@@ -163,6 +165,42 @@ func (s *Server) register(c echo.Context, cr credentials) (place.User, error) {
 	if err != nil {
 		return place.User{}, err
 	}
+	if err := s.switchSession(ctx, u); err != nil {
+		return place.User{}, err
+	}
+	return u, nil
+}
+
+// registerRetryWindow is how long after an account is made a registration
+// of the same name and password is taken for that registration again.
+const registerRetryWindow = 10 * time.Minute
+
+var errUsernameTaken = place.Errorf(place.EUSERNAMETAKEN, "That username is taken.")
+
+// registerAgain answers a registration of a name that exists. The account
+// is stored before the session moves to it (in cluster mode: PostgreSQL,
+// then Redis), so a registration can be refused (503: Redis down or at
+// maxmemory) after its account was made. Its retry, with the same password,
+// from the same session or soon after, finishes it: the session moves to
+// the account, as a login would (and counts as a login attempt, so it is
+// no way round the login throttle). Anyone else is told the name is taken.
+func (s *Server) registerAgain(ctx context.Context, r *http.Request, u place.User, cr credentials, ownSession bool) (place.User, error) {
+	if u.IsGuest || (!ownSession && s.now().Sub(u.CreatedAt) > registerRetryWindow) {
+		return place.User{}, errUsernameTaken
+	}
+	keys := newLoginKeys(cr.Username, s.clientIP(r))
+	if err := s.takeLoginAttempt(ctx, keys); err != nil {
+		return place.User{}, err
+	}
+	ok, err := s.passwords.check(ctx, u.PasswordHash, cr.Password)
+	if err != nil {
+		s.giveBackLoginAttempt(ctx, keys)
+		return place.User{}, err
+	}
+	if !ok || u.Banned {
+		return place.User{}, errUsernameTaken
+	}
+	s.loginSucceeded(ctx, keys)
 	if err := s.switchSession(ctx, u); err != nil {
 		return place.User{}, err
 	}

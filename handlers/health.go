@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -15,7 +16,10 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz is readiness: stores reachable and sound, canvas loaded, not draining.
+// readyz is readiness: stores reachable, sound and taking writes (each
+// store's Ready writes a little: a full disk or a Redis at maxmemory is not
+// ready), canvas loaded, not draining. The stores' answer is reused for
+// readyFresh, so frequent probes cost one store check a second.
 func (s *Server) readyz(c echo.Context) error {
 	if s.draining() {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "draining"})
@@ -23,9 +27,7 @@ func (s *Server) readyz(c echo.Context) error {
 	if !s.hub.Ready() {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "loading canvas"})
 	}
-	ctx, cancel := context.WithTimeout(s.ctx(c), 2*time.Second)
-	defer cancel()
-	if err := s.health.Ready(ctx); err != nil {
+	if err := s.ready.check(s.ctx(c), s.health); err != nil {
 		s.log.Warn("not ready", "err", err)
 		detail := "a store is unreachable"
 		if place.ErrorCode(err) != place.EINTERNAL {
@@ -76,3 +78,26 @@ var (
 	errDraining = place.Errorf(place.EUNAVAILABLE, "This server is restarting; try again in a moment.")
 	errStarting = place.Errorf(place.EUNAVAILABLE, "This server is starting; try again in a moment.")
 )
+
+// readyFresh is how long the stores' readiness is reused.
+const readyFresh = time.Second
+
+// readyCache is the stores' last readiness answer; one check runs at a
+// time, the others reuse the answer.
+type readyCache struct {
+	mu  sync.Mutex
+	at  time.Time
+	err error
+}
+
+func (r *readyCache) check(ctx context.Context, h Health) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.at.IsZero() && time.Since(r.at) < readyFresh {
+		return r.err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	r.err, r.at = h.Ready(ctx), time.Now()
+	return r.err
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/internal/budget"
 	"github.com/placecanvas/place/joining"
+	"github.com/placecanvas/place/netbans"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/teams"
@@ -73,6 +74,9 @@ type Options struct {
 	Teams *teams.Roster
 	// Archive serves past canvases, timelapses and exports (off when nil).
 	Archive place.Archive
+	// NetworkBans is the list of network bans in force, shared with the
+	// placement service (default: a list over Store).
+	NetworkBans *netbans.List
 	// PublicExport opens the history export (without user hashes) to
 	// everyone; otherwise only admins may download it.
 	PublicExport bool
@@ -126,8 +130,9 @@ type Server struct {
 	networks    place.NetworkBans // moderators' bans of networks
 	conns       *connCap
 	devices     deviceKeys
-	netBans     networkBanCache
+	netBans     *netbans.List
 	deviceLog   place.Devices // which browsers each user used
+	ready       readyCache    // the stores' last readiness answer
 }
 
 // New builds the Server.
@@ -166,10 +171,14 @@ func New(opts Options) *Server {
 		conns:      newConnCap(opts.MaxConnsPerAddress, opts.MaxConnsPerSession),
 		deviceLog:  opts.Store,
 		costly:     newCostly(opts.Budget, opts.CostlyPerMinute),
+		netBans:    opts.NetworkBans,
+	}
+	if s.netBans == nil {
+		s.netBans = netbans.New(opts.Store, opts.Logger, opts.Now)
 	}
 	if s.placements == nil {
 		s.placements = placing.New(placing.Options{Config: opts.Config, Placer: opts.Store, Users: opts.Store,
-			Logger: opts.Logger, Now: opts.Now, NetworkBan: s.IsNetworkBanned})
+			Logger: opts.Logger, Now: opts.Now, NetworkBans: s.netBans})
 	}
 	for _, o := range opts.AllowedOrigins {
 		o = strings.TrimRight(strings.TrimSpace(o), "/")

@@ -58,7 +58,7 @@ func (s *Server) websocket(c echo.Context) error {
 			// The session store is down: watch the canvas without an identity
 			// (placing waits until it is back) rather than refusing to connect.
 			s.log.Warn("session store unavailable; connecting as a viewer", "err", err)
-			id = realtime.Identity{IP: s.clientIP(r), ReadAt: readAt}
+			id = realtime.Identity{IP: s.clientIP(r), ReadAt: readAt, SessionUnavailable: true}
 			c.Response().Header().Del("Set-Cookie")
 		} else {
 			return err

@@ -70,4 +70,9 @@ var (
 	Seq = promauto.NewGauge(prometheus.GaugeOpts{
 		Name: "place_seq", Help: "Last sequence number broadcast by this instance.",
 	})
+	// NetworkBanReadFailures counts reads of the network-ban list that
+	// failed (the last list read stays in force).
+	NetworkBanReadFailures = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "place_network_bans_read_failures_total", Help: "Reads of the network-ban list that failed (the last list read was kept).",
+	})
 )

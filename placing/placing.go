@@ -49,6 +49,13 @@ type Users interface {
 	UserByID(ctx context.Context, id string) (place.User, error)
 }
 
+// NetworkBans finds the moderators' ban in force on an address or its
+// network (netbans.List). It does not fail: a list that cannot be read is
+// the last good one.
+type NetworkBans interface {
+	Banned(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool)
+}
+
 // Options configure a Service.
 type Options struct {
 	Config place.Config
@@ -70,9 +77,9 @@ type Options struct {
 	// returns as placed, before the caller answers its client, so that this
 	// process's canvas reads can wait for it (read-your-writes).
 	Acknowledged func(seq uint64)
-	// NetworkBan returns the moderators' ban in force on an address or its
-	// network, if any (nil: no network bans).
-	NetworkBan func(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error)
+	// NetworkBans is the list of the moderators' bans of networks
+	// (netbans.List; nil: no network bans).
+	NetworkBans NetworkBans
 	// Team returns the player's team (0: none), which the placement
 	// records; it should be cached (teams.Roster.TeamOf). nil: no teams.
 	Team func(ctx context.Context, userID string) (int64, error)
@@ -80,14 +87,14 @@ type Options struct {
 
 // Service decides placements.
 type Service struct {
-	netBan func(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error)
-	cfg    place.Config
-	size   func() place.Size
-	placer place.Placer
-	users  Users
-	log    *slog.Logger
-	now    func() time.Time
-	rules  []Rule
+	netBans NetworkBans
+	cfg     place.Config
+	size    func() place.Size
+	placer  place.Placer
+	users   Users
+	log     *slog.Logger
+	now     func() time.Time
+	rules   []Rule
 	// acknowledged: see Options.Acknowledged.
 	acknowledged func(seq uint64)
 	team         func(ctx context.Context, userID string) (int64, error)
@@ -101,7 +108,7 @@ func New(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Service{cfg: o.Config, size: o.Size, placer: o.Placer, users: o.Users, log: o.Logger, now: o.Now, acknowledged: o.Acknowledged, netBan: o.NetworkBan, team: o.Team}
+	s := &Service{cfg: o.Config, size: o.Size, placer: o.Placer, users: o.Users, log: o.Logger, now: o.Now, acknowledged: o.Acknowledged, netBans: o.NetworkBans, team: o.Team}
 	s.rules = s.ruleList(o)
 	return s
 }
@@ -112,7 +119,7 @@ func New(o Options) *Service {
 // here, at its place in the order.
 func (s *Service) ruleList(o Options) []Rule {
 	var netBan Rule
-	if o.NetworkBan != nil {
+	if o.NetworkBans != nil {
 		netBan = s.networkBan
 	}
 	rules := []Rule{
@@ -147,15 +154,16 @@ func (s *Service) canvas() place.Config {
 
 // networkBan is the rule that guests do not place from a banned address or
 // network; registered players do (they may log in from anywhere, and no new
-// account is made from a banned network). A ban list that cannot be read
-// lets the attempt through: the store's own checks still hold.
+// account is made from a banned network). The list is the last one read
+// when the store cannot be read (see package netbans): a store outage does
+// not refuse every player.
 func (s *Service) networkBan(ctx context.Context, a Attempt) error {
 	if !a.IP.IsValid() || a.UserID == "" {
 		return nil
 	}
-	b, ok, err := s.netBan(ctx, a.IP)
-	if err != nil || !ok {
-		return err
+	b, ok := s.netBans.Banned(ctx, a.IP)
+	if !ok {
+		return nil
 	}
 	u, err := s.users.UserByID(ctx, a.UserID)
 	if err != nil || !u.IsGuest {

@@ -150,12 +150,17 @@ func TestJoinCodeRuleOrder(t *testing.T) {
 	}
 }
 
+// banList is a fixed list of network bans.
+type banList []place.NetworkBan
+
+func (l banList) Banned(_ context.Context, ip netip.Addr) (place.NetworkBan, bool) {
+	return place.NetworkBanOf(l, ip)
+}
+
 func TestNetworkBanRefusesGuestsOnly(t *testing.T) {
 	banned := netip.MustParsePrefix("203.0.113.0/24")
 	ends := time.Date(2030, 1, 2, 3, 4, 0, 0, time.UTC)
-	lookup := func(_ context.Context, ip netip.Addr) (place.NetworkBan, bool, error) {
-		return place.NetworkBan{Network: banned, Reason: "raid", EndsAt: ends}, banned.Contains(ip), nil
-	}
+	lookup := banList{place.NetworkBan{Network: banned, Reason: "raid", EndsAt: ends}}
 	inside, outside := netip.MustParseAddr("203.0.113.9"), netip.MustParseAddr("198.51.100.1")
 	for _, tc := range []struct {
 		name  string
@@ -170,7 +175,7 @@ func TestNetworkBanRefusesGuestsOnly(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := &store{guest: tc.guest}
-			svc := placing.New(placing.Options{Config: cfg, Placer: st, Users: st, NetworkBan: lookup})
+			svc := placing.New(placing.Options{Config: cfg, Placer: st, Users: st, NetworkBans: lookup})
 			_, _, err := svc.Place(context.Background(), placing.Attempt{UserID: "u", Device: "d", IP: tc.ip, X: 1, Y: 1, Color: 1})
 			if got := place.ErrorCode(err); got != tc.want {
 				t.Fatalf("code %q, want %q (%v)", got, tc.want, err)

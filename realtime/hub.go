@@ -110,6 +110,11 @@ type Identity struct {
 	// after it closes the connection even when it comes before the
 	// connection has joined (zero: no such check).
 	ReadAt time.Time
+	// SessionUnavailable marks a connection made without an identity
+	// because the session store failed: it watches, and its first
+	// placement is answered SERVICE_UNAVAILABLE and closes it (1013) so that
+	// the client reconnects and its session is read again.
+	SessionUnavailable bool
 }
 
 type client struct {

@@ -168,6 +168,13 @@ func (h *Hub) OnMessage(conn *gws.Conn, message *gws.Message) {
 	case "ping":
 		h.conns.send(c, pongMessageFrame)
 	case "place":
+		if c.id.UserID == "" && c.id.SessionUnavailable {
+			// Its session could not be read: not a viewer's fault. The
+			// client reconnects (resuming by seq) and is read again.
+			frame := newFrame(gws.OpcodeText, mustJSON(NewErrorMessage(errSessionUnavailable, m.RequestID)))
+			h.conns.closeConnAfter(c.conn, 1013, "try again later", frame)
+			return
+		}
 		if c.id.UserID == "" {
 			// A viewer: it gets a session from POST /api/v1/session and
 			// reconnects (resuming by seq) to place.
@@ -203,6 +210,8 @@ func (h *Hub) allowMessage(conn *gws.Conn, c *client, now time.Time) bool {
 	}
 	return false
 }
+
+var errSessionUnavailable = place.Errorf(place.EUNAVAILABLE, "Your session could not be read; reconnecting to try again.")
 
 var errViewer = place.Errorf(place.EUNAUTHORIZED, "Watching only: start playing (POST /api/v1/session) and reconnect to place.")
 

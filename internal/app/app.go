@@ -22,6 +22,7 @@ import (
 	"github.com/placecanvas/place/internal/budget"
 	"github.com/placecanvas/place/joining"
 	"github.com/placecanvas/place/live"
+	"github.com/placecanvas/place/netbans"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/store/embedded"
@@ -226,14 +227,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("load the event settings: %w", err)
 	}
 	evRef.Store(ev)
-	var srv *handlers.Server // reads the network bans in force, at most a second old
+	bans := netbans.New(st, log, nil)
 	placements := placing.New(placing.Options{
 		Config: cfg.CanvasConfig(), Size: lc.Size, Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule,
-		Team: roster.TeamOf,
-		NetworkBan: func(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error) {
-			return srv.IsNetworkBanned(ctx, ip)
-		},
-		CanvasOpen: func(ctx context.Context, a placing.Attempt) error { return ev.CheckOpen(ctx, a.UserID, st.UserByID) },
+		Team:        roster.TeamOf,
+		NetworkBans: bans,
+		CanvasOpen:  func(ctx context.Context, a placing.Attempt) error { return ev.CheckOpen(ctx, a.UserID, st.UserByID) },
 		Areas: func(ctx context.Context, a placing.Attempt) error {
 			return ev.CheckArea(ctx, a.UserID, a.X, a.Y, st.UserByID)
 		},
@@ -253,7 +252,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// reaches every connected client.
 	ev.OnChange(func(place.Event) { hub.BroadcastState() })
 	expensive := budget.New(budget.Options{Workers: cfg.BudgetWorkers, Memory: int64(cfg.BudgetMemoryMiB) << 20})
-	srv = handlers.New(handlers.Options{
+	srv := handlers.New(handlers.Options{
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Event: ev, Events: st, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances,
@@ -261,7 +260,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Archive: st, PublicExport: cfg.PublicExport,
 		Budget:          expensive,
 		CostlyPerMinute: cmp.Or(cfg.BudgetPerMinute, -1), // 0 on the command line: no limit
-		Stats:           statsOf(st), Join: gate, Teams: roster,
+		Stats:           statsOf(st), Join: gate, Teams: roster, NetworkBans: bans,
 	})
 	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate, Teams: roster, Budget: expensive}
 	if cfg.MetricsAddr != "" {

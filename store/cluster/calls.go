@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gomodule/redigo/redis"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/placecanvas/place"
 )
@@ -106,7 +107,8 @@ func redisError(err error) error {
 }
 
 // pgError turns PostgreSQL failures other than SQL errors (connection
-// refused, timeouts) into place.ErrUnavailable.
+// refused, timeouts) and the errors of a server that cannot serve now
+// (starting up, shutting down, out of resources) into place.ErrUnavailable.
 func pgError(err error) error {
 	if err == nil {
 		return nil
@@ -115,10 +117,31 @@ func pgError(err error) error {
 	if errors.As(err, &pe) {
 		return err
 	}
-	if isSQLError(err) {
+	if isSQLError(err) && !pgUnavailable(err) {
 		return fmt.Errorf("postgresql: %w", err)
 	}
 	return fmt.Errorf("%w (postgresql: %v)", place.ErrUnavailable, err)
+}
+
+// pgUnavailable reports whether err is PostgreSQL saying it cannot serve
+// now rather than that the statement is wrong: SQLSTATE class 08
+// (connection exception), 53 (insufficient resources: disk full, out of
+// memory, too many connections) and 57P01-57P03 (shutting down, crash
+// recovery, starting up).
+func pgUnavailable(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	switch {
+	case strings.HasPrefix(pe.Code, "08"), strings.HasPrefix(pe.Code, "53"):
+		return true
+	}
+	switch pe.Code {
+	case "57P01", "57P02", "57P03":
+		return true
+	}
+	return false
 }
 
 // pgCtx bounds a PostgreSQL call.

@@ -127,6 +127,7 @@ func newKeys(prefix string) keys {
 func (k keys) cooldown(userID string) string     { return k.prefix + "cooldown:" + userID }
 func (k keys) userSessions(userID string) string { return k.prefix + "user-sessions:" + userID }
 func (k keys) counter(key string) string         { return k.prefix + "counter:" + key }
+func (k keys) readyProbe(instance string) string { return k.prefix + "ready-probe:" + instance }
 
 // historyGroup is the consumer group whose members copy the stream to
 // PostgreSQL; an entry it has acknowledged is in the placements table.
@@ -288,7 +289,8 @@ func (s *Store) Close() error {
 func (s *Store) Sessions() place.SessionStore { return s.sessions }
 
 // Ready reports whether Redis and PostgreSQL answer, the canvas is loaded,
-// and Redis will not evict keys.
+// Redis takes writes (a small key with a TTL is set: at maxmemory it is
+// refused) and will not evict keys.
 func (s *Store) Ready(ctx context.Context) error {
 	var policy string
 	err := s.do(ctx, func(c redis.Conn) error {
@@ -303,6 +305,11 @@ func (s *Store) Ready(ctx context.Context) error {
 		reply, err := redis.Strings(c.Do("CONFIG", "GET", "maxmemory-policy"))
 		if err == nil && len(reply) == 2 {
 			policy = reply[1]
+		}
+		// A write probe: a Redis that answers reads but refuses writes
+		// (maxmemory reached: OOM) cannot take placements.
+		if _, err := c.Do("SET", s.keys.readyProbe(s.consumer), time.Now().UnixMilli(), "PX", 60000); err != nil {
+			return err
 		}
 		// A Redis that refuses CONFIG (managed services rename it) cannot be
 		// checked; it is not reported as wrong.

@@ -210,7 +210,7 @@ func TestStoredSizeWins(t *testing.T) {
 	ctx := context.Background()
 	s := mustOpen(t, e.options(smallConfig))
 	now := time.Now()
-	if _, err := s.Grow(ctx, place.Size{Width: 40, Height: 33}, now); err != nil {
+	if _, err := s.Grow(ctx, place.Size{Width: 40, Height: 33}, now, place.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 39, 32, 6, now); err != nil {
@@ -258,7 +258,7 @@ func TestMissedGrowthIsRecordedAtStart(t *testing.T) {
 	if _, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 1, 1, 3, now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Grow(ctx, place.Size{Width: 40, Height: 33}, now); err != nil {
+	if _, err := s.Grow(ctx, place.Size{Width: 40, Height: 33}, now, place.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range []struct{ x, y int }{{2, 2}, {39, 32}, {3, 3}} {

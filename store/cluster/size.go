@@ -59,7 +59,7 @@ func (s *Store) CanvasSize(ctx context.Context) (place.Size, error) {
 // runs between, and every later placement's offset uses the new width);
 // the growth is recorded at the seq Redis had reached, in the same
 // transaction. A restore reads the size under that lock, so it waits.
-func (s *Store) Grow(ctx context.Context, to place.Size, now time.Time) (place.Growth, error) {
+func (s *Store) Grow(ctx context.Context, to place.Size, now time.Time, by place.AuditEntry) (place.Growth, error) {
 	pctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
 	tx, err := s.db.Begin(pctx)
@@ -95,6 +95,15 @@ func (s *Store) Grow(ctx context.Context, to place.Size, now time.Time) (place.G
 	g := place.Growth{Seq: uint64(reply[0]), At: now, From: from, To: to}
 	if err := recordGrowth(pctx, tx, g); err != nil {
 		return place.Growth{}, s.growNotRecorded(g, err)
+	}
+	if by.Action != "" {
+		if by.At.IsZero() {
+			by.At = now
+		}
+		if _, err := tx.Exec(pctx, `INSERT INTO audit_log (at, actor_id, actor_name, action, target_id, target_name, detail)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, by.At, by.ActorID, by.ActorName, by.Action, by.TargetID, by.TargetName, g.AuditDetail()); err != nil {
+			return place.Growth{}, s.growNotRecorded(g, err)
+		}
 	}
 	if err := tx.Commit(pctx); err != nil {
 		return place.Growth{}, s.growNotRecorded(g, err)

@@ -13,7 +13,7 @@ func (s *Store) NoteDevice(ctx context.Context, userID, deviceID string, now tim
 	res, err := s.wdb.ExecContext(ctx, `INSERT INTO user_devices (user_id, device_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
 		userID, deviceID, now.UnixMilli())
 	if err != nil {
-		return fmt.Errorf("note device: %w", err)
+		return writeError(fmt.Errorf("note device: %w", err))
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil // known: its ban is already in step

@@ -74,7 +74,7 @@ func TestStoredSizeWinsOverFlags(t *testing.T) {
 	if sz, _ := s.CanvasSize(ctx); sz != (place.Size{Width: 20, Height: 10}) {
 		t.Fatalf("size after a restart with other flags = %v, want the stored 20x10", sz)
 	}
-	if _, err := s.Grow(ctx, place.Size{Width: 25, Height: 12}, now); err != nil {
+	if _, err := s.Grow(ctx, place.Size{Width: 25, Height: 12}, now, place.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := s.Place(ctx, place.Player{UserID: "u2"}, 24, 11, 4, now); err != nil {
@@ -215,7 +215,7 @@ func TestSnapshotFromBeforeAGrowth(t *testing.T) {
 	}
 	s.Close() // snapshot at seq 1, 16x8
 	s = open(t, dir, cfg)
-	if _, err := s.Grow(ctx, place.Size{Width: 20, Height: 12}, now); err != nil {
+	if _, err := s.Grow(ctx, place.Size{Width: 20, Height: 12}, now, place.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := s.Place(ctx, place.Player{UserID: "u2"}, 19, 11, 4, now); err != nil {

@@ -17,7 +17,7 @@ func (s *Store) Secret(ctx context.Context, name string, size int) ([]byte, erro
 	fresh := make([]byte, size)
 	_, _ = rand.Read(fresh)
 	if _, err := s.wdb.ExecContext(ctx, `INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT(name) DO NOTHING`, name, fresh); err != nil {
-		return nil, fmt.Errorf("store secret: %w", err)
+		return nil, writeError(fmt.Errorf("store secret: %w", err))
 	}
 	var v []byte
 	if err := s.wdb.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v); err != nil {
@@ -32,7 +32,7 @@ func (s *Store) AddNetworkBan(ctx context.Context, b place.NetworkBan) (place.Ne
 	res, err := s.wdb.ExecContext(ctx, `INSERT INTO network_bans (network, reason, actor_id, actor_name, created_at, ends_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		b.Network.String(), b.Reason, b.ActorID, b.ActorName, b.CreatedAt.UnixMilli(), b.EndsAt.UnixMilli())
 	if err != nil {
-		return place.NetworkBan{}, fmt.Errorf("store network ban: %w", err)
+		return place.NetworkBan{}, writeError(fmt.Errorf("store network ban: %w", err))
 	}
 	b.ID, err = res.LastInsertId()
 	return b, err
@@ -63,7 +63,7 @@ func (s *Store) LiftNetworkBan(ctx context.Context, id int64, now time.Time) (pl
 		return place.NetworkBan{}, place.Errorf(place.ENOTFOUND, "No such ban in force.")
 	}
 	if err != nil {
-		return place.NetworkBan{}, fmt.Errorf("lift network ban: %w", err)
+		return place.NetworkBan{}, writeError(fmt.Errorf("lift network ban: %w", err))
 	}
 	return b, nil
 }

@@ -29,7 +29,7 @@ func (s *Store) SetJoinCode(ctx context.Context, code string) (place.JoinCode, e
 		ON CONFLICT (id) DO UPDATE SET code = excluded.code, version = join_code.version + 1
 		RETURNING version`, code).Scan(&j.Version)
 	if err != nil {
-		return j, fmt.Errorf("set join code: %w", err)
+		return j, writeError(fmt.Errorf("set join code: %w", err))
 	}
 	return j, nil
 }

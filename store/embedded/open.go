@@ -326,11 +326,33 @@ func (s *Store) loadLive(ctx context.Context, canvas []byte) error {
 	return rows.Err()
 }
 
-// Ready reports whether the database answers.
+// Ready reports whether the database answers and takes a write.
 func (s *Store) Ready(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	return s.rdb.PingContext(ctx)
+	if err := s.rdb.PingContext(ctx); err != nil {
+		return err
+	}
+	return writeError(s.probeWrite(ctx))
+}
+
+// probeWrite commits a write that needs 64 KiB of free pages in the
+// database (a row of that size, deleted in the same transaction, whose
+// pages stay free for the next writes): it fails, as the next guests and
+// sessions soon would, when the disk is full or the database cannot grow.
+func (s *Store) probeWrite(ctx context.Context) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES ('ready_probe', zeroblob(65536))`); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = 'ready_probe'`); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Close stops accepting placements, commits what is pending, takes a final

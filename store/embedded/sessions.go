@@ -29,7 +29,7 @@ func (ss *sessionStore) Find(token string) ([]byte, bool, error) {
 
 func (ss *sessionStore) Commit(token string, b []byte, expiry time.Time) error {
 	_, err := ss.db.Exec(`INSERT INTO sessions (token, data, expiry) VALUES (?, ?, ?) ON CONFLICT(token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`, token, b, expiry.UnixMilli())
-	return err
+	return writeError(err)
 }
 
 func (ss *sessionStore) Delete(token string) error {
@@ -55,7 +55,7 @@ func (ss *sessionStore) cleanup(stop <-chan struct{}) {
 // AddUserSession implements place.SessionIndex.
 func (s *Store) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
 	_, err := s.wdb.ExecContext(ctx, `INSERT INTO user_sessions (user_id, token, expiry) VALUES (?, ?, ?) ON CONFLICT(user_id, token) DO UPDATE SET expiry = excluded.expiry`, userID, token, expiry.UnixMilli())
-	return err
+	return writeError(err)
 }
 
 // RemoveUserSession implements place.SessionIndex.

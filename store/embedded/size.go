@@ -53,7 +53,7 @@ func (s *Store) CanvasSize(context.Context) (place.Size, error) {
 // size and the growth (at the last seq taken, committed or not) in SQLite,
 // then grows the live canvas: every placement with a later seq is applied
 // to the grown canvas, and none can land off it.
-func (s *Store) Grow(ctx context.Context, to place.Size, now time.Time) (place.Growth, error) {
+func (s *Store) Grow(ctx context.Context, to place.Size, now time.Time, by place.AuditEntry) (place.Growth, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.isClosed() {
@@ -64,7 +64,7 @@ func (s *Store) Grow(ctx context.Context, to place.Size, now time.Time) (place.G
 		return place.Growth{}, err
 	}
 	g := place.Growth{Seq: s.seq, At: now, From: from, To: to}
-	if err := s.recordGrowth(ctx, g); err != nil {
+	if err := s.recordGrowth(ctx, g, by); err != nil {
 		s.log.Error("recording a canvas growth failed", "err", err)
 		return place.Growth{}, place.ErrUnavailable
 	}
@@ -73,7 +73,9 @@ func (s *Store) Grow(ctx context.Context, to place.Size, now time.Time) (place.G
 	return g, nil
 }
 
-func (s *Store) recordGrowth(ctx context.Context, g place.Growth) error {
+// recordGrowth stores the new size, the growth and its audit entry in one
+// transaction.
+func (s *Store) recordGrowth(ctx context.Context, g place.Growth, by place.AuditEntry) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -86,6 +88,15 @@ func (s *Store) recordGrowth(ctx context.Context, g place.Growth) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO canvas_growths (seq, at, from_width, from_height, width, height) VALUES (?, ?, ?, ?, ?, ?)`,
 		int64(g.Seq), g.At.UnixMilli(), g.From.Width, g.From.Height, g.To.Width, g.To.Height); err != nil {
 		return err
+	}
+	if by.Action != "" {
+		if by.At.IsZero() {
+			by.At = g.At
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_name, action, target_id, target_name, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			by.At.UnixMilli(), by.ActorID, by.ActorName, by.Action, by.TargetID, by.TargetName, g.AuditDetail()); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }

@@ -18,12 +18,12 @@ func (s *Store) CreateTeam(ctx context.Context, name string, color int) (place.T
 	t := place.Team{Name: name, Color: color}
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
-		return t, fmt.Errorf("create team: %w", err)
+		return t, writeError(fmt.Errorf("create team: %w", err))
 	}
 	defer func() { _ = tx.Rollback() }()
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM teams`).Scan(&n); err != nil {
-		return t, fmt.Errorf("create team: %w", err)
+		return t, writeError(fmt.Errorf("create team: %w", err))
 	}
 	if n >= place.MaxTeams {
 		return t, place.Errorf(place.EVALIDATION, "There are already %d teams, the most there may be.", place.MaxTeams)
@@ -33,7 +33,7 @@ func (s *Store) CreateTeam(ctx context.Context, name string, color int) (place.T
 		return t, place.TeamNameTaken(name)
 	}
 	if err != nil {
-		return t, fmt.Errorf("create team: %w", err)
+		return t, writeError(fmt.Errorf("create team: %w", err))
 	}
 	return t, tx.Commit()
 }
@@ -42,7 +42,7 @@ func (s *Store) CreateTeam(ctx context.Context, name string, color int) (place.T
 func (s *Store) UpdateTeam(ctx context.Context, id int64, name string, color int) (old, updated place.Team, err error) {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
-		return old, updated, fmt.Errorf("update team: %w", err)
+		return old, updated, writeError(fmt.Errorf("update team: %w", err))
 	}
 	defer func() { _ = tx.Rollback() }()
 	err = tx.QueryRowContext(ctx, `SELECT id, name, color FROM teams WHERE id = ?`, id).Scan(&old.ID, &old.Name, &old.Color)
@@ -50,14 +50,14 @@ func (s *Store) UpdateTeam(ctx context.Context, id int64, name string, color int
 		return old, updated, place.TeamNotFound(id)
 	}
 	if err != nil {
-		return old, updated, fmt.Errorf("update team: %w", err)
+		return old, updated, writeError(fmt.Errorf("update team: %w", err))
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE teams SET name = ?, color = ? WHERE id = ?`, name, color, id)
 	if isUniqueViolation(err) {
 		return old, updated, place.TeamNameTaken(name)
 	}
 	if err != nil {
-		return old, updated, fmt.Errorf("update team: %w", err)
+		return old, updated, writeError(fmt.Errorf("update team: %w", err))
 	}
 	return old, place.Team{ID: id, Name: name, Color: color}, tx.Commit()
 }
@@ -67,7 +67,7 @@ func (s *Store) DeleteTeam(ctx context.Context, id int64) (place.Team, error) {
 	var t place.Team
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
-		return t, fmt.Errorf("delete team: %w", err)
+		return t, writeError(fmt.Errorf("delete team: %w", err))
 	}
 	defer func() { _ = tx.Rollback() }()
 	err = tx.QueryRowContext(ctx, `DELETE FROM teams WHERE id = ? RETURNING id, name, color`, id).Scan(&t.ID, &t.Name, &t.Color)
@@ -75,11 +75,11 @@ func (s *Store) DeleteTeam(ctx context.Context, id int64) (place.Team, error) {
 		return t, place.TeamNotFound(id)
 	}
 	if err != nil {
-		return t, fmt.Errorf("delete team: %w", err)
+		return t, writeError(fmt.Errorf("delete team: %w", err))
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE user_teams SET team_id = NULL WHERE team_id = ?`, id)
 	if err != nil {
-		return t, fmt.Errorf("delete team: %w", err)
+		return t, writeError(fmt.Errorf("delete team: %w", err))
 	}
 	if t.Players, err = res.RowsAffected(); err != nil {
 		return t, err
@@ -138,7 +138,7 @@ func (s *Store) UserTeam(ctx context.Context, userID string) (int64, error) {
 func (s *Store) SetUserTeam(ctx context.Context, userID string, id int64, now time.Time) (int64, error) {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("set team: %w", err)
+		return 0, writeError(fmt.Errorf("set team: %w", err))
 	}
 	defer func() { _ = tx.Rollback() }()
 	var cur sql.NullInt64
@@ -146,7 +146,7 @@ func (s *Store) SetUserTeam(ctx context.Context, userID string, id int64, now ti
 	err = tx.QueryRowContext(ctx, `SELECT team_id, changed_at FROM user_teams WHERE user_id = ?`, userID).Scan(&cur, &changed)
 	known := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("set team: %w", err)
+		return 0, writeError(fmt.Errorf("set team: %w", err))
 	}
 	if cur.Int64 == id {
 		return id, nil
@@ -156,7 +156,7 @@ func (s *Store) SetUserTeam(ctx context.Context, userID string, id int64, now ti
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM teams WHERE id = ?`, id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
 			return cur.Int64, place.TeamNotFound(id)
 		} else if err != nil {
-			return cur.Int64, fmt.Errorf("set team: %w", err)
+			return cur.Int64, writeError(fmt.Errorf("set team: %w", err))
 		}
 	}
 	if last := time.UnixMilli(changed); known && now.Before(last.Add(place.TeamChangeInterval)) {
@@ -168,7 +168,7 @@ func (s *Store) SetUserTeam(ctx context.Context, userID string, id int64, now ti
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO user_teams (user_id, team_id, changed_at) VALUES (?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET team_id = excluded.team_id, changed_at = excluded.changed_at`, userID, team, now.UnixMilli()); err != nil {
-		return cur.Int64, fmt.Errorf("set team: %w", err)
+		return cur.Int64, writeError(fmt.Errorf("set team: %w", err))
 	}
 	return cur.Int64, tx.Commit()
 }

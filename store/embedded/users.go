@@ -39,7 +39,7 @@ func (s *Store) CreateGuest(ctx context.Context, now time.Time) (place.User, err
 			continue
 		}
 		if err != nil {
-			return place.User{}, fmt.Errorf("create guest: %w", err)
+			return place.User{}, writeError(fmt.Errorf("create guest: %w", err))
 		}
 		return u, nil
 	}
@@ -76,7 +76,7 @@ func (s *Store) CreateAccount(ctx context.Context, username string, hash []byte,
 		return place.User{}, place.Errorf(place.EUSERNAMETAKEN, "That username is taken.")
 	}
 	if err != nil {
-		return place.User{}, fmt.Errorf("create account: %w", err)
+		return place.User{}, writeError(fmt.Errorf("create account: %w", err))
 	}
 	return u, nil
 }
@@ -89,7 +89,7 @@ func (s *Store) UpgradeGuest(ctx context.Context, guestID, username string, hash
 		return place.User{}, place.Errorf(place.EUSERNAMETAKEN, "That username is taken.")
 	}
 	if err != nil {
-		return place.User{}, fmt.Errorf("upgrade guest: %w", err)
+		return place.User{}, writeError(fmt.Errorf("upgrade guest: %w", err))
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return place.User{}, place.Errorf(place.ENOTFOUND, "No such guest.")
@@ -100,7 +100,7 @@ func (s *Store) UpgradeGuest(ctx context.Context, guestID, username string, hash
 func (s *Store) updateUser(ctx context.Context, q string, args ...any) error {
 	res, err := s.wdb.ExecContext(ctx, q, args...)
 	if err != nil {
-		return fmt.Errorf("update user: %w", err)
+		return writeError(fmt.Errorf("update user: %w", err))
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return place.Errorf(place.ENOTFOUND, "No such user.")
@@ -145,7 +145,7 @@ func (s *Store) AddAudit(ctx context.Context, e place.AuditEntry) error {
 	_, err := s.wdb.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_name, action, target_id, target_name, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		e.At.UnixMilli(), e.ActorID, e.ActorName, e.Action, e.TargetID, e.TargetName, e.Detail)
 	if err != nil {
-		return fmt.Errorf("write audit log: %w", err)
+		return writeError(fmt.Errorf("write audit log: %w", err))
 	}
 	return nil
 }

@@ -24,8 +24,9 @@ func testGrow(t *testing.T, open Opener) {
 	mustPlace(t, s, "u1", 15, 7, 6, now)
 	before, _ := canvas(t, s)
 
+	by := place.AuditEntry{At: now, ActorID: "admin-1", ActorName: "organiser", Action: "grow"}
 	for _, bad := range []place.Size{{Width: 15, Height: 8}, {Width: 20, Height: 7}, {Width: 16, Height: 8}, {Width: place.MaxSide + 1, Height: 8}, {Width: 0, Height: 0}} {
-		if _, err := s.Grow(ctx(t), bad, now); place.ErrorCode(err) != place.EVALIDATION {
+		if _, err := s.Grow(ctx(t), bad, now, by); place.ErrorCode(err) != place.EVALIDATION {
 			t.Errorf("Grow(%v) = %v, want VALIDATION", bad, err)
 		}
 	}
@@ -34,9 +35,18 @@ func testGrow(t *testing.T, open Opener) {
 	}
 
 	to := place.Size{Width: 20, Height: 12}
-	g, err := s.Grow(ctx(t), to, now)
+	if log, err := s.AuditLog(ctx(t), 0, 10); err != nil || len(log) != 0 {
+		t.Fatalf("refused growths left audit entries: %+v, %v", log, err)
+	}
+	g, err := s.Grow(ctx(t), to, now, by)
 	if err != nil {
 		t.Fatalf("Grow(20x12): %v", err)
+	}
+	// The audit entry is durable with the growth, before anyone is told.
+	log, err := s.AuditLog(ctx(t), 0, 10)
+	if err != nil || len(log) != 1 || log[0].Action != "grow" || log[0].ActorID != "admin-1" || log[0].ActorName != "organiser" ||
+		log[0].Detail != "canvas 16 × 8 → 20 × 12 (after placement 2)" || log[0].At.UnixMilli() != now.UnixMilli() {
+		t.Fatalf("audit log right after the growth: %+v, %v; want its entry", log, err)
 	}
 	if g.Seq != 2 || g.From != cfg.Size() || g.To != to {
 		t.Errorf("Grow returned %+v, want seq 2 from 16x8 to 20x12", g)
@@ -65,7 +75,7 @@ func testGrow(t *testing.T, open Opener) {
 	if a, b := place.SizeAt(first, gs, 2), place.SizeAt(first, gs, 3); a != cfg.Size() || b != to {
 		t.Errorf("SizeAt(2) = %v, SizeAt(3) = %v; want 16x8 and 20x12", a, b)
 	}
-	if _, err := s.Grow(ctx(t), place.Size{Width: 18, Height: 12}, now); place.ErrorCode(err) != place.EVALIDATION {
+	if _, err := s.Grow(ctx(t), place.Size{Width: 18, Height: 12}, now, place.AuditEntry{}); place.ErrorCode(err) != place.EVALIDATION {
 		t.Errorf("shrinking after a growth: %v, want VALIDATION", err)
 	}
 
@@ -97,7 +107,7 @@ func testArchiveAcrossGrowth(t *testing.T, open ArchiveOpener) {
 		mustPlace(t, s, "u1", i, i, uint8(i+1), now.Add(time.Duration(i)*time.Millisecond))
 	}
 	to := place.Size{Width: 24, Height: 10}
-	if _, err := s.Grow(ctx(t), to, now); err != nil {
+	if _, err := s.Grow(ctx(t), to, now, place.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 5 {

@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -16,51 +15,12 @@ import (
 	"github.com/placecanvas/place/views"
 )
 
-// networkBansFresh is how long an instance reuses the list of network bans
-// in force: a ban made anywhere holds everywhere within this time.
-const networkBansFresh = time.Second
-
-// networkBanCache holds the bans in force, read at most once a second.
-type networkBanCache struct {
-	mu   sync.Mutex
-	bans []place.NetworkBan
-	read time.Time
-}
-
-// IsNetworkBanned returns the ban in force on ip's address or network.
-func (s *Server) IsNetworkBanned(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error) {
-	c := &s.netBans
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := s.now()
-	if c.read.IsZero() || now.Sub(c.read) >= networkBansFresh || now.Before(c.read) {
-		bans, err := s.networks.NetworkBans(ctx, now)
-		if err != nil {
-			return place.NetworkBan{}, false, err
-		}
-		c.bans, c.read = bans, now
-	}
-	b, ok := place.NetworkBanOf(c.bans, ip)
-	if ok && !b.EndsAt.After(now) {
-		ok = false
-	}
-	return b, ok, nil
-}
-
-// forgetNetworkBans makes the next check read the store (after a change
-// made here).
-func (s *Server) forgetNetworkBans() {
-	s.netBans.mu.Lock()
-	s.netBans.read = time.Time{}
-	s.netBans.mu.Unlock()
-}
-
 // refuseBannedNetwork answers BANNED when the request comes from a banned
 // address or network: no new guests or accounts are made from it.
 func (s *Server) refuseBannedNetwork(ctx context.Context, r *http.Request) error {
-	b, ok, err := s.IsNetworkBanned(ctx, s.clientIP(r))
-	if err != nil || !ok {
-		return err
+	b, ok := s.netBans.Banned(ctx, s.clientIP(r))
+	if !ok {
+		return nil
 	}
 	msg := "New players from your network are banned until " + b.EndsAt.UTC().Format("2006-01-02 15:04 UTC")
 	if b.Reason != "" {
@@ -128,13 +88,12 @@ func (s *Server) adminBanNetwork(c echo.Context) error {
 		return s.renderAdminNetworks(c, http.StatusBadRequest, form)
 	}
 	now := s.now()
-	b, err := s.networks.AddNetworkBan(ctx, place.NetworkBan{
+	b, err := s.netBans.Add(ctx, place.NetworkBan{
 		Network: network, Reason: form.Reason, ActorID: actor.ID, ActorName: actor.Username, CreatedAt: now, EndsAt: now.Add(d),
 	})
 	if err != nil {
 		return err
 	}
-	s.forgetNetworkBans()
 	until := b.EndsAt.UTC().Format("2006-01-02 15:04 UTC")
 	if err := s.audit(ctx, actor, place.User{Username: network.String()}, "ban-network", form.Reason+" (until "+until+")"); err != nil {
 		return err
@@ -150,11 +109,10 @@ func (s *Server) adminLiftNetworkBan(c echo.Context) error {
 	if err != nil {
 		return place.Errorf(place.ENOTFOUND, "No such ban in force.")
 	}
-	b, err := s.networks.LiftNetworkBan(ctx, id, s.now())
+	b, err := s.netBans.Lift(ctx, id, s.now())
 	if err != nil {
 		return err
 	}
-	s.forgetNetworkBans()
 	if err := s.audit(ctx, adminOf(c), place.User{Username: b.Network.String()}, "unban-network", b.Reason); err != nil {
 		return err
 	}
