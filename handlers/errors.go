@@ -44,7 +44,7 @@ func httpStatus(code place.Code) int {
 		return http.StatusNotFound
 	case place.EUSERNAMETAKEN, place.ECANVASNOTOPEN, place.ECANVASPAUSED, place.ECANVASCLOSED:
 		return http.StatusConflict
-	case place.ERATELIMITED, place.ETOOMANYMESSAGES, place.ETOOMANYATTEMPTS:
+	case place.ERATELIMITED, place.ETOOMANYMESSAGES, place.ETOOMANYATTEMPTS, place.EADDRESSBUDGET:
 		return http.StatusTooManyRequests
 	case place.EUNAVAILABLE:
 		return http.StatusServiceUnavailable

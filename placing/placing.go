@@ -76,6 +76,9 @@ type Options struct {
 	// Team returns the player's team (0: none), which the placement
 	// records; it should be cached (teams.Roster.TeamOf). nil: no teams.
 	Team func(ctx context.Context, userID string) (int64, error)
+	// AddressBudget is the budget identities sharing an address share
+	// (zero: none).
+	AddressBudget AddressBudget
 }
 
 // Service decides placements.
@@ -91,6 +94,7 @@ type Service struct {
 	// acknowledged: see Options.Acknowledged.
 	acknowledged func(seq uint64)
 	team         func(ctx context.Context, userID string) (int64, error)
+	budgets      *budgets
 }
 
 // New returns the placement service.
@@ -103,6 +107,7 @@ func New(o Options) *Service {
 	}
 	s := &Service{cfg: o.Config, size: o.Size, placer: o.Placer, users: o.Users, log: o.Logger, now: o.Now, acknowledged: o.Acknowledged, netBan: o.NetworkBan, team: o.Team}
 	s.rules = s.ruleList(o)
+	s.budgets = &budgets{cfg: o.AddressBudget, users: o.Users, now: o.Now, earned: map[string]earnedEntry{}}
 	return s
 }
 
@@ -212,7 +217,9 @@ func (s *Service) Place(ctx context.Context, a Attempt) (place.Placement, time.T
 	var p place.Placement
 	var next time.Time
 	if err == nil {
-		p, next, err = s.placer.Place(ctx, place.Player{UserID: a.UserID, DeviceID: a.Device, TeamID: s.teamOf(ctx, a.UserID)}, a.X, a.Y, uint8(a.Color), a.At)
+		budget := s.budgets.of(ctx, a)
+		p, next, err = s.placer.Place(ctx, place.Player{UserID: a.UserID, DeviceID: a.Device, TeamID: s.teamOf(ctx, a.UserID), Budget: budget}, a.X, a.Y, uint8(a.Color), a.At)
+		countBudget(budget, err)
 	}
 	if err == nil && s.acknowledged != nil {
 		s.acknowledged(p.Seq)

@@ -124,7 +124,9 @@ function onError(app, msg) {
     app.cooldown.restore(entry.previousCooldown);
     app.requestDraw();
   }
-  if (msg.code === 'RATE_LIMITED') {
+  // ADDRESS_BUDGET: the address's shared budget is spent; wait like a
+  // cooldown (the toast says why and what to do).
+  if (msg.code === 'RATE_LIMITED' || msg.code === 'ADDRESS_BUDGET') {
     app.cooldown.fromRemainingSeconds(msg.remainingSeconds, now);
     app.waitingForReady = true;
     app.limited = true;

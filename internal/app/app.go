@@ -72,6 +72,13 @@ type Config struct {
 	// KeyframeEvery is the number of placements between keyframes (0: the
 	// timetravel default).
 	KeyframeEvery int
+	// AddressPlayers is --address-players: the placements the identities
+	// of one address share, in players' worth (0: no address budget).
+	// The networks of NetworkAllowances are exempt.
+	AddressPlayers int
+	// AddressEarnAfter is --address-earn-after: the age at which a
+	// registered account places on a budget of its own (0: never).
+	AddressEarnAfter time.Duration
 }
 
 // Defaults returns the documented defaults.
@@ -80,7 +87,8 @@ func Defaults() Config {
 		Addr: ":3000", DataDir: "./data", Width: 500, Height: 500,
 		Cooldown: 5 * time.Second, BatchInterval: 50 * time.Millisecond,
 		GuestLimit: 30, MaxConnsPerAddress: 300, MaxConnsPerSession: 20, ShutdownTimeout: 10 * time.Second, DrainPeriod: time.Second, RedisPrefix: "place:",
-		PublicExport: true,
+		PublicExport:   true,
+		AddressPlayers: 3, AddressEarnAfter: 24 * time.Hour,
 	}
 }
 
@@ -119,6 +127,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxConnsPerAddress < 0 || c.MaxConnsPerSession < 0 {
 		return errors.New("--max-conns-per-address and --max-conns-per-session must not be negative")
+	}
+	if c.AddressPlayers < 0 || c.AddressEarnAfter < 0 {
+		return errors.New("--address-players and --address-earn-after must not be negative")
 	}
 	return nil
 }
@@ -209,7 +220,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	var srv *handlers.Server // reads the network bans in force, at most a second old
 	placements := placing.New(placing.Options{
 		Config: cfg.CanvasConfig(), Size: lc.Size, Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule,
-		Team: roster.TeamOf,
+		Team: roster.TeamOf, AddressBudget: cfg.addressBudget(),
 		NetworkBan: func(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error) {
 			return srv.IsNetworkBanned(ctx, ip)
 		},
