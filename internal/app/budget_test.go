@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,5 +123,36 @@ func TestAddressBudgetHoldsACrowd(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The form that places without JavaScript says it too: the fourth guest on
+// an address within a cooldown gets 429 ADDRESS_BUDGET with Retry-After and
+// what to do, and its pixel is not placed.
+func TestAddressBudgetRefusalOnTheForm(t *testing.T) {
+	srv := startServer(t, func(c *app.Config) {
+		budgetConfig(c)
+		c.Cooldown = time.Minute
+	})
+	for i := range 4 {
+		v := srv.visitor(t)
+		v.header.Set("X-Forwarded-For", "203.0.113.77")
+		r := v.postForm("/place", url.Values{"x": {fmt.Sprint(i)}, "y": {"5"}, "color": {"5"}})
+		if i < 3 {
+			if r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("guest %d: %d %.300s", i, r.StatusCode, r.Body)
+			}
+			continue
+		}
+		if r.StatusCode != http.StatusTooManyRequests || !strings.Contains(r.Body, "ADDRESS_BUDGET") || !strings.Contains(r.Body, "register an account") {
+			t.Fatalf("fourth guest: %d %.2000s", r.StatusCode, r.Body)
+		}
+		if ra := r.Header.Get("Retry-After"); ra != "60" {
+			t.Fatalf("Retry-After %q, want 60", ra)
+		}
+	}
+	canvas := srv.visitor(t).get("/api/v1/canvas")
+	if canvas.Body[5*16+3] != 0 {
+		t.Fatalf("the refused pixel was placed")
 	}
 }
