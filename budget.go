@@ -9,6 +9,10 @@ import (
 // the placements they share for now (docs/fairplay.md).
 const EADDRESSBUDGET Code = "ADDRESS_BUDGET"
 
+// ECHALLENGE: the placement needs a solved proof-of-work challenge, as its
+// address runs several identities (docs/fairplay.md, docs/protocol.md).
+const ECHALLENGE Code = "CHALLENGE_REQUIRED"
+
 // AddressBudget is the placement budget that the identities of one address
 // share: together they place at most as much as Players players at their
 // cooldown. The address has Players slots, each with the end of a

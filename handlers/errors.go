@@ -38,7 +38,7 @@ func httpStatus(code place.Code) int {
 		return http.StatusBadRequest
 	case place.EUNAUTHORIZED, place.EINVALIDCREDENTIAL:
 		return http.StatusUnauthorized
-	case place.EFORBIDDEN, place.EBANNED, place.EJOINCODE, place.EAREAPROTECTED, place.EACCOUNTREQUIRED:
+	case place.EFORBIDDEN, place.EBANNED, place.EJOINCODE, place.EAREAPROTECTED, place.EACCOUNTREQUIRED, place.ECHALLENGE:
 		return http.StatusForbidden
 	case place.ENOTFOUND:
 		return http.StatusNotFound

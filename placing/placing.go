@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/fairplay"
 	"github.com/placecanvas/place/metrics"
 )
 
@@ -32,7 +33,10 @@ type Attempt struct {
 	// unknown): its cooldown and ban hold whoever is logged in on it.
 	Device string
 	// IP is the client's address (zero when unknown), for network bans.
-	IP    netip.Addr
+	IP netip.Addr
+	// Proof is the solved challenge ("" when none came), for an address
+	// that runs several identities (docs/fairplay.md).
+	Proof string
 	X, Y  int
 	Color int
 	At    time.Time
@@ -79,6 +83,8 @@ type Options struct {
 	// AddressBudget is the budget identities sharing an address share
 	// (zero: none).
 	AddressBudget AddressBudget
+	// Challenge is the proof-of-work rule (zero: none).
+	Challenge ChallengeRule
 }
 
 // Service decides placements.
@@ -95,6 +101,7 @@ type Service struct {
 	acknowledged func(seq uint64)
 	team         func(ctx context.Context, userID string) (int64, error)
 	budgets      *budgets
+	challenges   *challenges
 }
 
 // New returns the placement service.
@@ -108,6 +115,7 @@ func New(o Options) *Service {
 	s := &Service{cfg: o.Config, size: o.Size, placer: o.Placer, users: o.Users, log: o.Logger, now: o.Now, acknowledged: o.Acknowledged, netBan: o.NetworkBan, team: o.Team}
 	s.rules = s.ruleList(o)
 	s.budgets = &budgets{cfg: o.AddressBudget, users: o.Users, now: o.Now, earned: map[string]earnedEntry{}}
+	s.challenges = &challenges{cfg: o.Challenge, activity: fairplay.NewActivity()}
 	return s
 }
 
@@ -214,6 +222,9 @@ func (s *Service) Place(ctx context.Context, a Attempt) (place.Placement, time.T
 		a.At = s.now()
 	}
 	err := s.Check(ctx, a)
+	if err == nil {
+		err = s.challenges.check(ctx, a)
+	}
 	var p place.Placement
 	var next time.Time
 	if err == nil {
