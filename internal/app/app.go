@@ -17,6 +17,7 @@ import (
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/event"
+	"github.com/placecanvas/place/fairplay"
 	"github.com/placecanvas/place/handlers"
 	"github.com/placecanvas/place/joining"
 	"github.com/placecanvas/place/live"
@@ -79,6 +80,9 @@ type Config struct {
 	// AddressEarnAfter is --address-earn-after: the age at which a
 	// registered account places on a budget of its own (0: never).
 	AddressEarnAfter time.Duration
+	// ChallengeBits is --challenge-bits: the proof-of-work difficulty for
+	// two identities on one address (0: no challenge).
+	ChallengeBits int
 }
 
 // Defaults returns the documented defaults.
@@ -88,7 +92,7 @@ func Defaults() Config {
 		Cooldown: 5 * time.Second, BatchInterval: 50 * time.Millisecond,
 		GuestLimit: 30, MaxConnsPerAddress: 300, MaxConnsPerSession: 20, ShutdownTimeout: 10 * time.Second, DrainPeriod: time.Second, RedisPrefix: "place:",
 		PublicExport:   true,
-		AddressPlayers: 3, AddressEarnAfter: 24 * time.Hour,
+		AddressPlayers: 3, AddressEarnAfter: 24 * time.Hour, ChallengeBits: 14,
 	}
 }
 
@@ -130,6 +134,9 @@ func (c Config) Validate() error {
 	}
 	if c.AddressPlayers < 0 || c.AddressEarnAfter < 0 {
 		return errors.New("--address-players and --address-earn-after must not be negative")
+	}
+	if c.ChallengeBits < 0 || c.ChallengeBits > fairplay.MaxBits {
+		return fmt.Errorf("--challenge-bits must be between 0 and %d", fairplay.MaxBits)
 	}
 	return nil
 }
@@ -217,10 +224,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("load the event settings: %w", err)
 	}
 	evRef.Store(ev)
+	challenge, err := cfg.challengeRule(ctx, st, ev.Cooldown)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	var srv *handlers.Server // reads the network bans in force, at most a second old
 	placements := placing.New(placing.Options{
 		Config: cfg.CanvasConfig(), Size: lc.Size, Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule,
-		Team: roster.TeamOf, AddressBudget: cfg.addressBudget(),
+		Team: roster.TeamOf, AddressBudget: cfg.addressBudget(), Challenge: challenge,
 		NetworkBan: func(ctx context.Context, ip netip.Addr) (place.NetworkBan, bool, error) {
 			return srv.IsNetworkBanned(ctx, ip)
 		},
