@@ -83,6 +83,9 @@ func (c *Challenges) mac(body []byte, userID string) []byte {
 // required, solved, and not used before (marked used by this call). A
 // proof that fails any of these is a CHALLENGE_REQUIRED error saying why.
 func (c *Challenges) Verify(ctx context.Context, proof, userID string, required int, now time.Time) error {
+	if proof == "" {
+		return place.Errorf(place.ECHALLENGE, "Several players place from your address, so each placement needs a small proof of work, which the canvas page solves by itself: place from the page with JavaScript on, or register (an account a day old is not asked). Other clients: docs/protocol.md, \"Challenges\".")
+	}
 	token, nonce, ok := strings.Cut(proof, ":")
 	if !ok || len(nonce) == 0 || len(nonce) > 20 || strings.Trim(nonce, "0123456789") != "" {
 		return challengeError("The proof is not TOKEN:NONCE with a decimal nonce.")

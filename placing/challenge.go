@@ -58,10 +58,11 @@ func (c *challenges) check(ctx context.Context, a Attempt) error {
 }
 
 // ChallengeFor returns the challenge the player's next placement needs,
-// if any: none for a lone player on a quiet address.
+// if any: none for a lone player on a quiet address, nor for an account
+// that earned its own budget (see AddressBudget.EarnAfter).
 func (s *Service) ChallengeFor(userID string, ip netip.Addr) (fairplay.Challenge, bool) {
 	c := s.challenges
-	if !c.on() || !ip.IsValid() || userID == "" {
+	if !c.on() || !ip.IsValid() || userID == "" || s.budgets.hasEarned(context.Background(), userID) {
 		return fairplay.Challenge{}, false
 	}
 	now := s.now()

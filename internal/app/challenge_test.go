@@ -3,6 +3,9 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -142,5 +145,31 @@ func TestChallengeOnABusyAddress(t *testing.T) {
 				t.Fatalf("a player on another address: %v", m)
 			}
 		})
+	}
+}
+
+// The form without JavaScript cannot solve a challenge: on a busy address
+// it is refused with CHALLENGE_REQUIRED (403), saying what to do, and
+// places nothing; a lone player's form placement is never asked.
+func TestChallengeOnTheForm(t *testing.T) {
+	srv := startServer(t, func(c *app.Config) {
+		c.TrustedProxies = mustPrefixes("127.0.0.1/32")
+		c.Cooldown = 0
+		c.ChallengeBits = 8
+	})
+	form := func(ip string, x int) response {
+		v := srv.visitor(t)
+		v.header.Set("X-Forwarded-For", ip)
+		return v.postForm("/place", url.Values{"x": {fmt.Sprint(x)}, "y": {"7"}, "color": {"5"}})
+	}
+	if r := form("203.0.113.30", 1); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a lone player's form: %d %.300s", r.StatusCode, r.Body)
+	}
+	r := form("203.0.113.30", 2)
+	if r.StatusCode != http.StatusForbidden || !strings.Contains(r.Body, "CHALLENGE_REQUIRED") || !strings.Contains(r.Body, "JavaScript on, or register") {
+		t.Fatalf("a second identity's form: %d %.2000s", r.StatusCode, r.Body)
+	}
+	if c := srv.visitor(t).get("/api/v1/canvas").Body[7*16+2]; c != 0 {
+		t.Fatalf("the refused pixel was placed")
 	}
 }
