@@ -3,11 +3,13 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/placecanvas/place/fairplay"
 	"github.com/placecanvas/place/internal/app"
 )
 
@@ -76,6 +78,51 @@ func TestBrowserThreePlayersOnOneAddress(t *testing.T) {
 			if c := body[(20+r)*500+10+i]; c != 5 {
 				t.Errorf("server canvas at (%d,%d) = %d, want 5", 10+i, 20+r, c)
 			}
+		}
+	}
+}
+
+// The challenge's cost in Chromium, on this machine: the page's own solver
+// (challenge.js, the code its worker runs) at the difficulty of 2 and of
+// 30 identities on one address, 10 challenges each. Logged for
+// BENCHMARKS.md; the bound only catches a solver gone badly wrong.
+func TestBrowserChallengeCost(t *testing.T) {
+	newTab := newBrowser(t)
+	ts := start(t, nil)
+	tab, cancel := newTab()
+	defer cancel()
+	if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(tab, `!!window.placeApp`, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for _, identities := range []int{2, 30} {
+		bits := fairplay.Bits(app.Defaults().ChallengeBits, identities)
+		// Random tokens, so that each challenge is a fresh draw.
+		ms, err := chromedp.Run(tab, chromedp.Evaluate[[]float64](fmt.Sprintf(`(async () => {
+		  const src = [...document.scripts].find((s) => s.src.endsWith('/js/app.js')).src.replace(/app\.js$/, 'challenge.js');
+		  const { solve } = await import(src);
+		  const out = [];
+		  for (let i = 0; i < 10; i++) {
+		    const token = btoa(String(Math.random())).replace(/=/g, '');
+		    const t0 = performance.now();
+		    solve({ token, bits: %d });
+		    out.push(performance.now() - t0);
+		  }
+		  return out;
+		})()`, bits), chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(ms)
+		sum := 0.0
+		for _, v := range ms {
+			sum += v
+		}
+		t.Logf("Chromium, %d identities (%d bits): mean %.0f ms, median %.0f ms, max %.0f ms over %d challenges", identities, bits, sum/float64(len(ms)), ms[len(ms)/2], ms[len(ms)-1], len(ms))
+		if sum/float64(len(ms)) > 10_000 {
+			t.Errorf("a challenge takes %.0f ms on average in Chromium", sum/float64(len(ms)))
 		}
 	}
 }
