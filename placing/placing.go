@@ -222,7 +222,7 @@ func (s *Service) Place(ctx context.Context, a Attempt) (place.Placement, time.T
 		a.At = s.now()
 	}
 	err := s.Check(ctx, a)
-	if err == nil && !s.budgets.hasEarned(ctx, a.UserID) {
+	if err == nil && s.challenges.on() && !s.budgets.hasEarned(ctx, a.UserID) {
 		err = s.challenges.check(ctx, a)
 	}
 	var p place.Placement
