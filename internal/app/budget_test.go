@@ -160,4 +160,23 @@ func TestAddressBudgetRefusalOnTheForm(t *testing.T) {
 	if canvas.Body[5*16+3] != 0 {
 		t.Fatalf("the refused pixel was placed")
 	}
+	wantMetrics(t, srv, `place_fairplay_total{outcome="shared",rule="address_budget"}`, `place_fairplay_total{outcome="refused",rule="address_budget"}`)
+}
+
+// wantMetrics checks that /metrics has each series with a count of at
+// least one (the counters are the process's, shared by the tests).
+func wantMetrics(t *testing.T, srv *authServer, series ...string) {
+	t.Helper()
+	body := srv.visitor(t).get("/metrics").Body
+	for _, name := range series {
+		i := strings.Index(body, name+" ")
+		if i < 0 {
+			t.Errorf("/metrics has no %s", name)
+			continue
+		}
+		line, _, _ := strings.Cut(body[i+len(name)+1:], "\n")
+		if line == "0" {
+			t.Errorf("/metrics: %s is 0", name)
+		}
+	}
 }

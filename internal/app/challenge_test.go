@@ -144,6 +144,7 @@ func TestChallengeOnABusyAddress(t *testing.T) {
 			if m := other.placeWithProof(t, 4, 4, 5, ""); m["type"] != "success" {
 				t.Fatalf("a player on another address: %v", m)
 			}
+			wantMetrics(t, srv, `place_fairplay_total{outcome="issued",rule="challenge"}`, `place_fairplay_total{outcome="solved",rule="challenge"}`, `place_fairplay_total{outcome="refused",rule="challenge"}`)
 		})
 	}
 }
