@@ -138,6 +138,10 @@ type Player struct {
 	DeviceID string
 	// TeamID is the player's team (0: none), recorded on the placement.
 	TeamID int64
+	// Budget is the budget the player shares with its address (none when
+	// its Key is empty), checked after the cooldown and taken atomically
+	// with it.
+	Budget AddressBudget
 }
 
 // DeviceKey is the id under which a device's cooldown and ban are kept,
@@ -160,8 +164,9 @@ type Placer interface {
 	// Place applies one placement and returns it once it is durable (docs/protocol.md, "Canvas rules"),
 	// with the time the player may place next. The ban and the cooldown of
 	// every one of who.Keys() are checked and the cooldown of each is set,
-	// atomically with the write. Errors: EBANNED, ERATELIMITED (a *Error
-	// with RemainingSeconds), EUNAVAILABLE.
+	// atomically with the write, then who.Budget (EADDRESSBUDGET). Errors:
+	// EBANNED, ERATELIMITED and EADDRESSBUDGET (a *Error with
+	// RemainingSeconds), EUNAVAILABLE.
 	Place(ctx context.Context, who Player, x, y int, color uint8, now time.Time) (Placement, time.Time, error)
 	// PlaceRollback writes pixels on a moderator's behalf, without cooldown,
 	// as rollback placements with new seqs, and returns them once durable.

@@ -38,7 +38,7 @@ upstreams=""
 for i in $(seq 0 $((INSTANCES - 1))); do
 	port=$((BASEPORT + i))
 	"$work/place" serve --addr 127.0.0.1:$port --redis-url "$REDIS_URL" --redis-prefix "$id:" \
-		--database-url "postgres://$PGUSER@$PGHOST/$id" --cooldown 0s --guest-limit 0 \
+		--database-url "postgres://$PGUSER@$PGHOST/$id" --cooldown 0s --guest-limit 0 --challenge-bits 0 \
 		--trusted-proxies 127.0.0.1/32 --batch-interval "$BATCH" --log-level warn >"$work/inst$i.log" 2>&1 &
 	pids+=($!) inst[$i]=$!
 	upstreams+="$port "

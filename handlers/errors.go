@@ -38,13 +38,13 @@ func httpStatus(code place.Code) int {
 		return http.StatusBadRequest
 	case place.EUNAUTHORIZED, place.EINVALIDCREDENTIAL:
 		return http.StatusUnauthorized
-	case place.EFORBIDDEN, place.EBANNED, place.EJOINCODE, place.EAREAPROTECTED, place.EACCOUNTREQUIRED:
+	case place.EFORBIDDEN, place.EBANNED, place.EJOINCODE, place.EAREAPROTECTED, place.EACCOUNTREQUIRED, place.ECHALLENGE:
 		return http.StatusForbidden
 	case place.ENOTFOUND:
 		return http.StatusNotFound
 	case place.EUSERNAMETAKEN, place.ECANVASNOTOPEN, place.ECANVASPAUSED, place.ECANVASCLOSED:
 		return http.StatusConflict
-	case place.ERATELIMITED, place.ETOOMANYMESSAGES, place.ETOOMANYATTEMPTS:
+	case place.ERATELIMITED, place.ETOOMANYMESSAGES, place.ETOOMANYATTEMPTS, place.EADDRESSBUDGET:
 		return http.StatusTooManyRequests
 	case place.EUNAVAILABLE:
 		return http.StatusServiceUnavailable

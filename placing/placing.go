@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/fairplay"
 	"github.com/placecanvas/place/metrics"
 )
 
@@ -32,7 +33,10 @@ type Attempt struct {
 	// unknown): its cooldown and ban hold whoever is logged in on it.
 	Device string
 	// IP is the client's address (zero when unknown), for network bans.
-	IP    netip.Addr
+	IP netip.Addr
+	// Proof is the solved challenge ("" when none came), for an address
+	// that runs several identities (docs/fairplay.md).
+	Proof string
 	X, Y  int
 	Color int
 	At    time.Time
@@ -83,6 +87,11 @@ type Options struct {
 	// Team returns the player's team (0: none), which the placement
 	// records; it should be cached (teams.Roster.TeamOf). nil: no teams.
 	Team func(ctx context.Context, userID string) (int64, error)
+	// AddressBudget is the budget identities sharing an address share
+	// (zero: none).
+	AddressBudget AddressBudget
+	// Challenge is the proof-of-work rule (zero: none).
+	Challenge ChallengeRule
 }
 
 // Service decides placements.
@@ -98,6 +107,8 @@ type Service struct {
 	// acknowledged: see Options.Acknowledged.
 	acknowledged func(seq uint64)
 	team         func(ctx context.Context, userID string) (int64, error)
+	budgets      *budgets
+	challenges   *challenges
 }
 
 // New returns the placement service.
@@ -110,6 +121,8 @@ func New(o Options) *Service {
 	}
 	s := &Service{cfg: o.Config, size: o.Size, placer: o.Placer, users: o.Users, log: o.Logger, now: o.Now, acknowledged: o.Acknowledged, netBans: o.NetworkBans, team: o.Team}
 	s.rules = s.ruleList(o)
+	s.budgets = &budgets{cfg: o.AddressBudget, users: o.Users, now: o.Now, earned: map[string]earnedEntry{}}
+	s.challenges = &challenges{cfg: o.Challenge, activity: fairplay.NewActivity()}
 	return s
 }
 
@@ -217,10 +230,15 @@ func (s *Service) Place(ctx context.Context, a Attempt) (place.Placement, time.T
 		a.At = s.now()
 	}
 	err := s.Check(ctx, a)
+	if err == nil && s.challenges.on() && !s.budgets.hasEarned(ctx, a.UserID) {
+		err = s.challenges.check(ctx, a)
+	}
 	var p place.Placement
 	var next time.Time
 	if err == nil {
-		p, next, err = s.placer.Place(ctx, place.Player{UserID: a.UserID, DeviceID: a.Device, TeamID: s.teamOf(ctx, a.UserID)}, a.X, a.Y, uint8(a.Color), a.At)
+		budget := s.budgets.of(ctx, a)
+		p, next, err = s.placer.Place(ctx, place.Player{UserID: a.UserID, DeviceID: a.Device, TeamID: s.teamOf(ctx, a.UserID), Budget: budget}, a.X, a.Y, uint8(a.Color), a.At)
+		countBudget(budget, err)
 	}
 	if err == nil && s.acknowledged != nil {
 		s.acknowledged(p.Seq)

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/fairplay"
 )
 
 // Subprotocol is the WebSocket subprotocol that selects the compact binary
@@ -33,7 +34,12 @@ type ClientMessage struct {
 	// out-of-range coordinate.
 	CoordsOverflow bool
 	ColorOverflow  bool
+	// Proof is the solved challenge of a place message ("" when none).
+	Proof string
 }
+
+// MaxProofLen bounds the proof of a place message.
+const MaxProofLen = 128
 
 type rawClientMessage struct {
 	Type      *string          `json:"type"`
@@ -41,6 +47,7 @@ type rawClientMessage struct {
 	Y         *json.RawMessage `json:"y"`
 	Color     *json.RawMessage `json:"color"`
 	RequestID *json.RawMessage `json:"requestId"`
+	Proof     *json.RawMessage `json:"proof"`
 }
 
 // DecodeClientMessage parses one text frame. Any error it returns is a
@@ -92,6 +99,11 @@ func decodeClientMessageJSON(data []byte) (ClientMessage, error) {
 	if m.Color, m.ColorOverflow, err = parseInt(raw.Color, "color"); err != nil {
 		return m, err
 	}
+	if raw.Proof != nil {
+		if err := json.Unmarshal(*raw.Proof, &m.Proof); err != nil || len(m.Proof) > MaxProofLen {
+			return m, place.Errorf(place.EINVALIDMESSAGE, "proof must be a string of at most %d bytes.", MaxProofLen)
+		}
+	}
 	return m, nil
 }
 
@@ -113,7 +125,7 @@ func decodeRaw(data []byte) (rawClientMessage, error) {
 		}
 		return nil
 	}
-	raw.X, raw.Y, raw.Color, raw.RequestID = field("x"), field("y"), field("color"), field("requestId")
+	raw.X, raw.Y, raw.Color, raw.RequestID, raw.Proof = field("x"), field("y"), field("color"), field("requestId"), field("proof")
 	if t := field("type"); t != nil {
 		var typ *string
 		if err := json.Unmarshal(*t, &typ); err != nil {
@@ -248,6 +260,8 @@ type Welcome struct {
 	Cooldown   int64      `json:"cooldown"`
 	ServerTime int64      `json:"serverTime"`
 	CanvasInfo CanvasInfo `json:"canvasInfo"`
+	// Challenge: see ErrorMessage.Challenge.
+	Challenge *fairplay.Challenge `json:"challenge,omitempty"`
 }
 
 // Success acknowledges a placement.
@@ -265,6 +279,9 @@ type ErrorMessage struct {
 	Message          string     `json:"message"`
 	RequestID        string     `json:"requestId,omitempty"`
 	RemainingSeconds int        `json:"remainingSeconds,omitempty"`
+	// Challenge is what the player's next placement must solve, when its
+	// address needs one (docs/protocol.md, "Challenges").
+	Challenge *fairplay.Challenge `json:"challenge,omitempty"`
 }
 
 // NewErrorMessage maps any error to the `error` message (docs/protocol.md, "Errors"); internal
@@ -290,6 +307,15 @@ func EncodeSuccess(requestID string, nextPlacement, serverTime time.Time) []byte
 	dst = strconv.AppendInt(dst, nextPlacement.UnixMilli(), 10)
 	dst = append(dst, `,"serverTime":`...)
 	dst = strconv.AppendInt(dst, serverTime.UnixMilli(), 10)
+	return append(dst, '}')
+}
+
+// EncodeSuccessWithChallenge is EncodeSuccess with the challenge the
+// player's next placement must solve.
+func EncodeSuccessWithChallenge(requestID string, nextPlacement, serverTime time.Time, ch fairplay.Challenge) []byte {
+	dst := EncodeSuccess(requestID, nextPlacement, serverTime)
+	dst = append(dst[:len(dst)-1], `,"challenge":`...)
+	dst = append(dst, mustJSON(ch)...)
 	return append(dst, '}')
 }
 

@@ -62,10 +62,14 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 		cooldown = until.Sub(now).Milliseconds()
 	}
 	cfg := h.liveConfig()
-	welcome := newFrame(gws.OpcodeText, mustJSON(Welcome{
+	w8 := Welcome{
 		Type: "welcome", UserID: id.UserID, Username: id.Username, IsGuest: id.IsGuest,
 		Cooldown: cooldown, ServerTime: now.UnixMilli(), CanvasInfo: NewCanvasInfo(cfg),
-	}))
+	}
+	if ch, ok := h.opts.Placements.ChallengeFor(id.UserID, id.IP); ok {
+		w8.Challenge = &ch
+	}
+	welcome := newFrame(gws.OpcodeText, mustJSON(w8))
 
 	up := h.upPlain
 	if binary {
@@ -216,7 +220,7 @@ var errSessionUnavailable = place.Errorf(place.EUNAVAILABLE, "Your session could
 var errViewer = place.Errorf(place.EUNAUTHORIZED, "Watching only: start playing (POST /api/v1/session) and reconnect to place.")
 
 func (h *Hub) place(c *client, m ClientMessage, now time.Time) {
-	a := placing.Attempt{UserID: c.id.UserID, Device: c.id.Device, IP: c.id.IP, X: int(m.X), Y: int(m.Y), Color: int(m.Color), At: now}
+	a := placing.Attempt{UserID: c.id.UserID, Device: c.id.Device, IP: c.id.IP, X: int(m.X), Y: int(m.Y), Color: int(m.Color), At: now, Proof: m.Proof}
 	if m.CoordsOverflow {
 		a.X = -1
 	}
@@ -224,8 +228,19 @@ func (h *Hub) place(c *client, m ClientMessage, now time.Time) {
 		a.Color = -1
 	}
 	_, next, err := h.opts.Placements.Place(context.Background(), a)
+	// Every answer carries the challenge of the next placement, when the
+	// address now needs one, so that the client solves it while it waits.
+	ch, challenged := h.opts.Placements.ChallengeFor(c.id.UserID, c.id.IP)
 	if err != nil {
-		h.sendError(c, err, m.RequestID)
+		msg := NewErrorMessage(err, m.RequestID)
+		if challenged {
+			msg.Challenge = &ch
+		}
+		h.conns.send(c, newFrame(gws.OpcodeText, mustJSON(msg)))
+		return
+	}
+	if challenged {
+		h.conns.send(c, newFrame(gws.OpcodeText, EncodeSuccessWithChallenge(m.RequestID, next, h.opts.Now(), ch)))
 		return
 	}
 	h.conns.send(c, newFrame(gws.OpcodeText, EncodeSuccess(m.RequestID, next, h.opts.Now())))

@@ -8,6 +8,7 @@
 // (the view and aiming, which App inherits).
 
 import { Board } from './board.js';
+import { ChallengeSolver } from './challenge.js';
 import { ColorMemory, paletteOrder, safeStorage } from './colors.js';
 import { AppView } from './appview.js';
 import { Feedback } from './appfeedback.js';
@@ -103,6 +104,8 @@ class App extends AppView {
     this.cooldown = new Cooldown();
     this.cooldownText = '';
     this.pending = new PendingPlacements((entry) => expirePlacement(this, entry));
+    // The proof-of-work challenge of a busy address, solved off the page's thread.
+    this.challenge = new ChallengeSolver(() => new Worker(new URL('./challengeworker.js', import.meta.url), { type: 'module' }));
     /** A viewer becoming a player: its first pixel, placed after the welcome. */
     this.afterJoin = null;
     this.joining = false;
@@ -287,6 +290,9 @@ class App extends AppView {
         get user() { return app.user && { ...app.user }; },
         get width() { return app.width; },
         get height() { return app.height; },
+        /** challengeMs: how long the worker took for the last challenge (0: none yet). */
+        get challengeMs() { return app.challenge.lastMs; },
+        get challengesSolved() { return app.challenge.solvedCount; },
       }),
       /** pixelAt is the color shown at (x, y), pending placements included; -1 outside. */
       pixelAt: (x, y) => app.board.colorAt(x, y),

@@ -7,7 +7,7 @@ import { growsTo } from './board.js';
 import { CONNECTION_LABELS, errorMessage, placedMessage } from './messages.js';
 import { normalizePalette } from './palette.js';
 import { describeState } from './eventstate.js';
-import { tickCooldown, updateBar } from './appplace.js';
+import { place as placeAgain, tickCooldown, updateBar } from './appplace.js';
 
 /** How long the connection must stay down before a screen reader hears of it. */
 const LOST_ANNOUNCE_DELAY_MS = 2000;
@@ -33,6 +33,7 @@ export function handleMessage(app, msg) {
 }
 
 function onWelcome(app, msg) {
+  app.challenge.offer(msg.challenge);
   // An empty userId is a viewer: watching needs no session; one is made
   // when the player first places (startPlaying, appplace.js).
   app.user = { userId: msg.userId, username: msg.username, isGuest: msg.isGuest };
@@ -102,6 +103,7 @@ function onPixels(app, msg) {
 }
 
 function onSuccess(app, msg) {
+  app.challenge.offer(msg.challenge);
   const now = Date.now();
   app.cooldown.fromSuccess(msg.nextPlacement, msg.serverTime, now);
   const entry = app.pending.take(msg.requestId);
@@ -116,6 +118,7 @@ function onSuccess(app, msg) {
 }
 
 function onError(app, msg) {
+  if (msg.requestId) app.challenge.offer(msg.challenge);
   const now = Date.now();
   const entry = msg.requestId ? app.pending.take(msg.requestId) : undefined;
   if (entry) {
@@ -124,7 +127,9 @@ function onError(app, msg) {
     app.cooldown.restore(entry.previousCooldown);
     app.requestDraw();
   }
-  if (msg.code === 'RATE_LIMITED') {
+  // ADDRESS_BUDGET: the address's shared budget is spent; wait like a
+  // cooldown (the toast says why and what to do).
+  if (msg.code === 'RATE_LIMITED' || msg.code === 'ADDRESS_BUDGET') {
     app.cooldown.fromRemainingSeconds(msg.remainingSeconds, now);
     app.waitingForReady = true;
     app.limited = true;
@@ -133,6 +138,15 @@ function onError(app, msg) {
     // The moderator's ban reached this tab; the close that follows ends
     // the connection for good.
     showNotice(app, msg.message);
+  }
+  if (msg.code === 'CHALLENGE_REQUIRED' && entry && msg.challenge) {
+    // The address became busy since the last answer: solve the challenge
+    // that came with the refusal and place the same pixel again.
+    app.challenge.ready().then(() => {
+      if (app.selected === entry.color) placeAgain(app, entry.x, entry.y);
+    });
+    tickCooldown(app);
+    return;
   }
   app.toast(errorMessage(msg));
   tickCooldown(app);

@@ -39,9 +39,22 @@ export function place(app, x, y) {
     startPlaying(app, x, y);
     return;
   }
+  if (app.challenge.pending()) {
+    // The address is busy and the worker is still solving the challenge
+    // (usually done during the cooldown): place as soon as it is.
+    if (!app.waitingForChallenge) {
+      app.waitingForChallenge = true;
+      app.toast('Many players share your address: your browser is checking in before placing…');
+      app.challenge.ready().then(() => {
+        app.waitingForChallenge = false;
+        place(app, x, y);
+      });
+    }
+    return;
+  }
   const requestId = newRequestId();
   const color = app.selected;
-  if (!app.conn.send(encodePlace(x, y, color, requestId))) {
+  if (!app.conn.send(encodePlace(x, y, color, requestId, app.challenge.take()))) {
     app.toast('Not connected to the server. Your pixel was not placed.');
     return;
   }

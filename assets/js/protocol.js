@@ -173,8 +173,9 @@ export function decodeMessage(data) {
   throw new ProtocolError('unsupported frame payload');
 }
 
-/** encodePlace builds a `place` request. */
-export function encodePlace(x, y, color, requestId) {
+/** encodePlace builds a `place` request, with the solved challenge when one is needed. */
+export function encodePlace(x, y, color, requestId, proof) {
+  if (proof) return JSON.stringify({ type: 'place', x, y, color, requestId, proof });
   return JSON.stringify({ type: 'place', x, y, color, requestId });
 }
 

@@ -241,7 +241,8 @@ func serve(ctx context.Context, kind, addr string) error {
 		defer os.RemoveAll(dir)
 		cfg := app.Defaults()
 		cfg.DataDir, cfg.Cooldown, cfg.GuestLimit = dir, 0, 0
-		cfg.MaxConnsPerAddress = 0 // every benchmark client comes from one address
+		cfg.MaxConnsPerAddress = 0                   // every benchmark client comes from one address
+		cfg.AddressPlayers, cfg.ChallengeBits = 0, 0 // so no budget or challenge (docs/fairplay.md)
 		if kind == "place-cluster" {
 			cfg.RedisURL, cfg.DatabaseURL = os.Getenv(redisEnv), os.Getenv(databaseEnv)
 			cfg.RedisPrefix = "curve-" + testenv.RandomString(8) + ":"

@@ -66,6 +66,9 @@ func serveFlags(name string, cfg *app.Config, logLevel *string, pprof *string, s
 		cfg.NetworkAllowances = a
 		return err
 	})
+	fs.IntVar(&cfg.AddressPlayers, "address-players", cfg.AddressPlayers, "the identities of one address (IPv6: /64) place together at most this many players' worth (0: no address budget; --network-allowance networks are exempt)")
+	fs.DurationVar(&cfg.AddressEarnAfter, "address-earn-after", cfg.AddressEarnAfter, "a registered account this old places on its own budget, not its address's (0: never)")
+	fs.IntVar(&cfg.ChallengeBits, "challenge-bits", cfg.ChallengeBits, "proof-of-work difficulty (leading zero bits) asked of each identity when two place from one address, one more per doubling; a lone player is not asked (0: no challenge)")
 	fs.IntVar(&cfg.MaxConnsPerAddress, "max-conns-per-address", cfg.MaxConnsPerAddress, "open WebSockets and event streams per address (IPv6: /64) on each instance (0: no cap)")
 	fs.IntVar(&cfg.MaxConnsPerSession, "max-conns-per-session", cfg.MaxConnsPerSession, "open WebSockets and event streams per session on each instance (0: no cap)")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark cookies Secure (set when served over TLS)")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/event"
+	"github.com/placecanvas/place/fairplay"
 	"github.com/placecanvas/place/handlers"
 	"github.com/placecanvas/place/internal/budget"
 	"github.com/placecanvas/place/joining"
@@ -85,6 +86,16 @@ type Config struct {
 	BudgetWorkers   int
 	BudgetMemoryMiB int
 	BudgetPerMinute int
+	// AddressPlayers is --address-players: the placements the identities
+	// of one address share, in players' worth (0: no address budget).
+	// The networks of NetworkAllowances are exempt.
+	AddressPlayers int
+	// AddressEarnAfter is --address-earn-after: the age at which a
+	// registered account places on a budget of its own (0: never).
+	AddressEarnAfter time.Duration
+	// ChallengeBits is --challenge-bits: the proof-of-work difficulty for
+	// two identities on one address (0: no challenge).
+	ChallengeBits int
 }
 
 // Defaults returns the documented defaults.
@@ -95,6 +106,7 @@ func Defaults() Config {
 		GuestLimit: 30, MaxConnsPerAddress: 300, MaxConnsPerSession: 20, ShutdownTimeout: 10 * time.Second, DrainPeriod: time.Second, RedisPrefix: "place:",
 		PublicExport:    true,
 		BudgetMemoryMiB: budget.DefaultMemory >> 20, BudgetPerMinute: handlers.DefaultCostlyPerMinute,
+		AddressPlayers: 3, AddressEarnAfter: 24 * time.Hour, ChallengeBits: 14,
 	}
 }
 
@@ -136,6 +148,12 @@ func (c Config) Validate() error {
 	}
 	if c.BudgetWorkers < 0 || c.BudgetPerMinute < 0 || (c.BudgetMemoryMiB != 0 && c.BudgetMemoryMiB < 16) {
 		return errors.New("--budget-workers and --budget-per-minute must not be negative, --budget-memory must be at least 16 (MiB)")
+	}
+	if c.AddressPlayers < 0 || c.AddressEarnAfter < 0 {
+		return errors.New("--address-players and --address-earn-after must not be negative")
+	}
+	if c.ChallengeBits < 0 || c.ChallengeBits > fairplay.MaxBits {
+		return fmt.Errorf("--challenge-bits must be between 0 and %d", fairplay.MaxBits)
 	}
 	return nil
 }
@@ -227,10 +245,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, fmt.Errorf("load the event settings: %w", err)
 	}
 	evRef.Store(ev)
+	challenge, err := cfg.challengeRule(ctx, st, ev.Cooldown)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	bans := netbans.New(st, log, nil)
 	placements := placing.New(placing.Options{
 		Config: cfg.CanvasConfig(), Size: lc.Size, Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule,
-		Team:        roster.TeamOf,
+		Team: roster.TeamOf, AddressBudget: cfg.addressBudget(), Challenge: challenge,
 		NetworkBans: bans,
 		CanvasOpen:  func(ctx context.Context, a placing.Attempt) error { return ev.CheckOpen(ctx, a.UserID, st.UserByID) },
 		Areas: func(ctx context.Context, a placing.Attempt) error {

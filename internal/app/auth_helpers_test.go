@@ -40,6 +40,8 @@ func startServer(t *testing.T, configure func(*app.Config)) *authServer {
 	cfg.BatchInterval = 5 * time.Millisecond
 	cfg.BcryptCost = bcrypt.MinCost
 	cfg.GuestLimit = 0
+	cfg.AddressPlayers = 0
+	cfg.ChallengeBits = 0
 	cfg.ShutdownTimeout = 5 * time.Second
 	cfg.DrainPeriod = 0
 	if configure != nil {

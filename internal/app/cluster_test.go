@@ -36,6 +36,8 @@ func (e clusterEnv) config(t testing.TB, mutate func(*app.Config)) app.Config {
 	cfg.DataDir = t.TempDir()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.GuestLimit = 0
+	cfg.AddressPlayers = 0
+	cfg.ChallengeBits = 0
 	cfg.BcryptCost = 4
 	cfg.RedisURL, cfg.DatabaseURL, cfg.RedisPrefix = e.redisURL, e.databaseURL, e.prefix
 	cfg.ShutdownTimeout = 5 * time.Second

@@ -32,6 +32,8 @@ func start(t testing.TB, mutate func(*app.Config)) *testServer {
 	cfg.DataDir = t.TempDir()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.GuestLimit = 0
+	cfg.AddressPlayers = 0 // tests play many guests from 127.0.0.1; the budget's own tests turn it on
+	cfg.ChallengeBits = 0  // likewise the challenge
 	cfg.BcryptCost = 4
 	cfg.DrainPeriod = 0 // no proxy in front to route around a draining server
 	if mutate != nil {

@@ -23,12 +23,19 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 	cd := s.cooldown()
 	keys := who.Keys()
 	device := keys[len(keys)-1] // the user again when the device is unknown
+	players := 0
+	budgetKey := s.keys.cooldown(userID) // unused without a budget
+	if who.Budget.Applies() && cd > 0 {
+		players, budgetKey = who.Budget.Players, s.keys.cooldown(who.Budget.Key)
+	}
 	r := &placeReq{
 		cooldownKey:       s.keys.cooldown(userID),
 		deviceCooldownKey: s.keys.cooldown(device),
+		budgetKey:         budgetKey,
 		device:            device,
 		team:              who.TeamID,
 		args:              [6]any{userID, x, y, int(color), nowMs, cd.Milliseconds()},
+		budgetPlayers:     players,
 	}
 	reply, err := s.evalPlace(ctx, r)
 	if err != nil {
@@ -43,6 +50,8 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 		return place.Placement{}, time.Time{}, place.Errorf(place.EBANNED, "You are banned from placing pixels.")
 	case placeCooldown:
 		return place.Placement{}, time.Time{}, place.CooldownError(now, time.UnixMilli(vals[1]))
+	case placeBudget:
+		return place.Placement{}, time.Time{}, place.AddressBudgetError(now, time.UnixMilli(vals[1]))
 	case placeNoCanvas:
 		s.triggerRestore()
 		return place.Placement{}, time.Time{}, fmt.Errorf("%w (redis holds no canvas; restoring)", place.ErrUnavailable)
@@ -94,14 +103,14 @@ func (s *Store) evalDirect(ctx context.Context, r *placeReq) (any, error) {
 
 // placeArgs lays out the keys and arguments of placeScript for a batch.
 func (s *Store) placeArgs(batch []*placeReq) []any {
-	args := make([]any, 0, 6+10*len(batch))
-	args = append(args, 5+2*len(batch), s.keys.banned, s.keys.canvas, s.keys.seq, s.keys.stream, s.keys.meta)
+	args := make([]any, 0, 6+12*len(batch))
+	args = append(args, 5+3*len(batch), s.keys.banned, s.keys.canvas, s.keys.seq, s.keys.stream, s.keys.meta)
 	for _, r := range batch {
-		args = append(args, r.cooldownKey, r.deviceCooldownKey)
+		args = append(args, r.cooldownKey, r.deviceCooldownKey, r.budgetKey)
 	}
 	for _, r := range batch {
 		args = append(args, r.args[:]...)
-		args = append(args, r.device, r.team)
+		args = append(args, r.device, r.team, r.budgetPlayers)
 	}
 	return args
 }
@@ -196,9 +205,11 @@ type batcher struct {
 type placeReq struct {
 	cooldownKey       string
 	deviceCooldownKey string // the user's again when the device is unknown
+	budgetKey         string // the address budget's (the user's when there is none)
 	device            string // place.DeviceKey, or the user id
 	team              int64  // the player's team (0: none)
 	args              [6]any
+	budgetPlayers     int // the address budget's players (0: none)
 	deadline          time.Time
 	reply             chan placeResult // buffered: a worker never blocks on a caller that gave up
 }

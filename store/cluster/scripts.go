@@ -8,6 +8,7 @@ const (
 	placeBanned   = 1
 	placeCooldown = 2 // second element: when the cooldown ends (ms)
 	placeNoCanvas = 3 // Redis lost its data: restore before placing
+	placeBudget   = 4 // second element: when the address may place again (ms)
 )
 
 // placeScript makes placements, each the whole of a placement atomically:
@@ -24,37 +25,60 @@ const (
 // meta hash, atomically with the write: an instance that has not yet
 // learnt of a growth still places its pixels at their (x, y).
 //
+// The address budget (place.AddressBudget.Take, the same steps) is
+// checked after the cooldown: its key holds the ends of the cooldowns of
+// the address's slots ("ms,ms,…", missing ones free); a placement takes
+// the slot that ended first, if it has.
+//
 // KEYS: banned set, canvas, seq, stream, meta, then each placement's user
-// cooldown key and device cooldown key (the user's again when the device is
-// unknown).
+// cooldown key, device cooldown key (the user's again when the device is
+// unknown) and address budget key (the user's when there is none).
 // ARGV: for each placement: user, x, y, color, now (ms), cooldown (ms),
-// device (place.DeviceKey, or the user again), team (0: none).
-// Returns one {result, value} per placement: {0, seq}, {1}, {2, ends} or {3}.
+// device (place.DeviceKey, or the user again), team (0: none), the
+// budget's players (0: no budget).
+// Returns one {result, value} per placement: {0, seq}, {1}, {2, ends}, {3}
+// or {4, when the address's first slot frees}.
 var placeScript = redis.NewScript(-1, `
 local width = tonumber(redis.call('HGET', KEYS[5], 'width') or '0')
 local canvas = width > 0 and redis.call('EXISTS', KEYS[2]) == 1
 local anyBanned = redis.call('SCARD', KEYS[1]) > 0
 local seq = nil
 local out = {}
-for i = 1, (#KEYS - 5) / 2 do
-  local a = (i - 1) * 8
+for i = 1, (#KEYS - 5) / 3 do
+  local a = (i - 1) * 9
   local user, device = ARGV[a+1], ARGV[a+7]
-  local userKey, deviceKey = KEYS[4+2*i], KEYS[5+2*i]
+  local userKey, deviceKey, budgetKey = KEYS[3+3*i], KEYS[4+3*i], KEYS[5+3*i]
   local now, cooldown = tonumber(ARGV[a+5]), tonumber(ARGV[a+6])
+  local players = tonumber(ARGV[a+9])
   local ends = 0
   if cooldown > 0 then
     ends = math.max(tonumber(redis.call('GET', userKey) or '0'), tonumber(redis.call('GET', deviceKey) or '0'))
+  end
+  local slots, first = {}, 1
+  if players > 0 then
+    local stored = {}
+    for v in string.gmatch(redis.call('GET', budgetKey) or '', '%d+') do stored[#stored + 1] = tonumber(v) end
+    for j = 1, players do
+      slots[j] = stored[j] or 0
+      if slots[j] < slots[first] then first = j end
+    end
   end
   if anyBanned and (redis.call('SISMEMBER', KEYS[1], user) == 1 or redis.call('SISMEMBER', KEYS[1], device) == 1) then
     out[i] = {1}
   elseif ends > now then
     out[i] = {2, ends}
+  elseif players > 0 and slots[first] > now then
+    out[i] = {4, slots[first]}
   elseif not canvas then
     out[i] = {3}
   else
     if cooldown > 0 then
       redis.call('SET', userKey, now + cooldown, 'PX', cooldown)
       redis.call('SET', deviceKey, now + cooldown, 'PX', cooldown)
+    end
+    if players > 0 then
+      slots[first] = now + cooldown
+      redis.call('SET', budgetKey, table.concat(slots, ','), 'PX', cooldown)
     end
     redis.call('SETRANGE', KEYS[2], tonumber(ARGV[a+3]) * width + tonumber(ARGV[a+2]), string.char(tonumber(ARGV[a+4])))
     if not seq then seq = tonumber(redis.call('GET', KEYS[3]) or '0') end

@@ -58,10 +58,14 @@ type Store struct {
 	mu        sync.Mutex
 	seq       uint64
 	cooldowns map[string]time.Time
-	banned    map[string]bool
-	pending   []place.Placement
-	batch     *commitBatch
-	wake      chan struct{}
+	// budgets are the address budgets' slots (place.AddressBudget), made
+	// on first use (see takeBudgetLocked).
+	budgets       map[string][]time.Time
+	budgetsPruned time.Time
+	banned        map[string]bool
+	pending       []place.Placement
+	batch         *commitBatch
+	wake          chan struct{}
 
 	// live is the canvas as committed, with the replay ring (see publish).
 	live *live.Canvas

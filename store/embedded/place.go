@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/placecanvas/place"
@@ -10,7 +11,8 @@ import (
 )
 
 // Place implements place.Placer for a pixel the placement service checked:
-// the ban and cooldown checks and the canvas write happen under one lock, then the call waits for the group commit that
+// the ban, cooldown and address budget checks and the canvas write happen
+// under one lock, then the call waits for the group commit that
 // makes the placement durable.
 func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
 	userID := who.UserID
@@ -37,6 +39,10 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 		return place.Placement{}, time.Time{}, place.CooldownError(now, until)
 	}
 	cd := s.cooldown()
+	if err := s.takeBudgetLocked(who.Budget, now, cd); err != nil {
+		s.mu.Unlock()
+		return place.Placement{}, time.Time{}, err
+	}
 	next := now.Add(cd)
 	if cd > 0 {
 		for _, k := range keys {
@@ -261,4 +267,36 @@ func (s *Store) snapshot() error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// takeBudgetLocked takes a slot of the address budget b, or refuses with
+// ADDRESS_BUDGET and changes nothing. Addresses whose slots all ended are
+// dropped at most once a cooldown, so that the map holds only the busy
+// ones (kept in memory only: a restart frees every address's slots).
+func (s *Store) takeBudgetLocked(b place.AddressBudget, now time.Time, cd time.Duration) error {
+	if !b.Applies() || cd <= 0 {
+		return nil
+	}
+	if s.budgets == nil || (len(s.budgets) > 1000 && now.Sub(s.budgetsPruned) > cd) {
+		s.pruneBudgetsLocked(now)
+		s.budgetsPruned = now
+	}
+	slots, until, ok := b.Take(s.budgets[b.Key], now, cd)
+	if !ok {
+		return place.AddressBudgetError(now, until)
+	}
+	s.budgets[b.Key] = slots
+	return nil
+}
+
+func (s *Store) pruneBudgetsLocked(now time.Time) {
+	if s.budgets == nil {
+		s.budgets = map[string][]time.Time{}
+		return
+	}
+	for k, slots := range s.budgets {
+		if !slices.ContainsFunc(slots, func(end time.Time) bool { return end.After(now) }) {
+			delete(s.budgets, k)
+		}
+	}
 }

@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", testSessions},
 		{"Ready", testReady},
 		{"Grow", testGrow},
+		{"AddressBudget", testAddressBudget},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
