@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +87,25 @@ func TestParseCommandStats(t *testing.T) {
 	}
 	if _, err := parseCommandStats("cmdstat_xread:calls=x,usec=1"); err == nil {
 		t.Error("a malformed count was accepted")
+	}
+}
+
+// TestFitCalls checks that the split of the readers' share into a cost per
+// call and per delivered placement recovers the costs windows were built
+// from.
+func TestFitCalls(t *testing.T) {
+	const base, perCall, perEntry = 70.0, 12.0, 1.5 // µs
+	var results []result
+	for i, c := range []struct {
+		readers int
+		calls   int64
+	}{{10, 15_000}, {25, 30_000}, {50, 40_000}, {100, 60_000}} {
+		placements := int64(20_000 + 1000*i)
+		us := base*float64(placements) + perCall*float64(c.calls) + perEntry*float64(placements)*float64(c.readers)
+		results = append(results, result{readers: c.readers, round: 1, placements: placements, xreadCalls: c.calls, cpu: us / 1e6, seconds: 10})
+	}
+	call, entry, ok := fitCalls(results, map[int]float64{1: base}, 0)
+	if !ok || math.Abs(call-perCall) > 1e-6 || math.Abs(entry-perEntry) > 1e-6 {
+		t.Errorf("fit %.4f µs per call, %.4f per entry (ok %v); want %.1f and %.1f", call, entry, ok, perCall, perEntry)
 	}
 }

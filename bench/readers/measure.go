@@ -41,6 +41,7 @@ type result struct {
 	seconds        float64 // the window's wall time
 	placements     int64   // placements acknowledged in the window
 	failed         int64   // placements that returned an error in the window
+	skipped        int64   // placements the writer, running late, did not offer in the window
 	cpu            float64 // Redis CPU seconds (user + system) in the window
 	xreadCalls     int64   // XREAD calls in the window, all readers
 	xreadUsec      int64   // Redis's time inside XREAD, µs
@@ -59,8 +60,8 @@ func (r result) cpuPerPlacement() float64 {
 
 // line is the result as one line of progress.
 func (r result) line() string {
-	return fmt.Sprintf("readers %3d round %d: %.0f placements/s, redis %.3f cores, %.1f µs per placement, %d missed",
-		r.readers, r.round, float64(r.placements)/r.seconds, r.cpu/r.seconds, r.cpuPerPlacement(), r.missed)
+	return fmt.Sprintf("readers %3d round %d: %.0f placements/s (%d failed, %d skipped by a late writer), redis %.3f cores, %.1f µs per placement, %d missed",
+		r.readers, r.round, float64(r.placements)/r.seconds, r.failed, r.skipped, r.cpu/r.seconds, r.cpuPerPlacement(), r.missed)
 }
 
 // measure opens the store, places at cfg.rate for the whole run, and
@@ -158,6 +159,7 @@ func point(ctx context.Context, cfg config, store *cluster.Store, admin redis.Co
 	r.seconds = after.at.Sub(before.at).Seconds()
 	r.placements = after.placed - before.placed
 	r.failed = after.failed - before.failed
+	r.skipped = after.skipped - before.skipped
 	r.cpu = after.cpu - before.cpu
 	r.xreadCalls = after.cmd["xread"].calls - before.cmd["xread"].calls
 	r.xreadUsec = after.cmd["xread"].usec - before.cmd["xread"].usec
@@ -223,9 +225,10 @@ func (rd *reader) receive(ps []place.Placement) {
 // writer places at a fixed rate through the store, each placement by a
 // new user at the next pixel.
 type writer struct {
-	store  *cluster.Store
-	placed atomic.Int64
-	failed atomic.Int64
+	store   *cluster.Store
+	placed  atomic.Int64
+	failed  atomic.Int64
+	skipped atomic.Int64 // placements not offered because the writer was late
 }
 
 // writerWorkers is how many placements may wait for Redis at once; the
@@ -267,6 +270,14 @@ func (w *writer) run(ctx context.Context, rate float64) {
 			return
 		case now := <-t.C:
 			due := int64(now.Sub(start).Seconds() * rate)
+			// A writer that fell behind (the machine was busy) does not
+			// make up for it later with a burst: the next point would
+			// measure another rate. Placements more than 100 ms late are
+			// skipped.
+			if late := due - sent - int64(rate/10); late > 0 {
+				sent += late
+				w.skipped.Add(late)
+			}
 			for ; sent < due; sent++ {
 				select {
 				case jobs <- sent:
@@ -282,6 +293,7 @@ func (w *writer) run(ctx context.Context, rate float64) {
 type stats struct {
 	at             time.Time
 	placed, failed int64
+	skipped        int64
 	cpu            float64 // used_cpu_user + used_cpu_sys
 	cmd            map[string]cmdStat
 }
@@ -297,7 +309,7 @@ func snapshot(c redis.Conn, w *writer) (stats, error) {
 	if err != nil {
 		return stats{}, fmt.Errorf("INFO commandstats: %w", err)
 	}
-	s := stats{at: time.Now(), placed: w.placed.Load(), failed: w.failed.Load()}
+	s := stats{at: time.Now(), placed: w.placed.Load(), failed: w.failed.Load(), skipped: w.skipped.Load()}
 	fields := infoFields(info)
 	for _, k := range []string{"used_cpu_user", "used_cpu_sys"} {
 		v, err := strconv.ParseFloat(fields[k], 64)

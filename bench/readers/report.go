@@ -72,6 +72,43 @@ func report(w io.Writer, results []result) {
 	if a, b, ok := fit(results); ok {
 		fmt.Fprintf(w, "\nleast squares over all windows: Redis µs per placement = %.1f + %.2f × readers\n", a, b)
 	}
+	if len(base) > 0 {
+		if call, entry, ok := fitCalls(results, baseline, mean(base)); ok {
+			fmt.Fprintf(w, "readers' share, least squares over the windows with readers: %.2f µs per XREAD call + %.2f µs per placement delivered to a reader\n", call, entry)
+			fmt.Fprintf(w, "  (a reader that gets each placement in an XREAD of its own costs Redis %.2f µs per placement)\n", call+entry)
+		}
+	}
+}
+
+// fitCalls splits the readers' share of Redis's CPU (a window's CPU less
+// its round's baseline per placement) into a cost per XREAD call and a
+// cost per placement delivered to one reader, by least squares without an
+// intercept over the windows with readers.
+func fitCalls(results []result, baseline map[int]float64, fallback float64) (call, entry float64, ok bool) {
+	var s11, s12, s22, s1y, s2y float64
+	var n int
+	for _, r := range results {
+		if r.readers == 0 || r.xreadCalls == 0 {
+			continue
+		}
+		b, found := baseline[r.round]
+		if !found {
+			b = fallback
+		}
+		y := r.cpu*1e6 - b*float64(r.placements)
+		x1, x2 := float64(r.xreadCalls), float64(r.placements)*float64(r.readers)
+		s11 += x1 * x1
+		s12 += x1 * x2
+		s22 += x2 * x2
+		s1y += x1 * y
+		s2y += x2 * y
+		n++
+	}
+	d := s11*s22 - s12*s12
+	if n < 2 || d == 0 {
+		return 0, 0, false
+	}
+	return (s1y*s22 - s2y*s12) / d, (s2y*s11 - s1y*s12) / d, true
 }
 
 // fit returns the least-squares line µs per placement = a + b × readers.
