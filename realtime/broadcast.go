@@ -315,7 +315,7 @@ func (b *broadcaster) canvas() (f *canvasFrame, events []Event, seq uint64) {
 	// since it, when the canvas did not grow since: on a busy canvas
 	// joiners share one copy, encoding and compression of the canvas
 	// instead of each making their own.
-	if f = b.frame.Load(); f != nil && time.Since(f.made) < frameReuse {
+	if f = b.frame.Load(); f != nil && f.width*f.height >= reuseArea && time.Since(f.made) < frameReuse {
 		if events, at, ok := b.live.Events(f.seq, nil); ok && !b.live.GrewSince(f.seq) {
 			return f, events, at
 		}
@@ -330,8 +330,12 @@ func (b *broadcaster) canvas() (f *canvasFrame, events []Event, seq uint64) {
 }
 
 // frameReuse is how long one canvas frame serves joiners, followed by the
-// pixels placed since it was taken.
-const frameReuse = time.Second
+// pixels placed since it was taken, on canvases of reuseArea pixels or more
+// (a smaller one is encoded in well under a millisecond).
+const (
+	frameReuse = time.Second
+	reuseArea  = 1 << 20
+)
 
 func (b *broadcaster) isReady() bool {
 	b.mu.Lock()
