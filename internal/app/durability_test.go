@@ -50,10 +50,13 @@ func placeBinary(t *testing.T) string {
 
 var listenLine = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
-// startProcess runs the server binary and returns its address once it listens.
+// startProcess runs the server binary and returns its address once it
+// listens. Like the in-process servers of start, it plays many guests from
+// 127.0.0.1 with no address budget and no challenge (later flags in args
+// win).
 func startProcess(t *testing.T, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(placeBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(placeBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0", "--address-players", "0", "--challenge-bits", "0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
