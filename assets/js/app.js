@@ -23,6 +23,8 @@ import { ReadyNotifier } from './notify.js';
 import { DEFAULT_PALETTE } from './palette.js';
 import { PendingPlacements } from './pending.js';
 import { TemplateOverlay, mountOverlayControls } from './overlay.js';
+import { mountCanvasOverlays } from './overlays.js';
+import { mountTeamPicker } from './teams.js';
 import { EventBanner } from './eventstate.js';
 import { PixelInfo } from './pixelinfo.js';
 import { socketURL } from './protocol.js';
@@ -146,7 +148,11 @@ class App extends AppView {
     bindNotify(this);
     this.bindGame();
     const sheet = document.getElementById('more-sheet');
-    if (sheet) mountOverlayControls(sheet, this.overlay);
+    if (sheet) {
+      mountCanvasOverlays(sheet, this);
+      mountOverlayControls(sheet, this.overlay);
+    }
+    mountTeamPicker({ resync: () => this.conn.resync() });
     new PointerControls(this.el.canvas, {
       getView: () => this.view,
       setView: (v) => {
