@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -87,5 +88,41 @@ func TestGameOverlaysAreChosenAndDrawn(t *testing.T) {
 				t.Errorf("overlay off: placed %s, untouched %s", p, u)
 			}
 		})
+	}
+}
+
+// TestGameTeamPickResyncsANewGuest: a visitor with no session picks a team
+// in the More panel; the picker starts a guest session and the game's
+// connection starts again, so the socket knows the new player without a
+// reload.
+func TestGameTeamPickResyncsANewGuest(t *testing.T) {
+	newTab := newBrowser(t)
+	ts := start(t, func(c *app.Config) { c.Cooldown = 0; c.Width, c.Height = 16, 16 })
+	team, err := ts.App.Teams.Create(context.Background(), "Red Foxes", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, cancel := newTab()
+	defer cancel()
+	emulate(t, tab, desktop, "light")
+	openGame(t, tab, ts.URL+"/")
+	if evalJS[bool](t, tab, `!!window.placeApp.state.user?.userId`) {
+		t.Fatal("a first visit already has a player")
+	}
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS("#open-more"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(tab, `document.querySelectorAll('#team-options input').length === 2`, 5*time.Second); err != nil {
+		t.Fatal("the picker does not list the team: ", err)
+	}
+	evalJS[bool](t, tab, fmt.Sprintf(`(document.querySelector('#team-options input[value="%d"]').click(), true)`, team.ID))
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`[data-testid="team-save"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitJS(tab, `document.getElementById('team-status').textContent === 'You play for Red Foxes now.'`, 5*time.Second); err != nil {
+		t.Fatalf("status %q", evalJS[string](t, tab, `document.getElementById('team-status').textContent`))
+	}
+	if err := waitJS(tab, `!!window.placeApp.state.user?.userId && window.placeApp.state.connected`, 5*time.Second); err != nil {
+		t.Fatal("the game's connection did not learn the new guest: ", err)
 	}
 }
