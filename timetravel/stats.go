@@ -8,7 +8,8 @@ import (
 	"github.com/placecanvas/place"
 )
 
-// Summary is the text summary of the whole history.
+// Summary is the text summary of the whole history: players' placements
+// only, a moderator's rollbacks and wipes left out.
 type Summary struct {
 	Placements    uint64
 	Players       int
@@ -63,16 +64,19 @@ func (s *Stats) Update(ctx context.Context) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		for _, p := range ps {
+			s.seq = p.Seq
+			if p.Rollback {
+				// A moderator's rollback or wipe is no player's placement:
+				// the totals agree with /stats (place.EventStats).
+				continue
+			}
 			if !s.size.Contains(p.X, p.Y) {
 				s.grow(place.Size{Width: p.X + 1, Height: p.Y + 1})
 			}
 			s.pixels[p.Y*s.size.Width+p.X]++
 			s.minutes[p.At.Unix()/60]++
-			if !p.Rollback {
-				s.players[p.UserID] = struct{}{}
-			}
+			s.players[p.UserID] = struct{}{}
 			s.count++
-			s.seq = p.Seq
 		}
 		return nil
 	})
