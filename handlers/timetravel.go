@@ -108,6 +108,24 @@ func (t *timeTravel) canvasAt(ctx context.Context, seq uint64) ([]byte, place.Si
 	return c, sz, nil
 }
 
+// placedAt is when placement seq was made; false when it cannot be read
+// (the frame is served without it).
+func (t *timeTravel) placedAt(ctx context.Context, seq uint64) (time.Time, bool) {
+	if seq == 0 {
+		return time.Time{}, false
+	}
+	var at time.Time
+	err := t.archive.PlacementRange(ctx, seq-1, seq, func(ps []place.Placement) error {
+		for _, p := range ps {
+			if p.Seq == seq {
+				at = p.At
+			}
+		}
+		return nil
+	})
+	return at, err == nil && !at.IsZero()
+}
+
 func (t *timeTravel) cached(seq uint64) (cachedFrame, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -217,6 +235,11 @@ func (s *Server) canvasAtBinary(c echo.Context) error {
 		return err
 	}
 	frameHeaders(c, m, sz)
+	if at, ok := s.tt.placedAt(s.ctx(c), m.Seq); ok {
+		// The time of the frame's placement: the timelapse player moves its
+		// slider there after a step by placement.
+		c.Response().Header().Set("X-Canvas-Time", strconv.FormatInt(at.UnixMilli(), 10))
+	}
 	c.Response().Header().Set("Vary", "Accept-Encoding")
 	if !acceptsGzip(c.Request()) {
 		return c.Blob(http.StatusOK, "application/octet-stream", data)
