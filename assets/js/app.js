@@ -243,9 +243,21 @@ class App extends AppView {
     this.width = width;
     this.height = height;
     this.renderer.setBoard(this.board);
-    this.el.formX?.setAttribute('max', String(width - 1));
-    this.el.formY?.setAttribute('max', String(height - 1));
+    this.showBounds();
     this.requestDraw();
+  }
+
+  /** showBounds tells the coordinates form (and its hint) the canvas's size. */
+  showBounds() {
+    const lastX = String(this.width - 1);
+    const lastY = String(this.height - 1);
+    this.el.formX?.setAttribute('max', lastX);
+    this.el.formY?.setAttribute('max', lastY);
+    const hintX = document.getElementById('place-x-last');
+    const hintY = document.getElementById('place-y-last');
+    if (hintX) hintX.textContent = lastX;
+    if (hintY) hintY.textContent = lastY;
+    this.el.canvas.setAttribute('aria-label', `Pixel canvas, ${this.width} by ${this.height} pixels`);
   }
 
   resizeBoard(width, height) {
@@ -254,8 +266,7 @@ class App extends AppView {
     this.board = new Board(width, height, this.palette);
     this.renderer.setBoard(this.board);
     this.cursor = moveCursor(this.cursor, 0, 0, width, height);
-    this.el.formX?.setAttribute('max', String(width - 1));
-    this.el.formY?.setAttribute('max', String(height - 1));
+    this.showBounds();
     this.fitted = false;
     this.resize();
   }
