@@ -23,7 +23,7 @@ import { ReadyNotifier } from './notify.js';
 import { DEFAULT_PALETTE } from './palette.js';
 import { PendingPlacements } from './pending.js';
 import { TemplateOverlay, mountOverlayControls } from './overlay.js';
-import { mountCanvasOverlays } from './overlays.js';
+import { mountCanvasOverlays, mountOutlines } from './overlays.js';
 import { mountTeamPicker } from './teams.js';
 import { EventBanner } from './eventstate.js';
 import { PixelInfo } from './pixelinfo.js';
@@ -150,6 +150,7 @@ class App extends AppView {
     const sheet = document.getElementById('more-sheet');
     if (sheet) {
       mountCanvasOverlays(sheet, this);
+      mountOutlines(sheet, this);
       mountOverlayControls(sheet, this.overlay);
     }
     mountTeamPicker({ resync: () => this.conn.resync() });

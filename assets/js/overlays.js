@@ -107,3 +107,112 @@ export function mountCanvasOverlays(panel, app) {
   }, REFRESH_MS);
   return chooser;
 }
+
+/** OUTLINE_MS is how often shown outlines are read again (areas and templates change). */
+export const OUTLINE_MS = 15_000;
+
+/**
+ * outlineRects lists what to outline from the answers of /api/v1/areas and
+ * /api/v1/templates: protected areas and templates, each with its name.
+ */
+export function outlineRects(areas, templates) {
+  const out = [];
+  for (const a of areas || []) {
+    if (a.w > 0 && a.h > 0) out.push({ kind: 'area', name: a.name, x: a.x, y: a.y, w: a.w, h: a.h });
+  }
+  for (const t of templates || []) {
+    if (t.width > 0 && t.height > 0) out.push({ kind: 'template', name: t.name, x: t.x, y: t.y, w: t.width, h: t.height });
+  }
+  return out;
+}
+
+const OUTLINE_COLORS = { area: '#dc2626', template: '#2563eb' };
+
+/**
+ * drawOutlines strokes each rectangle through the view (device pixels):
+ * a dark edge under a colored dashed line, visible on any color, with the
+ * name above when there is room.
+ */
+export function drawOutlines(ctx, view, dpr, rects) {
+  if (!rects.length) return;
+  const s = view.scale * dpr;
+  ctx.save();
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.font = `${Math.round(12 * dpr)}px system-ui, sans-serif`;
+  ctx.textBaseline = 'bottom';
+  for (const r of rects) {
+    const x = Math.round(view.offsetX * dpr + r.x * s) + 0.5;
+    const y = Math.round(view.offsetY * dpr + r.y * s) + 0.5;
+    const w = Math.round(r.w * s);
+    const h = Math.round(r.h * s);
+    ctx.setLineDash([]);
+    ctx.lineWidth = 4 * dpr;
+    ctx.strokeStyle = 'rgba(20, 22, 28, 0.7)';
+    ctx.strokeRect(x, y, w, h);
+    ctx.setLineDash([6 * dpr, 4 * dpr]);
+    ctx.lineWidth = 2 * dpr;
+    ctx.strokeStyle = OUTLINE_COLORS[r.kind];
+    ctx.strokeRect(x, y, w, h);
+    if (w > 40 * dpr && r.name) {
+      const label = r.kind === 'area' ? `Protected: ${r.name}` : r.name;
+      ctx.fillStyle = 'rgba(20, 22, 28, 0.8)';
+      const tw = ctx.measureText(label).width;
+      ctx.fillRect(x, y - 16 * dpr, tw + 8 * dpr, 16 * dpr);
+      ctx.fillStyle = '#ffffff';
+      ctx.fillText(label, x + 4 * dpr, y - 2 * dpr);
+    }
+  }
+  ctx.restore();
+}
+
+/**
+ * mountOutlines adds "Outline protected areas and templates" to the canvas
+ * overlays section; while it is on, the outlines are read again every
+ * OUTLINE_MS and each time the More panel opens. app needs requestDraw();
+ * its `outlines` list is what the frame draws.
+ */
+export function mountOutlines(panel, app, fetchFn = (...a) => fetch(...a)) {
+  const section = panel?.querySelector('[data-testid="canvas-overlays"]');
+  if (!section || document.getElementById('outline-toggle')) return;
+  const label = document.createElement('label');
+  label.className = 'check';
+  const box = document.createElement('input');
+  box.type = 'checkbox';
+  box.id = 'outline-toggle';
+  box.dataset.testid = 'outline-toggle';
+  label.append(box, ' Outline protected areas and templates');
+  section.append(label);
+  app.outlines = [];
+  let reads = 0;
+  const read = async () => {
+    if (!box.checked) return;
+    try {
+      const [a, t] = await Promise.all([
+        fetchFn('/api/v1/areas', { headers: { Accept: 'application/json' } }),
+        fetchFn('/api/v1/templates', { headers: { Accept: 'application/json' } }),
+      ]);
+      if (!a.ok || !t.ok) return; // the last outlines stay
+      const rects = outlineRects((await a.json()).areas, (await t.json()).templates);
+      if (box.checked) app.outlines = rects;
+      app.requestDraw();
+    } catch {
+      // Offline: the last outlines stay.
+    } finally {
+      section.dataset.outlineReads = String(++reads);
+    }
+  };
+  box.addEventListener('change', () => {
+    if (!box.checked) {
+      app.outlines = [];
+      app.requestDraw();
+    }
+    read();
+  });
+  setInterval(() => {
+    if (!document.hidden) read();
+  }, OUTLINE_MS);
+  const sheet = panel.closest('.sheet') ?? panel;
+  new MutationObserver(() => {
+    if (!sheet.hidden) read();
+  }).observe(sheet, { attributes: true, attributeFilter: ['hidden'] });
+}

@@ -54,3 +54,15 @@ test('OverlayChooser says when an overlay cannot be read and refreshes the shown
   await c.refresh(); // nothing chosen: nothing read
   assert.equal(loads, 2);
 });
+
+test('outlineRects outlines protected areas and templates, skipping empty ones', async () => {
+  const { outlineRects } = await import('../overlays.js');
+  assert.deepEqual(outlineRects(
+    [{ id: 1, name: 'logo', x: 4, y: 4, w: 8, h: 6 }, { id: 2, name: 'none', x: 0, y: 0, w: 0, h: 3 }],
+    [{ id: 7, name: 'heart', x: 18, y: 16, width: 10, height: 8, image: '/x' }],
+  ), [
+    { kind: 'area', name: 'logo', x: 4, y: 4, w: 8, h: 6 },
+    { kind: 'template', name: 'heart', x: 18, y: 16, w: 10, h: 8 },
+  ]);
+  assert.deepEqual(outlineRects(undefined, null), []);
+});
