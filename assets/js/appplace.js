@@ -54,8 +54,7 @@ export function place(app, x, y) {
   app.board.placeOptimistic(x, y, color, requestId);
   app.pixelInfo.recolor(x, y, color);
   app.pending.add({ requestId, x, y, color, previousCooldown });
-  app.colors.used(color);
-  app.orderPalette();
+  app.colors.used(color); // the recent colors come first on the next visit, not under the pointer now
   app.waitingForReady = true;
   app.requestDraw();
   tickCooldown(app);
