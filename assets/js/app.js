@@ -25,6 +25,7 @@ import { PendingPlacements } from './pending.js';
 import { TemplateOverlay, mountOverlayControls } from './overlay.js';
 import { mountCanvasOverlays, mountOutlines } from './overlays.js';
 import { mountTeamPicker } from './teams.js';
+import { mountSymbols } from './symbols.js';
 import { EventBanner } from './eventstate.js';
 import { PixelInfo } from './pixelinfo.js';
 import { socketURL } from './protocol.js';
@@ -154,6 +155,7 @@ class App extends AppView {
       mountOverlayControls(sheet, this.overlay);
     }
     mountTeamPicker({ resync: () => this.conn.resync() });
+    mountSymbols(document.getElementById('symbols-toggle'), this);
     new PointerControls(this.el.canvas, {
       getView: () => this.view,
       setView: (v) => {
@@ -206,6 +208,7 @@ class App extends AppView {
 
   setPalette(palette) {
     this.palette = palette;
+    this.symbolCache = {};
     this.board.setPalette(palette);
     this.swatches.forEach((b, i) => {
       if (!palette[i]) return;
