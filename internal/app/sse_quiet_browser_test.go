@@ -10,7 +10,7 @@ import (
 
 // TestLivePanelsQuietWhenServerDown: with the server gone, the live
 // panels' stream fails and retries, and nothing "[object Event]" reaches
-// the console.
+// the console; the bar does not say "Ready" and Place looks disabled.
 func TestLivePanelsQuietWhenServerDown(t *testing.T) {
 	newTab := newBrowser(t)
 	ts := start(t, func(c *app.Config) { c.Cooldown = 0; c.Width, c.Height = 16, 16 })
@@ -33,6 +33,16 @@ func TestLivePanelsQuietWhenServerDown(t *testing.T) {
 		t.Fatal("the live panels never noticed the server was gone: ", err)
 	}
 	time.Sleep(500 * time.Millisecond) // let the handlers that follow the error run
+	// Meanwhile the bar does not say "Ready" and Place looks disabled.
+	if err := waitJS(tab, `['reconnecting', 'offline'].includes(document.getElementById('bar').dataset.state)`, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := evalJS[string](t, tab, `document.getElementById('cooldown').textContent`); got == "Ready" {
+		t.Error("the bar says Ready while reconnecting")
+	}
+	if got := evalJS[string](t, tab, `document.getElementById('place-button').getAttribute('aria-disabled')`); got != "true" {
+		t.Errorf("Place is not disabled while reconnecting (aria-disabled %q)", got)
+	}
 	for _, e := range evalJS[[]string](t, tab, `window.__errors`) {
 		if strings.Contains(e, "[object Event]") {
 			t.Errorf("console.error %q", e)
