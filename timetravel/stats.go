@@ -8,8 +8,9 @@ import (
 	"github.com/placecanvas/place"
 )
 
-// Summary is the text summary of the whole history: players' placements
-// only, a moderator's rollbacks and wipes left out.
+// Summary is the text summary of the whole history: players' placements,
+// players and busiest minute leave a moderator's rollbacks and wipes out;
+// the most-painted pixel counts every change of a pixel, as the overlays do.
 type Summary struct {
 	Placements    uint64
 	Players       int
@@ -65,15 +66,17 @@ func (s *Stats) Update(ctx context.Context) error {
 		defer s.mu.Unlock()
 		for _, p := range ps {
 			s.seq = p.Seq
+			if !s.size.Contains(p.X, p.Y) {
+				s.grow(place.Size{Width: p.X + 1, Height: p.Y + 1})
+			}
+			// Every change of a pixel counts for the overlays (heatmap,
+			// never placed), as the windowed counts of CountPixels do.
+			s.pixels[p.Y*s.size.Width+p.X]++
 			if p.Rollback {
 				// A moderator's rollback or wipe is no player's placement:
 				// the totals agree with /stats (place.EventStats).
 				continue
 			}
-			if !s.size.Contains(p.X, p.Y) {
-				s.grow(place.Size{Width: p.X + 1, Height: p.Y + 1})
-			}
-			s.pixels[p.Y*s.size.Width+p.X]++
 			s.minutes[p.At.Unix()/60]++
 			s.players[p.UserID] = struct{}{}
 			s.count++

@@ -46,8 +46,8 @@ func TestStatsLeaveWipesOut(t *testing.T) {
 	add(1, 1, "ann", false, 0)
 	add(1, 1, "bob", false, 0)
 	add(2, 1, "bob", false, 1)
-	for range 16 { // a wipe in minute 5, sixteen times over pixel (3, 0)
-		add(3, 0, "moderator", true, 5)
+	for x := range 8 { // a wipe in minute 5 over the top row
+		add(x, 0, "moderator", true, 5)
 	}
 	s := &Stats{Archive: listArchive{ps: ps}, Config: place.Config{Width: 8, Height: 8}}
 	if err := s.Update(context.Background()); err != nil {
@@ -62,6 +62,10 @@ func TestStatsLeaveWipesOut(t *testing.T) {
 	}
 	if sum.MostPainted != (place.Pixel{X: 1, Y: 1}) || sum.MostPaintedN != 2 {
 		t.Errorf("most painted %+v ×%d, want (1, 1) ×2", sum.MostPainted, sum.MostPaintedN)
+	}
+	// The overlays still see every change, the wipe's too.
+	if counts, _ := s.PixelCounts(); counts[0*8+5] != 1 || counts[1*8+1] != 2 {
+		t.Errorf("pixel counts: (5, 0) %d, (1, 1) %d; want 1 and 2", counts[5], counts[9])
 	}
 	if sum.Seq != seq {
 		t.Errorf("the totals cover seq %d, want %d (past the wipe)", sum.Seq, seq)
