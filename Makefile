@@ -7,8 +7,9 @@ PKGS      := ./...
 .PHONY: run cluster build test test-go test-js fuzz lint generate check-generate bench bench-curve bench-curve-cluster vendor-js clean clean-data
 
 ## run: build and start the whole product in embedded mode on http://localhost:3000
+## (make run PORT=8080 for another port; ARGS="--cooldown 1s" for other flags of place serve)
 run:
-	$(GO) run ./cmd/place serve
+	$(GO) run ./cmd/place serve $(if $(PORT),--addr :$(PORT)) $(ARGS)
 
 ## cluster: build and start cluster mode on http://localhost:8080 from this machine's redis-server,
 ## PostgreSQL and nginx (data under ./data/cluster, kept between runs; Ctrl-C stops it all)

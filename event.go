@@ -129,7 +129,7 @@ func (s Settings) Validate(old Settings, now time.Time) error {
 	case s.Cooldown < 0 || s.Cooldown > MaxCooldown:
 		return Errorf(EVALIDATION, "The cooldown must be between 0 and %d seconds.", int(MaxCooldown/time.Second))
 	case s.GuestLimit < 0 || s.GuestLimit > MaxGuestLimit:
-		return Errorf(EVALIDATION, "The guest limit must be between 0 (no limit) and %d.", MaxGuestLimit)
+		return Errorf(EVALIDATION, "The identity limit must be between 0 (no limit) and %d.", MaxGuestLimit)
 	case s.BatchInterval < MinBatchInterval || s.BatchInterval > MaxBatchInterval:
 		return Errorf(EVALIDATION, "The batch interval must be between 1 and 10000 milliseconds.")
 	case utf8.RuneCountInString(s.PauseMessage) > MaxPauseMessageLen:

@@ -22,6 +22,15 @@ func (s *Server) adminCanvas(c echo.Context) error {
 }
 
 func (s *Server) renderCanvas(c echo.Context, status int, form views.CanvasSizeForm, errMsg string) error {
+	return s.renderCanvasPage(c, status, form, errMsg, nil)
+}
+
+// renderCanvasPreview shows the page with a preview of growing to size to.
+func (s *Server) renderCanvasPreview(c echo.Context, form views.CanvasSizeForm, to place.Size) error {
+	return s.renderCanvasPage(c, http.StatusOK, form, "", &to)
+}
+
+func (s *Server) renderCanvasPage(c echo.Context, status int, form views.CanvasSizeForm, errMsg string, preview *place.Size) error {
 	ctx := s.ctx(c)
 	growths, err := s.opts.Store.Growths(ctx)
 	if err != nil {
@@ -29,7 +38,7 @@ func (s *Server) renderCanvas(c echo.Context, status int, form views.CanvasSizeF
 	}
 	return render(c, status, views.AdminCanvas(views.AdminCanvasData{
 		User: infoOf(adminOf(c)), Size: s.canvasCfg().Size(), Growths: growths, Form: form,
-		Flash: s.sessions.PopString(ctx, keyFlash), Error: errMsg,
+		Flash: s.sessions.PopString(ctx, keyFlash), Error: errMsg, Preview: preview,
 	}))
 }
 
@@ -56,6 +65,10 @@ func (s *Server) adminCanvasGrow(c echo.Context) error {
 	to, err := parseGrowForm(form)
 	if err == nil {
 		err = place.CheckGrowth(s.canvasCfg().Size(), to) // the store checks again, atomically
+	}
+	if err == nil && c.FormValue("preview") == "1" {
+		// A preview changes nothing: the page shows the new size.
+		return s.renderCanvasPreview(c, form, to)
 	}
 	var g place.Growth
 	if err == nil {

@@ -34,6 +34,7 @@ func (s *Server) eventRoutes(e *echo.Echo, adminPage, adminChange []echo.Middlew
 	e.Match(read, "/api/v1/event", s.eventState)
 	e.Match(read, "/api/v1/canvas/final.png", s.finalImage)
 	e.Match(read, "/api/v1/templates", s.templateList)
+	e.Match(read, "/api/v1/areas", s.areaList)
 	e.Match(read, "/api/v1/templates/:id/image", s.templateImage)
 }
 

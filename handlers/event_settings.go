@@ -60,7 +60,7 @@ func applySettingsForm(f views.SettingsForm, st place.Settings) (place.Settings,
 	}
 	st.Cooldown = time.Duration(secs * float64(time.Second)).Round(time.Millisecond)
 	if st.GuestLimit, err = strconv.Atoi(f.GuestLimit); err != nil {
-		return st, place.Errorf(place.EVALIDATION, "The guest limit must be a whole number.")
+		return st, place.Errorf(place.EVALIDATION, "The identity limit must be a whole number.")
 	}
 	ms, err := strconv.Atoi(f.BatchMS)
 	if err != nil {
@@ -174,7 +174,7 @@ func settingsDiff(a, b place.Settings) string {
 	add("cooldown", a.Cooldown, b.Cooldown)
 	add("scale cooldown", a.ScaleCooldown, b.ScaleCooldown)
 	add("guest placement", a.GuestPlacement, b.GuestPlacement)
-	add("guest limit", a.GuestLimit, b.GuestLimit)
+	add("identity limit", a.GuestLimit, b.GuestLimit)
 	add("batch interval", a.BatchInterval, b.BatchInterval)
 	add("opens at", timeWords(a.OpensAt), timeWords(b.OpensAt))
 	add("closes at", timeWords(a.ClosesAt), timeWords(b.ClosesAt))

@@ -47,7 +47,7 @@ func siteOrigin(c echo.Context) string {
 
 // joinPage serves GET /join: the form to type a join code.
 func (s *Server) joinPage(c echo.Context) error {
-	return render(c, http.StatusOK, views.JoinPage(views.JoinPageData{User: s.viewUser(c)}))
+	return render(c, http.StatusOK, views.JoinPage(views.JoinPageData{User: s.viewUser(c), CodeSet: s.joinCode().Code != ""}))
 }
 
 // joinByLink serves GET /join/CODE, where the QR code leads.
@@ -75,7 +75,7 @@ func (s *Server) joinWith(c echo.Context, typed string) error {
 		if !ok {
 			return err
 		}
-		return render(c, status, views.JoinPage(views.JoinPageData{User: s.viewUser(c), Error: msg, Code: typed}))
+		return render(c, status, views.JoinPage(views.JoinPageData{User: s.viewUser(c), Error: msg, Code: typed, CodeSet: true}))
 	}
 	u, ok, err := s.currentUser(ctx)
 	if err != nil {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"io"
+	"io/fs"
 	"net/http"
 	"time"
 
@@ -102,6 +103,7 @@ func (s *Server) Routes() *echo.Echo {
 	e.Match(read, "/readyz", s.readyz)
 	e.Match(read, "/metrics", s.metrics, withSession...)
 	e.Match(read, "/assets/*", serveAssets(assets.Handler()))
+	e.Match(read, "/favicon.ico", favicon)
 	return e
 }
 
@@ -189,4 +191,15 @@ func serveAssets(files http.Handler) echo.HandlerFunc {
 		files.ServeHTTP(c.Response(), c.Request())
 		return nil
 	}
+}
+
+// favicon serves GET /favicon.ico, which browsers ask for on their own
+// (a raw GIF or PNG in a tab, bookmarks): the site's icon, as a PNG.
+func favicon(c echo.Context) error {
+	b, err := fs.ReadFile(assets.FS, "icons/icon-192.png")
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+	return c.Blob(http.StatusOK, "image/png", b)
 }

@@ -83,6 +83,24 @@ func (s *Server) canvasAt(ctx context.Context, seq uint64) (pastFrame, error) {
 
 func frameKey(seq uint64) string { return "frame:" + strconv.FormatUint(seq, 10) }
 
+// placedAt is when placement seq was made; false when it cannot be read
+// (the frame is served without it).
+func (t *timeTravel) placedAt(ctx context.Context, seq uint64) (time.Time, bool) {
+	if seq == 0 {
+		return time.Time{}, false
+	}
+	var at time.Time
+	err := t.archive.PlacementRange(ctx, seq-1, seq, func(ps []place.Placement) error {
+		for _, p := range ps {
+			if p.Seq == seq {
+				at = p.At
+			}
+		}
+		return nil
+	})
+	return at, err == nil && !at.IsZero()
+}
+
 // updateStats brings the running totals up to date in the background, at
 // most every few seconds, and waits up to wait for it: the first pass reads
 // the whole history, and a page shows partial totals rather than hang.
@@ -178,6 +196,11 @@ func (s *Server) canvasAtBinary(c echo.Context) error {
 	m, err := s.moment(c)
 	if err != nil {
 		return err
+	}
+	if at, ok := s.tt.placedAt(s.ctx(c), m.Seq); ok {
+		// The time of the frame's placement: the timelapse player moves its
+		// slider there after a step by placement.
+		c.Response().Header().Set("X-Canvas-Time", strconv.FormatInt(at.UnixMilli(), 10))
 	}
 	if !acceptsGzip(c.Request()) {
 		f, err := s.canvasAt(s.ctx(c), m.Seq)

@@ -8,7 +8,9 @@ import (
 	"github.com/placecanvas/place"
 )
 
-// Summary is the text summary of the whole history.
+// Summary is the text summary of the whole history: players' placements,
+// players and busiest minute leave a moderator's rollbacks and wipes out;
+// the most-painted pixel counts every change of a pixel, as the overlays do.
 type Summary struct {
 	Placements    uint64
 	Players       int
@@ -63,16 +65,21 @@ func (s *Stats) Update(ctx context.Context) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		for _, p := range ps {
+			s.seq = p.Seq
 			if !s.size.Contains(p.X, p.Y) {
 				s.grow(place.Size{Width: p.X + 1, Height: p.Y + 1})
 			}
+			// Every change of a pixel counts for the overlays (heatmap,
+			// never placed), as the windowed counts of CountPixels do.
 			s.pixels[p.Y*s.size.Width+p.X]++
-			s.minutes[p.At.Unix()/60]++
-			if !p.Rollback {
-				s.players[p.UserID] = struct{}{}
+			if p.Rollback {
+				// A moderator's rollback or wipe is no player's placement:
+				// the totals agree with /stats (place.EventStats).
+				continue
 			}
+			s.minutes[p.At.Unix()/60]++
+			s.players[p.UserID] = struct{}{}
 			s.count++
-			s.seq = p.Seq
 		}
 		return nil
 	})

@@ -266,7 +266,7 @@ func AdminSettings(d AdminSettingsData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "> Guests may place (without an account)</label><div class=\"field\"><label for=\"guest-limit\">New guest sessions per network per hour</label> <input id=\"guest-limit\" name=\"guest_limit\" type=\"number\" min=\"0\" max=\"100000\" required value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "> Guests may place (without an account)</label><div class=\"field\"><label for=\"guest-limit\">Identity limit: new guests and accounts per address per hour</label> <input id=\"guest-limit\" name=\"guest_limit\" type=\"number\" min=\"0\" max=\"100000\" required value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

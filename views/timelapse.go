@@ -42,3 +42,11 @@ type TimelapseSummary struct {
 func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
 func minute(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// timesWord says how many times a pixel was placed: "once", "7 times".
+func timesWord(n uint32) string {
+	if n == 1 {
+		return "once"
+	}
+	return strconv.FormatUint(uint64(n), 10) + " times"
+}

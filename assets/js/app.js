@@ -24,6 +24,9 @@ import { ReadyNotifier } from './notify.js';
 import { DEFAULT_PALETTE } from './palette.js';
 import { PendingPlacements } from './pending.js';
 import { TemplateOverlay, mountOverlayControls } from './overlay.js';
+import { mountCanvasOverlays, mountOutlines } from './overlays.js';
+import { mountTeamPicker } from './teams.js';
+import { mountSymbols } from './symbols.js';
 import { EventBanner } from './eventstate.js';
 import { PixelInfo } from './pixelinfo.js';
 import { socketURL } from './protocol.js';
@@ -149,7 +152,13 @@ class App extends AppView {
     bindNotify(this);
     this.bindGame();
     const sheet = document.getElementById('more-sheet');
-    if (sheet) mountOverlayControls(sheet, this.overlay);
+    if (sheet) {
+      mountCanvasOverlays(sheet, this);
+      mountOutlines(sheet, this);
+      mountOverlayControls(sheet, this.overlay);
+    }
+    mountTeamPicker({ resync: () => this.conn.resync() });
+    mountSymbols(document.getElementById('symbols-toggle'), this);
     new PointerControls(this.el.canvas, {
       getView: () => this.view,
       setView: (v) => {
@@ -202,6 +211,7 @@ class App extends AppView {
 
   setPalette(palette) {
     this.palette = palette;
+    this.symbolCache = {};
     this.board.setPalette(palette);
     this.swatches.forEach((b, i) => {
       if (!palette[i]) return;
@@ -240,9 +250,21 @@ class App extends AppView {
     this.width = width;
     this.height = height;
     this.renderer.setBoard(this.board);
-    this.el.formX?.setAttribute('max', String(width - 1));
-    this.el.formY?.setAttribute('max', String(height - 1));
+    this.showBounds();
     this.requestDraw();
+  }
+
+  /** showBounds tells the coordinates form (and its hint) the canvas's size. */
+  showBounds() {
+    const lastX = String(this.width - 1);
+    const lastY = String(this.height - 1);
+    this.el.formX?.setAttribute('max', lastX);
+    this.el.formY?.setAttribute('max', lastY);
+    const hintX = document.getElementById('place-x-last');
+    const hintY = document.getElementById('place-y-last');
+    if (hintX) hintX.textContent = lastX;
+    if (hintY) hintY.textContent = lastY;
+    this.el.canvas.setAttribute('aria-label', `Pixel canvas, ${this.width} by ${this.height} pixels`);
   }
 
   resizeBoard(width, height) {
@@ -251,8 +273,7 @@ class App extends AppView {
     this.board = new Board(width, height, this.palette);
     this.renderer.setBoard(this.board);
     this.cursor = moveCursor(this.cursor, 0, 0, width, height);
-    this.el.formX?.setAttribute('max', String(width - 1));
-    this.el.formY?.setAttribute('max', String(height - 1));
+    this.showBounds();
     this.fitted = false;
     this.resize();
   }

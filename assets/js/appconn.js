@@ -71,6 +71,7 @@ function onState(app, msg) {
   if (Number.isFinite(msg.serverTime)) app.serverOffset = msg.serverTime - Date.now();
   if (Number.isFinite(msg.cooldownSeconds)) app.cooldownSeconds = msg.cooldownSeconds;
   app.banner.update(msg);
+  tickCooldown(app); // the bar says "Paused" or "Closed" rather than "Ready"
   if (previous && previous.state !== msg.state) {
     app.announce(describeState(msg, Date.now() + app.serverOffset) || 'The canvas is open again.');
   }

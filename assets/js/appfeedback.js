@@ -24,6 +24,13 @@ export class Feedback {
     }, 30);
   }
 
+  /** clearToast hides the toast at once (what it said no longer holds). */
+  clearToast() {
+    clearTimeout(this.toastTimer);
+    this.toastEl.classList.remove('toast-visible');
+    this.toastEl.textContent = '';
+  }
+
   toast(text) {
     clearTimeout(this.toastTimer);
     this.toastEl.textContent = text;

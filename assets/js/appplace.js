@@ -3,7 +3,7 @@
 // (a guest session first), and the cooldown with the play bar's state.
 // Each function takes the App (app.js) whose fields it reads and sets.
 
-import { barState, titleFor } from './status.js';
+import { barState, barText, placeHeld, titleFor } from './status.js';
 import { waitMessage } from './cooldown.js';
 import { canPlace, describeState } from './eventstate.js';
 import { encodePlace, newRequestId } from './protocol.js';
@@ -19,6 +19,10 @@ export function place(app, x, y) {
     return;
   }
   if (!app.board.inBounds(x, y)) return;
+  if (app.conn.state === 'banned') {
+    app.toast('You are banned from placing pixels.');
+    return;
+  }
   if (app.selected < 0) {
     app.askForColor();
     return;
@@ -59,11 +63,11 @@ export function place(app, x, y) {
     return;
   }
   const previousCooldown = app.cooldown.start(app.cooldownSeconds, now);
+  app.feedback.clearToast(); // a refusal shown before ("Pick a color first.") no longer holds
   app.board.placeOptimistic(x, y, color, requestId);
   app.pixelInfo.recolor(x, y, color);
   app.pending.add({ requestId, x, y, color, previousCooldown });
-  app.colors.used(color);
-  app.orderPalette();
+  app.colors.used(color); // the recent colors come first on the next visit, not under the pointer now
   app.waitingForReady = true;
   app.requestDraw();
   tickCooldown(app);
@@ -99,7 +103,7 @@ async function startPlaying(app, x, y) {
 /** tickCooldown shows the cooldown, in the bar and the title, and says when it ends. */
 export function tickCooldown(app) {
   const now = Date.now();
-  const text = app.conn?.state === 'banned' ? 'Banned' : app.cooldown.format(now);
+  const text = barText(currentBarState(app), app.cooldown.format(now));
   if (text !== app.cooldownText) {
     app.cooldownText = text;
     app.el.cooldown.textContent = text;
@@ -116,8 +120,22 @@ export function tickCooldown(app) {
   }
 }
 
-/** updateBar sets the play bar's state from the connection and the cooldown. */
+function currentBarState(app) {
+  return barState({
+    connection: app.conn?.state, ready: app.cooldown.ready(Date.now()), limited: app.limited, event: app.eventState?.state,
+  });
+}
+
+/**
+ * updateBar sets the play bar's state from the connection, the event and
+ * the cooldown; the Place button looks disabled while nothing can be
+ * placed (it stays focusable and says why when pressed).
+ */
 export function updateBar(app) {
-  const state = barState({ connection: app.conn.state, ready: app.cooldown.ready(Date.now()), limited: app.limited });
+  const state = currentBarState(app);
   if (app.el.bar && app.el.bar.dataset.state !== state) app.el.bar.dataset.state = state;
+  const held = String(placeHeld(state));
+  if (app.el.placeButton && app.el.placeButton.getAttribute('aria-disabled') !== held) {
+    app.el.placeButton.setAttribute('aria-disabled', held);
+  }
 }

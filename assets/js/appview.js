@@ -4,6 +4,8 @@
 // class; the fields it uses are App's.
 
 import { AppAim } from './appaim.js';
+import { drawOutlines } from './overlays.js';
+import { drawSymbols } from './symbols.js';
 import { Sheets, copyText, prefersReducedMotion, themeColors } from './game.js';
 import { LINK_ZOOM, formatSpot, parseSpot, roundZoom, spotURL } from './link.js';
 import {
@@ -186,6 +188,11 @@ export class AppView extends AppAim {
       const t0 = performance.now();
       this.renderer.draw(this.view, { selected: this.showCursor ? this.cursor : null, hover: this.hoverPx });
       this.overlay?.draw(this.renderer.ctx, this.view, this.renderer.dpr); // templates (overlay.js)
+      if (this.symbols && this.board.loaded) {
+        this.symbolCache ??= {};
+        drawSymbols(this.renderer.ctx, this.board, this.palette, this.view, this.renderer.dpr, this.renderer.cssWidth, this.renderer.cssHeight, this.symbolCache);
+      }
+      if (this.outlines?.length) drawOutlines(this.renderer.ctx, this.view, this.renderer.dpr, this.outlines); // overlays.js
       this.drawTimes.push(performance.now() - t0);
       if (this.drawTimes.length > 600) this.drawTimes.splice(0, 300);
       if (moving) this.requestDraw();

@@ -69,6 +69,12 @@ export class TemplateOverlay {
     return item;
   }
 
+  /** remove drops an overlay (its template was deleted). */
+  remove(id) {
+    this.items = this.items.filter((it) => it.id !== id);
+    this.redraw();
+  }
+
   toggle(id, on) {
     for (const it of this.items) if (it.id === id) it.on = on;
     this.redraw();
@@ -151,15 +157,44 @@ export async function mountOverlayControls(panel, overlay, fetchFn = fetch) {
   });
 
   const shared = sharedTemplate(location.search);
-  try {
-    const res = await fetchFn('/api/v1/templates', { headers: { Accept: 'application/json' } });
-    if (!res.ok) return;
-    const { templates } = await res.json();
-    if (!templates.length) list.append(el('li', { class: 'muted', text: 'No templates yet.' }));
-    for (const t of templates) {
-      addRow(overlay.add(t.id, t.name, t.x, t.y, t.image, t.id === shared), shareURL(location, t.id));
+  const rows = new Map(); // template id → its row
+  let empty = null;
+  // load lists the templates: new ones are added (off, unless shared), the
+  // deleted ones go; a switch the player turned on stays on.
+  const load = async () => {
+    try {
+      const res = await fetchFn('/api/v1/templates', { headers: { Accept: 'application/json' } });
+      if (!res.ok) return;
+      const { templates } = await res.json();
+      const ids = new Set(templates.map((t) => t.id));
+      for (const [id, row] of rows) {
+        if (ids.has(id)) continue;
+        row.remove();
+        rows.delete(id);
+        overlay.remove(id);
+      }
+      for (const t of templates) {
+        if (rows.has(t.id)) continue;
+        addRow(overlay.add(t.id, t.name, t.x, t.y, t.image, t.id === shared), shareURL(location, t.id));
+        rows.set(t.id, list.lastElementChild);
+      }
+      if (templates.length === 0 && !empty) {
+        empty = el('li', { class: 'muted', text: 'No templates yet.' });
+        list.prepend(empty);
+      } else if (templates.length > 0 && empty) {
+        empty.remove();
+        empty = null;
+      }
+    } catch {
+      // No list: the overlay of one's own image still works.
+    } finally {
+      list.dataset.loads = String(Number(list.dataset.loads || 0) + 1);
     }
-  } catch {
-    // No list: the overlay of one's own image still works.
-  }
+  };
+  // Read the list again whenever the panel opens: templates uploaded since
+  // the page loaded appear without a reload.
+  new MutationObserver(() => {
+    if (!panel.hidden) load();
+  }).observe(panel, { attributes: true, attributeFilter: ['hidden'] });
+  await load();
 }

@@ -2,7 +2,7 @@
 // /team and the page reloads; here it goes to the JSON API instead, says
 // the outcome in its status line (a live region), and reads the teams
 // again each time the panel opens, so that teams created since the page
-// loaded appear. The choices are radio buttons in a fieldset: arrow keys
+// loaded appear. app.js mounts it and passes what it needs of the app. The choices are radio buttons in a fieldset: arrow keys
 // move between them, and each is named by the team and its players.
 
 /** playersWords says how many players a team has. */
@@ -80,7 +80,12 @@ async function readJSON(res) {
   return res.json().catch(() => ({}));
 }
 
-function install() {
+/**
+ * mountTeamPicker wires the More panel's team picker; resync() asks the
+ * game's connection to start again (a guest session was just made, so the
+ * socket must learn who the player is).
+ */
+export function mountTeamPicker({ resync = () => {} } = {}) {
   const section = document.getElementById('team-picker');
   const form = document.getElementById('team-form');
   const options = document.getElementById('team-options');
@@ -125,7 +130,7 @@ function install() {
       // No session yet: become a player (a guest), as a first pixel would.
       const started = await fetch('/api/v1/session', { method: 'POST', credentials: 'same-origin' });
       if (!started.ok) return { ok: false, status: started.status, body: await readJSON(started) };
-      window.placeApp?.conn?.resync();
+      resync();
       res = await send();
     }
     return { ok: res.ok, status: res.status, body: await readJSON(res) };
@@ -159,5 +164,3 @@ function install() {
     }).observe(sheet, { attributes: true, attributeFilter: ['hidden'] });
   }
 }
-
-if (typeof document !== 'undefined') install();

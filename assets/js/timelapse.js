@@ -50,6 +50,27 @@ export function atParam(ms) {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
+/**
+ * sliderBounds are the slider's ends: whole seconds around the history, so
+ * that every step of one second lands on a whole second and both ends can
+ * be reached.
+ */
+export function sliderBounds(firstAt, lastAt) {
+  return { min: Math.floor(firstAt / 1000) * 1000, max: Math.ceil(lastAt / 1000) * 1000 };
+}
+
+/**
+ * momentQuery is the at= query of a slider position: the first placement
+ * at or before its start, the last at or after its end (the stored times
+ * are finer than the slider's), the moment itself in between.
+ * @param {{firstAt:number, lastAt:number, firstSeq:number, lastSeq:number}} span
+ */
+export function momentQuery(ms, span) {
+  if (Math.floor(ms / 1000) * 1000 < span.firstAt) return `at=${span.firstSeq}`;
+  if (ms >= span.lastAt) return `at=${span.lastSeq}`;
+  return `at=${atParam(ms)}`;
+}
+
 function drawRate(canvas, rate) {
   const ctx = canvas.getContext('2d');
   if (!ctx || !rate.length) return;
@@ -72,6 +93,7 @@ class Player {
     this.seq = Number(d.seq);
     this.firstSeq = Number(d.firstSeq);
     this.lastSeq = Number(d.lastSeq);
+    this.firstAt = Number(d.firstAt);
     this.lastAt = Number(d.lastAt);
     this.el = (id) => document.getElementById(id);
     this.frame = this.el('tl-frame');
@@ -81,6 +103,8 @@ class Player {
     this.playing = null;
     this.loading = null;
     this.pending = null;
+    /** The placement a step or link asked for, while its frame loads. */
+    this.target = null;
   }
 
   start() {
@@ -89,10 +113,13 @@ class Player {
     // The player's own buttons replace the links, which stay on the first frame.
     const links = document.querySelector('.timelapse-nav');
     if (links) links.hidden = true;
-    this.slider.addEventListener('input', () => this.seek(`at=${atParam(Number(this.slider.value))}`, true));
+    const { min, max } = sliderBounds(this.firstAt, this.lastAt);
+    this.slider.min = String(min);
+    this.slider.max = String(max);
+    this.slider.addEventListener('input', () => this.seek(this.momentAt(Number(this.slider.value)), true));
     this.el('tl-play').addEventListener('click', () => this.togglePlay());
-    this.el('tl-prev').addEventListener('click', () => this.seek(`at=${Math.max(this.firstSeq, this.seq - 1)}`));
-    this.el('tl-next').addEventListener('click', () => this.seek(`at=${Math.min(this.lastSeq, this.seq + 1)}`));
+    this.el('tl-prev').addEventListener('click', () => this.step(-1));
+    this.el('tl-next').addEventListener('click', () => this.step(1));
     this.el('tl-jump').addEventListener('submit', (e) => {
       e.preventDefault();
       const v = this.el('tl-at').value.trim();
@@ -106,8 +133,24 @@ class Player {
     this.seek(`at=${this.seq}`);
   }
 
+  /** momentAt is the query of the frame at slider position ms. */
+  momentAt(ms) {
+    return momentQuery(ms, this);
+  }
+
+  /**
+   * step moves by placements from the frame asked for last, so that quick
+   * clicks add up while a frame loads.
+   */
+  step(by) {
+    const from = this.target ?? this.seq;
+    return this.seek(`at=${Math.min(this.lastSeq, Math.max(this.firstSeq, from + by))}`);
+  }
+
   /** seek loads the frame at a query; while one loads, only the newest waits. */
   seek(query, fromSlider = false) {
+    const m = /^at=(\d+)$/.exec(query);
+    this.target = m ? Number(m[1]) : null;
     if (this.loading) {
       this.pending = { query, fromSlider };
       return this.loading;
@@ -127,6 +170,7 @@ class Player {
     if (!res.ok) {
       const body = await res.json().catch(() => ({}));
       status.textContent = body.message || `Could not load that moment (${res.status}).`;
+      this.target = null;
       return;
     }
     this.pixels = new Uint8Array(await res.arrayBuffer());
@@ -137,11 +181,16 @@ class Player {
     this.frame.dataset.seq = String(this.seq);
     const heading = document.querySelector('[data-testid=frame-seq]');
     if (heading) heading.textContent = String(this.seq);
+    // The slider follows a step, a jump or a link to the frame's own time.
+    let shownAt = Number(this.slider.value);
     if (!fromSlider) {
       const m = /^at=(\d{4}-.*)$/.exec(decodeURIComponent(query));
-      if (m) this.slider.value = String(Date.parse(m[1]));
+      const placedAt = Number(res.headers.get('X-Canvas-Time'));
+      if (m) shownAt = Date.parse(m[1]);
+      else if (placedAt > 0) shownAt = placedAt;
+      this.slider.value = String(shownAt);
     }
-    const when = describeTime(Number(this.slider.value));
+    const when = describeTime(shownAt);
     this.slider.setAttribute('aria-valuetext', when);
     status.textContent = `Placement ${this.seq} of ${this.lastSeq}, around ${when}.`;
     this.el('tl-share').href = `/timelapse?at=${this.seq}${location.hash}`;
@@ -173,12 +222,12 @@ class Player {
       return;
     }
     button.textContent = 'Pause';
-    if (Number(this.slider.value) >= this.lastAt) this.slider.value = this.slider.min;
+    if (Number(this.slider.value) >= this.lastAt || this.seq >= this.lastSeq) this.slider.value = this.slider.min;
     const tick = async () => {
       const speed = Number(this.el('tl-speed').value); // seconds of history per second
       const next = Math.min(this.lastAt, Number(this.slider.value) + speed * 250);
       this.slider.value = String(next);
-      await this.seek(`at=${atParam(next)}`, true);
+      await this.seek(this.momentAt(next), true);
       if (next >= this.lastAt) {
         this.togglePlay();
         return;

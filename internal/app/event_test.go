@@ -61,7 +61,7 @@ func TestEventSettingsAreLiveAuditedAndSurviveRestarts(t *testing.T) {
 	}
 	audit := auditActions(t, srv)
 	if len(audit) != 1 || audit[0].Action != "settings" || !strings.Contains(audit[0].Detail, "cooldown: 5s → 7.5s") ||
-		!strings.Contains(audit[0].Detail, "guest limit: 0 → 12") || !strings.Contains(audit[0].Detail, "scale cooldown: false → true") {
+		!strings.Contains(audit[0].Detail, "identity limit: 0 → 12") || !strings.Contains(audit[0].Detail, "scale cooldown: false → true") {
 		t.Fatalf("audit: %+v", audit)
 	}
 	ev := srv.visitor(t).getJSON("/api/v1/event").JSON(t)
@@ -104,7 +104,7 @@ func TestEventSettingsRefuseBadInput(t *testing.T) {
 		{"cooldown not a number", "cooldown", "soon", "cooldown must be a number", nil},
 		{"cooldown too long", "cooldown", "3601", "cooldown must be a number", nil},
 		{"batch 0", "batch_ms", "0", "batch interval must be between", nil},
-		{"guest limit negative", "guest_limit", "-3", "guest limit must be between", nil},
+		{"guest limit negative", "guest_limit", "-3", "identity limit must be between", nil},
 		{"opening in the past", "opens_at", past, "opening time must be in the future", nil},
 		{"end in the past", "closes_at", past, "end time must be in the future", nil},
 		{"end before opening", "opens_at", later, "end time must be after the opening", url.Values{"closes_at": {soon}}},

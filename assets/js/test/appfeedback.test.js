@@ -41,3 +41,19 @@ test('a toast shows for four seconds; a newer one replaces it and starts the tim
   assert.equal(toast.textContent, '');
   assert.ok(!toast.classList.contains('toast-visible'));
 });
+
+test('clearToast takes a refusal away at once, and its timer does not come back', async () => {
+  const toast = fakeElement();
+  const f = new Feedback(fakeElement(), toast);
+  f.toast('Pick a color first.');
+  assert.equal(toast.textContent, 'Pick a color first.');
+  assert.ok(toast.classList.contains('toast-visible'));
+  f.clearToast();
+  assert.equal(toast.textContent, '');
+  assert.ok(!toast.classList.contains('toast-visible'));
+  f.toast('Placed.');
+  f.clearToast();
+  f.toast('Link copied.');
+  assert.equal(toast.textContent, 'Link copied.');
+  clearTimeout(f.toastTimer);
+});

@@ -59,3 +59,23 @@ test('the tab title counts down', () => {
   assert.equal(titleFor('Canvas · place', 4), '(4) place');
   assert.equal(titleFor('Canvas · place', 0), 'Canvas · place');
 });
+
+test('the bar holds placing while paused, closed, scheduled or not connected, and never says Ready then', async () => {
+  const { barState, barText, placeHeld } = await import('../status.js');
+  assert.equal(barState({ connection: 'connected', ready: true, event: 'paused' }), 'paused');
+  assert.equal(barState({ connection: 'connected', ready: true, event: 'closed' }), 'closed');
+  assert.equal(barState({ connection: 'connected', ready: false, event: 'scheduled' }), 'scheduled');
+  assert.equal(barState({ connection: 'connected', ready: true, event: 'open' }), 'ready');
+  assert.equal(barState({ connection: 'reconnecting', ready: true, event: 'paused' }), 'reconnecting');
+  for (const state of ['paused', 'closed', 'scheduled', 'reconnecting', 'connecting', 'offline', 'banned']) {
+    assert.notEqual(barText(state, 'Ready'), 'Ready', state);
+    assert.equal(placeHeld(state), true, state);
+  }
+  assert.equal(barText('reconnecting', 'Wait 3s'), 'Wait 3s');
+  assert.equal(barText('paused', 'Wait 3s'), 'Paused');
+  assert.equal(barText('ready', 'Ready'), 'Ready');
+  assert.equal(barText('cooldown', 'Wait 3s'), 'Wait 3s');
+  assert.equal(placeHeld('ready'), false);
+  assert.equal(placeHeld('cooldown'), false);
+  assert.equal(placeHeld('limited'), false);
+});
