@@ -197,7 +197,7 @@ func (s *Server) adminSuspectAction(c echo.Context) error {
 	confirm := c.FormValue("confirm") == "1"
 	var g fairplay.Group
 	if confirm {
-		g = fairplay.Group{Kind: kind, Key: key, Users: form["user"], Addrs: form["address"]}
+		g = fairplay.Group{Kind: kind, Key: key, Users: dedupe(form["user"]), Addrs: dedupe(form["address"])}
 		if len(g.Users) == 0 || len(g.Users) > maxGroupMembers || len(g.Addrs) > maxGroupMembers {
 			return place.Errorf(place.EVALIDATION, "Preview the action again: the confirmation names no identities, or too many.")
 		}
@@ -224,11 +224,17 @@ func (s *Server) adminSuspectAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if len(members) == 0 {
+		return place.Errorf(place.EVALIDATION, "None of the group's identities exists any more.")
+	}
+	// The plan is made here to refuse a rollback too large before
+	// anything changes, and made again after the bans (below), so that
+	// placements made in between are undone too.
+	plan, err := s.groupRollbackPlan(ctx, g.Users, a.since)
+	if err != nil {
+		return err
+	}
 	if !confirm {
-		plan, err := s.groupRollbackPlan(ctx, g.Users, a.since)
-		if err != nil {
-			return err
-		}
 		d.User, d.Group, d.Members, d.Preview = infoOf(actor), suspectView(g), members, true
 		d.Addresses = addrs
 		d.Restore, d.RestoreArea = len(plan), planArea(plan)
@@ -241,29 +247,51 @@ func (s *Server) adminSuspectAction(c echo.Context) error {
 func (s *Server) banGroup(c echo.Context, ctx context.Context, actor place.User, g fairplay.Group, members []place.User, a groupAction) error {
 	// The bans first, so that the group stops placing before its pixels
 	// are restored.
-	sessionsEnded := 0
+	label := fmt.Sprintf("group of %d (%s)", len(members), g.Kind)
+	now := s.now()
+	bannedUsers, sessionsEnded := 0, 0
+	var bannedNets []string
+	var placed []place.Placement
+	// detail says what was done, also when a step failed half-way (a
+	// store that went away): the audit log then tells what to finish.
+	detail := func() string {
+		d := fmt.Sprintf("%d identities banned (%s %s)", bannedUsers, g.Kind, strings.TrimPrefix(g.Key, "addr:"))
+		if len(bannedNets) > 0 {
+			d += fmt.Sprintf("; %s banned until %s", strings.Join(bannedNets, ", "), now.Add(a.duration).UTC().Format("2006-01-02 15:04 UTC"))
+		}
+		return d + fmt.Sprintf("; %d pixels restored (placements since %s): %s", len(placed), a.since.UTC().Format(time.RFC3339), a.reason)
+	}
+	failed := func(err error) error {
+		if bannedUsers > 0 {
+			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if aerr := s.audit(actx, actor, place.User{Username: label}, "ban-group", "incomplete, "+detail()); aerr != nil {
+				s.log.Error("audit entry of an incomplete group ban not written", "err", aerr, "detail", detail())
+			}
+		}
+		return err
+	}
 	for _, u := range members {
 		n, err := s.banForGroup(ctx, u, a.reason)
 		if err != nil {
-			return err
+			return failed(err)
 		}
+		bannedUsers++
 		sessionsEnded += n
 	}
-	now := s.now()
-	var banned []string
 	for _, p := range a.networks {
 		if _, err := s.netBans.Add(ctx, place.NetworkBan{
 			Network: p, Reason: a.reason, ActorID: actor.ID, ActorName: actor.Username, CreatedAt: now, EndsAt: now.Add(a.duration),
 		}); err != nil {
-			return err
+			return failed(err)
 		}
-		banned = append(banned, p.String())
+		bannedNets = append(bannedNets, p.String())
 	}
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	err := s.history.WaitHistory(wctx, s.hub.Seq())
 	cancel()
 	if err != nil {
-		return err
+		return failed(err)
 	}
 	ids := make([]string, 0, len(members))
 	for _, u := range members {
@@ -271,25 +299,17 @@ func (s *Server) banGroup(c echo.Context, ctx context.Context, actor place.User,
 	}
 	plan, err := s.groupRollbackPlan(ctx, ids, a.since)
 	if err != nil {
-		return err
+		return failed(err)
 	}
-	placed, err := s.placements.Rollback(ctx, actor.ID, plan)
-	if err != nil {
-		return err
+	if placed, err = s.placements.Rollback(ctx, actor.ID, plan); err != nil {
+		return failed(err)
 	}
-	detail := fmt.Sprintf("%d identities banned (%s %s); %d pixels restored (placements since %s)",
-		len(members), g.Kind, strings.TrimPrefix(g.Key, "addr:"), len(placed), a.since.UTC().Format(time.RFC3339))
-	if len(banned) > 0 {
-		detail += fmt.Sprintf("; %s banned until %s", strings.Join(banned, ", "), now.Add(a.duration).UTC().Format("2006-01-02 15:04 UTC"))
-	}
-	detail += ": " + a.reason
-	label := fmt.Sprintf("group of %d (%s)", len(members), g.Kind)
-	if err := s.audit(ctx, actor, place.User{Username: label}, "ban-group", detail); err != nil {
+	if err := s.audit(ctx, actor, place.User{Username: label}, "ban-group", detail()); err != nil {
 		return err
 	}
 	flash := fmt.Sprintf("Banned %d identities, ended %d session(s), restored %d pixel(s)", len(members), sessionsEnded, len(placed))
-	if len(banned) > 0 {
-		flash += "; no new guests from " + strings.Join(banned, ", ") + " until " + now.Add(a.duration).UTC().Format("2006-01-02 15:04 UTC")
+	if len(bannedNets) > 0 {
+		flash += "; no new guests from " + strings.Join(bannedNets, ", ") + " until " + now.Add(a.duration).UTC().Format("2006-01-02 15:04 UTC")
 	}
 	s.sessions.Put(s.ctx(c), keyFlash, flash+".")
 	return c.Redirect(http.StatusSeeOther, "/admin/suspects")
@@ -418,6 +438,19 @@ func planArea(plan []place.Pixel) place.Rect {
 		x0, y0, x1, y1 = min(x0, p.X), min(y0, p.Y), max(x1, p.X), max(y1, p.Y)
 	}
 	return place.Rect{X: x0, Y: y0, W: x1 - x0 + 1, H: y1 - y0 + 1}
+}
+
+// dedupe returns list without repeated values, in order.
+func dedupe(list []string) []string {
+	seen := map[string]bool{}
+	out := list[:0:0]
+	for _, v := range list {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func contains(list []string, v string) bool {

@@ -241,3 +241,53 @@ func waitCanvasSeq(t *testing.T, srv *authServer, seq uint64) []byte {
 func htmlUnescape(s string) string {
 	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&#34;", `"`, "&#39;", "'").Replace(s)
 }
+
+// Every bad input to the suspects pages gets a clear error and changes
+// nothing: an unknown group, a confirmation that names no identity, a bad
+// address or ban length, and a moderator in the group they ban.
+func TestSuspectsBadInput(t *testing.T) {
+	srv := startServer(t, suspectsConfig)
+	ctx := context.Background()
+	admin := srv.newAdmin(t, "mod")
+	mod := srv.user(t, "mod")
+	v := srv.visitor(t)
+	v.header.Set("X-Forwarded-For", "203.0.113.70")
+	if m := v.mustDialWS().place(t, 1, 1, 3); m["type"] != "success" {
+		t.Fatalf("placement: %v", m)
+	}
+	_, me := v.me()
+	name, _ := me["username"].(string)
+	guest := srv.user(t, name)
+	since := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	for _, c := range []struct {
+		name   string
+		form   url.Values
+		status int
+		says   string
+	}{
+		{"unknown kind", url.Values{"kind": {"nope"}, "key": {"x"}}, http.StatusNotFound, "No such group"},
+		{"not a group", url.Values{"kind": {"address"}, "key": {"addr:203.0.113.70"}, "reason": {"r"}, "duration": {"1h"}, "since": {since}}, http.StatusNotFound, "placed nothing in the last hour"},
+		{"no identities", url.Values{"kind": {"address"}, "key": {"addr:203.0.113.70"}, "reason": {"r"}, "duration": {"1h"}, "since": {since}, "confirm": {"1"}}, http.StatusBadRequest, "Preview the action again"},
+		{"bad address", url.Values{"kind": {"address"}, "key": {"addr:203.0.113.70"}, "reason": {"r"}, "duration": {"1h"}, "since": {since}, "confirm": {"1"}, "user": {guest.ID}, "address": {"not an address"}}, http.StatusBadRequest, "Give an address"},
+		{"bad length", url.Values{"kind": {"address"}, "key": {"addr:203.0.113.70"}, "reason": {"r"}, "duration": {"5s"}, "since": {since}, "confirm": {"1"}, "user": {guest.ID}, "address": {"203.0.113.70"}}, http.StatusBadRequest, "how long the address ban lasts"},
+		{"bad since", url.Values{"kind": {"address"}, "key": {"addr:203.0.113.70"}, "reason": {"r"}, "duration": {"0"}, "since": {"yesterday"}, "confirm": {"1"}, "user": {guest.ID}}, http.StatusBadRequest, "since must be a time"},
+		{"oneself", url.Values{"kind": {"address"}, "key": {"addr:203.0.113.70"}, "reason": {"r"}, "duration": {"0"}, "since": {since}, "confirm": {"1"}, "user": {guest.ID, mod.ID}}, http.StatusBadRequest, "cannot ban yourself"},
+	} {
+		r := admin.postForm("/admin/suspects/group", c.form)
+		if r.StatusCode != c.status || !strings.Contains(r.Body, c.says) {
+			t.Errorf("%s: %d, want %d saying %q: %.400s", c.name, r.StatusCode, c.status, c.says, r.Body)
+		}
+	}
+	if r := admin.get("/admin/suspects/group?kind=device&key=nothing"); r.StatusCode != http.StatusNotFound {
+		t.Errorf("GET of no group: %d", r.StatusCode)
+	}
+	if srv.user(t, guest.Username).Banned || srv.user(t, "mod").Banned {
+		t.Fatal("a refused action banned someone")
+	}
+	if bans, _ := srv.Store.NetworkBans(ctx, time.Now()); len(bans) != 0 {
+		t.Fatalf("a refused action banned %v", bans)
+	}
+	if audit, _ := srv.Store.AuditLog(ctx, 0, 5); len(audit) != 0 {
+		t.Fatalf("a refused action wrote %+v", audit)
+	}
+}
