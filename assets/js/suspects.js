@@ -31,4 +31,4 @@ function start(doc) {
   setTimeout(refresh, every);
 }
 
-start(document);
+if (typeof document !== 'undefined') start(document);
