@@ -98,6 +98,10 @@ func (s *Server) Routes() *echo.Echo {
 	e.Match(read, "/admin/networks", s.adminNetworks, adminPage...)
 	e.POST("/admin/networks", s.adminBanNetwork, adminChange...)
 	e.POST("/admin/networks/:id/lift", s.adminLiftNetworkBan, adminChange...)
+	e.Match(read, "/admin/suspects", s.adminSuspects, adminPage...)
+	e.Match(read, "/admin/suspects/list", s.adminSuspectsList, adminPage...)
+	e.Match(read, "/admin/suspects/group", s.adminSuspectGroup, adminPage...)
+	e.POST("/admin/suspects/group", s.adminSuspectAction, adminChange...)
 
 	e.Match(read, "/healthz", s.healthz)
 	e.Match(read, "/readyz", s.readyz)

@@ -109,6 +109,7 @@ type Service struct {
 	team         func(ctx context.Context, userID string) (int64, error)
 	budgets      *budgets
 	challenges   *challenges
+	recent       *fairplay.Recent
 }
 
 // New returns the placement service.
@@ -123,6 +124,7 @@ func New(o Options) *Service {
 	s.rules = s.ruleList(o)
 	s.budgets = &budgets{cfg: o.AddressBudget, users: o.Users, now: o.Now, earned: map[string]earnedEntry{}}
 	s.challenges = &challenges{cfg: o.Challenge, activity: fairplay.NewActivity()}
+	s.recent = fairplay.NewRecent(0)
 	return s
 }
 
@@ -239,6 +241,9 @@ func (s *Service) Place(ctx context.Context, a Attempt) (place.Placement, time.T
 		budget := s.budgets.of(ctx, a)
 		p, next, err = s.placer.Place(ctx, place.Player{UserID: a.UserID, DeviceID: a.Device, TeamID: s.teamOf(ctx, a.UserID), Budget: budget}, a.X, a.Y, uint8(a.Color), a.At)
 		countBudget(budget, err)
+	}
+	if err == nil {
+		s.remember(a)
 	}
 	if err == nil && s.acknowledged != nil {
 		s.acknowledged(p.Seq)

@@ -262,6 +262,7 @@ var axeAdminPages = []string{
 	"/admin/users?q=mod",
 	"/admin/users/{id}",
 	"/admin/networks",
+	"/admin/suspects",
 	"/admin/audit",
 }
 

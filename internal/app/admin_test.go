@@ -89,6 +89,9 @@ func adminRoutes(id string) []struct{ method, path string } {
 		{http.MethodPost, "/admin/users/" + id + "/ban"},
 		{http.MethodPost, "/admin/users/" + id + "/unban"},
 		{http.MethodPost, "/admin/users/" + id + "/rollback"},
+		{http.MethodGet, "/admin/suspects"},
+		{http.MethodGet, "/admin/suspects/list"},
+		{http.MethodPost, "/admin/suspects/group"},
 	}
 }
 
