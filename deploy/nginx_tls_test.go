@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/placecanvas/place/deploy"
+	"github.com/placecanvas/place/internal/nginxtest"
 	"github.com/placecanvas/place/internal/testenv"
 )
 
@@ -103,20 +104,7 @@ func TestNginxTLSConf(t *testing.T) {
 	site = strings.Replace(site, "listen 80;", fmt.Sprintf("listen 127.0.0.1:%d;", httpPort), 1)
 	site = strings.Replace(site, "/etc/letsencrypt/live/place.example.org/fullchain.pem", certFile, 1)
 	site = strings.Replace(site, "/etc/letsencrypt/live/place.example.org/privkey.pem", keyFile, 1)
-	main := fmt.Sprintf(`worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/logs/error.log warn;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path %[1]s/tmp/body;
-    proxy_temp_path %[1]s/tmp/proxy;
-    fastcgi_temp_path %[1]s/tmp/fastcgi;
-    uwsgi_temp_path %[1]s/tmp/uwsgi;
-    scgi_temp_path %[1]s/tmp/scgi;
-%[2]s
-}
-`, prefix, site)
+	main := nginxtest.MainConfig(prefix, site, 64)
 	confPath := filepath.Join(prefix, "nginx.conf")
 	writeFile(t, confPath, []byte(main), 0o644)
 	cmd := exec.Command(nginx, "-p", prefix, "-c", confPath, "-g", "daemon off;")

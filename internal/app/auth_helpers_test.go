@@ -317,24 +317,7 @@ func (p *wsPeer) next(t *testing.T, typ string) map[string]any {
 // place sends a placement and returns the answer (success or error).
 func (p *wsPeer) place(t *testing.T, x, y, color int) map[string]any {
 	t.Helper()
-	id := time.Now().Format("150405.000000000")
-	msg, _ := json.Marshal(map[string]any{"type": "place", "x": x, "y": y, "color": color, "requestId": id})
-	if err := p.conn.WriteMessage(gws.OpcodeText, msg); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.After(5 * time.Second)
-	for {
-		select {
-		case m := <-p.msgs:
-			if m["requestId"] == id {
-				return m
-			}
-		case err := <-p.closed:
-			t.Fatalf("socket closed while placing: %v", err)
-		case <-deadline:
-			t.Fatal("no answer to a placement within 5 s")
-		}
-	}
+	return p.placeWithProof(t, x, y, color, "")
 }
 
 // waitClosed waits up to d for the socket to close and returns its close

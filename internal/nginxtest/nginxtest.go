@@ -97,20 +97,7 @@ func Start(t testing.TB, upstreams []string) *Proxy {
 		}
 	}
 	site := Config(t, upstreams, port)
-	main := fmt.Sprintf(`worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path %[1]s/tmp/body;
-    proxy_temp_path %[1]s/tmp/proxy;
-    fastcgi_temp_path %[1]s/tmp/fastcgi;
-    uwsgi_temp_path %[1]s/tmp/uwsgi;
-    scgi_temp_path %[1]s/tmp/scgi;
-%[2]s
-}
-`, prefix, site)
+	main := MainConfig(prefix, site, 4096)
 	confPath := filepath.Join(prefix, "nginx.conf")
 	if err := os.WriteFile(confPath, []byte(main), 0o644); err != nil {
 		t.Fatal(err)
@@ -141,4 +128,24 @@ http {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// MainConfig is nginx's main configuration around site (the http
+// block's contents) for a private prefix directory: its pid, logs and
+// temporary files under prefix.
+func MainConfig(prefix, site string, workerConnections int) string {
+	return fmt.Sprintf(`worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/logs/error.log warn;
+events { worker_connections %[3]d; }
+http {
+    access_log off;
+    client_body_temp_path %[1]s/tmp/body;
+    proxy_temp_path %[1]s/tmp/proxy;
+    fastcgi_temp_path %[1]s/tmp/fastcgi;
+    uwsgi_temp_path %[1]s/tmp/uwsgi;
+    scgi_temp_path %[1]s/tmp/scgi;
+%[2]s
+}
+`, prefix, site, workerConnections)
 }
