@@ -38,6 +38,7 @@ func seedCanvas(tb testing.TB, side, n int) app.Config {
 	cfg.DataDir = tb.TempDir()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.GuestLimit = 0
+	cfg.AddressPlayers, cfg.ChallengeBits = 0, 0 // its players all come from 127.0.0.1
 	cfg.BcryptCost = 4
 	cfg.Cooldown = 0
 	cfg.DrainPeriod = 0

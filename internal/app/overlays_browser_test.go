@@ -36,7 +36,12 @@ func TestGameOverlaysAreChosenAndDrawn(t *testing.T) {
 			at := func(x, y int) string {
 				return evalJS[[]string](t, tab, fmt.Sprintf(`%s(%d, %d, 0)`, renderedColors, x, y))[0]
 			}
+			// The canvas may be drawn a frame or two after it loaded.
 			placed, untouched := at(3, 3), at(10, 10)
+			for deadline := time.Now().Add(5 * time.Second); (placed != paletteRGB[12] || untouched != paletteRGB[0]) && time.Now().Before(deadline); {
+				time.Sleep(50 * time.Millisecond)
+				placed, untouched = at(3, 3), at(10, 10)
+			}
 			if placed != paletteRGB[12] || untouched != paletteRGB[0] {
 				t.Fatalf("before any overlay: placed %s, untouched %s", placed, untouched)
 			}
