@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/placecanvas/place"
 )
 
 // clientIP returns the client address: the socket's address,
@@ -51,17 +53,8 @@ func (s *Server) trusted(a netip.Addr) bool {
 	return false
 }
 
-// ipKey is the rate-limit key of an address: IPv4 as is, IPv6 per /64.
-func ipKey(a netip.Addr) string {
-	if !a.IsValid() {
-		return "unknown"
-	}
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
-}
+// ipKey is the rate-limit key of an address: place.AddressOf.
+func ipKey(a netip.Addr) string { return place.AddressOf(a) }
 
 // isSecure reports whether the request reached the site over TLS, directly
 // or through a trusted proxy.

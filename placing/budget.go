@@ -45,15 +45,9 @@ type earnedEntry struct {
 	until  time.Time
 }
 
-// AddressKey is the key of an address's budget: IPv4 as is, IPv6 per /64.
-func AddressKey(ip netip.Addr) string {
-	ip = ip.Unmap()
-	if ip.Is6() {
-		p, _ := ip.Prefix(64)
-		return "addr:" + p.String()
-	}
-	return "addr:" + ip.String()
-}
+// AddressKey is the key of an address's budget and activity:
+// place.AddressOf (IPv4 as is, IPv6 per /64).
+func AddressKey(ip netip.Addr) string { return "addr:" + place.AddressOf(ip) }
 
 // of returns the budget a's placement draws on (none: an empty Key).
 func (b *budgets) of(ctx context.Context, a Attempt) place.AddressBudget {

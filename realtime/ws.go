@@ -62,14 +62,14 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 		cooldown = until.Sub(now).Milliseconds()
 	}
 	cfg := h.liveConfig()
-	w8 := Welcome{
+	hello := Welcome{
 		Type: "welcome", UserID: id.UserID, Username: id.Username, IsGuest: id.IsGuest,
 		Cooldown: cooldown, ServerTime: now.UnixMilli(), CanvasInfo: NewCanvasInfo(cfg),
 	}
 	if ch, ok := h.opts.Placements.ChallengeFor(id.UserID, id.IP); ok {
-		w8.Challenge = &ch
+		hello.Challenge = &ch
 	}
-	welcome := newFrame(gws.OpcodeText, mustJSON(w8))
+	welcome := newFrame(gws.OpcodeText, mustJSON(hello))
 
 	up := h.upPlain
 	if binary {
