@@ -106,7 +106,9 @@ func TestGameWordsFollowTheGame(t *testing.T) {
 	if r := admin.postForm("/admin/users/"+victim.ID+"/ban", url.Values{"reason": {"test"}}); r.StatusCode != 303 && r.StatusCode != 200 {
 		t.Fatalf("ban: %d", r.StatusCode)
 	}
-	if err := waitJS(tab, `window.placeApp.state.connection === 'banned'`, 3*time.Second); err != nil {
+	// Within a second on a quiet machine; the bound leaves room for a
+	// loaded one (a full race-detector run with Chromium beside it).
+	if err := waitJS(tab, `window.placeApp.state.connection === 'banned'`, 10*time.Second); err != nil {
 		t.Fatal("the tab was not told of the ban: ", err)
 	}
 	clickCanvas()
