@@ -275,8 +275,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// reaches every connected client.
 	ev.OnChange(func(place.Event) { hub.BroadcastState() })
 	expensive := budget.New(budget.Options{Workers: cfg.BudgetWorkers, Memory: int64(cfg.BudgetMemoryMiB) << 20})
-	srv := handlers.New(handlers.Options{
-		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Event: ev, Events: st, Logger: log,
+	srv, err := handlers.New(handlers.Options{
+		Config: cfg.CanvasConfig(), Hub: hub, Placements: placements, Event: ev, Events: st, Logger: log,
+		History: st, Accounts: st, Users: st, Moderation: st, Sessions: st, Counters: st, Health: st,
+		Secrets: st, Devices: st, NetworkBanList: st, Sizes: st, Notices: st,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances,
 		MaxConnsPerAddress: cfg.MaxConnsPerAddress, MaxConnsPerSession: cfg.MaxConnsPerSession, MetricsElsewhere: cfg.MetricsAddr != "", SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
@@ -285,6 +287,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		CostlyPerMinute: cmp.Or(cfg.BudgetPerMinute, -1), // 0 on the command line: no limit
 		Stats:           statsOf(st), Join: gate, Teams: roster, NetworkBans: bans,
 	})
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate, Teams: roster, Budget: expensive}
 	if cfg.MetricsAddr != "" {
 		// Listened on here, so that a wrong address stops the start and
