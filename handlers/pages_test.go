@@ -25,18 +25,42 @@ import (
 // shows what is used.
 func downServer(t *testing.T, cfg place.Config) *handlers.Server {
 	t.Helper()
-	accounts := guestAccounts{}
-	bans := netbans.New(noNetworkBans{}, nil, nil)
-	srv, err := handlers.New(handlers.Options{
-		Config: cfg, Hub: realtime.New(realtime.Options{Config: cfg}),
-		Placements:  placing.New(placing.Options{Config: cfg, Placer: downPlacer{}, Users: accounts, NetworkBans: bans}),
-		NetworkBans: bans, History: downHistory{}, Accounts: accounts, Users: accounts,
-		Sessions: &guestSessions{}, Secrets: zeroSecrets{}, Devices: downDevices{},
-	})
+	srv, err := handlers.New(downOptions(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return srv
+}
+
+func downOptions(cfg place.Config) handlers.Options {
+	accounts := guestAccounts{}
+	bans := netbans.New(noNetworkBans{}, nil, nil)
+	return handlers.Options{
+		Config: cfg, Hub: realtime.New(realtime.Options{Config: cfg}),
+		Placements:  placing.New(placing.Options{Config: cfg, Placer: downPlacer{}, Users: accounts, NetworkBans: bans}),
+		NetworkBans: bans, History: downHistory{}, Accounts: accounts, Users: accounts,
+		Sessions: &guestSessions{}, Secrets: zeroSecrets{}, Devices: downDevices{},
+	}
+}
+
+// New refuses to build a server without what every route needs, above all
+// the placement service: a server that made its own would place without
+// the event, join, size and team rules.
+func TestNewRequiresItsDependencies(t *testing.T) {
+	cfg := place.Config{Width: 10, Height: 10, Cooldown: time.Second}
+	for name, drop := range map[string]func(*handlers.Options){
+		"Placements":  func(o *handlers.Options) { o.Placements = nil },
+		"Hub":         func(o *handlers.Options) { o.Hub = nil },
+		"NetworkBans": func(o *handlers.Options) { o.NetworkBans = nil },
+		"Sessions":    func(o *handlers.Options) { o.Sessions = nil },
+	} {
+		o := downOptions(cfg)
+		drop(&o)
+		srv, err := handlers.New(o)
+		if err == nil || srv != nil || !strings.Contains(err.Error(), "Options."+name) {
+			t.Errorf("without %s: %v, %v; want an error naming it", name, srv, err)
+		}
+	}
 }
 
 // downHistory is a history that cannot be read.
