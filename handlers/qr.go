@@ -45,7 +45,7 @@ func qrSVG(modules [][]bool) []byte {
 }
 
 // joinQR serves GET /join/qr.svg and /join/qr.png: the QR code of the join
-// link this visitor would be shown (see joinInfo). ?size= sets the PNG's
+// link this visitor would be shown (see joinLink.info). ?size= sets the PNG's
 // width in pixels (64..2048, default 512).
 func (s *screenPages) joinQR(c echo.Context) error {
 	url := s.join.info(c, s.viewerIsAdmin(c)).URL
