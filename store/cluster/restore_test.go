@@ -180,6 +180,8 @@ func TestRestoreWhileRunning(t *testing.T) {
 	if err := testenv.DeleteRedisKeys(e.redisURL, e.prefix); err != nil {
 		t.Fatal(err)
 	}
+	// Retried as a client retries a 503: each attempt is refused until the
+	// restore, which runs in the background, is done.
 	var p place.Placement
 	for ctx.Err() == nil {
 		p, _, err = s.Place(ctx, place.Player{UserID: "after"}, 1, 1, 2, time.Now())
