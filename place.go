@@ -257,7 +257,8 @@ type SessionIndex interface {
 // NoticeKick.
 type Kicks interface {
 	PublishKick(ctx context.Context, k Kick) error
-	// SubscribeKicks calls fn for every kick published anywhere until ctx ends.
+	// SubscribeKicks calls fn for every kick published anywhere until ctx
+	// ends, and the hook WithSubscribed put on ctx once it listens.
 	SubscribeKicks(ctx context.Context, fn func(Kick)) error
 }
 
@@ -293,7 +294,8 @@ func (n Notice) Kick() (Kick, bool) {
 type Notices interface {
 	PublishNotice(ctx context.Context, n Notice) error
 	// SubscribeNotices calls fn, in order, for every notice published
-	// after the call, until ctx ends.
+	// after the call, until ctx ends. It calls the hook WithSubscribed put
+	// on ctx once it listens.
 	SubscribeNotices(ctx context.Context, fn func(Notice)) error
 }
 

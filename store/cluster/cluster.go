@@ -94,8 +94,8 @@ type Store struct {
 	sessions *redisstore.RedisStore
 
 	restoring atomic.Bool
-	hook      atomic.Pointer[func(stage string)] // tests: called by the writer at each stage of a commit
-	written   atomic.Uint64                      // highest seq this instance's writer committed
+	hook      atomic.Pointer[func(stage string, batch []place.Placement)] // tests: called by the writer at each stage of a commit
+	written   atomic.Uint64                                               // highest seq this instance's writer committed
 
 	ctx        context.Context // ends with Close
 	cancel     context.CancelFunc

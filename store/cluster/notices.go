@@ -99,6 +99,8 @@ func (s *Store) readNotices(ctx context.Context, last *string, fn func(place.Not
 		if *last, err = lastNoticeID(conn, s.keys.notices); err != nil {
 			return err
 		}
+		// Every notice after last is read, on this connection or the next.
+		place.Subscribed(ctx)
 	}
 	for {
 		reply, err := redis.Values(conn.Do("XREAD", "COUNT", noticeBatch, "BLOCK", noticeBlock.Milliseconds(), "STREAMS", s.keys.notices, *last))

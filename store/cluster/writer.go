@@ -337,8 +337,8 @@ func (s *Store) ack(ids []any) error {
 	return err
 }
 
-func (s *Store) writerHook(stage string) {
+func (s *Store) writerHook(stage string, batch []place.Placement) {
 	if f := s.hook.Load(); f != nil {
-		(*f)(stage)
+		(*f)(stage, batch)
 	}
 }

@@ -41,7 +41,7 @@ func (s *Store) writeBatch(ctx context.Context, batch []place.Placement, epoch i
 var placementColumns = []string{"seq", "x", "y", "color", "user_id", "placed_at", "rollback", "team_id"}
 
 func (s *Store) copyPlacements(ctx context.Context, batch []place.Placement, epoch int64, staged bool) error {
-	s.writerHook("begin")
+	s.writerHook("begin", batch)
 	tx, err := s.db.Begin(ctx)
 	if err != nil {
 		return err
@@ -86,6 +86,6 @@ func (s *Store) copyPlacements(ctx context.Context, batch []place.Placement, epo
 			return err
 		}
 	}
-	s.writerHook("commit")
+	s.writerHook("commit", batch)
 	return tx.Commit(ctx)
 }

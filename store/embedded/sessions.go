@@ -118,6 +118,7 @@ func (s *Store) SubscribeNotices(ctx context.Context, fn func(place.Notice)) err
 	s.noticeNext++
 	s.noticeSubs[id] = fn
 	s.noticesMu.Unlock()
+	place.Subscribed(ctx)
 	<-ctx.Done()
 	s.noticesMu.Lock()
 	delete(s.noticeSubs, id)
