@@ -32,7 +32,7 @@ func (s *Server) renderCanvasPreview(c echo.Context, form views.CanvasSizeForm, 
 
 func (s *Server) renderCanvasPage(c echo.Context, status int, form views.CanvasSizeForm, errMsg string, preview *place.Size) error {
 	ctx := s.ctx(c)
-	growths, err := s.opts.Store.Growths(ctx)
+	growths, err := s.opts.Store.Sizes.Growths(ctx)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (s *Server) adminCanvasGrow(c echo.Context) error {
 	if err == nil {
 		// The audit entry is written with the growth, in the same commit.
 		actor, now := adminOf(c), s.now()
-		g, err = s.opts.Store.Grow(ctx, to, now, place.AuditEntry{At: now, ActorID: actor.ID, ActorName: actor.Username, Action: "grow"})
+		g, err = s.opts.Store.Sizes.Grow(ctx, to, now, place.AuditEntry{At: now, ActorID: actor.ID, ActorName: actor.Username, Action: "grow"})
 	}
 	var pe *place.Error
 	if errors.As(err, &pe) && pe.Code == place.EVALIDATION {
@@ -85,7 +85,7 @@ func (s *Server) adminCanvasGrow(c echo.Context) error {
 	}
 	s.hub.Grow(g.To)
 	data, _ := json.Marshal(g.To)
-	if err := s.opts.Store.PublishNotice(ctx, place.Notice{Kind: place.NoticeGrow, Data: data}); err != nil {
+	if err := s.opts.Store.Notices.PublishNotice(ctx, place.Notice{Kind: place.NoticeGrow, Data: data}); err != nil {
 		// Every other instance still learns of it from its first placement
 		// beyond its canvas (realtime: broadcaster.enqueue) or at restart.
 		s.log.Warn("publishing a canvas growth failed", "err", err)

@@ -20,7 +20,7 @@ import (
 // them elsewhere) while health checks answer and POSTs are served.
 func TestStartingAndDrainingAnswer503(t *testing.T) {
 	cfg := place.Config{Width: 10, Height: 10, Cooldown: time.Second}
-	srv := handlers.New(handlers.Options{Config: cfg, Store: &downStore{}, Hub: realtime.New(realtime.Options{Config: cfg})})
+	srv := handlers.New(handlers.Options{Config: cfg, Store: (&downStore{}).stores(), Hub: realtime.New(realtime.Options{Config: cfg})})
 	var started, draining atomic.Bool
 	srv.SetStarted(started.Load)
 	srv.SetDraining(draining.Load)

@@ -8,8 +8,8 @@ import (
 )
 
 // The handlers depend on these small interfaces, each named for what it is
-// used for, rather than on the whole place.Store; both stores implement all
-// of them.
+// used for, rather than on every role of place.Stores; userRoles and
+// sessionRoles join the roles that one of them spans.
 
 // HistoryReader reads stored placements for the history pages, the live
 // panels and the rollback plan.
@@ -56,3 +56,21 @@ type Sessions interface {
 type Health interface {
 	Ready(ctx context.Context) error
 }
+
+// userRoles joins the users and the placement cooldowns and bans: what
+// Accounts and Moderation span.
+type userRoles struct {
+	place.Users
+	place.Placer
+}
+
+// sessionRoles joins the session index, the kicks and the session data:
+// what Sessions spans.
+type sessionRoles struct {
+	place.SessionIndex
+	place.Kicks
+	store place.SessionStore
+}
+
+// Sessions returns the session data.
+func (r sessionRoles) Sessions() place.SessionStore { return r.store }

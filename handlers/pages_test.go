@@ -19,11 +19,36 @@ import (
 // downStore is a store whose history and placements are unavailable, as
 // when the database is down; sessions and guests still work.
 type downStore struct {
-	place.Store // nil: any other call panics, so the test shows what is used
-	sessions    memSessions
+	// nil: any other call panics, so the test shows what is used
+	place.History
+	place.Users
+	place.Placer
+	place.SessionIndex
+	place.Secrets
+	place.Devices
+	sessions memSessions
 }
 
-func (d *downStore) Sessions() place.SessionStore { return &d.sessions }
+// stores returns the roles of the store; the others are nil.
+func (d *downStore) stores() place.Stores {
+	return place.Stores{
+		History: d, Users: d, Placer: d, SessionIndex: d, Secrets: d, Devices: d,
+		NetworkBans: noNetworkBans{}, Sessions: &d.sessions,
+	}
+}
+
+// noNetworkBans has no bans in force and takes none.
+type noNetworkBans struct{}
+
+func (noNetworkBans) NetworkBans(context.Context, time.Time) ([]place.NetworkBan, error) {
+	return nil, nil
+}
+func (noNetworkBans) AddNetworkBan(context.Context, place.NetworkBan) (place.NetworkBan, error) {
+	return place.NetworkBan{}, place.ErrUnavailable
+}
+func (noNetworkBans) LiftNetworkBan(context.Context, int64, time.Time) (place.NetworkBan, error) {
+	return place.NetworkBan{}, place.ErrUnavailable
+}
 func (d *downStore) PixelHistory(context.Context, int, int, int) ([]place.HistoryEntry, error) {
 	return nil, place.ErrUnavailable
 }
@@ -40,9 +65,6 @@ func (d *downStore) CreateGuest(context.Context, time.Time) (place.User, error) 
 	return place.User{ID: "g1", Username: "Guest_aaaaaa", IsGuest: true}, nil
 }
 func (d *downStore) AddUserSession(context.Context, string, string, time.Time) error { return nil }
-func (d *downStore) NetworkBans(context.Context, time.Time) ([]place.NetworkBan, error) {
-	return nil, nil
-}
 func (d *downStore) Secret(_ context.Context, _ string, size int) ([]byte, error) {
 	return make([]byte, size), nil
 }
@@ -85,7 +107,7 @@ func (s *memSessions) Delete(token string) error {
 func TestStoreDownPages(t *testing.T) {
 	cfg := place.Config{Width: 10, Height: 10, Cooldown: time.Second}
 	st := &downStore{}
-	srv := handlers.New(handlers.Options{Config: cfg, Store: st, Hub: realtime.New(realtime.Options{Config: cfg})})
+	srv := handlers.New(handlers.Options{Config: cfg, Store: st.stores(), Hub: realtime.New(realtime.Options{Config: cfg})})
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 

@@ -28,8 +28,9 @@ import (
 // Options configure the HTTP server.
 type Options struct {
 	Config place.Config
-	Store  place.Store
-	Hub    *realtime.Hub
+	// Store is the store of the mode, one service per role.
+	Store place.Stores
+	Hub   *realtime.Hub
 	// Placements decides the placements of the form and the rollbacks
 	// (default: a service over Store).
 	Placements *placing.Service
@@ -149,12 +150,12 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts:       opts,
 		cfg:        opts.Config,
-		history:    opts.Store,
-		accounts:   opts.Store,
-		moderation: opts.Store,
-		sessionIdx: opts.Store,
-		counters:   opts.Store,
-		health:     opts.Store,
+		history:    opts.Store.History,
+		accounts:   userRoles{opts.Store.Users, opts.Store.Placer},
+		moderation: userRoles{opts.Store.Users, opts.Store.Placer},
+		sessionIdx: sessionRoles{opts.Store.SessionIndex, opts.Store.Kicks, opts.Store.Sessions},
+		counters:   opts.Store.Counters,
+		health:     opts.Store.Health,
 		hub:        opts.Hub,
 		placements: opts.Placements,
 		live:       opts.Event,
@@ -166,18 +167,18 @@ func New(opts Options) *Server {
 		draining:   func() bool { return false },
 		started:    func() bool { return true },
 		passwords:  newPasswords(opts.BcryptCost),
-		secrets:    opts.Store,
-		networks:   opts.Store,
+		secrets:    opts.Store.Secrets,
+		networks:   opts.Store.NetworkBans,
 		conns:      newConnCap(opts.MaxConnsPerAddress, opts.MaxConnsPerSession),
-		deviceLog:  opts.Store,
+		deviceLog:  opts.Store.Devices,
 		costly:     newCostly(opts.Budget, opts.CostlyPerMinute),
 		netBans:    opts.NetworkBans,
 	}
 	if s.netBans == nil {
-		s.netBans = netbans.New(opts.Store, opts.Logger, opts.Now)
+		s.netBans = netbans.New(opts.Store.NetworkBans, opts.Logger, opts.Now)
 	}
 	if s.placements == nil {
-		s.placements = placing.New(placing.Options{Config: opts.Config, Placer: opts.Store, Users: opts.Store,
+		s.placements = placing.New(placing.Options{Config: opts.Config, Placer: opts.Store.Placer, Users: opts.Store.Users,
 			Logger: opts.Logger, Now: opts.Now, NetworkBans: s.netBans})
 	}
 	for _, o := range opts.AllowedOrigins {
@@ -216,7 +217,7 @@ func New(opts Options) *Server {
 		s.stats = newStatsCache(opts.Stats, opts.Now, opts.Logger)
 	}
 	if opts.Archive != nil {
-		s.tt = newTimeTravel(opts.Archive, opts.Store, opts.Config, opts.PublicExport, opts.Logger)
+		s.tt = newTimeTravel(opts.Archive, opts.Store.Sizes, opts.Config, opts.PublicExport, opts.Logger)
 	}
 	return s
 }

@@ -30,7 +30,7 @@ func settingsForm(cooldown string) url.Values {
 
 func auditActions(t *testing.T, srv *authServer) []place.AuditEntry {
 	t.Helper()
-	entries, err := srv.Store.AuditLog(context.Background(), 0, 100)
+	entries, err := srv.Store.Users.AuditLog(context.Background(), 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestEventScheduleOpensAndClosesByItself(t *testing.T) {
 		t.Fatalf("states seen: %v", seen)
 	}
 	waitFor(t, "the final image", 5*time.Second, func() bool {
-		at, _, err := srv.Store.(place.Events).FinalImage(ctx)
+		at, _, err := srv.Store.Events.FinalImage(ctx)
 		return err == nil && at.Equal(opens.Add(700*time.Millisecond).UTC())
 	})
 }
@@ -233,8 +233,8 @@ func TestAreasProtectWipeAndRollBack(t *testing.T) {
 	srv := startServer(t, func(c *app.Config) { c.Cooldown = 0 })
 	ctx := context.Background()
 	admin := srv.newAdmin(t, "mod")
-	vandal, _ := srv.Store.CreateAccount(ctx, "vandal", nil, time.Now())
-	artist, _ := srv.Store.CreateAccount(ctx, "artist", nil, time.Now())
+	vandal, _ := srv.Store.Users.CreateAccount(ctx, "vandal", nil, time.Now())
+	artist, _ := srv.Store.Users.CreateAccount(ctx, "artist", nil, time.Now())
 	now := time.Now()
 	for i, p := range []struct {
 		who     place.User
@@ -248,7 +248,7 @@ func TestAreasProtectWipeAndRollBack(t *testing.T) {
 		{artist, 20 * time.Minute, 4, 2, 9},
 		{vandal, 10 * time.Minute, 9, 9, 3}, // outside the rectangle
 	} {
-		if _, _, err := srv.Store.Place(ctx, place.Player{UserID: p.who.ID}, p.x, p.y, uint8(p.c), now.Add(-p.ago)); err != nil {
+		if _, _, err := srv.Store.Placer.Place(ctx, place.Player{UserID: p.who.ID}, p.x, p.y, uint8(p.c), now.Add(-p.ago)); err != nil {
 			t.Fatal(i, err)
 		}
 	}

@@ -47,16 +47,16 @@ return 1
 
 // Take implements place.Counters with one script, so that N concurrent
 // callers against a limit of M let at most M through on every instance.
-func (s *Store) Take(ctx context.Context, limits []place.Limit, now time.Time) (bool, time.Time, error) {
+func (s *Counters) Take(ctx context.Context, limits []place.Limit, now time.Time) (bool, time.Time, error) {
 	args := make([]any, 0, 3*len(limits))
 	for _, l := range limits {
-		args = append(args, s.keys.counter(l.Key))
+		args = append(args, s.db.keys.counter(l.Key))
 	}
 	for _, l := range limits {
 		args = append(args, l.Max, max(l.Window.Milliseconds(), 1))
 	}
 	var vals []int64
-	err := s.do(ctx, func(c redis.Conn) error {
+	err := s.db.do(ctx, func(c redis.Conn) error {
 		var err error
 		vals, err = redis.Int64s(takeScript.Do(c, append([]any{len(limits)}, args...)...))
 		return err
@@ -75,9 +75,9 @@ func (s *Store) Take(ctx context.Context, limits []place.Limit, now time.Time) (
 }
 
 // Give implements place.Counters.
-func (s *Store) Give(ctx context.Context, key string) error {
-	return s.do(ctx, func(c redis.Conn) error {
-		_, err := giveScript.Do(c, s.keys.counter(key))
+func (s *Counters) Give(ctx context.Context, key string) error {
+	return s.db.do(ctx, func(c redis.Conn) error {
+		_, err := giveScript.Do(c, s.db.keys.counter(key))
 		return err
 	})
 }

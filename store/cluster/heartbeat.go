@@ -25,7 +25,7 @@ const (
 func (k keys) heartbeat(consumer string) string { return k.prefix + "instance:" + consumer }
 
 // runHeartbeat refreshes this instance's heartbeat until the store closes.
-func (s *Store) runHeartbeat() {
+func (s *db) runHeartbeat() {
 	t := time.NewTicker(heartbeatEvery)
 	defer t.Stop()
 	for {
@@ -40,7 +40,7 @@ func (s *Store) runHeartbeat() {
 	}
 }
 
-func (s *Store) beat() error {
+func (s *db) beat() error {
 	conn := s.pool.Get()
 	defer conn.Close()
 	_, err := conn.Do("SET", s.keys.heartbeat(s.consumer), time.Now().UnixMilli(), "PX", heartbeatTTL.Milliseconds())
@@ -49,7 +49,7 @@ func (s *Store) beat() error {
 
 // stopHeartbeat removes the heartbeat once this instance has written what
 // it could, so that another takes over anything left at once.
-func (s *Store) stopHeartbeat() {
+func (s *db) stopHeartbeat() {
 	conn := s.pool.Get()
 	defer conn.Close()
 	_, _ = conn.Do("DEL", s.keys.heartbeat(s.consumer))
@@ -58,7 +58,7 @@ func (s *Store) stopHeartbeat() {
 // claimDead takes over the pending history entries of every consumer whose
 // heartbeat is gone (an instance that died, or one of a version without
 // heartbeats that stopped long ago).
-func (s *Store) claimDead() (int, error) {
+func (s *db) claimDead() (int, error) {
 	conn := s.pool.Get()
 	defer conn.Close()
 	summary, err := redis.Values(conn.Do("XPENDING", s.keys.stream, historyGroup))
@@ -98,7 +98,7 @@ func (s *Store) claimDead() (int, error) {
 }
 
 // claimFrom moves the pending entries of one consumer to this one.
-func (s *Store) claimFrom(conn redis.Conn, consumer string) (int, error) {
+func (s *db) claimFrom(conn redis.Conn, consumer string) (int, error) {
 	claimed := 0
 	for range 20 {
 		entries, err := redis.Values(conn.Do("XPENDING", s.keys.stream, historyGroup,

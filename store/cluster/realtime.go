@@ -9,37 +9,37 @@ import (
 )
 
 // AddUserSession records that token is one of the user's sessions until expiry.
-func (s *Store) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
-	return s.do(ctx, func(c redis.Conn) error {
-		_, err := addSessionScript.Do(c, s.keys.userSessions(userID), token, expiry.UnixMilli(), time.Now().UnixMilli())
+func (s *SessionIndex) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
+	return s.db.do(ctx, func(c redis.Conn) error {
+		_, err := addSessionScript.Do(c, s.db.keys.userSessions(userID), token, expiry.UnixMilli(), time.Now().UnixMilli())
 		return err
 	})
 }
 
 // RemoveUserSession forgets one of the user's sessions.
-func (s *Store) RemoveUserSession(ctx context.Context, userID, token string) error {
-	return s.do(ctx, func(c redis.Conn) error {
-		_, err := c.Do("ZREM", s.keys.userSessions(userID), token)
+func (s *SessionIndex) RemoveUserSession(ctx context.Context, userID, token string) error {
+	return s.db.do(ctx, func(c redis.Conn) error {
+		_, err := c.Do("ZREM", s.db.keys.userSessions(userID), token)
 		return err
 	})
 }
 
 // UserSessions returns the user's unexpired session tokens.
-func (s *Store) UserSessions(ctx context.Context, userID string) ([]string, error) {
+func (s *SessionIndex) UserSessions(ctx context.Context, userID string) ([]string, error) {
 	var tokens []string
-	err := s.do(ctx, func(c redis.Conn) error {
+	err := s.db.do(ctx, func(c redis.Conn) error {
 		var err error
-		tokens, err = redis.Strings(c.Do("ZRANGE", s.keys.userSessions(userID), "("+itoa(time.Now().UnixMilli()), "+inf", "BYSCORE"))
+		tokens, err = redis.Strings(c.Do("ZRANGE", s.db.keys.userSessions(userID), "("+itoa(time.Now().UnixMilli()), "+inf", "BYSCORE"))
 		return err
 	})
 	return tokens, err
 }
 
 // Incr counts one hit for key in the current fixed window.
-func (s *Store) Incr(ctx context.Context, key string, window time.Duration, now time.Time) (int64, time.Time, error) {
+func (s *Counters) Incr(ctx context.Context, key string, window time.Duration, now time.Time) (int64, time.Time, error) {
 	var n, ttl int64
-	err := s.do(ctx, func(c redis.Conn) error {
-		vals, err := redis.Int64s(counterScript.Do(c, s.keys.counter(key), max(window.Milliseconds(), 1)))
+	err := s.db.do(ctx, func(c redis.Conn) error {
+		vals, err := redis.Int64s(counterScript.Do(c, s.db.keys.counter(key), max(window.Milliseconds(), 1)))
 		if err == nil && len(vals) == 2 {
 			n, ttl = vals[0], vals[1]
 		}
@@ -52,12 +52,12 @@ func (s *Store) Incr(ctx context.Context, key string, window time.Duration, now 
 }
 
 // Count returns key's count in the current window and when it ends.
-func (s *Store) Count(ctx context.Context, key string, now time.Time) (int64, time.Time, error) {
+func (s *Counters) Count(ctx context.Context, key string, now time.Time) (int64, time.Time, error) {
 	var n, ttl int64
-	err := s.do(ctx, func(c redis.Conn) error {
+	err := s.db.do(ctx, func(c redis.Conn) error {
 		_ = c.Send("MULTI")
-		_ = c.Send("GET", s.keys.counter(key))
-		_ = c.Send("PTTL", s.keys.counter(key))
+		_ = c.Send("GET", s.db.keys.counter(key))
+		_ = c.Send("PTTL", s.db.keys.counter(key))
 		vals, err := redis.Values(c.Do("EXEC"))
 		if err != nil || len(vals) != 2 {
 			return err
@@ -75,9 +75,9 @@ func (s *Store) Count(ctx context.Context, key string, now time.Time) (int64, ti
 }
 
 // Reset clears key's counter.
-func (s *Store) Reset(ctx context.Context, key string) error {
-	return s.do(ctx, func(c redis.Conn) error {
-		_, err := c.Do("DEL", s.keys.counter(key))
+func (s *Counters) Reset(ctx context.Context, key string) error {
+	return s.db.do(ctx, func(c redis.Conn) error {
+		_, err := c.Do("DEL", s.db.keys.counter(key))
 		return err
 	})
 }

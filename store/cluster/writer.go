@@ -25,7 +25,7 @@ const (
 // createGroup creates the history consumer group (and the stream) unless
 // it exists. Starting at id 0 means a group created after Redis lost its
 // data still reads every entry of the new stream.
-func (s *Store) createGroup() error {
+func (s *db) createGroup() error {
 	conn := s.pool.Get()
 	defer conn.Close()
 	_, err := conn.Do("XGROUP", "CREATE", s.keys.stream, historyGroup, "0", "MKSTREAM")
@@ -43,7 +43,7 @@ func (s *Store) createGroup() error {
 //
 // New entries are read ahead by a second goroutine while a batch is being
 // written, so that reading and writing overlap.
-func (s *Store) runWriter() {
+func (s *db) runWriter() {
 	ctx := s.ctx
 	fresh := make(chan readResult, 1)
 	readerDone := make(chan struct{})
@@ -108,7 +108,7 @@ type writerChores struct {
 // instance or abandoned ones, and trimming the stream. It reports whether
 // entries were claimed, which the writer must then read as its own pending
 // ones.
-func (s *Store) runChores(c *writerChores) (claimed bool) {
+func (s *db) runChores(c *writerChores) (claimed bool) {
 	if time.Since(c.lastDeadCheck) > heartbeatEvery {
 		c.lastDeadCheck = time.Now()
 		if n, err := s.claimDead(); err != nil {
@@ -138,7 +138,7 @@ func (s *Store) runChores(c *writerChores) (claimed bool) {
 
 // readFailed logs a failed read of the stream, and creates the consumer
 // group again if Redis lost it.
-func (s *Store) readFailed(ctx context.Context, err error) {
+func (s *db) readFailed(ctx context.Context, err error) {
 	if ctx.Err() != nil {
 		return
 	}
@@ -152,7 +152,7 @@ func (s *Store) readFailed(ctx context.Context, err error) {
 // then acknowledges it. It reports whether the writer must read its pending
 // entries again (the batch was stale, or the acknowledgement failed), and
 // whether it gave up because the store is closing.
-func (s *Store) storeBatch(ctx context.Context, r readResult, retry *backoff) (reread, closing bool) {
+func (s *db) storeBatch(ctx context.Context, r readResult, retry *backoff) (reread, closing bool) {
 	// A batch handed over as the store closes is not written: it must not
 	// be acknowledged either, but left pending for the final flush.
 	err := ctx.Err()
@@ -194,7 +194,7 @@ var errStaleEpoch = errors.New("the batch was read before redis was restored")
 
 // readAhead reads new entries for the writer until ctx ends. A batch read
 // but not handed over when ctx ends stays pending for the final flush.
-func (s *Store) readAhead(ctx context.Context, out chan<- readResult) {
+func (s *db) readAhead(ctx context.Context, out chan<- readResult) {
 	retry := newBackoff(100*time.Millisecond, 2*time.Second)
 	for ctx.Err() == nil {
 		start := time.Now()
@@ -239,7 +239,7 @@ func linger(ctx context.Context, d time.Duration) {
 
 // finalFlush writes what is still pending or unread, once, within a short
 // deadline; whatever fails stays in the stream for another instance.
-func (s *Store) finalFlush() {
+func (s *db) finalFlush() {
 	ctx, cancel := context.WithTimeout(context.Background(), finalFlush)
 	defer cancel()
 	ownPending := true
@@ -276,7 +276,7 @@ func (s *Store) finalFlush() {
 // returns the Redis epoch, read before the entries: should Redis be restored
 // in between, the batch is refused as stale and read again, never committed
 // under an epoch it does not belong to.
-func (s *Store) readBatch(pending bool, block time.Duration) ([]place.Placement, []any, int64, error) {
+func (s *db) readBatch(pending bool, block time.Duration) ([]place.Placement, []any, int64, error) {
 	conn := s.pool.Get()
 	defer conn.Close()
 	epoch, err := redis.Int64(conn.Do("HGET", s.keys.meta, "epoch"))
@@ -290,7 +290,7 @@ func (s *Store) readBatch(pending bool, block time.Duration) ([]place.Placement,
 	return batch, ids, epoch, err
 }
 
-func (s *Store) readEntries(conn redis.Conn, pending bool, block time.Duration) ([]place.Placement, []any, error) {
+func (s *db) readEntries(conn redis.Conn, pending bool, block time.Duration) ([]place.Placement, []any, error) {
 	args := []any{"GROUP", historyGroup, s.consumer, "COUNT", writerBatch}
 	id := ">"
 	if pending {
@@ -330,14 +330,14 @@ func (s *Store) readEntries(conn redis.Conn, pending bool, block time.Duration) 
 	return batch, ids, nil
 }
 
-func (s *Store) ack(ids []any) error {
+func (s *db) ack(ids []any) error {
 	conn := s.pool.Get()
 	defer conn.Close()
 	_, err := conn.Do("XACK", append([]any{s.keys.stream, historyGroup}, ids...)...)
 	return err
 }
 
-func (s *Store) writerHook(stage string) {
+func (s *db) writerHook(stage string) {
 	if f := s.hook.Load(); f != nil {
 		(*f)(stage)
 	}

@@ -9,7 +9,7 @@ import (
 
 // claimAbandoned takes over entries that another consumer (an instance
 // that died or lost PostgreSQL) has held unacknowledged for ClaimIdle.
-func (s *Store) claimAbandoned() (int, error) {
+func (s *db) claimAbandoned() (int, error) {
 	conn := s.pool.Get()
 	defer conn.Close()
 	claimed := 0
@@ -39,7 +39,7 @@ func (s *Store) claimAbandoned() (int, error) {
 // adds a consumer name, and the list would otherwise only grow.
 const consumerForgetAfter = time.Hour
 
-func (s *Store) forgetIdleConsumers(conn redis.Conn) {
+func (s *db) forgetIdleConsumers(conn redis.Conn) {
 	consumers, err := redis.Values(conn.Do("XINFO", "CONSUMERS", s.keys.stream, historyGroup))
 	if err != nil {
 		return

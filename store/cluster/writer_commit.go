@@ -19,7 +19,7 @@ import (
 //
 // The batch is committed only if PostgreSQL's Redis epoch is still the one
 // it was read under (see restore), else errStaleEpoch.
-func (s *Store) writeBatch(ctx context.Context, batch []place.Placement, epoch int64) error {
+func (s *db) writeBatch(ctx context.Context, batch []place.Placement, epoch int64) error {
 	if len(batch) == 0 {
 		return nil
 	}
@@ -40,9 +40,9 @@ func (s *Store) writeBatch(ctx context.Context, batch []place.Placement, epoch i
 
 var placementColumns = []string{"seq", "x", "y", "color", "user_id", "placed_at", "rollback", "team_id"}
 
-func (s *Store) copyPlacements(ctx context.Context, batch []place.Placement, epoch int64, staged bool) error {
+func (s *db) copyPlacements(ctx context.Context, batch []place.Placement, epoch int64, staged bool) error {
 	s.writerHook("begin")
-	tx, err := s.db.Begin(ctx)
+	tx, err := s.pg.Begin(ctx)
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,8 @@ import (
 // Take implements place.Counters: the check and the count happen under the
 // one lock, so concurrent callers cannot all pass a check made before any
 // of them counted.
-func (s *Store) Take(_ context.Context, limits []place.Limit, now time.Time) (bool, time.Time, error) {
-	cm := &s.counters
+func (s *Counters) Take(_ context.Context, limits []place.Limit, now time.Time) (bool, time.Time, error) {
+	cm := &s.db.counters
 	cm.mu.Lock()
 	defer cm.mu.Unlock()
 	var until time.Time
@@ -37,8 +37,8 @@ func (s *Store) Take(_ context.Context, limits []place.Limit, now time.Time) (bo
 }
 
 // Give implements place.Counters.
-func (s *Store) Give(_ context.Context, key string) error {
-	cm := &s.counters
+func (s *Counters) Give(_ context.Context, key string) error {
+	cm := &s.db.counters
 	cm.mu.Lock()
 	defer cm.mu.Unlock()
 	if c, ok := cm.m[key]; ok && c.n > 0 {

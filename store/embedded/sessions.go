@@ -53,20 +53,20 @@ func (ss *sessionStore) cleanup(stop <-chan struct{}) {
 }
 
 // AddUserSession implements place.SessionIndex.
-func (s *Store) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
-	_, err := s.wdb.ExecContext(ctx, `INSERT INTO user_sessions (user_id, token, expiry) VALUES (?, ?, ?) ON CONFLICT(user_id, token) DO UPDATE SET expiry = excluded.expiry`, userID, token, expiry.UnixMilli())
+func (s *SessionIndex) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
+	_, err := s.db.wdb.ExecContext(ctx, `INSERT INTO user_sessions (user_id, token, expiry) VALUES (?, ?, ?) ON CONFLICT(user_id, token) DO UPDATE SET expiry = excluded.expiry`, userID, token, expiry.UnixMilli())
 	return writeError(err)
 }
 
 // RemoveUserSession implements place.SessionIndex.
-func (s *Store) RemoveUserSession(ctx context.Context, userID, token string) error {
-	_, err := s.wdb.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = ? AND token = ?`, userID, token)
+func (s *SessionIndex) RemoveUserSession(ctx context.Context, userID, token string) error {
+	_, err := s.db.wdb.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = ? AND token = ?`, userID, token)
 	return err
 }
 
 // UserSessions implements place.SessionIndex.
-func (s *Store) UserSessions(ctx context.Context, userID string) ([]string, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT token FROM user_sessions WHERE user_id = ? AND expiry > ?`, userID, time.Now().UnixMilli())
+func (s *SessionIndex) UserSessions(ctx context.Context, userID string) ([]string, error) {
+	rows, err := s.db.rdb.QueryContext(ctx, `SELECT token FROM user_sessions WHERE user_id = ? AND expiry > ?`, userID, time.Now().UnixMilli())
 	if err != nil {
 		return nil, err
 	}
@@ -83,12 +83,12 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]string, erro
 }
 
 // PublishKick implements place.Kicks within the one process.
-func (s *Store) PublishKick(ctx context.Context, k place.Kick) error {
+func (s *Notices) PublishKick(ctx context.Context, k place.Kick) error {
 	return s.PublishNotice(ctx, place.KickNotice(k))
 }
 
 // SubscribeKicks implements place.Kicks.
-func (s *Store) SubscribeKicks(ctx context.Context, fn func(place.Kick)) error {
+func (s *Notices) SubscribeKicks(ctx context.Context, fn func(place.Kick)) error {
 	return s.SubscribeNotices(ctx, func(n place.Notice) {
 		if k, ok := n.Kick(); ok {
 			fn(k)
@@ -98,7 +98,11 @@ func (s *Store) SubscribeKicks(ctx context.Context, fn func(place.Kick)) error {
 
 // PublishNotice implements place.Notices within the one process: every
 // subscriber gets the notice before it returns.
-func (s *Store) PublishNotice(_ context.Context, n place.Notice) error {
+func (s *Notices) PublishNotice(ctx context.Context, n place.Notice) error {
+	return s.db.publishNotice(ctx, n)
+}
+
+func (s *db) publishNotice(_ context.Context, n place.Notice) error {
 	s.noticesMu.Lock()
 	subs := make([]func(place.Notice), 0, len(s.noticeSubs))
 	for _, fn := range s.noticeSubs {
@@ -112,16 +116,16 @@ func (s *Store) PublishNotice(_ context.Context, n place.Notice) error {
 }
 
 // SubscribeNotices implements place.Notices.
-func (s *Store) SubscribeNotices(ctx context.Context, fn func(place.Notice)) error {
-	s.noticesMu.Lock()
-	id := s.noticeNext
-	s.noticeNext++
-	s.noticeSubs[id] = fn
-	s.noticesMu.Unlock()
+func (s *Notices) SubscribeNotices(ctx context.Context, fn func(place.Notice)) error {
+	s.db.noticesMu.Lock()
+	id := s.db.noticeNext
+	s.db.noticeNext++
+	s.db.noticeSubs[id] = fn
+	s.db.noticesMu.Unlock()
 	<-ctx.Done()
-	s.noticesMu.Lock()
-	delete(s.noticeSubs, id)
-	s.noticesMu.Unlock()
+	s.db.noticesMu.Lock()
+	delete(s.db.noticeSubs, id)
+	s.db.noticesMu.Unlock()
 	return nil
 }
 
@@ -136,16 +140,16 @@ type counterMap struct {
 }
 
 // Incr implements place.Counters in memory (one process holds them all).
-func (s *Store) Incr(_ context.Context, key string, window time.Duration, now time.Time) (int64, time.Time, error) {
-	s.counters.mu.Lock()
-	defer s.counters.mu.Unlock()
-	c := s.counters.m[key]
+func (s *Counters) Incr(_ context.Context, key string, window time.Duration, now time.Time) (int64, time.Time, error) {
+	s.db.counters.mu.Lock()
+	defer s.db.counters.mu.Unlock()
+	c := s.db.counters.m[key]
 	if !now.Before(c.end) {
 		c = counter{end: now.Add(window)}
 	}
 	c.n++
-	s.counters.m[key] = c
-	s.counters.prune(now)
+	s.db.counters.m[key] = c
+	s.db.counters.prune(now)
 	return c.n, c.end, nil
 }
 
@@ -162,10 +166,10 @@ func (cm *counterMap) prune(now time.Time) {
 }
 
 // Count implements place.Counters.
-func (s *Store) Count(_ context.Context, key string, now time.Time) (int64, time.Time, error) {
-	s.counters.mu.Lock()
-	defer s.counters.mu.Unlock()
-	c := s.counters.m[key]
+func (s *Counters) Count(_ context.Context, key string, now time.Time) (int64, time.Time, error) {
+	s.db.counters.mu.Lock()
+	defer s.db.counters.mu.Unlock()
+	c := s.db.counters.m[key]
 	if !now.Before(c.end) {
 		return 0, time.Time{}, nil
 	}
@@ -173,11 +177,9 @@ func (s *Store) Count(_ context.Context, key string, now time.Time) (int64, time
 }
 
 // Reset implements place.Counters.
-func (s *Store) Reset(_ context.Context, key string) error {
-	s.counters.mu.Lock()
-	defer s.counters.mu.Unlock()
-	delete(s.counters.m, key)
+func (s *Counters) Reset(_ context.Context, key string) error {
+	s.db.counters.mu.Lock()
+	defer s.db.counters.mu.Unlock()
+	delete(s.db.counters.m, key)
 	return nil
 }
-
-var _ place.Store = (*Store)(nil)

@@ -16,20 +16,20 @@ func testSessionIndex(t *testing.T, open Opener) {
 	s := open(t, DefaultConfig)
 	exp := time.Now().Add(time.Hour)
 	for _, tok := range []string{"t1", "t2", "t3"} {
-		if err := s.AddUserSession(ctx(t), "u1", tok, exp); err != nil {
+		if err := s.SessionIndex.AddUserSession(ctx(t), "u1", tok, exp); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.AddUserSession(ctx(t), "u2", "other", exp); err != nil {
+	if err := s.SessionIndex.AddUserSession(ctx(t), "u2", "other", exp); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddUserSession(ctx(t), "u1", "expired", time.Now().Add(-time.Minute)); err != nil {
+	if err := s.SessionIndex.AddUserSession(ctx(t), "u1", "expired", time.Now().Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RemoveUserSession(ctx(t), "u1", "t2"); err != nil {
+	if err := s.SessionIndex.RemoveUserSession(ctx(t), "u1", "t2"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.UserSessions(ctx(t), "u1")
+	got, err := s.SessionIndex.UserSessions(ctx(t), "u1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func testSessionIndex(t *testing.T, open Opener) {
 	if !slices.Equal(got, []string{"t1", "t3"}) {
 		t.Errorf("UserSessions = %v, want [t1 t3]", got)
 	}
-	if got, err := s.UserSessions(ctx(t), "nobody"); err != nil || len(got) != 0 {
+	if got, err := s.SessionIndex.UserSessions(ctx(t), "nobody"); err != nil || len(got) != 0 {
 		t.Errorf("UserSessions of a user without sessions = %v, %v", got, err)
 	}
 }
@@ -48,7 +48,7 @@ func testKicks(t *testing.T, open Opener) {
 	defer cancel()
 	got := make(chan place.Kick, 100)
 	done := make(chan error, 1)
-	go func() { done <- s.SubscribeKicks(sctx, func(k place.Kick) { got <- k }) }()
+	go func() { done <- s.Kicks.SubscribeKicks(sctx, func(k place.Kick) { got <- k }) }()
 
 	want := place.Kick{UserID: "u1", Token: "tok", Reason: "banned"}
 	// A subscription takes a moment to start: publish until one arrives.
@@ -57,7 +57,7 @@ func testKicks(t *testing.T, open Opener) {
 	defer tick.Stop()
 wait:
 	for {
-		if err := s.PublishKick(ctx(t), want); err != nil {
+		if err := s.Kicks.PublishKick(ctx(t), want); err != nil {
 			t.Fatal(err)
 		}
 		select {
@@ -90,14 +90,14 @@ func testNotices(t *testing.T, open Opener) {
 	defer cancel()
 	got := make(chan place.Notice, 100)
 	kicks := make(chan place.Kick, 100)
-	go func() { _ = s.SubscribeNotices(sctx, func(n place.Notice) { got <- n }) }()
-	go func() { _ = s.SubscribeKicks(sctx, func(k place.Kick) { kicks <- k }) }()
+	go func() { _ = s.Notices.SubscribeNotices(sctx, func(n place.Notice) { got <- n }) }()
+	go func() { _ = s.Kicks.SubscribeKicks(sctx, func(k place.Kick) { kicks <- k }) }()
 	// A subscription takes a moment to start: announce until one arrives.
 	hello := place.Notice{Kind: "hello", Data: []byte(`{}`)}
 	deadline := time.After(10 * time.Second)
 wait:
 	for {
-		if err := s.PublishNotice(ctx(t), hello); err != nil {
+		if err := s.Notices.PublishNotice(ctx(t), hello); err != nil {
 			t.Fatal(err)
 		}
 		select {
@@ -118,7 +118,7 @@ wait:
 		{Kind: "version", Data: []byte(`"v2"`)},
 	}
 	for _, n := range sent {
-		if err := s.PublishNotice(ctx(t), n); err != nil {
+		if err := s.Notices.PublishNotice(ctx(t), n); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -154,7 +154,7 @@ func testCounters(t *testing.T, open Opener) {
 	const window = 400 * time.Millisecond
 	start := time.Now()
 	for i := int64(1); i <= 3; i++ {
-		n, end, err := s.Incr(ctx(t), "ip:1", window, time.Now())
+		n, end, err := s.Counters.Incr(ctx(t), "ip:1", window, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,34 +165,34 @@ func testCounters(t *testing.T, open Opener) {
 			t.Errorf("window ends at %v, want within %v of %v", end, window, start)
 		}
 	}
-	if n, _, err := s.Count(ctx(t), "ip:1", time.Now()); err != nil || n != 3 {
+	if n, _, err := s.Counters.Count(ctx(t), "ip:1", time.Now()); err != nil || n != 3 {
 		t.Errorf("Count = %d, %v; want 3", n, err)
 	}
-	if n, _, err := s.Count(ctx(t), "ip:2", time.Now()); err != nil || n != 0 {
+	if n, _, err := s.Counters.Count(ctx(t), "ip:2", time.Now()); err != nil || n != 0 {
 		t.Errorf("Count of an unused key = %d, %v; want 0", n, err)
 	}
-	if n, _, _ := s.Incr(ctx(t), "ip:2", window, time.Now()); n != 1 {
+	if n, _, _ := s.Counters.Incr(ctx(t), "ip:2", window, time.Now()); n != 1 {
 		t.Errorf("keys share a counter: Incr(ip:2) = %d", n)
 	}
-	if err := s.Reset(ctx(t), "ip:1"); err != nil {
+	if err := s.Counters.Reset(ctx(t), "ip:1"); err != nil {
 		t.Fatal(err)
 	}
-	if n, _, _ := s.Count(ctx(t), "ip:1", time.Now()); n != 0 {
+	if n, _, _ := s.Counters.Count(ctx(t), "ip:1", time.Now()); n != 0 {
 		t.Errorf("Count after Reset = %d", n)
 	}
-	s.Incr(ctx(t), "ip:3", window, time.Now())
+	s.Counters.Incr(ctx(t), "ip:3", window, time.Now())
 	time.Sleep(window + 200*time.Millisecond)
-	if n, _, _ := s.Count(ctx(t), "ip:3", time.Now()); n != 0 {
+	if n, _, _ := s.Counters.Count(ctx(t), "ip:3", time.Now()); n != 0 {
 		t.Errorf("Count after the window = %d, want 0", n)
 	}
-	if n, _, _ := s.Incr(ctx(t), "ip:3", window, time.Now()); n != 1 {
+	if n, _, _ := s.Counters.Incr(ctx(t), "ip:3", window, time.Now()); n != 1 {
 		t.Errorf("Incr in a new window = %d, want 1", n)
 	}
 }
 
 func testSessions(t *testing.T, open Opener) {
 	s := open(t, DefaultConfig)
-	ss := s.Sessions()
+	ss := s.Sessions
 	if err := ss.Commit("tok1", []byte("data"), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func testSessions(t *testing.T, open Opener) {
 
 func testReady(t *testing.T, open Opener) {
 	s := open(t, DefaultConfig)
-	err := s.Ready(ctx(t))
+	err := s.Health.Ready(ctx(t))
 	if err != nil && strings.Contains(err.Error(), "maxmemory-policy") {
 		// Reporting a misconfigured shared service is Ready doing its job.
 		t.Skipf("the test service is misconfigured: %v", err)
