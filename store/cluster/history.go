@@ -186,3 +186,10 @@ func scanPixels(rows pgx.Rows) ([]place.Pixel, error) {
 	}
 	return out, pgError(rows.Err())
 }
+
+// WaitHistory waits until every placement up to seq is in PostgreSQL, so
+// that history reads include them. It returns place.ErrUnavailable if that
+// does not happen before ctx ends (PostgreSQL down).
+func (s *History) WaitHistory(ctx context.Context, seq uint64) error {
+	return s.db.waitHistory(ctx, seq)
+}

@@ -128,13 +128,6 @@ func (s *db) WriterLag(ctx context.Context) (int64, error) {
 	return lag, err
 }
 
-// WaitHistory waits until every placement up to seq is in PostgreSQL, so
-// that history reads include them. It returns place.ErrUnavailable if that
-// does not happen before ctx ends (PostgreSQL down).
-func (s *History) WaitHistory(ctx context.Context, seq uint64) error {
-	return s.db.waitHistory(ctx, seq)
-}
-
 func (s *db) waitHistory(ctx context.Context, seq uint64) error {
 	for {
 		var g groupState

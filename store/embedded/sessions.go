@@ -4,10 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sync"
 	"time"
-
-	"github.com/placecanvas/place"
 )
 
 // sessionStore is an scs.Store over the SQLite database.
@@ -80,106 +77,4 @@ func (s *SessionIndex) UserSessions(ctx context.Context, userID string) ([]strin
 		out = append(out, t)
 	}
 	return out, rows.Err()
-}
-
-// PublishKick implements place.Kicks within the one process.
-func (s *Notices) PublishKick(ctx context.Context, k place.Kick) error {
-	return s.PublishNotice(ctx, place.KickNotice(k))
-}
-
-// SubscribeKicks implements place.Kicks.
-func (s *Notices) SubscribeKicks(ctx context.Context, fn func(place.Kick)) error {
-	return s.SubscribeNotices(ctx, func(n place.Notice) {
-		if k, ok := n.Kick(); ok {
-			fn(k)
-		}
-	})
-}
-
-// PublishNotice implements place.Notices within the one process: every
-// subscriber gets the notice before it returns.
-func (s *Notices) PublishNotice(ctx context.Context, n place.Notice) error {
-	return s.db.publishNotice(ctx, n)
-}
-
-func (s *db) publishNotice(_ context.Context, n place.Notice) error {
-	s.noticesMu.Lock()
-	subs := make([]func(place.Notice), 0, len(s.noticeSubs))
-	for _, fn := range s.noticeSubs {
-		subs = append(subs, fn)
-	}
-	s.noticesMu.Unlock()
-	for _, fn := range subs {
-		fn(n)
-	}
-	return nil
-}
-
-// SubscribeNotices implements place.Notices.
-func (s *Notices) SubscribeNotices(ctx context.Context, fn func(place.Notice)) error {
-	s.db.noticesMu.Lock()
-	id := s.db.noticeNext
-	s.db.noticeNext++
-	s.db.noticeSubs[id] = fn
-	s.db.noticesMu.Unlock()
-	<-ctx.Done()
-	s.db.noticesMu.Lock()
-	delete(s.db.noticeSubs, id)
-	s.db.noticesMu.Unlock()
-	return nil
-}
-
-type counter struct {
-	n   int64
-	end time.Time
-}
-
-type counterMap struct {
-	mu sync.Mutex
-	m  map[string]counter
-}
-
-// Incr implements place.Counters in memory (one process holds them all).
-func (s *Counters) Incr(_ context.Context, key string, window time.Duration, now time.Time) (int64, time.Time, error) {
-	s.db.counters.mu.Lock()
-	defer s.db.counters.mu.Unlock()
-	c := s.db.counters.m[key]
-	if !now.Before(c.end) {
-		c = counter{end: now.Add(window)}
-	}
-	c.n++
-	s.db.counters.m[key] = c
-	s.db.counters.prune(now)
-	return c.n, c.end, nil
-}
-
-// prune drops ended windows once the map grows large; mu must be held.
-func (cm *counterMap) prune(now time.Time) {
-	if len(cm.m) <= 100_000 {
-		return
-	}
-	for k, v := range cm.m {
-		if !now.Before(v.end) {
-			delete(cm.m, k)
-		}
-	}
-}
-
-// Count implements place.Counters.
-func (s *Counters) Count(_ context.Context, key string, now time.Time) (int64, time.Time, error) {
-	s.db.counters.mu.Lock()
-	defer s.db.counters.mu.Unlock()
-	c := s.db.counters.m[key]
-	if !now.Before(c.end) {
-		return 0, time.Time{}, nil
-	}
-	return c.n, c.end, nil
-}
-
-// Reset implements place.Counters.
-func (s *Counters) Reset(_ context.Context, key string) error {
-	s.db.counters.mu.Lock()
-	defer s.db.counters.mu.Unlock()
-	delete(s.db.counters.m, key)
-	return nil
 }
