@@ -286,6 +286,24 @@ func (n Notice) Kick() (Kick, bool) {
 	return k, true
 }
 
+// NoticeKicks carries kicks over Notices, as notices of kind NoticeKick:
+// the Kicks of both stores.
+type NoticeKicks struct{ Notices Notices }
+
+// PublishKick implements Kicks.
+func (k NoticeKicks) PublishKick(ctx context.Context, kick Kick) error {
+	return k.Notices.PublishNotice(ctx, KickNotice(kick))
+}
+
+// SubscribeKicks implements Kicks.
+func (k NoticeKicks) SubscribeKicks(ctx context.Context, fn func(Kick)) error {
+	return k.Notices.SubscribeNotices(ctx, func(n Notice) {
+		if kick, ok := n.Kick(); ok {
+			fn(kick)
+		}
+	})
+}
+
 // Notices carries notices to every instance, including the sender. A
 // notice published while an instance is disconnected reaches it when it
 // reconnects (cluster mode keeps the latest ones in Redis), so a subscriber

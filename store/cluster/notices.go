@@ -31,20 +31,6 @@ const (
 // notices, followed by the consumer name (it shows in CLIENT LIST).
 const NoticeClientName = "place-notices-"
 
-// PublishKick implements place.Kicks.
-func (s *Notices) PublishKick(ctx context.Context, k place.Kick) error {
-	return s.PublishNotice(ctx, place.KickNotice(k))
-}
-
-// SubscribeKicks implements place.Kicks.
-func (s *Notices) SubscribeKicks(ctx context.Context, fn func(place.Kick)) error {
-	return s.SubscribeNotices(ctx, func(n place.Notice) {
-		if k, ok := n.Kick(); ok {
-			fn(k)
-		}
-	})
-}
-
 // PublishNotice appends n to the notice stream, which keeps the latest
 // noticeRetain.
 func (s *Notices) PublishNotice(ctx context.Context, n place.Notice) error {

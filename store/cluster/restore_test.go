@@ -336,7 +336,7 @@ func TestCloseEndsFollowers(t *testing.T) {
 	}
 	done := make(chan error, 2)
 	go func() { done <- s.Feed.Follow(context.Background(), 0, func([]place.Placement) {}) }()
-	go func() { done <- s.Notices.SubscribeKicks(context.Background(), func(place.Kick) {}) }()
+	go func() { done <- s.Stores().Kicks.SubscribeKicks(context.Background(), func(place.Kick) {}) }()
 	time.Sleep(200 * time.Millisecond)
 	s.Close()
 	for range 2 {

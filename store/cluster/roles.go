@@ -8,74 +8,61 @@ import "github.com/placecanvas/place"
 // roles share (a Redis call behind the breaker, a transaction, the live
 // cooldown) is a method of db.
 
-// Placer applies placements and keeps cooldowns and placement bans (Redis).
+// Placer applies placements in one Lua script in Redis (bans, cooldowns,
+// address budgets and the seq, atomically), batched by the batcher.
 type Placer struct{ db *db }
 
-// Feed reads the live canvas and follows the placement stream.
+// Feed reads the canvas from Redis and follows the placement stream.
 type Feed struct{ db *db }
 
-// History reads stored placements (PostgreSQL).
+// History reads the placements the history writer copied to PostgreSQL;
+// WaitHistory waits for the writer.
 type History struct{ db *db }
 
-// Users stores accounts, guests and the audit log.
+// Users keeps accounts, guests and the audit log in PostgreSQL.
 type Users struct{ db *db }
 
-// SessionIndex keeps which session tokens belong to a user.
+// SessionIndex keeps which session tokens belong to a user (a sorted set
+// in Redis per user).
 type SessionIndex struct{ db *db }
 
-// Counters are the shared rate-limit counters.
+// Counters are the rate-limit windows shared by every instance, in Redis.
 type Counters struct{ db *db }
 
-// Notices carries notices and kicks to every instance.
+// Notices carries notices to every instance on a Redis stream (kicks
+// travel as notices: place.NoticeKicks).
 type Notices struct{ db *db }
 
-// Secrets keeps the shared server secrets.
+// Secrets keeps the server secrets in PostgreSQL, made once for every
+// instance.
 type Secrets struct{ db *db }
 
-// NetworkBans stores the bans of addresses and networks.
+// NetworkBans keeps the bans of addresses and networks in PostgreSQL.
 type NetworkBans struct{ db *db }
 
-// Devices remembers the browsers each user used.
+// Devices keeps which browsers each user used (PostgreSQL), and bans a
+// banned user's browsers in the Redis ban set.
 type Devices struct{ db *db }
 
-// Events keeps the event settings, areas, templates and final image.
+// Events keeps the event settings, areas, templates and final image in
+// PostgreSQL, and reports the online count across instances.
 type Events struct{ db *db }
 
-// Sizes keeps the canvas size and its growths.
+// Sizes grows the canvas in Redis and records the growths in PostgreSQL.
 type Sizes struct{ db *db }
 
-// Teams keeps the teams and the players' choices.
+// Teams keeps the teams and the players' choices in PostgreSQL.
 type Teams struct{ db *db }
 
-// Stats computes the statistics page from history.
+// Stats computes the statistics page from the placements in PostgreSQL.
 type Stats struct{ db *db }
 
-// Archive reads the whole history for time travel and keeps keyframes.
+// Archive reads the whole history in PostgreSQL for time travel and
+// keeps keyframes (one builder at a time across instances).
 type Archive struct{ db *db }
 
-// JoinCodes keeps the join code and who joined with it.
+// JoinCodes keeps the join code and who joined with it in PostgreSQL.
 type JoinCodes struct{ db *db }
-
-var (
-	_ place.Placer       = (*Placer)(nil)
-	_ place.Feed         = (*Feed)(nil)
-	_ place.History      = (*History)(nil)
-	_ place.Users        = (*Users)(nil)
-	_ place.SessionIndex = (*SessionIndex)(nil)
-	_ place.Counters     = (*Counters)(nil)
-	_ place.Notices      = (*Notices)(nil)
-	_ place.Kicks        = (*Notices)(nil)
-	_ place.Secrets      = (*Secrets)(nil)
-	_ place.NetworkBans  = (*NetworkBans)(nil)
-	_ place.Devices      = (*Devices)(nil)
-	_ place.Events       = (*Events)(nil)
-	_ place.Sizes        = (*Sizes)(nil)
-	_ place.Teams        = (*Teams)(nil)
-	_ place.StatsReader  = (*Stats)(nil)
-	_ place.Archive      = (*Archive)(nil)
-	_ place.JoinCodes    = (*JoinCodes)(nil)
-	_ place.Health       = (*Store)(nil)
-)
 
 // Store is an open cluster store: its role services, all over the same
 // connection, which Close releases.
@@ -108,11 +95,12 @@ func newStore(d *db) *Store {
 	}
 }
 
-// Stores returns the roles as the domain sees them.
+// Stores returns the roles as the domain sees them (which also checks,
+// when compiling, that each role type implements its interface).
 func (s *Store) Stores() place.Stores {
 	return place.Stores{
 		Placer: s.Placer, Feed: s.Feed, History: s.History, Users: s.Users,
-		SessionIndex: s.SessionIndex, Sessions: s.sessions, Kicks: s.Notices, Notices: s.Notices,
+		SessionIndex: s.SessionIndex, Sessions: s.sessions, Kicks: place.NoticeKicks{Notices: s.Notices}, Notices: s.Notices,
 		Counters: s.Counters, Secrets: s.Secrets, NetworkBans: s.NetworkBans, Devices: s.Devices,
 		Events: s.Events, Sizes: s.Sizes, Teams: s.Teams, Stats: s.Stats, Archive: s.Archive,
 		JoinCodes: s.JoinCodes, Health: s, Close: s.Close,

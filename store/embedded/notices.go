@@ -6,20 +6,6 @@ import (
 	"github.com/placecanvas/place"
 )
 
-// PublishKick implements place.Kicks within the one process.
-func (s *Notices) PublishKick(ctx context.Context, k place.Kick) error {
-	return s.PublishNotice(ctx, place.KickNotice(k))
-}
-
-// SubscribeKicks implements place.Kicks.
-func (s *Notices) SubscribeKicks(ctx context.Context, fn func(place.Kick)) error {
-	return s.SubscribeNotices(ctx, func(n place.Notice) {
-		if k, ok := n.Kick(); ok {
-			fn(k)
-		}
-	})
-}
-
 // PublishNotice implements place.Notices within the one process: every
 // subscriber gets the notice before it returns.
 func (s *Notices) PublishNotice(ctx context.Context, n place.Notice) error {
