@@ -77,8 +77,8 @@ const (
 var errClosed = errors.New("cluster store closed")
 
 // db is the connection the role services share (roles.go): the Redis and
-// PostgreSQL pools, the placement batcher, the history writer and the
-// heartbeat that run until Close.
+// PostgreSQL pools, the placement batcher, and the history writer with the
+// heartbeat (writer), which run until Close.
 type db struct {
 	cfg       place.Config
 	log       *slog.Logger
@@ -93,6 +93,7 @@ type db struct {
 	pg       *pgxpool.Pool
 	breaker  *gobreaker.TwoStepCircuitBreaker[struct{}]
 	placer   *batcher // nil with directPlace
+	writer   *writer
 	sessions *redisstore.RedisStore
 
 	restoring atomic.Bool
@@ -156,6 +157,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		cooldownF:  opts.Cooldown,
 		writerDone: make(chan struct{}),
 	}
+	s.writer = &writer{s}
 	s.pool = newPool(opts.RedisURL)
 	s.sessions = redisstore.NewWithPrefix(s.pool, opts.KeyPrefix+"session:")
 	s.breaker = newBreaker(s.log)
@@ -235,18 +237,18 @@ func openPostgres(ctx context.Context, url string) (*pgxpool.Pool, error) {
 // runBackground sends a first heartbeat, then starts the heartbeat and the
 // history writer, which run until Close.
 func (s *db) runBackground() {
-	if err := s.beat(); err != nil {
+	if err := s.writer.beat(); err != nil {
 		s.log.Warn("heartbeat", "err", err)
 	}
 	s.wg.Add(2)
 	go func() {
 		defer s.wg.Done()
-		s.runHeartbeat()
+		s.writer.runHeartbeat()
 	}()
 	go func() {
 		defer s.wg.Done()
 		defer close(s.writerDone)
-		s.runWriter()
+		s.writer.runWriter()
 	}()
 }
 
@@ -275,7 +277,7 @@ func (s *db) Close() error {
 		s.cancel()
 		s.wg.Wait()
 		if s.pool != nil {
-			s.stopHeartbeat()
+			s.writer.stopHeartbeat()
 		}
 		s.pg.Close()
 		if s.pool != nil { // nil for a store from OpenAccounts
