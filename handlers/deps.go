@@ -88,3 +88,33 @@ type EventAssets interface {
 	DeleteTemplate(ctx context.Context, id int64) (place.Template, error)
 	AreaRollbackPlan(ctx context.Context, r place.Rect, since time.Time, userID string) ([]place.Pixel, error)
 }
+
+// userRoles joins the users and the placement cooldowns and bans: what
+// Accounts and Moderation span.
+type userRoles struct {
+	place.Users
+	place.Placer
+}
+
+// sessionRoles joins the session index, the kicks and the session data:
+// what Sessions spans.
+type sessionRoles struct {
+	place.SessionIndex
+	place.Kicks
+	store place.SessionStore
+}
+
+// Sessions returns the session data.
+func (r sessionRoles) Sessions() place.SessionStore { return r.store }
+
+// UseStores sets every store role of the options from a mode's stores.
+func (o *Options) UseStores(st place.Stores) {
+	users := userRoles{st.Users, st.Placer}
+	o.History, o.Accounts, o.Users, o.Moderation = st.History, users, st.Users, users
+	o.Sessions = sessionRoles{st.SessionIndex, st.Kicks, st.Sessions}
+	o.Counters, o.Health, o.Secrets, o.Devices = st.Counters, st.Health, st.Secrets, st.Devices
+	o.NetworkBanList, o.Sizes, o.Notices = st.NetworkBans, st.Sizes, st.Notices
+	if st.Events != nil {
+		o.Events = st.Events
+	}
+}

@@ -38,8 +38,8 @@ func TestAreasProtectWipeAndRollBack(t *testing.T) {
 	srv := startServer(t, func(c *app.Config) { c.Cooldown = 0 })
 	ctx := context.Background()
 	admin := srv.newAdmin(t, "mod")
-	vandal, _ := srv.Store.CreateAccount(ctx, "vandal", nil, time.Now())
-	artist, _ := srv.Store.CreateAccount(ctx, "artist", nil, time.Now())
+	vandal, _ := srv.Store.Users.CreateAccount(ctx, "vandal", nil, time.Now())
+	artist, _ := srv.Store.Users.CreateAccount(ctx, "artist", nil, time.Now())
 	now := time.Now()
 	for i, p := range []struct {
 		who     place.User
@@ -53,7 +53,7 @@ func TestAreasProtectWipeAndRollBack(t *testing.T) {
 		{artist, 20 * time.Minute, 4, 2, 9},
 		{vandal, 10 * time.Minute, 9, 9, 3}, // outside the rectangle
 	} {
-		if _, _, err := srv.Store.Place(ctx, place.Player{UserID: p.who.ID}, p.x, p.y, uint8(p.c), now.Add(-p.ago)); err != nil {
+		if _, _, err := srv.Store.Placer.Place(ctx, place.Player{UserID: p.who.ID}, p.x, p.y, uint8(p.c), now.Add(-p.ago)); err != nil {
 			t.Fatal(i, err)
 		}
 	}

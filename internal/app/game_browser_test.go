@@ -309,11 +309,11 @@ func TestGamePixelInfoNamesTheRollback(t *testing.T) {
 	srv := startServer(t, func(c *app.Config) { c.Cooldown = 0; c.Width, c.Height = 64, 64 })
 	ctx := context.Background()
 	mod := srv.newAdmin(t, "modmaria")
-	artist, err := srv.Store.CreateAccount(ctx, "artist", nil, time.Now())
+	artist, err := srv.Store.Users.CreateAccount(ctx, "artist", nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	vandal, err := srv.Store.CreateAccount(ctx, "vandal", nil, time.Now())
+	vandal, err := srv.Store.Users.CreateAccount(ctx, "vandal", nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +323,7 @@ func TestGamePixelInfoNamesTheRollback(t *testing.T) {
 		ago     time.Duration
 		x, y, c int
 	}{{artist.ID, 2 * time.Hour, 10, 10, 5}, {artist.ID, 2 * time.Hour, 20, 20, 8}, {vandal.ID, 10 * time.Minute, 10, 10, 3}} {
-		if _, _, err := srv.Store.Place(ctx, place.Player{UserID: p.id}, p.x, p.y, uint8(p.c), now.Add(-p.ago)); err != nil {
+		if _, _, err := srv.Store.Placer.Place(ctx, place.Player{UserID: p.id}, p.x, p.y, uint8(p.c), now.Add(-p.ago)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -345,7 +345,7 @@ func TestGamePixelInfoNamesTheRollback(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("register: %d", status)
 	}
-	if err := srv.Store.SetAdmin(ctx, srv.user(t, "watcher").ID, true); err != nil {
+	if err := srv.Store.Users.SetAdmin(ctx, srv.user(t, "watcher").ID, true); err != nil {
 		t.Fatal(err)
 	}
 

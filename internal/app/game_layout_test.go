@@ -166,13 +166,13 @@ func TestGameLayoutScreens(t *testing.T) {
 func drawPicture(t *testing.T, ts *testServer, cooldown time.Duration, pixels []wstest.Event) {
 	t.Helper()
 	ctx := context.Background()
-	artist, err := ts.App.Store.CreateAccount(ctx, "artist", nil, time.Now())
+	artist, err := ts.App.Store.Users.CreateAccount(ctx, "artist", nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	at := time.Now().Add(-time.Duration(len(pixels)+1) * (cooldown + time.Second))
 	for _, p := range pixels {
-		if _, _, err := ts.App.Store.Place(ctx, place.Player{UserID: artist.ID}, p.X, p.Y, uint8(p.Color), at); err != nil {
+		if _, _, err := ts.App.Store.Placer.Place(ctx, place.Player{UserID: artist.ID}, p.X, p.Y, uint8(p.Color), at); err != nil {
 			t.Fatal(err)
 		}
 		at = at.Add(cooldown + time.Second)

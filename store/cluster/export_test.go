@@ -20,5 +20,5 @@ func SetWriterHook(s *Store, f func(stage string, batch []place.Placement)) { s.
 // batch, with the stream ids ids, as read under the Redis epoch epoch.
 func StoreBatch(ctx context.Context, s *Store, batch []place.Placement, ids []any, epoch int64) (reread, closing bool) {
 	r := readResult{batch: batch, ids: ids, epoch: epoch}
-	return s.storeBatch(ctx, r, newBackoff(time.Millisecond, time.Millisecond))
+	return s.writer.storeBatch(ctx, r, newBackoff(time.Millisecond, time.Millisecond))
 }

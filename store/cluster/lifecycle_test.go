@@ -57,12 +57,12 @@ func TestCloseEndsFollowers(t *testing.T) {
 	followed := make(chan struct{})
 	var once sync.Once
 	go func() {
-		done <- s.Follow(context.Background(), 0, func([]place.Placement) { once.Do(func() { close(followed) }) })
+		done <- s.Feed.Follow(context.Background(), 0, func([]place.Placement) { once.Do(func() { close(followed) }) })
 	}()
 	listening := make(chan struct{})
 	go func() {
 		ctx := place.WithSubscribed(context.Background(), func() { close(listening) })
-		done <- s.SubscribeKicks(ctx, func(place.Kick) {})
+		done <- s.Stores().Kicks.SubscribeKicks(ctx, func(place.Kick) {})
 	}()
 	placeRandom(t, s, smallConfig, 1, "a")
 	for _, started := range []chan struct{}{followed, listening} {

@@ -43,7 +43,7 @@ func pgConn(t testing.TB, url string) *pgx.Conn {
 
 // placeRandom makes n placements by distinct users with a few goroutines and
 // returns how many succeeded; every failure is reported.
-func placeRandom(t testing.TB, s place.Store, cfg place.Config, n int, tag string) []place.Placement {
+func placeRandom(t testing.TB, s *cluster.Store, cfg place.Config, n int, tag string) []place.Placement {
 	t.Helper()
 	const workers = 16
 	var mu sync.Mutex
@@ -56,7 +56,7 @@ func placeRandom(t testing.TB, s place.Store, cfg place.Config, n int, tag strin
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w), uint64(n)))
 			for i := w; i < n; i += workers {
-				p, _, err := s.Place(context.Background(), place.Player{UserID: fmt.Sprintf("%s-%d", tag, i)}, rng.IntN(cfg.Width), rng.IntN(cfg.Height), uint8(rng.IntN(16)), now)
+				p, _, err := s.Placer.Place(context.Background(), place.Player{UserID: fmt.Sprintf("%s-%d", tag, i)}, rng.IntN(cfg.Width), rng.IntN(cfg.Height), uint8(rng.IntN(16)), now)
 				if err != nil {
 					t.Errorf("placement %d: %v", i, err)
 					continue
@@ -75,7 +75,7 @@ func placeRandom(t testing.TB, s place.Store, cfg place.Config, n int, tag strin
 // and that the live canvas equals its replay.
 func checkHistory(t *testing.T, s *cluster.Store, databaseURL string, cfg place.Config) {
 	t.Helper()
-	live, _, seq, err := s.Canvas(context.Background())
+	live, _, seq, err := s.Feed.Canvas(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func checkHistory(t *testing.T, s *cluster.Store, databaseURL string, cfg place.
 	if rows != int64(seq) || distinct != rows || maxSeq != int64(seq) {
 		t.Errorf("history has %d rows (%d distinct seqs, max %d); want exactly seqs 1..%d", rows, distinct, maxSeq, seq)
 	}
-	replayed, last := storetest.Replay(t, s, cfg)
+	replayed, last := storetest.Replay(t, s.Stores(), cfg)
 	if last != seq || !bytes.Equal(live, replayed) {
 		t.Errorf("canvas at seq %d differs from the replay of history up to %d", seq, last)
 	}
@@ -98,13 +98,13 @@ func TestRestoreFromPostgres(t *testing.T) {
 	s := mustOpen(t, e.options(smallConfig))
 	placeRandom(t, s, smallConfig, 500, "a")
 	banned := mustGuest(t, s)
-	if err := s.SetBan(context.Background(), banned.ID, true, "test"); err != nil {
+	if err := s.Users.SetBan(context.Background(), banned.ID, true, "test"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	before, _, seq, _ := s.Canvas(context.Background())
+	before, _, seq, _ := s.Feed.Canvas(context.Background())
 	s.Close()
 
 	// Redis loses everything of this canvas.
@@ -112,18 +112,18 @@ func TestRestoreFromPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	s2 := mustOpen(t, e.options(smallConfig))
-	after, _, seq2, err := s2.Canvas(context.Background())
+	after, _, seq2, err := s2.Feed.Canvas(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if seq2 != seq || !bytes.Equal(before, after) {
 		t.Errorf("restored canvas at seq %d (equal: %v), want seq %d and the same pixels", seq2, bytes.Equal(before, after), seq)
 	}
-	p, _, err := s2.Place(context.Background(), place.Player{UserID: "next"}, 0, 0, 1, time.Now())
+	p, _, err := s2.Placer.Place(context.Background(), place.Player{UserID: "next"}, 0, 0, 1, time.Now())
 	if err != nil || p.Seq != seq+1 {
 		t.Errorf("first placement after restore: %+v, %v; want seq %d", p, err, seq+1)
 	}
-	_, _, err = s2.Place(context.Background(), place.Player{UserID: banned.ID}, 0, 0, 1, time.Now())
+	_, _, err = s2.Placer.Place(context.Background(), place.Player{UserID: banned.ID}, 0, 0, 1, time.Now())
 	if place.ErrorCode(err) != place.EBANNED {
 		t.Errorf("banned user after restore: %v, want BANNED", err)
 	}
@@ -133,8 +133,8 @@ func TestRestoreFromPostgres(t *testing.T) {
 	checkHistory(t, s2, e.databaseURL, smallConfig)
 }
 
-func mustGuest(t *testing.T, s place.Store) place.User {
-	u, err := s.CreateGuest(context.Background(), time.Now())
+func mustGuest(t *testing.T, s *cluster.Store) place.User {
+	u, err := s.Users.CreateGuest(context.Background(), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,13 +150,13 @@ func TestRestoreWhileRunning(t *testing.T) {
 	placeRandom(t, s, smallConfig, 200, "a")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	_, _, from, err := s.Canvas(ctx)
+	_, _, from, err := s.Feed.Canvas(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	followed := make(chan place.Placement, 10)
 	go func() {
-		_ = s.Follow(ctx, from, func(ps []place.Placement) {
+		_ = s.Feed.Follow(ctx, from, func(ps []place.Placement) {
 			for _, p := range ps {
 				followed <- p
 			}
@@ -175,7 +175,7 @@ func TestRestoreWhileRunning(t *testing.T) {
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	before, _, seq, _ := s.Canvas(ctx)
+	before, _, seq, _ := s.Feed.Canvas(ctx)
 
 	if err := testenv.DeleteRedisKeys(e.redisURL, e.prefix); err != nil {
 		t.Fatal(err)
@@ -184,7 +184,7 @@ func TestRestoreWhileRunning(t *testing.T) {
 	// restore, which runs in the background, is done.
 	var p place.Placement
 	for ctx.Err() == nil {
-		p, _, err = s.Place(ctx, place.Player{UserID: "after"}, 1, 1, 2, time.Now())
+		p, _, err = s.Placer.Place(ctx, place.Player{UserID: "after"}, 1, 1, 2, time.Now())
 		if err == nil {
 			break
 		}
@@ -196,7 +196,7 @@ func TestRestoreWhileRunning(t *testing.T) {
 	if err != nil || p.Seq != seq+1 {
 		t.Fatalf("placement after restore: %+v, %v; want seq %d", p, err, seq+1)
 	}
-	after, _, _, _ := s.Canvas(ctx)
+	after, _, _, _ := s.Feed.Canvas(ctx)
 	before[1*smallConfig.Width+1] = 2
 	if !bytes.Equal(before, after) {
 		t.Error("the restored canvas differs from the one before")
@@ -223,21 +223,21 @@ func TestStoredSizeWins(t *testing.T) {
 	ctx := context.Background()
 	s := mustOpen(t, e.options(smallConfig))
 	now := time.Now()
-	if _, err := s.Grow(ctx, place.Size{Width: 40, Height: 33}, now, place.AuditEntry{}); err != nil {
+	if _, err := s.Sizes.Grow(ctx, place.Size{Width: 40, Height: 33}, now, place.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 39, 32, 6, now); err != nil {
+	if _, _, err := s.Placer.Place(ctx, place.Player{UserID: "u1"}, 39, 32, 6, now); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	want, _, _, _ := s.Canvas(ctx)
+	want, _, _, _ := s.Feed.Canvas(ctx)
 	s.Close()
 	other := smallConfig
 	other.Width = 64
 	s = mustOpen(t, e.options(other))
-	if sz, err := s.CanvasSize(ctx); err != nil || sz != (place.Size{Width: 40, Height: 33}) {
+	if sz, err := s.Sizes.CanvasSize(ctx); err != nil || sz != (place.Size{Width: 40, Height: 33}) {
 		t.Errorf("size after a restart with other flags = %v, %v; want the stored 40x33", sz, err)
 	}
 	s.Close()
@@ -247,7 +247,7 @@ func TestStoredSizeWins(t *testing.T) {
 	}
 	s = mustOpen(t, e.options(smallConfig))
 	defer s.Close()
-	got, sz, _, err := s.Canvas(ctx)
+	got, sz, _, err := s.Feed.Canvas(ctx)
 	if err != nil || sz != (place.Size{Width: 40, Height: 33}) || string(got) != string(want) {
 		t.Errorf("restored canvas: size %v, err %v, same as before %v", sz, err, string(got) == string(want))
 	}
@@ -268,21 +268,21 @@ func TestMissedGrowthIsRecordedAtStart(t *testing.T) {
 	ctx := context.Background()
 	s := mustOpen(t, e.options(smallConfig))
 	now := time.Now()
-	if _, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 1, 1, 3, now); err != nil {
+	if _, _, err := s.Placer.Place(ctx, place.Player{UserID: "u1"}, 1, 1, 3, now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Grow(ctx, place.Size{Width: 40, Height: 33}, now, place.AuditEntry{}); err != nil {
+	if _, err := s.Sizes.Grow(ctx, place.Size{Width: 40, Height: 33}, now, place.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range []struct{ x, y int }{{2, 2}, {39, 32}, {3, 3}} {
-		if _, _, err := s.Place(ctx, place.Player{UserID: fmt.Sprint("v", i)}, p.x, p.y, 6, now); err != nil {
+		if _, _, err := s.Placer.Place(ctx, place.Player{UserID: fmt.Sprint("v", i)}, p.x, p.y, 6, now); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	want, _, _, _ := s.Canvas(ctx)
+	want, _, _, _ := s.Feed.Canvas(ctx)
 	s.Close()
 	// PostgreSQL as if the growth's transaction had failed.
 	pg := pgConn(t, e.databaseURL)
@@ -295,14 +295,14 @@ func TestMissedGrowthIsRecordedAtStart(t *testing.T) {
 
 	s = mustOpen(t, e.options(smallConfig))
 	defer s.Close()
-	if sz, err := s.CanvasSize(ctx); err != nil || sz != (place.Size{Width: 40, Height: 33}) {
+	if sz, err := s.Sizes.CanvasSize(ctx); err != nil || sz != (place.Size{Width: 40, Height: 33}) {
 		t.Errorf("size after the start = %v, %v; want Redis's 40x33", sz, err)
 	}
-	got, _, _, err := s.Canvas(ctx)
+	got, _, _, err := s.Feed.Canvas(ctx)
 	if err != nil || !bytes.Equal(got, want) {
 		t.Errorf("the canvas changed across the start (%v)", err)
 	}
-	gs, err := s.Growths(ctx)
+	gs, err := s.Sizes.Growths(ctx)
 	if err != nil || len(gs) != 1 || gs[0].Seq != 2 || gs[0].From != (place.Size{Width: 32, Height: 32}) || gs[0].To != (place.Size{Width: 40, Height: 33}) {
 		t.Fatalf("growths %+v, %v; want one from 32x32 to 40x33 at seq 2 (before the first pixel beyond 32x32, seq 3)", gs, err)
 	}
@@ -330,7 +330,7 @@ func TestRestoreWhileWriterHoldsBatch(t *testing.T) {
 			if err := s.Flush(ctx); err != nil {
 				t.Fatal(err)
 			}
-			_, _, flushed, err := s.Canvas(ctx)
+			_, _, flushed, err := s.Feed.Canvas(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -364,7 +364,7 @@ func TestRestoreWhileWriterHoldsBatch(t *testing.T) {
 			placed := make(chan result, 1)
 			go func() {
 				for {
-					p, _, err := s.Place(ctx, place.Player{UserID: "after"}, 1, 1, 2, time.Now())
+					p, _, err := s.Placer.Place(ctx, place.Player{UserID: "after"}, 1, 1, 2, time.Now())
 					if err == nil || place.ErrorCode(err) != place.EUNAVAILABLE || ctx.Err() != nil {
 						placed <- result{p, err}
 						return

@@ -18,20 +18,20 @@ func testSessionIndex(t *testing.T, open Opener) {
 	s := open(t, DefaultConfig)
 	exp := time.Now().Add(time.Hour)
 	for _, tok := range []string{"t1", "t2", "t3"} {
-		if err := s.AddUserSession(ctx(t), "u1", tok, exp); err != nil {
+		if err := s.SessionIndex.AddUserSession(ctx(t), "u1", tok, exp); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.AddUserSession(ctx(t), "u2", "other", exp); err != nil {
+	if err := s.SessionIndex.AddUserSession(ctx(t), "u2", "other", exp); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddUserSession(ctx(t), "u1", "expired", time.Now().Add(-time.Minute)); err != nil {
+	if err := s.SessionIndex.AddUserSession(ctx(t), "u1", "expired", time.Now().Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RemoveUserSession(ctx(t), "u1", "t2"); err != nil {
+	if err := s.SessionIndex.RemoveUserSession(ctx(t), "u1", "t2"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.UserSessions(ctx(t), "u1")
+	got, err := s.SessionIndex.UserSessions(ctx(t), "u1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func testSessionIndex(t *testing.T, open Opener) {
 	if !slices.Equal(got, []string{"t1", "t3"}) {
 		t.Errorf("UserSessions = %v, want [t1 t3]", got)
 	}
-	if got, err := s.UserSessions(ctx(t), "nobody"); err != nil || len(got) != 0 {
+	if got, err := s.SessionIndex.UserSessions(ctx(t), "nobody"); err != nil || len(got) != 0 {
 		t.Errorf("UserSessions of a user without sessions = %v, %v", got, err)
 	}
 }
@@ -70,11 +70,11 @@ func testKicks(t *testing.T, open Opener) {
 	defer cancel()
 	got := make(chan place.Kick, 100)
 	done := subscribe(t, sctx, func(ctx context.Context) error {
-		return s.SubscribeKicks(ctx, func(k place.Kick) { got <- k })
+		return s.Kicks.SubscribeKicks(ctx, func(k place.Kick) { got <- k })
 	})
 
 	want := place.Kick{UserID: "u1", Token: "tok", Reason: "banned"}
-	if err := s.PublishKick(ctx(t), want); err != nil {
+	if err := s.Kicks.PublishKick(ctx(t), want); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -105,10 +105,10 @@ func testNotices(t *testing.T, open Opener) {
 	got := make(chan place.Notice, 100)
 	kicks := make(chan place.Kick, 100)
 	subscribe(t, sctx, func(ctx context.Context) error {
-		return s.SubscribeNotices(ctx, func(n place.Notice) { got <- n })
+		return s.Notices.SubscribeNotices(ctx, func(n place.Notice) { got <- n })
 	})
 	subscribe(t, sctx, func(ctx context.Context) error {
-		return s.SubscribeKicks(ctx, func(k place.Kick) { kicks <- k })
+		return s.Kicks.SubscribeKicks(ctx, func(k place.Kick) { kicks <- k })
 	})
 	sent := []place.Notice{
 		{Kind: "settings", Data: []byte(`{"cooldown":5}`)},
@@ -116,7 +116,7 @@ func testNotices(t *testing.T, open Opener) {
 		{Kind: "version", Data: []byte(`"v2"`)},
 	}
 	for _, n := range sent {
-		if err := s.PublishNotice(ctx(t), n); err != nil {
+		if err := s.Notices.PublishNotice(ctx(t), n); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -141,7 +141,7 @@ func testNotices(t *testing.T, open Opener) {
 	// Delivery is in order: what comes next after a last notice and kick
 	// shows whether anything came twice or a kick subscriber saw another kind.
 	last := place.Kick{UserID: "u3", Reason: "last"}
-	if err := s.PublishKick(ctx(t), last); err != nil {
+	if err := s.Kicks.PublishKick(ctx(t), last); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -167,7 +167,7 @@ func testCounters(t *testing.T, open Opener) {
 	const window = 400 * time.Millisecond
 	start := time.Now()
 	for i := int64(1); i <= 3; i++ {
-		n, end, err := s.Incr(ctx(t), "ip:1", window, time.Now())
+		n, end, err := s.Counters.Incr(ctx(t), "ip:1", window, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,36 +178,36 @@ func testCounters(t *testing.T, open Opener) {
 			t.Errorf("window ends at %v, want within %v of %v", end, window, start)
 		}
 	}
-	if n, _, err := s.Count(ctx(t), "ip:1", time.Now()); err != nil || n != 3 {
+	if n, _, err := s.Counters.Count(ctx(t), "ip:1", time.Now()); err != nil || n != 3 {
 		t.Errorf("Count = %d, %v; want 3", n, err)
 	}
-	if n, _, err := s.Count(ctx(t), "ip:2", time.Now()); err != nil || n != 0 {
+	if n, _, err := s.Counters.Count(ctx(t), "ip:2", time.Now()); err != nil || n != 0 {
 		t.Errorf("Count of an unused key = %d, %v; want 0", n, err)
 	}
-	if n, _, _ := s.Incr(ctx(t), "ip:2", window, time.Now()); n != 1 {
+	if n, _, _ := s.Counters.Incr(ctx(t), "ip:2", window, time.Now()); n != 1 {
 		t.Errorf("keys share a counter: Incr(ip:2) = %d", n)
 	}
-	if err := s.Reset(ctx(t), "ip:1"); err != nil {
+	if err := s.Counters.Reset(ctx(t), "ip:1"); err != nil {
 		t.Fatal(err)
 	}
-	if n, _, _ := s.Count(ctx(t), "ip:1", time.Now()); n != 0 {
+	if n, _, _ := s.Counters.Count(ctx(t), "ip:1", time.Now()); n != 0 {
 		t.Errorf("Count after Reset = %d", n)
 	}
-	s.Incr(ctx(t), "ip:3", window, time.Now())
+	s.Counters.Incr(ctx(t), "ip:3", window, time.Now())
 	// The window's end is what is tested, and the cluster store leaves it to
 	// Redis's own clock (a key's TTL): real time must pass.
 	time.Sleep(window + 200*time.Millisecond)
-	if n, _, _ := s.Count(ctx(t), "ip:3", time.Now()); n != 0 {
+	if n, _, _ := s.Counters.Count(ctx(t), "ip:3", time.Now()); n != 0 {
 		t.Errorf("Count after the window = %d, want 0", n)
 	}
-	if n, _, _ := s.Incr(ctx(t), "ip:3", window, time.Now()); n != 1 {
+	if n, _, _ := s.Counters.Incr(ctx(t), "ip:3", window, time.Now()); n != 1 {
 		t.Errorf("Incr in a new window = %d, want 1", n)
 	}
 }
 
 func testSessions(t *testing.T, open Opener) {
 	s := open(t, DefaultConfig)
-	ss := s.Sessions()
+	ss := s.Sessions
 	if err := ss.Commit("tok1", []byte("data"), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func testSessions(t *testing.T, open Opener) {
 
 func testReady(t *testing.T, open Opener) {
 	s := open(t, DefaultConfig)
-	err := s.Ready(ctx(t))
+	err := s.Health.Ready(ctx(t))
 	if err != nil && strings.Contains(err.Error(), "maxmemory-policy") {
 		// Ready is right to report a misconfigured shared service (the
 		// cluster store's own tests check that), but the store cannot be

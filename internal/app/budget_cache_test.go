@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"net/http"
 	"strconv"
 	"testing"
@@ -85,4 +87,15 @@ func TestExpensiveResponsesAreCachedRatedAndRefused(t *testing.T) {
 	if r, body := from("10.5.0.4", "/api/v1/canvas.png?at=16"); r.StatusCode != http.StatusOK {
 		t.Fatalf("after the budget freed up: %d %s", r.StatusCode, body)
 	}
+}
+
+// encodePNG encodes img as image/png does (16 bits a channel for
+// NRGBA64).
+func encodePNG(t *testing.T, img image.Image) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
