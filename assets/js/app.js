@@ -21,7 +21,7 @@ import { Keys, bindForm, bindNotify } from './appkeys.js';
 import { Placing, tabTitle } from './appplace.js';
 import { Sync } from './appconn.js';
 import { Chime, Sheets, copyText, themeColors } from './game.js';
-import { LINK_ZOOM, spotURL } from './link.js';
+import { LINK_ZOOM, parseSpot, spotURL } from './link.js';
 import { Connection } from './net.js';
 import { ReadyNotifier } from './notify.js';
 import { DEFAULT_PALETTE } from './palette.js';
@@ -92,6 +92,15 @@ function showBounds(el, width, height) {
 }
 
 /**
+ * latestSpot is the pixel of the newest of the page's recent placements
+ * (the Live panel's list links to each), null when there is none.
+ */
+function latestSpot(width, height) {
+  const a = document.querySelector('#recent-panel .recent-list a[href]');
+  return a ? parseSpot(new URL(a.href, location.href).hash, width, height) : null;
+}
+
+/**
  * buildGame makes the game's parts for the page under root and wires them;
  * nothing runs until start().
  */
@@ -128,6 +137,7 @@ function buildGame(root) {
     renderer, board, el, colors,
     marks: () => aim.marks(),
     onSpot: (p) => aim.selectPixel(p),
+    focus: (w, h) => latestSpot(w, h),
   });
   const place = (x, y) => placing.place(x, y);
   const aim = new Aim({ board, view, place, colors, pixelInfo, feedback, el });

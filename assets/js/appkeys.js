@@ -20,7 +20,7 @@ export class Keys {
    * @param {object} d
    * @param {import('./board.js').Board} d.board
    * @param {import('./appaim.js').Aim} d.aim the cursor
-   * @param {{showPixel: Function, zoomOnPixel: Function, updatePill: Function, requestDraw: Function}} d.view
+   * @param {{showPixel: Function, zoomOnPixel: Function, fit: Function, updatePill: Function, requestDraw: Function}} d.view
    * @param {{select: Function, name: Function, selected: number, count: number}} d.colors
    * @param {(x: number, y: number) => void} d.place
    * @param {(text: string) => void} d.announce
@@ -89,6 +89,9 @@ export class Keys {
         break;
       case 'pick':
         aim.pick(x, y);
+        break;
+      case 'fit':
+        view.fit(true);
         break;
     }
   }

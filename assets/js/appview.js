@@ -5,9 +5,9 @@
 // what the pill names comes from callbacks.
 
 import { prefersReducedMotion } from './game.js';
-import { LINK_ZOOM, formatSpot, parseSpot, roundZoom } from './link.js';
+import { LINK_ZOOM, formatSpot, parseSpot, roundZoom, wantsWholeCanvas } from './link.js';
 import {
-  centerOn, clampView, ensureVisible, fitView, minScaleFor, toScreen, viewCenter, zoomAt, MAX_SCALE,
+  centerOn, clampView, ensureVisible, firstView, fitView, minScaleFor, toScreen, viewCenter, zoomAt, MAX_SCALE,
 } from './view.js';
 
 /** How long the view must rest before the address bar follows it. */
@@ -24,6 +24,8 @@ export class GameView {
    * @param {{name: (i: number) => string, hex: (i: number) => string, selected: number}} d.colors
    * @param {() => {selected: ?object, hover: ?object}} d.marks the selected and the hovered pixel
    * @param {(p: {x: number, y: number}) => void} d.onSpot a link opened on pixel p
+   * @param {(w: number, h: number) => ?{x: number, y: number}} [d.focus] where the first view
+   *   looks on a w × h canvas (null: its middle)
    * @param {Location} [d.location]
    * @param {History} [d.history]
    */
@@ -122,11 +124,25 @@ export class GameView {
     this.setView(fitView(this.board.width, this.board.height, w, h, MAX_SCALE, 12), byPlayer);
   }
 
-  /** showFirst is the view a page opens with: a linked spot, else the whole canvas. */
+  /**
+   * showFirst is the view a page opens with: a linked spot; the whole
+   * canvas when the link asks for it (#all); else close on where the
+   * latest pixel was placed (the canvas's middle on a new canvas), pixels
+   * large enough to aim at, the whole canvas one button or key away.
+   */
   showFirst() {
     const { search, hash } = this.location;
     const spot = new URLSearchParams(search).has('x') ? search : hash;
-    if (!this.goToSpot(spot)) this.fit();
+    if (this.goToSpot(spot)) return;
+    if (wantsWholeCanvas(hash)) {
+      this.fit();
+      return;
+    }
+    const { width, height } = this.board;
+    const focus = this.d.focus?.(width, height) ?? { x: Math.floor(width / 2), y: Math.floor(height / 2) };
+    const { w, h } = this.stageBox();
+    this.zoomAnim = null;
+    this.setView(firstView(width, height, w, h, focus, 12), false);
   }
 
   /** goToSpot centres the view on a linked pixel and selects it; false if the link is not one. */

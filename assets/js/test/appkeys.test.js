@@ -19,6 +19,7 @@ function keysGame({ selected = 3 } = {}) {
     view: { scale: 10, offsetX: 0, offsetY: 0 },
     showPixel: (x, y) => did.shownPixels.push([x, y]),
     zoomOnPixel: (f, x, y) => did.zooms.push([f, x, y]),
+    fit: (byPlayer) => did.zooms.push(['fit', byPlayer]),
     updatePill: () => { did.pills++; },
     requestDraw: () => { did.draws++; },
   };
@@ -125,6 +126,8 @@ test('+ and - zoom around the cursor; keys with Ctrl and unknown keys are left t
   assert.equal(g.did.zooms.length, 2);
   assert.deepEqual(g.did.zooms[0].slice(1), [10, 5]);
   assert.ok(g.did.zooms[0][0] > 1 && g.did.zooms[1][0] < 1);
+  g.press('f');
+  assert.deepEqual(g.did.zooms[2], ['fit', true], 'F shows the whole canvas, a view the address bar follows');
 });
 
 test('keyboard focus shows the cursor in view and says where it is', () => {
