@@ -185,7 +185,7 @@ function buildGame(root) {
       reset: (width, height) => {
         board.reset(width, height);
         renderer.setBoard(board);
-        aim.moveBy(0, 0);
+        aim.moveBy(0, 0); // the cursor stays on the canvas
         showBounds(el, width, height);
         view.refit();
       },
@@ -215,7 +215,8 @@ function buildGame(root) {
   view.addLayer((ctx, v, dpr) => {
     if (outlines.length) drawOutlines(ctx, v, dpr, outlines); // overlays.js
   });
-  const extras = {
+  // What the setting and the More panel's outlines turn on or off.
+  const show = {
     symbols: (on) => {
       symbols = on;
       view.requestDraw();
@@ -225,7 +226,7 @@ function buildGame(root) {
       view.requestDraw();
     },
   };
-  return { root, el, feedback, colors, board, renderer, view, aim, conn, notifier, placing, sync, keys, overlay, challenge, extras };
+  return { root, el, feedback, colors, board, renderer, view, aim, conn, notifier, placing, sync, keys, overlay, challenge, show };
 }
 
 /** start binds the DOM to the game's parts and connects. */
@@ -254,12 +255,12 @@ function start(g) {
       },
       toast: (text) => g.feedback.toast(text),
     });
-    mountOutlines(sheet, g.extras.outlines);
+    mountOutlines(sheet, g.show.outlines);
     mountOverlayControls(sheet, g.overlay);
   }
   mountTeamPicker({ resync: () => conn.resync() });
   mountSymbols($('symbols-toggle'), {
-    swatches: colors.swatches, palette: colors.palette, root: el.root, show: g.extras.symbols,
+    swatches: colors.swatches, palette: colors.palette, root: el.root, show: g.show.symbols,
   });
   new PointerControls(el.canvas, {
     getView: () => view.view,
