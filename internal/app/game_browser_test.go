@@ -50,8 +50,8 @@ func init() {
 	}
 }
 
-// TestGameBigCanvasKeepsEveryPixel: on a 2000×2000 canvas the start view
-// fits the whole canvas at a fractional scale, and each of 100 scattered
+// TestGameBigCanvasKeepsEveryPixel: on a 2000×2000 canvas the whole-canvas
+// view (#all) fits it at a fractional scale, and each of 100 scattered
 // pixels is drawn (read back from the rendered canvas), as is one placed
 // in that view; zoomed in deeply, the grid appears between pixels.
 func TestGameBigCanvasKeepsEveryPixel(t *testing.T) {
@@ -63,7 +63,7 @@ func TestGameBigCanvasKeepsEveryPixel(t *testing.T) {
 	tab, cancel := newTab()
 	defer cancel()
 	emulate(t, tab, desktop, "light")
-	openGame(t, tab, ts.URL+"/")
+	openGame(t, tab, ts.URL+"/#all")
 	scale := evalJS[float64](t, tab, `window.placeApp.state.view.scale`)
 	if scale >= 1 || scale < 0.3 {
 		t.Fatalf("start view at scale %v, want the whole 2000×2000 canvas fitted (about 0.4)", scale)
@@ -225,7 +225,7 @@ func TestGameTouchSelectsThenPlaces(t *testing.T) {
 	tab, cancel := newTab()
 	defer cancel()
 	emulate(t, tab, phone, "light")
-	openGame(t, tab, ts.URL+"/")
+	openGame(t, tab, ts.URL+"/#all") // pixels far apart in view
 	canvasHas := func(x, y int) byte {
 		_, body := get(t, ts.URL+"/api/v1/canvas", nil)
 		return body[y*500+x]
