@@ -8,10 +8,12 @@ import (
 )
 
 // The handlers depend on these small interfaces, each named for what it is
-// used for, rather than on the whole place.Store; both stores implement all
-// of them. Where a role of package place is already what the handlers use
-// (place.Counters, place.Secrets, place.Devices, place.Sizes, place.Archive,
-// place.StatsReader), the Options take it as it is.
+// used for, rather than on every role of place.Stores (Options.UseStores
+// fills them from a mode's stores; userRoles and sessionRoles join the
+// roles that one of them spans). Where a role of package place is already
+// what the handlers use (place.Counters, place.Secrets, place.Devices,
+// place.Sizes, place.Archive, place.StatsReader), the Options take it as it
+// is.
 
 // HistoryReader reads stored placements for the history pages, the live
 // panels and the rollback plan.
