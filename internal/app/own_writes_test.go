@@ -33,8 +33,10 @@ func TestReadYourWrites(t *testing.T) {
 			wsURL := "ws://" + srv.Host + "/ws"
 			viewer := wstest.MustDial(t, wsURL, wstest.Options{Binary: true})
 			viewer.Expect(t, "welcome", 5*time.Second)
-			// Placing sockets in turn, each well under the flood limit.
-			placers := make([]*wstest.Client, 10)
+			// Placing sockets in turn, each well under the flood limit: a
+			// quiet machine runs 500 iterations a second, and each socket
+			// places once in 2*len(placers) of them.
+			placers := make([]*wstest.Client, 50)
 			for i := range placers {
 				placers[i] = wstest.MustDial(t, wsURL, wstest.Options{Player: true})
 				placers[i].Expect(t, "welcome", 5*time.Second)
