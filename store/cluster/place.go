@@ -116,16 +116,31 @@ func (s *Store) placeArgs(batch []*placeReq) []any {
 }
 
 // PlaceRollback writes the pixels as rollback placements attributed to the
-// actor, in chunks so that no single script holds Redis for long.
+// actor.
 func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time) ([]place.Placement, error) {
+	return s.placeModerated(ctx, actorID, pixels, now, false)
+}
+
+// PlaceWipe writes the pixels as a wipe attributed to the actor.
+func (s *Store) PlaceWipe(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time) ([]place.Placement, error) {
+	return s.placeModerated(ctx, actorID, pixels, now, true)
+}
+
+// placeModerated writes a moderator's pixels (a rollback, or a wipe) in
+// chunks so that no single script holds Redis for long.
+func (s *Store) placeModerated(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time, wipe bool) ([]place.Placement, error) {
 	const chunk = 1000
+	kind := 1
+	if wipe {
+		kind = 2
+	}
 	nowMs := now.UnixMilli()
 	at := time.UnixMilli(nowMs)
 	out := make([]place.Placement, 0, len(pixels))
 	for start := 0; start < len(pixels); start += chunk {
 		part := pixels[start:min(start+chunk, len(pixels))]
-		args := make([]any, 0, 6+3*len(part))
-		args = append(args, s.keys.canvas, s.keys.seq, s.keys.stream, s.keys.meta, actorID, nowMs)
+		args := make([]any, 0, 7+3*len(part))
+		args = append(args, s.keys.canvas, s.keys.seq, s.keys.stream, s.keys.meta, actorID, nowMs, kind)
 		for _, p := range part {
 			args = append(args, p.X, p.Y, int(p.Color))
 		}
@@ -143,7 +158,7 @@ func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []plac
 			return out, fmt.Errorf("%w (redis holds no canvas; restoring)", place.ErrUnavailable)
 		}
 		for i, p := range part {
-			out = append(out, place.Placement{Seq: uint64(first) + uint64(i), X: p.X, Y: p.Y, Color: p.Color, UserID: actorID, At: at, Rollback: true})
+			out = append(out, place.Placement{Seq: uint64(first) + uint64(i), X: p.X, Y: p.Y, Color: p.Color, UserID: actorID, At: at, Rollback: true, Wipe: wipe})
 		}
 	}
 	return out, nil

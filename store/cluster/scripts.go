@@ -96,17 +96,18 @@ return out
 // is missing.
 //
 // KEYS: canvas, seq, stream, meta.
-// ARGV: actor, now (ms), then x, y, color for each pixel.
+// ARGV: actor, now (ms), kind (the stream entry's rb: 1 a rollback, 2 a
+// wipe), then x, y, color for each pixel.
 var rollbackScript = redis.NewScript(4, `
 local width = tonumber(redis.call('HGET', KEYS[4], 'width') or '0')
 if width == 0 or redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local n = (#ARGV - 2) / 3
+local n = (#ARGV - 3) / 3
 local last = redis.call('INCRBY', KEYS[2], n)
 local seq = last - n
-for i = 3, #ARGV, 3 do
+for i = 4, #ARGV, 3 do
   seq = seq + 1
   redis.call('SETRANGE', KEYS[1], tonumber(ARGV[i+1]) * width + tonumber(ARGV[i]), string.char(tonumber(ARGV[i+2])))
-  redis.call('XADD', KEYS[3], seq .. '-1', 'x', ARGV[i], 'y', ARGV[i+1], 'color', ARGV[i+2], 'user', ARGV[1], 'ts', ARGV[2], 'rb', '1')
+  redis.call('XADD', KEYS[3], seq .. '-1', 'x', ARGV[i], 'y', ARGV[i+1], 'color', ARGV[i+2], 'user', ARGV[1], 'ts', ARGV[2], 'rb', ARGV[3])
 end
 return last - n + 1
 `)

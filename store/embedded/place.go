@@ -61,6 +61,16 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 
 // PlaceRollback implements place.Placer.
 func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time) ([]place.Placement, error) {
+	return s.placeModerated(ctx, actorID, pixels, now, false)
+}
+
+// PlaceWipe implements place.Placer.
+func (s *Store) PlaceWipe(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time) ([]place.Placement, error) {
+	return s.placeModerated(ctx, actorID, pixels, now, true)
+}
+
+// placeModerated writes a moderator's pixels: a rollback, or a wipe.
+func (s *Store) placeModerated(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time, wipe bool) ([]place.Placement, error) {
 	if len(pixels) == 0 {
 		return nil, nil
 	}
@@ -71,7 +81,7 @@ func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []plac
 	}
 	out := make([]place.Placement, 0, len(pixels))
 	for _, px := range pixels {
-		out = append(out, s.applyLocked(place.Placement{X: px.X, Y: px.Y, Color: px.Color, UserID: actorID, At: now, Rollback: true}))
+		out = append(out, s.applyLocked(place.Placement{X: px.X, Y: px.Y, Color: px.Color, UserID: actorID, At: now, Rollback: true, Wipe: wipe}))
 	}
 	b := s.batch
 	s.mu.Unlock()
@@ -223,7 +233,7 @@ func (s *Store) commitWithRetry(batch []place.Placement) {
 // writes to a temporary file are gone).
 func (s *Store) insertBatch(ctx context.Context, batch []place.Placement) error {
 	if s.insertStmt == nil { // only the writer goroutine gets here
-		st, err := s.wdb.PrepareContext(ctx, `INSERT INTO placements (seq, x, y, color, user_id, placed_at, rollback, team_id) VALUES (?,?,?,?,?,?,?,?)`)
+		st, err := s.wdb.PrepareContext(ctx, `INSERT INTO placements (seq, x, y, color, user_id, placed_at, rollback, wipe, team_id) VALUES (?,?,?,?,?,?,?,?,?)`)
 		if err != nil {
 			return fmt.Errorf("prepare insert: %w", err)
 		}
@@ -236,15 +246,18 @@ func (s *Store) insertBatch(ctx context.Context, batch []place.Placement) error 
 	defer tx.Rollback()
 	st := tx.StmtContext(ctx, s.insertStmt)
 	for _, p := range batch {
-		rb := 0
+		rb, wipe := 0, 0
 		if p.Rollback {
 			rb = 1
+		}
+		if p.Wipe {
+			wipe = 1
 		}
 		var team any // NULL: no team
 		if p.TeamID != 0 {
 			team = p.TeamID
 		}
-		if _, err := st.ExecContext(ctx, int64(p.Seq), p.X, p.Y, int(p.Color), p.UserID, p.At.UnixMilli(), rb, team); err != nil {
+		if _, err := st.ExecContext(ctx, int64(p.Seq), p.X, p.Y, int(p.Color), p.UserID, p.At.UnixMilli(), rb, wipe, team); err != nil {
 			return fmt.Errorf("insert placements: %w", err)
 		}
 	}

@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"RecentAndUserPlacements", testRecentAndUserPlacements},
 		{"RollbackPlan", testRollbackPlan},
 		{"PlaceRollback", testPlaceRollback},
+		{"PlaceWipe", testPlaceWipe},
 		{"Users", testUsers},
 		{"SearchUsers", testSearchUsers},
 		{"AuditLog", testAuditLog},
