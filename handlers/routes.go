@@ -79,6 +79,7 @@ func (s *Server) Routes() *echo.Echo {
 	e.Match(read, "/admin/audit", s.adminAudit, adminPage...)
 	e.Match(read, "/admin/canvas", s.adminCanvas, adminPage...)
 	e.POST("/admin/canvas/grow", s.adminCanvasGrow, adminChange...)
+	e.POST("/admin/canvas/undo", s.adminCanvasUndo, adminChange...)
 	e.Match(read, "/admin/join", s.adminJoin, adminPage...)
 	e.POST("/admin/join", s.adminJoinChange, adminChange...)
 	s.eventRoutes(e, adminPage, adminChange)

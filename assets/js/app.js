@@ -244,11 +244,14 @@ class App extends AppView {
    * growBoard enlarges the canvas in place (a `resize` message, or a
    * welcome or canvas of a larger size): pixels, pending placements, the
    * cursor and the view all stay where they are; only the new area appears.
+   * A smaller `resize` (an undone growth) takes the area away in place, the
+   * cursor moving inside what is left.
    */
   growBoard(width, height) {
-    if (!this.board.grow(width, height)) return;
+    if (!this.board.grow(width, height) && !this.board.shrink(width, height)) return;
     this.width = width;
     this.height = height;
+    this.cursor = moveCursor(this.cursor, 0, 0, width, height);
     this.renderer.setBoard(this.board);
     this.showBounds();
     this.requestDraw();

@@ -55,6 +55,11 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 	case placeNoCanvas:
 		s.triggerRestore()
 		return place.Placement{}, time.Time{}, fmt.Errorf("%w (redis holds no canvas; restoring)", place.ErrUnavailable)
+	case placeOutside:
+		if len(vals) < 3 {
+			return place.Placement{}, time.Time{}, fmt.Errorf("place script: unexpected reply %v", vals)
+		}
+		return place.Placement{}, time.Time{}, place.Config{}.WithSize(place.Size{Width: int(vals[1]), Height: int(vals[2])}).CoordsError()
 	}
 	at := time.UnixMilli(nowMs)
 	p := place.Placement{Seq: uint64(vals[1]), X: x, Y: y, Color: color, UserID: userID, At: at, TeamID: who.TeamID}
@@ -152,6 +157,9 @@ func (s *Store) placeModerated(ctx context.Context, actorID string, pixels []pla
 		})
 		if err != nil {
 			return out, err
+		}
+		if first == -2 {
+			return out, place.Errorf(place.EINVALIDCOORDS, "A pixel lies beyond the canvas, which has just become smaller; nothing of this change was written.")
 		}
 		if first < 0 {
 			s.triggerRestore()

@@ -22,6 +22,10 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 		s.mu.Unlock()
 		return place.Placement{}, time.Time{}, place.ErrUnavailable
 	}
+	if !s.cfg.Size().Contains(x, y) { // checked before an undone growth shrank the canvas
+		s.mu.Unlock()
+		return place.Placement{}, time.Time{}, s.cfg.CoordsError()
+	}
 	for _, k := range keys {
 		if s.banned[k] {
 			s.mu.Unlock()
@@ -78,6 +82,12 @@ func (s *Store) placeModerated(ctx context.Context, actorID string, pixels []pla
 	if s.isClosed() {
 		s.mu.Unlock()
 		return nil, place.ErrUnavailable
+	}
+	for _, px := range pixels {
+		if !s.cfg.Size().Contains(px.X, px.Y) {
+			s.mu.Unlock()
+			return nil, s.cfg.CoordsError()
+		}
 	}
 	out := make([]place.Placement, 0, len(pixels))
 	for _, px := range pixels {

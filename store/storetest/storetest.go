@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", testSessions},
 		{"Ready", testReady},
 		{"Grow", testGrow},
+		{"UndoGrowth", testUndoGrowth},
 		{"AddressBudget", testAddressBudget},
 	}
 	for _, tt := range tests {
