@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/timetravel"
 )
 
 // testUndoGrowth: the last growth is undone (the canvas back to its old
@@ -75,5 +77,40 @@ func testUndoGrowth(t *testing.T, open Opener) {
 	}
 	if log, _ := s.AuditLog(ctx(t), 0, 10); len(log) != 1 {
 		t.Fatalf("a refused undo was audited: %+v", log)
+	}
+}
+
+// testArchiveAcrossUndoneGrowth: keyframes made while the canvas was
+// larger still rebuild every canvas once the growth is undone (laid out on
+// the smaller size), and history reads as if it never grew.
+func testArchiveAcrossUndoneGrowth(t *testing.T, open ArchiveOpener) {
+	cfg := growConfig
+	s := open(t, cfg)
+	now := base()
+	mustPlace(t, s, "u1", 1, 1, 1, now)
+	if _, err := s.Grow(ctx(t), place.Size{Width: 24, Height: 10}, now, place.AuditEntry{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		mustPlace(t, s, "u1", 15-i, 7, uint8(i+2), now.Add(time.Duration(i+1)*time.Millisecond))
+	}
+	flush(t, s)
+	if n, err := (&timetravel.Keyframer{Archive: s, Config: cfg, Every: 3, Sizes: s}).Update(ctx(t)); err != nil || n != 2 {
+		t.Fatalf("keyframes of the larger canvas: %d, %v; want 2", n, err)
+	}
+	if _, err := s.UndoGrowth(ctx(t), now, place.AuditEntry{}); err != nil {
+		t.Fatal(err)
+	}
+	live, sz, _ := sizedCanvas(t, s)
+	gs, err := s.Growths(ctx(t))
+	if err != nil || len(gs) != 0 || sz != cfg.Size() {
+		t.Fatalf("after undoing: growths %+v (%v), size %v", gs, err, sz)
+	}
+	at6, sz6, err := timetravel.SizedCanvasAt(ctx(t), s, sz, gs, 6)
+	if err != nil || sz6 != cfg.Size() || at6[7*16+11] != 6 || at6[7*16+10] != 0 {
+		t.Errorf("canvas at seq 6 from a keyframe of the larger canvas: size %v, err %v", sz6, err)
+	}
+	if cur, sz7, err := timetravel.SizedCanvasAt(ctx(t), s, sz, gs, 7); err != nil || sz7 != cfg.Size() || !bytes.Equal(cur, live) {
+		t.Errorf("canvas at seq 7: size %v, err %v, equal to live %v", sz7, err, bytes.Equal(cur, live))
 	}
 }
