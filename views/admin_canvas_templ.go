@@ -462,14 +462,14 @@ func undoGrowth(g place.Growth) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, ", every pixel of it kept, and its history reads as if it never grew; open pages shrink at once. Refused once a pixel was placed in the area the growth added: shrinking would erase it.</p><div class=\"form-actions\"><button type=\"submit\" class=\"button\" aria-describedby=\"undo-hint\">Undo the growth, back to ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, ", every pixel of it kept, and its history reads as if it never grew; open pages shrink at once. Refused once a pixel was placed in the area the growth added: shrinking would erase it.</p><div class=\"form-actions\"><button type=\"submit\" class=\"button button-quiet\" aria-describedby=\"undo-hint\">Undo the growth, back to ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var27 string
 		templ_7745c5c3_Var27, templ_7745c5c3_Err = templ.JoinStringErrs(sizeText(g.From))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_canvas.templ`, Line: 114, Col: 112}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_canvas.templ`, Line: 114, Col: 125}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var27))
 		if templ_7745c5c3_Err != nil {
