@@ -38,7 +38,8 @@ func (s *Server) eventRoutes(e *echo.Echo, adminPage, adminChange []echo.Middlew
 	e.Match(read, "/api/v1/templates/:id/image", s.templateImage)
 }
 
-// guestLimit is the live limit of new guest sessions per IP per hour.
+// guestLimit is the live identity limit: new identities (guests and accounts)
+// per address (IPv6: /64) per hour.
 func (s *Server) guestLimit() int {
 	if s.live != nil {
 		return s.live.Settings().GuestLimit
