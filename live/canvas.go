@@ -78,13 +78,18 @@ func (c *Canvas) Grow(sz place.Size) bool {
 }
 
 func (c *Canvas) growLocked(sz place.Size) bool {
+	return c.resizeLocked(place.Size{Width: c.width, Height: c.height}.Max(sz))
+}
+
+// resizeLocked lays the canvas out on sz and tells readers (GrewSince)
+// and the broadcaster, reporting whether the size changed.
+func (c *Canvas) resizeLocked(sz place.Size) bool {
 	from := place.Size{Width: c.width, Height: c.height}
-	to := from.Max(sz)
-	if to == from {
+	if sz == from {
 		return false
 	}
-	c.data = place.Regrow(c.data, from, to)
-	c.width, c.height, c.snap = to.Width, to.Height, nil
+	c.data = place.Relayout(c.data, from, sz)
+	c.width, c.height, c.snap = sz.Width, sz.Height, nil
 	c.grown, c.grewAt = true, c.seq
 	c.wakeLocked()
 	return true
@@ -97,15 +102,7 @@ func (c *Canvas) growLocked(sz place.Size) bool {
 func (c *Canvas) Resize(sz place.Size) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	from := place.Size{Width: c.width, Height: c.height}
-	if sz == from {
-		return false
-	}
-	c.data = place.Relayout(c.data, from, sz)
-	c.width, c.height, c.snap = sz.Width, sz.Height, nil
-	c.grown, c.grewAt = true, c.seq
-	c.wakeLocked()
-	return true
+	return c.resizeLocked(sz)
 }
 
 // GrewSince reports whether the canvas grew (as far as this process has

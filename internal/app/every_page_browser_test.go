@@ -56,17 +56,7 @@ func TestBrowserEveryPageAxeAndIconBothThemes(t *testing.T) {
 	tab, cancel := newTab()
 	defer cancel()
 	emulate(t, tab, gameScreens[0], "light")
-	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/login")); err != nil {
-		t.Fatal(err)
-	}
-	if status := evalJSAwait[int](t, tab, `fetch('/api/v1/auth/register', {method: 'POST', headers: {'Content-Type': 'application/json'},
-		body: JSON.stringify({username: 'moderator', password: 'a long password'})}).then(r => r.status)`); status != 200 {
-		t.Fatalf("register: %d", status)
-	}
-	mod := srv.user(t, "moderator")
-	if err := srv.Store.SetAdmin(ctx, mod.ID, true); err != nil {
-		t.Fatal(err)
-	}
+	mod := browserAdmin(t, tab, srv, "moderator")
 	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/admin/areas")); err != nil {
 		t.Fatal(err)
 	}
@@ -134,4 +124,22 @@ func submitForm(t *testing.T, tab context.Context, action, fields string) {
 	if err := waitJS(tab, `!window.__submitted && document.readyState === 'complete'`, 10*time.Second); err != nil {
 		t.Fatalf("submitting to %s: %v", action, err)
 	}
+}
+
+// browserAdmin registers name in the tab's browser (so that the tab holds
+// its session) and makes it an admin.
+func browserAdmin(t *testing.T, tab context.Context, srv *authServer, name string) place.User {
+	t.Helper()
+	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/login")); err != nil {
+		t.Fatal(err)
+	}
+	if status := evalJSAwait[int](t, tab, `fetch('/api/v1/auth/register', {method: 'POST', headers: {'Content-Type': 'application/json'},
+		body: JSON.stringify({username: '`+name+`', password: 'a long password'})}).then(r => r.status)`); status != 200 {
+		t.Fatalf("register: %d", status)
+	}
+	u := srv.user(t, name)
+	if err := srv.Store.SetAdmin(context.Background(), u.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

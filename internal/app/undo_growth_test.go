@@ -3,14 +3,12 @@ package app_test
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/internal/app"
-	"github.com/placecanvas/place/internal/wstest"
 )
 
 // undoRun: a growth with nothing placed in its area is undone from the
@@ -22,24 +20,7 @@ func undoRun(t *testing.T, grower, placer *authServer, watchers []*authServer) {
 	if r := admin.postForm("/admin/canvas/undo", nil); r.StatusCode != http.StatusConflict || !strings.Contains(r.Body, "no growth to undo") {
 		t.Fatalf("undo with no growth: %d %.300s", r.StatusCode, r.Body)
 	}
-	player := wstest.MustDial(t, "ws://"+placer.Host+"/ws", wstest.Options{Player: true, Header: http.Header{"Origin": {placer.URL}}})
-	player.Expect(t, "welcome", 5*time.Second)
-	if m := placeUntil(t, player, 1, 1, 3, time.Second); m.Type != "success" {
-		t.Fatalf("first placement: %v", m)
-	}
-	type watcher struct {
-		name string
-		c    *wstest.Client
-		m    *canvasModel
-	}
-	var ws []watcher
-	for i, srv := range watchers {
-		for _, binary := range []bool{false, true} {
-			c, m := watch(t, "ws://"+srv.Host+"/ws", binary)
-			m.follow(t, "watcher", c, 1, 1, 3, 3*time.Second)
-			ws = append(ws, watcher{"instance " + strconv.Itoa(i+1) + " binary " + strconv.FormatBool(binary), c, m})
-		}
-	}
+	player, ws := playAndWatch(t, placer, watchers)
 	untilSize := func(sz place.Size, within time.Duration) {
 		t.Helper()
 		start := time.Now()

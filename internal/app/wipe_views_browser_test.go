@@ -34,16 +34,7 @@ func TestBrowserWipeAndGrowthViews(t *testing.T) {
 	tab, cancel := newTab()
 	defer cancel()
 	emulate(t, tab, gameScreens[0], "light")
-	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/login")); err != nil {
-		t.Fatal(err)
-	}
-	if status := evalJSAwait[int](t, tab, `fetch('/api/v1/auth/register', {method: 'POST', headers: {'Content-Type': 'application/json'},
-		body: JSON.stringify({username: 'moderator', password: 'a long password'})}).then(r => r.status)`); status != 200 {
-		t.Fatalf("register: %d", status)
-	}
-	if err := srv.Store.SetAdmin(ctx, srv.user(t, "moderator").ID, true); err != nil {
-		t.Fatal(err)
-	}
+	browserAdmin(t, tab, srv, "moderator")
 	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/admin/areas")); err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,9 @@ import (
 // the transaction, committed after Redis shrank; if the commit fails, Redis
 // is grown again (nothing was placed in the area, so nothing is lost).
 func (s *Store) UndoGrowth(ctx context.Context, now time.Time, by place.AuditEntry) (place.Growth, error) {
-	checked, err := s.flushedSeq(ctx)
+	wctx, cancel := context.WithTimeout(ctx, rollbackHistoryWait)
+	checked, err := s.flushedSeq(wctx)
+	cancel()
 	if err != nil {
 		return place.Growth{}, err
 	}
@@ -65,26 +67,6 @@ func (s *Store) UndoGrowth(ctx context.Context, now time.Time, by place.AuditEnt
 		return place.Growth{}, pgError(err)
 	}
 	return g, nil
-}
-
-// flushedSeq waits until PostgreSQL holds every placement made so far and
-// returns the seq it holds them up to.
-func (s *Store) flushedSeq(ctx context.Context) (uint64, error) {
-	var seq uint64
-	err := s.do(ctx, func(c redis.Conn) error {
-		var err error
-		seq, err = redis.Uint64(c.Do("GET", s.keys.seq))
-		if errors.Is(err, redis.ErrNil) {
-			err = nil
-		}
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
-	wctx, cancel := context.WithTimeout(ctx, rollbackHistoryWait)
-	defer cancel()
-	return seq, s.WaitHistory(wctx, seq)
 }
 
 // lastGrowth returns the latest growth and its row id, locked
