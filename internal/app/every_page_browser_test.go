@@ -36,17 +36,17 @@ func TestBrowserEveryPageAxeAndIconBothThemes(t *testing.T) {
 	newTab := newBrowser(t)
 	srv := startServer(t, func(c *app.Config) { c.Cooldown = 0; c.Width, c.Height = 32, 24 })
 	ctx := context.Background()
-	artist, _ := srv.Store.CreateAccount(ctx, "artist", nil, time.Now())
+	artist, _ := srv.Store.Users.CreateAccount(ctx, "artist", nil, time.Now())
 	now := time.Now()
 	for _, p := range [][3]int{{2, 2, 5}, {3, 2, 6}, {4, 3, 9}} {
-		if _, _, err := srv.Store.Place(ctx, place.Player{UserID: artist.ID}, p[0], p[1], uint8(p[2]), now.Add(-2*time.Hour)); err != nil {
+		if _, _, err := srv.Store.Placer.Place(ctx, place.Player{UserID: artist.ID}, p[0], p[1], uint8(p[2]), now.Add(-2*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := srv.Store.Grow(ctx, place.Size{Width: 40, Height: 30}, now, place.AuditEntry{}); err != nil {
+	if _, err := srv.Store.Sizes.Grow(ctx, place.Size{Width: 40, Height: 30}, now, place.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := srv.Store.Place(ctx, place.Player{UserID: artist.ID}, 39, 29, 3, now); err != nil { // the undo is refused
+	if _, _, err := srv.Store.Placer.Place(ctx, place.Player{UserID: artist.ID}, 39, 29, 3, now); err != nil { // the undo is refused
 		t.Fatal(err)
 	}
 	if resp, err := http.Get(srv.URL + "/favicon.ico"); err != nil || resp.StatusCode != http.StatusOK {
@@ -138,7 +138,7 @@ func browserAdmin(t *testing.T, tab context.Context, srv *authServer, name strin
 		t.Fatalf("register: %d", status)
 	}
 	u := srv.user(t, name)
-	if err := srv.Store.SetAdmin(context.Background(), u.ID, true); err != nil {
+	if err := srv.Store.Users.SetAdmin(context.Background(), u.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	return u

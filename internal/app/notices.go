@@ -45,7 +45,7 @@ func (a *App) grown() {
 	defer resizing.Unlock()
 	for attempt := 0; attempt < 10; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		sz, err := a.Store.CanvasSize(ctx)
+		sz, err := a.Store.Sizes.CanvasSize(ctx)
 		cancel()
 		if err == nil {
 			if a.Hub.Resize(sz) {

@@ -62,7 +62,7 @@ func undoRun(t *testing.T, grower, placer *authServer, watchers []*authServer) {
 	if r := admin.get("/admin/canvas"); !strings.Contains(r.Body, "is undone: the canvas is 16 × 16 again") || strings.Contains(r.Body, "Earlier growths") {
 		t.Errorf("the canvas page after the undo:\n%s", r.Body)
 	}
-	audit, _ := grower.App.Store.AuditLog(t.Context(), 0, 5)
+	audit, _ := grower.App.Store.Users.AuditLog(t.Context(), 0, 5)
 	if len(audit) == 0 || audit[0].Action != "grow-undo" || !strings.Contains(audit[0].Detail, "24 × 20 → 16 × 16") {
 		t.Errorf("audit log: %+v, want a grow-undo entry", audit)
 	}

@@ -22,10 +22,10 @@ func TestWipeIsLabelledAndRolledBack(t *testing.T) {
 	srv := startServer(t, func(c *app.Config) { c.Cooldown = 0 })
 	ctx := context.Background()
 	admin := srv.newAdmin(t, "mod")
-	artist, _ := srv.Store.CreateAccount(ctx, "artist", nil, time.Now())
+	artist, _ := srv.Store.Users.CreateAccount(ctx, "artist", nil, time.Now())
 	now := time.Now()
 	for i, p := range [][3]int{{2, 2, 5}, {3, 2, 6}, {4, 3, 9}} {
-		if _, _, err := srv.Store.Place(ctx, place.Player{UserID: artist.ID}, p[0], p[1], uint8(p[2]), now.Add(-2*time.Hour)); err != nil {
+		if _, _, err := srv.Store.Placer.Place(ctx, place.Player{UserID: artist.ID}, p[0], p[1], uint8(p[2]), now.Add(-2*time.Hour)); err != nil {
 			t.Fatal(i, err)
 		}
 	}

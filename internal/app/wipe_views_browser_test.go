@@ -21,14 +21,14 @@ func TestBrowserWipeAndGrowthViews(t *testing.T) {
 	newTab := newBrowser(t)
 	srv := startServer(t, func(c *app.Config) { c.Cooldown = 0; c.Width, c.Height = 48, 32 })
 	ctx := context.Background()
-	artist, _ := srv.Store.CreateAccount(ctx, "artist", nil, time.Now())
+	artist, _ := srv.Store.Users.CreateAccount(ctx, "artist", nil, time.Now())
 	now := time.Now()
 	for x := range 8 {
-		if _, _, err := srv.Store.Place(ctx, place.Player{UserID: artist.ID}, 10+x, 10+x%3, uint8(2+x), now.Add(-2*time.Hour)); err != nil {
+		if _, _, err := srv.Store.Placer.Place(ctx, place.Player{UserID: artist.ID}, 10+x, 10+x%3, uint8(2+x), now.Add(-2*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := srv.Store.Grow(ctx, place.Size{Width: 64, Height: 40}, now, place.AuditEntry{}); err != nil {
+	if _, err := srv.Store.Sizes.Grow(ctx, place.Size{Width: 64, Height: 40}, now, place.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
 	tab, cancel := newTab()

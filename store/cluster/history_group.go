@@ -25,7 +25,7 @@ func (g groupState) written(seq uint64) bool {
 
 // seqAndGroup reads the current seq (0 before the first placement) and
 // where the history group stands.
-func (s *Store) seqAndGroup(conn redis.Conn) (uint64, groupState, error) {
+func (s *db) seqAndGroup(conn redis.Conn) (uint64, groupState, error) {
 	seq, err := redis.Uint64(conn.Do("GET", s.keys.seq))
 	if err != nil && !errors.Is(err, redis.ErrNil) {
 		return 0, groupState{}, err
@@ -34,7 +34,7 @@ func (s *Store) seqAndGroup(conn redis.Conn) (uint64, groupState, error) {
 	return seq, g, err
 }
 
-func (s *Store) groupState(conn redis.Conn) (groupState, error) {
+func (s *db) groupState(conn redis.Conn) (groupState, error) {
 	var g groupState
 	_ = conn.Send("MULTI")
 	_ = conn.Send("XINFO", "GROUPS", s.keys.stream)
@@ -89,7 +89,7 @@ func (s *Store) groupState(conn redis.Conn) (groupState, error) {
 
 // trim drops stream entries that are both written to PostgreSQL and older
 // than the newest StreamRetain.
-func (s *Store) trim() error {
+func (s *db) trim() error {
 	conn := s.pool.Get()
 	defer conn.Close()
 	seq, err := redis.Uint64(conn.Do("GET", s.keys.seq))
@@ -115,7 +115,7 @@ func (s *Store) trim() error {
 
 // WriterLag returns how many placements are not yet in PostgreSQL: those
 // handed to a writer and not acknowledged, plus those not read yet.
-func (s *Store) WriterLag(ctx context.Context) (int64, error) {
+func (s *db) WriterLag(ctx context.Context) (int64, error) {
 	var lag int64
 	err := s.do(ctx, func(c redis.Conn) error {
 		seq, g, err := s.seqAndGroup(c)
@@ -128,10 +128,7 @@ func (s *Store) WriterLag(ctx context.Context) (int64, error) {
 	return lag, err
 }
 
-// WaitHistory waits until every placement up to seq is in PostgreSQL, so
-// that history reads include them. It returns place.ErrUnavailable if that
-// does not happen before ctx ends (PostgreSQL down).
-func (s *Store) WaitHistory(ctx context.Context, seq uint64) error {
+func (s *db) waitHistory(ctx context.Context, seq uint64) error {
 	for {
 		var g groupState
 		err := s.do(ctx, func(c redis.Conn) error {
@@ -157,7 +154,7 @@ func (s *Store) WaitHistory(ctx context.Context, seq uint64) error {
 
 // flushedSeq waits until PostgreSQL holds every placement made so far and
 // returns the seq it holds them up to.
-func (s *Store) flushedSeq(ctx context.Context) (uint64, error) {
+func (s *db) flushedSeq(ctx context.Context) (uint64, error) {
 	var seq uint64
 	err := s.do(ctx, func(c redis.Conn) error {
 		var err error
@@ -170,11 +167,11 @@ func (s *Store) flushedSeq(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return seq, s.WaitHistory(ctx, seq)
+	return seq, s.waitHistory(ctx, seq)
 }
 
 // Flush waits until every placement acknowledged so far is in PostgreSQL.
-func (s *Store) Flush(ctx context.Context) error {
+func (s *db) Flush(ctx context.Context) error {
 	_, err := s.flushedSeq(ctx)
 	return err
 }

@@ -21,16 +21,16 @@ import (
 // The growth is removed, the size set back and the audit entry written in
 // the transaction, committed after Redis shrank; if the commit fails, Redis
 // is grown again (nothing was placed in the area, so nothing is lost).
-func (s *Store) UndoGrowth(ctx context.Context, now time.Time, by place.AuditEntry) (place.Growth, error) {
+func (s *Sizes) UndoGrowth(ctx context.Context, now time.Time, by place.AuditEntry) (place.Growth, error) {
 	wctx, cancel := context.WithTimeout(ctx, rollbackHistoryWait)
-	checked, err := s.flushedSeq(wctx)
+	checked, err := s.db.flushedSeq(wctx)
 	cancel()
 	if err != nil {
 		return place.Growth{}, err
 	}
 	pctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	tx, err := s.db.Begin(pctx)
+	tx, err := s.db.pg.Begin(pctx)
 	if err != nil {
 		return place.Growth{}, pgError(err)
 	}
@@ -110,11 +110,11 @@ func recordUndo(ctx context.Context, tx pgx.Tx, id int64, g place.Growth, now ti
 
 // shrinkRedis runs shrinkScript for g, PostgreSQL having been checked up
 // to seq checked.
-func (s *Store) shrinkRedis(ctx context.Context, g place.Growth, checked uint64) error {
+func (s *Sizes) shrinkRedis(ctx context.Context, g place.Growth, checked uint64) error {
 	var reply []int64
-	err := s.do(ctx, func(c redis.Conn) error {
+	err := s.db.do(ctx, func(c redis.Conn) error {
 		var err error
-		reply, err = redis.Int64s(shrinkScript.Do(c, s.keys.canvas, s.keys.seq, s.keys.meta, s.keys.stream,
+		reply, err = redis.Int64s(shrinkScript.Do(c, s.db.keys.canvas, s.db.keys.seq, s.db.keys.meta, s.db.keys.stream,
 			g.From.Width, g.From.Height, g.To.Width, g.To.Height, checked))
 		return err
 	})
@@ -126,7 +126,7 @@ func (s *Store) shrinkRedis(ctx context.Context, g place.Growth, checked uint64)
 	case reply[0] >= 0:
 		return nil
 	case reply[0] == -1:
-		s.triggerRestore()
+		s.db.triggerRestore()
 		return fmt.Errorf("%w (redis holds no canvas; restoring)", place.ErrUnavailable)
 	case reply[0] == -3 && len(reply) == 4:
 		return place.PlacedInGrowth(g, uint64(reply[1]), int(reply[2]), int(reply[3]))
@@ -139,12 +139,12 @@ func (s *Store) shrinkRedis(ctx context.Context, g place.Growth, checked uint64)
 // regrowAfterFailedUndo lays Redis's canvas out on the grown size again
 // after PostgreSQL failed to record the undoing: the two agree again, and
 // nothing is lost (nothing was placed in the area).
-func (s *Store) regrowAfterFailedUndo(g place.Growth, cause error) {
+func (s *Sizes) regrowAfterFailedUndo(g place.Growth, cause error) {
 	ctx, cancel := context.WithTimeout(context.Background(), redisCallTimeout)
 	defer cancel()
-	err := s.do(ctx, func(c redis.Conn) error {
-		_, err := growScript.Do(c, s.keys.canvas, s.keys.seq, s.keys.meta, g.To.Width, g.To.Height)
+	err := s.db.do(ctx, func(c redis.Conn) error {
+		_, err := growScript.Do(c, s.db.keys.canvas, s.db.keys.seq, s.db.keys.meta, g.To.Width, g.To.Height)
 		return err
 	})
-	s.log.Error("PostgreSQL did not record the undoing of a growth; redis's canvas grown back", "to", g.To, "cause", cause, "err", err)
+	s.db.log.Error("PostgreSQL did not record the undoing of a growth; redis's canvas grown back", "to", g.To, "cause", cause, "err", err)
 }

@@ -19,12 +19,12 @@ func TestUndoGrowthLooksAtTheStreamAfterTheCheckedSeq(t *testing.T) {
 	s := mustOpen(t, newEnv(t).options(place.Config{Width: 16, Height: 8}))
 	ctx := context.Background()
 	now := time.Now()
-	g, err := s.Grow(ctx, place.Size{Width: 20, Height: 12}, now, place.AuditEntry{})
+	g, err := s.Sizes.Grow(ctx, place.Size{Width: 20, Height: 12}, now, place.AuditEntry{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, xy := range [][2]int{{1, 1}, {19, 11}, {2, 2}} {
-		if _, _, err := s.Place(ctx, place.Player{UserID: "u" + string(rune('a'+xy[0]))}, xy[0], xy[1], 3, now); err != nil {
+		if _, _, err := s.Placer.Place(ctx, place.Player{UserID: "u" + string(rune('a'+xy[0]))}, xy[0], xy[1], 3, now); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -32,7 +32,7 @@ func TestUndoGrowthLooksAtTheStreamAfterTheCheckedSeq(t *testing.T) {
 	if place.ErrorCode(err) != place.EVALIDATION || !strings.Contains(err.Error(), "19, 11, placement 2") {
 		t.Fatalf("shrinking with a placement in the area after the checked seq: %v, want VALIDATION naming it", err)
 	}
-	if sz, err := s.CanvasSize(ctx); err != nil || sz != g.To {
+	if sz, err := s.Sizes.CanvasSize(ctx); err != nil || sz != g.To {
 		t.Fatalf("size after the refusal: %v, %v; want %v", sz, err, g.To)
 	}
 }

@@ -21,7 +21,11 @@ const undoWaits = 100
 // the last growth added, and removes the growth and sets the size back in
 // one transaction before it shrinks the live canvas: no placement runs
 // between the look and the shrink.
-func (s *Store) UndoGrowth(ctx context.Context, now time.Time, by place.AuditEntry) (place.Growth, error) {
+func (s *Sizes) UndoGrowth(ctx context.Context, now time.Time, by place.AuditEntry) (place.Growth, error) {
+	return s.db.undoGrowth(ctx, now, by)
+}
+
+func (s *db) undoGrowth(ctx context.Context, now time.Time, by place.AuditEntry) (place.Growth, error) {
 	if err := s.lockCommitted(ctx); err != nil {
 		return place.Growth{}, err
 	}
@@ -54,7 +58,7 @@ func (s *Store) UndoGrowth(ctx context.Context, now time.Time, by place.AuditEnt
 
 // lockCommitted takes the placement lock once every placement taken so far
 // is committed (and so in SQLite), waiting for group commits as needed.
-func (s *Store) lockCommitted(ctx context.Context) error {
+func (s *db) lockCommitted(ctx context.Context) error {
 	for range undoWaits {
 		s.mu.Lock()
 		if s.isClosed() {
@@ -79,7 +83,7 @@ func (s *Store) lockCommitted(ctx context.Context) error {
 
 // lastGrowth returns the latest growth and its row id (NoGrowthToUndo when
 // there is none).
-func (s *Store) lastGrowth(ctx context.Context) (int64, place.Growth, error) {
+func (s *db) lastGrowth(ctx context.Context) (int64, place.Growth, error) {
 	var id, at int64
 	var g place.Growth
 	err := s.wdb.QueryRowContext(ctx, `SELECT id, seq, at, from_width, from_height, width, height FROM canvas_growths ORDER BY id DESC LIMIT 1`).
@@ -97,7 +101,7 @@ func (s *Store) lastGrowth(ctx context.Context) (int64, place.Growth, error) {
 // recordUndo removes growth id, stores the size it grew from and writes
 // the audit entry, in one transaction. Snapshots of the larger canvas are
 // kept: load crops them (nothing was placed beyond the smaller size).
-func (s *Store) recordUndo(ctx context.Context, id int64, g place.Growth, now time.Time, by place.AuditEntry) error {
+func (s *db) recordUndo(ctx context.Context, id int64, g place.Growth, now time.Time, by place.AuditEntry) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -16,22 +16,22 @@ func TestRestartAfterAnUndoneGrowth(t *testing.T) {
 	cfg := place.Config{Width: 16, Height: 8}
 	now := time.Now()
 	s := open(t, dir, cfg)
-	if _, err := s.Grow(ctx, place.Size{Width: 20, Height: 12}, now, place.AuditEntry{}); err != nil {
+	if _, err := s.Sizes.Grow(ctx, place.Size{Width: 20, Height: 12}, now, place.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 15, 7, 3, now); err != nil {
+	if _, _, err := s.Placer.Place(ctx, place.Player{UserID: "u1"}, 15, 7, 3, now); err != nil {
 		t.Fatal(err)
 	}
 	s.Close() // snapshot at seq 1, 20x12
 	s = open(t, dir, cfg)
-	if _, err := s.UndoGrowth(ctx, now, place.AuditEntry{}); err != nil {
+	if _, err := s.Sizes.UndoGrowth(ctx, now, place.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
-	want, _, _, _ := s.Canvas(ctx)
+	want, _, _, _ := s.Feed.Canvas(ctx)
 	s.Close() // nothing placed since: no new snapshot
 	s = open(t, dir, cfg)
 	defer s.Close()
-	got, sz, seq, _ := s.Canvas(ctx)
+	got, sz, seq, _ := s.Feed.Canvas(ctx)
 	if sz != cfg.Size() || seq != 1 || string(got) != string(want) || got[7*16+15] != 3 {
 		t.Errorf("after a restart: size %v seq %d, same canvas %v; want 16x8 at seq 1 with (15,7)=3", sz, seq, string(got) == string(want))
 	}

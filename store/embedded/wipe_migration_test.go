@@ -19,10 +19,10 @@ func TestPlacementsFromBeforeWipesWereRecorded(t *testing.T) {
 	cfg := place.Config{Width: 16, Height: 8}
 	now := time.Now()
 	s := open(t, dir, cfg)
-	if _, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 1, 1, 3, now); err != nil {
+	if _, _, err := s.Placer.Place(ctx, place.Player{UserID: "u1"}, 1, 1, 3, now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.PlaceRollback(ctx, "mod", []place.Pixel{{X: 1, Y: 1, Color: 0}}, now); err != nil {
+	if _, err := s.Placer.PlaceRollback(ctx, "mod", []place.Pixel{{X: 1, Y: 1, Color: 0}}, now); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -38,10 +38,10 @@ func TestPlacementsFromBeforeWipesWereRecorded(t *testing.T) {
 	db.Close()
 	s = open(t, dir, cfg)
 	defer s.Close()
-	if _, err := s.PlaceWipe(ctx, "mod", []place.Pixel{{X: 1, Y: 1, Color: 5}}, now); err != nil {
+	if _, err := s.Placer.PlaceWipe(ctx, "mod", []place.Pixel{{X: 1, Y: 1, Color: 5}}, now); err != nil {
 		t.Fatal(err)
 	}
-	h, err := s.PixelHistory(ctx, 1, 1, 10)
+	h, err := s.History.PixelHistory(ctx, 1, 1, 10)
 	if err != nil || len(h) != 3 {
 		t.Fatalf("history after the upgrade: %+v, %v", h, err)
 	}

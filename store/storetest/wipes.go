@@ -17,11 +17,11 @@ func testPlaceWipe(t *testing.T, open Opener) {
 	now := base()
 	mustPlace(t, s, "artist", 1, 1, 3, now)
 	pixels := []place.Pixel{{X: 1, Y: 1, Color: 0}, {X: 2, Y: 1, Color: 0}}
-	wiped, err := s.PlaceWipe(ctx(t), "mod", pixels, now.Add(time.Second))
+	wiped, err := s.Placer.PlaceWipe(ctx(t), "mod", pixels, now.Add(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rolled, err := s.PlaceRollback(ctx(t), "mod", []place.Pixel{{X: 2, Y: 1, Color: 7}}, now.Add(2*time.Second))
+	rolled, err := s.Placer.PlaceRollback(ctx(t), "mod", []place.Pixel{{X: 2, Y: 1, Color: 7}}, now.Add(2*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,25 +34,25 @@ func testPlaceWipe(t *testing.T, open Opener) {
 	if len(rolled) != 1 || rolled[0].Wipe || !rolled[0].Rollback {
 		t.Fatalf("rollback after the wipe = %+v, want one rollback placement", rolled)
 	}
-	if ps, err := s.PlaceWipe(ctx(t), "mod", nil, now); err != nil || len(ps) != 0 {
+	if ps, err := s.Placer.PlaceWipe(ctx(t), "mod", nil, now); err != nil || len(ps) != 0 {
 		t.Errorf("empty wipe = %+v, %v", ps, err)
 	}
 	flush(t, s)
 	want := []string{"placement", "wipe", "wipe", "rollback"}
-	h, err := s.PixelHistory(ctx(t), 1, 1, 10)
+	h, err := s.History.PixelHistory(ctx(t), 1, 1, 10)
 	if err != nil || len(h) != 2 || h[0].Kind() != "wipe" || h[1].Kind() != "placement" {
 		t.Errorf("history of a wiped pixel = %+v, %v; want the wipe, then the artist's", h, err)
 	}
-	h, err = s.PixelHistory(ctx(t), 2, 1, 10)
+	h, err = s.History.PixelHistory(ctx(t), 2, 1, 10)
 	if err != nil || len(h) != 2 || h[0].Kind() != "rollback" || h[1].Kind() != "wipe" {
 		t.Errorf("history of a wiped then rolled back pixel = %+v, %v", h, err)
 	}
-	since, err := s.Since(ctx(t), 0, 10)
+	since, err := s.Feed.Since(ctx(t), 0, 10)
 	if err != nil || len(since) != len(want) {
 		t.Fatalf("Since = %+v, %v", since, err)
 	}
 	var each []place.Placement
-	if err := s.EachPlacement(ctx(t), func(p place.Placement) error { each = append(each, p); return nil }); err != nil {
+	if err := s.History.EachPlacement(ctx(t), func(p place.Placement) error { each = append(each, p); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	for i, k := range want {
@@ -60,8 +60,8 @@ func testPlaceWipe(t *testing.T, open Opener) {
 			t.Errorf("placement %d: Since says %s, EachPlacement %s; want %s", i+1, since[i].Kind(), each[i].Kind(), k)
 		}
 	}
-	if sr, ok := s.(place.StatsReader); ok {
-		st, err := sr.EventStats(ctx(t), 5)
+	if s.Stats != nil {
+		st, err := s.Stats.EventStats(ctx(t), 5)
 		if err != nil || st.Placements != 1 || st.Players != 1 {
 			t.Errorf("statistics after a wipe: %d placements by %d players (%v); want the artist's 1 by 1", st.Placements, st.Players, err)
 		}
@@ -78,7 +78,7 @@ func testAreaRollbackUndoesWipe(t *testing.T, open Opener) {
 	mustPlace(t, s, "painter", 2, 1, 9, now.Add(-90*time.Minute))
 	// The wipe paints the 3×2 rectangle at 0,0 black: (0,0) was never placed.
 	wipe := []place.Pixel{{X: 0, Y: 0, Color: 3}, {X: 1, Y: 1, Color: 3}, {X: 2, Y: 1, Color: 3}}
-	if _, err := s.PlaceWipe(ctx(t), "mod", wipe, now.Add(-10*time.Minute)); err != nil {
+	if _, err := s.Placer.PlaceWipe(ctx(t), "mod", wipe, now.Add(-10*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	flush(t, s)
@@ -98,7 +98,7 @@ func testAreaRollbackUndoesWipe(t *testing.T, open Opener) {
 	if plan, err := ev.AreaRollbackPlan(ctx(t), r, now.Add(-5*time.Minute), ""); err != nil || len(plan) != 0 {
 		t.Fatalf("plan since after the wipe: %v %v, want none", plan, err)
 	}
-	if _, err := s.PlaceRollback(ctx(t), "mod", want, now.Add(-time.Minute)); err != nil {
+	if _, err := s.Placer.PlaceRollback(ctx(t), "mod", want, now.Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	flush(t, s)
