@@ -47,6 +47,32 @@ func (g Growth) AuditDetail() string {
 	return fmt.Sprintf("canvas %d × %d → %d × %d (after placement %d)", g.From.Width, g.From.Height, g.To.Width, g.To.Height, g.Seq)
 }
 
+// UndoDetail is the audit log's line of undoing the growth.
+func (g Growth) UndoDetail() string {
+	return fmt.Sprintf("canvas %d × %d → %d × %d (undid the growth after placement %d)", g.To.Width, g.To.Height, g.From.Width, g.From.Height, g.Seq)
+}
+
+// Added reports whether (x, y) is in the area the growth added.
+func (g Growth) Added(x, y int) bool { return g.To.Contains(x, y) && !g.From.Contains(x, y) }
+
+// NoGrowthToUndo is the refusal of undoing a growth when there is none.
+func NoGrowthToUndo() error {
+	return Errorf(ENOTFOUND, "The canvas has not grown: there is no growth to undo.")
+}
+
+// GrowthUndoBusy is the refusal of undoing a growth while placements come
+// too fast to find them all in history first.
+func GrowthUndoBusy() error {
+	return Errorf(EUNAVAILABLE, "Pixels are being placed too fast to undo the growth now; try again in a moment.")
+}
+
+// PlacedInGrowth is the refusal of undoing g because placement seq was
+// made at (x, y), in the area g added: shrinking would erase it.
+func PlacedInGrowth(g Growth, seq uint64, x, y int) error {
+	return Errorf(EVALIDATION, "The growth to %d × %d cannot be undone: pixels were placed in the area it added (the first at %d, %d, placement %d), and shrinking back to %d × %d would erase them.",
+		g.To.Width, g.To.Height, x, y, seq, g.From.Width, g.From.Height)
+}
+
 // CheckGrowth reports why a canvas of size from may not grow to to: a
 // smaller or equal size in either direction is shrinking or no change;
 // beyond MaxSide is too large. Errors are EVALIDATION.
@@ -98,6 +124,12 @@ func Regrow(data []byte, from, to Size) []byte { return relayout(data, from, to)
 // from (which covers it); data itself when the sizes are equal.
 func Crop(data []byte, from, to Size) []byte { return relayout(data, from, to) }
 
+// Relayout returns the row-major canvas data of size from laid out on a
+// canvas of size to, whichever is larger: every pixel both cover keeps its
+// (x, y), the rest of the new canvas is white and the rest of the old one
+// is dropped. data itself is returned when the sizes are equal.
+func Relayout(data []byte, from, to Size) []byte { return relayout(data, from, to) }
+
 // relayout copies the part of data (of size from) that both sizes cover
 // to a new canvas of size to, at the same (x, y); the rest is white.
 func relayout(data []byte, from, to Size) []byte {
@@ -112,7 +144,8 @@ func relayout(data []byte, from, to Size) []byte {
 	return out
 }
 
-// Sizes keeps the canvas size and its growths. A canvas never shrinks.
+// Sizes keeps the canvas size and its growths. A canvas shrinks only when
+// its last growth is undone, before anything was placed in what it added.
 type Sizes interface {
 	// CanvasSize returns the canvas's current size.
 	CanvasSize(ctx context.Context) (Size, error)
@@ -125,10 +158,20 @@ type Sizes interface {
 	// same commit, so that no growth is ever durable without its entry
 	// (none is written when by.Action is empty).
 	Grow(ctx context.Context, to Size, now time.Time, by AuditEntry) (Growth, error)
+	// UndoGrowth shrinks the canvas back to the size before its last
+	// growth and forgets that growth (history reads as if it never
+	// happened), atomically with respect to placements, and returns it.
+	// Nothing placed is lost: it refuses, changing nothing, when any
+	// placement since the growth (a player's, a rollback's or a wipe's) is
+	// in the area it added (PlacedInGrowth, EVALIDATION), and when the
+	// canvas never grew (NoGrowthToUndo, ENOTFOUND). by is written with it
+	// as for Grow, with Growth.UndoDetail.
+	UndoGrowth(ctx context.Context, now time.Time, by AuditEntry) (Growth, error)
 	// Growths returns every growth, in seq order.
 	Growths(ctx context.Context) ([]Growth, error)
 }
 
-// NoticeGrow is the kind of the notice published after a growth; its data
-// is the new Size. Each instance then reloads the size from the store.
+// NoticeGrow is the kind of the notice published after a growth or an undone
+// growth; its data is the new Size. Each instance then reloads the size
+// from the store.
 const NoticeGrow = "grow"

@@ -78,9 +78,22 @@ type Placement struct {
 	Color    uint8
 	UserID   string
 	At       time.Time
-	Rollback bool // written by a moderator's rollback, not by the user's own hand
+	Rollback bool // written by a moderator (a rollback or a wipe), not by the user's own hand
+	Wipe     bool // written by a moderator's wipe of an area (Rollback is set too)
 	// TeamID is the team the player was in when placing (0: none).
 	TeamID int64
+}
+
+// Kind names what wrote the placement: "placement" (the player's own
+// hand), "rollback" or "wipe" (a moderator).
+func (p Placement) Kind() string {
+	switch {
+	case p.Wipe:
+		return "wipe"
+	case p.Rollback:
+		return "rollback"
+	}
+	return "placement"
 }
 
 // HistoryEntry is a placement with the name of who placed it.
@@ -171,6 +184,10 @@ type Placer interface {
 	// PlaceRollback writes pixels on a moderator's behalf, without cooldown,
 	// as rollback placements with new seqs, and returns them once durable.
 	PlaceRollback(ctx context.Context, actorID string, pixels []Pixel, now time.Time) ([]Placement, error)
+	// PlaceWipe is PlaceRollback for a moderator's wipe of an area: its
+	// placements have Wipe set, so that history names them and an area
+	// rollback can undo them.
+	PlaceWipe(ctx context.Context, actorID string, pixels []Pixel, now time.Time) ([]Placement, error)
 	// CooldownUntil returns when the user may place next (zero if now).
 	CooldownUntil(ctx context.Context, userID string) (time.Time, error)
 	// SetCooldownUntil moves a user's cooldown end to until if that is later.

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,12 +85,44 @@ func (s *adminPages) adminCanvasGrow(c echo.Context) error {
 		return err
 	}
 	s.hub.Grow(g.To)
-	data, _ := json.Marshal(g.To)
-	if err := s.notices.PublishNotice(ctx, place.Notice{Kind: place.NoticeGrow, Data: data}); err != nil {
-		// Every other instance still learns of it from its first placement
-		// beyond its canvas (realtime: broadcaster.enqueue) or at restart.
-		s.log.Warn("publishing a canvas growth failed", "err", err)
-	}
+	s.announceSize(ctx, g.To)
 	s.sessions.Put(ctx, keyFlash, fmt.Sprintf("The canvas is now %d × %d.", g.To.Width, g.To.Height))
 	return c.Redirect(http.StatusSeeOther, "/admin/canvas")
+}
+
+// adminCanvasUndo serves POST /admin/canvas/undo: the canvas goes back to
+// the size before its last growth, which history then forgets, when
+// nothing was placed in the area that growth added; otherwise (or with no
+// growth) the page says why and nothing changes. Like a growth, it is
+// audited (grow-undo) with the change, and every open page follows at
+// once, on every instance.
+func (s *adminPages) adminCanvasUndo(c echo.Context) error {
+	ctx := s.ctx(c)
+	actor, now := adminOf(c), s.now()
+	g, err := s.sizes.UndoGrowth(ctx, now, place.AuditEntry{At: now, ActorID: actor.ID, ActorName: actor.Username, Action: "grow-undo"})
+	var pe *place.Error
+	if errors.As(err, &pe) && (pe.Code == place.EVALIDATION || pe.Code == place.ENOTFOUND) {
+		sz := s.canvasCfg().Size()
+		form := views.CanvasSizeForm{Width: strconv.Itoa(sz.Width), Height: strconv.Itoa(sz.Height)}
+		return s.renderCanvas(c, http.StatusConflict, form, pe.Message)
+	}
+	if err != nil {
+		return err
+	}
+	s.hub.Resize(g.From)
+	s.announceSize(ctx, g.From)
+	s.sessions.Put(ctx, keyFlash, fmt.Sprintf("The growth to %d × %d is undone: the canvas is %d × %d again.", g.To.Width, g.To.Height, g.From.Width, g.From.Height))
+	return c.Redirect(http.StatusSeeOther, "/admin/canvas")
+}
+
+// announceSize tells every instance that the canvas size changed (a
+// notice place.NoticeGrow; each reads the size from the store).
+func (s *adminPages) announceSize(ctx context.Context, sz place.Size) {
+	data, _ := json.Marshal(sz)
+	if err := s.notices.PublishNotice(ctx, place.Notice{Kind: place.NoticeGrow, Data: data}); err != nil {
+		// Every other instance still learns of a growth from its first
+		// placement beyond its canvas (realtime: broadcaster.enqueue), and
+		// of any change at restart.
+		s.log.Warn("publishing a change of the canvas size failed", "err", err)
+	}
 }

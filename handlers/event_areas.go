@@ -135,6 +135,7 @@ func (s *eventPages) adminWipe(c echo.Context) error {
 		count: func() int { return event.WipeCount(canvas, sz.Width, r, color) },
 		after: func() ([]byte, error) { return event.WipedRegionPNG(r, color) },
 		plan:  func() []place.Pixel { return event.WipePlan(canvas, sz.Width, r, color) },
+		write: s.placements.Wipe,
 	}
 	detail := fmt.Sprintf("wiped %s to %s", rectText(r), place.ColorName(form.Color))
 	return s.areaChange(c, "wipe", "Wipe "+rectText(r)+" to "+place.ColorName(form.Color), r, canvas, sz.Width, change, detail,
@@ -177,6 +178,7 @@ func (s *eventPages) adminAreaRollback(c echo.Context) error {
 		count: func() int { return len(plan) },
 		after: func() ([]byte, error) { return event.RegionAfterPNG(canvas, sz.Width, r, plan) },
 		plan:  func() []place.Pixel { return plan },
+		write: s.placements.Rollback,
 	}
 	return s.areaChange(c, "rollback", "Roll back "+rectText(r), r, canvas, sz.Width, change, detail,
 		[]string{"x", form.X, "y", form.Y, "w", form.W, "h", form.H, "since", sinceText, "user", form.UserName})
@@ -191,16 +193,18 @@ func (s *eventPages) waitHistory(ctx context.Context) error {
 }
 
 // areaPlan is a change of an area: the number of pixels it changes, the
-// image of the area after it, and its pixels (made only to apply it).
+// image of the area after it, its pixels (made only to apply it) and how
+// they are written (as a rollback or as a wipe).
 type areaPlan struct {
 	count func() int
 	after func() ([]byte, error)
 	plan  func() []place.Pixel
+	write func(ctx context.Context, actorID string, pixels []place.Pixel) ([]place.Placement, error)
 }
 
 // areaChange previews the change (before and after images of r, and a
 // count), under the shared budget, or, with confirm=1, applies it as
-// rollback placements with new seqs and audits it. canvas is the live
+// moderator's placements with new seqs and audits it. canvas is the live
 // canvas, width wide; fields are the form's name/value pairs to send again.
 func (s *eventPages) areaChange(c echo.Context, action, title string, r place.Rect, canvas []byte, width int, change areaPlan, detail string, fields []string) error {
 	ctx := s.ctx(c)
@@ -230,7 +234,7 @@ func (s *eventPages) areaChange(c echo.Context, action, title string, r place.Re
 	}
 	plan := change.plan()
 	actor := adminOf(c)
-	placed, err := s.placements.Rollback(ctx, actor.ID, plan)
+	placed, err := change.write(ctx, actor.ID, plan)
 	if err != nil {
 		return err
 	}

@@ -80,7 +80,8 @@ type placementJSON struct {
 	Color    uint8     `json:"color"`
 	PlacedAt time.Time `json:"placedAt"`
 	Seq      uint64    `json:"seq"`
-	Rollback bool      `json:"rollback,omitempty"`
+	Rollback bool      `json:"rollback,omitempty"` // a moderator's: a rollback or a wipe
+	Wipe     bool      `json:"wipe,omitempty"`     // a moderator's wipe of an area
 	// Anonymous: the placer is not named to this viewer (a guest, or a
 	// player who keeps their name private); userId is then empty.
 	Anonymous bool `json:"anonymous,omitempty"`
@@ -108,7 +109,7 @@ func (s *historyPages) pixelHistory(c echo.Context) error {
 	}
 	out := make([]placementJSON, 0, len(entries))
 	for _, e := range entries {
-		out = append(out, placementJSON{UserID: e.UserID, Username: e.Username, Color: e.Color, PlacedAt: e.At, Seq: e.Seq, Rollback: e.Rollback, Anonymous: !admin && !e.Named})
+		out = append(out, placementJSON{UserID: e.UserID, Username: e.Username, Color: e.Color, PlacedAt: e.At, Seq: e.Seq, Rollback: e.Rollback, Wipe: e.Wipe, Anonymous: !admin && !e.Named})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"placements": out})
 }

@@ -105,6 +105,7 @@ func (s *Server) Routes() *echo.Echo {
 	e.Match(read, "/admin/audit", ad.adminAudit, adminPage...)
 	e.Match(read, "/admin/canvas", ad.adminCanvas, adminPage...)
 	e.POST("/admin/canvas/grow", ad.adminCanvasGrow, adminChange...)
+	e.POST("/admin/canvas/undo", ad.adminCanvasUndo, adminChange...)
 	e.Match(read, "/admin/join", ad.adminJoin, adminPage...)
 	e.POST("/admin/join", ad.adminJoinChange, adminChange...)
 

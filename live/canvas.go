@@ -43,7 +43,7 @@ func New(width, height int) *Canvas {
 	return &Canvas{width: width, height: height, data: make([]byte, width*height), ring: make([]place.Pixel, RingSize)}
 }
 
-// Size returns the canvas size (it only grows: see Grow).
+// Size returns the canvas size (see Grow and Resize).
 func (c *Canvas) Size() place.Size {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -78,16 +78,31 @@ func (c *Canvas) Grow(sz place.Size) bool {
 }
 
 func (c *Canvas) growLocked(sz place.Size) bool {
+	return c.resizeLocked(place.Size{Width: c.width, Height: c.height}.Max(sz))
+}
+
+// resizeLocked lays the canvas out on sz and tells readers (GrewSince)
+// and the broadcaster, reporting whether the size changed.
+func (c *Canvas) resizeLocked(sz place.Size) bool {
 	from := place.Size{Width: c.width, Height: c.height}
-	to := from.Max(sz)
-	if to == from {
+	if sz == from {
 		return false
 	}
-	c.data = place.Regrow(c.data, from, to)
-	c.width, c.height, c.snap = to.Width, to.Height, nil
+	c.data = place.Relayout(c.data, from, sz)
+	c.width, c.height, c.snap = sz.Width, sz.Height, nil
 	c.grown, c.grewAt = true, c.seq
 	c.wakeLocked()
 	return true
+}
+
+// Resize lays the canvas out on exactly sz, every pixel at its (x, y): the
+// new area is white and what lies beyond sz is dropped (an undone growth,
+// whose area nothing was placed in). It reports whether the size changed;
+// readers learn of it as of a growth (GrewSince).
+func (c *Canvas) Resize(sz place.Size) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.resizeLocked(sz)
 }
 
 // GrewSince reports whether the canvas grew (as far as this process has

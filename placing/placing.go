@@ -272,6 +272,18 @@ func (s *Service) teamOf(ctx context.Context, userID string) int64 {
 // state or area rules: a moderator repairs any part of the canvas at any
 // time) and returns them once durable. Every pixel must be on the canvas.
 func (s *Service) Rollback(ctx context.Context, actorID string, pixels []place.Pixel) ([]place.Placement, error) {
+	return s.moderated(ctx, actorID, pixels, s.placer.PlaceRollback)
+}
+
+// Wipe is Rollback for a moderator's wipe of an area: its placements are
+// recorded as a wipe (place.Placement.Wipe).
+func (s *Service) Wipe(ctx context.Context, actorID string, pixels []place.Pixel) ([]place.Placement, error) {
+	return s.moderated(ctx, actorID, pixels, s.placer.PlaceWipe)
+}
+
+// moderated checks a moderator's pixels and writes them with write.
+func (s *Service) moderated(ctx context.Context, actorID string, pixels []place.Pixel,
+	write func(context.Context, string, []place.Pixel, time.Time) ([]place.Placement, error)) ([]place.Placement, error) {
 	cfg := s.canvas()
 	for _, px := range pixels {
 		if err := cfg.CheckPixel(px.X, px.Y, int(px.Color)); err != nil {
@@ -281,7 +293,7 @@ func (s *Service) Rollback(ctx context.Context, actorID string, pixels []place.P
 	if len(pixels) == 0 {
 		return nil, nil
 	}
-	placed, err := s.placer.PlaceRollback(ctx, actorID, pixels, s.now())
+	placed, err := write(ctx, actorID, pixels, s.now())
 	if err == nil && len(placed) > 0 && s.acknowledged != nil {
 		s.acknowledged(placed[len(placed)-1].Seq)
 	}

@@ -17,6 +17,7 @@ type store struct {
 	block   bool // Place waits for the context to end
 	placed  []place.Placement
 	rolled  []place.Pixel
+	wiped   []place.Pixel
 	bannedQ int
 	guest   bool
 	who     place.Player // of the last placement
@@ -38,6 +39,10 @@ func (s *store) Place(ctx context.Context, who place.Player, x, y int, color uin
 
 func (s *store) PlaceRollback(_ context.Context, _ string, px []place.Pixel, _ time.Time) ([]place.Placement, error) {
 	s.rolled = append(s.rolled, px...)
+	return make([]place.Placement, len(px)), nil
+}
+func (s *store) PlaceWipe(_ context.Context, _ string, px []place.Pixel, _ time.Time) ([]place.Placement, error) {
+	s.wiped = append(s.wiped, px...)
 	return make([]place.Placement, len(px)), nil
 }
 func (s *store) CooldownUntil(context.Context, string) (time.Time, error)  { return time.Time{}, nil }
@@ -116,6 +121,20 @@ func TestRollbackChecksEveryPixelFirst(t *testing.T) {
 	}
 	if _, err := svc.Rollback(context.Background(), "admin", []place.Pixel{{X: 9, Y: 4, Color: 0}}); err != nil || len(st.rolled) != 1 {
 		t.Fatalf("got %v with %d pixels written", err, len(st.rolled))
+	}
+}
+
+// A wipe is checked like a rollback and written as a wipe, not as a
+// rollback: history names it and an area rollback undoes it.
+func TestWipeChecksEveryPixelAndIsWrittenAsAWipe(t *testing.T) {
+	st := &store{}
+	svc := placing.New(placing.Options{Config: cfg, Placer: st, Users: st})
+	_, err := svc.Wipe(context.Background(), "admin", []place.Pixel{{X: 10, Y: 0, Color: 1}})
+	if place.ErrorCode(err) != place.EINVALIDCOORDS || len(st.wiped) != 0 {
+		t.Fatalf("got %v with %d pixels written; want INVALID_COORDS and none", err, len(st.wiped))
+	}
+	if _, err := svc.Wipe(context.Background(), "admin", []place.Pixel{{X: 9, Y: 4, Color: 3}}); err != nil || len(st.wiped) != 1 || len(st.rolled) != 0 {
+		t.Fatalf("got %v with %d wiped and %d rolled back; want 1 wiped", err, len(st.wiped), len(st.rolled))
 	}
 }
 

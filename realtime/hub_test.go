@@ -55,6 +55,9 @@ func (f *fakeStore) Place(context.Context, place.Player, int, int, uint8, time.T
 func (f *fakeStore) PlaceRollback(context.Context, string, []place.Pixel, time.Time) ([]place.Placement, error) {
 	return nil, nil
 }
+func (f *fakeStore) PlaceWipe(context.Context, string, []place.Pixel, time.Time) ([]place.Placement, error) {
+	return nil, nil
+}
 func (f *fakeStore) CooldownUntil(context.Context, string) (time.Time, error) {
 	return time.Time{}, nil
 }

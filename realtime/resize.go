@@ -55,3 +55,8 @@ func (h *Hub) Size() place.Size { return h.opts.Live.Size() }
 // from its notice); the broadcaster, woken, sends resize to every connection. A size
 // that does not cover the current one changes nothing.
 func (h *Hub) Grow(sz place.Size) bool { return h.opts.Live.Grow(sz) }
+
+// Resize sets the live canvas to exactly sz (the store's size after a
+// growth or an undone growth); the broadcaster, woken, sends resize to
+// every connection.
+func (h *Hub) Resize(sz place.Size) bool { return h.opts.Live.Resize(sz) }

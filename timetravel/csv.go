@@ -74,11 +74,9 @@ func WriteCSV(ctx context.Context, w io.Writer, a place.Archive, upto uint64, us
 			line = strconv.AppendInt(line, int64(p.Y), 10)
 			line = append(line, ',')
 			line = strconv.AppendUint(line, uint64(p.Color), 10)
-			if p.Rollback {
-				line = append(line, ",rollback\n"...)
-			} else {
-				line = append(line, ",placement\n"...)
-			}
+			line = append(line, ',')
+			line = append(line, p.Kind()...)
+			line = append(line, '\n')
 			if _, err := bw.Write(line); err != nil {
 				return err
 			}

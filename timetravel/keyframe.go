@@ -104,12 +104,14 @@ func CanvasAt(ctx context.Context, a place.Archive, cfg place.Config, seq uint64
 	if err != nil {
 		return nil, err
 	}
-	if kfSize := (place.Size{Width: kf.Width, Height: kf.Height}); ok && sz.Covers(kfSize) {
+	if kfSize := (place.Size{Width: kf.Width, Height: kf.Height}); ok {
 		c, err := DecodeKeyframe(kf.Data, kf.Width*kf.Height)
 		if err != nil {
 			return nil, err
 		}
-		canvas, from = place.Regrow(c, kfSize, sz), kf.Seq
+		// A keyframe larger than sz was made before a growth was undone:
+		// nothing was placed beyond sz, so cropping it loses nothing.
+		canvas, from = place.Relayout(c, kfSize, sz), kf.Seq
 	} else {
 		canvas = make([]byte, sz.Width*sz.Height)
 	}

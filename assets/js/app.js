@@ -174,10 +174,13 @@ function buildGame(root) {
     redraw: () => view.requestDraw(),
     size: {
       // A larger canvas: pixels, pending placements, the cursor and the
-      // view all stay where they are; only the new area appears.
+      // view all stay where they are; only the new area appears. A smaller
+      // `resize` (an undone growth) takes the area away in place, the
+      // cursor moving inside what is left.
       grow: (width, height) => {
-        if (!board.grow(width, height)) return;
+        if (!board.grow(width, height) && !board.shrink(width, height)) return;
         renderer.setBoard(board);
+        aim.moveBy(0, 0);
         showBounds(el, width, height);
         view.requestDraw();
       },

@@ -26,7 +26,8 @@ export class Sync {
    * @param {import('./appplace.js').Placing} d.placing told of welcomes, answers and refusals
    * @param {{setPalette: (palette: object[]) => void}} d.colors
    * @param {{grow: (w: number, h: number) => void, reset: (w: number, h: number) => void}} d.size
-   *   grow keeps the canvas and adds to it; reset starts a canvas of another size
+   *   grow keeps the canvas and adds to it (or, for a smaller `resize`, an undone
+   *   growth, takes the added area away); reset starts a canvas of another size
    * @param {() => void} d.loaded a full canvas arrived
    * @param {() => void} d.redraw
    * @param {{refresh: Function}} d.pixelInfo

@@ -10,11 +10,21 @@ import { packRGBA, DEFAULT_PALETTE } from './palette.js';
 /**
  * growsTo reports whether a canvas of width × height can grow in place to
  * newWidth × newHeight: at least as large both ways, and larger one way
- * (the server's canvas never shrinks; anything else is a new canvas).
+ * (anything else is a new canvas, or an undone growth: see shrinksTo).
  */
 export function growsTo(width, height, newWidth, newHeight) {
   return Number.isInteger(newWidth) && Number.isInteger(newHeight)
     && newWidth >= width && newHeight >= height && (newWidth > width || newHeight > height);
+}
+
+/**
+ * shrinksTo reports whether a canvas of width × height can shrink in place
+ * to newWidth × newHeight (an undone growth: nothing was placed in the area
+ * taken away): at most as large both ways, and smaller one way.
+ */
+export function shrinksTo(width, height, newWidth, newHeight) {
+  return Number.isInteger(newWidth) && Number.isInteger(newHeight) && newWidth > 0 && newHeight > 0
+    && newWidth <= width && newHeight <= height && (newWidth < width || newHeight < height);
 }
 
 /** Beyond this many changed pixels between two frames, redo everything. */
@@ -84,11 +94,32 @@ export class Board {
    */
   grow(width, height) {
     if (!growsTo(this.width, this.height, width, height)) return false;
+    this.relayout(width, height);
+    return true;
+  }
+
+  /**
+   * shrink takes the board in place to the smaller width × height (see
+   * shrinksTo): every pixel inside keeps its (x, y); the rest is dropped.
+   */
+  shrink(width, height) {
+    if (!shrinksTo(this.width, this.height, width, height)) return false;
+    this.relayout(width, height);
+    return true;
+  }
+
+  /** relayout lays the board out on width × height, pixels at their (x, y). */
+  relayout(width, height) {
     const oldW = this.width;
+    const w = Math.min(oldW, width);
     const base = new Uint8Array(width * height);
-    for (let y = 0; y < this.height; y++) base.set(this.base.subarray(y * oldW, (y + 1) * oldW), y * width);
+    for (let y = 0; y < Math.min(this.height, height); y++) base.set(this.base.subarray(y * oldW, y * oldW + w), y * width);
     const overlay = new Map();
-    for (const [i, o] of this.overlay) overlay.set(Math.floor(i / oldW) * width + (i % oldW), o);
+    for (const [i, o] of this.overlay) {
+      const x = i % oldW;
+      const y = Math.floor(i / oldW);
+      if (x < width && y < height) overlay.set(y * width + x, o);
+    }
     this.width = width;
     this.height = height;
     this.base = base;
@@ -97,7 +128,6 @@ export class Board {
     this.rgba32 = new Uint32Array(this.rgba.buffer);
     this.shown = new Uint8Array(width * height);
     this.repaint();
-    return true;
   }
 
   /** load replaces the confirmed canvas with a full `canvas` message. */

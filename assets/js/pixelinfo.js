@@ -1,6 +1,7 @@
 // The pixel-info card: coordinates and color at once, then (debounced) who
 // placed the pixel last and when, from the history API. A pixel restored by
-// a moderator's rollback says so and credits nobody. Stale answers are
+// a moderator's rollback or painted by a moderator's wipe says so and
+// credits nobody. Stale answers are
 // aborted so a fast-moving pointer never shows the wrong owner.
 
 import { debounce } from './debounce.js';
@@ -21,9 +22,9 @@ export function exactTime(ms) {
 export function describePlacement(last, colorName, now) {
   if (!last) return { text: 'Never placed: still the starting white.', when: '', exact: '', iso: '' };
   const color = colorName(last.color);
-  const text = last.rollback
-    ? `Restored to ${color} by a moderator's rollback`
-    : `Placed by ${last.username || 'a deleted user'} (${color})`;
+  let text = `Placed by ${last.username || 'a deleted user'} (${color})`;
+  if (last.wipe) text = `Wiped to ${color} by a moderator`;
+  else if (last.rollback) text = `Restored to ${color} by a moderator's rollback`;
   const t = parseTime(last.placedAt);
   if (!Number.isFinite(t)) return { text: `${text}.`, when: '', exact: '', iso: '' };
   return { text: `${text},`, when: `${relativeTime(t, now)}.`, exact: exactTime(t), iso: new Date(t).toISOString() };

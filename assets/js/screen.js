@@ -137,8 +137,9 @@ class Screen {
   }
 
   /**
-   * onResize grows the canvas in place (a `resize` event): every pixel
-   * keeps its place and the new area is white; nothing is fetched again.
+   * onResize grows the canvas in place (a `resize` event), or shrinks it
+   * when a growth was undone: every pixel keeps its place and the new area
+   * is white; nothing is fetched again.
    */
   onResize(es, data) {
     if (es !== this.source) return;
@@ -149,7 +150,7 @@ class Screen {
       this.resync(es);
       return;
     }
-    if (!this.board.grow(msg.width, msg.height)) return; // not larger: nothing to do
+    if (!this.board.grow(msg.width, msg.height) && !this.board.shrink(msg.width, msg.height)) return; // the same size
     this.offscreen.width = msg.width;
     this.offscreen.height = msg.height;
     this.image = new ImageData(this.board.rgba, msg.width, msg.height);

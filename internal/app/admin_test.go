@@ -86,6 +86,7 @@ func adminRoutes(id string) []struct{ method, path string } {
 		{http.MethodGet, "/admin/audit"},
 		{http.MethodGet, "/admin/canvas"},
 		{http.MethodPost, "/admin/canvas/grow"},
+		{http.MethodPost, "/admin/canvas/undo"},
 		{http.MethodPost, "/admin/users/" + id + "/ban"},
 		{http.MethodPost, "/admin/users/" + id + "/unban"},
 		{http.MethodPost, "/admin/users/" + id + "/rollback"},

@@ -59,16 +59,7 @@ func TestAreasProtectWipeAndRollBack(t *testing.T) {
 	}
 	waitCanvas(t, srv, 6)
 	rect := url.Values{"x": {"1"}, "y": {"1"}, "w": {"5"}, "h": {"3"}}
-	with := func(kv ...string) url.Values {
-		v := url.Values{}
-		for k, vs := range rect {
-			v[k] = vs
-		}
-		for i := 0; i+1 < len(kv); i += 2 {
-			v.Set(kv[i], kv[i+1])
-		}
-		return v
-	}
+	with := func(kv ...string) url.Values { return withForm(rect, kv...) }
 
 	// Area rollback by one user: only the vandal's pixels come back.
 	since := now.Add(-time.Hour).UTC().Format(time.RFC3339)

@@ -114,10 +114,12 @@ func TestClusterAreaRollbackAndWipeGiveThePreview(t *testing.T) {
 	r = admin.postForm("/admin/areas/wipe", rect("color", "7"))
 	_, after = previewImages(t, r.Body)
 	admin.postForm("/admin/areas/wipe", rect("color", "7", "confirm", "1"))
-	canvas = waitCanvas(t, two, 23)
-	if got, _ := event.RegionPNG(canvas, 16, place.Rect{X: 1, Y: 1, W: 4, H: 4}); !bytes.Equal(got, after) {
+	wiped := waitCanvas(t, two, 23)
+	if got, _ := event.RegionPNG(wiped, 16, place.Rect{X: 1, Y: 1, W: 4, H: 4}); !bytes.Equal(got, after) {
 		t.Fatal("the canvas after the wipe is not the previewed one")
 	}
+	sinceT, _ := time.Parse(time.RFC3339Nano, since)
+	checkWipeLabelledAndUndone(t, two, admin, rect("color", "7"), sinceT, canvas, 7, 16)
 }
 
 // The scaled cooldown counts the players online on every instance.

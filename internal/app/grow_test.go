@@ -30,12 +30,9 @@ func (m *canvasModel) apply(t *testing.T, who string, msg wstest.Msg) {
 	switch msg.Type {
 	case "canvas":
 		m.size, m.data, m.seq = place.Size{Width: msg.Width, Height: msg.Height}, append([]byte(nil), msg.Pixels...), msg.Seq
-	case "resize":
+	case "resize": // a growth, or an undone one
 		to := place.Size{Width: msg.Width, Height: msg.Height}
-		if !to.Covers(m.size) {
-			t.Fatalf("%s: resize to %v would shrink %v", who, to, m.size)
-		}
-		m.data, m.size = place.Regrow(m.data, m.size, to), to
+		m.data, m.size = place.Relayout(m.data, m.size, to), to
 	case "pixels":
 		if msg.PrevSeq != m.seq {
 			t.Fatalf("%s: pixels after %d, but the client is at %d", who, msg.PrevSeq, m.seq)
@@ -102,20 +99,25 @@ func placeUntil(t *testing.T, c *wstest.Client, x, y, color int, timeout time.Du
 
 // growRun is one growth scenario: admin grows the canvas through grower,
 // player places through placer.
-func growRun(t *testing.T, grower, placer *authServer, watchers []*authServer) {
-	admin := grower.newAdmin(t, "mod")
+// watcher is a connection (JSON or binary) that follows the canvas.
+type watcher struct {
+	name string
+	c    *wstest.Client
+	m    *canvasModel
+}
+
+// playAndWatch connects a player to placer, places 1, 1 in color 3 and
+// connects two watchers (JSON and binary) to each instance, which follow
+// until they have that pixel.
+func playAndWatch(t *testing.T, placer *authServer, instances []*authServer) (*wstest.Client, []watcher) {
+	t.Helper()
 	player := wstest.MustDial(t, "ws://"+placer.Host+"/ws", wstest.Options{Player: true, Header: http.Header{"Origin": {placer.URL}}})
 	player.Expect(t, "welcome", 5*time.Second)
 	if m := placeUntil(t, player, 1, 1, 3, time.Second); m.Type != "success" {
 		t.Fatalf("first placement: %v", m)
 	}
-	type watcher struct {
-		name string
-		c    *wstest.Client
-		m    *canvasModel
-	}
 	var ws []watcher
-	for i, srv := range watchers {
+	for i, srv := range instances {
 		for _, binary := range []bool{false, true} {
 			c, m := watch(t, "ws://"+srv.Host+"/ws", binary)
 			ws = append(ws, watcher{"instance " + strconv.Itoa(i+1) + " binary " + strconv.FormatBool(binary), c, m})
@@ -124,6 +126,12 @@ func growRun(t *testing.T, grower, placer *authServer, watchers []*authServer) {
 	for _, w := range ws {
 		w.m.follow(t, w.name, w.c, 1, 1, 3, 3*time.Second)
 	}
+	return player, ws
+}
+
+func growRun(t *testing.T, grower, placer *authServer, watchers []*authServer) {
+	admin := grower.newAdmin(t, "mod")
+	player, ws := playAndWatch(t, placer, watchers)
 	var streams []*sseStream // SSE readers are told of the growth too
 	for _, srv := range watchers {
 		streams = append(streams, openSSE(t, srv.URL+"/api/v1/events", nil))

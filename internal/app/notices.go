@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/placecanvas/place"
@@ -29,19 +30,26 @@ func (a *App) notice(n place.Notice) {
 	a.Join.OnNotice(n)
 }
 
-// grown applies a growth made on any instance (a notice of kind
-// place.NoticeGrow) to this instance's live canvas: the size is read from
-// the store, which recorded it before the notice was published, so that a
-// late or repeated notice never shrinks anything. Connected clients get
-// resize at the next flush.
+// resizing makes the reading of the store's size and its application to
+// the live canvas one step: a growth and its undoing, noticed in quick
+// succession, are applied in the order they were made.
+var resizing sync.Mutex
+
+// grown applies a growth, or the undoing of one, made on any instance (a
+// notice of kind place.NoticeGrow) to this instance's live canvas: the
+// size is read from the store, which recorded it before the notice was
+// published, so that a late or repeated notice sets the size the canvas
+// has now. Connected clients get resize at the next flush.
 func (a *App) grown() {
+	resizing.Lock()
+	defer resizing.Unlock()
 	for attempt := 0; attempt < 10; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		sz, err := a.Store.Sizes.CanvasSize(ctx)
 		cancel()
 		if err == nil {
-			if a.Hub.Grow(sz) {
-				a.log.Info("the canvas grew", "width", sz.Width, "height", sz.Height)
+			if a.Hub.Resize(sz) {
+				a.log.Info("the canvas size changed", "width", sz.Width, "height", sz.Height)
 			}
 			return
 		}

@@ -14,7 +14,7 @@ import (
 // the game. A "Pick a color first." toast goes once a pixel is placed; the
 // bar says "Paused" and then "Closed" (never "Ready") and Place looks
 // disabled while an organiser pauses or closes the canvas; the More panel's
-// coordinate range follows a growth; a banned tab that clicks the canvas
+// coordinate range follows a growth and its undoing; a banned tab that clicks the canvas
 // is told it is banned.
 func TestGameWordsFollowTheGame(t *testing.T) {
 	newTab := newBrowser(t)
@@ -99,6 +99,13 @@ func TestGameWordsFollowTheGame(t *testing.T) {
 	}
 	if err := waitJS(tab, `document.getElementById('place-x-last').textContent === '23' && document.getElementById('place-y-last').textContent === '19' && document.getElementById('place-x').max === '23'`, 5*time.Second); err != nil {
 		t.Fatalf("after growing to 24 × 20 the More panel says x to %q, y to %q", text("place-x-last"), text("place-y-last"))
+	}
+	// And the undoing of it: the open page shrinks in place.
+	if r := admin.postForm("/admin/canvas/undo", nil); r.StatusCode != 303 {
+		t.Fatalf("undo the growth: %d %.300s", r.StatusCode, r.Body)
+	}
+	if err := waitJS(tab, `document.getElementById('place-x-last').textContent === '15' && document.getElementById('place-x').max === '15' && placeApp.state.width === 16 && placeApp.state.height === 16 && placeApp.pixelAt(20, 0) === -1`, 5*time.Second); err != nil {
+		t.Fatalf("after undoing the growth the More panel says x to %q, y to %q", text("place-x-last"), text("place-y-last"))
 	}
 
 	// Banned: a click on the canvas says so.

@@ -101,7 +101,7 @@ func (s *Archive) SeqAt(ctx context.Context, t time.Time) (uint64, error) {
 // PlacementRange implements place.Archive. It runs under the caller's
 // context only: a range may be the whole history.
 func (s *Archive) PlacementRange(ctx context.Context, after, upto uint64, fn func([]place.Placement) error) error {
-	return s.eachRange(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback FROM placements
+	return s.eachRange(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, wipe FROM placements
 		WHERE seq > $1 AND seq <= $2 ORDER BY seq`, after, upto, scanPlacement, fn)
 }
 

@@ -242,7 +242,7 @@ func (s *Events) AreaRollbackPlan(ctx context.Context, r place.Rect, since time.
 	defer cancel()
 	rows, err := s.db.pg.Query(ctx, `
 		WITH latest AS (
-			SELECT DISTINCT ON (x, y) x, y, placed_at, rollback, user_id FROM placements
+			SELECT DISTINCT ON (x, y) x, y, placed_at, rollback, wipe, user_id FROM placements
 			WHERE x >= $1 AND x < $2 AND y >= $3 AND y < $4
 			ORDER BY x, y, seq DESC
 		)
@@ -261,9 +261,11 @@ func (s *Events) AreaRollbackPlan(ctx context.Context, r place.Rect, since time.
 
 // undoneCond is the condition on the placements (of table alias a) that an
 // area rollback takes back: since T ($5), by the user $6 when one is named,
-// not written by a rollback. The rectangle is checked by the caller.
+// a player's placement or a moderator's wipe (a rollback's placements are
+// kept: they are what an earlier rollback restored). The rectangle is
+// checked by the caller.
 func undoneCond(a string) string {
-	return fmt.Sprintf(`%[1]s.placed_at >= $5 AND NOT %[1]s.rollback AND ($6 = '' OR %[1]s.user_id = $6)`, a)
+	return fmt.Sprintf(`%[1]s.placed_at >= $5 AND (NOT %[1]s.rollback OR %[1]s.wipe) AND ($6 = '' OR %[1]s.user_id = $6)`, a)
 }
 
 // onlineTTL is how long an instance's report of its players online counts.

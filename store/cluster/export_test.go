@@ -22,3 +22,9 @@ func StoreBatch(ctx context.Context, s *Store, batch []place.Placement, ids []an
 	r := readResult{batch: batch, ids: ids, epoch: epoch}
 	return s.writer.storeBatch(ctx, r, newBackoff(time.Millisecond, time.Millisecond))
 }
+
+// ShrinkRedis runs the Redis step of undoing growth g, PostgreSQL having
+// been checked for placements in its area up to seq checked.
+func ShrinkRedis(ctx context.Context, s *Store, g place.Growth, checked uint64) error {
+	return s.Sizes.shrinkRedis(ctx, g, checked)
+}

@@ -191,7 +191,7 @@ func (s *Feed) Since(ctx context.Context, after uint64, max int) ([]place.Placem
 func (s *Feed) sinceFromHistory(ctx context.Context, after, upto uint64, max int) ([]place.Placement, error) {
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
-	rows, err := s.db.pg.Query(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback
+	rows, err := s.db.pg.Query(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, wipe
 		FROM placements WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`, int64(after), int64(upto), max)
 	if err != nil {
 		return nil, pgError(err)
@@ -278,8 +278,8 @@ func parseEntry(e any) (p place.Placement, ok bool, err error) {
 			var ms int64
 			ms, err = strconv.ParseInt(string(v), 10, 64)
 			p.At = time.UnixMilli(ms)
-		case "rb":
-			p.Rollback = string(v) == "1"
+		case "rb": // 0: a player's placement, 1: a rollback, 2: a wipe
+			p.Rollback, p.Wipe = string(v) != "0", string(v) == "2"
 		case "team":
 			p.TeamID, err = strconv.ParseInt(string(v), 10, 64)
 		}

@@ -34,7 +34,7 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
-const historyColumns = `p.seq, p.x, p.y, p.color, p.user_id, p.placed_at, p.rollback, COALESCE(u.username, ''), COALESCE(NOT u.is_guest AND NOT u.stats_opt_out, false)`
+const historyColumns = `p.seq, p.x, p.y, p.color, p.user_id, p.placed_at, p.rollback, p.wipe, COALESCE(u.username, ''), COALESCE(NOT u.is_guest AND NOT u.stats_opt_out, false)`
 
 // PixelHistory returns one pixel's placements, newest first. PostgreSQL may
 // lag the stream by a moment; this read does not wait for it.
@@ -80,7 +80,7 @@ func (s *History) queryHistory(ctx context.Context, sql string, args ...any) ([]
 		var seq int64
 		var x, y int32
 		var color int16
-		if err := rows.Scan(&seq, &x, &y, &color, &e.UserID, &e.At, &e.Rollback, &e.Username, &e.Named); err != nil {
+		if err := rows.Scan(&seq, &x, &y, &color, &e.UserID, &e.At, &e.Rollback, &e.Wipe, &e.Username, &e.Named); err != nil {
 			return nil, pgError(err)
 		}
 		e.Seq, e.X, e.Y, e.Color = uint64(seq), int(x), int(y), uint8(color)
@@ -89,7 +89,8 @@ func (s *History) queryHistory(ctx context.Context, sql string, args ...any) ([]
 	return out, pgError(rows.Err())
 }
 
-// scanPlacements reads rows of seq, x, y, color, user_id, placed_at, rollback.
+// scanPlacements reads rows of seq, x, y, color, user_id, placed_at,
+// rollback, wipe.
 func scanPlacements(rows pgx.Rows) ([]place.Placement, error) {
 	defer rows.Close()
 	var out []place.Placement
@@ -108,7 +109,7 @@ func scanPlacement(rows pgx.Rows) (place.Placement, error) {
 	var seq int64
 	var x, y int32
 	var color int16
-	err := rows.Scan(&seq, &x, &y, &color, &p.UserID, &p.At, &p.Rollback)
+	err := rows.Scan(&seq, &x, &y, &color, &p.UserID, &p.At, &p.Rollback, &p.Wipe)
 	p.Seq, p.X, p.Y, p.Color = uint64(seq), int(x), int(y), uint8(color)
 	return p, err
 }
@@ -116,7 +117,7 @@ func scanPlacement(rows pgx.Rows) (place.Placement, error) {
 // EachPlacement streams every stored placement in seq order. It runs under
 // the caller's context only: a full replay may take long.
 func (s *History) EachPlacement(ctx context.Context, fn func(place.Placement) error) error {
-	rows, err := s.db.pg.Query(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback FROM placements ORDER BY seq`)
+	rows, err := s.db.pg.Query(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, wipe FROM placements ORDER BY seq`)
 	if err != nil {
 		return pgError(err)
 	}

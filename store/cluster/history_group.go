@@ -152,8 +152,9 @@ func (s *db) waitHistory(ctx context.Context, seq uint64) error {
 	}
 }
 
-// Flush waits until every placement acknowledged so far is in PostgreSQL.
-func (s *db) Flush(ctx context.Context) error {
+// flushedSeq waits until PostgreSQL holds every placement made so far and
+// returns the seq it holds them up to.
+func (s *db) flushedSeq(ctx context.Context) (uint64, error) {
 	var seq uint64
 	err := s.do(ctx, func(c redis.Conn) error {
 		var err error
@@ -164,7 +165,13 @@ func (s *db) Flush(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return s.waitHistory(ctx, seq)
+	return seq, s.waitHistory(ctx, seq)
+}
+
+// Flush waits until every placement acknowledged so far is in PostgreSQL.
+func (s *db) Flush(ctx context.Context) error {
+	_, err := s.flushedSeq(ctx)
+	return err
 }

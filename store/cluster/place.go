@@ -55,6 +55,11 @@ func (s *Placer) Place(ctx context.Context, who place.Player, x, y int, color ui
 	case placeNoCanvas:
 		s.db.triggerRestore()
 		return place.Placement{}, time.Time{}, fmt.Errorf("%w (redis holds no canvas; restoring)", place.ErrUnavailable)
+	case placeOutside:
+		if len(vals) < 3 {
+			return place.Placement{}, time.Time{}, fmt.Errorf("place script: unexpected reply %v", vals)
+		}
+		return place.Placement{}, time.Time{}, place.Config{}.WithSize(place.Size{Width: int(vals[1]), Height: int(vals[2])}).CoordsError()
 	}
 	at := time.UnixMilli(nowMs)
 	p := place.Placement{Seq: uint64(vals[1]), X: x, Y: y, Color: color, UserID: userID, At: at, TeamID: who.TeamID}
@@ -116,16 +121,31 @@ func (s *db) placeArgs(batch []*placeReq) []any {
 }
 
 // PlaceRollback writes the pixels as rollback placements attributed to the
-// actor, in chunks so that no single script holds Redis for long.
+// actor.
 func (s *Placer) PlaceRollback(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time) ([]place.Placement, error) {
+	return s.placeModerated(ctx, actorID, pixels, now, false)
+}
+
+// PlaceWipe writes the pixels as a wipe attributed to the actor.
+func (s *Placer) PlaceWipe(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time) ([]place.Placement, error) {
+	return s.placeModerated(ctx, actorID, pixels, now, true)
+}
+
+// placeModerated writes a moderator's pixels (a rollback, or a wipe) in
+// chunks so that no single script holds Redis for long.
+func (s *Placer) placeModerated(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time, wipe bool) ([]place.Placement, error) {
 	const chunk = 1000
+	kind := 1
+	if wipe {
+		kind = 2
+	}
 	nowMs := now.UnixMilli()
 	at := time.UnixMilli(nowMs)
 	out := make([]place.Placement, 0, len(pixels))
 	for start := 0; start < len(pixels); start += chunk {
 		part := pixels[start:min(start+chunk, len(pixels))]
-		args := make([]any, 0, 6+3*len(part))
-		args = append(args, s.db.keys.canvas, s.db.keys.seq, s.db.keys.stream, s.db.keys.meta, actorID, nowMs)
+		args := make([]any, 0, 7+3*len(part))
+		args = append(args, s.db.keys.canvas, s.db.keys.seq, s.db.keys.stream, s.db.keys.meta, actorID, nowMs, kind)
 		for _, p := range part {
 			args = append(args, p.X, p.Y, int(p.Color))
 		}
@@ -138,12 +158,15 @@ func (s *Placer) PlaceRollback(ctx context.Context, actorID string, pixels []pla
 		if err != nil {
 			return out, err
 		}
+		if first == -2 {
+			return out, place.Errorf(place.EINVALIDCOORDS, "A pixel lies beyond the canvas, which has just become smaller; nothing of this change was written.")
+		}
 		if first < 0 {
 			s.db.triggerRestore()
 			return out, fmt.Errorf("%w (redis holds no canvas; restoring)", place.ErrUnavailable)
 		}
 		for i, p := range part {
-			out = append(out, place.Placement{Seq: uint64(first) + uint64(i), X: p.X, Y: p.Y, Color: p.Color, UserID: actorID, At: at, Rollback: true})
+			out = append(out, place.Placement{Seq: uint64(first) + uint64(i), X: p.X, Y: p.Y, Color: p.Color, UserID: actorID, At: at, Rollback: true, Wipe: wipe})
 		}
 	}
 	return out, nil

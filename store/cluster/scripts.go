@@ -9,6 +9,7 @@ const (
 	placeCooldown = 2 // second element: when the cooldown ends (ms)
 	placeNoCanvas = 3 // Redis lost its data: restore before placing
 	placeBudget   = 4 // second element: when the address may place again (ms)
+	placeOutside  = 5 // second and third elements: the canvas's width and height
 )
 
 // placeScript makes placements, each the whole of a placement atomically:
@@ -23,7 +24,9 @@ const (
 //
 // The canvas offset of each pixel is computed here from the width in the
 // meta hash, atomically with the write: an instance that has not yet
-// learnt of a growth still places its pixels at their (x, y).
+// learnt of a growth still places its pixels at their (x, y), and one that
+// has not yet learnt of an undone growth has its pixels beyond the canvas
+// refused ({5, width, height}).
 //
 // The address budget (place.AddressBudget.Take, the same steps) is
 // checked after the cooldown: its key holds the ends of the cooldowns of
@@ -36,10 +39,11 @@ const (
 // ARGV: for each placement: user, x, y, color, now (ms), cooldown (ms),
 // device (place.DeviceKey, or the user again), team (0: none), the
 // budget's players (0: no budget).
-// Returns one {result, value} per placement: {0, seq}, {1}, {2, ends}, {3}
-// or {4, when the address's first slot frees}.
+// Returns one {result, value} per placement: {0, seq}, {1}, {2, ends}, {3},
+// {4, when the address's first slot frees} or {5, width, height}.
 var placeScript = redis.NewScript(-1, `
-local width = tonumber(redis.call('HGET', KEYS[5], 'width') or '0')
+local size = redis.call('HMGET', KEYS[5], 'width', 'height')
+local width, height = tonumber(size[1] or '0'), tonumber(size[2] or '0')
 local canvas = width > 0 and redis.call('EXISTS', KEYS[2]) == 1
 local anyBanned = redis.call('SCARD', KEYS[1]) > 0
 local seq = nil
@@ -71,6 +75,8 @@ for i = 1, (#KEYS - 5) / 3 do
     out[i] = {4, slots[first]}
   elseif not canvas then
     out[i] = {3}
+  elseif tonumber(ARGV[a+2]) >= width or tonumber(ARGV[a+3]) >= height then
+    out[i] = {5, width, height}
   else
     if cooldown > 0 then
       redis.call('SET', userKey, now + cooldown, 'PX', cooldown)
@@ -92,21 +98,27 @@ return out
 `)
 
 // rollbackScript writes a moderator's pixels, each with its own seq, without
-// ban or cooldown checks. It returns the first seq, or -1 when the canvas
-// is missing.
+// ban or cooldown checks. It returns the first seq, -1 when the canvas is
+// missing, or -2 (writing nothing) when a pixel is beyond the canvas (made
+// for the size before an undone growth).
 //
 // KEYS: canvas, seq, stream, meta.
-// ARGV: actor, now (ms), then x, y, color for each pixel.
+// ARGV: actor, now (ms), kind (the stream entry's rb: 1 a rollback, 2 a
+// wipe), then x, y, color for each pixel.
 var rollbackScript = redis.NewScript(4, `
-local width = tonumber(redis.call('HGET', KEYS[4], 'width') or '0')
+local size = redis.call('HMGET', KEYS[4], 'width', 'height')
+local width, height = tonumber(size[1] or '0'), tonumber(size[2] or '0')
 if width == 0 or redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local n = (#ARGV - 2) / 3
+for i = 4, #ARGV, 3 do
+  if tonumber(ARGV[i]) >= width or tonumber(ARGV[i+1]) >= height then return -2 end
+end
+local n = (#ARGV - 3) / 3
 local last = redis.call('INCRBY', KEYS[2], n)
 local seq = last - n
-for i = 3, #ARGV, 3 do
+for i = 4, #ARGV, 3 do
   seq = seq + 1
   redis.call('SETRANGE', KEYS[1], tonumber(ARGV[i+1]) * width + tonumber(ARGV[i]), string.char(tonumber(ARGV[i+2])))
-  redis.call('XADD', KEYS[3], seq .. '-1', 'x', ARGV[i], 'y', ARGV[i+1], 'color', ARGV[i+2], 'user', ARGV[1], 'ts', ARGV[2], 'rb', '1')
+  redis.call('XADD', KEYS[3], seq .. '-1', 'x', ARGV[i], 'y', ARGV[i+1], 'color', ARGV[i+2], 'user', ARGV[1], 'ts', ARGV[2], 'rb', ARGV[3])
 end
 return last - n + 1
 `)
@@ -147,6 +159,42 @@ if nh > oh then
 end
 redis.call('HSET', KEYS[3], 'width', nw, 'height', nh)
 return {seq, ow, oh}
+`)
+
+// shrinkScript undoes a growth in Redis: it crops the canvas to the size
+// before it, unless a placement in the stream after the last seq that
+// PostgreSQL was checked up to lies in the area the growth added. It
+// returns {seq}, or {-1} when the canvas is missing, {-2, width, height}
+// when the canvas is not of the grown size, {-3, seq, x, y} for a
+// placement in the added area and {-4} when the stream does not hold every
+// placement after the checked one.
+//
+// KEYS: canvas, seq, meta, stream. ARGV: width and height before the
+// growth, width and height after it, the checked seq.
+var shrinkScript = redis.NewScript(4, `
+local size = redis.call('HMGET', KEYS[3], 'width', 'height')
+local w, h = tonumber(size[1] or '0'), tonumber(size[2] or '0')
+if w == 0 or redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+if w ~= tonumber(ARGV[3]) or h ~= tonumber(ARGV[4]) then return {-2, w, h} end
+local fw, fh, checked = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[5])
+local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
+local expect = checked + 1
+for _, e in ipairs(redis.call('XRANGE', KEYS[4], expect .. '-1', '+')) do
+  if tonumber(string.match(e[1], '^%d+')) ~= expect then return {-4} end
+  local x, y
+  for i = 1, #e[2], 2 do
+    if e[2][i] == 'x' then x = tonumber(e[2][i+1]) elseif e[2][i] == 'y' then y = tonumber(e[2][i+1]) end
+  end
+  if x >= fw or y >= fh then return {-3, expect, x, y} end
+  expect = expect + 1
+end
+if expect <= seq then return {-4} end
+local old = redis.call('GET', KEYS[1])
+local rows = {}
+for r = 0, fh - 1 do rows[#rows + 1] = string.sub(old, r * w + 1, r * w + fw) end
+redis.call('SET', KEYS[1], table.concat(rows))
+redis.call('HSET', KEYS[3], 'width', fw, 'height', fh)
+return {seq}
 `)
 
 // extendCooldownScript moves a cooldown end later, never earlier.

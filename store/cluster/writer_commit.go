@@ -38,7 +38,7 @@ func (s *writer) writeBatch(ctx context.Context, batch []place.Placement, epoch 
 	return nil
 }
 
-var placementColumns = []string{"seq", "x", "y", "color", "user_id", "placed_at", "rollback", "team_id"}
+var placementColumns = []string{"seq", "x", "y", "color", "user_id", "placed_at", "rollback", "wipe", "team_id"}
 
 func (s *writer) copyPlacements(ctx context.Context, batch []place.Placement, epoch int64, staged bool) error {
 	s.writerHook("begin", batch)
@@ -75,7 +75,7 @@ func (s *writer) copyPlacements(ctx context.Context, batch []place.Placement, ep
 			if p.TeamID != 0 {
 				team = &p.TeamID
 			}
-			return []any{int64(p.Seq), int32(p.X), int32(p.Y), int16(p.Color), p.UserID, p.At, p.Rollback, team}, nil
+			return []any{int64(p.Seq), int32(p.X), int32(p.Y), int16(p.Color), p.UserID, p.At, p.Rollback, p.Wipe, team}, nil
 		}))
 	if err != nil {
 		return err

@@ -60,7 +60,7 @@ func (s *Archive) SeqAt(ctx context.Context, t time.Time) (uint64, error) {
 
 // PlacementRange implements place.Archive.
 func (s *Archive) PlacementRange(ctx context.Context, after, upto uint64, fn func([]place.Placement) error) error {
-	return s.eachRange(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback FROM placements WHERE seq > ? AND seq <= ? ORDER BY seq`,
+	return s.eachRange(ctx, `SELECT `+placementColumns+` FROM placements WHERE seq > ? AND seq <= ? ORDER BY seq`,
 		after, upto, scanPlacement, fn)
 }
 

@@ -245,9 +245,11 @@ ORDER BY l.y, l.x`, r.X, r.X+r.W, r.Y, r.Y+r.H, since.UnixMilli(), userID)
 
 // undoneSQL is the condition on the placements (of table alias a) that an
 // area rollback takes back: since T (?5), by the user ?6 when one is named,
-// not written by a rollback. The rectangle is checked by the caller.
+// a player's placement or a moderator's wipe (a rollback's placements are
+// kept: they are what an earlier rollback restored). The rectangle is
+// checked by the caller.
 func undoneSQL(a string) string {
-	return fmt.Sprintf(`%[1]s.placed_at >= ?5 AND %[1]s.rollback = 0 AND (?6 = '' OR %[1]s.user_id = ?6)`, a)
+	return fmt.Sprintf(`%[1]s.placed_at >= ?5 AND (%[1]s.rollback = 0 OR %[1]s.wipe = 1) AND (?6 = '' OR %[1]s.user_id = ?6)`, a)
 }
 
 // cooldown is the cooldown of a placement made now.

@@ -34,7 +34,7 @@ func (s *Feed) Since(ctx context.Context, after uint64, max int) ([]place.Placem
 		return nil, nil
 	}
 	var out []place.Placement
-	rows, err := s.db.rdb.QueryContext(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback FROM placements WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, int64(after), int64(committed), max)
+	rows, err := s.db.rdb.QueryContext(ctx, `SELECT `+placementColumns+` FROM placements WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, int64(after), int64(committed), max)
 	if err != nil {
 		return nil, fmt.Errorf("read placements: %w", err)
 	}

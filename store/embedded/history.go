@@ -14,16 +14,26 @@ type scanner interface{ Scan(dest ...any) error }
 func scanPlacement(r scanner) (place.Placement, error) {
 	var p place.Placement
 	var at int64
-	var rb int
-	if err := r.Scan(&p.Seq, &p.X, &p.Y, &p.Color, &p.UserID, &at, &rb); err != nil {
+	var kind int
+	if err := r.Scan(&p.Seq, &p.X, &p.Y, &p.Color, &p.UserID, &at, &kind); err != nil {
 		return p, err
 	}
 	p.At = time.UnixMilli(at).UTC()
-	p.Rollback = rb != 0
+	p.Rollback, p.Wipe = readKind(kind)
 	return p, nil
 }
 
-const historySelect = `SELECT p.seq, p.x, p.y, p.color, p.user_id, p.placed_at, p.rollback, COALESCE(u.username, ''), COALESCE(u.is_guest = 0 AND u.stats_opt_out = 0, 0) FROM placements p LEFT JOIN users u ON u.id = p.user_id `
+// kindColumn is the column placementColumns reads back with readKind: 0 a
+// player's placement, 1 a rollback, 2 a wipe.
+const kindColumn = `rollback + wipe`
+
+// readKind reads kindColumn.
+func readKind(kind int) (rollback, wipe bool) { return kind != 0, kind == 2 }
+
+// placementColumns are the columns scanPlacement reads.
+const placementColumns = `seq, x, y, color, user_id, placed_at, ` + kindColumn
+
+const historySelect = `SELECT p.seq, p.x, p.y, p.color, p.user_id, p.placed_at, p.rollback + p.wipe, COALESCE(u.username, ''), COALESCE(u.is_guest = 0 AND u.stats_opt_out = 0, 0) FROM placements p LEFT JOIN users u ON u.id = p.user_id `
 
 func (s *History) queryHistory(ctx context.Context, where string, args ...any) ([]place.HistoryEntry, error) {
 	rows, err := s.db.rdb.QueryContext(ctx, historySelect+where, args...)
@@ -35,12 +45,12 @@ func (s *History) queryHistory(ctx context.Context, where string, args ...any) (
 	for rows.Next() {
 		var e place.HistoryEntry
 		var at int64
-		var rb int
-		if err := rows.Scan(&e.Seq, &e.X, &e.Y, &e.Color, &e.UserID, &at, &rb, &e.Username, &e.Named); err != nil {
+		var kind int
+		if err := rows.Scan(&e.Seq, &e.X, &e.Y, &e.Color, &e.UserID, &at, &kind, &e.Username, &e.Named); err != nil {
 			return nil, err
 		}
 		e.At = time.UnixMilli(at).UTC()
-		e.Rollback = rb != 0
+		e.Rollback, e.Wipe = readKind(kind)
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -119,7 +129,7 @@ func scanPixels(rows *sql.Rows) ([]place.Pixel, error) {
 
 // EachPlacement implements place.History.
 func (s *History) EachPlacement(ctx context.Context, fn func(place.Placement) error) error {
-	rows, err := s.db.rdb.QueryContext(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback FROM placements ORDER BY seq`)
+	rows, err := s.db.rdb.QueryContext(ctx, `SELECT `+placementColumns+` FROM placements ORDER BY seq`)
 	if err != nil {
 		return err
 	}

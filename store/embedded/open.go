@@ -269,11 +269,13 @@ func (s *db) load(ctx context.Context) error {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return fmt.Errorf("read snapshot: %w", err)
-	case len(data) != snapW*snapH || !s.cfg.Size().Covers(place.Size{Width: snapW, Height: snapH}):
-		return fmt.Errorf("snapshot at seq %d has %d bytes of a %dx%d canvas, which does not fit the %dx%d canvas", snapSeq, len(data), snapW, snapH, s.cfg.Width, s.cfg.Height)
+	case len(data) != snapW*snapH:
+		return fmt.Errorf("snapshot at seq %d has %d bytes of a %dx%d canvas", snapSeq, len(data), snapW, snapH)
 	default:
-		// A snapshot taken before a growth is laid out on the grown canvas.
-		canvas = place.Regrow(data, place.Size{Width: snapW, Height: snapH}, s.cfg.Size())
+		// A snapshot taken before a growth is laid out on the grown canvas;
+		// one taken before a growth was undone is cropped (nothing was
+		// placed in the area the growth added: see UndoGrowth).
+		canvas = place.Relayout(data, place.Size{Width: snapW, Height: snapH}, s.cfg.Size())
 		s.seq = snapSeq
 	}
 	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, x, y, color FROM placements WHERE seq > ? ORDER BY seq`, snapSeq)

@@ -22,6 +22,10 @@ func (s *Placer) Place(ctx context.Context, who place.Player, x, y int, color ui
 		s.db.mu.Unlock()
 		return place.Placement{}, time.Time{}, place.ErrUnavailable
 	}
+	if !s.db.cfg.Size().Contains(x, y) { // checked before an undone growth shrank the canvas
+		s.db.mu.Unlock()
+		return place.Placement{}, time.Time{}, s.db.cfg.CoordsError()
+	}
 	for _, k := range keys {
 		if s.db.banned[k] {
 			s.db.mu.Unlock()
@@ -61,6 +65,16 @@ func (s *Placer) Place(ctx context.Context, who place.Player, x, y int, color ui
 
 // PlaceRollback implements place.Placer.
 func (s *Placer) PlaceRollback(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time) ([]place.Placement, error) {
+	return s.placeModerated(ctx, actorID, pixels, now, false)
+}
+
+// PlaceWipe implements place.Placer.
+func (s *Placer) PlaceWipe(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time) ([]place.Placement, error) {
+	return s.placeModerated(ctx, actorID, pixels, now, true)
+}
+
+// placeModerated writes a moderator's pixels: a rollback, or a wipe.
+func (s *Placer) placeModerated(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time, wipe bool) ([]place.Placement, error) {
 	if len(pixels) == 0 {
 		return nil, nil
 	}
@@ -69,9 +83,15 @@ func (s *Placer) PlaceRollback(ctx context.Context, actorID string, pixels []pla
 		s.db.mu.Unlock()
 		return nil, place.ErrUnavailable
 	}
+	for _, px := range pixels {
+		if !s.db.cfg.Size().Contains(px.X, px.Y) {
+			s.db.mu.Unlock()
+			return nil, s.db.cfg.CoordsError()
+		}
+	}
 	out := make([]place.Placement, 0, len(pixels))
 	for _, px := range pixels {
-		out = append(out, s.db.applyLocked(place.Placement{X: px.X, Y: px.Y, Color: px.Color, UserID: actorID, At: now, Rollback: true}))
+		out = append(out, s.db.applyLocked(place.Placement{X: px.X, Y: px.Y, Color: px.Color, UserID: actorID, At: now, Rollback: true, Wipe: wipe}))
 	}
 	b := s.db.batch
 	s.db.mu.Unlock()
@@ -227,7 +247,7 @@ func (s *db) commitWithRetry(batch []place.Placement) {
 // writes to a temporary file are gone).
 func (s *db) insertBatch(ctx context.Context, batch []place.Placement) error {
 	if s.insertStmt == nil { // only the writer goroutine gets here
-		st, err := s.wdb.PrepareContext(ctx, `INSERT INTO placements (seq, x, y, color, user_id, placed_at, rollback, team_id) VALUES (?,?,?,?,?,?,?,?)`)
+		st, err := s.wdb.PrepareContext(ctx, `INSERT INTO placements (seq, x, y, color, user_id, placed_at, rollback, wipe, team_id) VALUES (?,?,?,?,?,?,?,?,?)`)
 		if err != nil {
 			return fmt.Errorf("prepare insert: %w", err)
 		}
@@ -240,15 +260,18 @@ func (s *db) insertBatch(ctx context.Context, batch []place.Placement) error {
 	defer tx.Rollback()
 	st := tx.StmtContext(ctx, s.insertStmt)
 	for _, p := range batch {
-		rb := 0
+		rb, wipe := 0, 0
 		if p.Rollback {
 			rb = 1
+		}
+		if p.Wipe {
+			wipe = 1
 		}
 		var team any // NULL: no team
 		if p.TeamID != 0 {
 			team = p.TeamID
 		}
-		if _, err := st.ExecContext(ctx, int64(p.Seq), p.X, p.Y, int(p.Color), p.UserID, p.At.UnixMilli(), rb, team); err != nil {
+		if _, err := st.ExecContext(ctx, int64(p.Seq), p.X, p.Y, int(p.Color), p.UserID, p.At.UnixMilli(), rb, wipe, team); err != nil {
 			return fmt.Errorf("insert placements: %w", err)
 		}
 	}

@@ -19,6 +19,7 @@ func RunArchive(t *testing.T, open Opener) {
 	t.Run("Ranges", func(t *testing.T) { testArchiveRanges(t, open) })
 	t.Run("KeyframesAndSalt", func(t *testing.T) { testKeyframesAndSalt(t, open) })
 	t.Run("AcrossGrowth", func(t *testing.T) { testArchiveAcrossGrowth(t, open) })
+	t.Run("AcrossUndoneGrowth", func(t *testing.T) { testArchiveAcrossUndoneGrowth(t, open) })
 }
 
 func testArchiveEmpty(t *testing.T, open Opener) {

@@ -21,6 +21,7 @@ func RunEvents(t *testing.T, open Opener) {
 		{"Templates", testTemplates},
 		{"FinalImageFirstWins", testFinalImage},
 		{"AreaRollbackPlan", testAreaRollbackPlan},
+		{"AreaRollbackUndoesWipe", testAreaRollbackUndoesWipe},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
 	}

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"RecentAndUserPlacements", testRecentAndUserPlacements},
 		{"RollbackPlan", testRollbackPlan},
 		{"PlaceRollback", testPlaceRollback},
+		{"PlaceWipe", testPlaceWipe},
 		{"Users", testUsers},
 		{"SearchUsers", testSearchUsers},
 		{"AuditLog", testAuditLog},
@@ -51,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", testSessions},
 		{"Ready", testReady},
 		{"Grow", testGrow},
+		{"UndoGrowth", testUndoGrowth},
 		{"AddressBudget", testAddressBudget},
 	}
 	for _, tt := range tests {

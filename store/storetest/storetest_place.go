@@ -215,5 +215,5 @@ func placeMany(t *testing.T, s place.Stores, cfg place.Config, n int, now time.T
 
 func samePlacement(a, b place.Placement) bool {
 	return a.Seq == b.Seq && a.X == b.X && a.Y == b.Y && a.Color == b.Color &&
-		a.UserID == b.UserID && a.At.Equal(b.At) && a.Rollback == b.Rollback
+		a.UserID == b.UserID && a.At.Equal(b.At) && a.Rollback == b.Rollback && a.Wipe == b.Wipe
 }

@@ -90,6 +90,20 @@ test('a welcome of a larger canvas grows it in place; one of another size starts
   assert.equal(g.board.colorAt(2, 2), 2);
 });
 
+test('a smaller resize (an undone growth) shrinks the canvas in place, keeping what is left', () => {
+  const g = playGame();
+  g.connect(10);
+  g.server.pixels(10, 11, [{ x: 1, y: 1, color: 4 }]);
+  g.server.send({ type: 'resize', width: 8, height: 6, seq: 11 });
+  g.server.send({ type: 'resize', width: 4, height: 4, seq: 11 });
+  assert.deepEqual(g.shown.grown, [[8, 6], [4, 4]]);
+  assert.deepEqual(g.shown.resets, [], 'not started afresh');
+  assert.deepEqual([g.board.width, g.board.height], [4, 4]);
+  assert.equal(g.board.colorAt(1, 1), 4, 'the pixels inside stay where they are');
+  assert.equal(g.board.colorAt(5, 0), -1);
+  assert.equal(g.sync.lastSeq, 11);
+});
+
 test('each message goes to the part it concerns; unknown types are ignored', () => {
   const g = playGame();
   g.connect(10);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Board, growsTo } from '../board.js';
+import { Board, growsTo, shrinksTo } from '../board.js';
 import { DEFAULT_PALETTE, packRGBA } from '../palette.js';
 
 const rgbaAt = (b, x, y) => Array.from(b.rgba.subarray((y * b.width + x) * 4, (y * b.width + x) * 4 + 4));
@@ -134,6 +134,29 @@ test('grow keeps confirmed and pending pixels at their coordinates; the new area
   assert.equal(b.overlay.size, 0);
   assert.equal(b.grow(5, 3), false, 'never shrinks');
   assert.equal(b.width, 5);
+});
+
+test('shrink (an undone growth) keeps the pixels inside at their coordinates and drops the rest', () => {
+  assert.equal(shrinksTo(5, 4, 3, 2), true);
+  assert.equal(shrinksTo(5, 4, 5, 3), true);
+  assert.equal(shrinksTo(5, 4, 5, 4), false, 'same size');
+  assert.equal(shrinksTo(5, 4, 6, 2), false, 'wider');
+  assert.equal(shrinksTo(5, 4, 0, 2), false);
+  const b = new Board(5, 4);
+  const pixels = new Uint8Array(20);
+  pixels[0] = 1; pixels[2] = 3; pixels[5 + 1] = 5; pixels[3 * 5 + 4] = 7;
+  b.load(pixels);
+  b.placeOptimistic(2, 1, 9, 'in');
+  b.placeOptimistic(4, 3, 8, 'beyond');
+  assert.equal(b.grow(3, 2), false);
+  assert.equal(b.shrink(3, 2), true);
+  assert.deepEqual([b.width, b.height, b.base.length], [3, 2, 6]);
+  assert.deepEqual([b.colorAt(0, 0), b.colorAt(2, 0), b.colorAt(1, 1)], [1, 3, 5]);
+  assert.equal(b.colorAt(2, 1), 9, 'the pending placement inside still shows');
+  assert.equal(b.overlay.size, 1, 'the pending placement beyond is dropped');
+  assert.equal(b.colorAt(4, 3), -1);
+  assert.deepEqual(b.takeDirty(), { x: 0, y: 0, w: 3, h: 2 }, 'everything is drawn again');
+  assert.equal(b.shrink(3, 2), false);
 });
 
 test('reset makes a new white canvas of another size, unloaded, keeping the palette', () => {

@@ -78,7 +78,7 @@ export function playGame(opts = {}) {
     conn, board, placing, pixelInfo, feedback, el, redraw,
     colors: { setPalette: (p) => shown.palettes.push(p) },
     size: {
-      grow: (w, h) => { if (board.grow(w, h)) shown.grown.push([w, h]); },
+      grow: (w, h) => { if (board.grow(w, h) || board.shrink(w, h)) shown.grown.push([w, h]); },
       reset: (w, h) => { board.reset(w, h); shown.resets.push([w, h]); },
     },
     loaded: () => { shown.loads++; },

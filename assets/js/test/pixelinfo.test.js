@@ -67,6 +67,14 @@ test('a pixel restored by a rollback names the rollback, not the moderator', () 
   assert.equal(exactTime(at), '2026-01-02 03:04:05 UTC');
 });
 
+test('a pixel painted by a wipe names the wipe, not a rollback nor the moderator', () => {
+  const at = Date.UTC(2026, 0, 2, 3, 4, 5);
+  const d = describePlacement({ userId: 'mod', username: 'moderator', color: 0, placedAt: new Date(at).toISOString(), rollback: true, wipe: true },
+    (i) => names[i], at + 60_000);
+  assert.equal(d.text, 'Wiped to white by a moderator,');
+  assert.ok(!d.text.includes('rollback') && !d.text.includes('Placed by'));
+});
+
 test('admins get a link to the author, never for a rollback', async () => {
   const admin = { hidden: true, href: '', textContent: '' };
   const when = { textContent: '', title: '', setAttribute() {}, removeAttribute() {} };
