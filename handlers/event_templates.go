@@ -70,6 +70,7 @@ func (s *Server) adminTemplateUpload(c echo.Context) error {
 	if t, err = s.eventStore.AddTemplate(ctx, t); err != nil {
 		return err
 	}
+	s.templatesChanged()
 	detail := fmt.Sprintf("template %q (%d×%d at %d,%d)", t.Name, t.Width, t.Height, t.X, t.Y)
 	if err := s.audit(ctx, actor, place.User{}, "template-add", detail); err != nil {
 		return err
@@ -138,6 +139,7 @@ func (s *Server) adminTemplateDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.templatesChanged()
 	if err := s.audit(s.ctx(c), adminOf(c), place.User{}, "template-delete", fmt.Sprintf("template %q", t.Name)); err != nil {
 		return err
 	}

@@ -55,6 +55,12 @@ func (s *Server) Routes() *echo.Echo {
 	api.Match(read, "/history/pixel", s.pixelHistory, withSession...) // moderators see every placer
 	api.GET("/events", s.events)
 	api.Match(read, "/auth/me", s.me, withSession...)
+	if s.healthAPI != nil {
+		api.Match(read, "/templates/:id/health", s.healthAPI.get)
+	}
+	if s.leadersAPI != nil {
+		api.Match(read, "/leaderboard", s.leadersAPI.get)
+	}
 	api.POST("/session", s.startPlaying, changing...)
 	api.POST("/auth/register", s.apiRegister, changing...)
 	api.POST("/auth/login", s.apiLogin, changing...)

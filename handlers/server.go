@@ -86,6 +86,11 @@ type Options struct {
 	// CostlyPerMinute is the per-address rate of expensive responses that
 	// must be computed (0: DefaultCostlyPerMinute; negative: no limit).
 	CostlyPerMinute int
+	// TemplateHealth and Leaderboard are kept from the placement feed
+	// (nil: no such routes); Names names their players.
+	TemplateHealth HealthTracker
+	Leaderboard    Leaders
+	Names          place.PublicNames
 }
 
 // Server holds every dependency of the handlers.
@@ -131,8 +136,10 @@ type Server struct {
 	conns       *connCap
 	devices     deviceKeys
 	netBans     *netbans.List
-	deviceLog   place.Devices // which browsers each user used
-	ready       readyCache    // the stores' last readiness answer
+	deviceLog   place.Devices   // which browsers each user used
+	ready       readyCache      // the stores' last readiness answer
+	healthAPI   *templateHealth // nil without template health
+	leadersAPI  *leaderboardAPI // nil without leaderboards
 }
 
 // New builds the Server.
@@ -215,6 +222,7 @@ func New(opts Options) *Server {
 		s.statsReader = opts.Stats
 		s.stats = newStatsCache(opts.Stats, opts.Now, opts.Logger)
 	}
+	s.factionRoutes(opts)
 	if opts.Archive != nil {
 		s.tt = newTimeTravel(opts.Archive, opts.Store, opts.Config, opts.PublicExport, opts.Logger)
 	}

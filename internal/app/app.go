@@ -22,12 +22,14 @@ import (
 	"github.com/placecanvas/place/handlers"
 	"github.com/placecanvas/place/internal/budget"
 	"github.com/placecanvas/place/joining"
+	"github.com/placecanvas/place/leaderboard"
 	"github.com/placecanvas/place/live"
 	"github.com/placecanvas/place/netbans"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/store/embedded"
 	"github.com/placecanvas/place/teams"
+	"github.com/placecanvas/place/templatehealth"
 )
 
 // Config is everything `place serve` can be told.
@@ -194,7 +196,11 @@ type App struct {
 	// Teams is this instance's view of the teams.
 	Teams *teams.Roster
 	// Budget bounds this instance's expensive responses.
-	Budget   *budget.Budget
+	Budget *budget.Budget
+	// Health and Leaders follow the placements for template health and
+	// the leaderboards.
+	Health   *templatehealth.Tracker
+	Leaders  *leaderboard.Board
 	draining atomic.Bool
 	started  atomic.Bool // the canvas was loaded once
 	stopAt   time.Time
@@ -274,6 +280,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// Every change of the event, made here, elsewhere or by the clock,
 	// reaches every connected client.
 	ev.OnChange(func(place.Event) { hub.BroadcastState() })
+	health := templatehealth.New(st, log, nil)
+	leaders := leaderboard.New(st, log, nil)
 	expensive := budget.New(budget.Options{Workers: cfg.BudgetWorkers, Memory: int64(cfg.BudgetMemoryMiB) << 20})
 	srv := handlers.New(handlers.Options{
 		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Event: ev, Events: st, Logger: log,
@@ -284,8 +292,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Budget:          expensive,
 		CostlyPerMinute: cmp.Or(cfg.BudgetPerMinute, -1), // 0 on the command line: no limit
 		Stats:           statsOf(st), Join: gate, Teams: roster, NetworkBans: bans,
+		TemplateHealth: health, Leaderboard: leaders, Names: st,
 	})
-	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate, Teams: roster, Budget: expensive}
+	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate, Teams: roster, Budget: expensive,
+		Health: health, Leaders: leaders}
 	if cfg.MetricsAddr != "" {
 		// Listened on here, so that a wrong address stops the start and
 		// the bound address is known before Serve.
@@ -342,6 +352,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.Join.Run(hubCtx)
 
 	go a.keepKeyframes(hubCtx)
+	go a.Health.Run(hubCtx)
+	go a.Leaders.Run(hubCtx)
 
 	httpServer := &http.Server{
 		Handler:           a.Server.Handler(),

@@ -12,6 +12,9 @@ import (
 type Storage interface {
 	place.Store
 	place.Archive
+	place.LatestPlacements
+	place.PublicNames
+	place.PlacementCounts
 }
 
 // keyframeEvery is how often the keyframer looks for new history.

@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/placecanvas/place"
 )
@@ -34,13 +35,13 @@ func (s *Store) Since(ctx context.Context, after uint64, max int) ([]place.Place
 		return nil, nil
 	}
 	var out []place.Placement
-	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback FROM placements WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, int64(after), int64(committed), max)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, COALESCE(team_id, 0) FROM placements WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, int64(after), int64(committed), max)
 	if err != nil {
 		return nil, fmt.Errorf("read placements: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		p, err := scanPlacement(rows)
+		p, err := scanFeedPlacement(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -74,4 +75,18 @@ func (s *Store) Follow(ctx context.Context, after uint64, fn func([]place.Placem
 		case <-changed:
 		}
 	}
+}
+
+// scanFeedPlacement reads a placement with its team: the feed's consumers
+// (the leaderboards) count by team.
+func scanFeedPlacement(r scanner) (place.Placement, error) {
+	var p place.Placement
+	var at int64
+	var rb int
+	if err := r.Scan(&p.Seq, &p.X, &p.Y, &p.Color, &p.UserID, &at, &rb, &p.TeamID); err != nil {
+		return p, err
+	}
+	p.At = time.UnixMilli(at).UTC()
+	p.Rollback = rb != 0
+	return p, nil
 }

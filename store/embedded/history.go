@@ -119,13 +119,13 @@ func scanPixels(rows *sql.Rows) ([]place.Pixel, error) {
 
 // EachPlacement implements place.History.
 func (s *Store) EachPlacement(ctx context.Context, fn func(place.Placement) error) error {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback FROM placements ORDER BY seq`)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, COALESCE(team_id, 0) FROM placements ORDER BY seq`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		p, err := scanPlacement(rows)
+		p, err := scanFeedPlacement(rows)
 		if err != nil {
 			return err
 		}
