@@ -33,6 +33,7 @@ func (s *Server) renderTemplates(c echo.Context, status int, form views.Template
 	return render(c, status, views.AdminTemplates(views.AdminTemplatesData{
 		User: infoOf(adminOf(c)), Templates: list, Width: s.canvasCfg().Width, Height: s.canvasCfg().Height,
 		MaxBytes: event.MaxTemplateBytes, Form: form, Flash: s.sessions.PopString(s.ctx(c), keyFlash), Error: errMsg,
+		Health: s.templateHealthCells(),
 	}))
 }
 

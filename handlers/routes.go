@@ -56,6 +56,7 @@ func (s *Server) Routes() *echo.Echo {
 	api.GET("/events", s.events)
 	api.Match(read, "/auth/me", s.me, withSession...)
 	if s.healthAPI != nil {
+		api.Match(read, "/templates/health", s.healthAPI.list)
 		api.Match(read, "/templates/:id/health", s.healthAPI.get)
 	}
 	if s.leadersAPI != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/templatehealth"
+	"github.com/placecanvas/place/views"
 )
 
 // HealthTracker is the template health that the handlers read.
@@ -65,4 +66,25 @@ func (s *Server) templatesChanged() {
 	if s.healthAPI != nil {
 		s.healthAPI.tracker.Changed()
 	}
+}
+
+// list serves GET /api/v1/templates/health: every followed template's
+// counts, without wrong pixels (the projector screen shows them all).
+func (h *templateHealth) list(c echo.Context) error {
+	out := h.tracker.Summaries()
+	c.Response().Header().Set("Cache-Control", "no-cache")
+	return c.JSON(http.StatusOK, map[string]any{"templates": out})
+}
+
+// templateHealthCells are the templates' health for the admin page (nil
+// without template health).
+func (s *Server) templateHealthCells() map[int64]views.TemplateHealth {
+	if s.healthAPI == nil {
+		return nil
+	}
+	out := map[int64]views.TemplateHealth{}
+	for _, t := range s.healthAPI.tracker.Summaries() {
+		out[t.ID] = views.TemplateHealth{Correct: t.Correct, Total: t.Total}
+	}
+	return out
 }

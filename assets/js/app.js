@@ -26,6 +26,8 @@ import { PendingPlacements } from './pending.js';
 import { TemplateOverlay, mountOverlayControls } from './overlay.js';
 import { mountCanvasOverlays, mountOutlines } from './overlays.js';
 import { mountTeamPicker } from './teams.js';
+import { mountTemplateHealth } from './templatehealth.js';
+import { PaintByNumber } from './paintbynumber.js';
 import { mountSymbols } from './symbols.js';
 import { EventBanner } from './eventstate.js';
 import { PixelInfo } from './pixelinfo.js';
@@ -129,10 +131,12 @@ class App extends AppView {
       undefined,
       { isAdmin: root.dataset.admin === 'true' },
     );
+    this.paint = new PaintByNumber(this, $('pixel-info'));
     this.chime = new Chime($('sound-ready'));
     this.announceCursor = debounce(() => {
       const { x, y } = this.cursor;
-      this.announce(describeCursor(x, y, this.colorName(this.board.colorAt(x, y))));
+      const want = this.paint.words(x, y);
+      this.announce(describeCursor(x, y, this.colorName(this.board.colorAt(x, y))) + (want ? `. ${want}` : ''));
     }, 150);
 
     this.conn = new Connection({
@@ -156,6 +160,7 @@ class App extends AppView {
       mountCanvasOverlays(sheet, this);
       mountOutlines(sheet, this);
       mountOverlayControls(sheet, this.overlay);
+      mountTemplateHealth(sheet, this);
     }
     mountTeamPicker({ resync: () => this.conn.resync() });
     mountSymbols(document.getElementById('symbols-toggle'), this);

@@ -59,7 +59,9 @@ export class AppAim {
   }
 
   showPixelInfo(x, y) {
-    if (this.board.loaded) this.pixelInfo.show(x, y, this.board.colorAt(x, y));
+    if (!this.board.loaded) return;
+    this.pixelInfo.show(x, y, this.board.colorAt(x, y));
+    this.paint?.show(x, y);
   }
 
   /** pick is the eyedropper: the pixel's color becomes the selected one. */

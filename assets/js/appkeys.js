@@ -72,6 +72,10 @@ function keyboard(app, action) {
     case 'pick':
       app.pick(app.cursor.x, app.cursor.y);
       break;
+    case 'want':
+      app.paint.show(app.cursor.x, app.cursor.y);
+      app.paint.pick();
+      break;
   }
 }
 

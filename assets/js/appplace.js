@@ -66,6 +66,7 @@ export function place(app, x, y) {
   app.feedback.clearToast(); // a refusal shown before ("Pick a color first.") no longer holds
   app.board.placeOptimistic(x, y, color, requestId);
   app.pixelInfo.recolor(x, y, color);
+  app.paint?.recolor(x, y);
   app.pending.add({ requestId, x, y, color, previousCooldown });
   app.colors.used(color); // the recent colors come first on the next visit, not under the pointer now
   app.waitingForReady = true;

@@ -7,6 +7,7 @@
 //   [ and ]          previous / next color
 //   + and -          zoom in / out around the cursor
 //   I                pick the color under the cursor (eyedropper)
+//   T                choose the color a shown template wants at the cursor
 
 /**
  * @typedef {{type: 'move', dx: number, dy: number}
@@ -14,7 +15,8 @@
  *   | {type: 'color', index: number}
  *   | {type: 'cycleColor', delta: number}
  *   | {type: 'zoom', factor: number}
- *   | {type: 'pick'}} KeyAction
+ *   | {type: 'pick'}
+ *   | {type: 'want'}} KeyAction
  */
 
 export const ZOOM_STEP = 1.5;
@@ -49,6 +51,9 @@ export function keyAction(e, colorCount = 16) {
     case 'i':
     case 'I':
       return { type: 'pick' };
+    case 't':
+    case 'T':
+      return { type: 'want' };
   }
   // Digits by physical key, so Shift+1 means 11 on any keyboard layout
   // instead of whatever symbol the layout puts there.
