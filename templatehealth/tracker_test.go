@@ -17,7 +17,7 @@ import (
 
 // templatePNG draws a w × h template whose pixels are random palette
 // colors, a quarter of them transparent.
-func templatePNG(t *testing.T, rng *rand.Rand, w, h int) []byte {
+func templatePNG(t testing.TB, rng *rand.Rand, w, h int) []byte {
 	img := image.NewPaletted(image.Rect(0, 0, w, h), append(place.ImagePalette[:16:16], image.Transparent))
 	for i := range img.Pix {
 		img.Pix[i] = uint8(rng.IntN(17))

@@ -14,6 +14,7 @@ import (
 func (s *Store) publish(batch []place.Placement) {
 	s.live.Apply(batch)
 	s.cmu.Lock()
+	s.recent.add(batch)
 	s.committedSeq = batch[len(batch)-1].Seq
 	close(s.changed)
 	s.changed = make(chan struct{})
@@ -30,9 +31,13 @@ func (s *Store) Canvas(context.Context) ([]byte, place.Size, uint64, error) {
 func (s *Store) Since(ctx context.Context, after uint64, max int) ([]place.Placement, error) {
 	s.cmu.RLock()
 	committed := s.committedSeq
+	recent, held := s.recent.since(after, committed, max)
 	s.cmu.RUnlock()
 	if after >= committed {
 		return nil, nil
+	}
+	if held {
+		return recent, nil
 	}
 	var out []place.Placement
 	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, COALESCE(team_id, 0) FROM placements WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, int64(after), int64(committed), max)

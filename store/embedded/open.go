@@ -73,6 +73,7 @@ type Store struct {
 	cmu          sync.RWMutex
 	committedSeq uint64
 	changed      chan struct{} // closed and replaced after every commit
+	recent       recentFeed    // the latest committed placements, for the feed
 
 	noticesMu  sync.Mutex
 	noticeSubs map[int]func(place.Notice)
