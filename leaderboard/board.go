@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/internal/feedloop"
 )
 
 // Period is a leaderboard's span.
@@ -128,38 +129,13 @@ func New(st Store, log *slog.Logger, now func() time.Time) *Board {
 
 // Run loads the counts from history and follows the placements after them
 // until ctx ends; when the store's sequence goes back it loads again.
-func (b *Board) Run(ctx context.Context) {
-	for ctx.Err() == nil {
-		if !b.Ready() {
-			if err := b.load(ctx); err != nil {
-				b.log.Warn("leaderboard: loading the counts failed; retrying", "err", err)
-				sleep(ctx, time.Second)
-				continue
-			}
-		}
-		err := b.st.Follow(ctx, b.Seq(), b.apply)
-		if ctx.Err() != nil {
-			return
-		}
-		if errors.Is(err, place.ErrFeedReset) {
-			b.log.Warn("leaderboard: the placement sequence went back; counting again")
-			b.mu.Lock()
-			b.loaded = false
-			b.mu.Unlock()
-			continue
-		}
-		if err != nil {
-			b.log.Warn("leaderboard: following placements failed; retrying", "err", err)
-		}
-		sleep(ctx, 200*time.Millisecond)
-	}
-}
+func (b *Board) Run(ctx context.Context) { feedloop.Run(ctx, b.st, b, b.log, "leaderboard") }
 
-func sleep(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
-	}
+// Forget drops the counts, to be loaded again (feedloop.Consumer).
+func (b *Board) Forget() {
+	b.mu.Lock()
+	b.loaded = false
+	b.mu.Unlock()
 }
 
 // Ready reports whether the counts are loaded.
@@ -176,7 +152,8 @@ func (b *Board) Seq() uint64 {
 	return b.seq
 }
 
-func (b *Board) load(ctx context.Context) error {
+// Load reads the counts from history (feedloop.Consumer).
+func (b *Board) Load(ctx context.Context) error {
 	nowMin := unixMinute(b.now())
 	all, recent, upTo, err := b.st.PlacementCounts(ctx, time.Unix((nowMin-Day.span()+1)*60, 0))
 	if err != nil {
@@ -198,8 +175,8 @@ func (b *Board) load(ctx context.Context) error {
 
 func unixMinute(t time.Time) int64 { return t.Unix() / 60 }
 
-// apply counts committed placements (the feed's callback).
-func (b *Board) apply(ps []place.Placement) {
+// Apply counts committed placements (feedloop.Consumer).
+func (b *Board) Apply(ps []place.Placement) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	nowMin := unixMinute(b.now())

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/internal/feedloop"
 )
 
 // Store is what the tracker reads: the canvas and the placements after it,
@@ -69,38 +70,15 @@ func New(st Store, log *slog.Logger, now func() time.Time) *Tracker {
 // from history), it starts over.
 func (t *Tracker) Run(ctx context.Context) {
 	go t.syncLoop(ctx)
-	for ctx.Err() == nil {
-		if !t.Ready() {
-			if err := t.load(ctx); err != nil {
-				t.log.Warn("template health: loading the canvas failed; retrying", "err", err)
-				sleep(ctx, time.Second)
-				continue
-			}
-			t.Changed()
-		}
-		err := t.st.Follow(ctx, t.Seq(), t.apply)
-		if ctx.Err() != nil {
-			return
-		}
-		if errors.Is(err, place.ErrFeedReset) {
-			t.log.Warn("template health: the placement sequence went back; starting over")
-			t.mu.Lock()
-			t.loaded, t.tpls = false, map[int64]*tracked{}
-			t.mu.Unlock()
-			continue
-		}
-		if err != nil {
-			t.log.Warn("template health: following placements failed; retrying", "err", err)
-		}
-		sleep(ctx, 200*time.Millisecond)
-	}
+	feedloop.Run(ctx, t.st, t, t.log, "template health")
 }
 
-func sleep(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
-	}
+// Forget drops the canvas and the templates, to be loaded again
+// (feedloop.Consumer).
+func (t *Tracker) Forget() {
+	t.mu.Lock()
+	t.loaded, t.tpls = false, map[int64]*tracked{}
+	t.mu.Unlock()
 }
 
 // Changed asks for the list of templates to be read again soon (a template
@@ -144,19 +122,21 @@ func (t *Tracker) Seq() uint64 {
 	return t.seq
 }
 
-func (t *Tracker) load(ctx context.Context) error {
+// Load reads the canvas (feedloop.Consumer); the templates follow.
+func (t *Tracker) Load(ctx context.Context) error {
 	data, sz, seq, err := t.st.Canvas(ctx)
 	if err != nil {
 		return err
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	t.canvas, t.size, t.seq, t.loaded = data, sz, seq, true
+	t.mu.Unlock()
+	t.Changed()
 	return nil
 }
 
-// apply takes committed placements in seq order (the feed's callback).
-func (t *Tracker) apply(ps []place.Placement) {
+// Apply takes committed placements in seq order (feedloop.Consumer).
+func (t *Tracker) Apply(ps []place.Placement) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	minute := t.now().Truncate(time.Minute)

@@ -5,6 +5,7 @@
 // data-compact: no period switch, fewer rows, for the screen).
 
 import { DEFAULT_PALETTE } from './palette.js';
+import { el } from './dom.js';
 
 /** How often a leaderboard is read again. */
 export const LEADERBOARD_MS = 5000;
@@ -35,15 +36,6 @@ export function periodLabel(id) {
   return PERIODS.find((p) => p.id === id)?.label ?? id;
 }
 
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') e.textContent = v;
-    else e.setAttribute(k, v);
-  }
-  e.append(...children);
-  return e;
-}
 
 function table(caption, testid, rows, cells) {
   const body = el('tbody');

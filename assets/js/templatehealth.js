@@ -6,6 +6,7 @@
 // the spot (and a system notification when the player allowed them).
 
 import { LINK_ZOOM, formatSpot } from './link.js';
+import { el } from './dom.js';
 
 /** How often the health of shown and followed templates is read. */
 export const HEALTH_MS = 2000;
@@ -85,15 +86,6 @@ export function readFollowed(storage) {
   }
 }
 
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') e.textContent = v;
-    else e.setAttribute(k, v);
-  }
-  e.append(...children);
-  return e;
-}
 
 /**
  * mountTemplateHealth adds the "Template health" section to the More panel.
