@@ -17,6 +17,7 @@ import { bindForm, bindKeyboard, bindNotify, bindPalette } from './appkeys.js';
 import { place as placeAt, tickCooldown } from './appplace.js';
 import { Chime } from './game.js';
 import { Cooldown } from './cooldown.js';
+import { ChargeCounter } from './charges.js';
 import { moveCursor } from './keyboard.js';
 import { describeCursor, selectedMessage } from './messages.js';
 import { Connection } from './net.js';
@@ -107,6 +108,7 @@ class App extends AppView {
 
     this.notifier = new ReadyNotifier();
     this.cooldown = new Cooldown();
+    this.charges = new ChargeCounter();
     this.cooldownText = '';
     this.pending = new PendingPlacements((entry) => expirePlacement(this, entry));
     // The proof-of-work challenge of a busy address, solved off the page's thread.

@@ -41,6 +41,7 @@ function onWelcome(app, msg) {
     app.el.whoami.textContent = msg.username;
   }
   app.cooldown.fromWelcome(msg.cooldown, msg.serverTime, Date.now());
+  app.charges.update(msg, Date.now());
   const info = msg.canvasInfo ?? {};
   if (Number.isFinite(info.cooldownSeconds)) app.cooldownSeconds = info.cooldownSeconds;
   if (Array.isArray(info.palette) && info.palette.length > 0) app.setPalette(normalizePalette(info.palette));
@@ -70,6 +71,7 @@ function onState(app, msg) {
   app.eventState = msg;
   if (Number.isFinite(msg.serverTime)) app.serverOffset = msg.serverTime - Date.now();
   if (Number.isFinite(msg.cooldownSeconds)) app.cooldownSeconds = msg.cooldownSeconds;
+  app.charges.setLimit(msg.charges);
   app.banner.update(msg);
   tickCooldown(app); // the bar says "Paused" or "Closed" rather than "Ready"
   if (previous && previous.state !== msg.state) {
@@ -107,6 +109,7 @@ function onSuccess(app, msg) {
   app.challenge.offer(msg.challenge);
   const now = Date.now();
   app.cooldown.fromSuccess(msg.nextPlacement, msg.serverTime, now);
+  app.charges.update(msg, now);
   const entry = app.pending.take(msg.requestId);
   if (entry) {
     app.board.confirm(entry.x, entry.y, entry.color, entry.requestId);

@@ -62,7 +62,10 @@ export function place(app, x, y) {
     app.toast('Not connected to the server. Your pixel was not placed.');
     return;
   }
-  const previousCooldown = app.cooldown.start(app.cooldownSeconds, now);
+  // With a charge to spare the next placement needs no wait; else the
+  // cooldown runs until the server's answer says otherwise.
+  const previousCooldown = app.cooldown.start(app.charges.available(now) > 1 ? 0 : app.cooldownSeconds, now);
+  app.charges.spent();
   app.feedback.clearToast(); // a refusal shown before ("Pick a color first.") no longer holds
   app.board.placeOptimistic(x, y, color, requestId);
   app.pixelInfo.recolor(x, y, color);
@@ -104,10 +107,12 @@ async function startPlaying(app, x, y) {
 /** tickCooldown shows the cooldown, in the bar and the title, and says when it ends. */
 export function tickCooldown(app) {
   const now = Date.now();
-  const text = barText(currentBarState(app), app.cooldown.format(now));
+  const more = app.charges.short(now);
+  const text = barText(currentBarState(app), app.cooldown.format(now)) + (more ? ` · ${more}` : '');
   if (text !== app.cooldownText) {
     app.cooldownText = text;
     app.el.cooldown.textContent = text;
+    if (more) app.el.cooldown.title = app.charges.words(now);
     app.el.cooldown.dataset.ready = String(app.cooldown.ready(now));
     document.title = titleFor(app.pageTitle, app.cooldown.remainingSeconds(now));
   }

@@ -98,6 +98,9 @@ type Config struct {
 	// ChallengeBits is --challenge-bits: the proof-of-work difficulty for
 	// two identities on one address (0: no challenge).
 	ChallengeBits int
+	// Charges is --charges: the placements a player may store, one more
+	// per cooldown (the event's first value; 1: the plain cooldown).
+	Charges int
 }
 
 // Defaults returns the documented defaults.
@@ -108,7 +111,7 @@ func Defaults() Config {
 		GuestLimit: 30, MaxConnsPerAddress: 300, MaxConnsPerSession: 20, ShutdownTimeout: 10 * time.Second, DrainPeriod: time.Second, RedisPrefix: "place:",
 		PublicExport:    true,
 		BudgetMemoryMiB: budget.DefaultMemory >> 20, BudgetPerMinute: handlers.DefaultCostlyPerMinute,
-		AddressPlayers: 3, AddressEarnAfter: 24 * time.Hour, ChallengeBits: 14,
+		AddressPlayers: 3, AddressEarnAfter: 24 * time.Hour, ChallengeBits: 14, Charges: 1,
 	}
 }
 
@@ -121,7 +124,7 @@ func (c Config) CanvasConfig() place.Config {
 // until settings are stored (the first start, or until an admin changes them).
 func (c Config) InitialSettings() place.Settings {
 	return place.Settings{
-		Cooldown: c.Cooldown, GuestPlacement: true, GuestLimit: c.GuestLimit, BatchInterval: c.BatchInterval,
+		Cooldown: c.Cooldown, GuestPlacement: true, GuestLimit: c.GuestLimit, BatchInterval: c.BatchInterval, Charges: c.Charges,
 	}
 }
 
@@ -154,6 +157,9 @@ func (c Config) Validate() error {
 	if c.AddressPlayers < 0 || c.AddressEarnAfter < 0 {
 		return errors.New("--address-players and --address-earn-after must not be negative")
 	}
+	if c.Charges < 0 || c.Charges > place.MaxCharges {
+		return fmt.Errorf("--charges must be between 1 and %d", place.MaxCharges)
+	}
 	if c.ChallengeBits < 0 || c.ChallengeBits > fairplay.MaxBits {
 		return fmt.Errorf("--challenge-bits must be between 0 and %d", fairplay.MaxBits)
 	}
@@ -162,23 +168,29 @@ func (c Config) Validate() error {
 
 // OpenStore opens the store of the configured mode.
 func OpenStore(ctx context.Context, c Config, log *slog.Logger) (Storage, error) {
-	st, _, err := openStore(ctx, c, log, nil, nil)
+	st, _, err := openStore(ctx, c, log, nil, liveRules{})
 	return st, err
+}
+
+// liveRules are the event's live settings the store applies to each
+// placement (nil: the configured cooldown, one charge).
+type liveRules struct {
+	cooldown func() time.Duration
+	charges  func() int
 }
 
 // openStore opens the store of the configured mode; in embedded mode the
 // store loads lc (when not nil) and applies every commit to it
-// (fedAtCommit). cooldown, when set, gives the cooldown of each placement
-// (the event's live setting).
-func openStore(ctx context.Context, c Config, log *slog.Logger, lc *live.Canvas, cooldown func() time.Duration) (st Storage, fedAtCommit bool, err error) {
+// (fedAtCommit).
+func openStore(ctx context.Context, c Config, log *slog.Logger, lc *live.Canvas, rules liveRules) (st Storage, fedAtCommit bool, err error) {
 	if err := c.Validate(); err != nil {
 		return nil, false, err
 	}
 	if c.RedisURL != "" {
-		st, err := openCluster(ctx, c, log, cooldown)
+		st, err := openCluster(ctx, c, log, rules)
 		return st, false, err
 	}
-	st, err = embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, Live: lc, Cooldown: cooldown})
+	st, err = embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, Live: lc, Cooldown: rules.cooldown, Charges: rules.charges})
 	return st, lc != nil, err
 }
 
@@ -216,14 +228,23 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// One live canvas per process: in embedded mode the store applies each
 	// commit to it; in cluster mode the hub follows the Redis stream into it.
 	lc := live.New(cfg.Width, cfg.Height)
-	// The store asks the event for the cooldown of each placement; the
-	// event is loaded from the store, so it is set once both are open.
+	// The store asks the event for the cooldown and the charges of each
+	// placement; the event is loaded from the store, so it is set once
+	// both are open.
 	var evRef atomic.Pointer[event.Live]
-	st, fedAtCommit, err := openStore(ctx, cfg, log, lc, func() time.Duration {
-		if l := evRef.Load(); l != nil {
-			return l.Cooldown()
-		}
-		return cfg.Cooldown
+	st, fedAtCommit, err := openStore(ctx, cfg, log, lc, liveRules{
+		cooldown: func() time.Duration {
+			if l := evRef.Load(); l != nil {
+				return l.Cooldown()
+			}
+			return cfg.Cooldown
+		},
+		charges: func() int {
+			if l := evRef.Load(); l != nil {
+				return l.Settings().ChargeLimit()
+			}
+			return max(1, cfg.Charges)
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -260,6 +281,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	placements := placing.New(placing.Options{
 		Config: cfg.CanvasConfig(), Size: lc.Size, Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule,
 		Team: roster.TeamOf, AddressBudget: cfg.addressBudget(), Challenge: challenge,
+		Charges:     func() (int, time.Duration) { return ev.Settings().ChargeLimit(), ev.Cooldown() },
 		NetworkBans: bans,
 		CanvasOpen:  func(ctx context.Context, a placing.Attempt) error { return ev.CheckOpen(ctx, a.UserID, st.UserByID) },
 		Areas: func(ctx context.Context, a placing.Attempt) error {

@@ -182,3 +182,31 @@ func TestBrowserPaintByNumber(t *testing.T) {
 	axeReport(t, "/ with paint by number", runAxe(t, tab))
 	shoot(t, tab, "paint-by-number-desktop-light.png")
 }
+
+// TestBrowserChargesBar places with charges on and shoots the bar, which
+// counts them, on a desktop and a phone in both themes.
+func TestBrowserChargesBar(t *testing.T) {
+	newTab := newBrowser(t)
+	ts := start(t, func(c *app.Config) { c.Cooldown, c.Charges = 30*time.Second, 3; c.Width, c.Height = 64, 64 })
+	for _, scheme := range []string{"light", "dark"} {
+		for _, s := range []screen{{"desktop", 1440, 900, false}, {"phone", 390, 844, true}} {
+			tab, cancel := newTab()
+			emulate(t, tab, s, scheme)
+			openGame(t, tab, ts.URL+"/#x=5&y=5&z=16")
+			evalJS[bool](t, tab, `(document.getElementById('canvas').focus(), true)`)
+			keys(t, tab, "5")
+			keys(t, tab, "\r")
+			if err := waitJS(tab, `/ · 0\/3$/.test(document.getElementById('cooldown').textContent) && /^0 of 3 charges; the next in \d+ s$/.test(document.getElementById('cooldown').title)`, 5*time.Second); err != nil {
+				t.Fatalf("bar: %q (%q)", evalJS[string](t, tab, `document.getElementById('cooldown').textContent`), evalJS[string](t, tab, `document.getElementById('cooldown').title`))
+			}
+			time.Sleep(500 * time.Millisecond) // the bar's transition to its waiting look
+			axeReport(t, fmt.Sprintf("/ with charges (%s, %s)", s.name, scheme), runAxe(t, tab))
+			shot, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeArtifact(t, fmt.Sprintf("bar-charges-%s-%s.png", s.name, scheme), shot)
+			cancel()
+		}
+	}
+}

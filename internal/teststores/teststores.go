@@ -28,10 +28,16 @@ type Opener func(t *testing.T) Store
 
 // Both runs fn once per mode, as a subtest named after the mode.
 func Both(t *testing.T, cfg place.Config, fn func(t *testing.T, open Opener)) {
+	WithCharges(t, cfg, 1, fn)
+}
+
+// WithCharges is Both with stores whose players may store charges.
+func WithCharges(t *testing.T, cfg place.Config, charges int, fn func(t *testing.T, open Opener)) {
+	limit := func() int { return charges }
 	t.Run("embedded", func(t *testing.T) {
 		dir := t.TempDir()
 		fn(t, func(t *testing.T) Store {
-			st, err := embedded.Open(context.Background(), embedded.Options{DataDir: dir, Config: cfg})
+			st, err := embedded.Open(context.Background(), embedded.Options{DataDir: dir, Config: cfg, Charges: limit})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,7 +48,7 @@ func Both(t *testing.T, cfg place.Config, fn func(t *testing.T, open Opener)) {
 	t.Run("cluster", func(t *testing.T) {
 		redisURL, dbURL, prefix := testenv.RedisURL(t), testenv.NewPostgresDatabase(t), testenv.RedisPrefix(t)
 		fn(t, func(t *testing.T) Store {
-			st, err := cluster.Open(context.Background(), cluster.Options{RedisURL: redisURL, DatabaseURL: dbURL, KeyPrefix: prefix, Config: cfg})
+			st, err := cluster.Open(context.Background(), cluster.Options{RedisURL: redisURL, DatabaseURL: dbURL, KeyPrefix: prefix, Config: cfg, Charges: limit})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -313,6 +313,14 @@ func (s *Store) ReportOnline(ctx context.Context, n int) (int, error) {
 }
 
 // cooldown is the cooldown of a placement made now.
+// chargeLimit is the charges a player may store now.
+func (s *Store) chargeLimit() int {
+	if s.chargesF != nil {
+		return max(1, s.chargesF())
+	}
+	return 1
+}
+
 func (s *Store) cooldown() time.Duration {
 	if s.cooldownF != nil {
 		return s.cooldownF()

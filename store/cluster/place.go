@@ -36,6 +36,7 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 		team:              who.TeamID,
 		args:              [6]any{userID, x, y, int(color), nowMs, cd.Milliseconds()},
 		budgetPlayers:     players,
+		charges:           s.chargeLimit(),
 	}
 	reply, err := s.evalPlace(ctx, r)
 	if err != nil {
@@ -58,7 +59,10 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 	}
 	at := time.UnixMilli(nowMs)
 	p := place.Placement{Seq: uint64(vals[1]), X: x, Y: y, Color: color, UserID: userID, At: at, TeamID: who.TeamID}
-	return p, at.Add(cd), nil
+	if len(vals) < 3 {
+		return p, time.Time{}, fmt.Errorf("place script: unexpected reply %v", vals)
+	}
+	return p, time.UnixMilli(vals[2]), nil
 }
 
 // evalPlace runs one placement behind the circuit breaker, through the
@@ -110,7 +114,7 @@ func (s *Store) placeArgs(batch []*placeReq) []any {
 	}
 	for _, r := range batch {
 		args = append(args, r.args[:]...)
-		args = append(args, r.device, r.team, r.budgetPlayers)
+		args = append(args, r.device, r.team, r.budgetPlayers, r.charges)
 	}
 	return args
 }
@@ -210,6 +214,7 @@ type placeReq struct {
 	team              int64  // the player's team (0: none)
 	args              [6]any
 	budgetPlayers     int // the address budget's players (0: none)
+	charges           int // the charges a player may store
 	deadline          time.Time
 	reply             chan placeResult // buffered: a worker never blocks on a caller that gave up
 }

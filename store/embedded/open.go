@@ -38,6 +38,9 @@ type Options struct {
 	// Cooldown, when set, gives the cooldown of each placement (the event's
 	// live setting) instead of Config.Cooldown.
 	Cooldown func() time.Duration
+	// Charges, when set, gives the charges a player may store (the
+	// event's live setting; 1 without it).
+	Charges func() int
 	// AnySize takes the canvas size from the stored data instead of
 	// refusing a different Config size, and records none in an empty
 	// database; for tools that never touch the canvas (place admin).
