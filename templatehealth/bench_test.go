@@ -15,8 +15,10 @@ import (
 )
 
 // BenchmarkPlaceToday is the embedded store's placement path as it is
-// without template health and leaderboards; BenchmarkPlaceFollowed adds
-// both, with 10 templates of 100 × 100 on the 500 × 500 canvas. The
+// without template health, leaderboards and charges; BenchmarkPlaceFollowed
+// adds the first two, with 10 templates of 100 × 100 on the 500 × 500
+// canvas, and 5 charges a player (the players place once each, so every
+// placement is allowed, as in Today). The
 // clock stops only once both have counted every placement, so their
 // share of the two cores is in the figure (the placement path itself
 // never waits for them).
@@ -26,7 +28,11 @@ func BenchmarkPlaceFollowed(b *testing.B) { benchmarkPlace(b, true) }
 func benchmarkPlace(b *testing.B, followed bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st, err := embedded.Open(ctx, embedded.Options{DataDir: b.TempDir(), Config: place.Config{Width: 500, Height: 500}})
+	opts := embedded.Options{DataDir: b.TempDir(), Config: place.Config{Width: 500, Height: 500, Cooldown: 5 * time.Second}}
+	if followed {
+		opts.Charges = func() int { return 5 }
+	}
+	st, err := embedded.Open(ctx, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -54,7 +60,7 @@ func benchmarkPlace(b *testing.B, followed bool) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			n := user.Add(1)
-			if _, _, err := st.Place(ctx, place.Player{UserID: fmt.Sprint("user", n%5000)}, int(n%500), int(n/500%500), uint8(n%16), now); err != nil {
+			if _, _, err := st.Place(ctx, place.Player{UserID: fmt.Sprint("user", n)}, int(n%500), int(n/500%500), uint8(n%16), now); err != nil {
 				b.Error(err)
 				return
 			}
