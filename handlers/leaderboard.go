@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,7 +18,7 @@ const leaderboardTop = 20
 
 // Leaders is the leaderboard the handlers read.
 type Leaders interface {
-	Top(period leaderboard.Period, n int) ([]leaderboard.PlayerCount, []leaderboard.TeamCount, error)
+	Top(period leaderboard.Period, n int, maxAge time.Duration) ([]leaderboard.PlayerCount, []leaderboard.TeamCount, error)
 }
 
 // leaderboardAPI serves GET /api/v1/leaderboard.
@@ -64,7 +65,7 @@ func (l *leaderboardAPI) get(c echo.Context) error {
 // read names the leaderboard of period.
 func (l *leaderboardAPI) read(ctx context.Context, period leaderboard.Period) (leaderboardJSON, error) {
 	out := leaderboardJSON{Period: period, Players: []leaderJSON{}, Teams: []teamLeaderJSON{}}
-	players, teams, err := l.board.Top(period, leaderboardTop)
+	players, teams, err := l.board.Top(period, leaderboardTop, leaderboard.TopReuse)
 	if errors.Is(err, leaderboard.ErrNotReady) {
 		return out, place.ErrUnavailable
 	}

@@ -68,7 +68,25 @@ type Board struct {
 	hour    tally
 	day     tally
 	minutes []*bucket // oldest first, none older than a day
+	tops    map[topKey]top
 }
+
+// topKey and top are one computation of a leaderboard.
+type topKey struct {
+	period Period
+	n      int
+}
+
+type top struct {
+	at      time.Time
+	seq     uint64
+	players []PlayerCount
+	teams   []TeamCount
+}
+
+// TopReuse is how long a request may be served a leaderboard computed
+// before (each computation takes a pass over the period's players).
+const TopReuse = time.Second
 
 // tally is a count per player and per team (teamless placements count for
 // no team).
@@ -246,14 +264,20 @@ type TeamCount struct {
 }
 
 // Top returns the n players with the most placements in period, most
-// first (then by id), and every team's count, most first (then by id).
-func (b *Board) Top(period Period, n int) ([]PlayerCount, []TeamCount, error) {
+// first (then by id), and every team's count, most first (then by id):
+// computed afresh when placements came since the last computation and it
+// is older than maxAge. The callers must not modify what it returns.
+func (b *Board) Top(period Period, n int, maxAge time.Duration) ([]PlayerCount, []TeamCount, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !b.loaded {
 		return nil, nil, ErrNotReady
 	}
-	b.expire(unixMinute(b.now()))
+	now, key := b.now(), topKey{period, n}
+	if c, ok := b.tops[key]; ok && (c.seq == b.seq || now.Sub(c.at) < maxAge) && unixMinute(c.at) == unixMinute(now) {
+		return c.players, c.teams, nil
+	}
+	b.expire(unixMinute(now))
 	t := b.all
 	switch period {
 	case Hour:
@@ -269,6 +293,10 @@ func (b *Board) Top(period Period, n int) ([]PlayerCount, []TeamCount, error) {
 	slices.SortFunc(teams, func(x, y TeamCount) int {
 		return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(x.ID, y.ID))
 	})
+	if b.tops == nil || len(b.tops) > 64 {
+		b.tops = map[topKey]top{} // a bound: callers ask for a few sizes
+	}
+	b.tops[key] = top{at: now, seq: b.seq, players: players, teams: teams}
 	return players, teams, nil
 }
 

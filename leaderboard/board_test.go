@@ -65,7 +65,7 @@ func check(t *testing.T, st teststores.Store, b *leaderboard.Board, lastSeq uint
 	}
 	for _, period := range []leaderboard.Period{leaderboard.Hour, leaderboard.Day, leaderboard.All} {
 		now := time.Now()
-		players, teams, err := b.Top(period, 20)
+		players, teams, err := b.Top(period, 20, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -50,13 +50,30 @@ func copyHealth(h Health) Health {
 // store first, and found is false only when there is no such template.
 func (t *Tracker) Lookup(ctx context.Context, id int64) (Health, bool, error) {
 	h, found, err := t.Health(id, reuseFor)
-	if found || err != nil {
+	if found || err != nil || !t.syncDue() {
 		return h, found, err
 	}
 	if err := t.Sync(ctx); err != nil {
 		return h, false, err
 	}
 	return t.Health(id, reuseFor)
+}
+
+// lookupSyncEvery bounds how often requests for unknown templates read the
+// list of templates from the store.
+const lookupSyncEvery = time.Second
+
+// syncDue reports whether a request may read the list again, and if so
+// counts it as read now.
+func (t *Tracker) syncDue() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	if now.Sub(t.lookedUp) < lookupSyncEvery {
+		return false
+	}
+	t.lookedUp = now
+	return true
 }
 
 // Summary is a template's figures without its wrong pixels.

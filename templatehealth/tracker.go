@@ -52,6 +52,9 @@ type Tracker struct {
 	tpls    map[int64]*tracked
 	users   []string // interned user ids; 0 is "unknown"
 	userIdx map[string]uint32
+	// lookedUp is when a request for an unknown template last read the
+	// list of templates.
+	lookedUp time.Time
 }
 
 // New returns a tracker; Run feeds it.
