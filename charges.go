@@ -51,5 +51,19 @@ func ChargesAt(clock, now time.Time, limit int, cd time.Duration) Charges {
 	return c
 }
 
+// ChargeSlack is how far before now a full player's clock starts when it
+// spends a charge, with more than one charge (spare > 0): placements of one
+// player made at once from several sockets reach the store a few
+// milliseconds out of the order of their times, and the slack keeps a
+// later-stamped one that came first from costing the others a charge. It
+// brings that first charge back up to a second early, once per time the
+// player was full; it never lets more than the limit be spent at once.
+func ChargeSlack(spare, cd time.Duration) time.Duration {
+	if spare <= 0 {
+		return 0
+	}
+	return min(time.Second, cd)
+}
+
 // ChargeLimit is the number of charges a player may store (at least one).
 func (s Settings) ChargeLimit() int { return max(1, s.Charges) }

@@ -33,7 +33,7 @@ func (s *Server) renderTemplates(c echo.Context, status int, form views.Template
 	return render(c, status, views.AdminTemplates(views.AdminTemplatesData{
 		User: infoOf(adminOf(c)), Templates: list, Width: s.canvasCfg().Width, Height: s.canvasCfg().Height,
 		MaxBytes: event.MaxTemplateBytes, Form: form, Flash: s.sessions.PopString(s.ctx(c), keyFlash), Error: errMsg,
-		Health: s.templateHealthCells(),
+		Health: s.healthAPI.cells(),
 	}))
 }
 
@@ -71,7 +71,7 @@ func (s *Server) adminTemplateUpload(c echo.Context) error {
 	if t, err = s.eventStore.AddTemplate(ctx, t); err != nil {
 		return err
 	}
-	s.templatesChanged()
+	s.healthAPI.changed()
 	detail := fmt.Sprintf("template %q (%d×%d at %d,%d)", t.Name, t.Width, t.Height, t.X, t.Y)
 	if err := s.audit(ctx, actor, place.User{}, "template-add", detail); err != nil {
 		return err
@@ -140,7 +140,7 @@ func (s *Server) adminTemplateDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.templatesChanged()
+	s.healthAPI.changed()
 	if err := s.audit(s.ctx(c), adminOf(c), place.User{}, "template-delete", fmt.Sprintf("template %q", t.Name)); err != nil {
 		return err
 	}

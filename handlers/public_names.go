@@ -66,20 +66,23 @@ func (p *publicNames) lookup(ctx context.Context, ids []string) (map[string]stri
 	return out, nil
 }
 
-// factionRoutes builds the handlers of template health and the
-// leaderboards from opts (each only when given).
-func (s *Server) factionRoutes(opts Options) {
+// factionHandlers builds the handlers of template health and the
+// leaderboards from opts (each only when given; teams lists the teams).
+func factionHandlers(opts Options, teams func(context.Context) ([]place.Team, error)) (*templateHealth, *leaderboardAPI) {
 	if opts.Names == nil {
-		return
+		return nil, nil
 	}
 	names := newPublicNames(opts.Names, opts.Now)
+	var health *templateHealth
+	var leaders *leaderboardAPI
 	if opts.TemplateHealth != nil {
-		s.healthAPI = &templateHealth{tracker: opts.TemplateHealth, names: names}
+		health = &templateHealth{tracker: opts.TemplateHealth, names: names}
 	}
 	if opts.Leaderboard != nil {
-		s.leadersAPI = &leaderboardAPI{board: opts.Leaderboard, names: names}
+		leaders = &leaderboardAPI{board: opts.Leaderboard, names: names}
 		if opts.Teams != nil {
-			s.leadersAPI.teams = s.teamList.get
+			leaders.teams = teams
 		}
 	}
+	return health, leaders
 }

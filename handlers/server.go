@@ -222,7 +222,7 @@ func New(opts Options) *Server {
 		s.statsReader = opts.Stats
 		s.stats = newStatsCache(opts.Stats, opts.Now, opts.Logger)
 	}
-	s.factionRoutes(opts)
+	s.healthAPI, s.leadersAPI = factionHandlers(opts, s.teamList.get)
 	if opts.Archive != nil {
 		s.tt = newTimeTravel(opts.Archive, opts.Store, opts.Config, opts.PublicExport, opts.Logger)
 	}

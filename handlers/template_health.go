@@ -61,10 +61,11 @@ func (h *templateHealth) get(c echo.Context) error {
 	return c.JSON(http.StatusOK, health)
 }
 
-// templatesChanged tells template health that the templates changed.
-func (s *Server) templatesChanged() {
-	if s.healthAPI != nil {
-		s.healthAPI.tracker.Changed()
+// changed tells template health that the templates changed (nothing
+// without template health).
+func (h *templateHealth) changed() {
+	if h != nil {
+		h.tracker.Changed()
 	}
 }
 
@@ -76,14 +77,14 @@ func (h *templateHealth) list(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"templates": out})
 }
 
-// templateHealthCells are the templates' health for the admin page (nil
-// without template health).
-func (s *Server) templateHealthCells() map[int64]views.TemplateHealth {
-	if s.healthAPI == nil {
+// cells are the templates' health for the admin page (nil without
+// template health).
+func (h *templateHealth) cells() map[int64]views.TemplateHealth {
+	if h == nil {
 		return nil
 	}
 	out := map[int64]views.TemplateHealth{}
-	for _, t := range s.healthAPI.tracker.Summaries() {
+	for _, t := range h.tracker.Summaries() {
 		out[t.ID] = views.TemplateHealth{Correct: t.Correct, Total: t.Total}
 	}
 	return out

@@ -27,7 +27,6 @@ import (
 	"github.com/placecanvas/place/netbans"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
-	"github.com/placecanvas/place/store/embedded"
 	"github.com/placecanvas/place/teams"
 	"github.com/placecanvas/place/templatehealth"
 )
@@ -164,34 +163,6 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--challenge-bits must be between 0 and %d", fairplay.MaxBits)
 	}
 	return nil
-}
-
-// OpenStore opens the store of the configured mode.
-func OpenStore(ctx context.Context, c Config, log *slog.Logger) (Storage, error) {
-	st, _, err := openStore(ctx, c, log, nil, liveRules{})
-	return st, err
-}
-
-// liveRules are the event's live settings the store applies to each
-// placement (nil: the configured cooldown, one charge).
-type liveRules struct {
-	cooldown func() time.Duration
-	charges  func() int
-}
-
-// openStore opens the store of the configured mode; in embedded mode the
-// store loads lc (when not nil) and applies every commit to it
-// (fedAtCommit).
-func openStore(ctx context.Context, c Config, log *slog.Logger, lc *live.Canvas, rules liveRules) (st Storage, fedAtCommit bool, err error) {
-	if err := c.Validate(); err != nil {
-		return nil, false, err
-	}
-	if c.RedisURL != "" {
-		st, err := openCluster(ctx, c, log, rules)
-		return st, false, err
-	}
-	st, err = embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, Live: lc, Cooldown: rules.cooldown, Charges: rules.charges})
-	return st, lc != nil, err
 }
 
 // App is a running server.

@@ -40,6 +40,7 @@ func paintTemplate(t *testing.T, ts *testServer) place.Template {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ts.App.Health.Changed() // as an upload through /admin/templates does
 	painter, err := ts.App.Store.CreateGuest(ctx, time.Now())
 	if err != nil {
 		t.Fatal(err)

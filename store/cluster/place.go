@@ -38,6 +38,7 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 		budgetPlayers:     players,
 		charges:           s.chargeLimit(),
 	}
+	r.slack = place.ChargeSlack(time.Duration(r.charges-1)*cd, cd).Milliseconds()
 	reply, err := s.evalPlace(ctx, r)
 	if err != nil {
 		return place.Placement{}, time.Time{}, err
@@ -114,7 +115,7 @@ func (s *Store) placeArgs(batch []*placeReq) []any {
 	}
 	for _, r := range batch {
 		args = append(args, r.args[:]...)
-		args = append(args, r.device, r.team, r.budgetPlayers, r.charges)
+		args = append(args, r.device, r.team, r.budgetPlayers, r.charges, r.slack)
 	}
 	return args
 }
@@ -213,8 +214,9 @@ type placeReq struct {
 	device            string // place.DeviceKey, or the user id
 	team              int64  // the player's team (0: none)
 	args              [6]any
-	budgetPlayers     int // the address budget's players (0: none)
-	charges           int // the charges a player may store
+	budgetPlayers     int   // the address budget's players (0: none)
+	charges           int   // the charges a player may store
+	slack             int64 // place.ChargeSlack, ms
 	deadline          time.Time
 	reply             chan placeResult // buffered: a worker never blocks on a caller that gave up
 }

@@ -35,7 +35,8 @@ const (
 // unknown) and address budget key (the user's when there is none).
 // ARGV: for each placement: user, x, y, color, now (ms), cooldown (ms),
 // device (place.DeviceKey, or the user again), team (0: none), the
-// budget's players (0: no budget), the charges a player may store.
+// budget's players (0: no budget), the charges a player may store, the
+// slack of a full player's clock (ms, place.ChargeSlack).
 // Returns one {result, value} per placement: {0, seq, charge clock}, {1},
 // {2, when a charge comes}, {3} or {4, when the address's first slot
 // frees}.
@@ -51,7 +52,7 @@ local anyBanned = redis.call('SCARD', KEYS[1]) > 0
 local seq = nil
 local out = {}
 for i = 1, (#KEYS - 5) / 3 do
-  local a = (i - 1) * 10
+  local a = (i - 1) * 11
   local user, device = ARGV[a+1], ARGV[a+7]
   local userKey, deviceKey, budgetKey = KEYS[3+3*i], KEYS[4+3*i], KEYS[5+3*i]
   local now, cooldown = tonumber(ARGV[a+5]), tonumber(ARGV[a+6])
@@ -61,7 +62,7 @@ for i = 1, (#KEYS - 5) / 3 do
   if cooldown > 0 then
     local u, d = redis.call('GET', userKey), redis.call('GET', deviceKey)
     if u or d then
-      clock = math.max(now, tonumber(u or '0'), tonumber(d or '0'))
+      clock = math.max(now - tonumber(ARGV[a+11]), tonumber(u or '0'), tonumber(d or '0'))
     else
       clock = now + spare
     end

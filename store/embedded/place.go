@@ -53,8 +53,8 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 	if !known {
 		clock = now.Add(spare)
 	}
-	if clock.Before(now) {
-		clock = now
+	if floor := now.Add(-place.ChargeSlack(spare, cd)); clock.Before(floor) {
+		clock = floor
 	}
 	if clock.Sub(now) > spare {
 		s.mu.Unlock()
