@@ -26,7 +26,7 @@ func TestChargeRaceNeverOverspends(t *testing.T) {
 			var wg sync.WaitGroup
 			for i := range 40 {
 				wg.Go(func() {
-					_, _, err := st.Place(ctx, who, i%32, i/32, uint8(i%16), at)
+					_, _, err := st.Placer.Place(ctx, who, i%32, i/32, uint8(i%16), at)
 					switch place.ErrorCode(err) {
 					case "":
 						ok.Add(1)
@@ -50,7 +50,7 @@ func TestChargeRaceNeverOverspends(t *testing.T) {
 		// A player who has been away long has every charge; a round right
 		// after spends none, and a charge comes back per cooldown.
 		veteran := place.Player{UserID: "veteran", DeviceID: "d-vet"}
-		if err := st.SetCooldownUntil(ctx, veteran.UserID, now.Add(-time.Hour)); err != nil {
+		if err := st.Placer.SetCooldownUntil(ctx, veteran.UserID, now.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		if n := race(veteran, now); n != limit {
@@ -62,7 +62,7 @@ func TestChargeRaceNeverOverspends(t *testing.T) {
 		if n := race(veteran, now.Add(cd)); n != 1 {
 			t.Fatalf("a cooldown later: %d, want 1", n)
 		}
-		clock, err := st.CooldownUntil(ctx, veteran.UserID)
+		clock, err := st.Placer.CooldownUntil(ctx, veteran.UserID)
 		if err != nil {
 			t.Fatal(err)
 		}

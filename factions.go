@@ -33,6 +33,14 @@ type PlacementCount struct {
 	Count  int64
 }
 
+// Factions is the store role behind template health and the leaderboards
+// (place.Stores.Factions); each consumer takes the one read it needs.
+type Factions interface {
+	LatestPlacements
+	PublicNames
+	PlacementCounts
+}
+
 // PlacementCounts reads history for the leaderboards.
 type PlacementCounts interface {
 	// PlacementCounts counts the placements made by players (rollbacks

@@ -259,7 +259,8 @@ type SessionIndex interface {
 // NoticeKick.
 type Kicks interface {
 	PublishKick(ctx context.Context, k Kick) error
-	// SubscribeKicks calls fn for every kick published anywhere until ctx ends.
+	// SubscribeKicks calls fn for every kick published anywhere until ctx
+	// ends, and the hook WithSubscribed put on ctx once it listens.
 	SubscribeKicks(ctx context.Context, fn func(Kick)) error
 }
 
@@ -288,15 +289,40 @@ func (n Notice) Kick() (Kick, bool) {
 	return k, true
 }
 
+// NoticeKicks carries kicks over Notices, as notices of kind NoticeKick:
+// the Kicks of both stores.
+type NoticeKicks struct{ Notices Notices }
+
+// PublishKick implements Kicks.
+func (k NoticeKicks) PublishKick(ctx context.Context, kick Kick) error {
+	return k.Notices.PublishNotice(ctx, KickNotice(kick))
+}
+
+// SubscribeKicks implements Kicks.
+func (k NoticeKicks) SubscribeKicks(ctx context.Context, fn func(Kick)) error {
+	return k.Notices.SubscribeNotices(ctx, func(n Notice) {
+		if kick, ok := n.Kick(); ok {
+			fn(kick)
+		}
+	})
+}
+
 // Notices carries notices to every instance, including the sender. A
 // notice published while an instance is disconnected reaches it when it
 // reconnects (cluster mode keeps the latest ones in Redis), so a subscriber
 // misses none unless it stays away for more than about a thousand notices.
 type Notices interface {
-	PublishNotice(ctx context.Context, n Notice) error
+	NoticePublisher
 	// SubscribeNotices calls fn, in order, for every notice published
-	// after the call, until ctx ends.
+	// after the call, until ctx ends. It calls the hook WithSubscribed put
+	// on ctx once it listens.
 	SubscribeNotices(ctx context.Context, fn func(Notice)) error
+}
+
+// NoticePublisher is the sending half of Notices, for those that announce
+// their changes to the other instances.
+type NoticePublisher interface {
+	PublishNotice(ctx context.Context, n Notice) error
 }
 
 // Counters are shared fixed-window counters for rate limits (guest sessions
@@ -333,25 +359,38 @@ type SessionStore interface {
 	Delete(token string) error
 }
 
-// Store is everything a running server needs from its mode's storage.
-type Store interface {
-	Placer
-	Feed
-	History
-	Users
-	SessionIndex
-	Kicks
-	Notices
-	Counters
-	Secrets
-	NetworkBans
-	Devices
-	Events
-	Sizes
-	Teams
-	Sessions() SessionStore
-	// Ready reports whether the backing services are reachable and sound.
+// Health reports whether a store's backing services are reachable and
+// sound.
+type Health interface {
 	Ready(ctx context.Context) error
-	// Close flushes pending history and releases resources.
-	Close() error
+}
+
+// Stores is a mode's storage as services, one per role, all over one
+// shared connection (docs/architecture.md, "Stores"): a consumer takes the
+// fields it needs, and never finds a capability by type assertion. Every
+// field of a store opened for serving is set.
+type Stores struct {
+	Placer       Placer
+	Feed         Feed
+	History      History
+	Users        Users
+	SessionIndex SessionIndex
+	Sessions     SessionStore
+	Kicks        Kicks
+	Notices      Notices
+	Counters     Counters
+	Secrets      Secrets
+	NetworkBans  NetworkBans
+	Devices      Devices
+	Events       Events
+	Sizes        Sizes
+	Teams        Teams
+	Stats        StatsReader
+	Archive      Archive
+	JoinCodes    JoinCodes
+	Factions     Factions
+	Health       Health
+	// Close flushes pending history and releases the shared connection;
+	// the services must not be used after.
+	Close func() error
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/views"
 )
 
@@ -25,21 +26,19 @@ const (
 	maxReasonLen = 500
 )
 
-// requireAdmin lets only admins through; everyone else gets 403 FORBIDDEN.
-// Admin rights are read from the store on every request, so a grant or
-// revoke takes effect at the user's next request.
-func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		u, ok, err := s.currentUser(s.ctx(c))
-		if err != nil {
-			return err
-		}
-		if !ok || !u.IsAdmin {
-			return place.Errorf(place.EFORBIDDEN, "Only moderators may use the admin pages.")
-		}
-		c.Set(ctxAdmin, u)
-		return next(c)
-	}
+// adminPages are the moderators' pages of users (search, ban, rollback),
+// the audit log, the canvas's size and the join code.
+type adminPages struct {
+	*web
+	liveCanvas
+	auditLog
+	moderation Moderation
+	history    HistoryReader
+	placements *placing.Service
+	bans       *userBans
+	sizes      place.Sizes
+	notices    Notices
+	join       joinLink
 }
 
 func adminOf(c echo.Context) place.User {
@@ -52,7 +51,7 @@ func infoOf(u place.User) *views.UserInfo {
 }
 
 // adminOverview serves GET /admin.
-func (s *Server) adminOverview(c echo.Context) error {
+func (s *adminPages) adminOverview(c echo.Context) error {
 	audit, err := s.moderation.AuditLog(s.ctx(c), 0, 10)
 	if err != nil {
 		return err
@@ -63,7 +62,7 @@ func (s *Server) adminOverview(c echo.Context) error {
 }
 
 // adminUsers serves GET /admin/users?q=.
-func (s *Server) adminUsers(c echo.Context) error {
+func (s *adminPages) adminUsers(c echo.Context) error {
 	q := strings.TrimSpace(c.QueryParam("q"))
 	if utf8.RuneCountInString(q) > 64 {
 		return place.Errorf(place.EVALIDATION, "The search may be at most 64 characters long.")
@@ -78,17 +77,17 @@ func (s *Server) adminUsers(c echo.Context) error {
 }
 
 // targetUser loads the user named by the :id path parameter.
-func (s *Server) targetUser(c echo.Context) (place.User, error) {
+func (s *adminPages) targetUser(c echo.Context) (place.User, error) {
 	id := c.Param("id")
 	if id == "" || len(id) > 64 {
 		return place.User{}, place.Errorf(place.ENOTFOUND, "No such user.")
 	}
-	return s.accounts.UserByID(s.ctx(c), id)
+	return s.users.UserByID(s.ctx(c), id)
 }
 
 // adminUser serves GET /admin/users/{id}: the user, the moderation forms
 // and their placements, newest first (?before=SEQ pages back).
-func (s *Server) adminUser(c echo.Context) error {
+func (s *adminPages) adminUser(c echo.Context) error {
 	target, err := s.targetUser(c)
 	if err != nil {
 		return err
@@ -96,7 +95,7 @@ func (s *Server) adminUser(c echo.Context) error {
 	return s.renderAdminUser(c, http.StatusOK, target, "")
 }
 
-func (s *Server) renderAdminUser(c echo.Context, status int, target place.User, errMsg string) error {
+func (s *adminPages) renderAdminUser(c echo.Context, status int, target place.User, errMsg string) error {
 	ctx := s.ctx(c)
 	var before uint64
 	if v, ok, err := queryParam(c, "before"); err != nil {
@@ -124,14 +123,14 @@ func (s *Server) renderAdminUser(c echo.Context, status int, target place.User, 
 }
 
 // afterAction shows the user page again (Post/Redirect/Get) with a message.
-func (s *Server) afterAction(c echo.Context, target place.User, msg string) error {
+func (s *adminPages) afterAction(c echo.Context, target place.User, msg string) error {
 	s.sessions.Put(s.ctx(c), keyFlash, msg)
 	return c.Redirect(http.StatusSeeOther, "/admin/users/"+url.PathEscape(target.ID))
 }
 
 // actionFailed re-renders the user page with a validation message, or
 // hands anything else to the error handler.
-func (s *Server) actionFailed(c echo.Context, target place.User, err error) error {
+func (s *adminPages) actionFailed(c echo.Context, target place.User, err error) error {
 	var e *place.Error
 	if errors.As(err, &e) && e.Code == place.EVALIDATION {
 		return s.renderAdminUser(c, http.StatusBadRequest, target, e.Message)
@@ -139,9 +138,18 @@ func (s *Server) actionFailed(c echo.Context, target place.User, err error) erro
 	return err
 }
 
-func (s *Server) audit(ctx context.Context, actor, target place.User, action, detail string) error {
-	return s.moderation.AddAudit(ctx, place.AuditEntry{
-		At: s.now(), ActorID: actor.ID, ActorName: actor.Username,
+// auditLog writes the moderators' actions to the audit log; the groups
+// of the admin pages embed it.
+type auditLog struct {
+	entries interface {
+		AddAudit(ctx context.Context, e place.AuditEntry) error
+	}
+	clock func() time.Time
+}
+
+func (l auditLog) audit(ctx context.Context, actor, target place.User, action, detail string) error {
+	return l.entries.AddAudit(ctx, place.AuditEntry{
+		At: l.clock(), ActorID: actor.ID, ActorName: actor.Username,
 		Action: action, TargetID: target.ID, TargetName: target.Username, Detail: detail,
 	})
 }
@@ -150,7 +158,7 @@ func (s *Server) audit(ctx context.Context, actor, target place.User, action, de
 // at once on every instance: placements are refused, the user's sessions
 // (found through the per-user index) are destroyed, and a kick closes their
 // sockets everywhere.
-func (s *Server) adminBan(c echo.Context) error {
+func (s *adminPages) adminBan(c echo.Context) error {
 	ctx := s.ctx(c)
 	actor := adminOf(c)
 	target, err := s.targetUser(c)
@@ -169,21 +177,13 @@ func (s *Server) adminBan(c echo.Context) error {
 	if err != nil {
 		return s.actionFailed(c, target, err)
 	}
-	if err := s.moderation.SetBan(ctx, target.ID, true, reason); err != nil {
-		return err
-	}
-	if err := s.moderation.SetBanned(ctx, target.ID, true); err != nil {
-		return err
-	}
-	// The browsers the user played from are banned too: a new guest on
-	// them cannot place.
-	if err := s.deviceLog.SyncDeviceBans(ctx, target.ID); err != nil {
+	if err := s.bans.mark(ctx, target.ID, true, reason); err != nil {
 		return err
 	}
 	// Sessions go before the kick, so that a socket that reconnects at once
 	// no longer finds its session.
-	ended, sessErr := s.destroyUserSessions(ctx, target.ID)
-	if err := s.sessionIdx.PublishKick(ctx, place.Kick{UserID: target.ID, Reason: "banned", BanMessage: banMessage(reason)}); err != nil {
+	ended, sessErr := s.bans.endSessions(ctx, target.ID)
+	if err := s.bans.kick(ctx, target.ID, reason); err != nil {
 		return err
 	}
 	if err := s.audit(ctx, actor, target, "ban", reason); err != nil {
@@ -197,35 +197,8 @@ func (s *Server) adminBan(c echo.Context) error {
 	return s.afterAction(c, target, fmt.Sprintf("%s is banned; %d session(s) ended.", target.Username, ended))
 }
 
-// banMessage is what a banned player's open tabs show.
-func banMessage(reason string) string {
-	return "You are banned from placing pixels. Reason given by the moderator: " + reason
-}
-
-// destroyUserSessions deletes every session of the user from the session
-// store, through the per-user index rather than a scan of all sessions.
-func (s *Server) destroyUserSessions(ctx context.Context, userID string) (int, error) {
-	tokens, err := s.sessionIdx.UserSessions(ctx, userID)
-	if err != nil {
-		return 0, err
-	}
-	var errs []error
-	n := 0
-	for _, t := range tokens {
-		if err := s.sessions.Store.Delete(t); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		n++
-		if err := s.sessionIdx.RemoveUserSession(ctx, userID, t); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return n, errors.Join(errs...)
-}
-
 // adminUnban serves POST /admin/users/{id}/unban.
-func (s *Server) adminUnban(c echo.Context) error {
+func (s *adminPages) adminUnban(c echo.Context) error {
 	ctx := s.ctx(c)
 	target, err := s.targetUser(c)
 	if err != nil {
@@ -234,13 +207,7 @@ func (s *Server) adminUnban(c echo.Context) error {
 	if !target.Banned {
 		return s.afterAction(c, target, target.Username+" is not banned.")
 	}
-	if err := s.moderation.SetBan(ctx, target.ID, false, ""); err != nil {
-		return err
-	}
-	if err := s.moderation.SetBanned(ctx, target.ID, false); err != nil {
-		return err
-	}
-	if err := s.deviceLog.SyncDeviceBans(ctx, target.ID); err != nil {
+	if err := s.bans.mark(ctx, target.ID, false, ""); err != nil {
 		return err
 	}
 	if err := s.audit(ctx, adminOf(c), target, "unban", ""); err != nil {
@@ -268,7 +235,7 @@ func parseSince(v string) (time.Time, error) {
 // first POST shows how many pixels would change; the POST with confirm=1
 // from that page does it. The plan is made afresh on confirmation, so
 // placements made in between are taken into account.
-func (s *Server) adminRollback(c echo.Context) error {
+func (s *adminPages) adminRollback(c echo.Context) error {
 	ctx := s.ctx(c)
 	actor := adminOf(c)
 	target, err := s.targetUser(c)
@@ -312,7 +279,7 @@ func (s *Server) adminRollback(c echo.Context) error {
 }
 
 // adminAudit serves GET /admin/audit (?before=ID pages back).
-func (s *Server) adminAudit(c echo.Context) error {
+func (s *adminPages) adminAudit(c echo.Context) error {
 	var before int64
 	if v, ok, err := queryParam(c, "before"); err != nil {
 		return err

@@ -15,24 +15,24 @@ import (
 )
 
 // adminCanvas serves GET /admin/canvas: the size and the grow form.
-func (s *Server) adminCanvas(c echo.Context) error {
+func (s *adminPages) adminCanvas(c echo.Context) error {
 	sz := s.canvasCfg().Size()
 	form := views.CanvasSizeForm{Width: strconv.Itoa(sz.Width), Height: strconv.Itoa(sz.Height)}
 	return s.renderCanvas(c, http.StatusOK, form, "")
 }
 
-func (s *Server) renderCanvas(c echo.Context, status int, form views.CanvasSizeForm, errMsg string) error {
+func (s *adminPages) renderCanvas(c echo.Context, status int, form views.CanvasSizeForm, errMsg string) error {
 	return s.renderCanvasPage(c, status, form, errMsg, nil)
 }
 
 // renderCanvasPreview shows the page with a preview of growing to size to.
-func (s *Server) renderCanvasPreview(c echo.Context, form views.CanvasSizeForm, to place.Size) error {
+func (s *adminPages) renderCanvasPreview(c echo.Context, form views.CanvasSizeForm, to place.Size) error {
 	return s.renderCanvasPage(c, http.StatusOK, form, "", &to)
 }
 
-func (s *Server) renderCanvasPage(c echo.Context, status int, form views.CanvasSizeForm, errMsg string, preview *place.Size) error {
+func (s *adminPages) renderCanvasPage(c echo.Context, status int, form views.CanvasSizeForm, errMsg string, preview *place.Size) error {
 	ctx := s.ctx(c)
-	growths, err := s.opts.Store.Growths(ctx)
+	growths, err := s.sizes.Growths(ctx)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func parseGrowForm(f views.CanvasSizeForm) (place.Size, error) {
 // live canvas follows at once, every other instance within a second
 // (notice place.NoticeGrow), each sending resize to its clients; the audit
 // log records the old and new size.
-func (s *Server) adminCanvasGrow(c echo.Context) error {
+func (s *adminPages) adminCanvasGrow(c echo.Context) error {
 	ctx := s.ctx(c)
 	form := views.CanvasSizeForm{Width: strings.TrimSpace(c.FormValue("width")), Height: strings.TrimSpace(c.FormValue("height"))}
 	to, err := parseGrowForm(form)
@@ -74,7 +74,7 @@ func (s *Server) adminCanvasGrow(c echo.Context) error {
 	if err == nil {
 		// The audit entry is written with the growth, in the same commit.
 		actor, now := adminOf(c), s.now()
-		g, err = s.opts.Store.Grow(ctx, to, now, place.AuditEntry{At: now, ActorID: actor.ID, ActorName: actor.Username, Action: "grow"})
+		g, err = s.sizes.Grow(ctx, to, now, place.AuditEntry{At: now, ActorID: actor.ID, ActorName: actor.Username, Action: "grow"})
 	}
 	var pe *place.Error
 	if errors.As(err, &pe) && pe.Code == place.EVALIDATION {
@@ -85,7 +85,7 @@ func (s *Server) adminCanvasGrow(c echo.Context) error {
 	}
 	s.hub.Grow(g.To)
 	data, _ := json.Marshal(g.To)
-	if err := s.opts.Store.PublishNotice(ctx, place.Notice{Kind: place.NoticeGrow, Data: data}); err != nil {
+	if err := s.notices.PublishNotice(ctx, place.Notice{Kind: place.NoticeGrow, Data: data}); err != nil {
 		// Every other instance still learns of it from its first placement
 		// beyond its canvas (realtime: broadcaster.enqueue) or at restart.
 		s.log.Warn("publishing a canvas growth failed", "err", err)

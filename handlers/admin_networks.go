@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -14,20 +13,6 @@ import (
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/views"
 )
-
-// refuseBannedNetwork answers BANNED when the request comes from a banned
-// address or network: no new guests or accounts are made from it.
-func (s *Server) refuseBannedNetwork(ctx context.Context, r *http.Request) error {
-	b, ok := s.netBans.Banned(ctx, s.clientIP(r))
-	if !ok {
-		return nil
-	}
-	msg := "New players from your network are banned until " + b.EndsAt.UTC().Format("2006-01-02 15:04 UTC")
-	if b.Reason != "" {
-		msg += " (" + b.Reason + ")"
-	}
-	return place.Errorf(place.EBANNED, "%s. Registered players may still log in.", msg)
-}
 
 // parseBanNetwork reads an address (IPv6: its /64) or a CIDR network. Very
 // wide networks are refused, as a slip of the keyboard would ban everyone.
@@ -52,11 +37,11 @@ func parseBanNetwork(v string) (netip.Prefix, error) {
 }
 
 // adminNetworks serves GET /admin/networks.
-func (s *Server) adminNetworks(c echo.Context) error {
+func (s *suspectPages) adminNetworks(c echo.Context) error {
 	return s.renderAdminNetworks(c, http.StatusOK, views.AdminNetworksData{Duration: "24h"})
 }
 
-func (s *Server) renderAdminNetworks(c echo.Context, status int, d views.AdminNetworksData) error {
+func (s *suspectPages) renderAdminNetworks(c echo.Context, status int, d views.AdminNetworksData) error {
 	ctx := s.ctx(c)
 	bans, err := s.networks.NetworkBans(ctx, s.now())
 	if err != nil {
@@ -68,7 +53,7 @@ func (s *Server) renderAdminNetworks(c echo.Context, status int, d views.AdminNe
 
 // adminBanNetwork serves POST /admin/networks (fields network, duration,
 // reason).
-func (s *Server) adminBanNetwork(c echo.Context) error {
+func (s *suspectPages) adminBanNetwork(c echo.Context) error {
 	ctx := s.ctx(c)
 	actor := adminOf(c)
 	form := views.AdminNetworksData{Network: c.FormValue("network"), Duration: c.FormValue("duration"), Reason: strings.TrimSpace(c.FormValue("reason"))}
@@ -103,7 +88,7 @@ func (s *Server) adminBanNetwork(c echo.Context) error {
 }
 
 // adminLiftNetworkBan serves POST /admin/networks/{id}/lift.
-func (s *Server) adminLiftNetworkBan(c echo.Context) error {
+func (s *suspectPages) adminLiftNetworkBan(c echo.Context) error {
 	ctx := s.ctx(c)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {

@@ -12,24 +12,13 @@ import (
 	"github.com/placecanvas/place/views"
 )
 
-// adminTeamRoutes adds the organisers' team pages (none without teams).
-func (s *Server) adminTeamRoutes(e *echo.Echo, adminPage, adminChange []echo.MiddlewareFunc) {
-	if s.teams == nil {
-		return
-	}
-	e.Match([]string{http.MethodGet, http.MethodHead}, "/admin/teams", s.adminTeams, adminPage...)
-	e.POST("/admin/teams", s.adminTeamCreate, adminChange...)
-	e.POST("/admin/teams/:id", s.adminTeamUpdate, adminChange...)
-	e.POST("/admin/teams/:id/delete", s.adminTeamDelete, adminChange...)
-}
-
 // adminTeams serves GET /admin/teams.
-func (s *Server) adminTeams(c echo.Context) error {
+func (s *teamPages) adminTeams(c echo.Context) error {
 	return s.renderTeams(c, http.StatusOK, views.TeamForm{Color: 5}, "")
 }
 
-func (s *Server) renderTeams(c echo.Context, status int, form views.TeamForm, errMsg string) error {
-	ts, err := s.teams.Teams(s.ctx(c)) // uncached: the organiser sees every change
+func (s *teamPages) renderTeams(c echo.Context, status int, form views.TeamForm, errMsg string) error {
+	ts, err := s.roster.Teams(s.ctx(c)) // uncached: the organiser sees every change
 	if err != nil {
 		return err
 	}
@@ -51,7 +40,7 @@ func teamForm(c echo.Context) views.TeamForm {
 
 // teamFailed shows the page again with a validation message; other
 // errors (an unknown team, a store that is down) are the usual pages.
-func (s *Server) teamFailed(c echo.Context, form views.TeamForm, err error) error {
+func (s *teamPages) teamFailed(c echo.Context, form views.TeamForm, err error) error {
 	var e *place.Error
 	if errors.As(err, &e) && e.Code == place.EVALIDATION {
 		return s.renderTeams(c, http.StatusBadRequest, form, e.Message)
@@ -59,11 +48,11 @@ func (s *Server) teamFailed(c echo.Context, form views.TeamForm, err error) erro
 	return err
 }
 
-func (s *Server) afterTeams(c echo.Context, action, detail, msg string) error {
+func (s *teamPages) afterTeams(c echo.Context, action, detail, msg string) error {
 	if err := s.audit(s.ctx(c), adminOf(c), place.User{}, action, detail); err != nil {
 		return err
 	}
-	s.teamList.invalidate()
+	s.list.invalidate()
 	if s.stats != nil {
 		s.stats.invalidate()
 	}
@@ -76,9 +65,9 @@ func teamWords(t place.Team) string {
 }
 
 // adminTeamCreate serves POST /admin/teams (fields name, color).
-func (s *Server) adminTeamCreate(c echo.Context) error {
+func (s *teamPages) adminTeamCreate(c echo.Context) error {
 	form := teamForm(c)
-	t, err := s.teams.Create(s.ctx(c), form.Name, form.Color)
+	t, err := s.roster.Create(s.ctx(c), form.Name, form.Color)
 	if err != nil {
 		return s.teamFailed(c, form, err)
 	}
@@ -94,13 +83,13 @@ func teamID(c echo.Context) (int64, error) {
 }
 
 // adminTeamUpdate serves POST /admin/teams/{id} (fields name, color).
-func (s *Server) adminTeamUpdate(c echo.Context) error {
+func (s *teamPages) adminTeamUpdate(c echo.Context) error {
 	id, err := teamID(c)
 	if err != nil {
 		return err
 	}
 	form := teamForm(c)
-	old, t, err := s.teams.Update(s.ctx(c), id, form.Name, form.Color)
+	old, t, err := s.roster.Update(s.ctx(c), id, form.Name, form.Color)
 	if err != nil {
 		return s.teamFailed(c, views.TeamForm{Color: 5}, err)
 	}
@@ -109,12 +98,12 @@ func (s *Server) adminTeamUpdate(c echo.Context) error {
 }
 
 // adminTeamDelete serves POST /admin/teams/{id}/delete.
-func (s *Server) adminTeamDelete(c echo.Context) error {
+func (s *teamPages) adminTeamDelete(c echo.Context) error {
 	id, err := teamID(c)
 	if err != nil {
 		return err
 	}
-	t, err := s.teams.Delete(s.ctx(c), id)
+	t, err := s.roster.Delete(s.ctx(c), id)
 	if err != nil {
 		return err
 	}

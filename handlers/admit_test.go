@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/placecanvas/place"
-	"github.com/placecanvas/place/handlers"
-	"github.com/placecanvas/place/realtime"
 )
 
 // TestStartingAndDrainingAnswer503: until the instance has started, and
@@ -20,7 +18,7 @@ import (
 // them elsewhere) while health checks answer and POSTs are served.
 func TestStartingAndDrainingAnswer503(t *testing.T) {
 	cfg := place.Config{Width: 10, Height: 10, Cooldown: time.Second}
-	srv := handlers.New(handlers.Options{Config: cfg, Store: &downStore{}, Hub: realtime.New(realtime.Options{Config: cfg})})
+	srv := downServer(t, cfg)
 	var started, draining atomic.Bool
 	srv.SetStarted(started.Load)
 	srv.SetDraining(draining.Load)
@@ -51,7 +49,7 @@ func TestStartingAndDrainingAnswer503(t *testing.T) {
 		for _, path := range []string{"/", "/api/v1/canvas/info", "/history/recent", "/assets/css/app.css"} {
 			code, resp, _ := status(http.MethodGet, path)
 			if phase == "serving" {
-				if code == http.StatusServiceUnavailable && path != "/history/recent" { // history is down in downStore
+				if code == http.StatusServiceUnavailable && path != "/history/recent" { // history is down in downServer
 					t.Errorf("%s: GET %s: 503", phase, path)
 				}
 				continue

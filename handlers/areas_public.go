@@ -19,7 +19,7 @@ type publicArea struct {
 
 // areaList serves GET /api/v1/areas: the protected areas, so that the
 // game can outline them before a placement is refused.
-func (s *Server) areaList(c echo.Context) error {
+func (s *eventPages) areaList(c echo.Context) error {
 	areas := s.live.Event().Areas
 	out := make([]publicArea, 0, len(areas))
 	for _, a := range areas {

@@ -69,7 +69,7 @@ var errInvalidCredentials = place.Errorf(place.EINVALIDCREDENTIAL, "Wrong userna
 // login checks the credentials and moves the request's session to the
 // account. Unknown users, guests and wrong passwords get one answer, after
 // the same bcrypt work.
-func (s *Server) login(c echo.Context, cr credentials) (place.User, error) {
+func (s *accountPages) login(c echo.Context, cr credentials) (place.User, error) {
 	ctx := s.ctx(c)
 	if len(cr.Password) > 72 {
 		return place.User{}, place.ValidatePassword(cr.Password)
@@ -117,7 +117,7 @@ func (s *Server) login(c echo.Context, cr credentials) (place.User, error) {
 // account (same id, so its pixels and cooldown stay); otherwise (no
 // session, or logged in to another account) it is a new identity and
 // counts against --identity-limit like a new guest.
-func (s *Server) register(c echo.Context, cr credentials) (place.User, error) {
+func (s *accountPages) register(c echo.Context, cr credentials) (place.User, error) {
 	ctx := s.ctx(c)
 	if err := place.ValidateUsername(cr.Username); err != nil {
 		return place.User{}, err
@@ -136,7 +136,7 @@ func (s *Server) register(c echo.Context, cr credentials) (place.User, error) {
 	if err != nil {
 		return place.User{}, err
 	}
-	if err := s.refuseBannedNetwork(ctx, c.Request()); err != nil {
+	if err := s.guests.refuseBannedNetwork(ctx, c.Request()); err != nil {
 		return place.User{}, err
 	}
 	// A taken name is answered before the bcrypt work it would waste (unless
@@ -148,7 +148,7 @@ func (s *Server) register(c echo.Context, cr credentials) (place.User, error) {
 		return place.User{}, err
 	}
 	if !hadPrev || !prev.IsGuest {
-		if err := s.countNewIdentity(ctx, c.Request()); err != nil {
+		if err := s.guests.countNewIdentity(ctx, c.Request()); err != nil {
 			return place.User{}, err
 		}
 	}
@@ -184,7 +184,7 @@ var errUsernameTaken = place.Errorf(place.EUSERNAMETAKEN, "That username is take
 // from the same session or soon after, finishes it: the session moves to
 // the account, as a login would (and counts as a login attempt, so it is
 // no way round the login throttle). Anyone else is told the name is taken.
-func (s *Server) registerAgain(ctx context.Context, r *http.Request, u place.User, cr credentials, ownSession bool) (place.User, error) {
+func (s *accountPages) registerAgain(ctx context.Context, r *http.Request, u place.User, cr credentials, ownSession bool) (place.User, error) {
 	if u.IsGuest || (!ownSession && s.now().Sub(u.CreatedAt) > registerRetryWindow) {
 		return place.User{}, errUsernameTaken
 	}
@@ -211,7 +211,7 @@ func (s *Server) registerAgain(ctx context.Context, r *http.Request, u place.Use
 // fixation). The later of the previous identity's and u's cooldowns
 // applies, so switching identities never frees a pixel. Sockets opened
 // under the old token are closed; the client reconnects as u.
-func (s *Server) switchSession(ctx context.Context, u place.User) error {
+func (s *accountPages) switchSession(ctx context.Context, u place.User) error {
 	prev, hadPrev, err := s.currentUser(ctx)
 	if err != nil {
 		return err
@@ -249,7 +249,7 @@ func (s *Server) switchSession(ctx context.Context, u place.User) error {
 
 // logout destroys the session server-side, drops it from the user's index
 // and closes its sockets everywhere.
-func (s *Server) logout(ctx context.Context) error {
+func (s *accountPages) logout(ctx context.Context) error {
 	token := s.sessions.Token(ctx)
 	if token == "" {
 		return nil
@@ -270,7 +270,7 @@ func (s *Server) logout(ctx context.Context) error {
 }
 
 // apiRegister serves POST /api/v1/auth/register.
-func (s *Server) apiRegister(c echo.Context) error {
+func (s *accountPages) apiRegister(c echo.Context) error {
 	cr, err := readCredentials(c)
 	if err != nil {
 		return err
@@ -283,7 +283,7 @@ func (s *Server) apiRegister(c echo.Context) error {
 }
 
 // apiLogin serves POST /api/v1/auth/login.
-func (s *Server) apiLogin(c echo.Context) error {
+func (s *accountPages) apiLogin(c echo.Context) error {
 	cr, err := readCredentials(c)
 	if err != nil {
 		return err
@@ -296,7 +296,7 @@ func (s *Server) apiLogin(c echo.Context) error {
 }
 
 // apiLogout serves POST /api/v1/auth/logout.
-func (s *Server) apiLogout(c echo.Context) error {
+func (s *accountPages) apiLogout(c echo.Context) error {
 	if err := s.logout(s.ctx(c)); err != nil {
 		return err
 	}

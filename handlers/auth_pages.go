@@ -9,14 +9,14 @@ import (
 )
 
 // loginPage serves GET /login.
-func (s *Server) loginPage(c echo.Context) error {
+func (s *accountPages) loginPage(c echo.Context) error {
 	return render(c, http.StatusOK, views.LoginPage(views.AuthPageData{User: s.viewUser(c)}))
 }
 
 // loginSubmit serves POST /login: a form that works without JavaScript.
 // Success goes back to the canvas (303); a failure shows the form again
 // with the message and the status of the error.
-func (s *Server) loginSubmit(c echo.Context) error {
+func (s *accountPages) loginSubmit(c echo.Context) error {
 	cr, err := readCredentials(c)
 	if err == nil {
 		_, err = s.login(c, cr)
@@ -32,12 +32,12 @@ func (s *Server) loginSubmit(c echo.Context) error {
 }
 
 // registerPage serves GET /register.
-func (s *Server) registerPage(c echo.Context) error {
+func (s *accountPages) registerPage(c echo.Context) error {
 	return render(c, http.StatusOK, views.RegisterPage(views.AuthPageData{User: s.viewUser(c)}))
 }
 
 // registerSubmit serves POST /register, like loginSubmit.
-func (s *Server) registerSubmit(c echo.Context) error {
+func (s *accountPages) registerSubmit(c echo.Context) error {
 	cr, err := readCredentials(c)
 	if err == nil {
 		_, err = s.register(c, cr)
@@ -53,7 +53,7 @@ func (s *Server) registerSubmit(c echo.Context) error {
 }
 
 // logoutSubmit serves POST /logout, the layout's log-out button.
-func (s *Server) logoutSubmit(c echo.Context) error {
+func (s *accountPages) logoutSubmit(c echo.Context) error {
 	if err := s.logout(s.ctx(c)); err != nil {
 		return err
 	}

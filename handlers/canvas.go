@@ -18,21 +18,20 @@ import (
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// liveCanvas is the hub and the configuration of the canvas, which the
+// groups that show it embed.
+type liveCanvas struct {
+	cfg place.Config
+	hub *realtime.Hub
+}
+
 // canvasCfg is the canvas configuration with the live canvas's size (the
 // canvas grows at run time).
-func (s *Server) canvasCfg() place.Config {
-	if s.hub == nil {
-		return s.cfg
-	}
-	return s.cfg.WithSize(s.hub.Size())
-}
+func (l liveCanvas) canvasCfg() place.Config { return l.cfg.WithSize(l.hub.Size()) }
 
 // canvasBinary serves GET /api/v1/canvas: one byte per pixel, with the seq
 // in a header and as the ETag.
-func (s *Server) canvasBinary(c echo.Context) error {
-	if s.tt != nil && c.QueryParams().Has("at") {
-		return s.canvasAtBinary(c)
-	}
+func (s *playPages) canvasBinary(c echo.Context) error {
 	if !s.hub.Ready() {
 		return place.ErrUnavailable
 	}
@@ -87,10 +86,10 @@ func canvasETag(seq uint64, sz place.Size, suffix string) string {
 // per request. The default canvas may use every scale; the largest, 1 and 2.
 const maxPNGPixels = 1 << 26
 
-// maxPNGScale is the largest scale (1..8) whose PNG stays within maxPNGPixels.
-func (s *Server) maxPNGScale() int {
+// maxPNGScale is the largest scale (1..8) whose PNG of a canvas of cfg's
+// size stays within maxPNGPixels.
+func maxPNGScale(cfg place.Config) int {
 	n := 8
-	cfg := s.canvasCfg()
 	for n > 1 && cfg.Width*n*cfg.Height*n > maxPNGPixels {
 		n--
 	}
@@ -98,15 +97,12 @@ func (s *Server) maxPNGScale() int {
 }
 
 // canvasPNG serves GET /api/v1/canvas.png?scale=1..8 as an indexed PNG.
-func (s *Server) canvasPNG(c echo.Context) error {
-	if s.tt != nil && c.QueryParams().Has("at") {
-		return s.canvasAtPNG(c)
-	}
+func (s *playPages) canvasPNG(c echo.Context) error {
 	scale, err := intParam(c, "scale", 1, 1, 8)
 	if err != nil {
 		return err
 	}
-	if most := s.maxPNGScale(); scale > most {
+	if most := maxPNGScale(s.canvasCfg()); scale > most {
 		sz := s.canvasCfg().Size()
 		return place.Errorf(place.EVALIDATION, "scale must be an integer from 1 to %d for a canvas of %d × %d.", most, sz.Width, sz.Height)
 	}
@@ -133,7 +129,7 @@ func (s *Server) canvasPNG(c echo.Context) error {
 
 // scaledPNG returns the PNG at scale of the canvas at seq or later, of
 // size sz or larger.
-func (s *Server) scaledPNG(scale int, seq uint64, sz place.Size) (pngEntry, error) {
+func (s *playPages) scaledPNG(scale int, seq uint64, sz place.Size) (pngEntry, error) {
 	lookup := func() (pngEntry, bool) {
 		s.png.mu.Lock()
 		defer s.png.mu.Unlock()
@@ -167,7 +163,7 @@ func (s *Server) scaledPNG(scale int, seq uint64, sz place.Size) (pngEntry, erro
 }
 
 // canvasInfo serves GET /api/v1/canvas/info.
-func (s *Server) canvasInfo(c echo.Context) error {
+func (s *playPages) canvasInfo(c echo.Context) error {
 	cfg := s.canvasCfg()
 	if s.live != nil {
 		cfg.Cooldown = s.cooldown() // the event's live setting

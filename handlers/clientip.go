@@ -9,10 +9,27 @@ import (
 	"github.com/placecanvas/place"
 )
 
+// clientNet tells who a request comes from: its client address behind
+// the trusted proxies, and whether its origin is this site's.
+type clientNet struct {
+	trustedProxies []netip.Prefix
+	origins        map[string]bool // allowed origins besides the site's own
+}
+
+func newClientNet(trusted []netip.Prefix, allowed []string) clientNet {
+	n := clientNet{trustedProxies: trusted, origins: make(map[string]bool)}
+	for _, o := range allowed {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			n.origins[strings.ToLower(o)] = true
+		}
+	}
+	return n
+}
+
 // clientIP returns the client address: the socket's address,
 // unless it is a trusted proxy; then the right-most X-Forwarded-For entry
 // that is not itself a trusted proxy.
-func (s *Server) clientIP(r *http.Request) netip.Addr {
+func (s clientNet) clientIP(r *http.Request) netip.Addr {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
@@ -44,8 +61,8 @@ func (s *Server) clientIP(r *http.Request) netip.Addr {
 	return addr
 }
 
-func (s *Server) trusted(a netip.Addr) bool {
-	for _, p := range s.opts.TrustedProxies {
+func (s clientNet) trusted(a netip.Addr) bool {
+	for _, p := range s.trustedProxies {
 		if p.Contains(a) {
 			return true
 		}
@@ -58,7 +75,7 @@ func ipKey(a netip.Addr) string { return place.AddressOf(a) }
 
 // isSecure reports whether the request reached the site over TLS, directly
 // or through a trusted proxy.
-func (s *Server) isSecure(r *http.Request) bool {
+func (s clientNet) isSecure(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
@@ -69,9 +86,9 @@ func (s *Server) isSecure(r *http.Request) bool {
 	return false
 }
 
-// sameOrigin reports whether an Origin header names this site (by Host) or
+// originAllowed reports whether an Origin header names this site (by Host) or
 // one of the allowed origins.
-func (s *Server) originAllowed(r *http.Request, origin string) bool {
+func (s clientNet) originAllowed(r *http.Request, origin string) bool {
 	origin = strings.ToLower(strings.TrimRight(origin, "/"))
 	if s.origins[origin] {
 		return true

@@ -84,13 +84,21 @@ func (sl *connSlot) release() {
 	})
 }
 
-// acquireConn applies the connection caps to a WebSocket or SSE request.
-func (s *Server) acquireConn(r *http.Request) (*connSlot, error) {
+// streams are the long requests (WebSockets, SSE streams) under the
+// connection caps of this instance.
+type streams struct {
+	conns  *connCap
+	client clientNet
+	cookie string // the session cookie's name
+}
+
+// acquire applies the connection caps to a WebSocket or SSE request.
+func (s *streams) acquire(r *http.Request) (*connSlot, error) {
 	var session string
-	if ck, err := r.Cookie(s.sessions.Cookie.Name); err == nil {
+	if ck, err := r.Cookie(s.cookie); err == nil {
 		session = ck.Value
 	}
-	return s.conns.acquire(ipKey(s.clientIP(r)), session)
+	return s.conns.acquire(ipKey(s.client.clientIP(r)), session)
 }
 
 // releaseOnClose is a ResponseWriter whose hijacked connection calls

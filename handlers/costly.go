@@ -42,7 +42,7 @@ func newCostly(b *budget.Budget, perMinute int) *costly {
 
 // allowCostly takes one expensive request from the client address's rate:
 // 429 RATE_LIMITED with the seconds to wait when it is spent.
-func (s *Server) allowCostly(c echo.Context) error {
+func (s *timeTravel) allowCostly(c echo.Context) error {
 	ok, wait := s.costly.rate.Allow(ipKey(s.clientIP(c.Request())), s.now())
 	if ok {
 		return nil
@@ -54,8 +54,8 @@ func (s *Server) allowCostly(c echo.Context) error {
 
 // underBudget runs work with a worker and cost bytes of the shared budget:
 // 503 SERVICE_UNAVAILABLE with Retry-After when they do not free up soon.
-func (s *Server) underBudget(ctx context.Context, cost int64, work func() error) error {
-	release, err := s.costly.budget.Acquire(ctx, cost)
+func (s *costly) underBudget(ctx context.Context, cost int64, work func() error) error {
+	release, err := s.budget.Acquire(ctx, cost)
 	if err != nil {
 		return err
 	}
@@ -68,8 +68,8 @@ func (s *Server) underBudget(ctx context.Context, cost int64, work func() error)
 // many requests ask for it meanwhile. compute returns the value and its
 // size in bytes. Handlers check the cache and the rate (allowCostly)
 // first, so that only requests that make work count.
-func cachedUnderBudget[V any](s *Server, ctx context.Context, key string, cost int64, compute func(context.Context) (V, int64, error)) (V, error) {
-	return budget.Do(ctx, s.costly.cache, key, func() (V, int64, error) {
+func cachedUnderBudget[V any](s *costly, ctx context.Context, key string, cost int64, compute func(context.Context) (V, int64, error)) (V, error) {
+	return budget.Do(ctx, s.cache, key, func() (V, int64, error) {
 		var v V
 		var size int64
 		err := s.underBudget(ctx, cost, func() (err error) {
@@ -81,6 +81,6 @@ func cachedUnderBudget[V any](s *Server, ctx context.Context, key string, cost i
 }
 
 // cachedValue returns the value cached under key.
-func cachedValue[V any](s *Server, key string) (V, bool) {
-	return budget.Get[V](s.costly.cache, key)
+func cachedValue[V any](s *costly, key string) (V, bool) {
+	return budget.Get[V](s.cache, key)
 }

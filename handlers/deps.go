@@ -9,7 +9,9 @@ import (
 
 // The handlers depend on these small interfaces, each named for what it is
 // used for, rather than on the whole place.Store; both stores implement all
-// of them.
+// of them. Where a role of package place is already what the handlers use
+// (place.Counters, place.Secrets, place.Devices, place.Sizes, place.Archive,
+// place.StatsReader), the Options take it as it is.
 
 // HistoryReader reads stored placements for the history pages, the live
 // panels and the rollback plan.
@@ -34,6 +36,13 @@ type Accounts interface {
 	SetCooldownUntil(ctx context.Context, userID string, until time.Time) error
 }
 
+// UserFinder looks users up by id (the session's user) and by name (an
+// area rollback of one player).
+type UserFinder interface {
+	UserByID(ctx context.Context, id string) (place.User, error)
+	UserByName(ctx context.Context, name string) (place.User, error)
+}
+
 // Moderation is what the admin pages change and read besides history:
 // bans, the user search and the audit log.
 type Moderation interface {
@@ -55,4 +64,60 @@ type Sessions interface {
 // Health reports whether the backing services are reachable.
 type Health interface {
 	Ready(ctx context.Context) error
+}
+
+// Notices tells every instance of a change made here (a canvas growth).
+type Notices interface {
+	PublishNotice(ctx context.Context, n place.Notice) error
+}
+
+// NetworkBanList lists the network bans in force, for the moderators' page
+// (the cached list that the rules read is a netbans.List).
+type NetworkBanList interface {
+	NetworkBans(ctx context.Context, now time.Time) ([]place.NetworkBan, error)
+}
+
+// EventAssets are the stored parts of an event that the pages read and
+// change besides its live state: templates, the final image, and the
+// rollback plan of an area.
+type EventAssets interface {
+	FinalImage(ctx context.Context) (time.Time, []byte, error)
+	Templates(ctx context.Context) ([]place.Template, error)
+	Template(ctx context.Context, id int64) (place.Template, error)
+	AddTemplate(ctx context.Context, t place.Template) (place.Template, error)
+	DeleteTemplate(ctx context.Context, id int64) (place.Template, error)
+	AreaRollbackPlan(ctx context.Context, r place.Rect, since time.Time, userID string) ([]place.Pixel, error)
+}
+
+// userRoles joins the users and the placement cooldowns and bans: what
+// Accounts and Moderation span.
+type userRoles struct {
+	place.Users
+	place.Placer
+}
+
+// sessionRoles joins the session index, the kicks and the session data:
+// what Sessions spans.
+type sessionRoles struct {
+	place.SessionIndex
+	place.Kicks
+	store place.SessionStore
+}
+
+// Sessions returns the session data.
+func (r sessionRoles) Sessions() place.SessionStore { return r.store }
+
+// UseStores sets every store role of the options from a mode's stores.
+func (o *Options) UseStores(st place.Stores) {
+	users := userRoles{st.Users, st.Placer}
+	o.History, o.Accounts, o.Users, o.Moderation = st.History, users, st.Users, users
+	o.Sessions = sessionRoles{st.SessionIndex, st.Kicks, st.Sessions}
+	o.Counters, o.Health, o.Secrets, o.Devices = st.Counters, st.Health, st.Secrets, st.Devices
+	o.NetworkBanList, o.Sizes, o.Notices = st.NetworkBans, st.Sizes, st.Notices
+	if st.Events != nil {
+		o.Events = st.Events
+	}
+	if st.Factions != nil {
+		o.Names = st.Factions
+	}
 }

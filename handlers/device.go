@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
+
+	"github.com/placecanvas/place"
 )
 
 // The device cookie names a browser for longer than any session: it stays
@@ -29,24 +32,31 @@ const (
 	deviceIDBytes    = 16
 )
 
-// deviceKeys loads the signing key once it can be read.
-type deviceKeys struct {
+// deviceCookies makes, signs and reads the device cookies and records
+// which browsers each user used.
+type deviceCookies struct {
+	secrets place.Secrets
+	seen    place.Devices
+	secure  bool // the __Host- name and the Secure attribute
+	now     func() time.Time
+	log     *slog.Logger
+
 	mu  sync.Mutex
-	key []byte
+	key []byte // loaded once it can be read
 }
 
 // deviceKey returns the key that signs device cookies.
-func (s *Server) deviceKey(ctx context.Context) ([]byte, error) {
-	s.devices.mu.Lock()
-	defer s.devices.mu.Unlock()
-	if s.devices.key == nil {
-		key, err := s.secrets.Secret(ctx, deviceSecretName, 32)
+func (d *deviceCookies) deviceKey(ctx context.Context) ([]byte, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.key == nil {
+		key, err := d.secrets.Secret(ctx, deviceSecretName, 32)
 		if err != nil {
 			return nil, err
 		}
-		s.devices.key = key
+		d.key = key
 	}
-	return s.devices.key, nil
+	return d.key, nil
 }
 
 func deviceMAC(key []byte, id string) string {
@@ -76,8 +86,8 @@ func newDeviceID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func (s *Server) deviceCookieName() string {
-	if s.opts.SecureCookies {
+func (d *deviceCookies) cookieName() string {
+	if d.secure {
 		return "__Host-" + deviceCookieName
 	}
 	return deviceCookieName
@@ -86,12 +96,12 @@ func (s *Server) deviceCookieName() string {
 // DeviceID returns the id of the request's device cookie when its
 // signature holds; ok is false when there is none, it was tampered with,
 // or the signing key cannot be read.
-func (s *Server) DeviceID(r *http.Request) (id string, ok bool) {
-	ck, err := r.Cookie(s.deviceCookieName())
+func (d *deviceCookies) DeviceID(r *http.Request) (id string, ok bool) {
+	ck, err := r.Cookie(d.cookieName())
 	if err != nil {
 		return "", false
 	}
-	key, err := s.deviceKey(r.Context())
+	key, err := d.deviceKey(r.Context())
 	if err != nil {
 		return "", false
 	}
@@ -110,9 +120,9 @@ func withPendingDevice(ctx context.Context) context.Context {
 // deviceFor returns the request's device id; a request without a valid
 // device cookie gets a new id, whose cookie its response sets (with the
 // session's). It returns "" only when the signing key cannot be read.
-func (s *Server) deviceFor(c echo.Context) string {
+func (d *deviceCookies) deviceFor(c echo.Context) string {
 	r := c.Request()
-	if id, ok := s.DeviceID(r); ok {
+	if id, ok := d.DeviceID(r); ok {
 		return id
 	}
 	p, _ := r.Context().Value(pendingDeviceKey{}).(*string)
@@ -120,7 +130,7 @@ func (s *Server) deviceFor(c echo.Context) string {
 		return ""
 	}
 	if *p == "" {
-		if _, err := s.deviceKey(r.Context()); err != nil {
+		if _, err := d.deviceKey(r.Context()); err != nil {
 			return ""
 		}
 		*p = newDeviceID()
@@ -128,22 +138,22 @@ func (s *Server) deviceFor(c echo.Context) string {
 	return *p
 }
 
-// issueDevice sets the device cookie on a response that saves a session
-// (made or renewed) or made a device id (deviceFor): a new id when the
-// request had no valid one, else the same id with its lifetime pushed
-// forward. The session's user is recorded as seen on the device, so that
+// issue sets the device cookie on a response that saves a session (made
+// or renewed) or made a device id (deviceFor): a new id when the request
+// had no valid one, else the same id with its lifetime pushed forward. The
+// session's user (userID) is recorded as seen on the device, so that
 // banning the user bans the browser.
-func (s *Server) issueDevice(w http.ResponseWriter, r *http.Request, session context.Context, status scs.Status) {
+func (d *deviceCookies) issue(w http.ResponseWriter, r *http.Request, userID string, status scs.Status) {
 	pending, _ := r.Context().Value(pendingDeviceKey{}).(*string)
 	if status != scs.Modified && (pending == nil || *pending == "") {
 		return
 	}
-	key, err := s.deviceKey(r.Context())
+	key, err := d.deviceKey(r.Context())
 	if err != nil {
-		s.log.Warn("device cookie key unavailable", "err", err)
+		d.log.Warn("device cookie key unavailable", "err", err)
 		return
 	}
-	id, ok := s.DeviceID(r)
+	id, ok := d.DeviceID(r)
 	switch {
 	case ok:
 	case pending != nil && *pending != "":
@@ -151,43 +161,43 @@ func (s *Server) issueDevice(w http.ResponseWriter, r *http.Request, session con
 	default:
 		id = newDeviceID()
 	}
-	s.setDeviceCookie(w, key, id)
+	d.setDeviceCookie(w, key, id)
 	if status == scs.Modified {
-		s.noteDevice(r.Context(), s.sessions.GetString(session, keyUserID), id)
+		d.noteDevice(r.Context(), userID, id)
 	}
 }
 
-func (s *Server) setDeviceCookie(w http.ResponseWriter, key []byte, id string) {
+func (d *deviceCookies) setDeviceCookie(w http.ResponseWriter, key []byte, id string) {
 	http.SetCookie(w, &http.Cookie{
-		Name: s.deviceCookieName(), Value: signDevice(key, id), Path: "/",
-		MaxAge: int(deviceLifetime / time.Second), Expires: s.now().Add(deviceLifetime),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.opts.SecureCookies,
+		Name: d.cookieName(), Value: signDevice(key, id), Path: "/",
+		MaxAge: int(deviceLifetime / time.Second), Expires: d.now().Add(deviceLifetime),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: d.secure,
 	})
 }
 
 // noteDevice records that the user used the device (no user: nothing).
-func (s *Server) noteDevice(ctx context.Context, userID, device string) {
+func (d *deviceCookies) noteDevice(ctx context.Context, userID, device string) {
 	if userID == "" || device == "" {
 		return
 	}
-	if err := s.deviceLog.NoteDevice(ctx, userID, device, s.now()); err != nil {
-		s.log.Warn("recording a user's device", "err", err)
+	if err := d.seen.NoteDevice(ctx, userID, device, d.now()); err != nil {
+		d.log.Warn("recording a user's device", "err", err)
 	}
 }
 
 // wsDevice returns the device of a WebSocket upgrade, making one when the
 // request has none and setting its cookie on w (the upgrade response), and
 // records the user as seen on it.
-func (s *Server) wsDevice(w http.ResponseWriter, r *http.Request, userID string) string {
-	id, ok := s.DeviceID(r)
+func (d *deviceCookies) wsDevice(w http.ResponseWriter, r *http.Request, userID string) string {
+	id, ok := d.DeviceID(r)
 	if !ok {
-		key, err := s.deviceKey(r.Context())
+		key, err := d.deviceKey(r.Context())
 		if err != nil {
 			return ""
 		}
 		id = newDeviceID()
-		s.setDeviceCookie(w, key, id)
+		d.setDeviceCookie(w, key, id)
 	}
-	s.noteDevice(r.Context(), userID, id)
+	d.noteDevice(r.Context(), userID, id)
 	return id
 }

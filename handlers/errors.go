@@ -75,7 +75,7 @@ func writeJSONError(w http.ResponseWriter, err error) {
 
 // errorHandler is echo's HTTPErrorHandler: the one place where errors become
 // responses. Internal errors are logged with details and shown generically.
-func (s *Server) errorHandler(err error, c echo.Context) {
+func (w *web) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
@@ -95,15 +95,15 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 			if he.Code < 500 {
 				err = place.Errorf(place.EVALIDATION, "Bad request.")
 			} else {
-				s.log.Error("request failed", "err", he, "path", c.Request().URL.Path)
+				w.log.Error("request failed", "err", he, "path", c.Request().URL.Path)
 				err = errors.New("internal")
 			}
 		}
 	} else if place.ErrorCode(err) == place.EINTERNAL {
-		s.log.Error("request failed", "err", err, "path", c.Request().URL.Path, "method", c.Request().Method)
+		w.log.Error("request failed", "err", err, "path", c.Request().URL.Path, "method", c.Request().Method)
 	}
 	if wantsHTML(c.Request()) {
-		s.renderErrorPage(c, err)
+		w.renderErrorPage(c, err)
 		return
 	}
 	writeJSONError(c.Response(), err)

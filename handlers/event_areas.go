@@ -19,12 +19,12 @@ import (
 )
 
 // adminAreas serves GET /admin/areas.
-func (s *Server) adminAreas(c echo.Context) error {
+func (s *eventPages) adminAreas(c echo.Context) error {
 	form := views.AreaForm{X: "0", Y: "0", W: "10", H: "10", Since: s.now().Add(-time.Hour).UTC().Format(time.RFC3339)}
 	return s.renderAreas(c, http.StatusOK, form, "")
 }
 
-func (s *Server) renderAreas(c echo.Context, status int, form views.AreaForm, errMsg string) error {
+func (s *eventPages) renderAreas(c echo.Context, status int, form views.AreaForm, errMsg string) error {
 	return render(c, status, views.AdminAreas(views.AdminAreasData{
 		User: infoOf(adminOf(c)), Areas: s.live.Event().Areas, Width: s.canvasCfg().Width, Height: s.canvasCfg().Height,
 		Form: form, Palette: place.Palette, Flash: s.sessions.PopString(s.ctx(c), keyFlash), Error: errMsg,
@@ -43,7 +43,7 @@ func areaForm(c echo.Context) views.AreaForm {
 }
 
 // rect reads the form's rectangle and checks it against the canvas.
-func (s *Server) formRect(f views.AreaForm) (place.Rect, error) {
+func (s *eventPages) formRect(f views.AreaForm) (place.Rect, error) {
 	var r place.Rect
 	for _, v := range []struct {
 		dst   *int
@@ -60,7 +60,7 @@ func (s *Server) formRect(f views.AreaForm) (place.Rect, error) {
 }
 
 // areaFailed shows the areas page again with a validation message.
-func (s *Server) areaFailed(c echo.Context, form views.AreaForm, err error) error {
+func (s *eventPages) areaFailed(c echo.Context, form views.AreaForm, err error) error {
 	var e *place.Error
 	if errors.As(err, &e) && e.Code == place.EVALIDATION {
 		return s.renderAreas(c, http.StatusBadRequest, form, e.Message)
@@ -68,13 +68,13 @@ func (s *Server) areaFailed(c echo.Context, form views.AreaForm, err error) erro
 	return err
 }
 
-func (s *Server) afterAreas(c echo.Context, msg string) error {
+func (s *eventPages) afterAreas(c echo.Context, msg string) error {
 	s.sessions.Put(s.ctx(c), keyFlash, msg)
 	return c.Redirect(http.StatusSeeOther, "/admin/areas")
 }
 
 // adminProtect serves POST /admin/areas/protect.
-func (s *Server) adminProtect(c echo.Context) error {
+func (s *eventPages) adminProtect(c echo.Context) error {
 	ctx := s.ctx(c)
 	form := areaForm(c)
 	r, err := s.formRect(form)
@@ -101,7 +101,7 @@ func rectText(r place.Rect) string {
 }
 
 // adminUnprotect serves POST /admin/areas/{id}/delete.
-func (s *Server) adminUnprotect(c echo.Context) error {
+func (s *eventPages) adminUnprotect(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		return place.Errorf(place.ENOTFOUND, "No such protected area.")
@@ -118,7 +118,7 @@ func (s *Server) adminUnprotect(c echo.Context) error {
 
 // adminWipe serves POST /admin/areas/wipe: paints the rectangle one color.
 // The first POST previews; the one with confirm=1 does it.
-func (s *Server) adminWipe(c echo.Context) error {
+func (s *eventPages) adminWipe(c echo.Context) error {
 	form := areaForm(c)
 	r, err := s.formRect(form)
 	if err == nil && (form.Color < 0 || form.Color >= place.ColorCount || c.FormValue("color") == "") {
@@ -143,7 +143,7 @@ func (s *Server) adminWipe(c echo.Context) error {
 
 // adminAreaRollback serves POST /admin/areas/rollback: undoes every
 // placement in the rectangle since a time, optionally by one user.
-func (s *Server) adminAreaRollback(c echo.Context) error {
+func (s *eventPages) adminAreaRollback(c echo.Context) error {
 	ctx := s.ctx(c)
 	form := areaForm(c)
 	r, err := s.formRect(form)
@@ -153,7 +153,7 @@ func (s *Server) adminAreaRollback(c echo.Context) error {
 	}
 	var userID, who string
 	if err == nil && form.UserName != "" {
-		u, uerr := s.accounts.UserByName(ctx, form.UserName)
+		u, uerr := s.users.UserByName(ctx, form.UserName)
 		if place.ErrorCode(uerr) == place.ENOTFOUND {
 			uerr = place.Errorf(place.EVALIDATION, "There is no user named %q.", form.UserName)
 		}
@@ -166,7 +166,7 @@ func (s *Server) adminAreaRollback(c echo.Context) error {
 	if err := s.waitHistory(ctx); err != nil {
 		return err
 	}
-	plan, err := s.eventStore.AreaRollbackPlan(ctx, r, since, userID)
+	plan, err := s.store.AreaRollbackPlan(ctx, r, since, userID)
 	if err != nil {
 		return err
 	}
@@ -184,7 +184,7 @@ func (s *Server) adminAreaRollback(c echo.Context) error {
 
 // waitHistory waits until history holds every placement broadcast so far
 // (cluster mode's history lags the canvas by a moment).
-func (s *Server) waitHistory(ctx context.Context) error {
+func (s *eventPages) waitHistory(ctx context.Context) error {
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	return s.history.WaitHistory(wctx, s.hub.Seq())
@@ -202,12 +202,12 @@ type areaPlan struct {
 // count), under the shared budget, or, with confirm=1, applies it as
 // rollback placements with new seqs and audits it. canvas is the live
 // canvas, width wide; fields are the form's name/value pairs to send again.
-func (s *Server) areaChange(c echo.Context, action, title string, r place.Rect, canvas []byte, width int, change areaPlan, detail string, fields []string) error {
+func (s *eventPages) areaChange(c echo.Context, action, title string, r place.Rect, canvas []byte, width int, change areaPlan, detail string, fields []string) error {
 	ctx := s.ctx(c)
 	if c.FormValue("confirm") != "1" {
 		var before, after []byte
 		var count int
-		err := s.underBudget(ctx, event.PreviewCost(r), func() (err error) {
+		err := s.costly.underBudget(ctx, event.PreviewCost(r), func() (err error) {
 			count = change.count()
 			if before, err = event.RegionPNG(canvas, width, r); err != nil {
 				return err

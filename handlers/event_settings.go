@@ -12,19 +12,38 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/event"
+	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/views"
 )
 
+// eventPages are the routes of running an event: the admin pages of its
+// settings, protected areas and templates, and the public event state,
+// areas, templates and final image.
+type eventPages struct {
+	*web
+	liveCanvas
+	auditLog
+	live       *event.Live
+	store      EventAssets
+	history    HistoryReader // an area rollback waits for the history
+	placements *placing.Service
+	costly     *costly // the previews and template checks
+	// health is told when a template is added or deleted, and gives the
+	// templates page its counts (nil: no template health).
+	health *templateHealth
+}
+
 // adminSettings serves GET /admin/settings.
-func (s *Server) adminSettings(c echo.Context) error {
+func (s *eventPages) adminSettings(c echo.Context) error {
 	st := s.live.Settings()
 	return s.renderSettings(c, http.StatusOK, views.FormFromSettings(st), "")
 }
 
-func (s *Server) renderSettings(c echo.Context, status int, form views.SettingsForm, errMsg string) error {
+func (s *eventPages) renderSettings(c echo.Context, status int, form views.SettingsForm, errMsg string) error {
 	ctx := s.ctx(c)
-	_, _, ferr := s.eventStore.FinalImage(ctx)
+	_, _, ferr := s.store.FinalImage(ctx)
 	return render(c, status, views.AdminSettings(views.AdminSettingsData{
 		User: infoOf(adminOf(c)), Settings: s.live.Settings(), State: s.live.State(),
 		Effective: s.live.Cooldown(), Online: s.live.Online(), Form: form,
@@ -34,7 +53,7 @@ func (s *Server) renderSettings(c echo.Context, status int, form views.SettingsF
 
 // settingsFailed shows the form again with a validation message; any other
 // error goes to the error handler.
-func (s *Server) settingsFailed(c echo.Context, form views.SettingsForm, err error) error {
+func (s *eventPages) settingsFailed(c echo.Context, form views.SettingsForm, err error) error {
 	var e *place.Error
 	if errors.As(err, &e) && e.Code == place.EVALIDATION {
 		return s.renderSettings(c, http.StatusBadRequest, form, e.Message)
@@ -97,7 +116,7 @@ func optionalTime(v, what string) (time.Time, error) {
 // adminSettingsSave serves POST /admin/settings. Nothing changes when any
 // value is refused; a change applies on every instance within a second and
 // lands in the audit log with the old and new values.
-func (s *Server) adminSettingsSave(c echo.Context) error {
+func (s *eventPages) adminSettingsSave(c echo.Context) error {
 	ctx := s.ctx(c)
 	form := settingsForm(c)
 	old, updated, err := s.live.UpdateSettings(ctx, func(st place.Settings) (place.Settings, error) {
@@ -116,14 +135,14 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 	return s.afterSettings(c, "Saved: "+diff+".")
 }
 
-func (s *Server) afterSettings(c echo.Context, msg string) error {
+func (s *eventPages) afterSettings(c echo.Context, msg string) error {
 	s.sessions.Put(s.ctx(c), keyFlash, msg)
 	return c.Redirect(http.StatusSeeOther, "/admin/settings")
 }
 
 // adminSettingsState serves POST /admin/settings/state (field action:
 // pause, resume, open, close or reopen; message with pause).
-func (s *Server) adminSettingsState(c echo.Context) error {
+func (s *eventPages) adminSettingsState(c echo.Context) error {
 	ctx := s.ctx(c)
 	action := c.FormValue("action")
 	msg := strings.TrimSpace(c.FormValue("message"))
@@ -197,8 +216,8 @@ func timeWords(t time.Time) string {
 
 // eventState serves GET /api/v1/event: the state message of the
 // WebSocket, as JSON.
-func (s *Server) eventState(c echo.Context) error {
-	_, _, err := s.eventStore.FinalImage(s.ctx(c))
+func (s *eventPages) eventState(c echo.Context) error {
+	_, _, err := s.store.FinalImage(s.ctx(c))
 	m := realtime.NewStateMessage(s.live.Settings(), s.live.Cooldown(), err == nil, s.now())
 	c.Response().Header().Set("Cache-Control", "no-cache")
 	return c.JSON(http.StatusOK, m)
@@ -206,8 +225,8 @@ func (s *Server) eventState(c echo.Context) error {
 
 // finalImage serves GET /api/v1/canvas/final.png: the canvas as it was
 // when the event last closed.
-func (s *Server) finalImage(c echo.Context) error {
-	at, png, err := s.eventStore.FinalImage(s.ctx(c))
+func (s *eventPages) finalImage(c echo.Context) error {
+	at, png, err := s.store.FinalImage(s.ctx(c))
 	if err != nil {
 		return err
 	}

@@ -21,26 +21,26 @@ import (
 const maxTemplateRequest = event.MaxTemplateBytes + 64<<10
 
 // adminTemplates serves GET /admin/templates.
-func (s *Server) adminTemplates(c echo.Context) error {
+func (s *eventPages) adminTemplates(c echo.Context) error {
 	return s.renderTemplates(c, http.StatusOK, views.TemplateForm{X: "0", Y: "0"}, "")
 }
 
-func (s *Server) renderTemplates(c echo.Context, status int, form views.TemplateForm, errMsg string) error {
-	list, err := s.eventStore.Templates(s.ctx(c))
+func (s *eventPages) renderTemplates(c echo.Context, status int, form views.TemplateForm, errMsg string) error {
+	list, err := s.store.Templates(s.ctx(c))
 	if err != nil {
 		return err
 	}
 	return render(c, status, views.AdminTemplates(views.AdminTemplatesData{
 		User: infoOf(adminOf(c)), Templates: list, Width: s.canvasCfg().Width, Height: s.canvasCfg().Height,
 		MaxBytes: event.MaxTemplateBytes, Form: form, Flash: s.sessions.PopString(s.ctx(c), keyFlash), Error: errMsg,
-		Health: s.healthAPI.cells(),
+		Health: s.health.cells(),
 	}))
 }
 
 // adminTemplateUpload serves POST /admin/templates (multipart: name, x, y,
 // image). A file that is too large, not a PNG, off the palette or off the
 // canvas is refused with the reason, and nothing is stored.
-func (s *Server) adminTemplateUpload(c echo.Context) error {
+func (s *eventPages) adminTemplateUpload(c echo.Context) error {
 	ctx := s.ctx(c)
 	req := c.Request()
 	form := views.TemplateForm{}
@@ -68,10 +68,10 @@ func (s *Server) adminTemplateUpload(c echo.Context) error {
 	}
 	actor := adminOf(c)
 	t.CreatedBy, t.CreatedAt = actor.ID, s.now()
-	if t, err = s.eventStore.AddTemplate(ctx, t); err != nil {
+	if t, err = s.store.AddTemplate(ctx, t); err != nil {
 		return err
 	}
-	s.healthAPI.changed()
+	s.health.changed()
 	detail := fmt.Sprintf("template %q (%d×%d at %d,%d)", t.Name, t.Width, t.Height, t.X, t.Y)
 	if err := s.audit(ctx, actor, place.User{}, "template-add", detail); err != nil {
 		return err
@@ -88,7 +88,7 @@ func tooLarge(n int64) string {
 }
 
 // readTemplate checks the upload form's fields and image.
-func (s *Server) readTemplate(c echo.Context, form views.TemplateForm) (place.Template, error) {
+func (s *eventPages) readTemplate(c echo.Context, form views.TemplateForm) (place.Template, error) {
 	t := place.Template{Name: form.Name}
 	if t.Name == "" || utf8.RuneCountInString(t.Name) > place.MaxAreaNameLen {
 		return t, place.Errorf(place.EVALIDATION, "Give the template a name of 1 to %d characters.", place.MaxAreaNameLen)
@@ -119,7 +119,7 @@ func (s *Server) readTemplate(c echo.Context, form views.TemplateForm) (place.Te
 	if err != nil {
 		return t, err
 	}
-	err = s.underBudget(s.ctx(c), cost, func() (err error) {
+	err = s.costly.underBudget(s.ctx(c), cost, func() (err error) {
 		t.Width, t.Height, err = event.CheckTemplate(data, t.X, t.Y, s.canvasCfg().Width, s.canvasCfg().Height)
 		return err
 	})
@@ -131,16 +131,16 @@ func (s *Server) readTemplate(c echo.Context, form views.TemplateForm) (place.Te
 }
 
 // adminTemplateDelete serves POST /admin/templates/{id}/delete.
-func (s *Server) adminTemplateDelete(c echo.Context) error {
+func (s *eventPages) adminTemplateDelete(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		return place.Errorf(place.ENOTFOUND, "No such template.")
 	}
-	t, err := s.eventStore.DeleteTemplate(s.ctx(c), id)
+	t, err := s.store.DeleteTemplate(s.ctx(c), id)
 	if err != nil {
 		return err
 	}
-	s.healthAPI.changed()
+	s.health.changed()
 	if err := s.audit(s.ctx(c), adminOf(c), place.User{}, "template-delete", fmt.Sprintf("template %q", t.Name)); err != nil {
 		return err
 	}
@@ -155,8 +155,8 @@ type templateEntry struct {
 }
 
 // templateList serves GET /api/v1/templates.
-func (s *Server) templateList(c echo.Context) error {
-	list, err := s.eventStore.Templates(s.ctx(c))
+func (s *eventPages) templateList(c echo.Context) error {
+	list, err := s.store.Templates(s.ctx(c))
 	if err != nil {
 		return err
 	}
@@ -169,12 +169,12 @@ func (s *Server) templateList(c echo.Context) error {
 }
 
 // templateImage serves GET /api/v1/templates/{id}/image.
-func (s *Server) templateImage(c echo.Context) error {
+func (s *eventPages) templateImage(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		return place.Errorf(place.ENOTFOUND, "No such template.")
 	}
-	t, err := s.eventStore.Template(s.ctx(c), id)
+	t, err := s.store.Template(s.ctx(c), id)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 // events serves GET /api/v1/events: every broadcast batch as an SSE
 // `pixels` event. A reconnecting EventSource sends Last-Event-ID, which wins
 // over a `since` left in the URL from the first connection.
-func (s *Server) events(c echo.Context) error {
+func (s *playPages) events(c echo.Context) error {
 	since, resume, err := eventsSince(c)
 	if err != nil {
 		return err
@@ -18,7 +18,7 @@ func (s *Server) events(c echo.Context) error {
 	if !s.hub.Ready() {
 		return place.ErrUnavailable
 	}
-	slot, err := s.acquireConn(c.Request())
+	slot, err := s.streams.acquire(c.Request())
 	if err != nil {
 		return err
 	}

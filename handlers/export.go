@@ -16,8 +16,8 @@ import (
 
 // historySpan returns the stored history's span, or a 404 saying that
 // nothing was placed yet.
-func (s *Server) historySpan(c echo.Context) (place.HistorySpan, error) {
-	span, err := s.tt.archive.HistorySpan(s.ctx(c))
+func (s *timeTravel) historySpan(c echo.Context) (place.HistorySpan, error) {
+	span, err := s.archive.HistorySpan(s.ctx(c))
 	if place.ErrorCode(err) == place.ENOTFOUND {
 		return span, place.Errorf(place.ENOTFOUND, "Nothing has been placed yet, so there is no history to show.")
 	}
@@ -39,7 +39,7 @@ func timeParam(c echo.Context, name string, def time.Time) (time.Time, error) {
 
 // regionParam reads the region x, y, w, h (all four or none; default the
 // whole canvas).
-func (s *Server) regionParam(c echo.Context) (image.Rectangle, error) {
+func (s *timeTravel) regionParam(c echo.Context) (image.Rectangle, error) {
 	full := image.Rect(0, 0, s.canvasCfg().Width, s.canvasCfg().Height)
 	var v [4]int
 	given := 0
@@ -78,7 +78,7 @@ func fit(r image.Rectangle, size int) image.Point {
 }
 
 // timelapseParams reads the parameters of GET /api/v1/timelapse.gif.
-func (s *Server) timelapseParams(c echo.Context, span place.HistorySpan) (timetravel.Timelapse, bool, error) {
+func (s *timeTravel) timelapseParams(c echo.Context, span place.HistorySpan) (timetravel.Timelapse, bool, error) {
 	var tl timetravel.Timelapse
 	from, err := timeParam(c, "from", span.FirstAt)
 	if err != nil {
@@ -127,7 +127,7 @@ func (s *Server) timelapseParams(c echo.Context, span place.HistorySpan) (timetr
 }
 
 // timelapseGIF serves GET /api/v1/timelapse.gif: streamed as it is drawn.
-func (s *Server) timelapseGIF(c echo.Context) error {
+func (s *timeTravel) timelapseGIF(c echo.Context) error {
 	span, err := s.historySpan(c)
 	if err != nil {
 		return err
@@ -155,7 +155,7 @@ func (s *Server) timelapseGIF(c echo.Context) error {
 		h.Set("Cache-Control", "public, max-age=60")
 	}
 	c.Response().WriteHeader(http.StatusOK)
-	if err := timetravel.WriteGIF(s.ctx(c), c.Response(), s.tt.archive, s.canvasCfg(), tl); err != nil {
+	if err := timetravel.WriteGIF(s.ctx(c), c.Response(), s.archive, s.canvasCfg(), tl); err != nil {
 		s.log.Warn("timelapse ended early", "err", err)
 		panic(http.ErrAbortHandler) // the client must not keep a cut GIF
 	}
@@ -165,7 +165,7 @@ func (s *Server) timelapseGIF(c echo.Context) error {
 // exportCSV serves GET /api/v1/export/history.csv.gz: the history as
 // gzipped CSV, streamed. User hashes (users=1) are for admins only; the
 // whole export is for admins only unless exports are public.
-func (s *Server) exportCSV(c echo.Context) error {
+func (s *timeTravel) exportCSV(c echo.Context) error {
 	users, err := intParam(c, "users", 0, 0, 1)
 	if err != nil {
 		return err
@@ -175,7 +175,7 @@ func (s *Server) exportCSV(c echo.Context) error {
 		return err
 	}
 	admin := signedIn && u.IsAdmin
-	if !admin && (users == 1 || !s.tt.public) {
+	if !admin && (users == 1 || !s.public) {
 		return place.Errorf(place.EFORBIDDEN, "Only admins may download this export.")
 	}
 	span, err := s.historySpan(c)
@@ -199,7 +199,7 @@ func (s *Server) exportCSV(c echo.Context) error {
 	}
 	var hasher *timetravel.UserHasher
 	if users == 1 {
-		salt, err := s.tt.archive.ExportSalt(s.ctx(c))
+		salt, err := s.archive.ExportSalt(s.ctx(c))
 		if err != nil {
 			return err
 		}
@@ -223,7 +223,7 @@ func (s *Server) exportCSV(c echo.Context) error {
 		h.Set("Cache-Control", "public, max-age=300")
 	}
 	c.Response().WriteHeader(http.StatusOK)
-	if err := timetravel.WriteCSV(s.ctx(c), c.Response(), s.tt.archive, upto, hasher); err != nil {
+	if err := timetravel.WriteCSV(s.ctx(c), c.Response(), s.archive, upto, hasher); err != nil {
 		s.log.Warn("history export ended early", "err", err)
 		panic(http.ErrAbortHandler)
 	}
@@ -238,7 +238,7 @@ const csvCost = 4 << 20
 // the whole history from the running totals (cached by the seq the totals
 // count up to); a window replays just that part of it (cached by its two
 // seqs).
-func (s *Server) overlay(c echo.Context, name string, o timetravel.Overlay) error {
+func (s *timeTravel) overlay(c echo.Context, name string, o timetravel.Overlay) error {
 	_, fromGiven, err := queryParam(c, "from")
 	if err != nil {
 		return err
@@ -252,11 +252,11 @@ func (s *Server) overlay(c echo.Context, name string, o timetravel.Overlay) erro
 	pixels := int64(out.Width) * int64(out.Height)
 	var data []byte
 	if !fromGiven && !toGiven {
-		s.tt.updateStats(5 * time.Second)
-		key := "overlay:" + name + ":" + strconv.FormatUint(s.tt.stats.Seq(), 10) + size
+		s.updateStats(5 * time.Second)
+		key := "overlay:" + name + ":" + strconv.FormatUint(s.stats.Seq(), 10) + size
 		c.Response().Header().Set("Cache-Control", "public, max-age=30")
 		data, err = s.overlayPNG(c, key, 2*pixels+2<<20, s.allowCostly, func() ([]byte, place.Size, error) {
-			levels, sz, _ := s.tt.stats.OverlayLevels(o)
+			levels, sz, _ := s.stats.OverlayLevels(o)
 			return levels, sz, nil
 		}, o, out)
 	} else {
@@ -270,14 +270,14 @@ func (s *Server) overlay(c echo.Context, name string, o timetravel.Overlay) erro
 
 // overlayPNG returns the overlay PNG cached under key, or computes its
 // levels and encodes them under the budget, after limit.
-func (s *Server) overlayPNG(c echo.Context, key string, cost int64, limit func(echo.Context) error, levels func() ([]byte, place.Size, error), o timetravel.Overlay, out place.Size) ([]byte, error) {
-	if data, ok := cachedValue[[]byte](s, key); ok {
+func (s *timeTravel) overlayPNG(c echo.Context, key string, cost int64, limit func(echo.Context) error, levels func() ([]byte, place.Size, error), o timetravel.Overlay, out place.Size) ([]byte, error) {
+	if data, ok := cachedValue[[]byte](s.costly, key); ok {
 		return data, nil
 	}
 	if err := limit(c); err != nil {
 		return nil, err
 	}
-	return cachedUnderBudget(s, s.ctx(c), key, cost, func(context.Context) ([]byte, int64, error) {
+	return cachedUnderBudget(s.costly, s.ctx(c), key, cost, func(context.Context) ([]byte, int64, error) {
 		l, sz, err := levels()
 		if err != nil {
 			return nil, 0, err
@@ -291,7 +291,7 @@ func (s *Server) overlayPNG(c echo.Context, key string, cost int64, limit func(e
 }
 
 // windowOverlay is the overlay of the placements between from and to.
-func (s *Server) windowOverlay(c echo.Context, name string, o timetravel.Overlay, out place.Size, fromGiven, toGiven bool) ([]byte, error) {
+func (s *timeTravel) windowOverlay(c echo.Context, name string, o timetravel.Overlay, out place.Size, fromGiven, toGiven bool) ([]byte, error) {
 	span, err := s.historySpan(c)
 	if err != nil {
 		return nil, err
@@ -299,13 +299,13 @@ func (s *Server) windowOverlay(c echo.Context, name string, o timetravel.Overlay
 	from, to := timetravel.Moment{Seq: 0, Final: true}, timetravel.Moment{Seq: span.LastSeq}
 	if fromGiven {
 		raw, _, _ := queryParam(c, "from")
-		if from, err = timetravel.ParseAt(s.ctx(c), s.tt.archive, raw, s.now()); err != nil {
+		if from, err = timetravel.ParseAt(s.ctx(c), s.archive, raw, s.now()); err != nil {
 			return nil, err
 		}
 	}
 	if toGiven {
 		raw, _, _ := queryParam(c, "to")
-		if to, err = timetravel.ParseAt(s.ctx(c), s.tt.archive, raw, s.now()); err != nil {
+		if to, err = timetravel.ParseAt(s.ctx(c), s.archive, raw, s.now()); err != nil {
 			return nil, err
 		}
 	}
@@ -322,7 +322,7 @@ func (s *Server) windowOverlay(c echo.Context, name string, o timetravel.Overlay
 	cfg := s.canvasCfg().WithSize(out)
 	// The counts (4 bytes a pixel), the levels (1) and the encoder.
 	return s.overlayPNG(c, key, 6*pixels+2<<20, s.limitExport, func() ([]byte, place.Size, error) {
-		counts, err := timetravel.CountPixels(s.ctx(c), s.tt.archive, cfg, from.Seq, to.Seq)
+		counts, err := timetravel.CountPixels(s.ctx(c), s.archive, cfg, from.Seq, to.Seq)
 		if err != nil {
 			return nil, place.Size{}, err
 		}
@@ -331,7 +331,11 @@ func (s *Server) windowOverlay(c echo.Context, name string, o timetravel.Overlay
 }
 
 // heatmapPNG serves GET /api/v1/overlay/heatmap.png?from=&to=.
-func (s *Server) heatmapPNG(c echo.Context) error { return s.overlay(c, "heatmap", timetravel.Heatmap) }
+func (s *timeTravel) heatmapPNG(c echo.Context) error {
+	return s.overlay(c, "heatmap", timetravel.Heatmap)
+}
 
 // virginPNG serves GET /api/v1/overlay/virgin.png?from=&to=.
-func (s *Server) virginPNG(c echo.Context) error { return s.overlay(c, "virgin", timetravel.Virgin) }
+func (s *timeTravel) virginPNG(c echo.Context) error {
+	return s.overlay(c, "virgin", timetravel.Virgin)
+}

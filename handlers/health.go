@@ -9,10 +9,24 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/realtime"
 )
 
+// ops are the routes of running the server: the health checks, the
+// metrics, and the gate that turns requests away while the instance starts
+// or drains.
+type ops struct {
+	*web
+	hub              *realtime.Hub
+	health           Health
+	ready            readyCache // the stores' last readiness answer
+	draining         func() bool
+	started          func() bool
+	metricsElsewhere bool
+}
+
 // healthz is liveness: the process answers.
-func (s *Server) healthz(c echo.Context) error {
+func (s *ops) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
@@ -20,7 +34,7 @@ func (s *Server) healthz(c echo.Context) error {
 // store's Ready writes a little: a full disk or a Redis at maxmemory is not
 // ready), canvas loaded, not draining. The stores' answer is reused for
 // readyFresh, so frequent probes cost one store check a second.
-func (s *Server) readyz(c echo.Context) error {
+func (s *ops) readyz(c echo.Context) error {
 	if s.draining() {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "draining"})
 	}
@@ -50,7 +64,7 @@ func (s *Server) readyz(c echo.Context) error {
 // succeed here, and a proxy must not retry them blindly elsewhere (a 503
 // from a store that failed after it was sent a placement does not prove
 // that nothing was placed). The health checks and metrics always answer.
-func (s *Server) admit(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *ops) admit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {

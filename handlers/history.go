@@ -11,6 +11,15 @@ import (
 	"github.com/placecanvas/place"
 )
 
+// historyPages are the history of a pixel and the recent placements, as
+// pages and as JSON.
+type historyPages struct {
+	*web
+	liveCanvas
+	history   HistoryReader
+	ownWrites *ownWrites
+}
+
 // queryParam returns the one value of an optional query parameter. A
 // parameter given twice is refused rather than guessed at.
 func queryParam(c echo.Context, name string) (string, bool, error) {
@@ -40,7 +49,7 @@ func intParam(c echo.Context, name string, def, lo, hi int) (int, error) {
 
 // pixelParams reads the required x and y of a pixel. A number too large to
 // parse is out of the canvas like any other.
-func (s *Server) pixelParams(c echo.Context) (int, int, error) {
+func (s *historyPages) pixelParams(c echo.Context) (int, int, error) {
 	var xy [2]int
 	for i, name := range []string{"x", "y"} {
 		v, ok, err := queryParam(c, name)
@@ -79,7 +88,7 @@ type placementJSON struct {
 
 // pixelHistory serves GET /api/v1/history/pixel?x=&y=&limit=. Placers are
 // named as entriesFor says.
-func (s *Server) pixelHistory(c echo.Context) error {
+func (s *historyPages) pixelHistory(c echo.Context) error {
 	x, y, err := s.pixelParams(c)
 	if err != nil {
 		return err
@@ -88,7 +97,7 @@ func (s *Server) pixelHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.awaitOwnWrites(s.ctx(c))
+	s.ownWrites.await(s.ctx(c))
 	entries, err := s.history.PixelHistory(s.ctx(c), x, y, limit)
 	if err != nil {
 		return err

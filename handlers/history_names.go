@@ -26,7 +26,7 @@ func publicEntries(entries []place.HistoryEntry) []place.HistoryEntry {
 
 // entriesFor is the history as the viewer of c may see it: moderators see
 // every placer, to act on what they see; everyone else the public view.
-func (s *Server) entriesFor(c echo.Context, entries []place.HistoryEntry) []place.HistoryEntry {
+func (s *historyPages) entriesFor(c echo.Context, entries []place.HistoryEntry) []place.HistoryEntry {
 	if s.viewerIsAdmin(c) {
 		return entries
 	}

@@ -41,8 +41,8 @@ func parseSeq(v string) (uint64, error) {
 
 // pixelHistoryPage reads one page of a pixel's history, one row more than
 // shown to tell whether an older page exists.
-func (s *Server) pixelHistoryPage(ctx context.Context, x, y int, before uint64) ([]place.HistoryEntry, error) {
-	s.awaitOwnWrites(ctx)
+func (s *historyPages) pixelHistoryPage(ctx context.Context, x, y int, before uint64) ([]place.HistoryEntry, error) {
+	s.ownWrites.await(ctx)
 	return s.history.PixelHistoryBefore(ctx, x, y, before, historyPageSize+1)
 }
 
@@ -56,7 +56,7 @@ func pageOf(entries []place.HistoryEntry, link func(before uint64) string) ([]pl
 }
 
 // historyPage serves GET /history?x=&y=[&before=]: the HTML history of one pixel.
-func (s *Server) historyPage(c echo.Context) error {
+func (s *historyPages) historyPage(c echo.Context) error {
 	x, y, err := s.pixelParams(c)
 	if err != nil {
 		return err
@@ -90,12 +90,12 @@ func (s *Server) historyPage(c echo.Context) error {
 }
 
 // recentPage serves GET /history/recent[?before=]: the latest placements.
-func (s *Server) recentPage(c echo.Context) error {
+func (s *historyPages) recentPage(c echo.Context) error {
 	before, err := beforeParam(c)
 	if err != nil {
 		return err
 	}
-	s.awaitOwnWrites(s.ctx(c))
+	s.ownWrites.await(s.ctx(c))
 	entries, err := s.history.RecentPlacements(s.ctx(c), before, historyPageSize+1)
 	if err != nil {
 		return err

@@ -43,7 +43,7 @@ func joinKeys(ip netip.Addr, userID string) []string {
 // compares it with the current join code: a wrong code stays counted and
 // is refused with JOIN_CODE_REQUIRED; a full counter refuses the attempt
 // with TOO_MANY_ATTEMPTS and the seconds until its window ends.
-func (s *Server) checkJoinCode(ctx context.Context, keys []string, code string) error {
+func (s *accountPages) checkJoinCode(ctx context.Context, keys []string, code string) error {
 	limits := []place.Limit{{Key: keys[0], Max: joinIPLimit, Window: joinFailedWindow}}
 	for _, k := range keys[1:] {
 		limits = append(limits, place.Limit{Key: k, Max: joinPlayerLimit, Window: joinFailedWindow})
@@ -59,7 +59,7 @@ func (s *Server) checkJoinCode(ctx context.Context, keys []string, code string) 
 		e.Message = "Too many wrong join codes; try again in " + inWords(e.RemainingSeconds) + ", or scan the QR code on the screen."
 		return e
 	}
-	if code != s.joinCode().Code {
+	if code != s.join.code().Code {
 		return place.Errorf(place.EJOINCODE, "This join code is not valid (it may have been replaced). Ask the organiser for the current one.")
 	}
 	for _, k := range keys {

@@ -59,7 +59,7 @@ func newLoginKeys(username string, ip netip.Addr) loginKeys {
 // takeLoginAttempt counts one attempt against every counter, or returns
 // TOO_MANY_ATTEMPTS, with the seconds until the latest blocking window
 // ends, when any counter is full (and then counts nothing).
-func (s *Server) takeLoginAttempt(ctx context.Context, k loginKeys) error {
+func (s *accountPages) takeLoginAttempt(ctx context.Context, k loginKeys) error {
 	now := s.now()
 	ok, until, err := s.counters.Take(ctx, []place.Limit{
 		{Key: k.ip, Max: loginIPLimit, Window: loginIPWindow},
@@ -77,7 +77,7 @@ func (s *Server) takeLoginAttempt(ctx context.Context, k loginKeys) error {
 
 // giveBackLoginAttempt uncounts an attempt whose password was never
 // checked (the store or the password check was unavailable).
-func (s *Server) giveBackLoginAttempt(ctx context.Context, k loginKeys) {
+func (s *accountPages) giveBackLoginAttempt(ctx context.Context, k loginKeys) {
 	for _, key := range []string{k.ip, k.pair, k.account} {
 		if err := s.counters.Give(ctx, key); err != nil {
 			s.log.Warn("giving back a login attempt", "err", err)
@@ -87,7 +87,7 @@ func (s *Server) giveBackLoginAttempt(ctx context.Context, k loginKeys) {
 
 // loginSucceeded forgets the username's failures after a correct password
 // and gives the address its one attempt back.
-func (s *Server) loginSucceeded(ctx context.Context, k loginKeys) {
+func (s *accountPages) loginSucceeded(ctx context.Context, k loginKeys) {
 	for _, key := range []string{k.pair, k.account} {
 		if err := s.counters.Reset(ctx, key); err != nil {
 			s.log.Warn("resetting login counters", "err", err)

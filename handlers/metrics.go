@@ -23,8 +23,8 @@ func MetricsHandler() http.Handler { return metricsHandler }
 // nobody else's business: with --metrics-listen they are served there and
 // this route is 404; otherwise only to a scraper on this machine (a
 // loopback connection that came through no proxy) and to moderators.
-func (s *Server) metrics(c echo.Context) error {
-	if s.opts.MetricsElsewhere {
+func (s *ops) metrics(c echo.Context) error {
+	if s.metricsElsewhere {
 		return place.Errorf(place.ENOTFOUND, "Not found.")
 	}
 	if !localScrape(c.Request()) && !s.viewerIsAdmin(c) {

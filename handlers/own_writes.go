@@ -2,21 +2,37 @@ package handlers
 
 import (
 	"context"
+	"log/slog"
+	"sync/atomic"
 	"time"
+
+	"github.com/placecanvas/place/realtime"
 )
 
 // ownWritesWait bounds how long a history read waits for the placements
 // this process acknowledged (cluster mode writes history a moment after).
 const ownWritesWait = 2 * time.Second
 
-// awaitOwnWrites returns once history includes every placement this process
+// ownWrites is the read-your-writes wait of the history reads (the pages,
+// the API, the live panel): seen is a seq up to which history is known to
+// be readable.
+type ownWrites struct {
+	hub     *realtime.Hub
+	history interface {
+		WaitHistory(ctx context.Context, seq uint64) error
+	}
+	log  *slog.Logger
+	seen atomic.Uint64
+}
+
+// await returns once history includes every placement this process
 // has acknowledged, so that a player who placed a pixel finds it in any
 // history read that follows (read-your-writes), or after ownWritesWait,
 // then serving what there is. Only the first read after a new
 // acknowledgement asks the store.
-func (s *Server) awaitOwnWrites(ctx context.Context) {
+func (s *ownWrites) await(ctx context.Context) {
 	seq := s.hub.Acknowledged()
-	if seq <= s.historySeen.Load() {
+	if seq <= s.seen.Load() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, ownWritesWait)
@@ -26,8 +42,8 @@ func (s *Server) awaitOwnWrites(ctx context.Context) {
 		return
 	}
 	for {
-		seen := s.historySeen.Load()
-		if seen >= seq || s.historySeen.CompareAndSwap(seen, seq) {
+		seen := s.seen.Load()
+		if seen >= seq || s.seen.CompareAndSwap(seen, seq) {
 			return
 		}
 	}

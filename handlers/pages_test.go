@@ -13,44 +13,128 @@ import (
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/handlers"
+	"github.com/placecanvas/place/netbans"
+	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
 )
 
-// downStore is a store whose history and placements are unavailable, as
-// when the database is down; sessions and guests still work.
-type downStore struct {
-	place.Store // nil: any other call panics, so the test shows what is used
-	sessions    memSessions
+// downServer is a server whose history and placements are unavailable, as
+// when the database is down; sessions and guests still work. Each role is
+// a fake of its own, and each fake embeds its role's interface (nil) for
+// the methods these tests must not reach: calling one panics, so the test
+// shows what is used.
+func downServer(t *testing.T, cfg place.Config) *handlers.Server {
+	t.Helper()
+	srv, err := handlers.New(downOptions(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }
 
-func (d *downStore) Sessions() place.SessionStore { return &d.sessions }
-func (d *downStore) PixelHistory(context.Context, int, int, int) ([]place.HistoryEntry, error) {
+func downOptions(cfg place.Config) handlers.Options {
+	accounts := guestAccounts{}
+	bans := netbans.New(noNetworkBans{}, nil, nil)
+	return handlers.Options{
+		Config: cfg, Hub: realtime.New(realtime.Options{Config: cfg}),
+		Placements:  placing.New(placing.Options{Config: cfg, Placer: downPlacer{}, Users: accounts, NetworkBans: bans}),
+		NetworkBans: bans, History: downHistory{}, Accounts: accounts, Users: accounts,
+		Sessions: &guestSessions{}, Secrets: zeroSecrets{}, Devices: downDevices{},
+	}
+}
+
+// New refuses to build a server without what every route needs, above all
+// the placement service: a server that made its own would place without
+// the event, join, size and team rules.
+func TestNewRequiresItsDependencies(t *testing.T) {
+	cfg := place.Config{Width: 10, Height: 10, Cooldown: time.Second}
+	for name, drop := range map[string]func(*handlers.Options){
+		"Placements":  func(o *handlers.Options) { o.Placements = nil },
+		"Hub":         func(o *handlers.Options) { o.Hub = nil },
+		"NetworkBans": func(o *handlers.Options) { o.NetworkBans = nil },
+		"Sessions":    func(o *handlers.Options) { o.Sessions = nil },
+	} {
+		o := downOptions(cfg)
+		drop(&o)
+		srv, err := handlers.New(o)
+		if err == nil || srv != nil || !strings.Contains(err.Error(), "Options."+name) {
+			t.Errorf("without %s: %v, %v; want an error naming it", name, srv, err)
+		}
+	}
+}
+
+// downHistory is a history that cannot be read.
+type downHistory struct{}
+
+func (downHistory) PixelHistory(context.Context, int, int, int) ([]place.HistoryEntry, error) {
 	return nil, place.ErrUnavailable
 }
-func (d *downStore) PixelHistoryBefore(context.Context, int, int, uint64, int) ([]place.HistoryEntry, error) {
+func (downHistory) PixelHistoryBefore(context.Context, int, int, uint64, int) ([]place.HistoryEntry, error) {
 	return nil, place.ErrUnavailable
 }
-func (d *downStore) RecentPlacements(context.Context, uint64, int) ([]place.HistoryEntry, error) {
+func (downHistory) RecentPlacements(context.Context, uint64, int) ([]place.HistoryEntry, error) {
 	return nil, place.ErrUnavailable
 }
-func (d *downStore) UserByID(context.Context, string) (place.User, error) {
+func (downHistory) UserPlacements(context.Context, string, uint64, int) ([]place.HistoryEntry, error) {
+	return nil, place.ErrUnavailable
+}
+func (downHistory) RollbackPlan(context.Context, string, time.Time) ([]place.Pixel, error) {
+	return nil, place.ErrUnavailable
+}
+func (downHistory) WaitHistory(context.Context, uint64) error { return place.ErrUnavailable }
+
+// guestAccounts makes guests and knows no one else.
+type guestAccounts struct{ handlers.Accounts }
+
+func (guestAccounts) UserByID(context.Context, string) (place.User, error) {
 	return place.User{}, place.Errorf(place.ENOTFOUND, "no such user")
 }
-func (d *downStore) CreateGuest(context.Context, time.Time) (place.User, error) {
+func (guestAccounts) CreateGuest(context.Context, time.Time) (place.User, error) {
 	return place.User{ID: "g1", Username: "Guest_aaaaaa", IsGuest: true}, nil
 }
-func (d *downStore) AddUserSession(context.Context, string, string, time.Time) error { return nil }
-func (d *downStore) NetworkBans(context.Context, time.Time) ([]place.NetworkBan, error) {
+
+// downPlacer refuses every placement as a store that is down does.
+type downPlacer struct{ place.Placer }
+
+func (downPlacer) Place(context.Context, place.Player, int, int, uint8, time.Time) (place.Placement, time.Time, error) {
+	return place.Placement{}, time.Time{}, place.ErrUnavailable
+}
+
+// guestSessions keeps sessions in memory and indexes nothing.
+type guestSessions struct{ data memSessions }
+
+func (s *guestSessions) Sessions() place.SessionStore { return &s.data }
+func (*guestSessions) AddUserSession(context.Context, string, string, time.Time) error {
+	return nil
+}
+func (*guestSessions) RemoveUserSession(context.Context, string, string) error { return nil }
+func (*guestSessions) UserSessions(context.Context, string) ([]string, error)  { return nil, nil }
+func (*guestSessions) PublishKick(context.Context, place.Kick) error           { return nil }
+
+// noNetworkBans is a store of network bans that has none.
+type noNetworkBans struct{}
+
+func (noNetworkBans) NetworkBans(context.Context, time.Time) ([]place.NetworkBan, error) {
 	return nil, nil
 }
-func (d *downStore) Secret(_ context.Context, _ string, size int) ([]byte, error) {
+func (noNetworkBans) AddNetworkBan(context.Context, place.NetworkBan) (place.NetworkBan, error) {
+	return place.NetworkBan{}, place.ErrUnavailable
+}
+func (noNetworkBans) LiftNetworkBan(context.Context, int64, time.Time) (place.NetworkBan, error) {
+	return place.NetworkBan{}, place.ErrUnavailable
+}
+
+type zeroSecrets struct{}
+
+func (zeroSecrets) Secret(_ context.Context, _ string, size int) ([]byte, error) {
 	return make([]byte, size), nil
 }
-func (d *downStore) NoteDevice(context.Context, string, string, time.Time) error {
+
+// downDevices cannot record which browsers a user used.
+type downDevices struct{ place.Devices }
+
+func (downDevices) NoteDevice(context.Context, string, string, time.Time) error {
 	return place.ErrUnavailable
-}
-func (d *downStore) Place(context.Context, place.Player, int, int, uint8, time.Time) (place.Placement, time.Time, error) {
-	return place.Placement{}, time.Time{}, place.ErrUnavailable
 }
 
 type memSessions struct {
@@ -84,8 +168,7 @@ func (s *memSessions) Delete(token string) error {
 
 func TestStoreDownPages(t *testing.T) {
 	cfg := place.Config{Width: 10, Height: 10, Cooldown: time.Second}
-	st := &downStore{}
-	srv := handlers.New(handlers.Options{Config: cfg, Store: st, Hub: realtime.New(realtime.Options{Config: cfg})})
+	srv := downServer(t, cfg)
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 

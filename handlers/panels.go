@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -51,8 +52,8 @@ func newFeed(interval time.Duration, frames func() []feedFrame) *panelFeed {
 
 // newPanelFeed is the feed of the canvas page's live panels (recent
 // placements, players online).
-func newPanelFeed(s *Server) *panelFeed {
-	p := &panelState{s: s, onlineN: -1}
+func newPanelFeed(hub *realtime.Hub, history HistoryReader, log *slog.Logger) *panelFeed {
+	p := &panelState{hub: hub, history: history, log: log, onlineN: -1}
 	return newFeed(panelInterval, p.frames)
 }
 
@@ -113,7 +114,9 @@ func (f *panelFeed) remember(fr feedFrame) {
 
 // panelState is what the canvas page's panels were last rendered from.
 type panelState struct {
-	s         *Server
+	hub       *realtime.Hub
+	history   HistoryReader
+	log       *slog.Logger
 	recentSeq uint64
 	onlineN   int
 	hasRecent bool
@@ -122,19 +125,19 @@ type panelState struct {
 // frames renders the panels that changed since the last call.
 func (p *panelState) frames() []feedFrame {
 	var out []feedFrame
-	if n := p.s.hub.Online(); n != p.onlineN {
+	if n := p.hub.Online(); n != p.onlineN {
 		if b, err := renderFragment(views.OnlineCount(n)); err == nil {
 			p.onlineN = n
 			out = append(out, feedFrame{"online", realtime.AppendSSE(nil, "online", "", b)})
 		}
 	}
-	if seq := p.s.hub.Seq(); seq != p.recentSeq || !p.hasRecent {
+	if seq := p.hub.Seq(); seq != p.recentSeq || !p.hasRecent {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		entries, err := p.s.history.RecentPlacements(ctx, 0, recentPanelSize)
+		entries, err := p.history.RecentPlacements(ctx, 0, recentPanelSize)
 		cancel()
 		if err != nil {
 			// Keep what viewers have; the next tick tries again.
-			p.s.log.Debug("recent placements panel not refreshed", "err", err)
+			p.log.Debug("recent placements panel not refreshed", "err", err)
 		} else if b, err := renderFragment(views.RecentList(publicEntries(entries))); err == nil {
 			p.recentSeq, p.hasRecent = seq, true
 			out = append(out, feedFrame{"recent", realtime.AppendSSE(nil, "recent", "", b)})
@@ -151,13 +154,13 @@ func renderFragment(c templ.Component) ([]byte, error) {
 
 // panelEvents serves GET /panels/events: `online` and `recent` events whose
 // data are the panels' HTML, for htmx's SSE extension to swap in.
-func (s *Server) panelEvents(c echo.Context) error { return s.serveFeed(c, s.panels) }
+func (s *playPages) panelEvents(c echo.Context) error { return s.streams.serveFeed(c, s.panels) }
 
 // serveFeed streams a feed's frames to one client until it leaves or the
 // server shuts down. The stream counts against the connection caps like a
 // WebSocket: it holds a socket and a goroutine for as long as it lasts.
-func (s *Server) serveFeed(c echo.Context, feed *panelFeed) error {
-	slot, err := s.acquireConn(c.Request())
+func (s *streams) serveFeed(c echo.Context, feed *panelFeed) error {
+	slot, err := s.acquire(c.Request())
 	if err != nil {
 		return err
 	}
@@ -173,8 +176,8 @@ func (s *Server) serveFeed(c echo.Context, feed *panelFeed) error {
 
 // panelsData is the panels' first state for the canvas page. A store
 // failure leaves the list empty rather than failing the page.
-func (s *Server) panelsData(ctx context.Context) views.PanelsData {
-	s.awaitOwnWrites(ctx)
+func (s *playPages) panelsData(ctx context.Context) views.PanelsData {
+	s.ownWrites.await(ctx)
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	entries, err := s.history.RecentPlacements(ctx, 0, recentPanelSize)
@@ -182,12 +185,4 @@ func (s *Server) panelsData(ctx context.Context) views.PanelsData {
 		s.log.Debug("recent placements not shown", "err", err)
 	}
 	return views.PanelsData{Online: s.hub.Online(), Recent: publicEntries(entries)}
-}
-
-// CloseStreams ends the server's own SSE streams (the live panels, the
-// screen's counters) and refuses new ones; call it when shutdown begins.
-// The /api/v1/events streams end with the hub's Shutdown.
-func (s *Server) CloseStreams() {
-	s.panels.subs.Close()
-	s.screen.subs.Close()
 }

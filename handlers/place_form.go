@@ -68,7 +68,7 @@ func parsePlaceForm(f placeFields) (a placing.Attempt, err error) {
 // guest one, as a WebSocket would give them. Placed: 303 to the canvas
 // page, which shows the outcome. Refused: a page with the reason, the
 // seconds to wait if any, and the form again.
-func (s *Server) placeByForm(c echo.Context) error {
+func (s *playPages) placeByForm(c echo.Context) error {
 	ctx := s.ctx(c)
 	f := placeFields{x: formValue(c, "x"), y: formValue(c, "y"), color: formValue(c, "color")}
 	a, err := parsePlaceForm(f)
@@ -90,11 +90,11 @@ func (s *Server) placeByForm(c echo.Context) error {
 		if err := s.placements.Check(ctx, a); err != nil {
 			return s.placeFailed(c, f, err)
 		}
-		if u, err = s.newGuestSession(ctx, c); err != nil {
+		if u, err = s.guests.newGuestSession(ctx, c); err != nil {
 			return s.placeFailed(c, f, err)
 		}
 	}
-	a.UserID, a.Device, a.IP, a.At = u.ID, s.deviceFor(c), s.clientIP(c.Request()), s.now()
+	a.UserID, a.Device, a.IP, a.At = u.ID, s.devices.deviceFor(c), s.clientIP(c.Request()), s.now()
 	_, clock, err := s.placements.Place(ctx, a)
 	if err != nil {
 		if place.ErrorCode(err) == place.EBANNED {
@@ -109,7 +109,7 @@ func (s *Server) placeByForm(c echo.Context) error {
 
 // formMessage words the range errors for the form's page, which names the
 // fields as the form does.
-func (s *Server) formMessage(err error) error {
+func (s *playPages) formMessage(err error) error {
 	switch place.ErrorCode(err) {
 	case place.EINVALIDCOORDS:
 		return place.Errorf(place.EINVALIDCOORDS, "x must be from 0 to %d and y from 0 to %d.", s.canvasCfg().Width-1, s.canvasCfg().Height-1)
@@ -134,7 +134,7 @@ func placedMessage(colorName string, x, y int, wait time.Duration) string {
 }
 
 // placeFailed renders the refusal page with the status of err's code.
-func (s *Server) placeFailed(c echo.Context, f placeFields, err error) error {
+func (s *playPages) placeFailed(c echo.Context, f placeFields, err error) error {
 	if place.ErrorCode(err) == place.EINTERNAL {
 		s.log.Error("placement by form failed", "err", err)
 	}
@@ -154,7 +154,7 @@ func (s *Server) placeFailed(c echo.Context, f placeFields, err error) error {
 
 // placedParam reads ?placed=x,y, the pixel a no-JS placement just placed,
 // to pre-fill the form for the next one; anything else is ignored.
-func (s *Server) placedParam(c echo.Context) (string, string, bool) {
+func (s *playPages) placedParam(c echo.Context) (string, string, bool) {
 	xs, ys, ok := strings.Cut(c.QueryParam("placed"), ",")
 	if !ok {
 		return "", "", false

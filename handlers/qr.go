@@ -45,10 +45,10 @@ func qrSVG(modules [][]bool) []byte {
 }
 
 // joinQR serves GET /join/qr.svg and /join/qr.png: the QR code of the join
-// link this visitor would be shown (see joinInfo). ?size= sets the PNG's
+// link this visitor would be shown (see joinLink.info). ?size= sets the PNG's
 // width in pixels (64..2048, default 512).
-func (s *Server) joinQR(c echo.Context) error {
-	url := s.joinInfo(c).URL
+func (s *screenPages) joinQR(c echo.Context) error {
+	url := s.join.info(c, s.viewerIsAdmin(c)).URL
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
 	if strings.HasSuffix(c.Request().URL.Path, ".png") {

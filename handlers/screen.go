@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/realtime"
 	"github.com/placecanvas/place/views"
 )
@@ -19,10 +20,22 @@ const screenInterval = time.Second
 // rateWindow is the span over which placements per minute are counted.
 const rateWindow = time.Minute
 
+// screenPages are the projector's screen and its join QR code, and the
+// statistics page.
+type screenPages struct {
+	*web
+	liveCanvas
+	join    joinLink
+	streams *streams
+	feed    *panelFeed // the screen's counters
+	state   *screenState
+	stats   *statsCache // nil: no statistics page
+}
+
 // screenPage serves GET /screen: the projector view. ?tour=1 turns on the
 // slow tour to where people are placing, ?tour-every=N sets the seconds of
 // whole canvas between two zooms (5..3600, default 20).
-func (s *Server) screenPage(c echo.Context) error {
+func (s *screenPages) screenPage(c echo.Context) error {
 	tour, every, err := tourParams(c)
 	if err != nil {
 		return err
@@ -32,8 +45,8 @@ func (s *Server) screenPage(c echo.Context) error {
 		Height:      s.canvasCfg().Height,
 		Tour:        tour,
 		TourSeconds: every,
-		Counters:    s.screenState.current(s.now()),
-		Join:        s.joinInfo(c),
+		Counters:    s.state.current(s.now()),
+		Join:        s.join.info(c, s.viewerIsAdmin(c)),
 	}
 	return render(c, http.StatusOK, views.ScreenPage(d))
 }
@@ -61,17 +74,20 @@ func tourParams(c echo.Context) (on bool, every int, err error) {
 // screenEvents serves GET /screen/events: `counters` events whose data are
 // the counters' HTML, and a `join` event whenever the join link changes
 // (the screen then fetches /screen/join for its own address).
-func (s *Server) screenEvents(c echo.Context) error { return s.serveFeed(c, s.screen) }
+func (s *screenPages) screenEvents(c echo.Context) error { return s.streams.serveFeed(c, s.feed) }
 
 // screenJoin serves GET /screen/join: the join fragment for this viewer.
-func (s *Server) screenJoin(c echo.Context) error {
-	return render(c, http.StatusOK, views.ScreenJoin(s.joinInfo(c)))
+func (s *screenPages) screenJoin(c echo.Context) error {
+	return render(c, http.StatusOK, views.ScreenJoin(s.join.info(c, s.viewerIsAdmin(c))))
 }
 
 // screenState is what the screen's counters were last rendered from, and
 // the samples of the sequence that give placements per minute.
 type screenState struct {
-	s *Server
+	hub    *realtime.Hub
+	now    func() time.Time
+	endsAt func(now time.Time) (time.Time, bool)
+	join   joinLink
 
 	mu sync.Mutex // the page handler reads what the feed writes
 
@@ -99,8 +115,8 @@ func (st *screenState) current(now time.Time) views.ScreenCounters {
 
 // read returns the counters except the rate.
 func (st *screenState) read(now time.Time) views.ScreenCounters {
-	c := views.ScreenCounters{Online: st.s.hub.Online(), Placed: st.s.hub.Seq(), Now: now}
-	if end, ok := st.s.endsAt(now); ok {
+	c := views.ScreenCounters{Online: st.hub.Online(), Placed: st.hub.Seq(), Now: now}
+	if end, ok := st.endsAt(now); ok {
 		c.EndsAt = end
 	}
 	return c
@@ -108,14 +124,20 @@ func (st *screenState) read(now time.Time) views.ScreenCounters {
 
 // endsAt is when the canvas closes, if it has an end still to come: the
 // EndsAt option when set, else the event's scheduled closing time.
-func (s *Server) endsAt(now time.Time) (time.Time, bool) {
-	if s.opts.EndsAt != nil {
-		return s.opts.EndsAt()
+func endsAt(option func() (time.Time, bool), live *event.Live) func(now time.Time) (time.Time, bool) {
+	return func(now time.Time) (time.Time, bool) {
+		if option != nil {
+			return option()
+		}
+		if live == nil {
+			return time.Time{}, false
+		}
+		return scheduledEnd(live.Settings(), now)
 	}
-	if s.live == nil {
-		return time.Time{}, false
-	}
-	st := s.live.Settings()
+}
+
+// scheduledEnd is the event's closing time, if it has one still to come.
+func scheduledEnd(st place.Settings, now time.Time) (time.Time, bool) {
 	if st.ClosesAt.IsZero() || !st.ClosedAt.IsZero() || !now.Before(st.ClosesAt) {
 		return time.Time{}, false
 	}
@@ -144,7 +166,7 @@ func (st *screenState) rate(now time.Time, seq uint64) int {
 // link.
 func (st *screenState) frames() []feedFrame {
 	var out []feedFrame
-	now := st.s.now()
+	now := st.now()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	c := st.read(now)
@@ -156,7 +178,7 @@ func (st *screenState) frames() []feedFrame {
 			out = append(out, feedFrame{"counters", realtime.AppendSSE(nil, "counters", "", b)})
 		}
 	}
-	if v := st.s.joinVersion(); v != st.joinVer {
+	if v := st.join.version(); v != st.joinVer {
 		st.joinVer = v
 		out = append(out, feedFrame{"join", realtime.AppendSSE(nil, "join", "", []byte(v))})
 	}

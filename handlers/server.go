@@ -3,17 +3,14 @@
 package handlers
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/labstack/echo/v4"
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/event"
@@ -25,19 +22,42 @@ import (
 	"github.com/placecanvas/place/teams"
 )
 
-// Options configure the HTTP server.
+// Options configure the HTTP server. Hub, Placements, NetworkBans and
+// Sessions are required; the store roles are each the small interface the
+// handlers use of it, so that a test passes only the roles its routes read
+// (a nil role fails the route that needs it).
 type Options struct {
 	Config place.Config
-	Store  place.Store
 	Hub    *realtime.Hub
-	// Placements decides the placements of the form and the rollbacks
-	// (default: a service over Store).
+	// Placements decides the placements of the form and the rollbacks,
+	// with every rule of the game: the handlers never build their own.
 	Placements *placing.Service
-	Logger     *slog.Logger
+	// NetworkBans is the list of network bans in force, shared with the
+	// placement service.
+	NetworkBans *netbans.List
+
+	// The store, by role.
+	History    HistoryReader
+	Accounts   Accounts
+	Users      UserFinder
+	Moderation Moderation
+	Sessions   Sessions
+	Counters   place.Counters
+	Health     Health
+	Secrets    place.Secrets
+	Devices    place.Devices // which browsers each user used
+	// NetworkBanList lists the bans for the moderators' page.
+	NetworkBanList NetworkBanList
+	// Sizes keeps the canvas's size and growths; Notices tells the other
+	// instances of a growth.
+	Sizes   place.Sizes
+	Notices Notices
+
+	Logger *slog.Logger
 	// Event is the live state of the event (settings, schedule, areas);
-	// Events stores it with the templates and the final image.
+	// Events stores its templates and final image (both nil: no event).
 	Event  *event.Live
-	Events place.Events
+	Events EventAssets
 	// AllowedOrigins are origins besides the site's own that may open
 	// WebSockets and send state-changing requests.
 	AllowedOrigins []string
@@ -74,9 +94,6 @@ type Options struct {
 	Teams *teams.Roster
 	// Archive serves past canvases, timelapses and exports (off when nil).
 	Archive place.Archive
-	// NetworkBans is the list of network bans in force, shared with the
-	// placement service (default: a list over Store).
-	NetworkBans *netbans.List
 	// PublicExport opens the history export (without user hashes) to
 	// everyone; otherwise only admins may download it.
 	PublicExport bool
@@ -87,63 +104,60 @@ type Options struct {
 	// must be computed (0: DefaultCostlyPerMinute; negative: no limit).
 	CostlyPerMinute int
 	// TemplateHealth and Leaderboard are kept from the placement feed
-	// (nil: no such routes); Names names their players.
+	// (nil: no such routes); Names (the store's factions role) names their
+	// players.
 	TemplateHealth HealthTracker
 	Leaderboard    Leaders
 	Names          place.PublicNames
 }
 
-// Server holds every dependency of the handlers.
-type Server struct {
-	opts       Options
-	cfg        place.Config
-	history    HistoryReader
-	accounts   Accounts
-	moderation Moderation
-	sessionIdx Sessions
-	counters   place.Counters
-	health     Health
-	hub        *realtime.Hub
-	placements *placing.Service
-	live       *event.Live
-	eventStore place.Events
-	log        *slog.Logger
-	sessions   *scs.SessionManager
-	passwords  *passwords
-	csrf       *http.CrossOriginProtection
-	origins    map[string]bool
-	now        func() time.Time
-	png        pngCache
-	draining   func() bool
-	started    func() bool
-	panels     *panelFeed
-	tt         *timeTravel // nil without an archive
-	costly     *costly     // the budget, cache and rate of expensive responses
-	// historySeen is a seq up to which history is known to be readable
-	// (see awaitOwnWrites).
-	historySeen atomic.Uint64
-	// The projector screen's live counters.
-	screen      *panelFeed
-	screenState *screenState
-	// The statistics page's cache and the opt-out setting.
-	stats       *statsCache
-	statsReader place.StatsReader
-	join        *joining.Gate
-	teams       *teams.Roster
-	teamList    *teamList
-	secrets     place.Secrets
-	networks    place.NetworkBans // moderators' bans of networks
-	conns       *connCap
-	devices     deviceKeys
-	netBans     *netbans.List
-	deviceLog   place.Devices   // which browsers each user used
-	ready       readyCache      // the stores' last readiness answer
-	healthAPI   *templateHealth // nil without template health
-	leadersAPI  *leaderboardAPI // nil without leaderboards
+// check refuses Options without what every route needs.
+func (o Options) check() error {
+	var missing []string
+	if o.Hub == nil {
+		missing = append(missing, "Hub")
+	}
+	if o.Placements == nil {
+		missing = append(missing, "Placements")
+	}
+	if o.NetworkBans == nil {
+		missing = append(missing, "NetworkBans")
+	}
+	if o.Sessions == nil {
+		missing = append(missing, "Sessions")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("handlers: Options.%s required", strings.Join(missing, ", Options."))
+	}
+	return nil
 }
 
-// New builds the Server.
-func New(opts Options) *Server {
+// Server is the HTTP face of the server: the handler groups, each with
+// the dependencies it uses, and the routes that join them (routes.go).
+type Server struct {
+	web      *web
+	play     *playPages
+	history  *historyPages
+	past     *timeTravel // nil without an archive
+	accounts *accountPages
+	teams    *teamPages
+	admin    *adminPages
+	suspects *suspectPages
+	events   *eventPages // nil without a live event
+	screen   *screenPages
+	ops      *ops
+	// Template health and the leaderboards (template_health.go,
+	// leaderboard.go); each nil without it.
+	health  *templateHealth
+	leaders *leaderboardAPI
+}
+
+// New builds the Server; it refuses Options without a hub, a placement
+// service, a network-ban list or sessions.
+func New(opts Options) (*Server, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -153,50 +167,66 @@ func New(opts Options) *Server {
 	if opts.BcryptCost == 0 {
 		opts.BcryptCost = 12
 	}
-	s := &Server{
-		opts:       opts,
-		cfg:        opts.Config,
-		history:    opts.Store,
-		accounts:   opts.Store,
-		moderation: opts.Store,
-		sessionIdx: opts.Store,
-		counters:   opts.Store,
-		health:     opts.Store,
-		hub:        opts.Hub,
-		placements: opts.Placements,
-		live:       opts.Event,
-		eventStore: opts.Events,
-		log:        opts.Logger,
-		csrf:       http.NewCrossOriginProtection(),
-		origins:    make(map[string]bool),
-		now:        opts.Now,
-		draining:   func() bool { return false },
-		started:    func() bool { return true },
-		passwords:  newPasswords(opts.BcryptCost),
-		secrets:    opts.Store,
-		networks:   opts.Store,
-		conns:      newConnCap(opts.MaxConnsPerAddress, opts.MaxConnsPerSession),
-		deviceLog:  opts.Store,
-		costly:     newCostly(opts.Budget, opts.CostlyPerMinute),
-		netBans:    opts.NetworkBans,
-	}
-	if s.netBans == nil {
-		s.netBans = netbans.New(opts.Store, opts.Logger, opts.Now)
-	}
-	if s.placements == nil {
-		s.placements = placing.New(placing.Options{Config: opts.Config, Placer: opts.Store, Users: opts.Store,
-			Logger: opts.Logger, Now: opts.Now, NetworkBans: s.netBans})
+	w := &web{
+		clientNet: newClientNet(opts.TrustedProxies, opts.AllowedOrigins),
+		log:       opts.Logger, now: opts.Now, sessions: newSessionManager(opts),
+		users: opts.Users, userSessions: opts.Sessions,
+		devices: &deviceCookies{secrets: opts.Secrets, seen: opts.Devices, secure: opts.SecureCookies, now: opts.Now, log: opts.Logger},
+		csrf:    http.NewCrossOriginProtection(),
 	}
 	for _, o := range opts.AllowedOrigins {
-		o = strings.TrimRight(strings.TrimSpace(o), "/")
-		if o == "" {
-			continue
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			_ = w.csrf.AddTrustedOrigin(o)
 		}
-		s.origins[strings.ToLower(o)] = true
-		_ = s.csrf.AddTrustedOrigin(o)
 	}
+	canvas := liveCanvas{cfg: opts.Config, hub: opts.Hub}
+	audits := auditLog{entries: opts.Moderation, clock: opts.Now}
+	join := joinLink{gate: opts.Join}
+	cs := newCostly(opts.Budget, opts.CostlyPerMinute)
+	st := &streams{conns: newConnCap(opts.MaxConnsPerAddress, opts.MaxConnsPerSession), client: w.clientNet, cookie: w.sessions.Cookie.Name}
+	own := &ownWrites{hub: opts.Hub, history: opts.History, log: opts.Logger}
+	guests := &identities{web: w, guests: opts.Accounts, counters: opts.Counters, netBans: opts.NetworkBans,
+		live: opts.Event, guestLimit: opts.GuestLimit, allowances: opts.NetworkAllowances}
+	bans := &userBans{moderation: opts.Moderation, devices: opts.Devices, sessionIdx: opts.Sessions, store: w.sessions.Store}
+	var stats *statsCache
+	if opts.Stats != nil {
+		stats = newStatsCache(opts.Stats, opts.Now, opts.Logger)
+	}
+
+	s := &Server{web: w}
+	s.teams = &teamPages{web: w, auditLog: audits, guests: guests, roster: opts.Teams,
+		list: &teamList{roster: opts.Teams, now: opts.Now}, stats: stats}
+	s.play = &playPages{web: w, liveCanvas: canvas, guests: guests, placements: opts.Placements, live: opts.Event,
+		history: opts.History, ownWrites: own, streams: st, teams: s.teams,
+		panels: newPanelFeed(opts.Hub, opts.History, opts.Logger)}
+	s.history = &historyPages{web: w, liveCanvas: canvas, history: opts.History, ownWrites: own}
+	if opts.Archive != nil {
+		s.past = newTimeTravel(w, canvas, opts.Archive, opts.Sizes, opts.PublicExport, cs)
+	}
+	s.accounts = &accountPages{web: w, guests: guests, accounts: opts.Accounts, sessionIdx: opts.Sessions,
+		counters: opts.Counters, passwords: newPasswords(opts.BcryptCost), statsReader: opts.Stats, stats: stats,
+		teams: s.teams, join: join}
+	s.admin = &adminPages{web: w, liveCanvas: canvas, auditLog: audits, moderation: opts.Moderation,
+		history: opts.History, placements: opts.Placements, bans: bans, sizes: opts.Sizes, notices: opts.Notices, join: join}
+	s.suspects = &suspectPages{web: w, auditLog: audits, hub: opts.Hub, placements: opts.Placements,
+		history: opts.History, bans: bans, netBans: opts.NetworkBans, networks: opts.NetworkBanList}
+	s.health, s.leaders = factionHandlers(opts, s.teams.list.get)
+	if opts.Event != nil && opts.Events != nil {
+		s.events = &eventPages{web: w, liveCanvas: canvas, auditLog: audits, live: opts.Event, store: opts.Events,
+			history: opts.History, placements: opts.Placements, costly: cs, health: s.health}
+	}
+	state := &screenState{hub: opts.Hub, now: opts.Now, endsAt: endsAt(opts.EndsAt, opts.Event), join: join}
+	s.screen = &screenPages{web: w, liveCanvas: canvas, join: join, streams: st, state: state,
+		feed: newFeed(screenInterval, state.frames), stats: stats}
+	s.ops = &ops{web: w, hub: opts.Hub, health: opts.Health, metricsElsewhere: opts.MetricsElsewhere,
+		draining: func() bool { return false }, started: func() bool { return true }}
+	return s, nil
+}
+
+// newSessionManager is the scs manager over the store's sessions.
+func newSessionManager(opts Options) *scs.SessionManager {
 	sm := scs.New()
-	sm.Store = unavailableSessions{s.sessionIdx.Sessions()}
+	sm.Store = unavailableSessions{opts.Sessions.Sessions()}
 	sm.IdleTimeout = 24 * time.Hour
 	sm.Lifetime = 30 * 24 * time.Hour
 	sm.Cookie.Name = "session"
@@ -209,41 +239,38 @@ func New(opts Options) *Server {
 		sm.Cookie.Name = "__Host-session"
 	}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		s.log.Error("session store failed", "err", err, "path", r.URL.Path)
+		opts.Logger.Error("session store failed", "err", err, "path", r.URL.Path)
 		writeJSONError(w, place.ErrUnavailable)
 	}
-	s.sessions = sm
-	s.panels = newPanelFeed(s)
-	s.screenState = &screenState{s: s}
-	s.screen = newFeed(screenInterval, s.screenState.frames)
-	s.join = opts.Join
-	s.teams, s.teamList = opts.Teams, &teamList{roster: opts.Teams, now: opts.Now}
-	if opts.Stats != nil {
-		s.statsReader = opts.Stats
-		s.stats = newStatsCache(opts.Stats, opts.Now, opts.Logger)
-	}
-	s.healthAPI, s.leadersAPI = factionHandlers(opts, s.teamList.get)
-	if opts.Archive != nil {
-		s.tt = newTimeTravel(opts.Archive, opts.Store, opts.Config, opts.PublicExport, opts.Logger)
-	}
-	return s
+	return sm
 }
 
 // SetDraining makes /readyz and every request but the health checks
 // answer 503 while fn returns true (SIGTERM).
-func (s *Server) SetDraining(fn func() bool) { s.draining = fn }
+func (s *Server) SetDraining(fn func() bool) { s.ops.draining = fn }
 
 // SetStarted makes every request but the health checks answer 503 until fn
 // returns true (the canvas is loaded).
-func (s *Server) SetStarted(fn func() bool) { s.started = fn }
+func (s *Server) SetStarted(fn func() bool) { s.ops.started = fn }
 
 // Sessions returns the session manager (for tests and the auth handlers).
-func (s *Server) Sessions() *scs.SessionManager { return s.sessions }
+func (s *Server) Sessions() *scs.SessionManager { return s.web.sessions }
+
+// DeviceID returns the id of the request's device cookie when its
+// signature holds; ok is false when there is none, it was tampered with,
+// or the signing key cannot be read.
+func (s *Server) DeviceID(r *http.Request) (id string, ok bool) { return s.web.devices.DeviceID(r) }
 
 // Handler returns the complete HTTP handler.
 func (s *Server) Handler() http.Handler { return s.Routes() }
 
-func (s *Server) ctx(c echo.Context) context.Context { return c.Request().Context() }
+// CloseStreams ends the server's own SSE streams (the live panels, the
+// screen's counters) and refuses new ones; call it when shutdown begins.
+// The /api/v1/events streams end with the hub's Shutdown.
+func (s *Server) CloseStreams() {
+	s.play.panels.subs.Close()
+	s.screen.feed.subs.Close()
+}
 
 // unavailableSessions marks every failure of the session store as the
 // store being unavailable, so that whatever route meets it answers 503

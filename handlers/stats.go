@@ -28,7 +28,7 @@ const statsTimeout = 20 * time.Second
 // statsPage serves GET /stats: totals, placements per minute as an SVG
 // chart, the most painted pixels and the top placers. The figures and the
 // chart's geometry are computed once per snapshot; a request only renders.
-func (s *Server) statsPage(c echo.Context) error {
+func (s *screenPages) statsPage(c echo.Context) error {
 	if s.stats == nil {
 		return place.Errorf(place.ENOTFOUND, "Not found.")
 	}

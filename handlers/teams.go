@@ -51,30 +51,32 @@ func (l *teamList) invalidate() {
 	l.mu.Unlock()
 }
 
-// teamRoutes adds the players' team routes (none without teams).
-func (s *Server) teamRoutes(e *echo.Echo, withSession, changing []echo.MiddlewareFunc) {
-	if s.teams == nil {
-		return
-	}
-	e.Match([]string{http.MethodGet, http.MethodHead}, "/api/v1/teams", s.teamsAPI, withSession...)
-	e.POST("/api/v1/team", s.pickTeamAPI, changing...)
-	e.POST("/team", s.pickTeamByForm, changing...)
+// teamPages are the routes of the teams: the players' choice (the API and
+// the form) and the organisers' page. Without a roster there are none, and
+// the pages show no picker.
+type teamPages struct {
+	*web
+	auditLog
+	guests *identities
+	roster *teams.Roster // nil: no teams
+	list   *teamList
+	stats  *statsCache // nil: no statistics page
 }
 
 // teamsView is the picker's data for the request's player (none: no
 // session yet, or teams off).
-func (s *Server) teamsView(ctx context.Context, userID, from string) (views.TeamsView, error) {
+func (s *teamPages) teamsView(ctx context.Context, userID, from string) (views.TeamsView, error) {
 	v := views.TeamsView{From: from}
-	if s.teams == nil {
+	if s.roster == nil {
 		return v, nil
 	}
-	ts, err := s.teamList.get(ctx)
+	ts, err := s.list.get(ctx)
 	if err != nil {
 		return v, err
 	}
 	v.Teams = ts
 	if userID != "" {
-		if v.Current, err = s.teams.TeamOf(ctx, userID); err != nil {
+		if v.Current, err = s.roster.TeamOf(ctx, userID); err != nil {
 			return v, err
 		}
 	}
@@ -83,7 +85,7 @@ func (s *Server) teamsView(ctx context.Context, userID, from string) (views.Team
 
 // pickerData is the picker of a page; teams that cannot be read leave
 // the page without a picker rather than failing it.
-func (s *Server) pickerData(c echo.Context, from string) views.TeamsView {
+func (s *teamPages) pickerData(c echo.Context, from string) views.TeamsView {
 	var userID string
 	if u := s.viewUser(c); u != nil {
 		userID = u.ID
@@ -105,7 +107,7 @@ type teamJSON struct {
 	ChangeEverySeconds int `json:"changeEverySeconds"`
 }
 
-func (s *Server) teamAnswer(ctx context.Context, userID string) (teamJSON, error) {
+func (s *teamPages) teamAnswer(ctx context.Context, userID string) (teamJSON, error) {
 	v, err := s.teamsView(ctx, userID, "")
 	out := teamJSON{Teams: v.Teams, ChangeEverySeconds: int(place.TeamChangeInterval / time.Second)}
 	if v.Current != 0 {
@@ -116,7 +118,7 @@ func (s *Server) teamAnswer(ctx context.Context, userID string) (teamJSON, error
 
 // teamsAPI serves GET /api/v1/teams: the teams with their players and
 // placements, and the session's player's team.
-func (s *Server) teamsAPI(c echo.Context) error {
+func (s *teamPages) teamsAPI(c echo.Context) error {
 	ctx := s.ctx(c)
 	u, _, err := s.currentUser(ctx)
 	if err != nil {
@@ -131,7 +133,7 @@ func (s *Server) teamsAPI(c echo.Context) error {
 
 // pickTeamAPI serves POST /api/v1/team {"teamId": id or null}: the
 // session's player joins the team, or leaves theirs with null.
-func (s *Server) pickTeamAPI(c echo.Context) error {
+func (s *teamPages) pickTeamAPI(c echo.Context) error {
 	ctx := s.ctx(c)
 	var body map[string]json.RawMessage // to tell null from absent
 	err := decodeOneJSON(c.Request().Body, &body)
@@ -167,11 +169,11 @@ func (s *Server) pickTeamAPI(c echo.Context) error {
 }
 
 // pickTeam changes the player's team and shows the new counts at once.
-func (s *Server) pickTeam(ctx context.Context, userID string, id int64) error {
-	if _, err := s.teams.Pick(ctx, userID, id); err != nil {
+func (s *teamPages) pickTeam(ctx context.Context, userID string, id int64) error {
+	if _, err := s.roster.Pick(ctx, userID, id); err != nil {
 		return err
 	}
-	s.teamList.invalidate()
+	s.list.invalidate()
 	return nil
 }
 
@@ -179,7 +181,7 @@ func (s *Server) pickTeam(ctx context.Context, userID string, id int64) error {
 // the picker without JavaScript. A visitor without a session gets a guest
 // one, as a first placement would give them. It returns to the canvas
 // (or, with from=account, the account page) with the outcome.
-func (s *Server) pickTeamByForm(c echo.Context) error {
+func (s *teamPages) pickTeamByForm(c echo.Context) error {
 	ctx := s.ctx(c)
 	id, err := strconv.ParseInt(formValue(c, "team"), 10, 64)
 	if err != nil || id < 0 {
@@ -190,7 +192,7 @@ func (s *Server) pickTeamByForm(c echo.Context) error {
 		return err
 	}
 	if !ok {
-		if u, err = s.newGuestSession(ctx, c); err != nil {
+		if u, err = s.guests.newGuestSession(ctx, c); err != nil {
 			return err
 		}
 	}
@@ -199,7 +201,7 @@ func (s *Server) pickTeamByForm(c echo.Context) error {
 	}
 	msg := "You play for no team now."
 	if id != 0 {
-		ts, err := s.teamList.get(ctx)
+		ts, err := s.list.get(ctx)
 		if err != nil {
 			return err
 		}

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"image"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -17,21 +16,24 @@ import (
 	"github.com/placecanvas/place/timetravel"
 )
 
-// timeTravel holds what the past-canvas, timelapse and export handlers
-// share: the archive, running totals and the per-client export limit. The
-// work itself runs under the server's shared budget (costly).
+// timeTravel are the routes of the stored history as a whole: past
+// canvases (?at= on the canvas routes), the timelapse page and GIF, the
+// history's summary, the CSV export and the overlays. They share the
+// archive, running totals and the per-client export limit; the work itself
+// runs under the server's shared budget (costly).
 type timeTravel struct {
+	*web
+	liveCanvas
 	archive place.Archive
 	sizes   place.Sizes // the current size and the growths
-	cfg     place.Config
-	public  bool // exports (without user hashes) are open to everyone
+	public  bool        // exports (without user hashes) are open to everyone
+	costly  *costly
 	stats   *timetravel.Stats
 	limiter exportLimiter
 
 	mu        sync.Mutex
 	statsRun  time.Time     // when the last stats update started
 	statsDone chan struct{} // closed when it ended
-	log       *slog.Logger
 }
 
 // pastFrame is the canvas right after a seq, at the size it had then.
@@ -48,17 +50,17 @@ type pastImage struct {
 
 const immutableCache = "public, max-age=31536000, immutable"
 
-func newTimeTravel(a place.Archive, sizes place.Sizes, cfg place.Config, public bool, log *slog.Logger) *timeTravel {
+func newTimeTravel(w *web, canvas liveCanvas, a place.Archive, sizes place.Sizes, public bool, cs *costly) *timeTravel {
 	return &timeTravel{
-		archive: a, sizes: sizes, cfg: cfg, public: public, log: log,
-		stats:   &timetravel.Stats{Archive: a, Config: cfg},
+		web: w, liveCanvas: canvas, archive: a, sizes: sizes, public: public, costly: cs,
+		stats:   &timetravel.Stats{Archive: a, Config: canvas.cfg},
 		limiter: exportLimiter{perMinute: 10, counts: map[string]int{}},
 	}
 }
 
 // canvasBytes is the size of the live canvas in bytes (one per pixel), the
 // unit of the budget's estimates.
-func (s *Server) canvasBytes() int64 {
+func (s *timeTravel) canvasBytes() int64 {
 	sz := s.canvasCfg().Size()
 	return int64(sz.Width) * int64(sz.Height)
 }
@@ -66,17 +68,17 @@ func (s *Server) canvasBytes() int64 {
 // canvasAt returns the canvas right after seq at the size it had then,
 // rebuilt (from the nearest keyframe) once and cached. A rebuild holds
 // the keyframe and the canvas: about two canvases.
-func (s *Server) canvasAt(ctx context.Context, seq uint64) (pastFrame, error) {
-	return cachedUnderBudget(s, ctx, frameKey(seq), 2*s.canvasBytes()+1<<20, func(ctx context.Context) (pastFrame, int64, error) {
-		current, err := s.tt.sizes.CanvasSize(ctx)
+func (s *timeTravel) canvasAt(ctx context.Context, seq uint64) (pastFrame, error) {
+	return cachedUnderBudget(s.costly, ctx, frameKey(seq), 2*s.canvasBytes()+1<<20, func(ctx context.Context) (pastFrame, int64, error) {
+		current, err := s.sizes.CanvasSize(ctx)
 		if err != nil {
 			return pastFrame{}, 0, err
 		}
-		growths, err := s.tt.sizes.Growths(ctx)
+		growths, err := s.sizes.Growths(ctx)
 		if err != nil {
 			return pastFrame{}, 0, err
 		}
-		c, sz, err := timetravel.SizedCanvasAt(ctx, s.tt.archive, current, growths, seq)
+		c, sz, err := timetravel.SizedCanvasAt(ctx, s.archive, current, growths, seq)
 		return pastFrame{c, sz}, int64(len(c)), err
 	})
 }
@@ -85,12 +87,12 @@ func frameKey(seq uint64) string { return "frame:" + strconv.FormatUint(seq, 10)
 
 // placedAt is when placement seq was made; false when it cannot be read
 // (the frame is served without it).
-func (t *timeTravel) placedAt(ctx context.Context, seq uint64) (time.Time, bool) {
+func (s *timeTravel) placedAt(ctx context.Context, seq uint64) (time.Time, bool) {
 	if seq == 0 {
 		return time.Time{}, false
 	}
 	var at time.Time
-	err := t.archive.PlacementRange(ctx, seq-1, seq, func(ps []place.Placement) error {
+	err := s.archive.PlacementRange(ctx, seq-1, seq, func(ps []place.Placement) error {
 		for _, p := range ps {
 			if p.Seq == seq {
 				at = p.At
@@ -104,22 +106,22 @@ func (t *timeTravel) placedAt(ctx context.Context, seq uint64) (time.Time, bool)
 // updateStats brings the running totals up to date in the background, at
 // most every few seconds, and waits up to wait for it: the first pass reads
 // the whole history, and a page shows partial totals rather than hang.
-func (t *timeTravel) updateStats(wait time.Duration) {
-	t.mu.Lock()
-	if t.statsDone == nil || (isClosed(t.statsDone) && time.Since(t.statsRun) > 5*time.Second) {
+func (s *timeTravel) updateStats(wait time.Duration) {
+	s.mu.Lock()
+	if s.statsDone == nil || (isClosed(s.statsDone) && time.Since(s.statsRun) > 5*time.Second) {
 		done := make(chan struct{})
-		t.statsDone, t.statsRun = done, time.Now()
+		s.statsDone, s.statsRun = done, time.Now()
 		go func() {
 			defer close(done)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 			defer cancel()
-			if err := t.stats.Update(ctx); err != nil {
-				t.log.Warn("history totals not updated", "err", err)
+			if err := s.stats.Update(ctx); err != nil {
+				s.log.Warn("history totals not updated", "err", err)
 			}
 		}()
 	}
-	done := t.statsDone
-	t.mu.Unlock()
+	done := s.statsDone
+	s.mu.Unlock()
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	select {
@@ -161,17 +163,17 @@ func (l *exportLimiter) allow(key string, now time.Time) error {
 }
 
 // limitExport applies the per-client export limit.
-func (s *Server) limitExport(c echo.Context) error {
-	return s.tt.limiter.allow(s.clientIP(c.Request()).String(), s.now())
+func (s *timeTravel) limitExport(c echo.Context) error {
+	return s.limiter.allow(s.clientIP(c.Request()).String(), s.now())
 }
 
 // moment resolves the request's at= parameter.
-func (s *Server) moment(c echo.Context) (timetravel.Moment, error) {
+func (s *timeTravel) moment(c echo.Context) (timetravel.Moment, error) {
 	raw, _, err := queryParam(c, "at")
 	if err != nil {
 		return timetravel.Moment{}, err
 	}
-	return timetravel.ParseAt(s.ctx(c), s.tt.archive, raw, s.now())
+	return timetravel.ParseAt(s.ctx(c), s.archive, raw, s.now())
 }
 
 // frameHeaders sets the headers of a past canvas: cached forever when it
@@ -192,12 +194,12 @@ func frameHeaders(c echo.Context, m timetravel.Moment, sz place.Size) {
 // is compressed once per seq and cached. It runs under the budget but not
 // the per-address rate: the timelapse player asks for a frame four times
 // a second while it plays, one at a time.
-func (s *Server) canvasAtBinary(c echo.Context) error {
+func (s *timeTravel) canvasAtBinary(c echo.Context) error {
 	m, err := s.moment(c)
 	if err != nil {
 		return err
 	}
-	if at, ok := s.tt.placedAt(s.ctx(c), m.Seq); ok {
+	if at, ok := s.placedAt(s.ctx(c), m.Seq); ok {
 		// The time of the frame's placement: the timelapse player moves its
 		// slider there after a step by placement.
 		c.Response().Header().Set("X-Canvas-Time", strconv.FormatInt(at.UnixMilli(), 10))
@@ -212,14 +214,14 @@ func (s *Server) canvasAtBinary(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/octet-stream", f.canvas)
 	}
 	key := "frame.gz:" + strconv.FormatUint(m.Seq, 10)
-	z, ok := cachedValue[pastImage](s, key)
+	z, ok := cachedValue[pastImage](s.costly, key)
 	if !ok {
 		f, err := s.canvasAt(s.ctx(c), m.Seq)
 		if err != nil {
 			return err
 		}
 		// The output is at most about the canvas; usually a small part.
-		z, err = cachedUnderBudget(s, s.ctx(c), key, int64(len(f.canvas))/2+1<<20, func(context.Context) (pastImage, int64, error) {
+		z, err = cachedUnderBudget(s.costly, s.ctx(c), key, int64(len(f.canvas))/2+1<<20, func(context.Context) (pastImage, int64, error) {
 			var buf bytes.Buffer
 			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 			_, _ = zw.Write(f.canvas)
@@ -241,12 +243,12 @@ func (s *Server) canvasAtBinary(c echo.Context) error {
 
 // canvasAtPNG serves GET /api/v1/canvas.png?at=SEQ|TIME&scale=N: encoded
 // once per seq and scale and cached.
-func (s *Server) canvasAtPNG(c echo.Context) error {
+func (s *timeTravel) canvasAtPNG(c echo.Context) error {
 	scale, err := intParam(c, "scale", 1, 1, 8)
 	if err != nil {
 		return err
 	}
-	if most := s.maxPNGScale(); scale > most {
+	if most := maxPNGScale(s.canvasCfg()); scale > most {
 		return place.Errorf(place.EVALIDATION, "scale must be an integer from 1 to %d for a canvas of %d × %d.", most, s.canvasCfg().Width, s.canvasCfg().Height)
 	}
 	m, err := s.moment(c)
@@ -254,7 +256,7 @@ func (s *Server) canvasAtPNG(c echo.Context) error {
 		return err
 	}
 	key := "frame.png:" + strconv.FormatUint(m.Seq, 10) + ":" + itoa(scale)
-	img, ok := cachedValue[pastImage](s, key)
+	img, ok := cachedValue[pastImage](s.costly, key)
 	if !ok {
 		if err := s.allowCostly(c); err != nil {
 			return err
@@ -263,7 +265,7 @@ func (s *Server) canvasAtPNG(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		img, err = cachedUnderBudget(s, s.ctx(c), key, pngCost(f.size, scale), func(context.Context) (pastImage, int64, error) {
+		img, err = cachedUnderBudget(s.costly, s.ctx(c), key, pngCost(f.size, scale), func(context.Context) (pastImage, int64, error) {
 			var buf bytes.Buffer
 			full := image.Rect(0, 0, f.size.Width, f.size.Height)
 			if err := timetravel.WritePNG(&buf, f.canvas, f.size.Width, full, image.Pt(f.size.Width*scale, f.size.Height*scale)); err != nil {

@@ -13,7 +13,7 @@ import (
 
 // websocket handles GET /ws: the Origin check, the `since` parameter, the
 // session (none: a viewer) and the hand-over to the hub.
-func (s *Server) websocket(c echo.Context) error {
+func (s *playPages) websocket(c echo.Context) error {
 	r := c.Request()
 	if origin := r.Header.Get("Origin"); origin != "" && !s.originAllowed(r, origin) {
 		return place.Errorf(place.EFORBIDDEN, "Cross-site WebSocket connections are not allowed.")
@@ -35,7 +35,7 @@ func (s *Server) websocket(c echo.Context) error {
 	if !s.hub.Ready() {
 		return place.ErrUnavailable
 	}
-	slot, err := s.acquireConn(r)
+	slot, err := s.streams.acquire(r)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func (s *Server) websocket(c echo.Context) error {
 // from POST /api/v1/session when it first places. A session's cookie, and
 // a device cookie when the browser has none, are set on w, for the upgrade
 // response.
-func (s *Server) wsIdentity(w http.ResponseWriter, r *http.Request, token string) (realtime.Identity, error) {
+func (s *playPages) wsIdentity(w http.ResponseWriter, r *http.Request, token string) (realtime.Identity, error) {
 	ip := s.clientIP(r)
 	ctx, err := s.sessions.Load(r.Context(), token)
 	if err != nil {
@@ -93,7 +93,7 @@ func (s *Server) wsIdentity(w http.ResponseWriter, r *http.Request, token string
 		return realtime.Identity{}, err
 	}
 	if !ok {
-		device, _ := s.DeviceID(r)
+		device, _ := s.devices.DeviceID(r)
 		return realtime.Identity{Device: device, IP: ip}, nil
 	}
 	// Connecting is activity: save the session so that its idle expiry is
@@ -103,11 +103,11 @@ func (s *Server) wsIdentity(w http.ResponseWriter, r *http.Request, token string
 	if err != nil {
 		return realtime.Identity{}, err
 	}
-	_ = s.sessionIdx.AddUserSession(ctx, u.ID, token, expiry)
+	_ = s.userSessions.AddUserSession(ctx, u.ID, token, expiry)
 	s.sessions.WriteSessionCookie(ctx, w, token, expiry)
 	return realtime.Identity{
 		UserID: u.ID, Username: u.Username, IsGuest: u.IsGuest, Token: token, Expires: expiry,
-		Device: s.wsDevice(w, r, u.ID), IP: ip,
+		Device: s.devices.wsDevice(w, r, u.ID), IP: ip,
 	}, nil
 }
 

@@ -17,19 +17,14 @@ import (
 	"github.com/placecanvas/place/placing"
 )
 
-// Store is what the gate needs from the stores.
-type Store interface {
-	place.JoinCodes
-	PublishNotice(ctx context.Context, n place.Notice) error
-}
-
 // refreshEvery is how often the code is reloaded without being told.
 const refreshEvery = 5 * time.Second
 
 // Gate holds the current join code of this instance.
 type Gate struct {
-	store Store
-	log   *slog.Logger
+	store   place.JoinCodes
+	notices place.NoticePublisher
+	log     *slog.Logger
 
 	mu      sync.RWMutex
 	current place.JoinCode
@@ -37,12 +32,13 @@ type Gate struct {
 	joined  map[string]bool // players who joined with current.Version
 }
 
-// New returns a gate; Load or Run loads the code.
-func New(st Store, log *slog.Logger) *Gate {
+// New returns a gate over the stored codes; it tells the other instances
+// of a new code through notices. Load or Run loads the code.
+func New(st place.JoinCodes, notices place.NoticePublisher, log *slog.Logger) *Gate {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Gate{store: st, log: log, joined: make(map[string]bool)}
+	return &Gate{store: st, notices: notices, log: log, joined: make(map[string]bool)}
 }
 
 // errRequired is the refusal of a player who has not joined.
@@ -121,7 +117,7 @@ func (g *Gate) Set(ctx context.Context, code string) (place.JoinCode, error) {
 		return j, err
 	}
 	g.set(j)
-	if err := g.store.PublishNotice(ctx, place.JoinCodeNotice(j.Version)); err != nil {
+	if err := g.notices.PublishNotice(ctx, place.JoinCodeNotice(j.Version)); err != nil {
 		// The others pick it up at their next refresh.
 		g.log.Warn("join code change not announced", "err", err)
 	}

@@ -64,7 +64,7 @@ func rule(g *joining.Gate, user string) place.Code {
 func TestGate(t *testing.T) {
 	ctx := context.Background()
 	st := &memStore{joined: map[string]int64{}, failing: true}
-	g := joining.New(st, nil)
+	g := joining.New(st, st, nil)
 	// Not loaded and the store is down: nobody is let in unchecked.
 	if got := rule(g, "a"); got != place.EUNAVAILABLE {
 		t.Fatalf("unloaded, store down: %q", got)
@@ -103,7 +103,7 @@ func TestGate(t *testing.T) {
 	}
 
 	// Another instance changes the code; this one hears of it by a notice.
-	other := joining.New(st, nil)
+	other := joining.New(st, st, nil)
 	if _, err := other.Set(ctx, "NEXT"); err != nil {
 		t.Fatal(err)
 	}

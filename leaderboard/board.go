@@ -46,10 +46,11 @@ func (p Period) span() int64 {
 	return 1440
 }
 
-// Store is what the board reads: the counts in history and the feed.
-type Store interface {
-	place.Feed
-	place.PlacementCounts
+// Stores are the store roles the board reads (place.Stores' Feed and
+// Factions): the placements as they come, and the counts in history.
+type Stores struct {
+	Feed   place.Feed
+	Counts place.PlacementCounts
 }
 
 // ErrNotReady is returned until the counts have been loaded from history.
@@ -57,7 +58,7 @@ var ErrNotReady = errors.New("the leaderboard is not loaded yet")
 
 // Board keeps the counts. It is safe for concurrent use.
 type Board struct {
-	st  Store
+	st  Stores
 	log *slog.Logger
 	now func() time.Time
 
@@ -135,7 +136,7 @@ type bucket struct {
 }
 
 // New returns a board; Run feeds it.
-func New(st Store, log *slog.Logger, now func() time.Time) *Board {
+func New(st Stores, log *slog.Logger, now func() time.Time) *Board {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -147,7 +148,7 @@ func New(st Store, log *slog.Logger, now func() time.Time) *Board {
 
 // Run loads the counts from history and follows the placements after them
 // until ctx ends; when the store's sequence goes back it loads again.
-func (b *Board) Run(ctx context.Context) { feedloop.Run(ctx, b.st, b, b.log, "leaderboard") }
+func (b *Board) Run(ctx context.Context) { feedloop.Run(ctx, b.st.Feed, b, b.log, "leaderboard") }
 
 // Forget drops the counts, to be loaded again (feedloop.Consumer).
 func (b *Board) Forget() {
@@ -173,7 +174,7 @@ func (b *Board) Seq() uint64 {
 // Load reads the counts from history (feedloop.Consumer).
 func (b *Board) Load(ctx context.Context) error {
 	nowMin := unixMinute(b.now())
-	all, recent, upTo, err := b.st.PlacementCounts(ctx, time.Unix((nowMin-Day.span()+1)*60, 0))
+	all, recent, upTo, err := b.st.Counts.PlacementCounts(ctx, time.Unix((nowMin-Day.span()+1)*60, 0))
 	if err != nil {
 		return err
 	}

@@ -16,11 +16,11 @@ import (
 
 // fromHistory counts every stored placement that is not a rollback, in the
 // windows of period at now.
-func fromHistory(t *testing.T, st teststores.Store, period leaderboard.Period, now time.Time) ([]leaderboard.PlayerCount, []leaderboard.TeamCount) {
+func fromHistory(t *testing.T, st place.Stores, period leaderboard.Period, now time.Time) ([]leaderboard.PlayerCount, []leaderboard.TeamCount) {
 	t.Helper()
 	players, teams := map[string]int64{}, map[int64]int64{}
 	nowMin := now.Unix() / 60
-	err := st.EachPlacement(context.Background(), func(p place.Placement) error {
+	err := st.History.EachPlacement(context.Background(), func(p place.Placement) error {
 		m := p.At.Unix() / 60
 		switch {
 		case p.Rollback:
@@ -54,13 +54,13 @@ func fromHistory(t *testing.T, st teststores.Store, period leaderboard.Period, n
 	return ps[:min(len(ps), 20)], ts
 }
 
-func check(t *testing.T, st teststores.Store, b *leaderboard.Board, lastSeq uint64) {
+func check(t *testing.T, st place.Stores, b *leaderboard.Board, lastSeq uint64) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for b.Seq() < lastSeq && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := st.WaitHistory(context.Background(), lastSeq); err != nil {
+	if err := st.History.WaitHistory(context.Background(), lastSeq); err != nil {
 		t.Fatal(err)
 	}
 	for _, period := range []leaderboard.Period{leaderboard.Hour, leaderboard.Day, leaderboard.All} {
@@ -88,7 +88,7 @@ func TestLeaderboardEqualsHistory(t *testing.T) {
 		now := time.Now()
 		var teamIDs []int64
 		for i := range 3 {
-			team, err := st.CreateTeam(ctx, fmt.Sprintf("team %d", i), i)
+			team, err := st.Teams.CreateTeam(ctx, fmt.Sprintf("team %d", i), i)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +96,7 @@ func TestLeaderboardEqualsHistory(t *testing.T) {
 		}
 		var players []place.Player
 		for i := range 30 {
-			u, err := st.CreateGuest(ctx, now)
+			u, err := st.Users.CreateGuest(ctx, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,21 +109,21 @@ func TestLeaderboardEqualsHistory(t *testing.T) {
 			for i := range n {
 				who := players[rng.IntN(len(players))]
 				ago := []time.Duration{time.Duration(rng.IntN(59)) * time.Minute, time.Duration(rng.IntN(30)) * time.Hour}[rng.IntN(2)]
-				p, _, err := st.Place(ctx, who, rng.IntN(32), rng.IntN(32), uint8(rng.IntN(16)), time.Now().Add(-ago))
+				p, _, err := st.Placer.Place(ctx, who, rng.IntN(32), rng.IntN(32), uint8(rng.IntN(16)), time.Now().Add(-ago))
 				if err != nil {
 					t.Fatal(err)
 				}
 				last = p.Seq
 				if i%300 == 299 {
-					if err := st.WaitHistory(ctx, last); err != nil {
+					if err := st.History.WaitHistory(ctx, last); err != nil {
 						t.Fatal(err)
 					}
-					plan, err := st.RollbackPlan(ctx, who.UserID, now.Add(-48*time.Hour))
+					plan, err := st.History.RollbackPlan(ctx, who.UserID, now.Add(-48*time.Hour))
 					if err != nil {
 						t.Fatal(err)
 					}
 					if len(plan) > 0 {
-						ps, err := st.PlaceRollback(ctx, "admin", plan, time.Now())
+						ps, err := st.Placer.PlaceRollback(ctx, "admin", plan, time.Now())
 						if err != nil {
 							t.Fatal(err)
 						}
@@ -133,12 +133,12 @@ func TestLeaderboardEqualsHistory(t *testing.T) {
 			}
 		}
 		play(800)
-		b := leaderboard.New(st, nil, nil)
+		b := leaderboard.New(leaderboard.Stores{Feed: st.Feed, Counts: st.Factions}, nil, nil)
 		go b.Run(ctx)
 		play(1200)
 		check(t, st, b, last)
 		// A restart loads the counts from history and agrees.
-		again := leaderboard.New(st, nil, nil)
+		again := leaderboard.New(leaderboard.Stores{Feed: st.Feed, Counts: st.Factions}, nil, nil)
 		go again.Run(ctx)
 		play(300)
 		check(t, st, b, last)

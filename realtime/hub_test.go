@@ -90,22 +90,35 @@ func startHub(t testing.TB, f *fakeStore, mutate func(*realtime.Options)) (*real
 	return h, "ws" + strings.TrimPrefix(srv.URL, "http")
 }
 
-// rawNeverReading opens a WebSocket with a tiny receive buffer and never reads.
+// rawNeverReading opens a WebSocket with a tiny receive buffer and reads
+// nothing after its welcome, which the hub sends once the connection has
+// joined: it counts in Online from then on.
 func rawNeverReading(t *testing.T, wsURL string) net.Conn {
 	t.Helper()
 	addr := strings.TrimPrefix(wsURL, "ws://")
-	d := net.Dialer{Control: nil}
-	conn, err := d.Dial("tcp", addr)
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { conn.Close() })
 	_ = conn.(*net.TCPConn).SetReadBuffer(4096)
+	// Generous: under -race another join may be encoding a large canvas.
+	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 	fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", addr)
-	status, err := bufio.NewReader(conn).ReadString('\n')
+	br := bufio.NewReader(conn)
+	status, err := br.ReadString('\n')
 	if err != nil || !strings.Contains(status, "101") {
 		t.Fatalf("handshake: %q %v", status, err)
 	}
-	t.Cleanup(func() { conn.Close() })
+	for line := status; line != "\r\n"; {
+		if line, err = br.ReadString('\n'); err != nil {
+			t.Fatalf("handshake headers: %v", err)
+		}
+	}
+	if _, welcome, err := readFrame(br); err != nil || !strings.Contains(string(welcome), `"type":"welcome"`) {
+		t.Fatalf("first frame %.80q, %v; want the welcome", welcome, err)
+	}
+	_ = conn.SetReadDeadline(time.Time{})
 	return conn
 }
 
@@ -117,57 +130,58 @@ func TestSlowConsumerIsClosedWhileOthersKeepReceiving(t *testing.T) {
 	jsonEncodes := func() float64 { return testutil.ToFloat64(metrics.CanvasEncodes.WithLabelValues("json")) }
 	before := jsonEncodes()
 	rawNeverReading(t, url)
-	// Encoding a 4096×4096 canvas as JSON takes seconds under -race, and
-	// broadcasts wait for the join that does it (a connection counts as
-	// online from the start of its join): pumping before it is done would
-	// run past the replay ring.
-	deadline := time.Now().Add(20 * time.Second)
-	for (h.Online() < 2 || jsonEncodes() == before) && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	if h.Online() != 2 {
+		t.Fatalf("online = %d after the never-reading connection's welcome, want 2", h.Online())
 	}
-	if h.Online() != 2 || jsonEncodes() == before {
-		t.Fatalf("online = %d, the never-reading connection's canvas encoded: %v", h.Online(), jsonEncodes() > before)
+	// Pump 2,000 events per batch until the slow one is dropped, never
+	// more than 16 batches (a quarter of the replay ring) ahead of what the
+	// good client has received, and so of what the broadcaster has
+	// flushed: the first flush waits for the never-reading connection's
+	// join, which encodes a 4096×4096 canvas as JSON (seconds under
+	// -race). The good client's chain of seqs must have no gap.
+	var seq, last uint64
+	through := func(want uint64) {
+		t.Helper()
+		timeout := time.After(20 * time.Second)
+		for last < want {
+			select {
+			case m := <-good.Msgs:
+				switch m.Type {
+				case "canvas":
+					last = m.Seq
+				case "pixels":
+					if m.PrevSeq != last {
+						t.Fatalf("gap: prevSeq %d after %d", m.PrevSeq, last)
+					}
+					last = m.Seq
+				}
+			case <-timeout:
+				t.Fatalf("good client stuck at seq %d of %d", last, want)
+			}
+		}
 	}
-	// Pump 2,000 events per batch until the slow one is dropped.
-	var seq uint64
-	closedAt := time.Time{}
-	for i := 0; i < 2000 && closedAt.IsZero(); i++ {
+	for i := 0; i < 2000 && h.Online() > 1; i++ {
 		batch := make([]place.Placement, 2000)
 		for j := range batch {
 			seq++
 			batch[j] = place.Placement{Seq: seq, X: int(seq % 4096), Y: int(seq / 4096 % 4096), Color: uint8(seq % 16)}
 		}
 		f.events <- batch
-		time.Sleep(5 * time.Millisecond)
-		if h.Online() == 1 {
-			closedAt = time.Now()
+		if i%16 == 15 {
+			through(seq)
 		}
 	}
-	if closedAt.IsZero() {
+	through(seq)
+	if h.Online() != 1 {
 		t.Fatal("the never-reading connection was not closed")
 	}
-	// The good client received a gap-free chain up to the end.
-	var last uint64
-	want := seq
-	timeout := time.After(10 * time.Second)
-	for last < want {
-		select {
-		case m := <-good.Msgs:
-			if m.Type == "canvas" {
-				last = m.Seq
-				continue
-			}
-			if m.Type != "pixels" {
-				continue
-			}
-			if m.PrevSeq != last {
-				t.Fatalf("gap: prevSeq %d after %d", m.PrevSeq, last)
-			}
-			last = m.Seq
-		case <-timeout:
-			t.Fatalf("good client stuck at seq %d of %d", last, want)
-		}
+	if jsonEncodes() == before {
+		t.Error("the never-reading connection's canvas was never encoded: it did not join as a JSON reader")
 	}
+	// The good client goes on receiving.
+	seq++
+	f.events <- []place.Placement{{Seq: seq, X: 1, Y: 1, Color: 1}}
+	through(seq)
 }
 
 func TestIdleConnectionClosed(t *testing.T) {
@@ -180,11 +194,15 @@ func TestIdleConnectionClosed(t *testing.T) {
 	if d := time.Since(start); d < 200*time.Millisecond {
 		t.Errorf("closed after %v, before the idle timeout", d)
 	}
-	// An active one stays: messages count as activity.
+	// An active one stays: messages count as activity. The idle timeout is
+	// the socket's read deadline, on the real clock, so real time passes:
+	// a message every 100 ms for 800 ms, past the 300 ms timeout.
 	a := wstest.MustDial(t, url, wstest.Options{})
 	a.Expect(t, "welcome", 2*time.Second)
+	a.Expect(t, "canvas", 2*time.Second)
 	for i := 0; i < 8; i++ {
 		a.Send(`{"type":"ping"}`)
+		a.Expect(t, "pong", 2*time.Second)
 		time.Sleep(100 * time.Millisecond)
 	}
 	select {
@@ -274,9 +292,13 @@ func TestCanvasFrameEncodedOncePerSeq(t *testing.T) {
 	if d1, d2 := count("json")-json0, count("binary")-bin0; d1 != 1 || d2 != 1 {
 		t.Fatalf("20 connections at one seq encoded %v JSON and %v binary frames, want 1 and 1", d1, d2)
 	}
-	// A new seq needs a new frame.
+	// A new seq needs a new frame. A reader that has the placement shows
+	// that it is on the live canvas.
+	watcher := wstest.MustDial(t, url, wstest.Options{})
+	watcher.Expect(t, "welcome", 2*time.Second)
+	watcher.Expect(t, "canvas", 2*time.Second)
 	f.events <- []place.Placement{{Seq: 1, X: 1, Y: 1, Color: 3}}
-	time.Sleep(50 * time.Millisecond)
+	watcher.ExpectThrough(t, 1, 2*time.Second)
 	c := wstest.MustDial(t, url, wstest.Options{Binary: true})
 	c.Expect(t, "welcome", 2*time.Second)
 	if m := c.Expect(t, "canvas", 2*time.Second); m.Seq != 1 || m.Pixels[501] != 3 {

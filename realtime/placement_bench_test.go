@@ -42,7 +42,7 @@ func BenchmarkPlacementPath(b *testing.B) {
 				b.Error(err)
 				return
 			}
-			_, next, err := s.Place(ctx, place.Player{UserID: "user" + strconv.FormatInt(n, 10)}, int(m.X), int(m.Y), uint8(m.Color), time.Now())
+			_, next, err := s.Placer.Place(ctx, place.Player{UserID: "user" + strconv.FormatInt(n, 10)}, int(m.X), int(m.Y), uint8(m.Color), time.Now())
 			if err != nil {
 				b.Error(err)
 				return

@@ -54,7 +54,7 @@ func TestSocketsOfExpiredSessionsAreClosed(t *testing.T) {
 	var lookups atomic.Int64
 	const recheck = 300 * time.Millisecond
 	hub := realtime.New(realtime.Options{
-		Config: cfg, Feed: st, Placements: placing.New(placing.Options{Config: cfg, Placer: st, Users: st}),
+		Config: cfg, Feed: st.Feed, Placements: placing.New(placing.Options{Config: cfg, Placer: st.Placer, Users: st.Users}),
 		SessionRecheck: recheck, SessionSweep: 10 * time.Millisecond,
 		SessionAlive: func(_ context.Context, token string) bool {
 			lookups.Add(1)

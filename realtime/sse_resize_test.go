@@ -16,7 +16,9 @@ import (
 type sseEvent struct{ name, data string }
 
 // readSSE opens url and sends its events (heartbeats and retry lines left
-// out) on the returned channel until the stream ends.
+// out) on the returned channel until the stream ends. It returns once the
+// response headers are in, which ServeSSE sends after subscribing: every
+// batch flushed from then on reaches the stream.
 func readSSE(t *testing.T, url string, header http.Header) <-chan sseEvent {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
@@ -81,7 +83,6 @@ func TestSSEStreamsAreToldOfGrowth(t *testing.T) {
 	defer h.Shutdown(t.Context())
 
 	events := readSSE(t, srv.URL, nil)
-	time.Sleep(100 * time.Millisecond) // subscribed
 	h.Grow(place.Size{Width: 12, Height: 10})
 	h.bc.flush()
 	if ev := nextSSE(t, events); ev.name != "resize" || ev.data != `{"type":"resize","width":12,"height":10,"seq":0}` {

@@ -49,6 +49,7 @@ func TestServeSSEOutlivesServerTimeouts(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 
+	opened := time.Now()
 	resp, err := http.Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -62,33 +63,35 @@ func TestServeSSEOutlivesServerTimeouts(t *testing.T) {
 			lines <- sc.Text()
 		}
 	}()
-	time.Sleep(time.Second)
-	h.bc.enqueue([]place.Placement{{Seq: 1, X: 3, Y: 4, Color: 5}})
-	h.bc.flush()
-
-	heartbeats := 0
-	timeout := time.After(3 * time.Second)
-	for {
+	next := func(what string) string {
+		t.Helper()
 		select {
 		case l, ok := <-lines:
 			if !ok {
-				t.Fatalf("the stream ended after %d heartbeats", heartbeats)
+				t.Fatalf("the stream ended while waiting for %s", what)
 			}
-			if l == ": heartbeat" {
-				heartbeats++
-			}
-			if strings.HasPrefix(l, "data: ") && strings.Contains(l, `"seq":1`) {
-				if heartbeats < 5 {
-					t.Errorf("%d heartbeats in a second, want about 10", heartbeats)
-				}
-				// The hub's shutdown ends the stream.
-				h.Shutdown(t.Context())
-				for range lines {
-				}
-				return
-			}
-		case <-timeout:
-			t.Fatalf("no batch after the server's timeouts passed (%d heartbeats)", heartbeats)
+			return l
+		case <-time.After(3 * time.Second):
+			t.Fatalf("nothing within 3 s while waiting for %s", what)
 		}
+		return ""
+	}
+	// Five heartbeats, 100 ms apart, take the stream past both timeouts.
+	for heartbeats := 0; heartbeats < 5; {
+		if next("heartbeats") == ": heartbeat" {
+			heartbeats++
+		}
+	}
+	if d := time.Since(opened); d < srv.Config.WriteTimeout {
+		t.Fatalf("five heartbeats within %v, want one every 100 ms", d)
+	}
+	h.bc.enqueue([]place.Placement{{Seq: 1, X: 3, Y: 4, Color: 5}})
+	h.bc.flush()
+	for l := ""; !strings.HasPrefix(l, "data: ") || !strings.Contains(l, `"seq":1`); {
+		l = next("the batch after the server's timeouts passed")
+	}
+	// The hub's shutdown ends the stream.
+	h.Shutdown(t.Context())
+	for range lines {
 	}
 }

@@ -17,12 +17,6 @@ import (
 	"github.com/placecanvas/place"
 )
 
-// Store is what the roster needs from the stores.
-type Store interface {
-	place.Teams
-	PublishNotice(ctx context.Context, n place.Notice) error
-}
-
 const (
 	// refreshAfter bounds how long a lost notice leaves a stale team.
 	refreshAfter = 30 * time.Second
@@ -39,9 +33,10 @@ type cached struct {
 
 // Roster is this instance's view of the teams.
 type Roster struct {
-	store Store
-	log   *slog.Logger
-	now   func() time.Time
+	store   place.Teams
+	notices place.NoticePublisher
+	log     *slog.Logger
+	now     func() time.Time
 
 	mu     sync.RWMutex
 	byUser map[string]cached
@@ -50,12 +45,13 @@ type Roster struct {
 	gen uint64
 }
 
-// New returns a roster.
-func New(st Store, log *slog.Logger) *Roster {
+// New returns a roster over the stored teams; it tells the other instances
+// of a change through notices.
+func New(st place.Teams, notices place.NoticePublisher, log *slog.Logger) *Roster {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Roster{store: st, log: log, now: time.Now, byUser: make(map[string]cached)}
+	return &Roster{store: st, notices: notices, log: log, now: time.Now, byUser: make(map[string]cached)}
 }
 
 // TeamOf returns the user's team (0: none), from the cache when it holds
@@ -140,7 +136,7 @@ func (r *Roster) Delete(ctx context.Context, id int64) (place.Team, error) {
 func (r *Roster) changed(ctx context.Context, userID string) {
 	r.forget(userID)
 	b, _ := json.Marshal(userID) // a string always marshals
-	if err := r.store.PublishNotice(ctx, place.Notice{Kind: place.NoticeTeam, Data: b}); err != nil {
+	if err := r.notices.PublishNotice(ctx, place.Notice{Kind: place.NoticeTeam, Data: b}); err != nil {
 		// The others read it again within refreshAfter.
 		r.log.Warn("team change not announced", "err", err)
 	}

@@ -77,7 +77,7 @@ func teamOf(t *testing.T, r *Roster, userID string) int64 {
 
 func TestTeamOfReadsTheStoreOncePerPlayer(t *testing.T) {
 	st := &fakeStore{byUser: map[string]int64{"a": 3}}
-	r := New(st, nil)
+	r := New(st, st, nil)
 	now := time.Unix(1000, 0)
 	r.now = func() time.Time { return now }
 	for range 5 {
@@ -119,7 +119,7 @@ func TestTeamOfReadsTheStoreOncePerPlayer(t *testing.T) {
 
 func TestNoticesDropCachedTeams(t *testing.T) {
 	st := &fakeStore{byUser: map[string]int64{"a": 1, "b": 1}}
-	r := New(st, nil)
+	r := New(st, st, nil)
 	teamOf(t, r, "a")
 	teamOf(t, r, "b")
 	st.set("a", 2)
@@ -143,7 +143,7 @@ func TestNoticesDropCachedTeams(t *testing.T) {
 
 func TestPickAndDeleteAnnounceTheChange(t *testing.T) {
 	st := &fakeStore{byUser: map[string]int64{}}
-	r := New(st, nil)
+	r := New(st, st, nil)
 	teamOf(t, r, "a") // cached: no team
 	if old, err := r.Pick(context.Background(), "a", 5); err != nil || old != 0 {
 		t.Fatalf("Pick: %d %v", old, err)
@@ -173,7 +173,8 @@ func TestPickAndDeleteAnnounceTheChange(t *testing.T) {
 }
 
 func TestCreateAndUpdateValidate(t *testing.T) {
-	r := New(&fakeStore{byUser: map[string]int64{}}, nil)
+	fs := &fakeStore{byUser: map[string]int64{}}
+	r := New(fs, fs, nil)
 	for _, c := range []struct {
 		name  string
 		color int
@@ -191,7 +192,7 @@ func TestCreateAndUpdateValidate(t *testing.T) {
 // player's team is cached: what every placement after a player's first pays.
 func BenchmarkTeamOf(b *testing.B) {
 	st := &fakeStore{byUser: map[string]int64{}}
-	r := New(st, nil)
+	r := New(st, st, nil)
 	users := make([]string, 10_000)
 	for i := range users {
 		users[i] = "user" + strconv.Itoa(i)

@@ -42,11 +42,11 @@ func benchmarkPlace(b *testing.B, followed bool) {
 	if followed {
 		rng := rand.New(rand.NewPCG(1, 2))
 		for i := range 10 {
-			if _, err := st.AddTemplate(ctx, place.Template{Name: fmt.Sprint("t", i), X: i * 40, Y: i * 40, Width: 100, Height: 100, PNG: templatePNG(b, rng, 100, 100), CreatedAt: time.Now()}); err != nil {
+			if _, err := st.Events.AddTemplate(ctx, place.Template{Name: fmt.Sprint("t", i), X: i * 40, Y: i * 40, Width: 100, Height: 100, PNG: templatePNG(b, rng, 100, 100), CreatedAt: time.Now()}); err != nil {
 				b.Fatal(err)
 			}
 		}
-		tr, lb = templatehealth.New(st, nil, nil), leaderboard.New(st, nil, nil)
+		tr, lb = templatehealth.New(trackedRoles(st.Stores()), nil, nil), leaderboard.New(leaderboard.Stores{Feed: st.Feed, Counts: st.Factions}, nil, nil)
 		go tr.Run(ctx)
 		go lb.Run(ctx)
 		for len(tr.Summaries()) < 10 || !lb.Ready() {
@@ -60,7 +60,7 @@ func benchmarkPlace(b *testing.B, followed bool) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			n := user.Add(1)
-			if _, _, err := st.Place(ctx, place.Player{UserID: fmt.Sprint("user", n)}, int(n%500), int(n/500%500), uint8(n%16), now); err != nil {
+			if _, _, err := st.Placer.Place(ctx, place.Player{UserID: fmt.Sprint("user", n)}, int(n%500), int(n/500%500), uint8(n%16), now); err != nil {
 				b.Error(err)
 				return
 			}

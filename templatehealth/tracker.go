@@ -16,14 +16,25 @@ import (
 	"github.com/placecanvas/place/internal/feedloop"
 )
 
-// Store is what the tracker reads: the canvas and the placements after it,
+// Stores are the store roles the tracker reads (place.Stores' Feed,
+// Events, History and Factions): the canvas and the placements after it,
 // the templates, and the latest placement of each of a template's pixels
 // when it starts following one.
-type Store interface {
-	place.Feed
-	place.LatestPlacements
+type Stores struct {
+	Feed      place.Feed
+	Templates Templates
+	History   HistoryWaiter
+	Latest    place.LatestPlacements
+}
+
+// Templates lists the organisers' templates.
+type Templates interface {
 	Templates(ctx context.Context) ([]place.Template, error)
 	Template(ctx context.Context, id int64) (place.Template, error)
+}
+
+// HistoryWaiter waits for history.
+type HistoryWaiter interface {
 	// WaitHistory returns once history holds every placement up to seq.
 	WaitHistory(ctx context.Context, seq uint64) error
 }
@@ -38,7 +49,7 @@ var ErrNotReady = errors.New("template health is not loaded yet")
 
 // Tracker keeps the health of every template. It is safe for concurrent use.
 type Tracker struct {
-	st      Store
+	st      Stores
 	log     *slog.Logger
 	now     func() time.Time
 	refresh chan struct{}
@@ -58,7 +69,7 @@ type Tracker struct {
 }
 
 // New returns a tracker; Run feeds it.
-func New(st Store, log *slog.Logger, now func() time.Time) *Tracker {
+func New(st Stores, log *slog.Logger, now func() time.Time) *Tracker {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -73,7 +84,7 @@ func New(st Store, log *slog.Logger, now func() time.Time) *Tracker {
 // from history), it starts over.
 func (t *Tracker) Run(ctx context.Context) {
 	go t.syncLoop(ctx)
-	feedloop.Run(ctx, t.st, t, t.log, "template health")
+	feedloop.Run(ctx, t.st.Feed, t, t.log, "template health")
 }
 
 // Forget drops the canvas and the templates, to be loaded again
@@ -127,7 +138,7 @@ func (t *Tracker) Seq() uint64 {
 
 // Load reads the canvas (feedloop.Consumer); the templates follow.
 func (t *Tracker) Load(ctx context.Context) error {
-	data, sz, seq, err := t.st.Canvas(ctx)
+	data, sz, seq, err := t.st.Feed.Canvas(ctx)
 	if err != nil {
 		return err
 	}
@@ -176,7 +187,7 @@ func (t *Tracker) intern(userID string) uint32 {
 func (t *Tracker) Sync(ctx context.Context) error {
 	t.syncMu.Lock()
 	defer t.syncMu.Unlock()
-	list, err := t.st.Templates(ctx)
+	list, err := t.st.Templates.Templates(ctx)
 	if err != nil {
 		return err
 	}
@@ -207,7 +218,7 @@ func (t *Tracker) Sync(ctx context.Context) error {
 // recorded from the feed at once, while history is read for those before;
 // its counts start from the tracker's canvas when both are in.
 func (t *Tracker) follow(ctx context.Context, id int64) error {
-	tpl, err := t.st.Template(ctx, id)
+	tpl, err := t.st.Templates.Template(ctx, id)
 	if place.ErrorCode(err) == place.ENOTFOUND {
 		return nil // deleted meanwhile
 	}
@@ -231,11 +242,11 @@ func (t *Tracker) follow(ctx context.Context, id int64) error {
 	t.mu.Unlock()
 
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	if err := t.st.WaitHistory(wctx, from); err != nil {
+	if err := t.st.History.WaitHistory(wctx, from); err != nil {
 		t.log.Warn("template health: history is behind; who placed some pixels stays unknown", "id", id, "err", err)
 	}
 	cancel()
-	latest, err := t.st.LatestPlacements(ctx, place.Rect{X: tpl.X, Y: tpl.Y, W: w, H: h}, from)
+	latest, err := t.st.Latest.LatestPlacements(ctx, place.Rect{X: tpl.X, Y: tpl.Y, W: w, H: h}, from)
 	if err != nil {
 		t.log.Warn("template health: who placed the pixels is unknown", "id", id, "err", err)
 	}

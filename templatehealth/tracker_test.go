@@ -29,13 +29,18 @@ func templatePNG(t testing.TB, rng *rand.Rand, w, h int) []byte {
 	return buf.Bytes()
 }
 
+// trackedRoles are the roles of st that template health reads.
+func trackedRoles(st place.Stores) templatehealth.Stores {
+	return templatehealth.Stores{Feed: st.Feed, Templates: st.Events, History: st.History, Latest: st.Factions}
+}
+
 // recount is the health of tpl computed from scratch: the store's canvas
 // against the template's image, and who placed each wrong pixel last from
 // the pixel's history.
-func recount(t *testing.T, st teststores.Store, tpl place.Template) (correct, total int, wrong map[[2]int]templatehealth.Wrong) {
+func recount(t *testing.T, st place.Stores, tpl place.Template) (correct, total int, wrong map[[2]int]templatehealth.Wrong) {
 	t.Helper()
 	ctx := context.Background()
-	canvas, sz, _, err := st.Canvas(ctx)
+	canvas, sz, _, err := st.Feed.Canvas(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,10 +69,10 @@ func recount(t *testing.T, st teststores.Store, tpl place.Template) (correct, to
 }
 
 // check compares the tracker's health of tpl with a recount.
-func check(t *testing.T, st teststores.Store, tr *templatehealth.Tracker, tpl place.Template) {
+func check(t *testing.T, st place.Stores, tr *templatehealth.Tracker, tpl place.Template) {
 	t.Helper()
 	ctx := context.Background()
-	_, _, seq, err := st.Canvas(ctx)
+	_, _, seq, err := st.Feed.Canvas(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +99,7 @@ func check(t *testing.T, st teststores.Store, tr *templatehealth.Tracker, tpl pl
 	if len(h.Wrong) != min(len(wrong), templatehealth.MaxWrong) {
 		t.Fatalf("template %d lists %d wrong pixels of %d", tpl.ID, len(h.Wrong), len(wrong))
 	}
-	if err := st.WaitHistory(ctx, seq); err != nil {
+	if err := st.History.WaitHistory(ctx, seq); err != nil {
 		t.Fatal(err)
 	}
 	var lastSeq uint64 = 1<<64 - 1
@@ -103,7 +108,7 @@ func check(t *testing.T, st teststores.Store, tr *templatehealth.Tracker, tpl pl
 		if !ok || exp.Want != got.Want || exp.Have != got.Have {
 			t.Fatalf("listed wrong pixel %+v; recount: %+v (wrong: %v)", got, exp, ok)
 		}
-		hist, err := st.PixelHistory(ctx, got.X, got.Y, 1)
+		hist, err := st.History.PixelHistory(ctx, got.X, got.Y, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,21 +140,21 @@ func TestHealthEqualsRecount(t *testing.T) {
 		now := time.Now()
 		var users []place.User
 		for range 6 {
-			u, err := st.CreateGuest(ctx, now)
+			u, err := st.Users.CreateGuest(ctx, now)
 			if err != nil {
 				t.Fatal(err)
 			}
 			users = append(users, u)
 		}
 		addTemplate := func(x, y, w, h int) place.Template {
-			tpl, err := st.AddTemplate(ctx, place.Template{Name: fmt.Sprintf("t%d", x), X: x, Y: y, Width: w, Height: h, PNG: templatePNG(t, rng, w, h), CreatedAt: now})
+			tpl, err := st.Events.AddTemplate(ctx, place.Template{Name: fmt.Sprintf("t%d", x), X: x, Y: y, Width: w, Height: h, PNG: templatePNG(t, rng, w, h), CreatedAt: now})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return tpl
 		}
 		tpls := []place.Template{addTemplate(0, 0, 20, 20), addTemplate(10, 10, 30, 16)}
-		tr := templatehealth.New(st, nil, nil)
+		tr := templatehealth.New(trackedRoles(st), nil, nil)
 		go tr.Run(ctx)
 
 		// place makes n random placements, most of them on the templates,
@@ -163,7 +168,7 @@ func TestHealthEqualsRecount(t *testing.T) {
 					x, y = rng.IntN(32), rng.IntN(26)
 				}
 				color := uint8(rng.IntN(16))
-				placed, _, err := st.Place(ctx, place.Player{UserID: who.ID}, x, y, color, time.Now())
+				placed, _, err := st.Placer.Place(ctx, place.Player{UserID: who.ID}, x, y, color, time.Now())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -175,18 +180,18 @@ func TestHealthEqualsRecount(t *testing.T) {
 							px = append(px, place.Pixel{X: xx, Y: yy, Color: 3})
 						}
 					}
-					if _, err := st.PlaceRollback(ctx, "admin", px, time.Now()); err != nil {
+					if _, err := st.Placer.PlaceRollback(ctx, "admin", px, time.Now()); err != nil {
 						t.Fatal(err)
 					}
 				case i%400 == 399: // a rollback of one player
-					if err := st.WaitHistory(ctx, placed.Seq); err != nil {
+					if err := st.History.WaitHistory(ctx, placed.Seq); err != nil {
 						t.Fatal(err)
 					}
-					plan, err := st.RollbackPlan(ctx, who.ID, now)
+					plan, err := st.History.RollbackPlan(ctx, who.ID, now)
 					if err != nil {
 						t.Fatal(err)
 					}
-					if _, err := st.PlaceRollback(ctx, "admin", plan, time.Now()); err != nil && len(plan) > 0 {
+					if _, err := st.Placer.PlaceRollback(ctx, "admin", plan, time.Now()); err != nil && len(plan) > 0 {
 						t.Fatal(err)
 					}
 				}
@@ -204,7 +209,7 @@ func TestHealthEqualsRecount(t *testing.T) {
 			check(t, st, tr, tpl)
 		}
 		// A deleted template is no longer followed.
-		if _, err := st.DeleteTemplate(ctx, tpls[0].ID); err != nil {
+		if _, err := st.Events.DeleteTemplate(ctx, tpls[0].ID); err != nil {
 			t.Fatal(err)
 		}
 		if err := tr.Sync(ctx); err != nil {
@@ -214,7 +219,7 @@ func TestHealthEqualsRecount(t *testing.T) {
 			t.Fatal("a deleted template is still followed")
 		}
 		// Another tracker (a restart) starts from the store and agrees.
-		again := templatehealth.New(st, nil, nil)
+		again := templatehealth.New(trackedRoles(st), nil, nil)
 		go again.Run(ctx)
 		place(500)
 		for _, tpl := range tpls[1:] {

@@ -75,7 +75,9 @@ var canvasModules = []string{
 	"js/renderer.js", "js/view.js", "js/colors.js", "js/link.js", "js/mip.js",
 	"js/status.js", "js/game.js", "js/appview.js", "js/appaim.js",
 	"js/overlay.js", "js/eventstate.js", "js/appconn.js", "js/appplace.js",
-	"js/appkeys.js", "js/appfeedback.js", "js/overlays.js", "js/teams.js", "js/symbols.js",
+	"js/appkeys.js", "js/appfeedback.js", "js/appcolors.js", "js/challenge.js",
+	"js/overlays.js", "js/teams.js", "js/symbols.js", "js/dom.js",
+	"js/charges.js", "js/paintbynumber.js", "js/templatehealth.js",
 }
 
 // keyHint is the key that selects color i; it matches keyHint in keyboard.js.

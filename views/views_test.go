@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io/fs"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -297,5 +298,41 @@ func TestModulePreloadsExist(t *testing.T) {
 		if _, err := fs.Stat(assets.FS, name); err != nil {
 			t.Errorf("preload %q: %v", href, err)
 		}
+	}
+}
+
+// Every module app.js imports, directly or through another, is preloaded:
+// one left out is fetched only once the module importing it has arrived.
+func TestModulePreloadsCoverTheGame(t *testing.T) {
+	doc, _ := render(t, pageData())
+	preloaded := map[string]bool{}
+	for _, p := range find(doc, byAttr("rel", "modulepreload")) {
+		href, _ := attr(p, "href")
+		preloaded[strings.TrimPrefix(href, assets.Prefix)] = true
+	}
+	importRE := regexp.MustCompile(`(?m)^import [^;]*? from '\./([a-z]+\.js)';`)
+	seen := map[string]bool{}
+	queue := []string{"js/app.js"}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		src, err := fs.ReadFile(assets.FS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range importRE.FindAllStringSubmatch(string(src), -1) {
+			dep := "js/" + m[1]
+			if seen[dep] {
+				continue
+			}
+			seen[dep] = true
+			queue = append(queue, dep)
+			if !preloaded[dep] {
+				t.Errorf("%s imports %s, which the canvas page does not preload", name, dep)
+			}
+		}
+	}
+	if len(seen) < 20 {
+		t.Fatalf("found only %d imports of app.js: is the import pattern still right?", len(seen))
 	}
 }

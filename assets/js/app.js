@@ -1,35 +1,38 @@
-// Entry point of the canvas page: builds the App, the state the other
-// modules share, and wires the DOM to them. The page's HTML
+// Entry point of the canvas page: the composition root. It finds the
+// page's elements, builds the game's parts, each given what it needs, and
+// wires them to each other and to the DOM. The page's HTML
 // (views/canvas.templ) works without this file; with it, the canvas is a
-// full-screen game, live over the WebSocket (docs/protocol.md). The App's
-// parts live in app*.js: appconn.js (the server's messages), appplace.js
-// (placing and the cooldown), appkeys.js (palette, keyboard and form),
-// appfeedback.js (announcements and toasts), appview.js and appaim.js
-// (the view and aiming, which App inherits).
+// full-screen game, live over the WebSocket (docs/protocol.md). The parts:
+// Sync (appconn.js: the server's messages), Placing (appplace.js: placing
+// and the cooldown), Colors (appcolors.js: the palette), GameView
+// (appview.js: zoom, the first view and the frames), Aim (appaim.js: the
+// cursor, taps and the eyedropper), Keys and the form (appkeys.js),
+// Feedback (appfeedback.js), and the overlays, outlines, symbols and team
+// picker (overlays.js, overlay.js, symbols.js, teams.js), with paint by
+// number in the pixel card and template health in the More panel
+// (paintbynumber.js, templatehealth.js).
 
+import { Aim } from './appaim.js';
 import { Board } from './board.js';
 import { ChallengeSolver } from './challenge.js';
-import { ColorMemory, paletteOrder, safeStorage } from './colors.js';
-import { AppView } from './appview.js';
+import { ColorMemory, safeStorage } from './colors.js';
+import { Colors } from './appcolors.js';
 import { Feedback } from './appfeedback.js';
-import { connectionState, expirePlacement, handleMessage, protocolError } from './appconn.js';
-import { bindForm, bindKeyboard, bindNotify, bindPalette } from './appkeys.js';
-import { place as placeAt, tickCooldown } from './appplace.js';
-import { Chime } from './game.js';
-import { Cooldown } from './cooldown.js';
-import { ChargeCounter } from './charges.js';
-import { moveCursor } from './keyboard.js';
-import { describeCursor, selectedMessage } from './messages.js';
+import { GameView } from './appview.js';
+import { Keys, bindForm, bindNotify } from './appkeys.js';
+import { Placing, tabTitle } from './appplace.js';
+import { Sync } from './appconn.js';
+import { Chime, Sheets, copyText, themeColors } from './game.js';
+import { LINK_ZOOM, parseSpot, spotURL } from './link.js';
 import { Connection } from './net.js';
 import { ReadyNotifier } from './notify.js';
 import { DEFAULT_PALETTE } from './palette.js';
-import { PendingPlacements } from './pending.js';
 import { TemplateOverlay, mountOverlayControls } from './overlay.js';
-import { mountCanvasOverlays, mountOutlines } from './overlays.js';
+import { drawOutlines, mountCanvasOverlays, mountOutlines } from './overlays.js';
 import { mountTeamPicker } from './teams.js';
 import { mountTemplateHealth } from './templatehealth.js';
 import { PaintByNumber } from './paintbynumber.js';
-import { mountSymbols } from './symbols.js';
+import { drawSymbols, mountSymbols } from './symbols.js';
 import { EventBanner } from './eventstate.js';
 import { PixelInfo } from './pixelinfo.js';
 import { socketURL } from './protocol.js';
@@ -66,276 +69,310 @@ function gameElements(root, $) {
   };
 }
 
-class App extends AppView {
-  constructor(root) {
-    super();
-    const $ = (id) => document.getElementById(id);
-    this.el = gameElements(root, $);
-    this.swatches = [...this.el.palette.querySelectorAll('[data-color]')];
-    this.palette = this.swatches.length === 16
-      ? this.swatches.map((b) => ({ hex: b.dataset.hex, name: b.dataset.name }))
-      : DEFAULT_PALETTE.slice();
+/** makeBanner returns the page's event banner, adding one if the page has none. */
+function makeBanner(root) {
+  const shown = document.getElementById('event-banner');
+  if (shown) return shown;
+  const el = document.createElement('p');
+  el.className = 'event-banner';
+  el.id = 'event-banner';
+  el.dataset.testid = 'event-banner';
+  el.hidden = true;
+  root.prepend(el);
+  return el;
+}
 
-    this.width = Number(root.dataset.width) || 500;
-    this.height = Number(root.dataset.height) || 500;
-    this.cooldownSeconds = Number(root.dataset.cooldownSeconds) || 5;
-    this.board = new Board(this.width, this.height, this.palette);
-    this.lastSeq = null;
-    this.user = null;
-    this.colors = new ColorMemory(this.palette.length, safeStorage());
-    this.selected = this.colors.selected;
-    this.cursor = { x: Math.floor(this.width / 2), y: Math.floor(this.height / 2) };
-    /** The cursor is the selected pixel: shown once chosen by a tap, a click or the keyboard. */
-    this.showCursor = false;
-    this.hoverPx = null;
-    this.eyedropper = false;
-    /** Set after a placement the server refused for the cooldown. */
-    this.limited = false;
-    this.pageTitle = document.title;
-    this.hashTimer = 0;
-    this.zoomAnim = null;
-    /** How long the latest frames took to draw (ms), for the browser tests. */
-    this.drawTimes = [];
-    this.view = { scale: 1, offsetX: 0, offsetY: 0 };
-    this.fitted = false;
-    this.wasConnected = false;
-    this.lostAnnounced = false;
-    this.lostTimer = 0;
-    /** Set while a cooldown runs that the player should hear the end of. */
-    this.waitingForReady = false;
-    this.frame = 0;
-    this.feedback = new Feedback(this.el.announcer, this.el.toast);
+/** showBounds tells the coordinates form (and its hint) and the canvas's label the canvas's size. */
+function showBounds(el, width, height) {
+  const lastX = String(width - 1);
+  const lastY = String(height - 1);
+  el.formX?.setAttribute('max', lastX);
+  el.formY?.setAttribute('max', lastY);
+  const hintX = document.getElementById('place-x-last');
+  const hintY = document.getElementById('place-y-last');
+  if (hintX) hintX.textContent = lastX;
+  if (hintY) hintY.textContent = lastY;
+  el.canvas.setAttribute('aria-label', `Pixel canvas, ${width} by ${height} pixels`);
+}
 
-    this.notifier = new ReadyNotifier();
-    this.cooldown = new Cooldown();
-    this.charges = new ChargeCounter();
-    this.cooldownText = '';
-    this.pending = new PendingPlacements((entry) => expirePlacement(this, entry));
-    // The proof-of-work challenge of a busy address, solved off the page's thread.
-    this.challenge = new ChallengeSolver(() => new Worker(new URL('./challengeworker.js', import.meta.url), { type: 'module' }));
-    /** A viewer becoming a player: its first pixel, placed after the welcome. */
-    this.afterJoin = null;
-    this.joining = false;
-    this.renderer = new Renderer(this.el.canvas);
-    this.renderer.setBoard(this.board);
-    /** The event's state from the last `state` message, and the server clock's offset. */
-    this.eventState = null;
-    this.serverOffset = 0;
-    this.banner = new EventBanner(this.makeBanner(root), () => Date.now() + this.serverOffset);
-    this.overlay = new TemplateOverlay(() => this.requestDraw());
-    this.overlay.cursor = () => this.cursor;
-    this.pixelInfo = new PixelInfo(
-      {
-        coords: $('pixel-coords'), owner: $('pixel-owner'), when: $('pixel-when'),
-        link: $('pixel-history-link'), admin: $('pixel-admin-link'),
+/**
+ * latestSpot is the pixel of the newest of the page's recent placements
+ * (the Live panel's list links to each), null when there is none.
+ */
+function latestSpot(width, height) {
+  const a = document.querySelector('#recent-panel .recent-list a[href]');
+  return a ? parseSpot(new URL(a.href, location.href).hash, width, height) : null;
+}
+
+/**
+ * buildGame makes the game's parts for the page under root and wires them;
+ * nothing runs until start().
+ */
+function buildGame(root) {
+  const $ = (id) => document.getElementById(id);
+  const el = gameElements(root, $);
+  const feedback = new Feedback(el.announcer, el.toast);
+  const colors = new Colors({
+    swatches: [...el.palette.querySelectorAll('[data-color]')],
+    fallback: DEFAULT_PALETTE,
+    memory: (n) => new ColorMemory(n, safeStorage()),
+    el,
+    onSelect: () => view.updatePill(),
+    onPalette: (palette) => {
+      symbolCache = {};
+      board.setPalette(palette);
+      view.requestDraw();
+    },
+    announce: (text) => feedback.announce(text),
+  });
+  const board = new Board(Number(root.dataset.width) || 500, Number(root.dataset.height) || 500, colors.palette);
+  const renderer = new Renderer(el.canvas);
+  renderer.setBoard(board);
+  const pixelInfo = new PixelInfo(
+    {
+      coords: $('pixel-coords'), owner: $('pixel-owner'), when: $('pixel-when'),
+      link: $('pixel-history-link'), admin: $('pixel-admin-link'),
+    },
+    (i) => colors.name(i),
+    undefined,
+    { isAdmin: root.dataset.admin === 'true' },
+  );
+  // The pixel card: the pixel's details (pixelinfo.js) and the color a
+  // shown template wants there (paintbynumber.js).
+  const card = {
+    show: (x, y, c) => {
+      pixelInfo.show(x, y, c);
+      paint.show(x, y);
+    },
+    recolor: (x, y, c) => {
+      pixelInfo.recolor(x, y, c);
+      paint.recolor(x, y);
+    },
+    refresh: (x, y, c) => {
+      pixelInfo.refresh(x, y, c);
+      paint.recolor(x, y);
+    },
+  };
+  const view = new GameView({
+    renderer, board, el, colors,
+    marks: () => aim.marks(),
+    onSpot: (p) => aim.selectPixel(p),
+    focus: (w, h) => latestSpot(w, h),
+  });
+  const place = (x, y) => placing.place(x, y);
+  const aim = new Aim({ board, view, place, colors, pixelInfo: card, feedback, el });
+  const overlay = new TemplateOverlay(() => view.requestDraw(), () => aim.cursor);
+  const paint = new PaintByNumber({
+    overlay, board, colors, announce: (text) => feedback.announce(text), cursor: () => aim.cursor,
+  }, el.info);
+  const conn = new Connection({
+    url: () => socketURL(location, sync.lastSeq),
+    onMessage: (msg) => sync.handle(msg),
+    onState: (state) => sync.connectionState(state),
+    onProtocolError: (err) => sync.protocolError(err),
+  });
+  const notifier = new ReadyNotifier();
+  const chime = new Chime($('sound-ready'));
+  // The proof-of-work challenge of a busy address, solved off the page's thread.
+  const challenge = new ChallengeSolver(() => new Worker(new URL('./challengeworker.js', import.meta.url), { type: 'module' }));
+  const placing = new Placing({
+    board, conn, challenge, feedback, pixelInfo: card,
+    colors: { selected: () => colors.selected, used: (i) => colors.used(i), name: (i) => colors.name(i) },
+    askForColor: () => aim.askForColor(),
+    event: { state: () => sync.eventState, serverNow: () => sync.serverNow() },
+    isViewer: () => sync.isViewer(),
+    redraw: () => view.requestDraw(),
+    onReady: (text) => {
+      feedback.announce(text);
+      notifier.ready(text);
+      chime.play();
+    },
+    onBanned: (text) => sync.notice(text),
+    el,
+    setTitle: tabTitle(document),
+    cooldownSeconds: Number(root.dataset.cooldownSeconds) || 5,
+  });
+  const banner = new EventBanner(makeBanner(root), () => sync.serverNow());
+  const sync = new Sync({
+    conn, board, placing, colors, pixelInfo: card, banner, feedback, el,
+    redraw: () => view.requestDraw(),
+    size: {
+      // A larger canvas: pixels, pending placements, the cursor and the
+      // view all stay where they are; only the new area appears.
+      grow: (width, height) => {
+        if (!board.grow(width, height)) return;
+        renderer.setBoard(board);
+        showBounds(el, width, height);
+        view.requestDraw();
       },
-      (i) => this.colorName(i),
-      undefined,
-      { isAdmin: root.dataset.admin === 'true' },
-    );
-    this.paint = new PaintByNumber(this, $('pixel-info'));
-    this.chime = new Chime($('sound-ready'));
-    this.announceCursor = debounce(() => {
-      const { x, y } = this.cursor;
-      const want = this.paint.words(x, y);
-      this.announce(describeCursor(x, y, this.colorName(this.board.colorAt(x, y))) + (want ? `. ${want}` : ''));
-    }, 150);
-
-    this.conn = new Connection({
-      url: () => socketURL(location, this.lastSeq),
-      onMessage: (msg) => handleMessage(this, msg),
-      onState: (state) => connectionState(this, state),
-      onProtocolError: (err) => protocolError(this, err),
-    });
-  }
-
-  start() {
-    document.documentElement.classList.replace('no-js', 'js');
-    bindPalette(this);
-    bindKeyboard(this);
-    bindForm(this);
-    this.bindZoomButtons();
-    bindNotify(this);
-    this.bindGame();
-    const sheet = document.getElementById('more-sheet');
-    if (sheet) {
-      mountCanvasOverlays(sheet, this);
-      mountOutlines(sheet, this);
-      mountOverlayControls(sheet, this.overlay);
-      mountTemplateHealth(sheet, this);
+      // A canvas of another size: shown afresh.
+      reset: (width, height) => {
+        board.reset(width, height);
+        renderer.setBoard(board);
+        aim.moveBy(0, 0); // the cursor stays on the canvas
+        showBounds(el, width, height);
+        view.refit();
+      },
+    },
+    loaded: () => {
+      const { selected } = aim.marks();
+      if (selected) aim.showPixelInfo(selected.x, selected.y);
+      view.updatePill();
+      view.requestDraw();
+    },
+  });
+  const keys = new Keys({
+    board, aim, view, colors, place, paint,
+    announce: (text) => feedback.announce(text),
+    debounce: (fn) => debounce(fn, 150),
+  });
+  let symbols = false;
+  let symbolCache = {};
+  let outlines = [];
+  view.addLayer((ctx, v, dpr) => overlay.draw(ctx, v, dpr)); // templates (overlay.js)
+  view.addLayer((ctx, v, dpr) => {
+    if (symbols && board.loaded) {
+      drawSymbols(ctx, board, colors.palette, v, dpr, renderer.cssWidth, renderer.cssHeight, symbolCache);
     }
-    mountTeamPicker({ resync: () => this.conn.resync() });
-    mountSymbols(document.getElementById('symbols-toggle'), this);
-    new PointerControls(this.el.canvas, {
-      getView: () => this.view,
-      setView: (v) => {
-        this.zoomAnim = null; // a drag or pinch takes over from a smooth zoom
-        this.setView(v, true);
+  });
+  view.addLayer((ctx, v, dpr) => {
+    if (outlines.length) drawOutlines(ctx, v, dpr, outlines); // overlays.js
+  });
+  // What the setting and the More panel's outlines turn on or off.
+  const show = {
+    symbols: (on) => {
+      symbols = on;
+      view.requestDraw();
+    },
+    outlines: (rects) => {
+      outlines = rects;
+      view.requestDraw();
+    },
+  };
+  return { root, el, feedback, colors, board, renderer, view, aim, conn, notifier, placing, sync, keys, overlay, challenge, show };
+}
+
+/** start binds the DOM to the game's parts and connects. */
+function start(g) {
+  const { el, colors, view, aim, conn, placing, keys, renderer } = g;
+  document.documentElement.classList.replace('no-js', 'js');
+  colors.bind();
+  keys.bind(el.canvas);
+  bindForm(el, {
+    conn, board: g.board, aim, view, colors,
+    place: (x, y) => placing.place(x, y),
+    toast: (text) => g.feedback.toast(text),
+  });
+  const $ = (id) => document.getElementById(id);
+  $('zoom-in')?.addEventListener('click', () => view.smoothZoom(1.5, ...view.center()));
+  $('zoom-out')?.addEventListener('click', () => view.smoothZoom(1 / 1.5, ...view.center()));
+  $('zoom-fit')?.addEventListener('click', () => view.fit(true));
+  bindNotify(el, g.notifier, (text) => g.feedback.announce(text));
+  bindGame(g);
+  const sheet = $('more-sheet');
+  if (sheet) {
+    mountCanvasOverlays(sheet, {
+      show: (img) => {
+        renderer.setOverlay(img);
+        view.requestDraw();
       },
-      onTap: (sx, sy, e) => this.tap(sx, sy, e),
-      onDoubleTap: (sx, sy) => this.smoothZoom(2, sx, sy),
-      onWheel: (f, sx, sy) => this.smoothZoom(f, sx, sy),
-      onHover: (sx, sy) => this.hover(sx, sy),
-      onLeave: () => this.leave(),
-      scaleLimits: () => this.scaleLimits(),
+      toast: (text) => g.feedback.toast(text),
     });
-    const ro = new ResizeObserver(() => this.resize());
-    ro.observe(this.el.viewport);
-    if (this.el.bar) ro.observe(this.el.bar);
-    window.addEventListener('online', () => this.conn.online(true));
-    window.addEventListener('offline', () => this.conn.online(false));
-    window.addEventListener('pagehide', () => this.conn.stop());
-    window.addEventListener('pageshow', (e) => {
-      if (e.persisted) this.conn.start();
-    });
-    window.addEventListener('hashchange', () => this.goToSpot(location.hash));
-    setInterval(() => tickCooldown(this), 250);
-    this.orderPalette();
-    this.selectColor(this.selected, false);
-    this.resize();
-    tickCooldown(this);
-    this.conn.start();
-  }
-
-  /** makeBanner returns the page's event banner, adding one if the page has none. */
-  makeBanner(root) {
-    const shown = document.getElementById('event-banner');
-    if (shown) return shown;
-    const el = document.createElement('p');
-    el.className = 'event-banner';
-    el.id = 'event-banner';
-    el.dataset.testid = 'event-banner';
-    el.hidden = true;
-    root.prepend(el);
-    return el;
-  }
-
-  // ---- colors -----------------------------------------------------------
-
-  colorName(i) {
-    return this.palette[i]?.name ?? 'unknown';
-  }
-
-  setPalette(palette) {
-    this.palette = palette;
-    this.symbolCache = {};
-    this.board.setPalette(palette);
-    this.swatches.forEach((b, i) => {
-      if (!palette[i]) return;
-      b.style.setProperty('--swatch', palette[i].hex);
-      b.dataset.name = palette[i].name;
-      b.setAttribute('aria-label', palette[i].name);
-    });
-    this.requestDraw();
-  }
-
-  selectColor(i, announce = true) {
-    if (!(i >= 0 && i < this.palette.length)) return;
-    this.selected = i;
-    this.colors.select(i);
-    this.swatches.forEach((b, j) => b.setAttribute('aria-pressed', String(i === j)));
-    this.el.selected.textContent = this.colorName(i);
-    this.el.bar?.style.setProperty('--selected', this.palette[i].hex);
-    if (this.el.formColor) this.el.formColor.value = String(i);
-    this.updatePill();
-    if (announce) this.announce(selectedMessage(this.colorName(i)));
-  }
-
-  /** orderPalette shows the recently used colors first. */
-  orderPalette() {
-    const order = paletteOrder(this.colors.recent, this.swatches.length);
-    order.forEach((i, pos) => { this.swatches[i].style.order = String(pos); });
-  }
-
-  /**
-   * growBoard enlarges the canvas in place (a `resize` message, or a
-   * welcome or canvas of a larger size): pixels, pending placements, the
-   * cursor and the view all stay where they are; only the new area appears.
-   */
-  growBoard(width, height) {
-    if (!this.board.grow(width, height)) return;
-    this.width = width;
-    this.height = height;
-    this.renderer.setBoard(this.board);
-    this.showBounds();
-    this.requestDraw();
-  }
-
-  /** showBounds tells the coordinates form (and its hint) the canvas's size. */
-  showBounds() {
-    const lastX = String(this.width - 1);
-    const lastY = String(this.height - 1);
-    this.el.formX?.setAttribute('max', lastX);
-    this.el.formY?.setAttribute('max', lastY);
-    const hintX = document.getElementById('place-x-last');
-    const hintY = document.getElementById('place-y-last');
-    if (hintX) hintX.textContent = lastX;
-    if (hintY) hintY.textContent = lastY;
-    this.el.canvas.setAttribute('aria-label', `Pixel canvas, ${this.width} by ${this.height} pixels`);
-  }
-
-  resizeBoard(width, height) {
-    this.width = width;
-    this.height = height;
-    this.board = new Board(width, height, this.palette);
-    this.renderer.setBoard(this.board);
-    this.cursor = moveCursor(this.cursor, 0, 0, width, height);
-    this.showBounds();
-    this.fitted = false;
-    this.resize();
-  }
-
-  // ---- shared with the other modules --------------------------------------
-
-  place(x, y) {
-    placeAt(this, x, y);
-  }
-
-  announce(text) {
-    this.feedback.announce(text);
-  }
-
-  toast(text) {
-    this.feedback.toast(text);
-  }
-
-  /** debugHook is window.placeApp: read-only state for browser tests. */
-  debugHook() {
-    const app = this;
-    return Object.freeze({
-      state: Object.freeze({
-        get lastSeq() { return app.lastSeq; },
-        get connected() { return app.conn.connected; },
-        get connection() { return app.conn.state; },
-        get cooldownUntil() { return app.cooldown.until; },
-        get selectedColor() { return app.selected; },
-        get cursor() { return { ...app.cursor }; },
-        get view() { return { ...app.view }; },
-        get selected() { return app.showCursor ? { ...app.cursor } : null; },
-        get eyedropper() { return app.eyedropper; },
-        get barState() { return app.el.bar?.dataset.state; },
-        get pending() { return app.pending.size; },
-        get user() { return app.user && { ...app.user }; },
-        get width() { return app.width; },
-        get height() { return app.height; },
-        /** challengeMs: how long the worker took for the last challenge (0: none yet). */
-        get challengeMs() { return app.challenge.lastMs; },
-        get challengesSolved() { return app.challenge.solvedCount; },
-      }),
-      /** pixelAt is the color shown at (x, y), pending placements included; -1 outside. */
-      pixelAt: (x, y) => app.board.colorAt(x, y),
-      /** drawTimes are the latest frames' drawing times in ms. */
-      drawTimes: () => app.drawTimes.slice(),
-      /** confirmedAt is the color the server last reported at (x, y). */
-      confirmedAt: (x, y) => app.board.confirmedAt(x, y),
+    mountOutlines(sheet, g.show.outlines);
+    mountOverlayControls(sheet, g.overlay);
+    mountTemplateHealth(sheet, {
+      goToSpot: (spot) => view.goToSpot(spot),
+      announce: (text) => g.feedback.announce(text),
+      colorName: (i) => colors.name(i),
+      overlay: g.overlay,
     });
   }
+  mountTeamPicker({ resync: () => conn.resync() });
+  mountSymbols($('symbols-toggle'), {
+    swatches: colors.swatches, palette: colors.palette, root: el.root, show: g.show.symbols,
+  });
+  new PointerControls(el.canvas, {
+    getView: () => view.view,
+    setView: (v) => view.drag(v),
+    onTap: (sx, sy, e) => aim.tap(sx, sy, e),
+    onDoubleTap: (sx, sy) => view.smoothZoom(2, sx, sy),
+    onWheel: (f, sx, sy) => view.smoothZoom(f, sx, sy),
+    onHover: (sx, sy) => aim.hover(sx, sy),
+    onLeave: () => aim.leave(),
+    scaleLimits: () => view.scaleLimits(),
+  });
+  const ro = new ResizeObserver(() => view.resize());
+  ro.observe(el.viewport);
+  if (el.bar) ro.observe(el.bar);
+  window.addEventListener('online', () => conn.online(true));
+  window.addEventListener('offline', () => conn.online(false));
+  window.addEventListener('pagehide', () => conn.stop());
+  window.addEventListener('pageshow', (e) => {
+    if (e.persisted) conn.start();
+  });
+  window.addEventListener('hashchange', () => view.goToSpot(location.hash));
+  setInterval(() => placing.tick(), 250);
+  colors.order();
+  colors.select(colors.selected, false);
+  view.resize();
+  placing.tick();
+  conn.start();
+}
+
+/** bindGame wires the bar, the panels and the theme. */
+function bindGame({ root, el, view, aim, renderer, feedback }) {
+  new Sheets(root);
+  el.placeButton?.addEventListener('click', () => aim.placeSelected());
+  el.eyedropper?.addEventListener('click', () => aim.setEyedropper(!aim.eyedropper));
+  document.getElementById('pixel-info-close')?.addEventListener('click', () => aim.hideSelection());
+  document.getElementById('copy-link')?.addEventListener('click', async () => {
+    const p = aim.hoverPx ?? aim.cursor;
+    const url = spotURL(location, p.x, p.y, Math.max(view.view.scale, LINK_ZOOM));
+    feedback.toast(await copyText(url) ? 'Link copied.' : `Copy this link: ${url}`);
+  });
+  const theme = () => {
+    renderer.setTheme(themeColors(document.documentElement));
+    view.requestDraw();
+  };
+  theme();
+  globalThis.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', theme);
+}
+
+/** debugHook is window.placeApp: read-only state for browser tests. */
+function debugHook({ el, board, colors, view, aim, conn, placing, sync, challenge }) {
+  return Object.freeze({
+    state: Object.freeze({
+      get lastSeq() { return sync.lastSeq; },
+      get connected() { return conn.connected; },
+      get connection() { return conn.state; },
+      get cooldownUntil() { return placing.cooldown.until; },
+      get selectedColor() { return colors.selected; },
+      get cursor() { return { ...aim.cursor }; },
+      get view() { return { ...view.view }; },
+      get selected() { return aim.showCursor ? { ...aim.cursor } : null; },
+      get eyedropper() { return aim.eyedropper; },
+      get barState() { return el.bar?.dataset.state; },
+      get pending() { return placing.pending.size; },
+      get user() { return sync.user && { ...sync.user }; },
+      get width() { return board.width; },
+      get height() { return board.height; },
+      /** challengeMs: how long the worker took for the last challenge (0: none yet). */
+      get challengeMs() { return challenge.lastMs; },
+      get challengesSolved() { return challenge.solvedCount; },
+    }),
+    /** pixelAt is the color shown at (x, y), pending placements included; -1 outside. */
+    pixelAt: (x, y) => board.colorAt(x, y),
+    /** drawTimes are the latest frames' drawing times in ms. */
+    drawTimes: () => view.drawTimes.slice(),
+    /** confirmedAt is the color the server last reported at (x, y). */
+    confirmedAt: (x, y) => board.confirmedAt(x, y),
+  });
 }
 
 // Importing this module outside a browser (e.g. under node --test) does nothing.
 const root = typeof document === 'undefined' ? null : document.getElementById('app');
 if (root) {
-  const app = new App(root);
-  window.placeApp = app.debugHook();
-  app.start();
+  const game = buildGame(root);
+  window.placeApp = debugHook(game);
+  start(game);
 }

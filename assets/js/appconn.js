@@ -1,16 +1,16 @@
-// The connection side of the canvas page, split from app.js: the server's
-// messages (docs/protocol.md), pending placements confirmed, refused or
-// expired, and the connection's state with its announcements. Each
-// function takes the App (app.js) whose fields it reads and sets.
+// The connection side of the canvas page: the server's messages
+// (docs/protocol.md) dispatched to the parts they concern, the canvas kept
+// in step (a gap or a garbled frame resyncs), and the connection's state
+// with its announcements. Sync owns the last sequence number, the player
+// and the event's state; the parts it tells come in its constructor.
 
 import { growsTo } from './board.js';
-import { CONNECTION_LABELS, errorMessage, placedMessage } from './messages.js';
+import { CONNECTION_LABELS } from './messages.js';
 import { normalizePalette } from './palette.js';
 import { describeState } from './eventstate.js';
-import { place as placeAgain, tickCooldown, updateBar } from './appplace.js';
 
 /** How long the connection must stay down before a screen reader hears of it. */
-const LOST_ANNOUNCE_DELAY_MS = 2000;
+export const LOST_ANNOUNCE_DELAY_MS = 2000;
 /** What a screen reader hears when the connection stays lost, by state. */
 const LOST_ANNOUNCEMENTS = {
   offline: 'Connection lost. You are offline.',
@@ -18,193 +18,173 @@ const LOST_ANNOUNCEMENTS = {
   updating: 'The game is updating. Back in a moment.',
 };
 
-/** handleMessage applies one message from the server. */
-export function handleMessage(app, msg) {
-  switch (msg.type) {
-    case 'welcome': return onWelcome(app, msg);
-    case 'canvas': return onCanvas(app, msg);
-    case 'pixels': return onPixels(app, msg);
-    case 'resize': return app.growBoard(msg.width, msg.height);
-    case 'success': return onSuccess(app, msg);
-    case 'error': return onError(app, msg);
-    case 'state': return onState(app, msg);
-    default: return undefined; // unknown types are ignored: newer servers may add some
+export class Sync {
+  /**
+   * @param {object} d
+   * @param {{state: string, connected: boolean, resync: () => void}} d.conn the socket (net.js)
+   * @param {import('./board.js').Board} d.board
+   * @param {import('./appplace.js').Placing} d.placing told of welcomes, answers and refusals
+   * @param {{setPalette: (palette: object[]) => void}} d.colors
+   * @param {{grow: (w: number, h: number) => void, reset: (w: number, h: number) => void}} d.size
+   *   grow keeps the canvas and adds to it; reset starts a canvas of another size
+   * @param {() => void} d.loaded a full canvas arrived
+   * @param {() => void} d.redraw
+   * @param {{refresh: Function}} d.pixelInfo
+   * @param {{update: (state: object) => void}} d.banner the event's banner
+   * @param {{announce: (text: string) => void}} d.feedback
+   * @param {{status: object, connection: object, whoami?: object}} d.el
+   * @param {() => number} [d.now]
+   * @param {{setTimeout: Function, clearTimeout: Function}} [d.timers]
+   */
+  constructor(d) {
+    this.d = d;
+    this.conn = d.conn;
+    this.board = d.board;
+    this.placing = d.placing;
+    this.el = d.el;
+    this.now = d.now ?? (() => Date.now());
+    this.timers = d.timers ?? globalThis;
+    /** The sequence number of the last canvas or pixels applied (null: none). */
+    this.lastSeq = null;
+    /** Who the server says the player is (an empty userId is a viewer). */
+    this.user = null;
+    /** The event's state from the last `state` message, and the server clock's offset. */
+    this.eventState = null;
+    this.serverOffset = 0;
+    this.wasConnected = false;
+    this.lostAnnounced = false;
+    this.lostTimer = 0;
   }
-}
 
-function onWelcome(app, msg) {
-  app.challenge.offer(msg.challenge);
-  // An empty userId is a viewer: watching needs no session; one is made
-  // when the player first places (startPlaying, appplace.js).
-  app.user = { userId: msg.userId, username: msg.username, isGuest: msg.isGuest };
-  if (app.el.whoami && app.el.whoami.hasAttribute('data-guest') && msg.username) {
-    app.el.whoami.textContent = msg.username;
+  /** serverNow is the server's clock. */
+  serverNow() {
+    return this.now() + this.serverOffset;
   }
-  app.cooldown.fromWelcome(msg.cooldown, msg.serverTime, Date.now());
-  app.charges.update(msg, Date.now());
-  const info = msg.canvasInfo ?? {};
-  if (Number.isFinite(info.cooldownSeconds)) app.cooldownSeconds = info.cooldownSeconds;
-  if (Array.isArray(info.palette) && info.palette.length > 0) app.setPalette(normalizePalette(info.palette));
-  if (app.board.loaded && growsTo(app.width, app.height, info.width, info.height)) {
-    // The canvas grew while this client was away: the replay that follows
-    // may hold pixels in the new area.
-    app.growBoard(info.width, info.height);
-  } else if (Number.isInteger(info.width) && Number.isInteger(info.height)
-      && (info.width !== app.width || info.height !== app.height)) {
-    app.resizeBoard(info.width, info.height);
-    if (app.lastSeq !== null) {
-      // A resume against a canvas of another size cannot be trusted.
-      app.lastSeq = null;
-      app.conn.resync();
+
+  /** isViewer: the server welcomed a viewer, who has no session yet. */
+  isViewer() {
+    return !!this.user && !this.user.userId;
+  }
+
+  /** handle applies one message from the server. */
+  handle(msg) {
+    switch (msg.type) {
+      case 'welcome': return this.welcome(msg);
+      case 'canvas': return this.canvas(msg);
+      case 'pixels': return this.pixels(msg);
+      case 'resize': return this.d.size.grow(msg.width, msg.height);
+      case 'success': return this.placing.success(msg);
+      case 'error': return this.placing.error(msg);
+      case 'state': return this.state(msg);
+      default: return undefined; // unknown types are ignored: newer servers may add some
     }
   }
-  tickCooldown(app);
-  if (msg.userId && app.afterJoin) {
-    const { x, y } = app.afterJoin;
-    app.afterJoin = null;
-    app.place(x, y);
-  }
-}
 
-function onState(app, msg) {
-  const previous = app.eventState;
-  app.eventState = msg;
-  if (Number.isFinite(msg.serverTime)) app.serverOffset = msg.serverTime - Date.now();
-  if (Number.isFinite(msg.cooldownSeconds)) app.cooldownSeconds = msg.cooldownSeconds;
-  app.charges.setLimit(msg.charges);
-  app.banner.update(msg);
-  tickCooldown(app); // the bar says "Paused" or "Closed" rather than "Ready"
-  if (previous && previous.state !== msg.state) {
-    app.announce(describeState(msg, Date.now() + app.serverOffset) || 'The canvas is open again.');
+  welcome(msg) {
+    // An empty userId is a viewer: watching needs no session; one is made
+    // when the player first places (Placing.startPlaying).
+    this.user = { userId: msg.userId, username: msg.username, isGuest: msg.isGuest };
+    const { whoami } = this.el;
+    if (whoami && whoami.hasAttribute('data-guest') && msg.username) whoami.textContent = msg.username;
+    const info = msg.canvasInfo ?? {};
+    if (Array.isArray(info.palette) && info.palette.length > 0) this.d.colors.setPalette(normalizePalette(info.palette));
+    const { width, height } = this.board;
+    if (this.board.loaded && growsTo(width, height, info.width, info.height)) {
+      // The canvas grew while this client was away: the replay that follows
+      // may hold pixels in the new area.
+      this.d.size.grow(info.width, info.height);
+    } else if (Number.isInteger(info.width) && Number.isInteger(info.height)
+        && (info.width !== width || info.height !== height)) {
+      this.d.size.reset(info.width, info.height);
+      if (this.lastSeq !== null) {
+        // A resume against a canvas of another size cannot be trusted.
+        this.lastSeq = null;
+        this.conn.resync();
+      }
+    }
+    this.placing.welcome(msg);
   }
-}
 
-function onCanvas(app, msg) {
-  if (app.board.loaded && growsTo(app.width, app.height, msg.width, msg.height)) {
-    app.growBoard(msg.width, msg.height);
-  } else if (msg.width !== app.width || msg.height !== app.height) {
-    app.resizeBoard(msg.width, msg.height);
+  state(msg) {
+    const previous = this.eventState;
+    this.eventState = msg;
+    if (Number.isFinite(msg.serverTime)) this.serverOffset = msg.serverTime - this.now();
+    this.placing.setCooldownSeconds(msg.cooldownSeconds);
+    this.placing.setChargeLimit(msg.charges);
+    this.d.banner.update(msg);
+    this.placing.tick(); // the bar says "Paused" or "Closed" rather than "Ready"
+    if (previous && previous.state !== msg.state) {
+      this.d.feedback.announce(describeState(msg, this.serverNow()) || 'The canvas is open again.');
+    }
   }
-  app.board.load(msg.pixels);
-  app.lastSeq = msg.seq;
-  app.el.status.hidden = true;
-  if (app.showCursor) app.showPixelInfo(app.cursor.x, app.cursor.y);
-  app.updatePill();
-  app.requestDraw();
-}
 
-function onPixels(app, msg) {
-  if (app.lastSeq === null || msg.prevSeq !== app.lastSeq) {
-    // A gap (or pixels before any canvas): reconnect and catch up.
-    app.conn.resync();
-    return;
+  canvas(msg) {
+    const { width, height } = this.board;
+    if (this.board.loaded && growsTo(width, height, msg.width, msg.height)) {
+      this.d.size.grow(msg.width, msg.height);
+    } else if (msg.width !== width || msg.height !== height) {
+      this.d.size.reset(msg.width, msg.height);
+    }
+    this.board.load(msg.pixels);
+    this.lastSeq = msg.seq;
+    this.el.status.hidden = true;
+    this.d.loaded();
   }
-  app.board.applyEvents(msg.events);
-  app.lastSeq = msg.seq;
-  for (const e of msg.events) app.pixelInfo.refresh(e.x, e.y, app.board.colorAt(e.x, e.y));
-  app.requestDraw();
-}
 
-function onSuccess(app, msg) {
-  app.challenge.offer(msg.challenge);
-  const now = Date.now();
-  app.cooldown.fromSuccess(msg.nextPlacement, msg.serverTime, now);
-  app.charges.update(msg, now);
-  const entry = app.pending.take(msg.requestId);
-  if (entry) {
-    app.board.confirm(entry.x, entry.y, entry.color, entry.requestId);
-    app.pixelInfo.refresh(entry.x, entry.y, app.board.colorAt(entry.x, entry.y));
-    app.announce(placedMessage(app.colorName(entry.color), entry.x, entry.y, app.cooldown.remainingSeconds(now)));
-    app.requestDraw();
+  pixels(msg) {
+    if (this.lastSeq === null || msg.prevSeq !== this.lastSeq) {
+      // A gap (or pixels before any canvas): reconnect and catch up.
+      this.conn.resync();
+      return;
+    }
+    this.board.applyEvents(msg.events);
+    this.lastSeq = msg.seq;
+    for (const e of msg.events) this.d.pixelInfo.refresh(e.x, e.y, this.board.colorAt(e.x, e.y));
+    this.d.redraw();
   }
-  app.waitingForReady = !app.cooldown.ready(now);
-  tickCooldown(app);
-}
 
-function onError(app, msg) {
-  if (msg.requestId) app.challenge.offer(msg.challenge);
-  const now = Date.now();
-  const entry = msg.requestId ? app.pending.take(msg.requestId) : undefined;
-  if (entry) {
-    app.board.rollback(entry.x, entry.y, entry.requestId);
-    app.pixelInfo.recolor(entry.x, entry.y, app.board.colorAt(entry.x, entry.y));
-    app.cooldown.restore(entry.previousCooldown);
-    app.requestDraw();
+  protocolError(err) {
+    console.warn('place: ignoring a message the client could not read:', err);
+    // A garbled pixels or canvas frame may have held pixels: start over.
+    if (this.lastSeq !== null) this.conn.resync();
   }
-  // ADDRESS_BUDGET: the address's shared budget is spent; wait like a
-  // cooldown (the toast says why and what to do).
-  if (msg.code === 'RATE_LIMITED' || msg.code === 'ADDRESS_BUDGET') {
-    app.cooldown.fromRemainingSeconds(msg.remainingSeconds, now);
-    app.waitingForReady = true;
-    app.limited = true;
-  }
-  if (msg.code === 'BANNED' && !msg.requestId) {
-    // The moderator's ban reached this tab; the close that follows ends
-    // the connection for good.
-    showNotice(app, msg.message);
-  }
-  if (msg.code === 'CHALLENGE_REQUIRED' && entry && msg.challenge) {
-    // The address became busy since the last answer: solve the challenge
-    // that came with the refusal and place the same pixel again.
-    app.challenge.ready().then(() => {
-      if (app.selected === entry.color) placeAgain(app, entry.x, entry.y);
-    });
-    tickCooldown(app);
-    return;
-  }
-  app.toast(errorMessage(msg));
-  tickCooldown(app);
-}
 
-/** expirePlacement undoes a placement the server never answered. */
-export function expirePlacement(app, entry) {
-  app.board.rollback(entry.x, entry.y, entry.requestId);
-  app.pixelInfo.recolor(entry.x, entry.y, app.board.colorAt(entry.x, entry.y));
-  app.cooldown.restore(entry.previousCooldown);
-  app.toast('The server did not confirm your pixel. Please try again.');
-  app.requestDraw();
-  tickCooldown(app);
-}
-
-export function protocolError(app, err) {
-  console.warn('place: ignoring a message the client could not read:', err);
-  // A garbled pixels or canvas frame may have held pixels: start over.
-  if (app.lastSeq !== null) app.conn.resync();
-}
-
-/** showNotice keeps a message over the canvas (a ban). */
-function showNotice(app, text) {
-  app.el.status.textContent = text;
-  app.el.status.dataset.state = 'banned';
-  app.el.status.hidden = false;
-}
-
-/**
- * connectionState shows the connection's state; a screen reader hears of
- * a loss that lasts and of the connection's return.
- */
-export function connectionState(app, state) {
-  if (state === 'banned' && app.el.status.dataset.state !== 'banned') {
-    showNotice(app, 'You are banned from placing pixels.');
+  /** notice keeps a message over the canvas (a ban). */
+  notice(text) {
+    const { status } = this.el;
+    status.textContent = text;
+    status.dataset.state = 'banned';
+    status.hidden = false;
   }
-  app.el.connection.textContent = CONNECTION_LABELS[state] ?? state;
-  app.el.connection.dataset.state = state;
-  if (state === 'banned') tickCooldown(app); // the bar says so instead of a cooldown
-  updateBar(app);
-  if (state === 'connected') {
-    clearTimeout(app.lostTimer);
-    app.lostTimer = 0;
-    if (app.lostAnnounced) app.announce('Connection restored.');
-    app.lostAnnounced = false;
-    app.wasConnected = true;
-  } else if (app.wasConnected && !app.lostAnnounced && !app.lostTimer) {
-    // A quick resync is not worth interrupting a screen reader for; a
-    // connection still down after a moment is.
-    app.lostTimer = setTimeout(() => {
-      app.lostTimer = 0;
-      if (app.conn.connected) return;
-      app.lostAnnounced = true;
-      app.announce(LOST_ANNOUNCEMENTS[app.conn.state] ?? LOST_ANNOUNCEMENTS.reconnecting);
-    }, LOST_ANNOUNCE_DELAY_MS);
+
+  /**
+   * connectionState shows the connection's state; a screen reader hears of
+   * a loss that lasts and of the connection's return.
+   */
+  connectionState(state) {
+    const { el } = this;
+    if (state === 'banned' && el.status.dataset.state !== 'banned') {
+      this.notice('You are banned from placing pixels.');
+    }
+    el.connection.textContent = CONNECTION_LABELS[state] ?? state;
+    el.connection.dataset.state = state;
+    if (state === 'banned') this.placing.tick(); // the bar says so instead of a cooldown
+    this.placing.updateBar();
+    if (state === 'connected') {
+      this.timers.clearTimeout(this.lostTimer);
+      this.lostTimer = 0;
+      if (this.lostAnnounced) this.d.feedback.announce('Connection restored.');
+      this.lostAnnounced = false;
+      this.wasConnected = true;
+    } else if (this.wasConnected && !this.lostAnnounced && !this.lostTimer) {
+      // A quick resync is not worth interrupting a screen reader for; a
+      // connection still down after a moment is.
+      this.lostTimer = this.timers.setTimeout(() => {
+        this.lostTimer = 0;
+        if (this.conn.connected) return;
+        this.lostAnnounced = true;
+        this.d.feedback.announce(LOST_ANNOUNCEMENTS[this.conn.state] ?? LOST_ANNOUNCEMENTS.reconnecting);
+      }, LOST_ANNOUNCE_DELAY_MS);
+    }
   }
 }

@@ -1,10 +1,10 @@
-// The canvas page's controls besides the pointer, split from app.js: the
-// palette's swatches, the keyboard on the canvas, the coordinates form and
-// the ready notification's checkbox. Each function takes the App (app.js)
-// whose fields it reads and sets.
+// The canvas page's controls besides the pointer: the keyboard on the
+// canvas (keyboard.js says what each key means, Keys does it), the
+// coordinates form and the ready notification's checkbox. Each is given
+// the parts it drives.
 
-import { keyAction, moveCursor, cycleColor } from './keyboard.js';
-import { ensureVisible, toScreen } from './view.js';
+import { keyAction, cycleColor } from './keyboard.js';
+import { describeCursor } from './messages.js';
 
 /** matchesFocusVisible is true for keyboard focus; browsers without the selector count every focus. */
 function matchesFocusVisible(el) {
@@ -15,109 +15,136 @@ function matchesFocusVisible(el) {
   }
 }
 
-export function bindPalette(app) {
-  app.swatches.forEach((b) => {
-    b.addEventListener('click', () => app.selectColor(Number(b.dataset.color), false));
-  });
-}
+export class Keys {
+  /**
+   * @param {object} d
+   * @param {import('./board.js').Board} d.board
+   * @param {import('./appaim.js').Aim} d.aim the cursor
+   * @param {{showPixel: Function, zoomOnPixel: Function, fit: Function, updatePill: Function, requestDraw: Function}} d.view
+   * @param {{select: Function, name: Function, selected: number, count: number}} d.colors
+   * @param {(x: number, y: number) => void} d.place
+   * @param {(text: string) => void} d.announce
+   * @param {(fn: () => void) => () => void} d.debounce how the cursor's announcement waits for the keys to rest
+   * @param {{words: Function, show: Function, pick: Function}} [d.paint] the color a shown template
+   *   wants (paintbynumber.js): said with the cursor, chosen with T
+   */
+  constructor(d) {
+    this.d = d;
+    this.announceCursor = d.debounce(() => {
+      const { x, y } = d.aim.cursor;
+      const want = d.paint?.words(x, y);
+      d.announce(describeCursor(x, y, d.colors.name(d.board.colorAt(x, y))) + (want ? `. ${want}` : ''));
+    });
+  }
 
-export function bindKeyboard(app) {
-  const c = app.el.canvas;
-  c.addEventListener('focus', () => {
-    // A click also focuses the canvas; only keyboard focus brings the
-    // cursor into view, so clicking never jumps the view.
-    if (!matchesFocusVisible(c)) return;
-    app.showCursor = true;
-    app.el.info.hidden = false;
-    app.setView(ensureVisible(app.view, app.cursor.x, app.cursor.y, app.renderer.cssWidth, app.renderer.cssHeight));
-    app.announceCursor();
-    app.showPixelInfo(app.cursor.x, app.cursor.y);
-  });
+  /** bind plays with the keyboard on canvas. */
+  bind(canvas) {
+    canvas.addEventListener('focus', () => {
+      // A click also focuses the canvas; only keyboard focus brings the
+      // cursor into view, so clicking never jumps the view.
+      if (matchesFocusVisible(canvas)) this.focus();
+    });
+    canvas.addEventListener('keydown', (e) => this.key(e));
+  }
 
-  c.addEventListener('keydown', (e) => {
-    const action = keyAction(e, app.palette.length);
-    if (!action) return;
+  /** focus shows the cursor, in view, and says where it is. */
+  focus() {
+    const { aim, view } = this.d;
+    aim.showSelection();
+    view.showPixel(aim.cursor.x, aim.cursor.y);
+    this.announceCursor();
+    aim.showPixelInfo(aim.cursor.x, aim.cursor.y);
+  }
+
+  /** key does what a keydown on the canvas means; false when the key is not the game's. */
+  key(e) {
+    const action = keyAction(e, this.d.colors.count);
+    if (!action) return false;
     e.preventDefault();
-    app.showCursor = true;
-    app.el.info.hidden = false;
-    keyboard(app, action);
-    app.updatePill();
-    app.requestDraw();
-  });
-}
+    this.d.aim.showSelection();
+    this.act(action);
+    this.d.view.updatePill();
+    this.d.view.requestDraw();
+    return true;
+  }
 
-function keyboard(app, action) {
-  switch (action.type) {
-    case 'move': {
-      app.cursor = moveCursor(app.cursor, action.dx, action.dy, app.width, app.height);
-      app.setView(ensureVisible(app.view, app.cursor.x, app.cursor.y, app.renderer.cssWidth, app.renderer.cssHeight));
-      app.announceCursor();
-      app.showPixelInfo(app.cursor.x, app.cursor.y);
-      break;
+  act(action) {
+    const { aim, view, colors } = this.d;
+    const { x, y } = aim.cursor;
+    switch (action.type) {
+      case 'move':
+        aim.moveBy(action.dx, action.dy);
+        view.showPixel(aim.cursor.x, aim.cursor.y);
+        this.announceCursor();
+        aim.showPixelInfo(aim.cursor.x, aim.cursor.y);
+        break;
+      case 'place':
+        this.d.place(x, y);
+        break;
+      case 'color':
+        colors.select(action.index);
+        break;
+      case 'cycleColor':
+        colors.select(cycleColor(colors.selected, action.delta, colors.count));
+        break;
+      case 'zoom':
+        view.zoomOnPixel(action.factor, x, y);
+        break;
+      case 'pick':
+        aim.pick(x, y);
+        break;
+      case 'fit':
+        view.fit(true);
+        break;
+      case 'want':
+        this.d.paint?.show(x, y);
+        this.d.paint?.pick();
+        break;
     }
-    case 'place':
-      app.place(app.cursor.x, app.cursor.y);
-      break;
-    case 'color':
-      app.selectColor(action.index);
-      break;
-    case 'cycleColor':
-      app.selectColor(cycleColor(app.selected, action.delta, app.palette.length));
-      break;
-    case 'zoom': {
-      const p = toScreen(app.view, app.cursor.x + 0.5, app.cursor.y + 0.5);
-      app.zoom(action.factor, p.x, p.y);
-      break;
-    }
-    case 'pick':
-      app.pick(app.cursor.x, app.cursor.y);
-      break;
-    case 'want':
-      app.paint.show(app.cursor.x, app.cursor.y);
-      app.paint.pick();
-      break;
   }
 }
 
-// ---- form and buttons -------------------------------------------------
-
-export function bindForm(app) {
-  const { form, formX, formY, formColor } = app.el;
+/**
+ * bindForm makes the coordinates form place over the WebSocket like a
+ * click would, while the connection is live; otherwise it posts to /place
+ * as it does without JS.
+ */
+export function bindForm(el, { conn, board, aim, view, colors, place, toast }) {
+  const { form, formX, formY, formColor } = el;
   if (!form) return;
-  formColor?.addEventListener('change', () => app.selectColor(Number(formColor.value), false));
+  formColor?.addEventListener('change', () => colors.select(Number(formColor.value), false));
   form.addEventListener('submit', (e) => {
-    // With a live connection the form places over the WebSocket like a
-    // click would; otherwise it posts to /place as it does without JS.
-    if (!app.conn.connected || !app.board.loaded) return;
+    if (!conn.connected || !board.loaded) return;
     e.preventDefault();
     const x = Number(formX.value);
     const y = Number(formY.value);
-    if (!app.board.inBounds(x, y)) {
-      app.toast(`Coordinates must be within 0–${app.width - 1} and 0–${app.height - 1}.`);
+    if (!board.inBounds(x, y)) {
+      toast(`Coordinates must be within 0–${board.width - 1} and 0–${board.height - 1}.`);
       return;
     }
-    app.selectColor(Number(formColor.value), false);
-    app.cursor = { x, y };
-    app.setView(ensureVisible(app.view, x, y, app.renderer.cssWidth, app.renderer.cssHeight));
-    app.showPixelInfo(x, y);
-    app.place(x, y);
+    colors.select(Number(formColor.value), false);
+    aim.setCursor(x, y);
+    view.showPixel(x, y);
+    aim.showPixelInfo(x, y);
+    place(x, y);
   });
 }
 
-export function bindNotify(app) {
-  const { notify, notifyStatus } = app.el;
+/** bindNotify wires the ready notification's checkbox to notifier. */
+export function bindNotify(el, notifier, announce) {
+  const { notify, notifyStatus } = el;
   if (!notify) return;
   const show = () => {
-    notify.checked = app.notifier.wanted;
-    if (notifyStatus) notifyStatus.textContent = app.notifier.status;
+    notify.checked = notifier.wanted;
+    if (notifyStatus) notifyStatus.textContent = notifier.status;
   };
   show();
   notify.addEventListener('change', async () => {
     // The permission prompt comes from this click, never on page load.
     const wanted = notify.checked;
-    const on = await app.notifier.setWanted(wanted);
+    const on = await notifier.setWanted(wanted);
     show();
     // Unchecked again behind the player's back: say why.
-    if (wanted && !on) app.announce(app.notifier.status || 'Notifications stay off.');
+    if (wanted && !on) announce(notifier.status || 'Notifications stay off.');
   });
 }

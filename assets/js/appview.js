@@ -1,15 +1,13 @@
-// The view side of the canvas page, split from app.js: zoom (smooth, to
-// the pointer), fitting the canvas, links to a spot (#x=…&y=…&z=…), the
-// coordinates pill, the panels and the drawing loop. App extends this
-// class; the fields it uses are App's.
+// The view of the canvas page: zoom (smooth, to the pointer), the first
+// view, fitting the canvas, links to a spot (#x=…&y=…&z=…), the
+// coordinates pill and the drawing loop. GameView owns the view and the
+// renderer's frames; what is drawn over the pixels comes as layers, and
+// what the pill names comes from callbacks.
 
-import { AppAim } from './appaim.js';
-import { drawOutlines } from './overlays.js';
-import { drawSymbols } from './symbols.js';
-import { Sheets, copyText, prefersReducedMotion, themeColors } from './game.js';
-import { LINK_ZOOM, formatSpot, parseSpot, roundZoom, spotURL } from './link.js';
+import { prefersReducedMotion } from './game.js';
+import { LINK_ZOOM, formatSpot, parseSpot, roundZoom, wantsWholeCanvas } from './link.js';
 import {
-  centerOn, clampView, fitView, minScaleFor, viewCenter, zoomAt, MAX_SCALE,
+  centerOn, clampView, ensureVisible, firstView, fitView, minScaleFor, toScreen, viewCenter, zoomAt, MAX_SCALE,
 } from './view.js';
 
 /** How long the view must rest before the address bar follows it. */
@@ -17,46 +15,62 @@ const HASH_DELAY_MS = 250;
 /** Share of the remaining zoom covered on each frame of a smooth zoom. */
 const ZOOM_EASE = 0.35;
 
-export class AppView extends AppAim {
-  bindZoomButtons() {
-    const center = () => [this.renderer.cssWidth / 2, this.renderer.cssHeight / 2];
-    document.getElementById('zoom-in')?.addEventListener('click', () => this.smoothZoom(1.5, ...center()));
-    document.getElementById('zoom-out')?.addEventListener('click', () => this.smoothZoom(1 / 1.5, ...center()));
-    document.getElementById('zoom-fit')?.addEventListener('click', () => this.fit(true));
+export class GameView {
+  /**
+   * @param {object} d
+   * @param {import('./renderer.js').Renderer} d.renderer
+   * @param {import('./board.js').Board} d.board
+   * @param {{canvas: object, root: object, bar?: object, pill?: object}} d.el
+   * @param {{name: (i: number) => string, hex: (i: number) => string, selected: number}} d.colors
+   * @param {() => {selected: ?object, hover: ?object}} d.marks the selected and the hovered pixel
+   * @param {(p: {x: number, y: number}) => void} d.onSpot a link opened on pixel p
+   * @param {(w: number, h: number) => ?{x: number, y: number}} [d.focus] where the first view
+   *   looks on a w × h canvas (null: its middle)
+   * @param {Location} [d.location]
+   * @param {History} [d.history]
+   */
+  constructor(d) {
+    this.d = d;
+    this.renderer = d.renderer;
+    this.board = d.board;
+    this.el = d.el;
+    this.location = d.location ?? globalThis.location;
+    this.history = d.history ?? globalThis.history;
+    this.view = { scale: 1, offsetX: 0, offsetY: 0 };
+    this.fitted = false;
+    this.zoomAnim = null;
+    this.hashTimer = 0;
+    this.frame = 0;
+    /** How long the latest frames took to draw (ms), for the browser tests. */
+    this.drawTimes = [];
+    /** Drawn over the pixels in order: (ctx, view, dpr) => void. */
+    this.layers = [];
   }
 
-  /** bindGame wires the bar, the panels and the theme. */
-  bindGame() {
-    new Sheets(this.el.root);
-    this.el.placeButton?.addEventListener('click', () => this.placeSelected());
-    this.el.eyedropper?.addEventListener('click', () => this.setEyedropper(!this.eyedropper));
-    document.getElementById('pixel-info-close')?.addEventListener('click', () => {
-      this.el.info.hidden = true;
-      this.showCursor = false;
-      this.requestDraw();
-    });
-    document.getElementById('copy-link')?.addEventListener('click', async () => {
-      const p = this.hoverPx ?? this.cursor;
-      const url = spotURL(location, p.x, p.y, Math.max(this.view.scale, LINK_ZOOM));
-      this.toast(await copyText(url) ? 'Link copied.' : `Copy this link: ${url}`);
-    });
-    const theme = () => {
-      this.renderer.setTheme(themeColors(document.documentElement));
-      this.requestDraw();
-    };
-    theme();
-    globalThis.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', theme);
+  /** addLayer draws fn over the pixels on every frame. */
+  addLayer(fn) {
+    this.layers.push(fn);
   }
-
-  // ---- view -------------------------------------------------------------
 
   scaleLimits() {
-    return [minScaleFor(this.width, this.height, this.renderer.cssWidth, this.renderer.cssHeight), MAX_SCALE];
+    const { width, height } = this.board;
+    return [minScaleFor(width, height, this.renderer.cssWidth, this.renderer.cssHeight), MAX_SCALE];
+  }
+
+  /** center is the middle of the canvas element (CSS px). */
+  center() {
+    return [this.renderer.cssWidth / 2, this.renderer.cssHeight / 2];
   }
 
   zoom(factor, sx, sy) {
     const [min, max] = this.scaleLimits();
     this.setView(zoomAt(this.view, factor, sx, sy, min, max), true);
+  }
+
+  /** zoomOnPixel zooms around the middle of canvas pixel (x, y). */
+  zoomOnPixel(factor, x, y) {
+    const p = toScreen(this.view, x + 0.5, y + 0.5);
+    this.zoom(factor, p.x, p.y);
   }
 
   /**
@@ -87,6 +101,12 @@ export class AppView extends AppAim {
     return !done;
   }
 
+  /** drag is a pan or a pinch: it takes over from a smooth zoom. */
+  drag(v) {
+    this.zoomAnim = null;
+    this.setView(v, true);
+  }
+
   /** stageBox is the part of the canvas not under the play bar. */
   stageBox() {
     const w = this.renderer.cssWidth;
@@ -97,21 +117,48 @@ export class AppView extends AppAim {
     return { w, h };
   }
 
+  /** fit shows the whole canvas. */
   fit(byPlayer = false) {
     const { w, h } = this.stageBox();
     this.zoomAnim = null;
-    this.setView(fitView(this.width, this.height, w, h, MAX_SCALE, 12), byPlayer);
+    this.setView(fitView(this.board.width, this.board.height, w, h, MAX_SCALE, 12), byPlayer);
+  }
+
+  /**
+   * showFirst is the view a page opens with: a linked spot; the whole
+   * canvas when the link asks for it (#all); else close on where the
+   * latest pixel was placed (the canvas's middle on a new canvas), pixels
+   * large enough to aim at, the whole canvas one button or key away.
+   */
+  showFirst() {
+    const { search, hash } = this.location;
+    const spot = new URLSearchParams(search).has('x') ? search : hash;
+    if (this.goToSpot(spot)) return;
+    if (wantsWholeCanvas(hash)) {
+      this.fit();
+      return;
+    }
+    const { width, height } = this.board;
+    const focus = this.d.focus?.(width, height) ?? { x: Math.floor(width / 2), y: Math.floor(height / 2) };
+    const { w, h } = this.stageBox();
+    this.zoomAnim = null;
+    this.setView(firstView(width, height, w, h, focus, 12), false);
   }
 
   /** goToSpot centres the view on a linked pixel and selects it; false if the link is not one. */
   goToSpot(text) {
-    const spot = parseSpot(text, this.width, this.height);
+    const spot = parseSpot(text, this.board.width, this.board.height);
     if (!spot) return false;
     const { w, h } = this.stageBox();
     this.zoomAnim = null;
     this.setView(centerOn(spot.x + 0.5, spot.y + 0.5, spot.z ?? LINK_ZOOM, w, h), false);
-    this.selectPixel({ x: spot.x, y: spot.y });
+    this.d.onSpot({ x: spot.x, y: spot.y });
     return true;
+  }
+
+  /** showPixel pans the least needed to bring canvas pixel (x, y) into view. */
+  showPixel(x, y) {
+    this.setView(ensureVisible(this.view, x, y, this.renderer.cssWidth, this.renderer.cssHeight));
   }
 
   /**
@@ -119,7 +166,8 @@ export class AppView extends AppAim {
    * the address bar's hash after a pause, so that it can be shared.
    */
   setView(v, byPlayer = false) {
-    this.view = clampView(v, this.width, this.height, this.renderer.cssWidth, this.renderer.cssHeight);
+    const { width, height } = this.board;
+    this.view = clampView(v, width, height, this.renderer.cssWidth, this.renderer.cssHeight);
     if (byPlayer) this.scheduleHash();
     this.updatePill();
     this.requestDraw();
@@ -130,9 +178,9 @@ export class AppView extends AppAim {
     this.hashTimer = setTimeout(() => {
       const { w, h } = this.stageBox();
       const c = viewCenter(this.view, w, h);
-      const x = Math.min(this.width - 1, Math.max(0, Math.floor(c.x)));
-      const y = Math.min(this.height - 1, Math.max(0, Math.floor(c.y)));
-      history.replaceState(history.state, '', formatSpot(x, y, this.view.scale));
+      const x = Math.min(this.board.width - 1, Math.max(0, Math.floor(c.x)));
+      const y = Math.min(this.board.height - 1, Math.max(0, Math.floor(c.y)));
+      this.history.replaceState(this.history.state, '', formatSpot(x, y, this.view.scale));
     }, HASH_DELAY_MS);
   }
 
@@ -140,23 +188,31 @@ export class AppView extends AppAim {
   updatePill() {
     const { pill } = this.el;
     if (!pill) return;
-    const p = this.hoverPx ?? (this.showCursor ? this.cursor : null);
+    const { selected, hover } = this.d.marks();
+    const p = hover ?? selected;
+    const { colors } = this.d;
     const zoom = `${roundZoom(this.view.scale)}×`;
     let text = zoom;
-    if (this.selected < 0 && !p) {
+    if (colors.selected < 0 && !p) {
       // A first visit: say how to play, in the pointer's words.
       const touch = globalThis.matchMedia?.('(pointer: coarse)').matches;
       text = touch ? 'Pick a color, tap a pixel, then Place' : 'Pick a color, then click a pixel';
     }
     if (p && this.board.loaded) {
       const c = this.board.colorAt(p.x, p.y);
-      text = `${p.x}, ${p.y} · ${this.colorName(c)} · ${zoom}`;
-      pill.style.setProperty('--swatch', this.palette[c]?.hex ?? 'transparent');
+      text = `${p.x}, ${p.y} · ${colors.name(c)} · ${zoom}`;
+      pill.style.setProperty('--swatch', colors.hex(c) ?? 'transparent');
       pill.classList.add('pill-color');
     } else {
       pill.classList.remove('pill-color');
     }
     if (pill.textContent !== text) pill.textContent = text;
+  }
+
+  /** refit shows the first view again at the next resize (a canvas of another size). */
+  refit() {
+    this.fitted = false;
+    this.resize();
   }
 
   resize() {
@@ -167,8 +223,7 @@ export class AppView extends AppAim {
     if (this.el.bar) this.el.root.style.setProperty('--bar-h', `${this.el.bar.offsetHeight}px`);
     if (!this.fitted && this.renderer.cssWidth > 0) {
       this.fitted = true;
-      const spot = new URLSearchParams(location.search).has('x') ? location.search : location.hash;
-      if (!this.goToSpot(spot)) this.fit();
+      this.showFirst();
       return;
     }
     // Keep the middle of the view in the middle.
@@ -186,13 +241,9 @@ export class AppView extends AppAim {
       const moving = this.stepZoom();
       this.updatePill(); // the hovered pixel may have changed color
       const t0 = performance.now();
-      this.renderer.draw(this.view, { selected: this.showCursor ? this.cursor : null, hover: this.hoverPx });
-      this.overlay?.draw(this.renderer.ctx, this.view, this.renderer.dpr); // templates (overlay.js)
-      if (this.symbols && this.board.loaded) {
-        this.symbolCache ??= {};
-        drawSymbols(this.renderer.ctx, this.board, this.palette, this.view, this.renderer.dpr, this.renderer.cssWidth, this.renderer.cssHeight, this.symbolCache);
-      }
-      if (this.outlines?.length) drawOutlines(this.renderer.ctx, this.view, this.renderer.dpr, this.outlines); // overlays.js
+      const r = this.renderer;
+      r.draw(this.view, this.d.marks());
+      for (const layer of this.layers) layer(r.ctx, this.view, r.dpr);
       this.drawTimes.push(performance.now() - t0);
       if (this.drawTimes.length > 600) this.drawTimes.splice(0, 300);
       if (moving) this.requestDraw();

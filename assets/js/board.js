@@ -27,6 +27,16 @@ export class Board {
    * @param {ReadonlyArray<{hex: string}>} [palette]
    */
   constructor(width, height, palette = DEFAULT_PALETTE) {
+    this.setPalette(palette);
+    this.reset(width, height);
+  }
+
+  /**
+   * reset makes this a new, not yet loaded, white canvas of width × height
+   * with the same palette (a canvas of another size). The pixel buffers are
+   * new, so a renderer must be pointed at the board again (setBoard).
+   */
+  reset(width, height) {
     this.width = width;
     this.height = height;
     /** Confirmed color index per pixel, row-major. */
@@ -38,12 +48,8 @@ export class Board {
     this.rgba32 = new Uint32Array(this.rgba.buffer);
     /** Displayed color index per pixel (confirmed or pending). */
     this.shown = new Uint8Array(width * height);
-    /** Pixels repainted since takeChanges, or null once too many to list. */
-    this.changes = [];
-    this.setPalette(palette);
     this.loaded = false;
-    this.dirty = null;
-    this.markAllDirty();
+    this.repaint();
   }
 
   setPalette(palette) {

@@ -7,6 +7,7 @@
 //   [ and ]          previous / next color
 //   + and -          zoom in / out around the cursor
 //   I                pick the color under the cursor (eyedropper)
+//   F                show the whole canvas
 //   T                choose the color a shown template wants at the cursor
 
 /**
@@ -16,6 +17,7 @@
  *   | {type: 'cycleColor', delta: number}
  *   | {type: 'zoom', factor: number}
  *   | {type: 'pick'}
+ *   | {type: 'fit'}
  *   | {type: 'want'}} KeyAction
  */
 
@@ -51,6 +53,9 @@ export function keyAction(e, colorCount = 16) {
     case 'i':
     case 'I':
       return { type: 'pick' };
+    case 'f':
+    case 'F':
+      return { type: 'fit' };
     case 't':
     case 'T':
       return { type: 'want' };

@@ -1,6 +1,7 @@
 // Links to a spot on the canvas: the page's hash follows the view
 // (#x=…&y=…&z=…) so that a player can share where they look, and opening
-// such a link centres the view there. `?x=&y=` is read too. Pure functions.
+// such a link centres the view there. `?x=&y=` is read too, and `#all`
+// opens on the whole canvas. Pure functions.
 
 import { MAX_SCALE, MIN_SCALE } from './view.js';
 
@@ -45,4 +46,12 @@ export function roundZoom(z) {
 /** spotURL is an absolute link to pixel (x, y) at zoom z on this page. */
 export function spotURL(location, x, y, z = LINK_ZOOM) {
   return `${location.origin}${location.pathname}${formatSpot(x, y, z)}`;
+}
+
+/** WHOLE_CANVAS is the hash of a link that opens on the whole canvas. */
+export const WHOLE_CANVAS = '#all';
+
+/** wantsWholeCanvas reports whether a page's hash asks for the whole canvas first. */
+export function wantsWholeCanvas(hash) {
+  return hash === WHOLE_CANVAS;
 }

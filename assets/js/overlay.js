@@ -52,9 +52,13 @@ export function sharedTemplate(search) {
 }
 
 export class TemplateOverlay {
-  /** @param {() => void} redraw asks the page for a new frame */
-  constructor(redraw) {
+  /**
+   * @param {() => void} redraw asks the page for a new frame
+   * @param {() => {x: number, y: number}} [cursor] where the player's own image goes
+   */
+  constructor(redraw, cursor = () => ({ x: 0, y: 0 })) {
     this.redraw = redraw;
+    this.cursor = cursor;
     /** @type {{id:(number|string), name:string, x:number, y:number, img:HTMLImageElement, dots:?HTMLCanvasElement, on:boolean}[]} */
     this.items = [];
     this.mode = 'translucent';
@@ -143,7 +147,7 @@ export async function mountOverlayControls(panel, overlay, fetchFn = fetch) {
   file.addEventListener('change', () => {
     const f = file.files && file.files[0];
     if (!f) return;
-    const at = overlay.cursor ? overlay.cursor() : { x: 0, y: 0 };
+    const at = overlay.cursor();
     addRow(overlay.add(`own-${overlay.items.length}`, f.name, at.x, at.y, URL.createObjectURL(f), true), null);
   });
 

@@ -1,8 +1,7 @@
 // Overlays of the game view: a heatmap of placements per pixel and a map of
 // the pixels nobody ever placed, drawn over the canvas by the renderer. A
 // select in the More panel ("Show on the canvas") turns one on; nothing
-// else changes. The page's app is passed in (app.js): this module never
-// reads the read-only test hook.
+// else changes. What draws them is passed in (app.js).
 
 export const OVERLAYS = Object.freeze({
   heatmap: { label: 'Heatmap (most placed pixels)', url: '/api/v1/overlay/heatmap.png' },
@@ -70,10 +69,10 @@ function loadImage(url) {
 
 /**
  * mountCanvasOverlays adds "Show on the canvas" to panel (the More panel):
- * a select of the overlays. app needs renderer (whose overlay is drawn)
- * and requestDraw(); toast(text) says when an overlay could not be read.
+ * a select of the overlays. show(img) draws the chosen overlay's image
+ * (null: none); toast(text) says when an overlay could not be read.
  */
-export function mountCanvasOverlays(panel, app) {
+export function mountCanvasOverlays(panel, { show, toast }) {
   if (!panel || document.getElementById('overlay-select')) return null;
   const section = document.createElement('section');
   section.className = 'canvas-overlays js-only';
@@ -95,11 +94,10 @@ export function mountCanvasOverlays(panel, app) {
   const chooser = new OverlayChooser({
     load: loadImage,
     show: (img) => {
-      app.renderer.overlay = img;
+      show(img);
       section.dataset.shown = img ? select.value : '';
-      app.requestDraw();
     },
-    failed: () => app.toast?.('The overlay could not be read. Please try again later.'),
+    failed: () => toast('The overlay could not be read. Please try again later.'),
   });
   select.addEventListener('change', () => chooser.choose(select.value));
   setInterval(() => {
@@ -168,10 +166,10 @@ export function drawOutlines(ctx, view, dpr, rects) {
 /**
  * mountOutlines adds "Outline protected areas and templates" to the canvas
  * overlays section; while it is on, the outlines are read again every
- * OUTLINE_MS and each time the More panel opens. app needs requestDraw();
- * its `outlines` list is what the frame draws.
+ * OUTLINE_MS and each time the More panel opens. show(rects) draws the
+ * outlines (an empty list: none).
  */
-export function mountOutlines(panel, app, fetchFn = (...a) => fetch(...a)) {
+export function mountOutlines(panel, show, fetchFn = (...a) => fetch(...a)) {
   const section = panel?.querySelector('[data-testid="canvas-overlays"]');
   if (!section || document.getElementById('outline-toggle')) return;
   const label = document.createElement('label');
@@ -182,7 +180,6 @@ export function mountOutlines(panel, app, fetchFn = (...a) => fetch(...a)) {
   box.dataset.testid = 'outline-toggle';
   label.append(box, ' Outline protected areas and templates');
   section.append(label);
-  app.outlines = [];
   let reads = 0;
   const read = async () => {
     if (!box.checked) return;
@@ -193,8 +190,7 @@ export function mountOutlines(panel, app, fetchFn = (...a) => fetch(...a)) {
       ]);
       if (!a.ok || !t.ok) return; // the last outlines stay
       const rects = outlineRects((await a.json()).areas, (await t.json()).templates);
-      if (box.checked) app.outlines = rects;
-      app.requestDraw();
+      if (box.checked) show(rects);
     } catch {
       // Offline: the last outlines stay.
     } finally {
@@ -202,10 +198,7 @@ export function mountOutlines(panel, app, fetchFn = (...a) => fetch(...a)) {
     }
   };
   box.addEventListener('change', () => {
-    if (!box.checked) {
-      app.outlines = [];
-      app.requestDraw();
-    }
+    if (!box.checked) show([]);
     read();
   });
   setInterval(() => {

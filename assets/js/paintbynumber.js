@@ -64,9 +64,17 @@ function rgbaOf(item) {
  * want at a pixel, with a button that chooses it.
  */
 export class PaintByNumber {
-  /** @param app the game: overlay, palette, board, selectColor, colorName, announce */
-  constructor(app, card) {
-    this.app = app;
+  /**
+   * @param {object} d
+   * @param {{items: object[]}} d.overlay the shown templates (overlay.js)
+   * @param {{colorAt: (x: number, y: number) => number}} d.board
+   * @param {{palette: object[], selected: number, name: (i: number) => string, select: (i: number) => void}} d.colors
+   * @param {(text: string) => void} d.announce
+   * @param {() => {x: number, y: number}} d.cursor the keyboard's cursor
+   * @param {?HTMLElement} card the pixel card, which gets the line
+   */
+  constructor(d, card) {
+    this.d = d;
     this.at = null;
     this.wanted = null;
     this.line = document.createElement('p');
@@ -89,7 +97,7 @@ export class PaintByNumber {
 
   /** items are the overlay's templates with their pixels read. */
   items() {
-    return (this.app.overlay?.items || []).map((it) => ({
+    return (this.d.overlay.items || []).map((it) => ({
       on: it.on, x: it.x, y: it.y, rgba: it.on ? rgbaOf(it) : null,
       width: it.img?.naturalWidth || 0, height: it.img?.naturalHeight || 0,
     }));
@@ -97,22 +105,22 @@ export class PaintByNumber {
 
   /** wantAt is the color the shown templates want at (x, y), or null. */
   wantAt(x, y) {
-    return wantedAt(this.items(), x, y, hexIndex(this.app.palette));
+    return wantedAt(this.items(), x, y, hexIndex(this.d.colors.palette));
   }
 
   /** show updates the card for pixel (x, y). */
   show(x, y) {
+    const { board, colors } = this.d;
     this.at = { x, y };
     this.wanted = this.wantAt(x, y);
     this.line.hidden = this.wanted === null;
     if (this.wanted === null) return;
-    const name = (i) => this.app.colorName(i);
-    const current = this.app.board.colorAt(x, y);
-    this.swatch.style.background = this.app.palette[this.wanted].hex;
-    this.text.textContent = current === this.wanted
-      ? ` Template: ${name(this.wanted)} (done).`
-      : ` Template wants ${name(this.wanted)}.`;
-    this.button.hidden = this.app.selected === this.wanted;
+    const name = colors.name(this.wanted);
+    this.swatch.style.background = colors.palette[this.wanted].hex;
+    this.text.textContent = board.colorAt(x, y) === this.wanted
+      ? ` Template: ${name} (done).`
+      : ` Template wants ${name}.`;
+    this.button.hidden = colors.selected === this.wanted;
   }
 
   /** recolor shows the card again when pixel (x, y), the one shown, changed. */
@@ -123,18 +131,18 @@ export class PaintByNumber {
   /** words is what the cursor's announcement adds at (x, y). */
   words(x, y) {
     const w = this.wantAt(x, y);
-    return wantWords(w, this.app.board.colorAt(x, y), (i) => this.app.colorName(i));
+    return wantWords(w, this.d.board.colorAt(x, y), (i) => this.d.colors.name(i));
   }
 
   /** pick chooses the wanted color at the last shown pixel (or the cursor). */
   pick() {
-    const { x, y } = this.at || this.app.cursor;
+    const { x, y } = this.at || this.d.cursor();
     const w = this.wantAt(x, y);
     if (w === null) {
-      this.app.announce('No shown template wants a color here.');
+      this.d.announce('No shown template wants a color here.');
       return false;
     }
-    this.app.selectColor(w);
+    this.d.colors.select(w);
     this.button.hidden = true;
     return true;
   }

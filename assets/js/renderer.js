@@ -53,6 +53,8 @@ export class Renderer {
     this.mips = null;
     /** level k → Layer */
     this.layers = new Map();
+    /** An image of the canvas's size drawn over the pixels (setOverlay). */
+    this.overlay = null;
     this.cssWidth = 0;
     this.cssHeight = 0;
     this.dpr = 1;
@@ -64,6 +66,11 @@ export class Renderer {
   setTheme({ background, grid }) {
     if (background) this.background = background;
     if (grid) this.gridColor = grid;
+  }
+
+  /** setOverlay draws img, an image of the canvas's size, over the pixels (null: none). */
+  setOverlay(img) {
+    this.overlay = img;
   }
 
   /** setBoard points the renderer at a (new) board. */

@@ -104,18 +104,17 @@ export function drawSymbols(ctx, board, palette, view, dpr, cssW, cssH, cache) {
 
 /**
  * mountSymbols wires the setting's checkbox: the palette shows its symbols
- * (the root's class) and the canvas draws them. app needs el.root,
- * swatches, palette and requestDraw().
+ * (the root's class) and show(on) draws them on the canvas or stops.
+ * swatches are the palette's buttons, palette its colors.
  */
-export function mountSymbols(box, app, setting = new SymbolSetting()) {
-  app.swatches.forEach((b, i) => {
+export function mountSymbols(box, { swatches, palette, root, show }, setting = new SymbolSetting()) {
+  swatches.forEach((b, i) => {
     b.querySelector('.swatch-chip')?.setAttribute('data-symbol', symbolFor(i));
-    b.style.setProperty('--ink', inkFor(app.palette[i]?.hex));
+    b.style.setProperty('--ink', inkFor(palette[i]?.hex));
   });
   const apply = () => {
-    app.symbols = setting.on;
-    app.el.root.classList.toggle('symbols-on', setting.on);
-    app.requestDraw();
+    root.classList.toggle('symbols-on', setting.on);
+    show(setting.on);
   };
   if (box) {
     box.checked = setting.on;

@@ -89,10 +89,11 @@ export function readFollowed(storage) {
 
 /**
  * mountTemplateHealth adds the "Template health" section to the More panel.
- * app gives goToSpot (jump), announce, cursor and overlay (which templates
- * are shown); deps may replace fetch, storage, Notification and the clock.
+ * game gives goToSpot (jump to a link's pixel), announce, colorName and
+ * overlay (which templates are shown); deps may replace fetch, storage,
+ * Notification and the clock.
  */
-export function mountTemplateHealth(panel, app, deps = {}) {
+export function mountTemplateHealth(panel, game, deps = {}) {
   const fetchFn = deps.fetchFn || fetch.bind(globalThis);
   const storage = deps.storage ?? globalThis.localStorage;
   const N = deps.Notification ?? globalThis.Notification;
@@ -123,8 +124,8 @@ export function mountTemplateHealth(panel, app, deps = {}) {
       const w = nextWrong(r.health?.wrong, r.last);
       if (!w) return;
       r.last = w;
-      app.goToSpot(formatSpot(w.x, w.y, LINK_ZOOM));
-      app.announce?.(`Wrong pixel at ${w.x}, ${w.y}: the template wants ${app.colorName(w.want)}, it is ${app.colorName(w.have)}.`);
+      game.goToSpot(formatSpot(w.x, w.y, LINK_ZOOM));
+      game.announce?.(`Wrong pixel at ${w.x}, ${w.y}: the template wants ${game.colorName(w.want)}, it is ${game.colorName(w.have)}.`);
     });
     follow.addEventListener('change', async () => {
       if (follow.checked) followed.add(t.id);
@@ -167,7 +168,7 @@ export function mountTemplateHealth(panel, app, deps = {}) {
     if (typeof N === 'function' && N.permission === 'granted' && !visible) {
       try {
         const n = new N('Template under attack', { body: text, tag: `template-${h.id}` });
-        n.onclick = () => { globalThis.focus?.(); if (spot) app.goToSpot(formatSpot(spot.x, spot.y, LINK_ZOOM)); };
+        n.onclick = () => { globalThis.focus?.(); if (spot) game.goToSpot(formatSpot(spot.x, spot.y, LINK_ZOOM)); };
       } catch { /* some browsers allow notifications only from a service worker */ }
     }
   };
@@ -194,7 +195,7 @@ export function mountTemplateHealth(panel, app, deps = {}) {
 
   // Read the health of what the player looks at (the panel is open, or
   // the template is shown) and of what they follow, every HEALTH_MS.
-  const shown = (id) => app.overlay?.items.some((it) => it.id === id && it.on);
+  const shown = (id) => game.overlay?.items.some((it) => it.id === id && it.on);
   const tick = async () => {
     const open = !panel.hidden;
     await Promise.all([...rows.values()]

@@ -143,6 +143,24 @@ export function centerOn(x, y, scale, viewW, viewH) {
   return { scale, offsetX: viewW / 2 - x * scale, offsetY: viewH / 2 - y * scale };
 }
 
+/**
+ * FIRST_ZOOM is the zoom a page opens at: pixels large enough to see and
+ * to aim at, as r/place opens close on a spot rather than on the whole
+ * canvas.
+ */
+export const FIRST_ZOOM = 10;
+
+/**
+ * firstView is the view a page opens with: close on canvas pixel focus at
+ * FIRST_ZOOM, or the whole canvas (fitView) when that already shows its
+ * pixels at least as large.
+ */
+export function firstView(canvasW, canvasH, viewW, viewH, focus, pad = 0) {
+  const fit = fitView(canvasW, canvasH, viewW, viewH, MAX_SCALE, pad);
+  if (fit.scale >= FIRST_ZOOM) return fit;
+  return centerOn(focus.x + 0.5, focus.y + 0.5, FIRST_ZOOM, viewW, viewH);
+}
+
 /** viewCenter is the canvas point in the middle of the viewport. */
 export function viewCenter(view, viewW, viewH) {
   return toCanvas(view, viewW / 2, viewH / 2);

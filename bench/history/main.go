@@ -130,13 +130,13 @@ func measure(ctx context.Context, cfg app.Config, every uint64, samples int) err
 	}
 	defer st.Close()
 	fmt.Printf("store opened in %s\n", time.Since(openStart).Round(time.Millisecond))
-	span, err := st.HistorySpan(ctx)
+	span, err := st.Archive.HistorySpan(ctx)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("history: seqs %d..%d\n", span.FirstSeq, span.LastSeq)
 	canvasCfg := cfg.CanvasConfig()
-	k := &timetravel.Keyframer{Archive: st, Config: canvasCfg, Every: every}
+	k := &timetravel.Keyframer{Archive: st.Archive, Config: canvasCfg, Every: every}
 	cpu0, wall0 := cpuTime(), time.Now()
 	made, err := k.Update(ctx)
 	if err != nil {
@@ -145,7 +145,7 @@ func measure(ctx context.Context, cfg app.Config, every uint64, samples int) err
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
 	var kfBytes, kfCount int
 	for s := every; s <= span.LastSeq; s += every {
-		kf, ok, err := st.KeyframeAtOrBefore(ctx, s)
+		kf, ok, err := st.Archive.KeyframeAtOrBefore(ctx, s)
 		if err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func measure(ctx context.Context, cfg app.Config, every uint64, samples int) err
 	for range samples {
 		seq := span.FirstSeq + rng.Uint64N(span.LastSeq-span.FirstSeq+1)
 		c0, t0 := cpuTime(), time.Now()
-		c, err := timetravel.CanvasAt(ctx, st, canvasCfg, seq)
+		c, err := timetravel.CanvasAt(ctx, st.Archive, canvasCfg, seq)
 		if err != nil {
 			return err
 		}
@@ -184,12 +184,12 @@ func measure(ctx context.Context, cfg app.Config, every uint64, samples int) err
 	fmt.Printf("canvas at a random seq (%d samples): p50 %s, p90 %s, p99 %s, max %s\n", samples, q(0.5), q(0.9), q(0.99), times[len(times)-1].Round(100*time.Microsecond))
 	worst := (span.LastSeq/every)*every - 1
 	t0 := time.Now()
-	if _, err := timetravel.CanvasAt(ctx, st, canvasCfg, worst); err != nil {
+	if _, err := timetravel.CanvasAt(ctx, st.Archive, canvasCfg, worst); err != nil {
 		return err
 	}
 	fmt.Printf("canvas at seq %d (the longest replay, %d placements): %s\n", worst, every-1, time.Since(t0).Round(100*time.Microsecond))
 	if cfg.DatabaseURL == "" {
-		return saveSnapshot(ctx, cfg, st, span.LastSeq)
+		return saveSnapshot(ctx, cfg, st.Archive, span.LastSeq)
 	}
 	return nil
 }

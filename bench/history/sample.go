@@ -39,7 +39,7 @@ func writeSample(ctx context.Context, dir, path string) error {
 	at := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
 	put := func(user string, x, y int, c uint8) error {
 		at = at.Add(time.Duration(2+rng.IntN(8)) * time.Second)
-		_, _, err := st.Place(ctx, place.Player{UserID: user}, x, y, c, at)
+		_, _, err := st.Placer.Place(ctx, place.Player{UserID: user}, x, y, c, at)
 		return err
 	}
 	for y := 22; y < 32; y++ { // the sea, then the heart, interleaved by two crews
@@ -65,14 +65,14 @@ func writeSample(ctx context.Context, dir, path string) error {
 			return err
 		}
 	}
-	plan, err := st.RollbackPlan(ctx, "vandal", since)
+	plan, err := st.History.RollbackPlan(ctx, "vandal", since)
 	if err != nil {
 		return err
 	}
-	if _, err := st.PlaceRollback(ctx, "moderator", plan, at.Add(time.Minute)); err != nil {
+	if _, err := st.Placer.PlaceRollback(ctx, "moderator", plan, at.Add(time.Minute)); err != nil {
 		return err
 	}
-	span, err := st.HistorySpan(ctx)
+	span, err := st.Archive.HistorySpan(ctx)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func writeSample(ctx context.Context, dir, path string) error {
 	defer f.Close()
 	tl := timetravel.Timelapse{From: span.FirstAt, To: span.LastAt, Frames: 80, Delay: 80 * time.Millisecond,
 		Region: timetravelRect(cfg), Size: timetravelSize(cfg, 288)}
-	return timetravel.WriteGIF(ctx, f, st, cfg, tl)
+	return timetravel.WriteGIF(ctx, f, st.Archive, cfg, tl)
 }
 
 func timetravelRect(cfg place.Config) image.Rectangle { return image.Rect(0, 0, cfg.Width, cfg.Height) }

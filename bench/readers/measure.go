@@ -135,7 +135,7 @@ func point(ctx context.Context, cfg config, store *cluster.Store, admin redis.Co
 			defer wg.Done()
 			// The broadcaster's loop: the store's Follow, its placements
 			// handed to a function (here a check instead of the hub).
-			if err := store.Follow(rctx, from, rd.receive); err != nil && rctx.Err() == nil {
+			if err := store.Feed.Follow(rctx, from, rd.receive); err != nil && rctx.Err() == nil {
 				followErrs <- err
 			}
 		}()
@@ -246,7 +246,7 @@ func (w *writer) run(ctx context.Context, rate float64) {
 			for n := range jobs {
 				who := place.Player{UserID: "reader-bench-" + strconv.FormatInt(n, 10)}
 				cell := int(n % int64(canvas.Width*canvas.Height))
-				_, _, err := w.store.Place(ctx, who, cell%canvas.Width, cell/canvas.Width, uint8(n%int64(place.ColorCount)), time.Now())
+				_, _, err := w.store.Placer.Place(ctx, who, cell%canvas.Width, cell/canvas.Width, uint8(n%int64(place.ColorCount)), time.Now())
 				switch {
 				case err == nil:
 					w.placed.Add(1)

@@ -50,7 +50,7 @@ func cmdAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		return 1
 	}
 	defer st.Close()
-	u, err := st.UserByName(ctx, username)
+	u, err := st.Users.UserByName(ctx, username)
 	if err != nil {
 		fmt.Fprintf(stderr, "place: user %q: %s\n", username, place.ErrorMessage(err))
 		return 1
@@ -59,11 +59,11 @@ func cmdAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stderr, "place: %q is a guest; only registered users can be admins\n", username)
 		return 1
 	}
-	if err := st.SetAdmin(ctx, u.ID, action == "grant"); err != nil {
+	if err := st.Users.SetAdmin(ctx, u.ID, action == "grant"); err != nil {
 		fmt.Fprintln(stderr, "place:", err)
 		return 1
 	}
-	_ = st.AddAudit(ctx, place.AuditEntry{At: time.Now(), ActorID: "", ActorName: "command line", Action: action, TargetID: u.ID, TargetName: u.Username})
+	_ = st.Users.AddAudit(ctx, place.AuditEntry{At: time.Now(), ActorID: "", ActorName: "command line", Action: action, TargetID: u.ID, TargetName: u.Username})
 	verb := "granted"
 	if action == "revoke" {
 		verb = "revoked"

@@ -21,11 +21,11 @@ func seedUsers(t *testing.T, dir string) (account, guest place.User) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	account, err = st.CreateAccount(ctx, "Alice", []byte("hash"), time.Now())
+	account, err = st.Users.CreateAccount(ctx, "Alice", []byte("hash"), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	guest, err = st.CreateGuest(ctx, time.Now())
+	guest, err = st.Users.CreateGuest(ctx, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func storedUser(t *testing.T, dir, name string) place.User {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	u, err := st.UserByName(context.Background(), name)
+	u, err := st.Users.UserByName(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestAdminGrantAndRevoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	audit, _ := st.AuditLog(context.Background(), 0, 10)
+	audit, _ := st.Users.AuditLog(context.Background(), 0, 10)
 	if len(audit) != 3 || audit[2].Action != "grant" || audit[1].Action != "revoke" || audit[0].ActorName != "command line" {
 		t.Fatalf("audit log: %+v", audit)
 	}

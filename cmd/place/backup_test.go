@@ -111,7 +111,7 @@ func TestBackupWhilePlacing(t *testing.T) {
 			go func(i int) {
 				defer wg.Done()
 				start := time.Now()
-				p, _, err := st.Place(ctx, place.Player{UserID: fmt.Sprintf("live-%d", i)}, i%backupW, (i/backupW)%backupH, uint8(i%15+1), start)
+				p, _, err := st.Placer.Place(ctx, place.Player{UserID: fmt.Sprintf("live-%d", i)}, i%backupW, (i/backupW)%backupH, uint8(i%15+1), start)
 				mu.Lock()
 				acked = append(acked, ackedPlacement{Placement: p, start: start, end: time.Now(), err: err})
 				mu.Unlock()
@@ -357,7 +357,7 @@ func TestBackupAndRestoreRefuse(t *testing.T) {
 	// Placements made after the backup, then a restore over the stopped
 	// server's directory: refused without --replace, and with it the old
 	// database is moved aside, not lost.
-	if _, _, err := st.Place(ctx, place.Player{UserID: "late"}, 1, 1, 5, time.Now()); err != nil {
+	if _, _, err := st.Placer.Place(ctx, place.Player{UserID: "late"}, 1, 1, 5, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()

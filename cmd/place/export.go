@@ -84,7 +84,7 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 		w = f
 	}
 	// The stored size: the canvas may have grown since the flags' first size.
-	sz, err := st.CanvasSize(ctx)
+	sz, err := st.Sizes.CanvasSize(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "place:", err)
 		return 1
@@ -108,7 +108,8 @@ func detail(err error) string {
 	return ""
 }
 
-func runExport(ctx context.Context, kind string, a place.Archive, cfg place.Config, o exportOptions, w io.Writer) error {
+func runExport(ctx context.Context, kind string, st place.Stores, cfg place.Config, o exportOptions, w io.Writer) error {
+	a := st.Archive
 	span, err := a.HistorySpan(ctx)
 	if err != nil {
 		return err
@@ -146,7 +147,7 @@ func runExport(ctx context.Context, kind string, a place.Archive, cfg place.Conf
 	if o.scale < 1 || o.scale > 8 {
 		return place.Errorf(place.EVALIDATION, "--scale must be from 1 to 8")
 	}
-	canvas, sz, err := canvasAt(ctx, a, cfg, m.Seq)
+	canvas, sz, err := canvasAt(ctx, st, cfg, m.Seq)
 	if err != nil {
 		return err
 	}
@@ -154,18 +155,14 @@ func runExport(ctx context.Context, kind string, a place.Archive, cfg place.Conf
 	return timetravel.WritePNG(w, canvas, sz.Width, full, image.Pt(sz.Width*o.scale, sz.Height*o.scale))
 }
 
-// canvasAt is the canvas right after seq at the size it had then, when the
-// archive knows the growths (a store does), else at cfg's size.
-func canvasAt(ctx context.Context, a place.Archive, cfg place.Config, seq uint64) ([]byte, place.Size, error) {
-	if sizes, ok := a.(place.Sizes); ok {
-		growths, err := sizes.Growths(ctx)
-		if err != nil {
-			return nil, place.Size{}, err
-		}
-		return timetravel.SizedCanvasAt(ctx, a, cfg.Size(), growths, seq)
+// canvasAt is the canvas right after seq at the size it had then: the
+// store knows the growths since cfg's first size.
+func canvasAt(ctx context.Context, st place.Stores, cfg place.Config, seq uint64) ([]byte, place.Size, error) {
+	growths, err := st.Sizes.Growths(ctx)
+	if err != nil {
+		return nil, place.Size{}, err
 	}
-	canvas, err := timetravel.CanvasAt(ctx, a, cfg, seq)
-	return canvas, cfg.Size(), err
+	return timetravel.SizedCanvasAt(ctx, st.Archive, cfg.Size(), growths, seq)
 }
 
 func gifOptions(o exportOptions, span place.HistorySpan, cfg place.Config) (timetravel.Timelapse, error) {

@@ -29,11 +29,11 @@ func TestExport(t *testing.T) {
 	}
 	start := time.Now().Add(-time.Hour).Truncate(time.Second)
 	for i := range 50 {
-		if _, _, err := st.Place(ctx, place.Player{UserID: "user-secret-id"}, i%20, i%10, uint8(i%16), start.Add(time.Duration(i)*time.Second)); err != nil {
+		if _, _, err := st.Placer.Place(ctx, place.Player{UserID: "user-secret-id"}, i%20, i%10, uint8(i%16), start.Add(time.Duration(i)*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	want, _, _, _ := st.Canvas(ctx)
+	want, _, _, _ := st.Feed.Canvas(ctx)
 	st.Close()
 
 	storage := []string{"--data-dir", dir, "--width", "20", "--height", "10"}

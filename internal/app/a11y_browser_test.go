@@ -393,11 +393,11 @@ func TestBrowserAxeNoViolations(t *testing.T) {
 		if err != nil || status != 200 {
 			t.Fatalf("register: %d %v", status, err)
 		}
-		admin, err := ts.App.Store.UserByName(context.Background(), "moderator")
+		admin, err := ts.App.Store.Users.UserByName(context.Background(), "moderator")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := ts.App.Store.SetAdmin(context.Background(), admin.ID, true); err != nil {
+		if err := ts.App.Store.Users.SetAdmin(context.Background(), admin.ID, true); err != nil {
 			t.Fatal(err)
 		}
 		for _, p := range axeAdminPages {

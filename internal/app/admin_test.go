@@ -54,13 +54,13 @@ func TestCrossSitePostsAreRefusedOnEveryRoute(t *testing.T) {
 	if srv.user(t, "victim").Banned {
 		t.Fatal("a cross-site ban went through")
 	}
-	if _, err := srv.Store.UserByName(context.Background(), "intruder"); err == nil {
+	if _, err := srv.Store.Users.UserByName(context.Background(), "intruder"); err == nil {
 		t.Fatal("a cross-site registration went through")
 	}
 	if status, _ := admin.me(); status != http.StatusOK {
 		t.Fatal("a cross-site logout went through")
 	}
-	if audit, _ := srv.Store.AuditLog(context.Background(), 0, 10); len(audit) != 0 {
+	if audit, _ := srv.Store.Users.AuditLog(context.Background(), 0, 10); len(audit) != 0 {
 		t.Fatalf("cross-site requests reached the audit log: %v", audit)
 	}
 
@@ -127,7 +127,7 @@ func TestAdminRoutesAreForAdminsOnly(t *testing.T) {
 	// A grant from the command line side is honored at the next request,
 	// and so is a revoke.
 	memberID := srv.user(t, "member").ID
-	if err := srv.Store.SetAdmin(context.Background(), memberID, true); err != nil {
+	if err := srv.Store.Users.SetAdmin(context.Background(), memberID, true); err != nil {
 		t.Fatal(err)
 	}
 	for _, rt := range adminRoutes(id)[:4] {
@@ -135,7 +135,7 @@ func TestAdminRoutesAreForAdminsOnly(t *testing.T) {
 			t.Errorf("admin GET %s: %d", rt.path, r.StatusCode)
 		}
 	}
-	_ = srv.Store.SetAdmin(context.Background(), memberID, false)
+	_ = srv.Store.Users.SetAdmin(context.Background(), memberID, false)
 	if r := member.get("/admin"); r.StatusCode != http.StatusForbidden {
 		t.Fatalf("revoked admin: %d", r.StatusCode)
 	}
@@ -203,11 +203,11 @@ func TestBanIsImmediate(t *testing.T) {
 	t.Logf("both sockets closed %v after the ban request began", time.Since(start))
 
 	for _, tok := range tokens {
-		if _, found, _ := srv.Store.Sessions().Find(tok); found {
+		if _, found, _ := srv.Store.Sessions.Find(tok); found {
 			t.Fatal("a session of the banned user survived")
 		}
 	}
-	if idx, _ := srv.Store.UserSessions(context.Background(), vandal.ID); len(idx) != 0 {
+	if idx, _ := srv.Store.SessionIndex.UserSessions(context.Background(), vandal.ID); len(idx) != 0 {
 		t.Fatalf("session index after ban: %v", idx)
 	}
 	if status, _ := phone.me(); status != http.StatusUnauthorized {
@@ -258,7 +258,7 @@ func TestBanIsImmediate(t *testing.T) {
 		t.Fatalf("placement after unban: %v", m)
 	}
 
-	audit, err := srv.Store.AuditLog(context.Background(), 0, 10)
+	audit, err := srv.Store.Users.AuditLog(context.Background(), 0, 10)
 	if err != nil || len(audit) != 2 {
 		t.Fatalf("audit: %v %v", audit, err)
 	}
@@ -277,11 +277,11 @@ func TestRollbackRestoresExactlyTheExpectedPixels(t *testing.T) {
 	srv := startServer(t, func(c *app.Config) { c.Cooldown = 0 })
 	ctx := context.Background()
 	admin := srv.newAdmin(t, "mod")
-	artist, err := srv.Store.CreateAccount(ctx, "artist", nil, time.Now())
+	artist, err := srv.Store.Users.CreateAccount(ctx, "artist", nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	vandal, err := srv.Store.CreateAccount(ctx, "vandal", nil, time.Now())
+	vandal, err := srv.Store.Users.CreateAccount(ctx, "vandal", nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +306,7 @@ func TestRollbackRestoresExactlyTheExpectedPixels(t *testing.T) {
 		{artist, 20 * time.Minute, 6, 6, 10},
 		{vandal, 4 * time.Minute, 6, 6, 3},
 	} {
-		if _, _, err := srv.Store.Place(ctx, place.Player{UserID: p.who.ID}, p.x, p.y, uint8(p.c), now.Add(-p.ago)); err != nil {
+		if _, _, err := srv.Store.Placer.Place(ctx, place.Player{UserID: p.who.ID}, p.x, p.y, uint8(p.c), now.Add(-p.ago)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -335,7 +335,7 @@ func TestRollbackRestoresExactlyTheExpectedPixels(t *testing.T) {
 	}
 	replay := make([]byte, 16*16)
 	var rollbacks []place.Placement
-	err = srv.Store.EachPlacement(ctx, func(p place.Placement) error {
+	err = srv.Store.History.EachPlacement(ctx, func(p place.Placement) error {
 		replay[p.Y*16+p.X] = p.Color
 		if p.Rollback {
 			rollbacks = append(rollbacks, p)
@@ -354,7 +354,7 @@ func TestRollbackRestoresExactlyTheExpectedPixels(t *testing.T) {
 			t.Fatalf("rollback placement %+v: not the moderator's or no new seq", p)
 		}
 	}
-	audit, _ := srv.Store.AuditLog(ctx, 0, 1)
+	audit, _ := srv.Store.Users.AuditLog(ctx, 0, 1)
 	if len(audit) != 1 || audit[0].Action != "rollback" || audit[0].TargetID != vandal.ID || !strings.HasPrefix(audit[0].Detail, "5 pixels") {
 		t.Fatalf("audit: %+v", audit)
 	}

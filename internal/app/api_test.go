@@ -23,11 +23,11 @@ import (
 // them, and gzip only when the client accepts it.
 func TestCanvasBinaryAPI(t *testing.T) {
 	ts := start(t, func(c *app.Config) { c.Width, c.Height = 40, 30; c.Cooldown = 0 })
-	u, err := ts.App.Store.CreateGuest(context.Background(), time.Now())
+	u, err := ts.App.Store.Users.CreateGuest(context.Background(), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := ts.App.Store.Place(context.Background(), place.Player{UserID: u.ID}, 3, 2, 5, time.Now()); err != nil {
+	if _, _, err := ts.App.Store.Placer.Place(context.Background(), place.Player{UserID: u.ID}, 3, 2, 5, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	waitSeq(t, ts, 1)
@@ -108,11 +108,11 @@ func TestCanvasBinaryAPI(t *testing.T) {
 // TestCanvasPNGAndInfo checks the PNG at every scale and the info document.
 func TestCanvasPNGAndInfo(t *testing.T) {
 	ts := start(t, func(c *app.Config) { c.Width, c.Height = 20, 10; c.Cooldown = 0 })
-	u, err := ts.App.Store.CreateGuest(context.Background(), time.Now())
+	u, err := ts.App.Store.Users.CreateGuest(context.Background(), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := ts.App.Store.Place(context.Background(), place.Player{UserID: u.ID}, 19, 9, 15, time.Now()); err != nil {
+	if _, _, err := ts.App.Store.Placer.Place(context.Background(), place.Player{UserID: u.ID}, 19, 9, 15, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	waitSeq(t, ts, 1)
@@ -166,12 +166,12 @@ func TestCanvasPNGAndInfo(t *testing.T) {
 // and the shape of a placement.
 func TestPixelHistoryLimit(t *testing.T) {
 	ts := start(t, func(c *app.Config) { c.Width, c.Height = 8, 8; c.Cooldown = 0 })
-	u, err := ts.App.Store.CreateGuest(context.Background(), time.Now())
+	u, err := ts.App.Store.Users.CreateGuest(context.Background(), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 520 {
-		if _, _, err := ts.App.Store.Place(context.Background(), place.Player{UserID: u.ID}, 1, 1, uint8(i%16), time.Now()); err != nil {
+		if _, _, err := ts.App.Store.Placer.Place(context.Background(), place.Player{UserID: u.ID}, 1, 1, uint8(i%16), time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -12,13 +12,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"sync/atomic"
 	"time"
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/event"
-	"github.com/placecanvas/place/fairplay"
 	"github.com/placecanvas/place/handlers"
 	"github.com/placecanvas/place/internal/budget"
 	"github.com/placecanvas/place/joining"
@@ -31,149 +29,15 @@ import (
 	"github.com/placecanvas/place/templatehealth"
 )
 
-// Config is everything `place serve` can be told.
-type Config struct {
-	Addr           string
-	DataDir        string
-	Width, Height  int
-	Cooldown       time.Duration
-	BatchInterval  time.Duration
-	AllowedOrigins []string
-	TrustedProxies []netip.Prefix
-	// GuestLimit is --identity-limit: new guests and accounts per address
-	// per hour.
-	GuestLimit int
-	// NetworkAllowances are --network-allowance: other limits for the
-	// addresses of some networks.
-	NetworkAllowances []handlers.NetworkAllowance
-	// MaxConnsPerAddress and MaxConnsPerSession cap the live WebSockets
-	// and SSE streams per address and per session on each instance.
-	MaxConnsPerAddress int
-	MaxConnsPerSession int
-	SecureCookies      bool
-	RedisURL           string
-	DatabaseURL        string
-	// RedisPrefix starts every Redis key, so several canvases (or test
-	// runs) can share one Redis.
-	RedisPrefix string
-	// HistoryClaimIdle is how long another instance's unwritten history may
-	// sit before this instance takes it over (cluster mode; default 30 s).
-	HistoryClaimIdle time.Duration
-	// ShutdownTimeout bounds graceful shutdown (10 s).
-	ShutdownTimeout time.Duration
-	// DrainPeriod is how long a stopping instance keeps listening and
-	// answers every new request 503 (which a proxy retries on another
-	// instance) before it stops listening.
-	DrainPeriod time.Duration
-	// MinBatchInterval is the shortest time between two broadcasts (0:
-	// 1 ms; see realtime.Options.MinGap): raising it toward BatchInterval
-	// trades a small room's delivery time for less CPU.
-	MinBatchInterval time.Duration
-	// BcryptCost is for tests only; 0 means the production cost of 12.
-	BcryptCost int
-	// PublicExport opens the history export (without user hashes) to
-	// everyone; otherwise only admins may download it.
-	PublicExport bool
-	// KeyframeEvery is the number of placements between keyframes (0: the
-	// timetravel default).
-	KeyframeEvery int
-	// MetricsAddr is --metrics-listen: when set, /metrics is served on this
-	// address only, and the public listener answers it 404.
-	MetricsAddr string
-	// BudgetWorkers and BudgetMemoryMiB size the shared budget of expensive
-	// responses (past canvases, overlays, timelapses, exports, previews;
-	// 0: the defaults, half the cores and 256 MiB); BudgetPerMinute is the per-address rate of those
-	// that must be computed (0: no limit).
-	BudgetWorkers   int
-	BudgetMemoryMiB int
-	BudgetPerMinute int
-	// AddressPlayers is --address-players: the placements the identities
-	// of one address share, in players' worth (0: no address budget).
-	// The networks of NetworkAllowances are exempt.
-	AddressPlayers int
-	// AddressEarnAfter is --address-earn-after: the age at which a
-	// registered account places on a budget of its own (0: never).
-	AddressEarnAfter time.Duration
-	// ChallengeBits is --challenge-bits: the proof-of-work difficulty for
-	// two identities on one address (0: no challenge).
-	ChallengeBits int
-	// Charges is --charges: the placements a player may store, one more
-	// per cooldown (the event's first value; 1: the plain cooldown).
-	Charges int
-}
-
-// Defaults returns the documented defaults.
-func Defaults() Config {
-	return Config{
-		Addr: ":3000", DataDir: "./data", Width: 500, Height: 500,
-		Cooldown: 5 * time.Second, BatchInterval: 50 * time.Millisecond,
-		GuestLimit: 30, MaxConnsPerAddress: 300, MaxConnsPerSession: 20, ShutdownTimeout: 10 * time.Second, DrainPeriod: time.Second, RedisPrefix: "place:",
-		PublicExport:    true,
-		BudgetMemoryMiB: budget.DefaultMemory >> 20, BudgetPerMinute: handlers.DefaultCostlyPerMinute,
-		AddressPlayers: 3, AddressEarnAfter: 24 * time.Hour, ChallengeBits: 14, Charges: 1,
-	}
-}
-
-// CanvasConfig returns the canvas rules of the configuration.
-func (c Config) CanvasConfig() place.Config {
-	return place.Config{Width: c.Width, Height: c.Height, Cooldown: c.Cooldown}
-}
-
-// InitialSettings are the event settings the flags give; they apply only
-// until settings are stored (the first start, or until an admin changes them).
-func (c Config) InitialSettings() place.Settings {
-	return place.Settings{
-		Cooldown: c.Cooldown, GuestPlacement: true, GuestLimit: c.GuestLimit, BatchInterval: c.BatchInterval, Charges: c.Charges,
-	}
-}
-
-// Validate checks the configuration before anything is opened.
-func (c Config) Validate() error {
-	if err := c.CanvasConfig().Validate(); err != nil {
-		return err
-	}
-	if (c.RedisURL == "") != (c.DatabaseURL == "") {
-		return errors.New("cluster mode needs both --redis-url and --database-url; embedded mode needs neither")
-	}
-	if c.BatchInterval < time.Millisecond || c.BatchInterval > 10*time.Second {
-		return errors.New("--batch-interval must be between 1ms and 10s")
-	}
-	if c.MinBatchInterval < 0 || c.MinBatchInterval > 10*time.Second {
-		return errors.New("--min-batch-interval must be between 0 and 10s")
-	}
-	if c.DrainPeriod < 0 || c.DrainPeriod > c.ShutdownTimeout/2 {
-		return errors.New("--drain-period must be between 0 and half of --shutdown-timeout")
-	}
-	if c.GuestLimit < 0 {
-		return errors.New("--identity-limit must not be negative")
-	}
-	if c.MaxConnsPerAddress < 0 || c.MaxConnsPerSession < 0 {
-		return errors.New("--max-conns-per-address and --max-conns-per-session must not be negative")
-	}
-	if c.BudgetWorkers < 0 || c.BudgetPerMinute < 0 || (c.BudgetMemoryMiB != 0 && c.BudgetMemoryMiB < 16) {
-		return errors.New("--budget-workers and --budget-per-minute must not be negative, --budget-memory must be at least 16 (MiB)")
-	}
-	if c.AddressPlayers < 0 || c.AddressEarnAfter < 0 {
-		return errors.New("--address-players and --address-earn-after must not be negative")
-	}
-	if c.Charges < 0 || c.Charges > place.MaxCharges {
-		return fmt.Errorf("--charges must be between 1 and %d", place.MaxCharges)
-	}
-	if c.ChallengeBits < 0 || c.ChallengeBits > fairplay.MaxBits {
-		return fmt.Errorf("--challenge-bits must be between 0 and %d", fairplay.MaxBits)
-	}
-	return nil
-}
-
 // App is a running server.
 type App struct {
-	cfg     Config
-	log     *slog.Logger
-	Store   place.Store
-	Archive place.Archive
-	Hub     *realtime.Hub
-	Event   *event.Live
-	Server  *handlers.Server
+	cfg Config
+	log *slog.Logger
+	// Store is the store of the configured mode, one service per role.
+	Store  place.Stores
+	Hub    *realtime.Hub
+	Event  *event.Live
+	Server *handlers.Server
 	// Join is the join-code rule of this instance.
 	Join *joining.Gate
 	// Teams is this instance's view of the teams.
@@ -220,16 +84,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	js, ok := st.(joining.Store)
-	if !ok {
-		_ = st.Close()
-		return nil, errors.New("the store keeps no join codes")
-	}
-	gate := joining.New(js, log)
-	roster := teams.New(st, log)
+	gate := joining.New(st.JoinCodes, st.Notices, log)
+	roster := teams.New(st.Teams, st.Notices, log)
 	var hub *realtime.Hub
 	ev := event.New(event.Options{
-		Store: st, Initial: cfg.InitialSettings(), Online: func() int { return hub.Online() }, Logger: log,
+		Store: st.Events, Initial: cfg.InitialSettings(), Online: func() int { return hub.Online() }, Logger: log,
 		FinalPNG: func() ([]byte, error) {
 			if !hub.Ready() {
 				return nil, event.ErrNotReady
@@ -248,19 +107,21 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	bans := netbans.New(st, log, nil)
+	bans := netbans.New(st.NetworkBans, log, nil)
 	placements := placing.New(placing.Options{
-		Config: cfg.CanvasConfig(), Size: lc.Size, Placer: st, Users: st, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule,
+		Config: cfg.CanvasConfig(), Size: lc.Size, Placer: st.Placer, Users: st.Users, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule,
 		Team: roster.TeamOf, AddressBudget: cfg.addressBudget(), Challenge: challenge,
 		Charges:     func() (int, time.Duration) { return ev.Settings().ChargeLimit(), ev.Cooldown() },
 		NetworkBans: bans,
-		CanvasOpen:  func(ctx context.Context, a placing.Attempt) error { return ev.CheckOpen(ctx, a.UserID, st.UserByID) },
+		CanvasOpen: func(ctx context.Context, a placing.Attempt) error {
+			return ev.CheckOpen(ctx, a.UserID, st.Users.UserByID)
+		},
 		Areas: func(ctx context.Context, a placing.Attempt) error {
-			return ev.CheckArea(ctx, a.UserID, a.X, a.Y, st.UserByID)
+			return ev.CheckArea(ctx, a.UserID, a.X, a.Y, st.Users.UserByID)
 		},
 	})
 	hub = realtime.New(realtime.Options{
-		Config: cfg.CanvasConfig(), Feed: st, Live: lc, FedAtCommit: fedAtCommit, Placements: placements,
+		Config: cfg.CanvasConfig(), Feed: st.Feed, Live: lc, FedAtCommit: fedAtCommit, Placements: placements,
 		BatchInterval: ev.Settings().BatchInterval, Interval: func() time.Duration { return ev.Settings().BatchInterval },
 		MinGap:   cfg.MinBatchInterval,
 		Cooldown: ev.Cooldown,
@@ -268,26 +129,32 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			b, _ := json.Marshal(realtime.NewStateMessage(ev.Settings(), ev.Cooldown(), ev.FinalKept(), time.Now()))
 			return b
 		},
-		Logger: log, SessionAlive: sessionAlive(st.Sessions(), log), Size: st.CanvasSize,
+		Logger: log, SessionAlive: sessionAlive(st.Sessions, log), Size: st.Sizes.CanvasSize,
 	})
 	// Every change of the event, made here, elsewhere or by the clock,
 	// reaches every connected client.
 	ev.OnChange(func(place.Event) { hub.BroadcastState() })
-	health := templatehealth.New(st, log, nil)
-	leaders := leaderboard.New(st, log, nil)
+	health := templatehealth.New(templatehealth.Stores{Feed: st.Feed, Templates: st.Events, History: st.History, Latest: st.Factions}, log, nil)
+	leaders := leaderboard.New(leaderboard.Stores{Feed: st.Feed, Counts: st.Factions}, log, nil)
 	expensive := budget.New(budget.Options{Workers: cfg.BudgetWorkers, Memory: int64(cfg.BudgetMemoryMiB) << 20})
-	srv := handlers.New(handlers.Options{
-		Config: cfg.CanvasConfig(), Store: st, Hub: hub, Placements: placements, Event: ev, Events: st, Logger: log,
+	opts := handlers.Options{
+		Config: cfg.CanvasConfig(), Hub: hub, Placements: placements, Event: ev, Logger: log,
 		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		GuestLimit: cfg.GuestLimit, NetworkAllowances: cfg.NetworkAllowances,
 		MaxConnsPerAddress: cfg.MaxConnsPerAddress, MaxConnsPerSession: cfg.MaxConnsPerSession, MetricsElsewhere: cfg.MetricsAddr != "", SecureCookies: cfg.SecureCookies, BcryptCost: cfg.BcryptCost,
-		Archive: st, PublicExport: cfg.PublicExport,
+		Archive: st.Archive, PublicExport: cfg.PublicExport,
 		Budget:          expensive,
 		CostlyPerMinute: cmp.Or(cfg.BudgetPerMinute, -1), // 0 on the command line: no limit
-		Stats:           statsOf(st), Join: gate, Teams: roster, NetworkBans: bans,
-		TemplateHealth: health, Leaderboard: leaders, Names: st,
-	})
-	a := &App{cfg: cfg, log: log, Store: st, Archive: st, Hub: hub, Event: ev, Server: srv, Join: gate, Teams: roster, Budget: expensive,
+		Stats:           st.Stats, Join: gate, Teams: roster, NetworkBans: bans,
+		TemplateHealth: health, Leaderboard: leaders,
+	}
+	opts.UseStores(st)
+	srv, err := handlers.New(opts)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: log, Store: st, Hub: hub, Event: ev, Server: srv, Join: gate, Teams: roster, Budget: expensive,
 		Health: health, Leaders: leaders}
 	if cfg.MetricsAddr != "" {
 		// Listened on here, so that a wrong address stops the start and
@@ -336,7 +203,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	go func() {
 		for hubCtx.Err() == nil {
-			if err := a.Store.SubscribeNotices(hubCtx, a.notice); err != nil && hubCtx.Err() == nil {
+			if err := a.Store.Notices.SubscribeNotices(hubCtx, a.notice); err != nil && hubCtx.Err() == nil {
 				a.log.Warn("notice subscription ended; retrying", "err", err)
 				time.Sleep(500 * time.Millisecond)
 			}
@@ -474,10 +341,4 @@ func browseURL(addr net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
-}
-
-// statsOf returns the store's statistics queries (both modes have them).
-func statsOf(st place.Store) place.StatsReader {
-	r, _ := st.(place.StatsReader)
-	return r
 }

@@ -181,7 +181,7 @@ func (b *visitor) login(name, password string) {
 // user returns the stored user of that name.
 func (s *authServer) user(t *testing.T, name string) place.User {
 	t.Helper()
-	u, err := s.Store.UserByName(context.Background(), name)
+	u, err := s.Store.Users.UserByName(context.Background(), name)
 	if err != nil {
 		t.Fatalf("user %s: %v", name, err)
 	}
@@ -193,7 +193,7 @@ func (s *authServer) newAdmin(t *testing.T, name string) *visitor {
 	t.Helper()
 	b := s.visitor(t)
 	b.register(name, "moderator password")
-	if err := s.Store.SetAdmin(context.Background(), s.user(t, name).ID, true); err != nil {
+	if err := s.Store.Users.SetAdmin(context.Background(), s.user(t, name).ID, true); err != nil {
 		t.Fatal(err)
 	}
 	return b

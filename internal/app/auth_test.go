@@ -143,7 +143,7 @@ func TestSessionFixation(t *testing.T) {
 			if status, me := attacker.me(); status != http.StatusUnauthorized {
 				t.Fatalf("planted token still works after %s: %d %v", action, status, me)
 			}
-			if _, found, _ := srv.Store.Sessions().Find(planted); found {
+			if _, found, _ := srv.Store.Sessions.Find(planted); found {
 				t.Fatal("planted token is still in the session store")
 			}
 		})
@@ -170,7 +170,7 @@ func TestRegisterFromGuestKeepsIdentityAndCooldown(t *testing.T) {
 	if m := ws.place(t, 2, 2, 5); m["code"] != "RATE_LIMITED" {
 		t.Fatalf("registering gave a free pixel: %v", m)
 	}
-	h, err := srv.Store.PixelHistory(context.Background(), 1, 1, 10)
+	h, err := srv.Store.History.PixelHistory(context.Background(), 1, 1, 10)
 	if err != nil || len(h) != 1 || h[0].Username != "painter" {
 		t.Fatalf("the guest's pixel is not the account's: %v %v", h, err)
 	}
@@ -187,9 +187,9 @@ func TestLoginFromGuestKeepsTheLaterCooldown(t *testing.T) {
 		t.Fatalf("guest placement: %v", m)
 	}
 	_, guest := b.me()
-	guestUntil, _ := srv.Store.CooldownUntil(context.Background(), guest["userId"].(string))
+	guestUntil, _ := srv.Store.Placer.CooldownUntil(context.Background(), guest["userId"].(string))
 	b.login("regular", "long enough")
-	until, _ := srv.Store.CooldownUntil(context.Background(), account.ID)
+	until, _ := srv.Store.Placer.CooldownUntil(context.Background(), account.ID)
 	if until.Before(guestUntil) {
 		t.Fatalf("account cooldown %v ends before the guest's %v: a free pixel", until, guestUntil)
 	}
@@ -219,7 +219,7 @@ func TestLogoutClosesTheSessionsSockets(t *testing.T) {
 	if m := otherWS.place(t, 0, 0, 1); m["type"] != "success" {
 		t.Fatalf("the other device's socket should live on: %v", m)
 	}
-	sessions, _ := srv.Store.UserSessions(context.Background(), srv.user(t, "leaver").ID)
+	sessions, _ := srv.Store.SessionIndex.UserSessions(context.Background(), srv.user(t, "leaver").ID)
 	if len(sessions) != 1 || sessions[0] != other.token() {
 		t.Fatalf("session index after logout: %v", sessions)
 	}
@@ -234,7 +234,7 @@ func TestPasswordLengthInBytes(t *testing.T) {
 	if r.StatusCode != http.StatusBadRequest || errorCode(t, r) != "VALIDATION_ERROR" {
 		t.Fatalf("73-byte password on register: %d %s", r.StatusCode, r.Body)
 	}
-	if _, err := srv.Store.UserByName(context.Background(), "longpw"); err == nil {
+	if _, err := srv.Store.Users.UserByName(context.Background(), "longpw"); err == nil {
 		t.Fatal("an account was created with a 73-byte password")
 	}
 	// 37 characters, 73 bytes: the limit is bcrypt's, in bytes.

@@ -110,7 +110,7 @@ func TestBrowserSuspectsPage(t *testing.T) {
 	if !strings.Contains(flash, "Banned 5 identities") || !strings.Contains(flash, "restored 5 pixel(s)") {
 		t.Fatalf("after the action the page says %q", flash)
 	}
-	bans, err := srv.Store.NetworkBans(context.Background(), time.Now())
+	bans, err := srv.Store.NetworkBans.NetworkBans(context.Background(), time.Now())
 	if err != nil || len(bans) != 1 || bans[0].Network.String() != "203.0.113.60/32" {
 		t.Fatalf("network bans: %+v %v", bans, err)
 	}

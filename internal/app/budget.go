@@ -23,17 +23,17 @@ func (c Config) addressBudget() placing.AddressBudget {
 
 // challengeRule is the proof-of-work rule: challenges signed with a key
 // every instance shares, each marked used once in the store's counters.
-func (c Config) challengeRule(ctx context.Context, st place.Store, cooldown func() time.Duration) (placing.ChallengeRule, error) {
+func (c Config) challengeRule(ctx context.Context, st place.Stores, cooldown func() time.Duration) (placing.ChallengeRule, error) {
 	if c.ChallengeBits == 0 {
 		return placing.ChallengeRule{}, nil
 	}
-	key, err := st.Secret(ctx, "challenge", 32)
+	key, err := st.Secrets.Secret(ctx, "challenge", 32)
 	if err != nil {
 		return placing.ChallengeRule{}, fmt.Errorf("the challenge key: %w", err)
 	}
 	used := func(ctx context.Context, id string, until time.Time) (bool, error) {
 		now := time.Now()
-		ok, _, err := st.Take(ctx, []place.Limit{{Key: "challenge:" + id, Max: 1, Window: max(until.Sub(now), time.Second)}}, now)
+		ok, _, err := st.Counters.Take(ctx, []place.Limit{{Key: "challenge:" + id, Max: 1, Window: max(until.Sub(now), time.Second)}}, now)
 		return ok, err
 	}
 	return placing.ChallengeRule{Challenges: fairplay.NewChallenges(key, used), BaseBits: c.ChallengeBits, Cooldown: cooldown}, nil

@@ -19,7 +19,7 @@ func TestChargeRaceOverSockets(t *testing.T) {
 		player := srv.visitor(t)
 		player.register("hoarder", "hoarder password")
 		// Away for long: every charge is in.
-		if err := srv.Store.SetCooldownUntil(context.Background(), srv.user(t, "hoarder").ID, time.Now().Add(-time.Hour)); err != nil {
+		if err := srv.Store.Placer.SetCooldownUntil(context.Background(), srv.user(t, "hoarder").ID, time.Now().Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		peers := make([]*wsPeer, 12)

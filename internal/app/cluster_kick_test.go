@@ -22,7 +22,7 @@ import (
 // many connections were killed.
 func killNoticeReader(t *testing.T, redisURL string, ts *testServer) int {
 	t.Helper()
-	name := ts.App.Store.(*cluster.Store).NoticeClient()
+	name := ts.App.Store.Notices.(*cluster.Notices).NoticeClient()
 	c, err := redis.DialURL(redisURL)
 	if err != nil {
 		t.Fatal(err)
@@ -62,8 +62,8 @@ func TestClusterKickDuringNoticeReconnect(t *testing.T) {
 		t.Fatalf("register: %d", r.StatusCode)
 	}
 	ctx := context.Background()
-	m, _ := one.App.Store.UserByName(ctx, "moderator")
-	if err := one.App.Store.SetAdmin(ctx, m.ID, true); err != nil {
+	m, _ := one.App.Store.Users.UserByName(ctx, "moderator")
+	if err := one.App.Store.Users.SetAdmin(ctx, m.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "instance two's notice reader", 5*time.Second, func() bool { return len(noticeReaders(t, env.redisURL, two)) == 1 })
@@ -107,7 +107,7 @@ func noticeReaders(t *testing.T, redisURL string, ts *testServer) []string {
 	}
 	var ids []string
 	for _, line := range strings.Split(list, "\n") {
-		if strings.Contains(line, " name="+ts.App.Store.(*cluster.Store).NoticeClient()+" ") {
+		if strings.Contains(line, " name="+ts.App.Store.Notices.(*cluster.Notices).NoticeClient()+" ") {
 			id, _, _ := strings.Cut(strings.TrimPrefix(line, "id="), " ")
 			ids = append(ids, id)
 		}
@@ -142,7 +142,7 @@ func TestClusterKickSoak(t *testing.T) {
 			killed += killNoticeReader(t, env.redisURL, two)
 		}
 		start := time.Now()
-		if err := one.App.Store.PublishKick(context.Background(), place.Kick{UserID: w.UserID, Reason: "banned"}); err != nil {
+		if err := one.App.Store.Kicks.PublishKick(context.Background(), place.Kick{UserID: w.UserID, Reason: "banned"}); err != nil {
 			t.Fatal(err)
 		}
 		select {

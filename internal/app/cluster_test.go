@@ -164,11 +164,11 @@ func TestClusterBanThroughOneInstanceClosesSocketOnTheOther(t *testing.T) {
 		t.Fatalf("register: %d", r.StatusCode)
 	}
 	ctx := context.Background()
-	m, _ := one.App.Store.UserByName(ctx, "moderator")
-	if err := one.App.Store.SetAdmin(ctx, m.ID, true); err != nil {
+	m, _ := one.App.Store.Users.UserByName(ctx, "moderator")
+	if err := one.App.Store.Users.SetAdmin(ctx, m.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	v, _ := one.App.Store.UserByName(ctx, "vandal")
+	v, _ := one.App.Store.Users.UserByName(ctx, "vandal")
 	start := time.Now()
 	resp, err := mod.PostForm(one.URL+"/admin/users/"+v.ID+"/ban", url.Values{"reason": {"vandalism"}})
 	if err != nil {

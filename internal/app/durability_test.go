@@ -180,7 +180,7 @@ func checkNothingLost(t *testing.T, args []string, dataDir string, size int, ack
 	count := map[ack]int{}
 	replay := make([]byte, size*size)
 	var last uint64
-	err = st.EachPlacement(context.Background(), func(p place.Placement) error {
+	err = st.History.EachPlacement(context.Background(), func(p place.Placement) error {
 		if p.Seq != last+1 {
 			return fmt.Errorf("seq %d after %d", p.Seq, last)
 		}

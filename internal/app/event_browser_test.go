@@ -26,11 +26,11 @@ func adminTab(t *testing.T, tab context.Context, ts *testServer, name string) {
 	if err != nil || status != 200 {
 		t.Fatalf("register: %d %v", status, err)
 	}
-	u, err := ts.App.Store.UserByName(context.Background(), name)
+	u, err := ts.App.Store.Users.UserByName(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ts.App.Store.SetAdmin(context.Background(), u.ID, true); err != nil {
+	if err := ts.App.Store.Users.SetAdmin(context.Background(), u.ID, true); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -117,7 +117,7 @@ func TestBrowserTemplateOverlay(t *testing.T) {
 	newTab := newBrowser(t)
 	ts := start(t, func(c *app.Config) { c.Width, c.Height = 32, 32 })
 	red := pngOf(t, 4, 3, func(x, y int) color.Color { return paletteColor(5) })
-	tpl, err := ts.App.Store.(place.Events).AddTemplate(context.Background(), place.Template{
+	tpl, err := ts.App.Store.Events.AddTemplate(context.Background(), place.Template{
 		Name: "red block", X: 2, Y: 3, Width: 4, Height: 3, PNG: red, CreatedAt: time.Now(),
 	})
 	if err != nil {

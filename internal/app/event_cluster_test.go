@@ -74,7 +74,7 @@ func TestClusterEventChangesReachEveryInstanceWithinASecond(t *testing.T) {
 	if len(list) != 1 {
 		t.Fatalf("templates on the other instance: %v", list)
 	}
-	entries, err := two.Store.AuditLog(context.Background(), 0, 10)
+	entries, err := two.Store.Users.AuditLog(context.Background(), 0, 10)
 	if err != nil || len(entries) != 5 {
 		t.Fatalf("audit log: %v %+v", err, entries)
 	}

@@ -215,6 +215,12 @@ func TestGameEveryControl(t *testing.T) {
 			keys(t, tab, "]")
 			keys(t, tab, "+")
 			keys(t, tab, "-")
+			keys(t, tab, "+")
+			zoomed := evalJS[float64](t, tab, `window.placeApp.state.view.scale`)
+			keys(t, tab, "f")
+			if got := evalJS[float64](t, tab, `window.placeApp.state.view.scale`); got >= zoomed {
+				t.Errorf("F left the view at %.2f px a pixel, want the whole canvas (below %.2f)", got, zoomed)
+			}
 			before := evalJS[int](t, tab, `window.placeApp.state.lastSeq`)
 			keys(t, tab, kb.Enter)
 			if err := waitJS(tab, fmt.Sprintf(`window.placeApp.state.lastSeq > %d && window.placeApp.state.pending === 0`, before), 5*time.Second); err != nil {

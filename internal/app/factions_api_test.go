@@ -46,7 +46,7 @@ func untilAnswer(t *testing.T, what string, get func() response, check func(resp
 func TestTemplateHealthAndLeaderboardAPI(t *testing.T) {
 	teamModes(t, func(t *testing.T, srv *authServer) {
 		ctx := context.Background()
-		tpl, err := srv.Store.AddTemplate(ctx, place.Template{Name: "square", X: 0, Y: 0, Width: 4, Height: 4, PNG: redSquare(t, 4), CreatedAt: time.Now()})
+		tpl, err := srv.Store.Events.AddTemplate(ctx, place.Template{Name: "square", X: 0, Y: 0, Width: 4, Height: 4, PNG: redSquare(t, 4), CreatedAt: time.Now()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +64,7 @@ func TestTemplateHealthAndLeaderboardAPI(t *testing.T) {
 				t.Fatalf("guest's placement: %v", m)
 			}
 		}
-		_, _, last, err := srv.Store.Canvas(ctx)
+		_, _, last, err := srv.Store.Feed.Canvas(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -36,18 +36,18 @@ func stripes(t *testing.T, w, h int) []byte {
 func paintTemplate(t *testing.T, ts *testServer) place.Template {
 	t.Helper()
 	ctx := context.Background()
-	tpl, err := ts.App.Store.AddTemplate(ctx, place.Template{Name: "Stripes", X: 10, Y: 10, Width: 8, Height: 8, PNG: stripes(t, 8, 8), CreatedAt: time.Now()})
+	tpl, err := ts.App.Store.Events.AddTemplate(ctx, place.Template{Name: "Stripes", X: 10, Y: 10, Width: 8, Height: 8, PNG: stripes(t, 8, 8), CreatedAt: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts.App.Health.Changed() // as an upload through /admin/templates does
-	painter, err := ts.App.Store.CreateGuest(ctx, time.Now())
+	painter, err := ts.App.Store.Users.CreateGuest(ctx, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for y := range 8 {
 		for x := range 8 {
-			if _, _, err := ts.App.Store.Place(ctx, place.Player{UserID: painter.ID}, 10+x, 10+y, []uint8{5, 12}[x%2], time.Now()); err != nil {
+			if _, _, err := ts.App.Store.Placer.Place(ctx, place.Player{UserID: painter.ID}, 10+x, 10+y, []uint8{5, 12}[x%2], time.Now()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -102,13 +102,13 @@ func TestBrowserTemplateHealthAlert(t *testing.T) {
 	}
 	time.Sleep(2500 * time.Millisecond) // one reading of the intact template
 	ctx := context.Background()
-	vandal, err := ts.App.Store.CreateGuest(ctx, time.Now())
+	vandal, err := ts.App.Store.Users.CreateGuest(ctx, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	attack := time.Now()
 	for i := range 6 {
-		if _, _, err := ts.App.Store.Place(ctx, place.Player{UserID: vandal.ID}, 10+i, 12, 3, time.Now()); err != nil {
+		if _, _, err := ts.App.Store.Placer.Place(ctx, place.Player{UserID: vandal.ID}, 10+i, 12, 3, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -150,7 +150,7 @@ func TestBrowserPaintByNumber(t *testing.T) {
 	newTab := newBrowser(t)
 	ts := start(t, func(c *app.Config) { c.Cooldown = 0; c.Width, c.Height = 64, 64 })
 	ctx := context.Background()
-	tpl, err := ts.App.Store.AddTemplate(ctx, place.Template{Name: "Stripes", X: 10, Y: 10, Width: 8, Height: 8, PNG: stripes(t, 8, 8), CreatedAt: time.Now()})
+	tpl, err := ts.App.Store.Events.AddTemplate(ctx, place.Template{Name: "Stripes", X: 10, Y: 10, Width: 8, Height: 8, PNG: stripes(t, 8, 8), CreatedAt: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -140,13 +140,13 @@ func TestGameBarStates(t *testing.T) {
 	a, cancel := newTab()
 	defer cancel()
 	emulate(t, a, desktop, "light")
-	openGame(t, a, ts.URL+"/")
+	openGame(t, a, ts.URL+"/#all") // pixel 10, 10 in view
 	// A second tab of the same player, opened before the first places:
 	// it believes it may place, and the server refuses.
 	b, cancelB := chromedp.NewContext(a)
 	defer cancelB()
 	emulate(t, b, desktop, "light")
-	openGame(t, b, ts.URL+"/")
+	openGame(t, b, ts.URL+"/#all")
 	palette := `JSON.stringify(document.getElementById('palette').getBoundingClientRect())`
 	before := evalJS[string](t, b, palette)
 

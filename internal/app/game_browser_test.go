@@ -50,8 +50,8 @@ func init() {
 	}
 }
 
-// TestGameBigCanvasKeepsEveryPixel: on a 2000×2000 canvas the start view
-// fits the whole canvas at a fractional scale, and each of 100 scattered
+// TestGameBigCanvasKeepsEveryPixel: on a 2000×2000 canvas the whole-canvas
+// view (#all) fits it at a fractional scale, and each of 100 scattered
 // pixels is drawn (read back from the rendered canvas), as is one placed
 // in that view; zoomed in deeply, the grid appears between pixels.
 func TestGameBigCanvasKeepsEveryPixel(t *testing.T) {
@@ -63,7 +63,7 @@ func TestGameBigCanvasKeepsEveryPixel(t *testing.T) {
 	tab, cancel := newTab()
 	defer cancel()
 	emulate(t, tab, desktop, "light")
-	openGame(t, tab, ts.URL+"/")
+	openGame(t, tab, ts.URL+"/#all")
 	scale := evalJS[float64](t, tab, `window.placeApp.state.view.scale`)
 	if scale >= 1 || scale < 0.3 {
 		t.Fatalf("start view at scale %v, want the whole 2000×2000 canvas fitted (about 0.4)", scale)
@@ -225,7 +225,7 @@ func TestGameTouchSelectsThenPlaces(t *testing.T) {
 	tab, cancel := newTab()
 	defer cancel()
 	emulate(t, tab, phone, "light")
-	openGame(t, tab, ts.URL+"/")
+	openGame(t, tab, ts.URL+"/#all") // pixels far apart in view
 	canvasHas := func(x, y int) byte {
 		_, body := get(t, ts.URL+"/api/v1/canvas", nil)
 		return body[y*500+x]
@@ -309,11 +309,11 @@ func TestGamePixelInfoNamesTheRollback(t *testing.T) {
 	srv := startServer(t, func(c *app.Config) { c.Cooldown = 0; c.Width, c.Height = 64, 64 })
 	ctx := context.Background()
 	mod := srv.newAdmin(t, "modmaria")
-	artist, err := srv.Store.CreateAccount(ctx, "artist", nil, time.Now())
+	artist, err := srv.Store.Users.CreateAccount(ctx, "artist", nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	vandal, err := srv.Store.CreateAccount(ctx, "vandal", nil, time.Now())
+	vandal, err := srv.Store.Users.CreateAccount(ctx, "vandal", nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +323,7 @@ func TestGamePixelInfoNamesTheRollback(t *testing.T) {
 		ago     time.Duration
 		x, y, c int
 	}{{artist.ID, 2 * time.Hour, 10, 10, 5}, {artist.ID, 2 * time.Hour, 20, 20, 8}, {vandal.ID, 10 * time.Minute, 10, 10, 3}} {
-		if _, _, err := srv.Store.Place(ctx, place.Player{UserID: p.id}, p.x, p.y, uint8(p.c), now.Add(-p.ago)); err != nil {
+		if _, _, err := srv.Store.Placer.Place(ctx, place.Player{UserID: p.id}, p.x, p.y, uint8(p.c), now.Add(-p.ago)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -345,7 +345,7 @@ func TestGamePixelInfoNamesTheRollback(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("register: %d", status)
 	}
-	if err := srv.Store.SetAdmin(ctx, srv.user(t, "watcher").ID, true); err != nil {
+	if err := srv.Store.Users.SetAdmin(ctx, srv.user(t, "watcher").ID, true); err != nil {
 		t.Fatal(err)
 	}
 

@@ -134,6 +134,10 @@ func TestGameLayoutScreens(t *testing.T) {
 					if err := waitJS(tab, `/· blue/.test(document.getElementById('pill').textContent) && /· blue$/.test(document.getElementById('pixel-coords').textContent)`, 3*time.Second); err != nil {
 						t.Errorf("after placing blue: pill %q, card %q", evalJS[string](t, tab, `document.getElementById('pill').textContent`), evalJS[string](t, tab, `document.getElementById('pixel-coords').textContent`))
 					}
+					// Once the server confirmed it, the card names the new owner.
+					if err := waitJS(tab, `/\(blue\)/.test(document.getElementById('pixel-owner').textContent)`, 3*time.Second); err != nil {
+						t.Errorf("after placing blue: owner %q", evalJS[string](t, tab, `document.getElementById('pixel-owner').textContent`))
+					}
 				}
 				time.Sleep(200 * time.Millisecond)
 				f := evalJS[layoutFacts](t, tab, measureLayout)
@@ -166,13 +170,13 @@ func TestGameLayoutScreens(t *testing.T) {
 func drawPicture(t *testing.T, ts *testServer, cooldown time.Duration, pixels []wstest.Event) {
 	t.Helper()
 	ctx := context.Background()
-	artist, err := ts.App.Store.CreateAccount(ctx, "artist", nil, time.Now())
+	artist, err := ts.App.Store.Users.CreateAccount(ctx, "artist", nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	at := time.Now().Add(-time.Duration(len(pixels)+1) * (cooldown + time.Second))
 	for _, p := range pixels {
-		if _, _, err := ts.App.Store.Place(ctx, place.Player{UserID: artist.ID}, p.X, p.Y, uint8(p.Color), at); err != nil {
+		if _, _, err := ts.App.Store.Placer.Place(ctx, place.Player{UserID: artist.ID}, p.X, p.Y, uint8(p.Color), at); err != nil {
 			t.Fatal(err)
 		}
 		at = at.Add(cooldown + time.Second)
@@ -188,7 +192,8 @@ func drawPicture(t *testing.T, ts *testServer, cooldown time.Duration, pixels []
 }
 
 // gamePicture is a drawing placed before the screenshots, so that they
-// show a canvas in use: a big heart, a rainbow and scattered pixels.
+// show a canvas in use: a big heart, a rainbow and scattered pixels; the
+// heart is where the game opens.
 func gamePicture() []wstest.Event {
 	rows := []string{
 		"..RRR...RRR..",
@@ -229,7 +234,8 @@ func gamePicture() []wstest.Event {
 	for i := 0; i < 60; i++ {
 		ev = append(ev, wstest.Event{X: (i * 97) % 500, Y: 340 + (i*53)%140, Color: 2 + i%14})
 	}
-	return ev
+	// The latest pixel touches up the heart: the game opens close on it.
+	return append(ev, wstest.Event{X: 250, Y: 180, Color: 5})
 }
 
 // screenPoint is where canvas pixel (x, y)'s centre is on the page.

@@ -152,7 +152,7 @@ func growRun(t *testing.T, grower, placer *authServer, watchers []*authServer) {
 	if r := admin.get("/admin/canvas"); !strings.Contains(r.Body, "24 × 20") {
 		t.Errorf("the admin page does not show the new size")
 	}
-	audit, _ := grower.App.Store.AuditLog(t.Context(), 0, 5)
+	audit, _ := grower.App.Store.Users.AuditLog(t.Context(), 0, 5)
 	if len(audit) == 0 || audit[0].Action != "grow" || !strings.Contains(audit[0].Detail, "16 × 16 → 24 × 20") {
 		t.Errorf("audit log: %+v, want a grow entry with the old and new size", audit)
 	}

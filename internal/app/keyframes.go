@@ -4,18 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/timetravel"
 )
-
-// Storage is a mode's store together with its archive of history.
-type Storage interface {
-	place.Store
-	place.Archive
-	place.LatestPlacements
-	place.PublicNames
-	place.PlacementCounts
-}
 
 // keyframeEvery is how often the keyframer looks for new history.
 const keyframeEvery = 2 * time.Second
@@ -26,13 +16,13 @@ const keyframeEvery = 2 * time.Second
 // cluster mode one instance at a time reads them back from PostgreSQL,
 // which holds only placements that can no longer be lost.
 func (a *App) keepKeyframes(ctx context.Context) {
-	k := &timetravel.Keyframer{Archive: a.Archive, Config: a.cfg.CanvasConfig(), Sizes: a.Store, Every: uint64(max(0, a.cfg.KeyframeEvery))}
+	k := &timetravel.Keyframer{Archive: a.Store.Archive, Config: a.cfg.CanvasConfig(), Sizes: a.Store.Sizes, Every: uint64(max(0, a.cfg.KeyframeEvery))}
 	t := time.NewTicker(keyframeEvery)
 	defer t.Stop()
 	for {
 		var err error
 		if a.cfg.RedisURL == "" {
-			err = k.Follow(ctx, a.Store)
+			err = k.Follow(ctx, a.Store.Feed)
 		} else {
 			var n int
 			n, err = k.Update(ctx)

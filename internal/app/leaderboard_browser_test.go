@@ -31,13 +31,13 @@ func TestBrowserLeaderboards(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, name := range []string{"ada", "grace", "linus", "margaret"} {
-		u, err := ts.App.Store.CreateAccount(ctx, name, []byte("unused"), time.Now())
+		u, err := ts.App.Store.Users.CreateAccount(ctx, name, []byte("unused"), time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
 		team := []int64{red.ID, blue.ID}[i%2]
 		for n := range 8 - 2*i {
-			if _, _, err := ts.App.Store.Place(ctx, place.Player{UserID: u.ID, TeamID: team}, n, 30+i, uint8(i+2), time.Now()); err != nil {
+			if _, _, err := ts.App.Store.Placer.Place(ctx, place.Player{UserID: u.ID, TeamID: team}, n, 30+i, uint8(i+2), time.Now()); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -95,12 +95,12 @@ func TestBrowserLeaderboards(t *testing.T) {
 	if err := waitJS(tab, `document.querySelector('[data-testid="stats-leaderboard"]').dataset.loaded >= 1`, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	margaret, err := ts.App.Store.UserByName(ctx, "margaret")
+	margaret, err := ts.App.Store.Users.UserByName(ctx, "margaret")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for n := range 20 {
-		if _, _, err := ts.App.Store.Place(ctx, place.Player{UserID: margaret.ID}, n, 40, 7, time.Now()); err != nil {
+		if _, _, err := ts.App.Store.Placer.Place(ctx, place.Player{UserID: margaret.ID}, n, 40, 7, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}

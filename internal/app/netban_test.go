@@ -61,7 +61,7 @@ func TestNetworkBans(t *testing.T) {
 			t.Errorf("ban %v: %d", bad, r.StatusCode)
 		}
 	}
-	bans, err := srv.Store.NetworkBans(context.Background(), time.Now())
+	bans, err := srv.Store.NetworkBans.NetworkBans(context.Background(), time.Now())
 	if err != nil || len(bans) != 2 {
 		t.Fatalf("bans stored: %v %v; want 2", bans, err)
 	}

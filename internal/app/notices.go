@@ -37,7 +37,7 @@ func (a *App) notice(n place.Notice) {
 func (a *App) grown() {
 	for attempt := 0; attempt < 10; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		sz, err := a.Store.CanvasSize(ctx)
+		sz, err := a.Store.Sizes.CanvasSize(ctx)
 		cancel()
 		if err == nil {
 			if a.Hub.Grow(sz) {

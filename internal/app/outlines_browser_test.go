@@ -72,7 +72,7 @@ func TestGameOutlinesAreasAndTemplates(t *testing.T) {
 	if r := admin.postForm("/admin/areas/protect", url.Values{"x": {"4"}, "y": {"4"}, "w": {"8"}, "h": {"6"}, "name": {"logo"}}); r.StatusCode != 303 {
 		t.Fatalf("protect: %d %.300s", r.StatusCode, r.Body)
 	}
-	tpl, err := srv.Store.(place.Events).AddTemplate(context.Background(), place.Template{
+	tpl, err := srv.Store.Events.AddTemplate(context.Background(), place.Template{
 		Name: "heart", X: 18, Y: 16, Width: 10, Height: 8, PNG: pngOf(t, 10, 8, func(x, y int) color.Color { return paletteColor(5) }), CreatedAt: time.Now(),
 	})
 	if err != nil {
@@ -99,7 +99,7 @@ func TestGameOutlinesAreasAndTemplates(t *testing.T) {
 	shoot(t, tab, "game-outlines.png")
 
 	// Deleted: the outline goes.
-	areas := srv.Store.(place.Events)
+	areas := srv.Store.Events
 	ev, err := areas.LoadEvent(context.Background())
 	if err != nil || len(ev.Areas) != 1 {
 		t.Fatalf("areas: %+v %v", ev, err)

@@ -202,7 +202,7 @@ func TestPlaceByFormBannedAndGuestLimit(t *testing.T) {
 	if id == nil {
 		t.Fatalf("me: %s", me)
 	}
-	if err := ts.App.Store.SetBanned(context.Background(), id[1], true); err != nil {
+	if err := ts.App.Store.Placer.SetBanned(context.Background(), id[1], true); err != nil {
 		t.Fatal(err)
 	}
 	resp, body = postForm(t, ts, "/place", placeValues("3", "3", "3"), cookie, nil)
@@ -214,17 +214,17 @@ func TestPlaceByFormBannedAndGuestLimit(t *testing.T) {
 func TestHistoryPages(t *testing.T) {
 	ts := start(t, func(c *app.Config) { c.Cooldown = 0 })
 	ctx := context.Background()
-	u, err := ts.App.Store.CreateGuest(ctx, time.Now())
+	u, err := ts.App.Store.Users.CreateGuest(ctx, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	// 55 placements on pixel (0, 0) and one elsewhere.
 	for i := range 55 {
-		if _, _, err := ts.App.Store.Place(ctx, place.Player{UserID: u.ID}, 0, 0, uint8(i%16), time.Now()); err != nil {
+		if _, _, err := ts.App.Store.Placer.Place(ctx, place.Player{UserID: u.ID}, 0, 0, uint8(i%16), time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := ts.App.Store.Place(ctx, place.Player{UserID: u.ID}, 7, 8, 5, time.Now()); err != nil {
+	if _, _, err := ts.App.Store.Placer.Place(ctx, place.Player{UserID: u.ID}, 7, 8, 5, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	rows := regexp.MustCompile(`<tr><th scope="row">`)
@@ -318,10 +318,10 @@ func TestPlaceByFormBannedSessionIsRefused(t *testing.T) {
 			t.Fatalf("me: %s", me)
 		}
 		// Banned as the admin page bans, but the session is left in place.
-		if err := ts.App.Store.SetBan(ctx, id[1], true, "vandalism"); err != nil {
+		if err := ts.App.Store.Users.SetBan(ctx, id[1], true, "vandalism"); err != nil {
 			t.Fatal(err)
 		}
-		if err := ts.App.Store.SetBanned(ctx, id[1], true); err != nil {
+		if err := ts.App.Store.Placer.SetBanned(ctx, id[1], true); err != nil {
 			t.Fatal(err)
 		}
 		resp, body := postForm(t, ts, "/place", form, cookie, nil)

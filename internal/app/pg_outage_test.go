@@ -40,7 +40,7 @@ func TestClusterPostgreSQLDownUnderLoad(t *testing.T) {
 	pgURL.Host = proxy.Addr()
 	ts := startWith(t, env.config(t, func(c *app.Config) { c.DatabaseURL = pgURL.String(); c.Cooldown = cooldown }))
 	// A ban on another network is in the list every placement consults.
-	if _, err := ts.App.Store.AddNetworkBan(context.Background(), place.NetworkBan{
+	if _, err := ts.App.Store.NetworkBans.AddNetworkBan(context.Background(), place.NetworkBan{
 		Network: netip.MustParsePrefix("192.0.2.0/24"), Reason: "elsewhere", CreatedAt: time.Now(), EndsAt: time.Now().Add(time.Hour),
 	}); err != nil {
 		t.Fatal(err)

@@ -30,11 +30,11 @@ func TestBrowserAxeEventPages(t *testing.T) {
 	if err != nil || status != 200 {
 		t.Fatalf("register: %d %v", status, err)
 	}
-	u, err := ts.App.Store.UserByName(context.Background(), "organiser")
+	u, err := ts.App.Store.Users.UserByName(context.Background(), "organiser")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ts.App.Store.SetAdmin(context.Background(), u.ID, true); err != nil {
+	if err := ts.App.Store.Users.SetAdmin(context.Background(), u.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ts.App.Join.Set(context.Background(), "ROOM-42"); err != nil {

@@ -61,7 +61,7 @@ func TestStatsPageAndOptOut(t *testing.T) {
 		}
 		// History is written behind the placements in cluster mode.
 		waitFor(t, "history to hold every placement", 10*time.Second, func() bool {
-			n, err := srv.App.Store.RecentPlacements(t.Context(), 0, 100)
+			n, err := srv.App.Store.History.RecentPlacements(t.Context(), 0, 100)
 			return err == nil && len(n) == 9
 		})
 

@@ -194,7 +194,7 @@ func TestSuspectsGroupBanAndRollback(t *testing.T) {
 				t.Fatalf("the canvas after the action differs from the honest player's pixels alone:\n got %v\nwant %v", got[:6*w], expected[:6*w])
 			}
 			for _, id := range confirm["user"] {
-				u, err := srv.Store.UserByID(ctx, id)
+				u, err := srv.Store.Users.UserByID(ctx, id)
 				if err != nil || !u.Banned {
 					t.Fatalf("bot %s not banned (%v)", id, err)
 				}
@@ -202,11 +202,11 @@ func TestSuspectsGroupBanAndRollback(t *testing.T) {
 			if u := srv.user(t, "mod"); u.Banned {
 				t.Fatal("the moderator is banned")
 			}
-			bans, err := srv.Store.NetworkBans(ctx, time.Now())
+			bans, err := srv.Store.NetworkBans.NetworkBans(ctx, time.Now())
 			if err != nil || len(bans) != 1 || bans[0].Network != netip.MustParsePrefix("203.0.113.50/32") || time.Until(bans[0].EndsAt) < 59*time.Minute {
 				t.Fatalf("network bans: %+v %v", bans, err)
 			}
-			audit, _ := srv.Store.AuditLog(ctx, 0, 5)
+			audit, _ := srv.Store.Users.AuditLog(ctx, 0, 5)
 			if len(audit) != 1 || audit[0].Action != "ban-group" || !strings.Contains(audit[0].Detail, "30 identities banned") || !strings.Contains(audit[0].Detail, fmt.Sprintf("%d pixels restored", restore)) {
 				t.Fatalf("audit: %+v", audit)
 			}
@@ -284,10 +284,10 @@ func TestSuspectsBadInput(t *testing.T) {
 	if srv.user(t, guest.Username).Banned || srv.user(t, "mod").Banned {
 		t.Fatal("a refused action banned someone")
 	}
-	if bans, _ := srv.Store.NetworkBans(ctx, time.Now()); len(bans) != 0 {
+	if bans, _ := srv.Store.NetworkBans.NetworkBans(ctx, time.Now()); len(bans) != 0 {
 		t.Fatalf("a refused action banned %v", bans)
 	}
-	if audit, _ := srv.Store.AuditLog(ctx, 0, 5); len(audit) != 0 {
+	if audit, _ := srv.Store.Users.AuditLog(ctx, 0, 5); len(audit) != 0 {
 		t.Fatalf("a refused action wrote %+v", audit)
 	}
 }

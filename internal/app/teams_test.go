@@ -45,7 +45,7 @@ func teamsOf(t *testing.T, v *visitor) (map[string]map[string]any, int64) {
 
 func storedTeams(t *testing.T, srv *authServer) []place.Team {
 	t.Helper()
-	ts, err := srv.Store.Teams(context.Background())
+	ts, err := srv.Store.Teams.Teams(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func TestBrowserTimelapseKeyboard(t *testing.T) {
 	base := time.Now().Add(-time.Hour).Truncate(time.Second)
 	var all []place.Placement
 	for i := range 30 {
-		p, _, err := srv.Store.Place(ctx, place.Player{UserID: "player-" + strconv.Itoa(i%4)}, i%16, (i*3)%16, uint8(1+i%15), base.Add(time.Duration(i)*10*time.Second))
+		p, _, err := srv.Store.Placer.Place(ctx, place.Player{UserID: "player-" + strconv.Itoa(i%4)}, i%16, (i*3)%16, uint8(1+i%15), base.Add(time.Duration(i)*10*time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,7 +25,7 @@ func TestBrowserTimelapseEndsAndSteps(t *testing.T) {
 	base := time.Now().Add(-time.Hour).Truncate(time.Second).Add(437 * time.Millisecond)
 	var all []place.Placement
 	for i := range 12 {
-		p, _, err := srv.Store.Place(ctx, place.Player{UserID: "player-" + strconv.Itoa(i%3)}, i, i, uint8(1+i), base.Add(time.Duration(i)*7*time.Second+time.Duration(i*61)*time.Millisecond))
+		p, _, err := srv.Store.Placer.Place(ctx, place.Player{UserID: "player-" + strconv.Itoa(i%3)}, i, i, uint8(1+i), base.Add(time.Duration(i)*7*time.Second+time.Duration(i*61)*time.Millisecond))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,7 +20,6 @@ import (
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/internal/app"
-	"github.com/placecanvas/place/store/storetest"
 	"github.com/placecanvas/place/timetravel"
 )
 
@@ -61,7 +60,7 @@ func seedTimeTravel(t *testing.T, srv *authServer) seeded {
 	ctx := context.Background()
 	h := seeded{base: time.Now().Add(-time.Hour).Truncate(time.Second)}
 	for _, name := range []string{"alice", "bob", "carol"} {
-		u, err := srv.Store.CreateAccount(ctx, name, []byte("hash"), time.Now())
+		u, err := srv.Store.Users.CreateAccount(ctx, name, []byte("hash"), time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +69,7 @@ func seedTimeTravel(t *testing.T, srv *authServer) seeded {
 	at := func(i int) time.Time { return h.base.Add(time.Duration(i) * time.Second) }
 	for i := range 80 {
 		if i == 60 {
-			ps, err := srv.Store.PlaceRollback(ctx, h.users[0].ID, []place.Pixel{{X: 1, Y: 1, Color: 0}, {X: 2, Y: 2, Color: 3}, {X: 3, Y: 3, Color: 5}}, at(i))
+			ps, err := srv.Store.Placer.PlaceRollback(ctx, h.users[0].ID, []place.Pixel{{X: 1, Y: 1, Color: 0}, {X: 2, Y: 2, Color: 3}, {X: 3, Y: 3, Color: 5}}, at(i))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,16 +77,14 @@ func seedTimeTravel(t *testing.T, srv *authServer) seeded {
 			continue
 		}
 		u := h.users[i%3]
-		p, _, err := srv.Store.Place(ctx, place.Player{UserID: u.ID}, (i*7)%12, (i*5)%10, uint8(i%16), at(i))
+		p, _, err := srv.Store.Placer.Place(ctx, place.Player{UserID: u.ID}, (i*7)%12, (i*5)%10, uint8(i%16), at(i))
 		if err != nil {
 			t.Fatal(err)
 		}
 		h.all = append(h.all, p)
 	}
-	if f, ok := srv.Store.(storetest.Flusher); ok {
-		if err := f.Flush(ctx); err != nil {
-			t.Fatal(err)
-		}
+	if err := srv.Store.History.WaitHistory(ctx, h.all[len(h.all)-1].Seq); err != nil {
+		t.Fatal(err)
 	}
 	return h
 }

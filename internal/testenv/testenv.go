@@ -36,8 +36,9 @@ const (
 // Required reports whether missing services fail tests instead of skipping them.
 func Required() bool { return os.Getenv(RequireServicesEnv) == "1" }
 
-// missing skips or fails t because something it needs is not there.
-func missing(t testing.TB, format string, args ...any) {
+// Missing skips t because something it needs is not there (or not set up
+// as it needs), or fails it when PLACE_REQUIRE_SERVICES=1.
+func Missing(t testing.TB, format string, args ...any) {
 	t.Helper()
 	msg := "SKIPPING: " + fmt.Sprintf(format, args...)
 	if Required() {
@@ -56,7 +57,7 @@ func RedisURL(t testing.TB) string {
 		t.Fatalf("%s: %v", RedisURLEnv, err)
 	}
 	if !reachable(addr) {
-		missing(t, "no Redis at %s (set %s)", addr, RedisURLEnv)
+		Missing(t, "no Redis at %s (set %s)", addr, RedisURLEnv)
 	}
 	return raw
 }
@@ -71,7 +72,7 @@ func PostgresURL(t testing.TB) string {
 		t.Fatalf("%s: %v", DatabaseURLEnv, err)
 	}
 	if !reachable(addr) {
-		missing(t, "no PostgreSQL at %s (set %s)", addr, DatabaseURLEnv)
+		Missing(t, "no PostgreSQL at %s (set %s)", addr, DatabaseURLEnv)
 	}
 	return raw
 }
@@ -82,7 +83,7 @@ func LookPath(t testing.TB, name, hint string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		missing(t, "no %s on PATH (%s)", name, hint)
+		Missing(t, "no %s on PATH (%s)", name, hint)
 	}
 	return p
 }

@@ -14,17 +14,9 @@ import (
 	"github.com/placecanvas/place/store/embedded"
 )
 
-// Store is what both modes' stores offer.
-type Store interface {
-	place.Store
-	place.LatestPlacements
-	place.PublicNames
-	place.PlacementCounts
-}
-
-// Opener opens a store; a second call opens the same data again (a
-// restart), after the first was closed or beside it.
-type Opener func(t *testing.T) Store
+// Opener opens a store's roles; a second call opens the same data again
+// (a restart), after the first was closed or beside it.
+type Opener func(t *testing.T) place.Stores
 
 // Both runs fn once per mode, as a subtest named after the mode.
 func Both(t *testing.T, cfg place.Config, fn func(t *testing.T, open Opener)) {
@@ -36,24 +28,24 @@ func WithCharges(t *testing.T, cfg place.Config, charges int, fn func(t *testing
 	limit := func() int { return charges }
 	t.Run("embedded", func(t *testing.T) {
 		dir := t.TempDir()
-		fn(t, func(t *testing.T) Store {
+		fn(t, func(t *testing.T) place.Stores {
 			st, err := embedded.Open(context.Background(), embedded.Options{DataDir: dir, Config: cfg, Charges: limit})
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = st.Close() })
-			return st
+			return st.Stores()
 		})
 	})
 	t.Run("cluster", func(t *testing.T) {
 		redisURL, dbURL, prefix := testenv.RedisURL(t), testenv.NewPostgresDatabase(t), testenv.RedisPrefix(t)
-		fn(t, func(t *testing.T) Store {
+		fn(t, func(t *testing.T) place.Stores {
 			st, err := cluster.Open(context.Background(), cluster.Options{RedisURL: redisURL, DatabaseURL: dbURL, KeyPrefix: prefix, Config: cfg, Charges: limit})
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = st.Close() })
-			return st
+			return st.Stores()
 		})
 	})
 }

@@ -14,8 +14,6 @@ import (
 	"github.com/placecanvas/place"
 )
 
-var _ place.Archive = (*Store)(nil)
-
 // keyframeLockKey is the pg_advisory_lock key held by the one instance that
 // builds keyframes ("kframe" in ASCII).
 const keyframeLockKey = 0x6b6672616d65
@@ -26,7 +24,7 @@ const rangeBatch = 4096
 // historyHorizon returns the highest seq up to which every placement is in
 // PostgreSQL: one below the lowest placement still pending with a writer or
 // not yet read from the stream, or the current seq when there is none.
-func (s *Store) historyHorizon(ctx context.Context) (uint64, error) {
+func (s *db) historyHorizon(ctx context.Context) (uint64, error) {
 	var h uint64
 	err := s.do(ctx, func(c redis.Conn) error {
 		seq, g, err := s.seqAndGroup(c)
@@ -56,18 +54,18 @@ func (s *Store) historyHorizon(ctx context.Context) (uint64, error) {
 }
 
 // HistorySpan implements place.Archive.
-func (s *Store) HistorySpan(ctx context.Context) (place.HistorySpan, error) {
+func (s *Archive) HistorySpan(ctx context.Context) (place.HistorySpan, error) {
 	var span place.HistorySpan
-	horizon, err := s.historyHorizon(ctx)
+	horizon, err := s.db.historyHorizon(ctx)
 	if err != nil {
 		return span, err
 	}
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
 	var first, last int64
-	err = s.db.QueryRow(ctx, `SELECT seq, placed_at FROM placements ORDER BY seq LIMIT 1`).Scan(&first, &span.FirstAt)
+	err = s.db.pg.QueryRow(ctx, `SELECT seq, placed_at FROM placements ORDER BY seq LIMIT 1`).Scan(&first, &span.FirstAt)
 	if err == nil {
-		err = s.db.QueryRow(ctx, `SELECT seq, placed_at FROM placements WHERE seq <= $1 ORDER BY seq DESC LIMIT 1`, int64(horizon)).Scan(&last, &span.LastAt)
+		err = s.db.pg.QueryRow(ctx, `SELECT seq, placed_at FROM placements WHERE seq <= $1 ORDER BY seq DESC LIMIT 1`, int64(horizon)).Scan(&last, &span.LastAt)
 	}
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && uint64(first) > horizon) {
 		return place.HistorySpan{}, place.Errorf(place.ENOTFOUND, "Nothing has been placed yet.")
@@ -81,15 +79,15 @@ func (s *Store) HistorySpan(ctx context.Context) (place.HistorySpan, error) {
 }
 
 // SeqAt implements place.Archive.
-func (s *Store) SeqAt(ctx context.Context, t time.Time) (uint64, error) {
-	horizon, err := s.historyHorizon(ctx)
+func (s *Archive) SeqAt(ctx context.Context, t time.Time) (uint64, error) {
+	horizon, err := s.db.historyHorizon(ctx)
 	if err != nil {
 		return 0, err
 	}
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
 	var seq int64
-	err = s.db.QueryRow(ctx, `SELECT seq FROM placements WHERE placed_at <= $1 AND seq <= $2
+	err = s.db.pg.QueryRow(ctx, `SELECT seq FROM placements WHERE placed_at <= $1 AND seq <= $2
 		ORDER BY placed_at DESC, seq DESC LIMIT 1`, t, int64(horizon)).Scan(&seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
@@ -102,13 +100,13 @@ func (s *Store) SeqAt(ctx context.Context, t time.Time) (uint64, error) {
 
 // PlacementRange implements place.Archive. It runs under the caller's
 // context only: a range may be the whole history.
-func (s *Store) PlacementRange(ctx context.Context, after, upto uint64, fn func([]place.Placement) error) error {
+func (s *Archive) PlacementRange(ctx context.Context, after, upto uint64, fn func([]place.Placement) error) error {
 	return s.eachRange(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback FROM placements
 		WHERE seq > $1 AND seq <= $2 ORDER BY seq`, after, upto, scanPlacement, fn)
 }
 
 // PixelRange implements place.Archive.
-func (s *Store) PixelRange(ctx context.Context, after, upto uint64, fn func([]place.Placement) error) error {
+func (s *Archive) PixelRange(ctx context.Context, after, upto uint64, fn func([]place.Placement) error) error {
 	scan := func(rows pgx.Rows) (place.Placement, error) {
 		var p place.Placement
 		var seq int64
@@ -121,11 +119,11 @@ func (s *Store) PixelRange(ctx context.Context, after, upto uint64, fn func([]pl
 	return s.eachRange(ctx, `SELECT seq, x, y, color FROM placements WHERE seq > $1 AND seq <= $2 ORDER BY seq`, after, upto, scan, fn)
 }
 
-func (s *Store) eachRange(ctx context.Context, query string, after, upto uint64, scan func(pgx.Rows) (place.Placement, error), fn func([]place.Placement) error) error {
+func (s *Archive) eachRange(ctx context.Context, query string, after, upto uint64, scan func(pgx.Rows) (place.Placement, error), fn func([]place.Placement) error) error {
 	if upto <= after {
 		return nil
 	}
-	rows, err := s.db.Query(ctx, query, int64(after), int64(min(upto, 1<<63-1)))
+	rows, err := s.db.pg.Query(ctx, query, int64(after), int64(min(upto, 1<<63-1)))
 	if err != nil {
 		return pgError(err)
 	}
@@ -153,13 +151,13 @@ func (s *Store) eachRange(ctx context.Context, query string, after, upto uint64,
 }
 
 // KeyframeAtOrBefore implements place.Archive.
-func (s *Store) KeyframeAtOrBefore(ctx context.Context, seq uint64) (place.Keyframe, bool, error) {
+func (s *Archive) KeyframeAtOrBefore(ctx context.Context, seq uint64) (place.Keyframe, bool, error) {
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
 	var kf place.Keyframe
 	var kseq int64
 	var w, h int32
-	err := s.db.QueryRow(ctx, `SELECT seq, width, height, data FROM keyframes WHERE seq <= $1 ORDER BY seq DESC LIMIT 1`,
+	err := s.db.pg.QueryRow(ctx, `SELECT seq, width, height, data FROM keyframes WHERE seq <= $1 ORDER BY seq DESC LIMIT 1`,
 		int64(min(seq, 1<<63-1))).Scan(&kseq, &w, &h, &kf.Data)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return kf, false, nil
@@ -172,18 +170,18 @@ func (s *Store) KeyframeAtOrBefore(ctx context.Context, seq uint64) (place.Keyfr
 }
 
 // SaveKeyframe implements place.Archive.
-func (s *Store) SaveKeyframe(ctx context.Context, kf place.Keyframe) error {
+func (s *Archive) SaveKeyframe(ctx context.Context, kf place.Keyframe) error {
 	ctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	_, err := s.db.Exec(ctx, `INSERT INTO keyframes (seq, width, height, data) VALUES ($1, $2, $3, $4)
+	_, err := s.db.pg.Exec(ctx, `INSERT INTO keyframes (seq, width, height, data) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (seq) DO NOTHING`, int64(kf.Seq), int32(kf.Width), int32(kf.Height), kf.Data)
 	return pgError(err)
 }
 
 // LockKeyframes implements place.Archive with a session advisory lock held
 // on one pooled connection until unlock.
-func (s *Store) LockKeyframes(ctx context.Context) (func(), bool, error) {
-	conn, err := s.db.Acquire(ctx)
+func (s *Archive) LockKeyframes(ctx context.Context) (func(), bool, error) {
+	conn, err := s.db.pg.Acquire(ctx)
 	if err != nil {
 		return nil, false, pgError(err)
 	}
@@ -204,17 +202,17 @@ func (s *Store) LockKeyframes(ctx context.Context) (func(), bool, error) {
 }
 
 // ExportSalt implements place.Archive.
-func (s *Store) ExportSalt(ctx context.Context) ([]byte, error) {
+func (s *Archive) ExportSalt(ctx context.Context) ([]byte, error) {
 	ctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
 	fresh := make([]byte, 32)
 	_, _ = rand.Read(fresh)
-	if _, err := s.db.Exec(ctx, `INSERT INTO meta (key, value) VALUES ('export_salt', $1) ON CONFLICT (key) DO NOTHING`,
+	if _, err := s.db.pg.Exec(ctx, `INSERT INTO meta (key, value) VALUES ('export_salt', $1) ON CONFLICT (key) DO NOTHING`,
 		hex.EncodeToString(fresh)); err != nil {
 		return nil, pgError(err)
 	}
 	var v string
-	if err := s.db.QueryRow(ctx, `SELECT value FROM meta WHERE key = 'export_salt'`).Scan(&v); err != nil {
+	if err := s.db.pg.QueryRow(ctx, `SELECT value FROM meta WHERE key = 'export_salt'`).Scan(&v); err != nil {
 		return nil, pgError(err)
 	}
 	b, err := hex.DecodeString(v)

@@ -13,8 +13,8 @@ import (
 func TestArchive(t *testing.T) {
 	testenv.RedisURL(t)
 	testenv.PostgresURL(t)
-	storetest.RunArchive(t, func(t *testing.T, cfg place.Config) storetest.ArchiveStore {
-		return mustOpen(t, newEnv(t).options(cfg))
+	storetest.RunArchive(t, func(t *testing.T, cfg place.Config) place.Stores {
+		return mustOpen(t, newEnv(t).options(cfg)).Stores()
 	})
 }
 
@@ -24,15 +24,15 @@ func TestKeyframeLockIsShared(t *testing.T) {
 	opts := e.options(storetest.DefaultConfig)
 	a, b := mustOpen(t, opts), mustOpen(t, opts)
 	ctx := context.Background()
-	unlock, ok, err := a.LockKeyframes(ctx)
+	unlock, ok, err := a.Archive.LockKeyframes(ctx)
 	if err != nil || !ok {
 		t.Fatalf("first lock: %v, %v", ok, err)
 	}
-	if _, ok, err := b.LockKeyframes(ctx); err != nil || ok {
+	if _, ok, err := b.Archive.LockKeyframes(ctx); err != nil || ok {
 		t.Fatalf("a second instance got the lock too: %v, %v", ok, err)
 	}
 	unlock()
-	unlock2, ok, err := b.LockKeyframes(ctx)
+	unlock2, ok, err := b.Archive.LockKeyframes(ctx)
 	if err != nil || !ok {
 		t.Fatalf("after unlock: %v, %v", ok, err)
 	}

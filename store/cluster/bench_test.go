@@ -63,7 +63,7 @@ func BenchmarkPlace(b *testing.B) {
 				now := time.Now()
 				for pb.Next() {
 					n := users.Add(1)
-					_, _, err := s.Place(context.Background(), place.Player{UserID: "bench-" + strconv.FormatInt(n, 10)}, int(n%500), int(n/500%500), uint8(n%16), now)
+					_, _, err := s.Placer.Place(context.Background(), place.Player{UserID: "bench-" + strconv.FormatInt(n, 10)}, int(n%500), int(n/500%500), uint8(n%16), now)
 					if err != nil {
 						failed.Add(1)
 					}
@@ -107,7 +107,7 @@ func BenchmarkHistoryWriter(b *testing.B) {
 		pixels[i] = place.Pixel{X: i % 500, Y: i / 500, Color: uint8(i % 16)}
 	}
 	for left := b.N; left > 0; left -= len(pixels) {
-		if _, err := s.PlaceRollback(context.Background(), "bench", pixels[:min(left, len(pixels))], time.Now()); err != nil {
+		if _, err := s.Placer.PlaceRollback(context.Background(), "bench", pixels[:min(left, len(pixels))], time.Now()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -200,7 +200,7 @@ func BenchmarkSteadyLoad(b *testing.B) {
 			for range tokens {
 				n := users.Add(1)
 				t0 := time.Now()
-				_, _, err := s.Place(context.Background(), place.Player{UserID: "steady-" + strconv.FormatInt(n, 10)}, int(n%500), int(n/500%500), uint8(n%16), t0)
+				_, _, err := s.Placer.Place(context.Background(), place.Player{UserID: "steady-" + strconv.FormatInt(n, 10)}, int(n%500), int(n/500%500), uint8(n%16), t0)
 				if err != nil {
 					b.Error(err)
 					return

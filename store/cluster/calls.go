@@ -37,7 +37,7 @@ func newPool(url string) *redis.Pool {
 
 // untilClosed returns a context that also ends when the store closes, for
 // the long-running calls (Follow, SubscribeNotices).
-func (s *Store) untilClosed(ctx context.Context) (context.Context, context.CancelFunc) {
+func (s *db) untilClosed(ctx context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
 	stop := context.AfterFunc(s.ctx, cancel)
 	return ctx, func() {
@@ -49,7 +49,7 @@ func (s *Store) untilClosed(ctx context.Context) (context.Context, context.Cance
 // do runs fn on a pooled Redis connection behind the circuit breaker: while
 // Redis is failing, calls return place.ErrUnavailable at once instead of
 // each waiting for a timeout.
-func (s *Store) do(ctx context.Context, fn func(redis.Conn) error) error {
+func (s *db) do(ctx context.Context, fn func(redis.Conn) error) error {
 	done, err := s.breaker.Allow()
 	if err != nil {
 		return fmt.Errorf("%w (redis: %v)", place.ErrUnavailable, err)

@@ -79,8 +79,10 @@ const (
 // errClosed is returned by calls on a closed Store.
 var errClosed = errors.New("cluster store closed")
 
-// Store is the cluster-mode place.Store.
-type Store struct {
+// db is the connection the role services share (roles.go): the Redis and
+// PostgreSQL pools, the placement batcher, and the history writer with the
+// heartbeat (writer), which run until Close.
+type db struct {
 	cfg       place.Config
 	log       *slog.Logger
 	keys      keys
@@ -92,14 +94,15 @@ type Store struct {
 	chargesF  func() int           // nil: one charge
 
 	pool     *redis.Pool
-	db       *pgxpool.Pool
+	pg       *pgxpool.Pool
 	breaker  *gobreaker.TwoStepCircuitBreaker[struct{}]
 	placer   *batcher // nil with directPlace
+	writer   *writer
 	sessions *redisstore.RedisStore
 
 	restoring atomic.Bool
-	hook      atomic.Pointer[func(stage string)] // tests: called by the writer at each stage of a commit
-	written   atomic.Uint64                      // highest seq this instance's writer committed
+	hook      atomic.Pointer[func(stage string, batch []place.Placement)] // tests: called by the writer at each stage of a commit
+	written   atomic.Uint64                                               // highest seq this instance's writer committed
 
 	ctx        context.Context // ends with Close
 	cancel     context.CancelFunc
@@ -107,8 +110,6 @@ type Store struct {
 	writerDone chan struct{}
 	closeOnce  sync.Once
 }
-
-var _ place.Store = (*Store)(nil)
 
 // keys names the Redis keys of one canvas.
 type keys struct {
@@ -149,7 +150,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	opts.setDefaults()
 
-	s := &Store{
+	s := &db{
 		cfg:        opts.Config,
 		log:        opts.Logger.With("store", "cluster"),
 		keys:       newKeys(opts.KeyPrefix),
@@ -161,12 +162,13 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		chargesF:   opts.Charges,
 		writerDone: make(chan struct{}),
 	}
+	s.writer = &writer{s}
 	s.pool = newPool(opts.RedisURL)
 	s.sessions = redisstore.NewWithPrefix(s.pool, opts.KeyPrefix+"session:")
 	s.breaker = newBreaker(s.log)
 
 	var err error
-	s.db, err = openPostgres(ctx, opts.DatabaseURL)
+	s.pg, err = openPostgres(ctx, opts.DatabaseURL)
 	if err != nil {
 		s.pool.Close()
 		return nil, err
@@ -175,7 +177,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 
 	if err := s.start(ctx); err != nil {
 		s.cancel()
-		s.db.Close()
+		s.pg.Close()
 		s.pool.Close()
 		return nil, err
 	}
@@ -183,7 +185,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		s.placer = newBatcher(s, 4)
 	}
 	s.runBackground()
-	return s, nil
+	return newStore(s), nil
 }
 
 // setDefaults fills in the options left empty.
@@ -239,25 +241,25 @@ func openPostgres(ctx context.Context, url string) (*pgxpool.Pool, error) {
 
 // runBackground sends a first heartbeat, then starts the heartbeat and the
 // history writer, which run until Close.
-func (s *Store) runBackground() {
-	if err := s.beat(); err != nil {
+func (s *db) runBackground() {
+	if err := s.writer.beat(); err != nil {
 		s.log.Warn("heartbeat", "err", err)
 	}
 	s.wg.Add(2)
 	go func() {
 		defer s.wg.Done()
-		s.runHeartbeat()
+		s.writer.runHeartbeat()
 	}()
 	go func() {
 		defer s.wg.Done()
 		defer close(s.writerDone)
-		s.runWriter()
+		s.writer.runWriter()
 	}()
 }
 
 // start prepares PostgreSQL and Redis for serving.
-func (s *Store) start(ctx context.Context) error {
-	if err := Migrate(ctx, s.db); err != nil {
+func (s *db) start(ctx context.Context) error {
+	if err := Migrate(ctx, s.pg); err != nil {
 		return err
 	}
 	if err := s.checkStoredSize(ctx); err != nil {
@@ -272,7 +274,7 @@ func (s *Store) start(ctx context.Context) error {
 // Close stops the history writer after a last attempt to write what is
 // pending, then closes the connections. Unwritten placements stay in the
 // stream for the next instance (or the next start) to write.
-func (s *Store) Close() error {
+func (s *db) Close() error {
 	s.closeOnce.Do(func() {
 		if s.placer != nil {
 			s.placer.close()
@@ -280,9 +282,9 @@ func (s *Store) Close() error {
 		s.cancel()
 		s.wg.Wait()
 		if s.pool != nil {
-			s.stopHeartbeat()
+			s.writer.stopHeartbeat()
 		}
-		s.db.Close()
+		s.pg.Close()
 		if s.pool != nil { // nil for a store from OpenAccounts
 			s.pool.Close()
 		}
@@ -290,13 +292,10 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Sessions returns the scs store that keeps sessions in Redis.
-func (s *Store) Sessions() place.SessionStore { return s.sessions }
-
 // Ready reports whether Redis and PostgreSQL answer, the canvas is loaded,
 // Redis takes writes (a small key with a TTL is set: at maxmemory it is
 // refused) and will not evict keys.
-func (s *Store) Ready(ctx context.Context) error {
+func (s *db) Ready(ctx context.Context) error {
 	var policy string
 	err := s.do(ctx, func(c redis.Conn) error {
 		n, err := redis.Int(c.Do("EXISTS", s.keys.canvas))
@@ -328,7 +327,7 @@ func (s *Store) Ready(ctx context.Context) error {
 	}
 	pctx, cancel := context.WithTimeout(ctx, pgReadTimeout)
 	defer cancel()
-	if err := s.db.Ping(pctx); err != nil {
+	if err := s.pg.Ping(pctx); err != nil {
 		return fmt.Errorf("postgresql: %w", err)
 	}
 	return nil

@@ -56,7 +56,7 @@ func mustOpen(t testing.TB, opts cluster.Options) *cluster.Store {
 func TestContract(t *testing.T) {
 	testenv.RedisURL(t)
 	testenv.PostgresURL(t)
-	storetest.Run(t, func(t *testing.T, cfg place.Config) place.Store {
-		return mustOpen(t, newEnv(t).options(cfg))
+	storetest.Run(t, func(t *testing.T, cfg place.Config) place.Stores {
+		return mustOpen(t, newEnv(t).options(cfg)).Stores()
 	})
 }

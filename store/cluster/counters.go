@@ -47,16 +47,16 @@ return 1
 
 // Take implements place.Counters with one script, so that N concurrent
 // callers against a limit of M let at most M through on every instance.
-func (s *Store) Take(ctx context.Context, limits []place.Limit, now time.Time) (bool, time.Time, error) {
+func (s *Counters) Take(ctx context.Context, limits []place.Limit, now time.Time) (bool, time.Time, error) {
 	args := make([]any, 0, 3*len(limits))
 	for _, l := range limits {
-		args = append(args, s.keys.counter(l.Key))
+		args = append(args, s.db.keys.counter(l.Key))
 	}
 	for _, l := range limits {
 		args = append(args, l.Max, max(l.Window.Milliseconds(), 1))
 	}
 	var vals []int64
-	err := s.do(ctx, func(c redis.Conn) error {
+	err := s.db.do(ctx, func(c redis.Conn) error {
 		var err error
 		vals, err = redis.Int64s(takeScript.Do(c, append([]any{len(limits)}, args...)...))
 		return err
@@ -75,9 +75,56 @@ func (s *Store) Take(ctx context.Context, limits []place.Limit, now time.Time) (
 }
 
 // Give implements place.Counters.
-func (s *Store) Give(ctx context.Context, key string) error {
-	return s.do(ctx, func(c redis.Conn) error {
-		_, err := giveScript.Do(c, s.keys.counter(key))
+func (s *Counters) Give(ctx context.Context, key string) error {
+	return s.db.do(ctx, func(c redis.Conn) error {
+		_, err := giveScript.Do(c, s.db.keys.counter(key))
+		return err
+	})
+}
+
+// Incr counts one hit for key in the current fixed window.
+func (s *Counters) Incr(ctx context.Context, key string, window time.Duration, now time.Time) (int64, time.Time, error) {
+	var n, ttl int64
+	err := s.db.do(ctx, func(c redis.Conn) error {
+		vals, err := redis.Int64s(counterScript.Do(c, s.db.keys.counter(key), max(window.Milliseconds(), 1)))
+		if err == nil && len(vals) == 2 {
+			n, ttl = vals[0], vals[1]
+		}
+		return err
+	})
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	return n, now.Add(time.Duration(ttl) * time.Millisecond), nil
+}
+
+// Count returns key's count in the current window and when it ends.
+func (s *Counters) Count(ctx context.Context, key string, now time.Time) (int64, time.Time, error) {
+	var n, ttl int64
+	err := s.db.do(ctx, func(c redis.Conn) error {
+		_ = c.Send("MULTI")
+		_ = c.Send("GET", s.db.keys.counter(key))
+		_ = c.Send("PTTL", s.db.keys.counter(key))
+		vals, err := redis.Values(c.Do("EXEC"))
+		if err != nil || len(vals) != 2 {
+			return err
+		}
+		if vals[0] != nil {
+			n, _ = redis.Int64(vals[0], nil)
+		}
+		ttl, _ = redis.Int64(vals[1], nil)
+		return nil
+	})
+	if err != nil || n == 0 || ttl < 0 {
+		return 0, time.Time{}, err
+	}
+	return n, now.Add(time.Duration(ttl) * time.Millisecond), nil
+}
+
+// Reset clears key's counter.
+func (s *Counters) Reset(ctx context.Context, key string) error {
+	return s.db.do(ctx, func(c redis.Conn) error {
+		_, err := c.Do("DEL", s.db.keys.counter(key))
 		return err
 	})
 }

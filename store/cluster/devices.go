@@ -10,10 +10,10 @@ import (
 )
 
 // NoteDevice implements place.Devices.
-func (s *Store) NoteDevice(ctx context.Context, userID, deviceID string, now time.Time) error {
+func (s *Devices) NoteDevice(ctx context.Context, userID, deviceID string, now time.Time) error {
 	pctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	tag, err := s.db.Exec(pctx, `INSERT INTO user_devices (user_id, device_id, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+	tag, err := s.db.pg.Exec(pctx, `INSERT INTO user_devices (user_id, device_id, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 		userID, deviceID, now)
 	if err != nil {
 		return pgError(err)
@@ -26,10 +26,10 @@ func (s *Store) NoteDevice(ctx context.Context, userID, deviceID string, now tim
 
 // SyncDeviceBans implements place.Devices: the ban set in Redis, which
 // every instance's placements check, follows the bans in PostgreSQL.
-func (s *Store) SyncDeviceBans(ctx context.Context, userID string) error {
+func (s *Devices) SyncDeviceBans(ctx context.Context, userID string) error {
 	pctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
-	rows, err := s.db.Query(pctx, `SELECT d.device_id, bool_or(u.banned)
+	rows, err := s.db.pg.Query(pctx, `SELECT d.device_id, bool_or(u.banned)
 FROM user_devices d
 JOIN user_devices o ON o.device_id = d.device_id
 JOIN users u ON u.id = o.user_id
@@ -47,7 +47,7 @@ GROUP BY d.device_id`, userID)
 		return pgError(err)
 	}
 	for _, b := range bans {
-		if err := s.SetBanned(ctx, place.DeviceKey(b.Device), b.Banned); err != nil {
+		if err := s.db.setBanned(ctx, place.DeviceKey(b.Device), b.Banned); err != nil {
 			return err
 		}
 	}

@@ -17,10 +17,8 @@ import (
 // Redis restart) and every change is announced as a notice, on which each
 // instance loads it again.
 
-var _ place.Events = (*Store)(nil)
-
 // InitSettings implements place.Events.
-func (s *Store) InitSettings(ctx context.Context, initial place.Settings) (place.Settings, error) {
+func (s *Events) InitSettings(ctx context.Context, initial place.Settings) (place.Settings, error) {
 	initial.Version = 1
 	b, err := json.Marshal(initial)
 	if err != nil {
@@ -28,10 +26,10 @@ func (s *Store) InitSettings(ctx context.Context, initial place.Settings) (place
 	}
 	ctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	if _, err := s.db.Exec(ctx, `INSERT INTO event_settings (id, version, data) VALUES (1, 1, $1) ON CONFLICT (id) DO NOTHING`, b); err != nil {
+	if _, err := s.db.pg.Exec(ctx, `INSERT INTO event_settings (id, version, data) VALUES (1, 1, $1) ON CONFLICT (id) DO NOTHING`, b); err != nil {
 		return place.Settings{}, pgError(err)
 	}
-	return loadSettings(ctx, s.db.QueryRow(ctx, `SELECT version, data FROM event_settings WHERE id = 1`))
+	return loadSettings(ctx, s.db.pg.QueryRow(ctx, `SELECT version, data FROM event_settings WHERE id = 1`))
 }
 
 func loadSettings(_ context.Context, row pgx.Row) (place.Settings, error) {
@@ -49,14 +47,14 @@ func loadSettings(_ context.Context, row pgx.Row) (place.Settings, error) {
 }
 
 // LoadEvent implements place.Events.
-func (s *Store) LoadEvent(ctx context.Context) (place.Event, error) {
+func (s *Events) LoadEvent(ctx context.Context) (place.Event, error) {
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
-	st, err := loadSettings(ctx, s.db.QueryRow(ctx, `SELECT version, data FROM event_settings WHERE id = 1`))
+	st, err := loadSettings(ctx, s.db.pg.QueryRow(ctx, `SELECT version, data FROM event_settings WHERE id = 1`))
 	if err != nil {
 		return place.Event{}, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT id, name, x, y, w, h, created_by, created_at FROM protected_areas ORDER BY id`)
+	rows, err := s.db.pg.Query(ctx, `SELECT id, name, x, y, w, h, created_by, created_at FROM protected_areas ORDER BY id`)
 	if err != nil {
 		return place.Event{}, pgError(err)
 	}
@@ -77,11 +75,11 @@ func (s *Store) LoadEvent(ctx context.Context) (place.Event, error) {
 
 // UpdateSettings implements place.Events; the row lock serializes admins
 // changing settings on different instances.
-func (s *Store) UpdateSettings(ctx context.Context, fn func(place.Settings) (place.Settings, error)) (old, updated place.Settings, err error) {
+func (s *Events) UpdateSettings(ctx context.Context, fn func(place.Settings) (place.Settings, error)) (old, updated place.Settings, err error) {
 	ctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
 	var refused error // fn's own error, returned as it is
-	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.db.pg, func(tx pgx.Tx) error {
 		var err error
 		if old, err = loadSettings(ctx, tx.QueryRow(ctx, `SELECT version, data FROM event_settings WHERE id = 1 FOR UPDATE`)); err != nil {
 			return err
@@ -105,11 +103,11 @@ func (s *Store) UpdateSettings(ctx context.Context, fn func(place.Settings) (pla
 
 // AddArea implements place.Events; the table lock makes the overlap check
 // and the insert one step for every instance.
-func (s *Store) AddArea(ctx context.Context, a place.Area) (place.Area, error) {
+func (s *Events) AddArea(ctx context.Context, a place.Area) (place.Area, error) {
 	ctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
 	r := a.Rect
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.db.pg, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `LOCK TABLE protected_areas IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 			return err
 		}
@@ -129,12 +127,12 @@ func (s *Store) AddArea(ctx context.Context, a place.Area) (place.Area, error) {
 }
 
 // DeleteArea implements place.Events.
-func (s *Store) DeleteArea(ctx context.Context, id int64) (place.Area, error) {
+func (s *Events) DeleteArea(ctx context.Context, id int64) (place.Area, error) {
 	ctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
 	var a place.Area
 	var x, y, w, h int32
-	err := s.db.QueryRow(ctx, `DELETE FROM protected_areas WHERE id = $1 RETURNING id, name, x, y, w, h`, id).Scan(&a.ID, &a.Name, &x, &y, &w, &h)
+	err := s.db.pg.QueryRow(ctx, `DELETE FROM protected_areas WHERE id = $1 RETURNING id, name, x, y, w, h`, id).Scan(&a.ID, &a.Name, &x, &y, &w, &h)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, place.Errorf(place.ENOTFOUND, "No such protected area.")
 	}
@@ -145,8 +143,8 @@ func (s *Store) DeleteArea(ctx context.Context, id int64) (place.Area, error) {
 // PublishEventChange implements place.Events with a notice on the stream
 // every instance reads (notices.go): one published while an instance was
 // disconnected reaches it when it is back.
-func (s *Store) PublishEventChange(ctx context.Context) error {
-	return s.PublishNotice(ctx, place.Notice{Kind: place.NoticeEvent})
+func (s *Events) PublishEventChange(ctx context.Context) error {
+	return s.db.publishNotice(ctx, place.Notice{Kind: place.NoticeEvent})
 }
 
 const templateColumns = `id, name, x, y, width, height, created_by, created_at`
@@ -165,19 +163,19 @@ func scanTemplate(row pgx.Row, extra ...any) (place.Template, error) {
 }
 
 // AddTemplate implements place.Events.
-func (s *Store) AddTemplate(ctx context.Context, t place.Template) (place.Template, error) {
+func (s *Events) AddTemplate(ctx context.Context, t place.Template) (place.Template, error) {
 	ctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	err := s.db.QueryRow(ctx, `INSERT INTO templates (name, x, y, width, height, png, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+	err := s.db.pg.QueryRow(ctx, `INSERT INTO templates (name, x, y, width, height, png, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 		t.Name, t.X, t.Y, t.Width, t.Height, t.PNG, t.CreatedBy, t.CreatedAt).Scan(&t.ID)
 	return t, pgError(err)
 }
 
 // Templates implements place.Events.
-func (s *Store) Templates(ctx context.Context) ([]place.Template, error) {
+func (s *Events) Templates(ctx context.Context) ([]place.Template, error) {
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
-	rows, err := s.db.Query(ctx, `SELECT `+templateColumns+` FROM templates ORDER BY id`)
+	rows, err := s.db.pg.Query(ctx, `SELECT `+templateColumns+` FROM templates ORDER BY id`)
 	if err != nil {
 		return nil, pgError(err)
 	}
@@ -194,37 +192,37 @@ func (s *Store) Templates(ctx context.Context) ([]place.Template, error) {
 }
 
 // Template implements place.Events.
-func (s *Store) Template(ctx context.Context, id int64) (place.Template, error) {
+func (s *Events) Template(ctx context.Context, id int64) (place.Template, error) {
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
 	var png []byte
-	t, err := scanTemplate(s.db.QueryRow(ctx, `SELECT `+templateColumns+`, png FROM templates WHERE id = $1`, id), &png)
+	t, err := scanTemplate(s.db.pg.QueryRow(ctx, `SELECT `+templateColumns+`, png FROM templates WHERE id = $1`, id), &png)
 	t.PNG = png
 	return t, err
 }
 
 // DeleteTemplate implements place.Events.
-func (s *Store) DeleteTemplate(ctx context.Context, id int64) (place.Template, error) {
+func (s *Events) DeleteTemplate(ctx context.Context, id int64) (place.Template, error) {
 	ctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	return scanTemplate(s.db.QueryRow(ctx, `DELETE FROM templates WHERE id = $1 RETURNING `+templateColumns, id))
+	return scanTemplate(s.db.pg.QueryRow(ctx, `DELETE FROM templates WHERE id = $1 RETURNING `+templateColumns, id))
 }
 
 // SaveFinalImage implements place.Events.
-func (s *Store) SaveFinalImage(ctx context.Context, at time.Time, png []byte) error {
+func (s *Events) SaveFinalImage(ctx context.Context, at time.Time, png []byte) error {
 	ctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	_, err := s.db.Exec(ctx, `INSERT INTO final_images (closed_at, png) VALUES ($1, $2) ON CONFLICT (closed_at) DO NOTHING`, at, png)
+	_, err := s.db.pg.Exec(ctx, `INSERT INTO final_images (closed_at, png) VALUES ($1, $2) ON CONFLICT (closed_at) DO NOTHING`, at, png)
 	return pgError(err)
 }
 
 // FinalImage implements place.Events.
-func (s *Store) FinalImage(ctx context.Context) (time.Time, []byte, error) {
+func (s *Events) FinalImage(ctx context.Context) (time.Time, []byte, error) {
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
 	var at time.Time
 	var png []byte
-	err := s.db.QueryRow(ctx, `SELECT closed_at, png FROM final_images ORDER BY closed_at DESC LIMIT 1`).Scan(&at, &png)
+	err := s.db.pg.QueryRow(ctx, `SELECT closed_at, png FROM final_images ORDER BY closed_at DESC LIMIT 1`).Scan(&at, &png)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return at, nil, place.Errorf(place.ENOTFOUND, "The canvas has not closed yet.")
 	}
@@ -233,16 +231,16 @@ func (s *Store) FinalImage(ctx context.Context) (time.Time, []byte, error) {
 
 // AreaRollbackPlan implements place.Events. Like RollbackPlan it first
 // waits until history holds every placement made so far.
-func (s *Store) AreaRollbackPlan(ctx context.Context, r place.Rect, since time.Time, userID string) ([]place.Pixel, error) {
+func (s *Events) AreaRollbackPlan(ctx context.Context, r place.Rect, since time.Time, userID string) ([]place.Pixel, error) {
 	wctx, cancel := context.WithTimeout(ctx, rollbackHistoryWait)
-	err := s.Flush(wctx)
+	err := s.db.Flush(wctx)
 	cancel()
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel = pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	rows, err := s.db.Query(ctx, `
+	rows, err := s.db.pg.Query(ctx, `
 		WITH latest AS (
 			SELECT DISTINCT ON (x, y) x, y, placed_at, rollback, user_id FROM placements
 			WHERE x >= $1 AND x < $2 AND y >= $3 AND y < $4
@@ -276,13 +274,13 @@ func (k keys) online() string { return k.prefix + "online" }
 // ReportOnline records that n players are online on this instance and
 // returns the total over every instance that reported within onlineTTL;
 // reports of instances gone for longer are removed.
-func (s *Store) ReportOnline(ctx context.Context, n int) (int, error) {
+func (s *Events) ReportOnline(ctx context.Context, n int) (int, error) {
 	now := time.Now().UnixMilli()
 	var all map[string]string
-	err := s.do(ctx, func(c redis.Conn) error {
+	err := s.db.do(ctx, func(c redis.Conn) error {
 		_ = c.Send("MULTI")
-		_ = c.Send("HSET", s.keys.online(), s.consumer, fmt.Sprintf("%d:%d", n, now))
-		_ = c.Send("HGETALL", s.keys.online())
+		_ = c.Send("HSET", s.db.keys.online(), s.db.consumer, fmt.Sprintf("%d:%d", n, now))
+		_ = c.Send("HGETALL", s.db.keys.online())
 		vals, err := redis.Values(c.Do("EXEC"))
 		if err != nil || len(vals) != 2 {
 			return err
@@ -304,8 +302,8 @@ func (s *Store) ReportOnline(ctx context.Context, n int) (int, error) {
 		total += int(count)
 	}
 	if len(stale) > 0 {
-		_ = s.do(ctx, func(c redis.Conn) error {
-			_, err := c.Do("HDEL", append([]any{s.keys.online()}, stale...)...)
+		_ = s.db.do(ctx, func(c redis.Conn) error {
+			_, err := c.Do("HDEL", append([]any{s.db.keys.online()}, stale...)...)
 			return err
 		})
 	}
@@ -313,15 +311,7 @@ func (s *Store) ReportOnline(ctx context.Context, n int) (int, error) {
 }
 
 // cooldown is the cooldown of a placement made now.
-// chargeLimit is the charges a player may store now.
-func (s *Store) chargeLimit() int {
-	if s.chargesF != nil {
-		return max(1, s.chargesF())
-	}
-	return 1
-}
-
-func (s *Store) cooldown() time.Duration {
+func (s *db) cooldown() time.Duration {
 	if s.cooldownF != nil {
 		return s.cooldownF()
 	}

@@ -11,15 +11,15 @@ import (
 func TestEventsContract(t *testing.T) {
 	testenv.RedisURL(t)
 	testenv.PostgresURL(t)
-	storetest.RunEvents(t, func(t *testing.T, cfg place.Config) place.Store {
-		return mustOpen(t, newEnv(t).options(cfg))
+	storetest.RunEvents(t, func(t *testing.T, cfg place.Config) place.Stores {
+		return mustOpen(t, newEnv(t).options(cfg)).Stores()
 	})
 }
 
 func TestTeamsContract(t *testing.T) {
 	testenv.RedisURL(t)
 	testenv.PostgresURL(t)
-	storetest.RunTeams(t, func(t *testing.T, cfg place.Config) place.Store {
-		return mustOpen(t, newEnv(t).options(cfg))
+	storetest.RunTeams(t, func(t *testing.T, cfg place.Config) place.Stores {
+		return mustOpen(t, newEnv(t).options(cfg)).Stores()
 	})
 }

@@ -12,10 +12,10 @@ import (
 // LatestPlacements implements place.LatestPlacements from PostgreSQL, which
 // holds the placements the history writer has written (WaitHistory waits
 // for a seq).
-func (s *Store) LatestPlacements(ctx context.Context, r place.Rect, upTo uint64) ([]place.Placement, error) {
+func (s *Factions) LatestPlacements(ctx context.Context, r place.Rect, upTo uint64) ([]place.Placement, error) {
 	ctx, cancel := pgCtx(ctx, statsTimeout)
 	defer cancel()
-	rows, err := s.db.Query(ctx, `SELECT DISTINCT ON (x, y) seq, x, y, color, user_id, placed_at, rollback
+	rows, err := s.db.pg.Query(ctx, `SELECT DISTINCT ON (x, y) seq, x, y, color, user_id, placed_at, rollback
 		FROM placements WHERE x >= $1 AND x < $2 AND y >= $3 AND y < $4 AND seq <= $5
 		ORDER BY x, y, seq DESC`, r.X, r.X+r.W, r.Y, r.Y+r.H, int64(min(upTo, 1<<63-1)))
 	if err != nil {
@@ -26,14 +26,14 @@ func (s *Store) LatestPlacements(ctx context.Context, r place.Rect, upTo uint64)
 }
 
 // PublicNames implements place.PublicNames.
-func (s *Store) PublicNames(ctx context.Context, ids []string) (map[string]string, error) {
+func (s *Factions) PublicNames(ctx context.Context, ids []string) (map[string]string, error) {
 	out := make(map[string]string, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
-	rows, err := s.db.Query(ctx, `SELECT id, username FROM users
+	rows, err := s.db.pg.Query(ctx, `SELECT id, username FROM users
 		WHERE NOT is_guest AND NOT banned AND NOT stats_opt_out AND id = ANY($1)`, ids)
 	if err != nil {
 		return nil, pgError(err)
@@ -52,10 +52,10 @@ func (s *Store) PublicNames(ctx context.Context, ids []string) (map[string]strin
 // PlacementCounts implements place.PlacementCounts in one read-only
 // snapshot of PostgreSQL; the feed brings the placements after upTo (from
 // the stream, or from PostgreSQL when the stream no longer has them).
-func (s *Store) PlacementCounts(ctx context.Context, since time.Time) (all, recent []place.PlacementCount, upTo uint64, err error) {
+func (s *Factions) PlacementCounts(ctx context.Context, since time.Time) (all, recent []place.PlacementCount, upTo uint64, err error) {
 	ctx, cancel := pgCtx(ctx, statsTimeout)
 	defer cancel()
-	tx, err := s.db.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
+	tx, err := s.db.pg.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
 	if err != nil {
 		return nil, nil, 0, pgError(err)
 	}

@@ -11,11 +11,11 @@ func TestSecretIsSharedByInstances(t *testing.T) {
 	e := newEnv(t)
 	a := mustOpen(t, e.options(storetest.DefaultConfig))
 	b := mustOpen(t, e.options(storetest.DefaultConfig))
-	va, err := a.Secret(context.Background(), "device-cookie", 32)
+	va, err := a.Secrets.Secret(context.Background(), "device-cookie", 32)
 	if err != nil {
 		t.Fatal(err)
 	}
-	vb, err := b.Secret(context.Background(), "device-cookie", 32)
+	vb, err := b.Secrets.Secret(context.Background(), "device-cookie", 32)
 	if err != nil || string(va) != string(vb) {
 		t.Fatalf("two instances got %x and %x (%v)", va, vb, err)
 	}

@@ -49,7 +49,7 @@ func TestPostgresOutage(t *testing.T) {
 	if len(placed) != 5000 {
 		t.Fatalf("%d of 5000 placements succeeded while PostgreSQL was down; want all", len(placed))
 	}
-	if _, err := s.PixelHistory(context.Background(), 0, 0, 10); place.ErrorCode(err) != place.EUNAVAILABLE {
+	if _, err := s.History.PixelHistory(context.Background(), 0, 0, 10); place.ErrorCode(err) != place.EUNAVAILABLE {
 		t.Errorf("history read with PostgreSQL down: %v, want SERVICE_UNAVAILABLE", err)
 	}
 	lag, err := s.WriterLag(context.Background())
@@ -128,7 +128,7 @@ func TestRedisOutage(t *testing.T) {
 			defer wg.Done()
 			for i := range 10 {
 				start := time.Now()
-				_, _, err := s.Place(context.Background(), place.Player{UserID: "cut-" + string(rune('a'+w)) + string(rune('a'+i))}, w, i, 1, time.Now())
+				_, _, err := s.Placer.Place(context.Background(), place.Player{UserID: "cut-" + string(rune('a'+w)) + string(rune('a'+i))}, w, i, 1, time.Now())
 				took := time.Since(start)
 				if place.ErrorCode(err) != place.EUNAVAILABLE {
 					t.Errorf("placement with Redis cut off: %v, want SERVICE_UNAVAILABLE", err)
@@ -153,7 +153,7 @@ func TestRedisOutage(t *testing.T) {
 	var err error
 	var p place.Placement
 	for time.Now().Before(deadline) {
-		if p, _, err = s.Place(context.Background(), place.Player{UserID: "after"}, 1, 1, 3, time.Now()); err == nil {
+		if p, _, err = s.Placer.Place(context.Background(), place.Player{UserID: "after"}, 1, 1, 3, time.Now()); err == nil {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -261,7 +261,7 @@ func TestTrimKeepsUnwrittenAndReplays(t *testing.T) {
 		t.Fatalf("stream holds %d entries after history caught up; want trimmed, keeping at least 50", n)
 	}
 
-	all, err := s.Since(context.Background(), 0, 1000)
+	all, err := s.Feed.Since(context.Background(), 0, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestTrimKeepsUnwrittenAndReplays(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var got []uint64
-	_ = s.Follow(ctx, 0, func(ps []place.Placement) {
+	_ = s.Feed.Follow(ctx, 0, func(ps []place.Placement) {
 		for _, p := range ps {
 			got = append(got, p.Seq)
 		}

@@ -18,13 +18,13 @@ import (
 var ErrFeedReset = place.ErrFeedReset
 
 // Canvas returns the canvas, its size and its seq, read in one atomic step.
-func (s *Store) Canvas(ctx context.Context) ([]byte, place.Size, uint64, error) {
+func (s *Feed) Canvas(ctx context.Context) ([]byte, place.Size, uint64, error) {
 	var data []byte
 	var sz place.Size
 	var seq uint64
 	missing := false
-	err := s.do(ctx, func(c redis.Conn) error {
-		reply, err := redis.Values(canvasScript.Do(c, s.keys.canvas, s.keys.seq, s.keys.meta))
+	err := s.db.do(ctx, func(c redis.Conn) error {
+		reply, err := redis.Values(canvasScript.Do(c, s.db.keys.canvas, s.db.keys.seq, s.db.keys.meta))
 		if err != nil {
 			return err
 		}
@@ -50,7 +50,7 @@ func (s *Store) Canvas(ctx context.Context) ([]byte, place.Size, uint64, error) 
 		return nil, place.Size{}, 0, err
 	}
 	if missing {
-		s.triggerRestore()
+		s.db.triggerRestore()
 		return nil, place.Size{}, 0, fmt.Errorf("%w (redis holds no canvas; restoring)", place.ErrUnavailable)
 	}
 	if len(data) != sz.Width*sz.Height {
@@ -62,9 +62,9 @@ func (s *Store) Canvas(ctx context.Context) ([]byte, place.Size, uint64, error) 
 // Follow tails the stream from after. Connection failures are retried
 // (resuming from the last delivered seq, so nothing is skipped); entries
 // already trimmed from the stream are read from PostgreSQL.
-func (s *Store) Follow(ctx context.Context, after uint64, fn func([]place.Placement)) error {
+func (s *Feed) Follow(ctx context.Context, after uint64, fn func([]place.Placement)) error {
 	outer := ctx
-	ctx, cancel := s.untilClosed(ctx)
+	ctx, cancel := s.db.untilClosed(ctx)
 	defer cancel()
 	cursor := after
 	backoff := newBackoff(50*time.Millisecond, 2*time.Second)
@@ -77,7 +77,7 @@ func (s *Store) Follow(ctx context.Context, after uint64, fn func([]place.Placem
 	recovering := false
 	for ctx.Err() == nil {
 		if conn == nil {
-			c, err := s.pool.GetContext(ctx)
+			c, err := s.db.pool.GetContext(ctx)
 			if err != nil {
 				backoff.wait(ctx)
 				continue
@@ -87,7 +87,7 @@ func (s *Store) Follow(ctx context.Context, after uint64, fn func([]place.Placem
 		if recovering {
 			// After an outage, make sure Redis did not come back with an
 			// older sequence; following it would skip seqs.
-			cur, err := redis.Uint64(conn.Do("GET", s.keys.seq))
+			cur, err := redis.Uint64(conn.Do("GET", s.db.keys.seq))
 			if err != nil && !errors.Is(err, redis.ErrNil) {
 				conn.Close()
 				conn = nil
@@ -100,10 +100,10 @@ func (s *Store) Follow(ctx context.Context, after uint64, fn func([]place.Placem
 			recovering = false
 		}
 		reply, err := redis.DoWithTimeout(conn, followBlock+redisReadTimeout,
-			"XREAD", "COUNT", 1000, "BLOCK", followBlock.Milliseconds(), "STREAMS", s.keys.stream, streamID(cursor))
+			"XREAD", "COUNT", 1000, "BLOCK", followBlock.Milliseconds(), "STREAMS", s.db.keys.stream, streamID(cursor))
 		if err != nil {
 			if ctx.Err() == nil {
-				s.log.Warn("following placements", "err", err)
+				s.db.log.Warn("following placements", "err", err)
 			}
 			conn.Close()
 			conn = nil
@@ -141,14 +141,14 @@ func (s *Store) Follow(ctx context.Context, after uint64, fn func([]place.Placem
 
 // Since returns up to max placements after the given seq, from the stream,
 // or from PostgreSQL for those already trimmed from it.
-func (s *Store) Since(ctx context.Context, after uint64, max int) ([]place.Placement, error) {
+func (s *Feed) Since(ctx context.Context, after uint64, max int) ([]place.Placement, error) {
 	if max <= 0 {
 		return nil, nil
 	}
 	var ps []place.Placement
 	var cur uint64
-	err := s.do(ctx, func(c redis.Conn) error {
-		reply, err := c.Do("XRANGE", s.keys.stream, "("+streamID(after), "+", "COUNT", max)
+	err := s.db.do(ctx, func(c redis.Conn) error {
+		reply, err := c.Do("XRANGE", s.db.keys.stream, "("+streamID(after), "+", "COUNT", max)
 		if err != nil {
 			return err
 		}
@@ -158,7 +158,7 @@ func (s *Store) Since(ctx context.Context, after uint64, max int) ([]place.Place
 		if len(ps) > 0 && ps[0].Seq == after+1 {
 			return nil
 		}
-		cur, err = redis.Uint64(c.Do("GET", s.keys.seq))
+		cur, err = redis.Uint64(c.Do("GET", s.db.keys.seq))
 		if errors.Is(err, redis.ErrNil) {
 			err = nil
 		}
@@ -189,10 +189,10 @@ func (s *Store) Since(ctx context.Context, after uint64, max int) ([]place.Place
 
 // sinceFromHistory reads placements in (after, upto] from PostgreSQL, up to
 // max of them, and fails unless they are all there.
-func (s *Store) sinceFromHistory(ctx context.Context, after, upto uint64, max int) ([]place.Placement, error) {
+func (s *Feed) sinceFromHistory(ctx context.Context, after, upto uint64, max int) ([]place.Placement, error) {
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
-	rows, err := s.db.Query(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, COALESCE(team_id, 0)
+	rows, err := s.db.pg.Query(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, COALESCE(team_id, 0)
 		FROM placements WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`, int64(after), int64(upto), max)
 	if err != nil {
 		return nil, pgError(err)

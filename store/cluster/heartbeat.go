@@ -25,43 +25,43 @@ const (
 func (k keys) heartbeat(consumer string) string { return k.prefix + "instance:" + consumer }
 
 // runHeartbeat refreshes this instance's heartbeat until the store closes.
-func (s *Store) runHeartbeat() {
+func (s *writer) runHeartbeat() {
 	t := time.NewTicker(heartbeatEvery)
 	defer t.Stop()
 	for {
 		select {
-		case <-s.ctx.Done():
+		case <-s.db.ctx.Done():
 			return
 		case <-t.C:
 			if err := s.beat(); err != nil {
-				s.log.Debug("heartbeat", "err", err)
+				s.db.log.Debug("heartbeat", "err", err)
 			}
 		}
 	}
 }
 
-func (s *Store) beat() error {
-	conn := s.pool.Get()
+func (s *writer) beat() error {
+	conn := s.db.pool.Get()
 	defer conn.Close()
-	_, err := conn.Do("SET", s.keys.heartbeat(s.consumer), time.Now().UnixMilli(), "PX", heartbeatTTL.Milliseconds())
+	_, err := conn.Do("SET", s.db.keys.heartbeat(s.db.consumer), time.Now().UnixMilli(), "PX", heartbeatTTL.Milliseconds())
 	return err
 }
 
 // stopHeartbeat removes the heartbeat once this instance has written what
 // it could, so that another takes over anything left at once.
-func (s *Store) stopHeartbeat() {
-	conn := s.pool.Get()
+func (s *writer) stopHeartbeat() {
+	conn := s.db.pool.Get()
 	defer conn.Close()
-	_, _ = conn.Do("DEL", s.keys.heartbeat(s.consumer))
+	_, _ = conn.Do("DEL", s.db.keys.heartbeat(s.db.consumer))
 }
 
 // claimDead takes over the pending history entries of every consumer whose
 // heartbeat is gone (an instance that died, or one of a version without
 // heartbeats that stopped long ago).
-func (s *Store) claimDead() (int, error) {
-	conn := s.pool.Get()
+func (s *writer) claimDead() (int, error) {
+	conn := s.db.pool.Get()
 	defer conn.Close()
-	summary, err := redis.Values(conn.Do("XPENDING", s.keys.stream, historyGroup))
+	summary, err := redis.Values(conn.Do("XPENDING", s.db.keys.stream, historyGroup))
 	if err != nil {
 		return 0, err
 	}
@@ -78,10 +78,10 @@ func (s *Store) claimDead() (int, error) {
 		if err != nil || len(pair) != 2 {
 			return claimed, errors.New("unexpected XPENDING reply")
 		}
-		if pair[0] == s.consumer {
+		if pair[0] == s.db.consumer {
 			continue
 		}
-		alive, err := redis.Bool(conn.Do("EXISTS", s.keys.heartbeat(pair[0])))
+		alive, err := redis.Bool(conn.Do("EXISTS", s.db.keys.heartbeat(pair[0])))
 		if err != nil || alive {
 			if err != nil {
 				return claimed, err
@@ -98,15 +98,15 @@ func (s *Store) claimDead() (int, error) {
 }
 
 // claimFrom moves the pending entries of one consumer to this one.
-func (s *Store) claimFrom(conn redis.Conn, consumer string) (int, error) {
+func (s *writer) claimFrom(conn redis.Conn, consumer string) (int, error) {
 	claimed := 0
 	for range 20 {
-		entries, err := redis.Values(conn.Do("XPENDING", s.keys.stream, historyGroup,
+		entries, err := redis.Values(conn.Do("XPENDING", s.db.keys.stream, historyGroup,
 			"IDLE", deadClaimMinIdle.Milliseconds(), "-", "+", writerBatch, consumer))
 		if err != nil || len(entries) == 0 {
 			return claimed, err
 		}
-		args := []any{s.keys.stream, historyGroup, s.consumer, deadClaimMinIdle.Milliseconds()}
+		args := []any{s.db.keys.stream, historyGroup, s.db.consumer, deadClaimMinIdle.Milliseconds()}
 		for _, e := range entries {
 			v, err := redis.Values(e, nil)
 			if err != nil || len(v) == 0 {

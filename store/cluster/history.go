@@ -38,7 +38,7 @@ const historyColumns = `p.seq, p.x, p.y, p.color, p.user_id, p.placed_at, p.roll
 
 // PixelHistory returns one pixel's placements, newest first. PostgreSQL may
 // lag the stream by a moment; this read does not wait for it.
-func (s *Store) PixelHistory(ctx context.Context, x, y, limit int) ([]place.HistoryEntry, error) {
+func (s *History) PixelHistory(ctx context.Context, x, y, limit int) ([]place.HistoryEntry, error) {
 	return s.queryHistory(ctx, `SELECT `+historyColumns+`
 		FROM placements p LEFT JOIN users u ON u.id = p.user_id
 		WHERE p.x = $1 AND p.y = $2 ORDER BY p.seq DESC LIMIT $3`, x, y, clampLimit(limit))
@@ -46,30 +46,30 @@ func (s *Store) PixelHistory(ctx context.Context, x, y, limit int) ([]place.Hist
 
 // PixelHistoryBefore returns one pixel's placements with seq < before
 // (0: no bound), newest first: the pages of the HTML history.
-func (s *Store) PixelHistoryBefore(ctx context.Context, x, y int, before uint64, limit int) ([]place.HistoryEntry, error) {
+func (s *History) PixelHistoryBefore(ctx context.Context, x, y int, before uint64, limit int) ([]place.HistoryEntry, error) {
 	return s.queryHistory(ctx, `SELECT `+historyColumns+`
 		FROM placements p LEFT JOIN users u ON u.id = p.user_id
 		WHERE p.x = $1 AND p.y = $2 AND ($3::bigint = 0 OR p.seq < $3::bigint) ORDER BY p.seq DESC LIMIT $4`, x, y, int64(before), clampLimit(limit))
 }
 
 // RecentPlacements returns placements with seq < before (0: no bound), newest first.
-func (s *Store) RecentPlacements(ctx context.Context, before uint64, limit int) ([]place.HistoryEntry, error) {
+func (s *History) RecentPlacements(ctx context.Context, before uint64, limit int) ([]place.HistoryEntry, error) {
 	return s.queryHistory(ctx, `SELECT `+historyColumns+`
 		FROM placements p LEFT JOIN users u ON u.id = p.user_id
 		WHERE ($1::bigint = 0 OR p.seq < $1::bigint) ORDER BY p.seq DESC LIMIT $2`, int64(before), clampLimit(limit))
 }
 
 // UserPlacements returns a user's placements with seq < before (0: no bound), newest first.
-func (s *Store) UserPlacements(ctx context.Context, userID string, before uint64, limit int) ([]place.HistoryEntry, error) {
+func (s *History) UserPlacements(ctx context.Context, userID string, before uint64, limit int) ([]place.HistoryEntry, error) {
 	return s.queryHistory(ctx, `SELECT `+historyColumns+`
 		FROM placements p LEFT JOIN users u ON u.id = p.user_id
 		WHERE p.user_id = $1 AND ($2::bigint = 0 OR p.seq < $2::bigint) ORDER BY p.seq DESC LIMIT $3`, userID, int64(before), clampLimit(limit))
 }
 
-func (s *Store) queryHistory(ctx context.Context, sql string, args ...any) ([]place.HistoryEntry, error) {
+func (s *History) queryHistory(ctx context.Context, sql string, args ...any) ([]place.HistoryEntry, error) {
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
-	rows, err := s.db.Query(ctx, sql, args...)
+	rows, err := s.db.pg.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, pgError(err)
 	}
@@ -115,8 +115,8 @@ func scanPlacement(rows pgx.Rows) (place.Placement, error) {
 
 // EachPlacement streams every stored placement in seq order. It runs under
 // the caller's context only: a full replay may take long.
-func (s *Store) EachPlacement(ctx context.Context, fn func(place.Placement) error) error {
-	rows, err := s.db.Query(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, COALESCE(team_id, 0) FROM placements ORDER BY seq`)
+func (s *History) EachPlacement(ctx context.Context, fn func(place.Placement) error) error {
+	rows, err := s.db.pg.Query(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, COALESCE(team_id, 0) FROM placements ORDER BY seq`)
 	if err != nil {
 		return pgError(err)
 	}
@@ -138,16 +138,16 @@ func (s *Store) EachPlacement(ctx context.Context, fn func(place.Placement) erro
 // right after the vandal's last pixel still undoes it. Then, for every pixel
 // whose latest placement is the user's at or after since, it finds the
 // color of the latest placement there that is not one of those.
-func (s *Store) RollbackPlan(ctx context.Context, userID string, since time.Time) ([]place.Pixel, error) {
+func (s *History) RollbackPlan(ctx context.Context, userID string, since time.Time) ([]place.Pixel, error) {
 	wctx, cancel := context.WithTimeout(ctx, rollbackHistoryWait)
-	err := s.Flush(wctx)
+	err := s.db.Flush(wctx)
 	cancel()
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel = pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	rows, err := s.db.Query(ctx, `
+	rows, err := s.db.pg.Query(ctx, `
 		WITH touched AS (
 			SELECT DISTINCT x, y FROM placements WHERE user_id = $1 AND placed_at >= $2
 		), latest AS (
@@ -185,4 +185,11 @@ func scanPixels(rows pgx.Rows) ([]place.Pixel, error) {
 		out = append(out, place.Pixel{X: int(x), Y: int(y), Color: uint8(color)})
 	}
 	return out, pgError(rows.Err())
+}
+
+// WaitHistory waits until every placement up to seq is in PostgreSQL, so
+// that history reads include them. It returns place.ErrUnavailable if that
+// does not happen before ctx ends (PostgreSQL down).
+func (s *History) WaitHistory(ctx context.Context, seq uint64) error {
+	return s.db.waitHistory(ctx, seq)
 }

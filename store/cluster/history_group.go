@@ -25,7 +25,7 @@ func (g groupState) written(seq uint64) bool {
 
 // seqAndGroup reads the current seq (0 before the first placement) and
 // where the history group stands.
-func (s *Store) seqAndGroup(conn redis.Conn) (uint64, groupState, error) {
+func (s *db) seqAndGroup(conn redis.Conn) (uint64, groupState, error) {
 	seq, err := redis.Uint64(conn.Do("GET", s.keys.seq))
 	if err != nil && !errors.Is(err, redis.ErrNil) {
 		return 0, groupState{}, err
@@ -34,7 +34,7 @@ func (s *Store) seqAndGroup(conn redis.Conn) (uint64, groupState, error) {
 	return seq, g, err
 }
 
-func (s *Store) groupState(conn redis.Conn) (groupState, error) {
+func (s *db) groupState(conn redis.Conn) (groupState, error) {
 	var g groupState
 	_ = conn.Send("MULTI")
 	_ = conn.Send("XINFO", "GROUPS", s.keys.stream)
@@ -89,7 +89,7 @@ func (s *Store) groupState(conn redis.Conn) (groupState, error) {
 
 // trim drops stream entries that are both written to PostgreSQL and older
 // than the newest StreamRetain.
-func (s *Store) trim() error {
+func (s *db) trim() error {
 	conn := s.pool.Get()
 	defer conn.Close()
 	seq, err := redis.Uint64(conn.Do("GET", s.keys.seq))
@@ -115,7 +115,7 @@ func (s *Store) trim() error {
 
 // WriterLag returns how many placements are not yet in PostgreSQL: those
 // handed to a writer and not acknowledged, plus those not read yet.
-func (s *Store) WriterLag(ctx context.Context) (int64, error) {
+func (s *db) WriterLag(ctx context.Context) (int64, error) {
 	var lag int64
 	err := s.do(ctx, func(c redis.Conn) error {
 		seq, g, err := s.seqAndGroup(c)
@@ -128,10 +128,7 @@ func (s *Store) WriterLag(ctx context.Context) (int64, error) {
 	return lag, err
 }
 
-// WaitHistory waits until every placement up to seq is in PostgreSQL, so
-// that history reads include them. It returns place.ErrUnavailable if that
-// does not happen before ctx ends (PostgreSQL down).
-func (s *Store) WaitHistory(ctx context.Context, seq uint64) error {
+func (s *db) waitHistory(ctx context.Context, seq uint64) error {
 	for {
 		var g groupState
 		err := s.do(ctx, func(c redis.Conn) error {
@@ -156,7 +153,7 @@ func (s *Store) WaitHistory(ctx context.Context, seq uint64) error {
 }
 
 // Flush waits until every placement acknowledged so far is in PostgreSQL.
-func (s *Store) Flush(ctx context.Context) error {
+func (s *db) Flush(ctx context.Context) error {
 	var seq uint64
 	err := s.do(ctx, func(c redis.Conn) error {
 		var err error
@@ -169,5 +166,5 @@ func (s *Store) Flush(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.WaitHistory(ctx, seq)
+	return s.waitHistory(ctx, seq)
 }

@@ -31,23 +31,13 @@ const (
 // notices, followed by the consumer name (it shows in CLIENT LIST).
 const NoticeClientName = "place-notices-"
 
-// PublishKick implements place.Kicks.
-func (s *Store) PublishKick(ctx context.Context, k place.Kick) error {
-	return s.PublishNotice(ctx, place.KickNotice(k))
-}
-
-// SubscribeKicks implements place.Kicks.
-func (s *Store) SubscribeKicks(ctx context.Context, fn func(place.Kick)) error {
-	return s.SubscribeNotices(ctx, func(n place.Notice) {
-		if k, ok := n.Kick(); ok {
-			fn(k)
-		}
-	})
-}
-
 // PublishNotice appends n to the notice stream, which keeps the latest
 // noticeRetain.
-func (s *Store) PublishNotice(ctx context.Context, n place.Notice) error {
+func (s *Notices) PublishNotice(ctx context.Context, n place.Notice) error {
+	return s.db.publishNotice(ctx, n)
+}
+
+func (s *db) publishNotice(ctx context.Context, n place.Notice) error {
 	b, err := json.Marshal(n)
 	if err != nil {
 		return err
@@ -61,16 +51,16 @@ func (s *Store) PublishNotice(ctx context.Context, n place.Notice) error {
 // SubscribeNotices calls fn for every notice published after the call, in
 // order, until ctx ends or the store closes. A lost connection is redialled
 // with backoff, and the notices published meanwhile are delivered then.
-func (s *Store) SubscribeNotices(ctx context.Context, fn func(place.Notice)) error {
+func (s *Notices) SubscribeNotices(ctx context.Context, fn func(place.Notice)) error {
 	outer := ctx
-	ctx, cancel := s.untilClosed(ctx)
+	ctx, cancel := s.db.untilClosed(ctx)
 	defer cancel()
 	retry := newBackoff(50*time.Millisecond, 2*time.Second)
 	last := "" // the id of the last notice handled; "" until first connected
 	for ctx.Err() == nil {
 		err := s.readNotices(ctx, &last, fn, retry)
 		if ctx.Err() == nil {
-			s.log.Warn("notice stream connection lost; reconnecting and catching up", "err", err, "after", last)
+			s.db.log.Warn("notice stream connection lost; reconnecting and catching up", "err", err, "after", last)
 			retry.wait(ctx)
 		}
 	}
@@ -82,8 +72,8 @@ func (s *Store) SubscribeNotices(ctx context.Context, fn func(place.Notice)) err
 
 // readNotices reads the stream on a connection of its own until it fails
 // or ctx ends.
-func (s *Store) readNotices(ctx context.Context, last *string, fn func(place.Notice), retry *backoff) error {
-	conn, err := redis.DialURLContext(ctx, s.redisURL,
+func (s *Notices) readNotices(ctx context.Context, last *string, fn func(place.Notice), retry *backoff) error {
+	conn, err := redis.DialURLContext(ctx, s.db.redisURL,
 		redis.DialConnectTimeout(redisDialTimeout),
 		redis.DialReadTimeout(noticeBlock+noticeSlack),
 		redis.DialWriteTimeout(redisWriteTimeout),
@@ -96,12 +86,14 @@ func (s *Store) readNotices(ctx context.Context, last *string, fn func(place.Not
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
 	if *last == "" {
-		if *last, err = lastNoticeID(conn, s.keys.notices); err != nil {
+		if *last, err = lastNoticeID(conn, s.db.keys.notices); err != nil {
 			return err
 		}
+		// Every notice after last is read, on this connection or the next.
+		place.Subscribed(ctx)
 	}
 	for {
-		reply, err := redis.Values(conn.Do("XREAD", "COUNT", noticeBatch, "BLOCK", noticeBlock.Milliseconds(), "STREAMS", s.keys.notices, *last))
+		reply, err := redis.Values(conn.Do("XREAD", "COUNT", noticeBatch, "BLOCK", noticeBlock.Milliseconds(), "STREAMS", s.db.keys.notices, *last))
 		if err != nil && !errors.Is(err, redis.ErrNil) {
 			return err
 		}
@@ -114,7 +106,7 @@ func (s *Store) readNotices(ctx context.Context, last *string, fn func(place.Not
 			*last = e.id
 			var n place.Notice
 			if err := json.Unmarshal(e.fields["n"], &n); err != nil {
-				s.log.Warn("ignoring malformed notice", "id", e.id, "err", err)
+				s.db.log.Warn("ignoring malformed notice", "id", e.id, "err", err)
 				continue
 			}
 			fn(n)
@@ -181,4 +173,4 @@ func streamEntries(reply []any) ([]streamEntry, error) {
 }
 
 // NoticeClient is the Redis client name of this store's notice reader.
-func (s *Store) NoticeClient() string { return NoticeClientName + s.consumer }
+func (s *Notices) NoticeClient() string { return NoticeClientName + s.db.consumer }

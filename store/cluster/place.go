@@ -17,20 +17,20 @@ var errPlaceTimeout = errors.New("redis did not answer the placement in time")
 
 // Place runs placeScript: the placement is in the stream, and so durable in
 // cluster mode's sense (docs/architecture.md), when it returns.
-func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
+func (s *Placer) Place(ctx context.Context, who place.Player, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
 	userID := who.UserID
 	nowMs := now.UnixMilli()
-	cd := s.cooldown()
+	cd := s.db.cooldown()
 	keys := who.Keys()
 	device := keys[len(keys)-1] // the user again when the device is unknown
 	players := 0
-	budgetKey := s.keys.cooldown(userID) // unused without a budget
+	budgetKey := s.db.keys.cooldown(userID) // unused without a budget
 	if who.Budget.Applies() && cd > 0 {
-		players, budgetKey = who.Budget.Players, s.keys.cooldown(who.Budget.Key)
+		players, budgetKey = who.Budget.Players, s.db.keys.cooldown(who.Budget.Key)
 	}
 	r := &placeReq{
-		cooldownKey:       s.keys.cooldown(userID),
-		deviceCooldownKey: s.keys.cooldown(device),
+		cooldownKey:       s.db.keys.cooldown(userID),
+		deviceCooldownKey: s.db.keys.cooldown(device),
 		budgetKey:         budgetKey,
 		device:            device,
 		team:              who.TeamID,
@@ -55,7 +55,7 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 	case placeBudget:
 		return place.Placement{}, time.Time{}, place.AddressBudgetError(now, time.UnixMilli(vals[1]))
 	case placeNoCanvas:
-		s.triggerRestore()
+		s.db.triggerRestore()
 		return place.Placement{}, time.Time{}, fmt.Errorf("%w (redis holds no canvas; restoring)", place.ErrUnavailable)
 	}
 	at := time.UnixMilli(nowMs)
@@ -66,10 +66,18 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 	return p, time.UnixMilli(vals[2]), nil
 }
 
+// chargeLimit is the charges a player may store now.
+func (s *Placer) chargeLimit() int {
+	if s.db.chargesF != nil {
+		return max(1, s.db.chargesF())
+	}
+	return 1
+}
+
 // evalPlace runs one placement behind the circuit breaker, through the
 // batcher unless it is disabled.
-func (s *Store) evalPlace(ctx context.Context, r *placeReq) (any, error) {
-	done, err := s.breaker.Allow()
+func (s *Placer) evalPlace(ctx context.Context, r *placeReq) (any, error) {
+	done, err := s.db.breaker.Allow()
 	if err != nil {
 		return nil, fmt.Errorf("%w (redis: %v)", place.ErrUnavailable, err)
 	}
@@ -79,24 +87,24 @@ func (s *Store) evalPlace(ctx context.Context, r *placeReq) (any, error) {
 	}
 	r.reply = make(chan placeResult, 1)
 	var reply any
-	if s.placer == nil {
+	if s.db.placer == nil {
 		reply, err = s.evalDirect(ctx, r)
 	} else {
-		reply, err = s.placer.do(ctx, r)
+		reply, err = s.db.placer.do(ctx, r)
 	}
 	done(breakerOutcome(err))
 	return reply, redisError(err)
 }
 
-func (s *Store) evalDirect(ctx context.Context, r *placeReq) (any, error) {
+func (s *Placer) evalDirect(ctx context.Context, r *placeReq) (any, error) {
 	ctx, cancel := context.WithDeadline(ctx, r.deadline)
 	defer cancel()
-	conn, err := s.pool.GetContext(ctx)
+	conn, err := s.db.pool.GetContext(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
-	replies, err := redis.Values(placeScript.Do(conn, s.placeArgs([]*placeReq{r})...))
+	replies, err := redis.Values(placeScript.Do(conn, s.db.placeArgs([]*placeReq{r})...))
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +115,7 @@ func (s *Store) evalDirect(ctx context.Context, r *placeReq) (any, error) {
 }
 
 // placeArgs lays out the keys and arguments of placeScript for a batch.
-func (s *Store) placeArgs(batch []*placeReq) []any {
+func (s *db) placeArgs(batch []*placeReq) []any {
 	args := make([]any, 0, 6+12*len(batch))
 	args = append(args, 5+3*len(batch), s.keys.banned, s.keys.canvas, s.keys.seq, s.keys.stream, s.keys.meta)
 	for _, r := range batch {
@@ -122,7 +130,7 @@ func (s *Store) placeArgs(batch []*placeReq) []any {
 
 // PlaceRollback writes the pixels as rollback placements attributed to the
 // actor, in chunks so that no single script holds Redis for long.
-func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time) ([]place.Placement, error) {
+func (s *Placer) PlaceRollback(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time) ([]place.Placement, error) {
 	const chunk = 1000
 	nowMs := now.UnixMilli()
 	at := time.UnixMilli(nowMs)
@@ -130,12 +138,12 @@ func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []plac
 	for start := 0; start < len(pixels); start += chunk {
 		part := pixels[start:min(start+chunk, len(pixels))]
 		args := make([]any, 0, 6+3*len(part))
-		args = append(args, s.keys.canvas, s.keys.seq, s.keys.stream, s.keys.meta, actorID, nowMs)
+		args = append(args, s.db.keys.canvas, s.db.keys.seq, s.db.keys.stream, s.db.keys.meta, actorID, nowMs)
 		for _, p := range part {
 			args = append(args, p.X, p.Y, int(p.Color))
 		}
 		var first int64
-		err := s.do(ctx, func(c redis.Conn) error {
+		err := s.db.do(ctx, func(c redis.Conn) error {
 			var err error
 			first, err = redis.Int64(rollbackScript.Do(c, args...))
 			return err
@@ -144,7 +152,7 @@ func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []plac
 			return out, err
 		}
 		if first < 0 {
-			s.triggerRestore()
+			s.db.triggerRestore()
 			return out, fmt.Errorf("%w (redis holds no canvas; restoring)", place.ErrUnavailable)
 		}
 		for i, p := range part {
@@ -156,10 +164,10 @@ func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []plac
 
 // CooldownUntil returns the stored end of the user's cooldown, or the zero
 // time when there is none.
-func (s *Store) CooldownUntil(ctx context.Context, userID string) (time.Time, error) {
+func (s *Placer) CooldownUntil(ctx context.Context, userID string) (time.Time, error) {
 	var until time.Time
-	err := s.do(ctx, func(c redis.Conn) error {
-		ms, err := redis.Int64(c.Do("GET", s.keys.cooldown(userID)))
+	err := s.db.do(ctx, func(c redis.Conn) error {
+		ms, err := redis.Int64(c.Do("GET", s.db.keys.cooldown(userID)))
 		if errors.Is(err, redis.ErrNil) {
 			return nil
 		}
@@ -173,18 +181,22 @@ func (s *Store) CooldownUntil(ctx context.Context, userID string) (time.Time, er
 }
 
 // SetCooldownUntil moves the user's cooldown end to until if that is later.
-func (s *Store) SetCooldownUntil(ctx context.Context, userID string, until time.Time) error {
+func (s *Placer) SetCooldownUntil(ctx context.Context, userID string, until time.Time) error {
 	// The key outlives the cooldown by a little, so that a caller with a
 	// slightly different clock still finds it; Place compares the stored end.
 	ttl := max(time.Until(until), 0) + time.Second
-	return s.do(ctx, func(c redis.Conn) error {
-		_, err := extendCooldownScript.Do(c, s.keys.cooldown(userID), until.UnixMilli(), ttl.Milliseconds())
+	return s.db.do(ctx, func(c redis.Conn) error {
+		_, err := extendCooldownScript.Do(c, s.db.keys.cooldown(userID), until.UnixMilli(), ttl.Milliseconds())
 		return err
 	})
 }
 
 // SetBanned adds the user to or removes them from the set that Place checks.
-func (s *Store) SetBanned(ctx context.Context, userID string, banned bool) error {
+func (s *Placer) SetBanned(ctx context.Context, userID string, banned bool) error {
+	return s.db.setBanned(ctx, userID, banned)
+}
+
+func (s *db) setBanned(ctx context.Context, userID string, banned bool) error {
 	cmd := "SREM"
 	if banned {
 		cmd = "SADD"
@@ -201,7 +213,7 @@ func (s *Store) SetBanned(ctx context.Context, userID string, banned bool) error
 // Redis rather than by round trips and per-call overhead. A lone request
 // goes out at once: batches form only while a call is in flight.
 type batcher struct {
-	s    *Store
+	s    *db
 	reqs chan *placeReq
 	stop chan struct{}
 	done chan struct{}
@@ -228,7 +240,7 @@ type placeResult struct {
 
 const maxBatch = 256
 
-func newBatcher(s *Store, workers int) *batcher {
+func newBatcher(s *db, workers int) *batcher {
 	b := &batcher{s: s, reqs: make(chan *placeReq, 4096), stop: make(chan struct{}), done: make(chan struct{})}
 	finished := make(chan struct{}, workers)
 	for range workers {

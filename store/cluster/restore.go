@@ -23,16 +23,16 @@ const (
 // the first size: the canvas grows at run time and never shrinks). Redis
 // must agree with PostgreSQL, except after a growth Redis made and
 // PostgreSQL failed to record, which is recorded now (recordMissedGrowth).
-func (s *Store) checkStoredSize(ctx context.Context) error {
+func (s *db) checkStoredSize(ctx context.Context) error {
 	pctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	tag, err := s.db.Exec(pctx, `INSERT INTO meta (key, value) VALUES ('canvas_width', $1), ('canvas_height', $2), ('redis_epoch', '0')
+	tag, err := s.pg.Exec(pctx, `INSERT INTO meta (key, value) VALUES ('canvas_width', $1), ('canvas_height', $2), ('redis_epoch', '0')
 		ON CONFLICT (key) DO NOTHING`, strconv.Itoa(s.cfg.Width), strconv.Itoa(s.cfg.Height))
 	if err != nil {
 		return fmt.Errorf("postgresql: %w", err)
 	}
 	newDatabase := tag.RowsAffected() > 0
-	stored, err := pgSize(pctx, s.db, "")
+	stored, err := pgSize(pctx, s.pg, "")
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (s *Store) checkStoredSize(ctx context.Context) error {
 
 // triggerRestore starts restoring Redis in the background, once, after a
 // call found the canvas missing at run time (Redis restarted empty).
-func (s *Store) triggerRestore() {
+func (s *db) triggerRestore() {
 	if !s.restoring.CompareAndSwap(false, true) {
 		return
 	}
@@ -93,7 +93,7 @@ func (s *Store) triggerRestore() {
 // ensureCanvas returns once Redis holds the canvas, restoring it from
 // PostgreSQL if needed. One instance restores (under a lock); the others
 // wait for it.
-func (s *Store) ensureCanvas(ctx context.Context) error {
+func (s *db) ensureCanvas(ctx context.Context) error {
 	token := randomID(10)
 	for {
 		conn, err := s.pool.GetContext(ctx)
@@ -150,9 +150,9 @@ type streamPixel struct {
 // restore reads next includes those batches); and a writer commits only a
 // batch read under the epoch PostgreSQL holds, so one read before the
 // restore is refused after it and read again from the restored stream.
-func (s *Store) restore(ctx context.Context) error {
+func (s *db) restore(ctx context.Context) error {
 	start := time.Now()
-	tx, err := s.db.Begin(ctx)
+	tx, err := s.pg.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("postgresql: %w", err)
 	}
@@ -220,7 +220,7 @@ func advanceEpoch(ctx context.Context, tx pgx.Tx) (int64, error) {
 // readSurvivingStream returns the latest stream entry of every pixel still
 // in the stream, and the highest seq Redis knows of (its seq key, the
 // stream's last id, the entries).
-func (s *Store) readSurvivingStream(conn redis.Conn, sz place.Size) (map[int]streamPixel, uint64, error) {
+func (s *db) readSurvivingStream(conn redis.Conn, sz place.Size) (map[int]streamPixel, uint64, error) {
 	w, h := sz.Width, sz.Height
 	fromStream := map[int]streamPixel{}
 	var seq uint64
@@ -255,7 +255,7 @@ func (s *Store) readSurvivingStream(conn redis.Conn, sz place.Size) (map[int]str
 
 // streamLastSeq is the seq of the stream's last generated id, or 0 if the
 // stream is missing.
-func (s *Store) streamLastSeq(conn redis.Conn) uint64 {
+func (s *db) streamLastSeq(conn redis.Conn) uint64 {
 	var seq uint64
 	if info, err := redis.Values(conn.Do("XINFO", "STREAM", s.keys.stream)); err == nil {
 		for i := 0; i+1 < len(info); i += 2 {
@@ -273,7 +273,7 @@ func (s *Store) streamLastSeq(conn redis.Conn) uint64 {
 // historyCanvas builds the canvas from the latest placement of every pixel
 // in PostgreSQL, overlaid with the stream's pixels that are newer than
 // history. It also returns how many pixels history has.
-func (s *Store) historyCanvas(ctx context.Context, tx pgx.Tx, fromStream map[int]streamPixel, sz place.Size) ([]byte, int, error) {
+func (s *db) historyCanvas(ctx context.Context, tx pgx.Tx, fromStream map[int]streamPixel, sz place.Size) ([]byte, int, error) {
 	w, h := sz.Width, sz.Height
 	canvas := make([]byte, w*h)
 	historySeq := map[int]uint64{} // only for pixels the stream also has
@@ -314,7 +314,7 @@ func (s *Store) historyCanvas(ctx context.Context, tx pgx.Tx, fromStream map[int
 
 // bannedArgs returns the SADD arguments for the banned set: its key, then
 // the id of every banned user.
-func (s *Store) bannedArgs(ctx context.Context, tx pgx.Tx) ([]any, error) {
+func (s *db) bannedArgs(ctx context.Context, tx pgx.Tx) ([]any, error) {
 	banned := []any{s.keys.banned}
 	rows, err := tx.Query(ctx, "SELECT id, false FROM users WHERE banned UNION ALL "+bannedDevicesQuery)
 	if err != nil {
@@ -340,7 +340,7 @@ func (s *Store) bannedArgs(ctx context.Context, tx pgx.Tx) ([]any, error) {
 
 // writeRestored writes everything at once: placements refuse to run until
 // the canvas exists, and from then on see the right seq and bans.
-func (s *Store) writeRestored(ctx context.Context, canvas []byte, sz place.Size, seq uint64, epoch int64, banned []any) error {
+func (s *db) writeRestored(ctx context.Context, canvas []byte, sz place.Size, seq uint64, epoch int64, banned []any) error {
 	wconn, err := s.pool.GetContext(ctx)
 	if err != nil {
 		return fmt.Errorf("redis: %w", err)

@@ -35,10 +35,10 @@ func pgSize(ctx context.Context, q querier, lock string) (place.Size, error) {
 }
 
 // CanvasSize implements place.Sizes: the size Redis holds with the canvas.
-func (s *Store) CanvasSize(ctx context.Context) (place.Size, error) {
+func (s *Sizes) CanvasSize(ctx context.Context) (place.Size, error) {
 	var sz place.Size
-	err := s.do(ctx, func(c redis.Conn) error {
-		v, err := redis.Ints(c.Do("HMGET", s.keys.meta, "width", "height"))
+	err := s.db.do(ctx, func(c redis.Conn) error {
+		v, err := redis.Ints(c.Do("HMGET", s.db.keys.meta, "width", "height"))
 		if err != nil {
 			return err
 		}
@@ -51,7 +51,7 @@ func (s *Store) CanvasSize(ctx context.Context) (place.Size, error) {
 	// Redis holds no canvas (restoring): PostgreSQL has the size.
 	pctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	return pgSize(pctx, s.db, "")
+	return pgSize(pctx, s.db.pg, "")
 }
 
 // Grow implements place.Sizes. PostgreSQL's size row stays locked while
@@ -59,10 +59,10 @@ func (s *Store) CanvasSize(ctx context.Context) (place.Size, error) {
 // runs between, and every later placement's offset uses the new width);
 // the growth is recorded at the seq Redis had reached, in the same
 // transaction. A restore reads the size under that lock, so it waits.
-func (s *Store) Grow(ctx context.Context, to place.Size, now time.Time, by place.AuditEntry) (place.Growth, error) {
+func (s *Sizes) Grow(ctx context.Context, to place.Size, now time.Time, by place.AuditEntry) (place.Growth, error) {
 	pctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	tx, err := s.db.Begin(pctx)
+	tx, err := s.db.pg.Begin(pctx)
 	if err != nil {
 		return place.Growth{}, pgError(err)
 	}
@@ -75,22 +75,22 @@ func (s *Store) Grow(ctx context.Context, to place.Size, now time.Time, by place
 		return place.Growth{}, err
 	}
 	var reply []int64
-	err = s.do(ctx, func(c redis.Conn) error {
+	err = s.db.do(ctx, func(c redis.Conn) error {
 		var err error
-		reply, err = redis.Int64s(growScript.Do(c, s.keys.canvas, s.keys.seq, s.keys.meta, to.Width, to.Height))
+		reply, err = redis.Int64s(growScript.Do(c, s.db.keys.canvas, s.db.keys.seq, s.db.keys.meta, to.Width, to.Height))
 		return err
 	})
 	switch {
 	case err != nil:
 		return place.Growth{}, err
 	case len(reply) == 0 || reply[0] == -1:
-		s.triggerRestore()
+		s.db.triggerRestore()
 		return place.Growth{}, fmt.Errorf("%w (redis holds no canvas; restoring)", place.ErrUnavailable)
 	case reply[0] < 0 || len(reply) < 3:
 		return place.Growth{}, fmt.Errorf("grow script: unexpected reply %v", reply)
 	}
 	if redisFrom := (place.Size{Width: int(reply[1]), Height: int(reply[2])}); redisFrom != from {
-		s.log.Warn("redis and PostgreSQL disagreed on the canvas size before a growth", "redis", redisFrom, "postgresql", from)
+		s.db.log.Warn("redis and PostgreSQL disagreed on the canvas size before a growth", "redis", redisFrom, "postgresql", from)
 	}
 	g := place.Growth{Seq: uint64(reply[0]), At: now, From: from, To: to}
 	if err := recordGrowth(pctx, tx, g); err != nil {
@@ -114,8 +114,8 @@ func (s *Store) Grow(ctx context.Context, to place.Size, now time.Time, by place
 // growNotRecorded reports a growth that Redis made but PostgreSQL did not
 // record: the canvas is larger (nothing placed is lost), and the next start
 // records it (recordMissedGrowth).
-func (s *Store) growNotRecorded(g place.Growth, err error) error {
-	s.log.Error("the canvas grew in redis but PostgreSQL did not record it; the next start records it", "to", g.To, "err", err)
+func (s *Sizes) growNotRecorded(g place.Growth, err error) error {
+	s.db.log.Error("the canvas grew in redis but PostgreSQL did not record it; the next start records it", "to", g.To, "err", err)
 	return pgError(err)
 }
 
@@ -125,14 +125,14 @@ func (s *Store) growNotRecorded(g place.Growth, err error) error {
 // the old size that history holds, else at Redis's seq: a placement in the
 // new area the history writer had not written yet falls after that seq,
 // and time travel before it crops it away.
-func (s *Store) recordMissedGrowth(ctx context.Context, conn redis.Conn, stored, grown place.Size) error {
+func (s *db) recordMissedGrowth(ctx context.Context, conn redis.Conn, stored, grown place.Size) error {
 	seq, err := redis.Uint64(conn.Do("GET", s.keys.seq))
 	if err != nil && err != redis.ErrNil {
 		return fmt.Errorf("redis: %w", err)
 	}
 	pctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	tx, err := s.db.Begin(pctx)
+	tx, err := s.pg.Begin(pctx)
 	if err != nil {
 		return pgError(err)
 	}
@@ -177,10 +177,10 @@ func recordGrowth(ctx context.Context, tx pgx.Tx, g place.Growth) error {
 }
 
 // Growths implements place.Sizes.
-func (s *Store) Growths(ctx context.Context) ([]place.Growth, error) {
+func (s *Sizes) Growths(ctx context.Context) ([]place.Growth, error) {
 	pctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	rows, err := s.db.Query(pctx, `SELECT seq, at, from_width, from_height, width, height FROM canvas_growths ORDER BY id`)
+	rows, err := s.db.pg.Query(pctx, `SELECT seq, at, from_width, from_height, width, height FROM canvas_growths ORDER BY id`)
 	if err != nil {
 		return nil, pgError(err)
 	}

@@ -17,12 +17,12 @@ const statsTimeout = 30 * time.Second
 // PostgreSQL in one read-only snapshot. Placements go through Redis, and
 // the history writer's COPY does not wait for readers, so this never slows
 // a placement.
-func (s *Store) EventStats(ctx context.Context, top int) (place.EventStats, error) {
+func (s *Stats) EventStats(ctx context.Context, top int) (place.EventStats, error) {
 	var st place.EventStats
 	// The caller bounds the whole computation (it reads every placement).
 	ctx, cancel := pgCtx(ctx, statsTimeout)
 	defer cancel()
-	tx, err := s.db.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
+	tx, err := s.db.pg.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
 	if err != nil {
 		return st, pgError(err)
 	}
@@ -78,16 +78,16 @@ func collect[T any](ctx context.Context, tx pgx.Tx, sql string, scan pgx.RowToFu
 }
 
 // SetStatsOptOut implements place.StatsReader.
-func (s *Store) SetStatsOptOut(ctx context.Context, userID string, optOut bool) error {
-	return s.updateUser(ctx, `UPDATE users SET stats_opt_out = $2 WHERE id = $1`, userID, optOut)
+func (s *Stats) SetStatsOptOut(ctx context.Context, userID string, optOut bool) error {
+	return s.db.updateUser(ctx, `UPDATE users SET stats_opt_out = $2 WHERE id = $1`, userID, optOut)
 }
 
 // StatsOptOut implements place.StatsReader.
-func (s *Store) StatsOptOut(ctx context.Context, userID string) (bool, error) {
+func (s *Stats) StatsOptOut(ctx context.Context, userID string) (bool, error) {
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
 	var v bool
-	err := s.db.QueryRow(ctx, `SELECT stats_opt_out FROM users WHERE id = $1`, userID).Scan(&v)
+	err := s.db.pg.QueryRow(ctx, `SELECT stats_opt_out FROM users WHERE id = $1`, userID).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, place.Errorf(place.ENOTFOUND, "No such user.")
 	}
@@ -96,5 +96,3 @@ func (s *Store) StatsOptOut(ctx context.Context, userID string) (bool, error) {
 	}
 	return v, nil
 }
-
-var _ place.StatsReader = (*Store)(nil)

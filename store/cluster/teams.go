@@ -13,13 +13,11 @@ import (
 // Teams and players' choices live in PostgreSQL; each placement carries
 // its team through the Redis stream into the placements table.
 
-var _ place.Teams = (*Store)(nil)
-
 // inTx runs fn in one PostgreSQL transaction, committed when fn succeeds.
-func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+func (s *db) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	ctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	tx, err := s.db.Begin(ctx)
+	tx, err := s.pg.Begin(ctx)
 	if err != nil {
 		return pgError(err)
 	}
@@ -36,9 +34,9 @@ func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 
 // CreateTeam implements place.Teams; the table lock makes the count and
 // the insert one step, so concurrent creates never pass MaxTeams.
-func (s *Store) CreateTeam(ctx context.Context, name string, color int) (place.Team, error) {
+func (s *Teams) CreateTeam(ctx context.Context, name string, color int) (place.Team, error) {
 	t := place.Team{Name: name, Color: color}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `LOCK TABLE teams IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 			return err
 		}
@@ -59,8 +57,8 @@ func (s *Store) CreateTeam(ctx context.Context, name string, color int) (place.T
 }
 
 // UpdateTeam implements place.Teams.
-func (s *Store) UpdateTeam(ctx context.Context, id int64, name string, color int) (old, updated place.Team, err error) {
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+func (s *Teams) UpdateTeam(ctx context.Context, id int64, name string, color int) (old, updated place.Team, err error) {
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT id, name, color FROM teams WHERE id = $1 FOR UPDATE`, id).Scan(&old.ID, &old.Name, &old.Color)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return place.TeamNotFound(id)
@@ -78,9 +76,9 @@ func (s *Store) UpdateTeam(ctx context.Context, id int64, name string, color int
 }
 
 // DeleteTeam implements place.Teams.
-func (s *Store) DeleteTeam(ctx context.Context, id int64) (place.Team, error) {
+func (s *Teams) DeleteTeam(ctx context.Context, id int64) (place.Team, error) {
 	var t place.Team
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `DELETE FROM teams WHERE id = $1 RETURNING id, name, color`, id).Scan(&t.ID, &t.Name, &t.Color)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return place.TeamNotFound(id)
@@ -103,10 +101,10 @@ const teamsQuery = `SELECT t.id, t.name, t.color,
 	FROM teams t ORDER BY t.id`
 
 // Teams implements place.Teams.
-func (s *Store) Teams(ctx context.Context) ([]place.Team, error) {
+func (s *Teams) Teams(ctx context.Context) ([]place.Team, error) {
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
-	return readTeams(ctx, s.db)
+	return readTeams(ctx, s.db.pg)
 }
 
 type pgQueryer interface {
@@ -133,11 +131,11 @@ func readTeams(ctx context.Context, q pgQueryer) ([]place.Team, error) {
 }
 
 // UserTeam implements place.Teams.
-func (s *Store) UserTeam(ctx context.Context, userID string) (int64, error) {
+func (s *Teams) UserTeam(ctx context.Context, userID string) (int64, error) {
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
 	var id *int64
-	err := s.db.QueryRow(ctx, `SELECT team_id FROM user_teams WHERE user_id = $1`, userID).Scan(&id)
+	err := s.db.pg.QueryRow(ctx, `SELECT team_id FROM user_teams WHERE user_id = $1`, userID).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && id == nil) {
 		return 0, nil
 	}
@@ -150,9 +148,9 @@ func (s *Store) UserTeam(ctx context.Context, userID string) (int64, error) {
 // SetUserTeam implements place.Teams. A lock on the user's id makes the
 // limit check and the write one step; the chosen team's row is held (FOR
 // SHARE) so that it cannot be deleted before the choice is stored.
-func (s *Store) SetUserTeam(ctx context.Context, userID string, id int64, now time.Time) (int64, error) {
+func (s *Teams) SetUserTeam(ctx context.Context, userID string, id int64, now time.Time) (int64, error) {
 	var old int64
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('team:' || $1))`, userID); err != nil {
 			return err
 		}

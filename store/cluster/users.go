@@ -32,12 +32,12 @@ func guestName() string {
 }
 
 // CreateGuest stores a guest under a random free Guest_XXXXXX name.
-func (s *Store) CreateGuest(ctx context.Context, now time.Time) (place.User, error) {
+func (s *Users) CreateGuest(ctx context.Context, now time.Time) (place.User, error) {
 	ctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
 	for range 10 {
 		name := guestName()
-		u, err := scanUser(s.db.QueryRow(ctx, `INSERT INTO users (id, username, username_lower, is_guest, created_at)
+		u, err := scanUser(s.db.pg.QueryRow(ctx, `INSERT INTO users (id, username, username_lower, is_guest, created_at)
 			VALUES ($1, $2, $3, true, $4) RETURNING `+userColumns, randomID(10), name, strings.ToLower(name), now))
 		if isUniqueViolation(err) {
 			continue
@@ -48,19 +48,19 @@ func (s *Store) CreateGuest(ctx context.Context, now time.Time) (place.User, err
 }
 
 // UserByID returns the user with that id (ENOTFOUND if none).
-func (s *Store) UserByID(ctx context.Context, id string) (place.User, error) {
+func (s *Users) UserByID(ctx context.Context, id string) (place.User, error) {
 	return s.oneUser(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id)
 }
 
 // UserByName returns the user with that name, compared case-insensitively.
-func (s *Store) UserByName(ctx context.Context, name string) (place.User, error) {
+func (s *Users) UserByName(ctx context.Context, name string) (place.User, error) {
 	return s.oneUser(ctx, `SELECT `+userColumns+` FROM users WHERE username_lower = $1`, strings.ToLower(name))
 }
 
-func (s *Store) oneUser(ctx context.Context, sql string, args ...any) (place.User, error) {
+func (s *Users) oneUser(ctx context.Context, sql string, args ...any) (place.User, error) {
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
-	u, err := scanUser(s.db.QueryRow(ctx, sql, args...))
+	u, err := scanUser(s.db.pg.QueryRow(ctx, sql, args...))
 	if err == pgx.ErrNoRows {
 		return place.User{}, place.Errorf(place.ENOTFOUND, "No such user.")
 	}
@@ -72,10 +72,10 @@ func usernameTaken() error {
 }
 
 // CreateAccount stores a registered user.
-func (s *Store) CreateAccount(ctx context.Context, username string, passwordHash []byte, now time.Time) (place.User, error) {
+func (s *Users) CreateAccount(ctx context.Context, username string, passwordHash []byte, now time.Time) (place.User, error) {
 	ctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	u, err := scanUser(s.db.QueryRow(ctx, `INSERT INTO users (id, username, username_lower, password_hash, is_guest, created_at)
+	u, err := scanUser(s.db.pg.QueryRow(ctx, `INSERT INTO users (id, username, username_lower, password_hash, is_guest, created_at)
 		VALUES ($1, $2, $3, $4, false, $5) RETURNING `+userColumns, randomID(10), username, strings.ToLower(username), passwordHash, now))
 	if isUniqueViolation(err) {
 		return place.User{}, usernameTaken()
@@ -85,10 +85,10 @@ func (s *Store) CreateAccount(ctx context.Context, username string, passwordHash
 
 // UpgradeGuest turns a guest into a registered account with the same id,
 // so that its placements and cooldown stay its own.
-func (s *Store) UpgradeGuest(ctx context.Context, guestID, username string, passwordHash []byte) (place.User, error) {
+func (s *Users) UpgradeGuest(ctx context.Context, guestID, username string, passwordHash []byte) (place.User, error) {
 	ctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	u, err := scanUser(s.db.QueryRow(ctx, `UPDATE users SET username = $2, username_lower = $3, password_hash = $4, is_guest = false
+	u, err := scanUser(s.db.pg.QueryRow(ctx, `UPDATE users SET username = $2, username_lower = $3, password_hash = $4, is_guest = false
 		WHERE id = $1 AND is_guest RETURNING `+userColumns, guestID, username, strings.ToLower(username), passwordHash))
 	switch {
 	case isUniqueViolation(err):
@@ -100,26 +100,26 @@ func (s *Store) UpgradeGuest(ctx context.Context, guestID, username string, pass
 }
 
 // SetAdmin grants or revokes moderation rights.
-func (s *Store) SetAdmin(ctx context.Context, userID string, admin bool) error {
-	return s.updateUser(ctx, `UPDATE users SET is_admin = $2 WHERE id = $1`, userID, admin)
+func (s *Users) SetAdmin(ctx context.Context, userID string, admin bool) error {
+	return s.db.updateUser(ctx, `UPDATE users SET is_admin = $2 WHERE id = $1`, userID, admin)
 }
 
 // SetBan records a ban or lifts it, and updates the set that placements
 // check, so that the ban holds at once on every instance.
-func (s *Store) SetBan(ctx context.Context, userID string, banned bool, reason string) error {
+func (s *Users) SetBan(ctx context.Context, userID string, banned bool, reason string) error {
 	if !banned {
 		reason = ""
 	}
-	if err := s.updateUser(ctx, `UPDATE users SET banned = $2, ban_reason = $3 WHERE id = $1`, userID, banned, reason); err != nil {
+	if err := s.db.updateUser(ctx, `UPDATE users SET banned = $2, ban_reason = $3 WHERE id = $1`, userID, banned, reason); err != nil {
 		return err
 	}
-	return s.SetBanned(ctx, userID, banned)
+	return s.db.setBanned(ctx, userID, banned)
 }
 
-func (s *Store) updateUser(ctx context.Context, sql string, args ...any) error {
+func (s *db) updateUser(ctx context.Context, sql string, args ...any) error {
 	ctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
-	tag, err := s.db.Exec(ctx, sql, args...)
+	tag, err := s.pg.Exec(ctx, sql, args...)
 	if err != nil {
 		return pgError(err)
 	}
@@ -131,12 +131,12 @@ func (s *Store) updateUser(ctx context.Context, sql string, args ...any) error {
 
 // SearchUsers finds users whose name contains q (case-insensitively): an
 // exact match first, then registered users before guests, by name.
-func (s *Store) SearchUsers(ctx context.Context, q string, limit int) ([]place.User, error) {
+func (s *Users) SearchUsers(ctx context.Context, q string, limit int) ([]place.User, error) {
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
 	q = strings.ToLower(q)
 	pattern := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
-	rows, err := s.db.Query(ctx, `SELECT `+userColumns+` FROM users
+	rows, err := s.db.pg.Query(ctx, `SELECT `+userColumns+` FROM users
 		WHERE username_lower LIKE $1
 		ORDER BY username_lower = $2 DESC, is_guest, username_lower LIMIT $3`, pattern, q, clampLimit(limit))
 	if err != nil {
@@ -147,22 +147,22 @@ func (s *Store) SearchUsers(ctx context.Context, q string, limit int) ([]place.U
 }
 
 // AddAudit appends an entry to the audit log.
-func (s *Store) AddAudit(ctx context.Context, e place.AuditEntry) error {
+func (s *Users) AddAudit(ctx context.Context, e place.AuditEntry) error {
 	ctx, cancel := pgCtx(ctx, pgCallTimeout)
 	defer cancel()
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
-	_, err := s.db.Exec(ctx, `INSERT INTO audit_log (at, actor_id, actor_name, action, target_id, target_name, detail)
+	_, err := s.db.pg.Exec(ctx, `INSERT INTO audit_log (at, actor_id, actor_name, action, target_id, target_name, detail)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.At, e.ActorID, e.ActorName, e.Action, e.TargetID, e.TargetName, e.Detail)
 	return pgError(err)
 }
 
 // AuditLog returns entries with ID < before (0: no bound), newest first.
-func (s *Store) AuditLog(ctx context.Context, before int64, limit int) ([]place.AuditEntry, error) {
+func (s *Users) AuditLog(ctx context.Context, before int64, limit int) ([]place.AuditEntry, error) {
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
-	rows, err := s.db.Query(ctx, `SELECT id, at, actor_id, actor_name, action, target_id, target_name, detail
+	rows, err := s.db.pg.Query(ctx, `SELECT id, at, actor_id, actor_name, action, target_id, target_name, detail
 		FROM audit_log WHERE ($1::bigint = 0 OR id < $1::bigint) ORDER BY id DESC LIMIT $2`, before, clampLimit(limit))
 	if err != nil {
 		return nil, pgError(err)

@@ -22,10 +22,16 @@ const (
 	claimEveryRatio = 4 // look for abandoned entries every ClaimIdle/4
 )
 
+// writer is the history writer and the heartbeat of this instance: the
+// goroutines that copy the placement stream to PostgreSQL, take over what
+// dead or stalled instances left unwritten, and trim the stream. It runs
+// over the shared connection from Open until Close.
+type writer struct{ db *db }
+
 // createGroup creates the history consumer group (and the stream) unless
 // it exists. Starting at id 0 means a group created after Redis lost its
 // data still reads every entry of the new stream.
-func (s *Store) createGroup() error {
+func (s *db) createGroup() error {
 	conn := s.pool.Get()
 	defer conn.Close()
 	_, err := conn.Do("XGROUP", "CREATE", s.keys.stream, historyGroup, "0", "MKSTREAM")
@@ -43,8 +49,8 @@ func (s *Store) createGroup() error {
 //
 // New entries are read ahead by a second goroutine while a batch is being
 // written, so that reading and writing overlap.
-func (s *Store) runWriter() {
-	ctx := s.ctx
+func (s *writer) runWriter() {
+	ctx := s.db.ctx
 	fresh := make(chan readResult, 1)
 	readerDone := make(chan struct{})
 	go func() {
@@ -108,29 +114,29 @@ type writerChores struct {
 // instance or abandoned ones, and trimming the stream. It reports whether
 // entries were claimed, which the writer must then read as its own pending
 // ones.
-func (s *Store) runChores(c *writerChores) (claimed bool) {
+func (s *writer) runChores(c *writerChores) (claimed bool) {
 	if time.Since(c.lastDeadCheck) > heartbeatEvery {
 		c.lastDeadCheck = time.Now()
 		if n, err := s.claimDead(); err != nil {
-			s.log.Warn("history writer: claiming a dead instance's entries", "err", err)
+			s.db.log.Warn("history writer: claiming a dead instance's entries", "err", err)
 		} else if n > 0 {
-			s.log.Info("history writer: claimed entries of an instance whose heartbeat stopped", "entries", n)
+			s.db.log.Info("history writer: claimed entries of an instance whose heartbeat stopped", "entries", n)
 			claimed = true
 		}
 	}
-	if time.Since(c.lastClaim) > s.claimIdle/claimEveryRatio {
+	if time.Since(c.lastClaim) > s.db.claimIdle/claimEveryRatio {
 		c.lastClaim = time.Now()
 		if n, err := s.claimAbandoned(); err != nil {
-			s.log.Warn("history writer: claiming abandoned entries", "err", err)
+			s.db.log.Warn("history writer: claiming abandoned entries", "err", err)
 		} else if n > 0 {
-			s.log.Info("history writer: claimed entries of a stopped instance", "entries", n)
+			s.db.log.Info("history writer: claimed entries of a stopped instance", "entries", n)
 			claimed = true
 		}
 	}
 	if time.Since(c.lastTrim) > trimEvery {
 		c.lastTrim = time.Now()
-		if err := s.trim(); err != nil {
-			s.log.Warn("history writer: trimming the stream", "err", err)
+		if err := s.db.trim(); err != nil {
+			s.db.log.Warn("history writer: trimming the stream", "err", err)
 		}
 	}
 	return claimed
@@ -138,13 +144,13 @@ func (s *Store) runChores(c *writerChores) (claimed bool) {
 
 // readFailed logs a failed read of the stream, and creates the consumer
 // group again if Redis lost it.
-func (s *Store) readFailed(ctx context.Context, err error) {
+func (s *writer) readFailed(ctx context.Context, err error) {
 	if ctx.Err() != nil {
 		return
 	}
-	s.log.Warn("history writer: reading the stream", "err", err)
+	s.db.log.Warn("history writer: reading the stream", "err", err)
 	if strings.HasPrefix(err.Error(), "NOGROUP") {
-		_ = s.createGroup()
+		_ = s.db.createGroup()
 	}
 }
 
@@ -152,7 +158,7 @@ func (s *Store) readFailed(ctx context.Context, err error) {
 // then acknowledges it. It reports whether the writer must read its pending
 // entries again (the batch was stale, or the acknowledgement failed), and
 // whether it gave up because the store is closing.
-func (s *Store) storeBatch(ctx context.Context, r readResult, retry *backoff) (reread, closing bool) {
+func (s *writer) storeBatch(ctx context.Context, r readResult, retry *backoff) (reread, closing bool) {
 	// A batch handed over as the store closes is not written: it must not
 	// be acknowledged either, but left pending for the final flush.
 	err := ctx.Err()
@@ -160,12 +166,12 @@ func (s *Store) storeBatch(ctx context.Context, r readResult, retry *backoff) (r
 		if err = s.writeBatch(ctx, r.batch, r.epoch); err == nil || errors.Is(err, errStaleEpoch) {
 			break
 		}
-		s.log.Warn("history writer: writing to PostgreSQL (will retry)", "err", err, "placements", len(r.batch))
+		s.db.log.Warn("history writer: writing to PostgreSQL (will retry)", "err", err, "placements", len(r.batch))
 		retry.wait(ctx)
 	}
 	if errors.Is(err, errStaleEpoch) {
 		// What is left of it is pending in the restored stream.
-		s.log.Info("history writer: dropped a batch read before redis was restored", "placements", len(r.batch))
+		s.db.log.Info("history writer: dropped a batch read before redis was restored", "placements", len(r.batch))
 		retry.wait(ctx) // no spinning should Redis not get the new epoch
 		return true, false
 	}
@@ -174,7 +180,7 @@ func (s *Store) storeBatch(ctx context.Context, r readResult, retry *backoff) (r
 	}
 	retry.reset()
 	if err := s.ack(r.ids); err != nil {
-		s.log.Warn("history writer: acknowledging", "err", err)
+		s.db.log.Warn("history writer: acknowledging", "err", err)
 		return true, false
 	}
 	return false, false
@@ -194,7 +200,7 @@ var errStaleEpoch = errors.New("the batch was read before redis was restored")
 
 // readAhead reads new entries for the writer until ctx ends. A batch read
 // but not handed over when ctx ends stays pending for the final flush.
-func (s *Store) readAhead(ctx context.Context, out chan<- readResult) {
+func (s *writer) readAhead(ctx context.Context, out chan<- readResult) {
 	retry := newBackoff(100*time.Millisecond, 2*time.Second)
 	for ctx.Err() == nil {
 		start := time.Now()
@@ -239,14 +245,14 @@ func linger(ctx context.Context, d time.Duration) {
 
 // finalFlush writes what is still pending or unread, once, within a short
 // deadline; whatever fails stays in the stream for another instance.
-func (s *Store) finalFlush() {
+func (s *writer) finalFlush() {
 	ctx, cancel := context.WithTimeout(context.Background(), finalFlush)
 	defer cancel()
 	ownPending := true
 	for ctx.Err() == nil {
 		batch, ids, epoch, err := s.readBatch(ownPending, 0)
 		if err != nil {
-			s.log.Warn("history writer: final flush", "err", err)
+			s.db.log.Warn("history writer: final flush", "err", err)
 			return
 		}
 		if len(ids) == 0 {
@@ -262,7 +268,7 @@ func (s *Store) finalFlush() {
 			continue
 		}
 		if err != nil {
-			s.log.Warn("history writer: final flush left placements in the stream", "err", err)
+			s.db.log.Warn("history writer: final flush left placements in the stream", "err", err)
 			return
 		}
 		if err := s.ack(ids); err != nil {
@@ -276,10 +282,10 @@ func (s *Store) finalFlush() {
 // returns the Redis epoch, read before the entries: should Redis be restored
 // in between, the batch is refused as stale and read again, never committed
 // under an epoch it does not belong to.
-func (s *Store) readBatch(pending bool, block time.Duration) ([]place.Placement, []any, int64, error) {
-	conn := s.pool.Get()
+func (s *writer) readBatch(pending bool, block time.Duration) ([]place.Placement, []any, int64, error) {
+	conn := s.db.pool.Get()
 	defer conn.Close()
-	epoch, err := redis.Int64(conn.Do("HGET", s.keys.meta, "epoch"))
+	epoch, err := redis.Int64(conn.Do("HGET", s.db.keys.meta, "epoch"))
 	if errors.Is(err, redis.ErrNil) {
 		epoch, err = 0, nil // a Redis never restored by this version
 	}
@@ -290,15 +296,15 @@ func (s *Store) readBatch(pending bool, block time.Duration) ([]place.Placement,
 	return batch, ids, epoch, err
 }
 
-func (s *Store) readEntries(conn redis.Conn, pending bool, block time.Duration) ([]place.Placement, []any, error) {
-	args := []any{"GROUP", historyGroup, s.consumer, "COUNT", writerBatch}
+func (s *writer) readEntries(conn redis.Conn, pending bool, block time.Duration) ([]place.Placement, []any, error) {
+	args := []any{"GROUP", historyGroup, s.db.consumer, "COUNT", writerBatch}
 	id := ">"
 	if pending {
 		id = "0"
 	} else if block > 0 {
 		args = append(args, "BLOCK", block.Milliseconds())
 	}
-	args = append(args, "STREAMS", s.keys.stream, id)
+	args = append(args, "STREAMS", s.db.keys.stream, id)
 	reply, err := redis.DoWithTimeout(conn, block+redisReadTimeout, "XREADGROUP", args...)
 	if err != nil || reply == nil {
 		return nil, nil, err
@@ -330,15 +336,15 @@ func (s *Store) readEntries(conn redis.Conn, pending bool, block time.Duration) 
 	return batch, ids, nil
 }
 
-func (s *Store) ack(ids []any) error {
-	conn := s.pool.Get()
+func (s *writer) ack(ids []any) error {
+	conn := s.db.pool.Get()
 	defer conn.Close()
-	_, err := conn.Do("XACK", append([]any{s.keys.stream, historyGroup}, ids...)...)
+	_, err := conn.Do("XACK", append([]any{s.db.keys.stream, historyGroup}, ids...)...)
 	return err
 }
 
-func (s *Store) writerHook(stage string) {
-	if f := s.hook.Load(); f != nil {
-		(*f)(stage)
+func (s *writer) writerHook(stage string, batch []place.Placement) {
+	if f := s.db.hook.Load(); f != nil {
+		(*f)(stage, batch)
 	}
 }

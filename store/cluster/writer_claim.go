@@ -9,14 +9,14 @@ import (
 
 // claimAbandoned takes over entries that another consumer (an instance
 // that died or lost PostgreSQL) has held unacknowledged for ClaimIdle.
-func (s *Store) claimAbandoned() (int, error) {
-	conn := s.pool.Get()
+func (s *writer) claimAbandoned() (int, error) {
+	conn := s.db.pool.Get()
 	defer conn.Close()
 	claimed := 0
 	start := "0-0"
 	for range 20 {
-		reply, err := redis.Values(conn.Do("XAUTOCLAIM", s.keys.stream, historyGroup, s.consumer,
-			s.claimIdle.Milliseconds(), start, "COUNT", writerBatch, "JUSTID"))
+		reply, err := redis.Values(conn.Do("XAUTOCLAIM", s.db.keys.stream, historyGroup, s.db.consumer,
+			s.db.claimIdle.Milliseconds(), start, "COUNT", writerBatch, "JUSTID"))
 		if err != nil {
 			return claimed, err
 		}
@@ -39,8 +39,8 @@ func (s *Store) claimAbandoned() (int, error) {
 // adds a consumer name, and the list would otherwise only grow.
 const consumerForgetAfter = time.Hour
 
-func (s *Store) forgetIdleConsumers(conn redis.Conn) {
-	consumers, err := redis.Values(conn.Do("XINFO", "CONSUMERS", s.keys.stream, historyGroup))
+func (s *writer) forgetIdleConsumers(conn redis.Conn) {
+	consumers, err := redis.Values(conn.Do("XINFO", "CONSUMERS", s.db.keys.stream, historyGroup))
 	if err != nil {
 		return
 	}
@@ -58,8 +58,8 @@ func (s *Store) forgetIdleConsumers(conn redis.Conn) {
 				idle, _ = redis.Int64(vals[i+1], nil)
 			}
 		}
-		if name != "" && name != s.consumer && pending == 0 && time.Duration(idle)*time.Millisecond > consumerForgetAfter {
-			_, _ = conn.Do("XGROUP", "DELCONSUMER", s.keys.stream, historyGroup, name)
+		if name != "" && name != s.db.consumer && pending == 0 && time.Duration(idle)*time.Millisecond > consumerForgetAfter {
+			_, _ = conn.Do("XGROUP", "DELCONSUMER", s.db.keys.stream, historyGroup, name)
 		}
 	}
 }

@@ -19,7 +19,7 @@ import (
 //
 // The batch is committed only if PostgreSQL's Redis epoch is still the one
 // it was read under (see restore), else errStaleEpoch.
-func (s *Store) writeBatch(ctx context.Context, batch []place.Placement, epoch int64) error {
+func (s *writer) writeBatch(ctx context.Context, batch []place.Placement, epoch int64) error {
 	if len(batch) == 0 {
 		return nil
 	}
@@ -32,17 +32,17 @@ func (s *Store) writeBatch(ctx context.Context, batch []place.Placement, epoch i
 	if err != nil {
 		return err
 	}
-	if last := batch[len(batch)-1].Seq; last > s.written.Load() {
-		s.written.Store(last)
+	if last := batch[len(batch)-1].Seq; last > s.db.written.Load() {
+		s.db.written.Store(last)
 	}
 	return nil
 }
 
 var placementColumns = []string{"seq", "x", "y", "color", "user_id", "placed_at", "rollback", "team_id"}
 
-func (s *Store) copyPlacements(ctx context.Context, batch []place.Placement, epoch int64, staged bool) error {
-	s.writerHook("begin")
-	tx, err := s.db.Begin(ctx)
+func (s *writer) copyPlacements(ctx context.Context, batch []place.Placement, epoch int64, staged bool) error {
+	s.writerHook("begin", batch)
+	tx, err := s.db.pg.Begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -86,6 +86,6 @@ func (s *Store) copyPlacements(ctx context.Context, batch []place.Placement, epo
 			return err
 		}
 	}
-	s.writerHook("commit")
+	s.writerHook("commit", batch)
 	return tx.Commit(ctx)
 }

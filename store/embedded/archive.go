@@ -12,25 +12,23 @@ import (
 	"github.com/placecanvas/place"
 )
 
-var _ place.Archive = (*Store)(nil)
-
 // rangeBatch is how many placements a range read hands over at a time.
 const rangeBatch = 4096
 
 // HistorySpan implements place.Archive. History is committed before the
 // committed canvas moves on, so everything up to committedSeq is stored.
-func (s *Store) HistorySpan(ctx context.Context) (place.HistorySpan, error) {
-	s.cmu.RLock()
-	last := s.committedSeq
-	s.cmu.RUnlock()
+func (s *Archive) HistorySpan(ctx context.Context) (place.HistorySpan, error) {
+	s.db.cmu.RLock()
+	last := s.db.committedSeq
+	s.db.cmu.RUnlock()
 	if last == 0 {
 		return place.HistorySpan{}, place.Errorf(place.ENOTFOUND, "Nothing has been placed yet.")
 	}
 	var span place.HistorySpan
 	var first, lastAt, firstAt int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT seq, placed_at FROM placements ORDER BY seq LIMIT 1`).Scan(&first, &firstAt)
+	err := s.db.rdb.QueryRowContext(ctx, `SELECT seq, placed_at FROM placements ORDER BY seq LIMIT 1`).Scan(&first, &firstAt)
 	if err == nil {
-		err = s.rdb.QueryRowContext(ctx, `SELECT placed_at FROM placements WHERE seq <= ? ORDER BY seq DESC LIMIT 1`, int64(last)).Scan(&lastAt)
+		err = s.db.rdb.QueryRowContext(ctx, `SELECT placed_at FROM placements WHERE seq <= ? ORDER BY seq DESC LIMIT 1`, int64(last)).Scan(&lastAt)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return span, place.Errorf(place.ENOTFOUND, "Nothing has been placed yet.")
@@ -44,12 +42,12 @@ func (s *Store) HistorySpan(ctx context.Context) (place.HistorySpan, error) {
 }
 
 // SeqAt implements place.Archive.
-func (s *Store) SeqAt(ctx context.Context, t time.Time) (uint64, error) {
-	s.cmu.RLock()
-	last := s.committedSeq
-	s.cmu.RUnlock()
+func (s *Archive) SeqAt(ctx context.Context, t time.Time) (uint64, error) {
+	s.db.cmu.RLock()
+	last := s.db.committedSeq
+	s.db.cmu.RUnlock()
 	var seq int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT seq FROM placements INDEXED BY placements_time
+	err := s.db.rdb.QueryRowContext(ctx, `SELECT seq FROM placements INDEXED BY placements_time
 		WHERE placed_at <= ? AND seq <= ? ORDER BY placed_at DESC, seq DESC LIMIT 1`, t.UnixMilli(), int64(last)).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
@@ -61,13 +59,13 @@ func (s *Store) SeqAt(ctx context.Context, t time.Time) (uint64, error) {
 }
 
 // PlacementRange implements place.Archive.
-func (s *Store) PlacementRange(ctx context.Context, after, upto uint64, fn func([]place.Placement) error) error {
+func (s *Archive) PlacementRange(ctx context.Context, after, upto uint64, fn func([]place.Placement) error) error {
 	return s.eachRange(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback FROM placements WHERE seq > ? AND seq <= ? ORDER BY seq`,
 		after, upto, scanPlacement, fn)
 }
 
 // PixelRange implements place.Archive.
-func (s *Store) PixelRange(ctx context.Context, after, upto uint64, fn func([]place.Placement) error) error {
+func (s *Archive) PixelRange(ctx context.Context, after, upto uint64, fn func([]place.Placement) error) error {
 	scan := func(r scanner) (place.Placement, error) {
 		var p place.Placement
 		err := r.Scan(&p.Seq, &p.X, &p.Y, &p.Color)
@@ -76,11 +74,11 @@ func (s *Store) PixelRange(ctx context.Context, after, upto uint64, fn func([]pl
 	return s.eachRange(ctx, `SELECT seq, x, y, color FROM placements WHERE seq > ? AND seq <= ? ORDER BY seq`, after, upto, scan, fn)
 }
 
-func (s *Store) eachRange(ctx context.Context, query string, after, upto uint64, scan func(scanner) (place.Placement, error), fn func([]place.Placement) error) error {
+func (s *Archive) eachRange(ctx context.Context, query string, after, upto uint64, scan func(scanner) (place.Placement, error), fn func([]place.Placement) error) error {
 	if upto <= after {
 		return nil
 	}
-	rows, err := s.rdb.QueryContext(ctx, query, int64(after), int64(min(upto, 1<<63-1)))
+	rows, err := s.db.rdb.QueryContext(ctx, query, int64(after), int64(min(upto, 1<<63-1)))
 	if err != nil {
 		return fmt.Errorf("read history range: %w", err)
 	}
@@ -108,9 +106,9 @@ func (s *Store) eachRange(ctx context.Context, query string, after, upto uint64,
 }
 
 // KeyframeAtOrBefore implements place.Archive.
-func (s *Store) KeyframeAtOrBefore(ctx context.Context, seq uint64) (place.Keyframe, bool, error) {
+func (s *Archive) KeyframeAtOrBefore(ctx context.Context, seq uint64) (place.Keyframe, bool, error) {
 	var kf place.Keyframe
-	err := s.rdb.QueryRowContext(ctx, `SELECT seq, width, height, data FROM keyframes WHERE seq <= ? ORDER BY seq DESC LIMIT 1`,
+	err := s.db.rdb.QueryRowContext(ctx, `SELECT seq, width, height, data FROM keyframes WHERE seq <= ? ORDER BY seq DESC LIMIT 1`,
 		int64(min(seq, 1<<63-1))).Scan(&kf.Seq, &kf.Width, &kf.Height, &kf.Data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return kf, false, nil
@@ -122,8 +120,8 @@ func (s *Store) KeyframeAtOrBefore(ctx context.Context, seq uint64) (place.Keyfr
 }
 
 // SaveKeyframe implements place.Archive.
-func (s *Store) SaveKeyframe(ctx context.Context, kf place.Keyframe) error {
-	_, err := s.wdb.ExecContext(ctx, `INSERT OR IGNORE INTO keyframes (seq, width, height, data) VALUES (?, ?, ?, ?)`,
+func (s *Archive) SaveKeyframe(ctx context.Context, kf place.Keyframe) error {
+	_, err := s.db.wdb.ExecContext(ctx, `INSERT OR IGNORE INTO keyframes (seq, width, height, data) VALUES (?, ?, ?, ?)`,
 		int64(kf.Seq), kf.Width, kf.Height, kf.Data)
 	if err != nil {
 		return fmt.Errorf("save keyframe: %w", err)
@@ -133,13 +131,13 @@ func (s *Store) SaveKeyframe(ctx context.Context, kf place.Keyframe) error {
 
 // LockKeyframes implements place.Archive: one process owns the database,
 // and it runs one keyframer.
-func (s *Store) LockKeyframes(context.Context) (func(), bool, error) {
+func (s *Archive) LockKeyframes(context.Context) (func(), bool, error) {
 	return func() {}, true, nil
 }
 
 // ExportSalt implements place.Archive.
-func (s *Store) ExportSalt(ctx context.Context) ([]byte, error) {
-	return exportSalt(ctx, s.wdb)
+func (s *Archive) ExportSalt(ctx context.Context) ([]byte, error) {
+	return exportSalt(ctx, s.db.wdb)
 }
 
 func exportSalt(ctx context.Context, db *sql.DB) ([]byte, error) {

@@ -9,9 +9,9 @@ import (
 
 // TestContract runs the store contract suite that the cluster store passes too.
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, cfg place.Config) place.Store {
+	storetest.Run(t, func(t *testing.T, cfg place.Config) place.Stores {
 		s := open(t, t.TempDir(), cfg)
 		t.Cleanup(func() { s.Close() })
-		return s
+		return s.Stores()
 	})
 }

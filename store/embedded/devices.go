@@ -9,8 +9,8 @@ import (
 )
 
 // NoteDevice implements place.Devices.
-func (s *Store) NoteDevice(ctx context.Context, userID, deviceID string, now time.Time) error {
-	res, err := s.wdb.ExecContext(ctx, `INSERT INTO user_devices (user_id, device_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+func (s *Devices) NoteDevice(ctx context.Context, userID, deviceID string, now time.Time) error {
+	res, err := s.db.wdb.ExecContext(ctx, `INSERT INTO user_devices (user_id, device_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
 		userID, deviceID, now.UnixMilli())
 	if err != nil {
 		return writeError(fmt.Errorf("note device: %w", err))
@@ -22,8 +22,8 @@ func (s *Store) NoteDevice(ctx context.Context, userID, deviceID string, now tim
 }
 
 // SyncDeviceBans implements place.Devices.
-func (s *Store) SyncDeviceBans(ctx context.Context, userID string) error {
-	rows, err := s.wdb.QueryContext(ctx, deviceBansQuery, userID)
+func (s *Devices) SyncDeviceBans(ctx context.Context, userID string) error {
+	rows, err := s.db.wdb.QueryContext(ctx, deviceBansQuery, userID)
 	if err != nil {
 		return fmt.Errorf("read device bans: %w", err)
 	}
@@ -34,7 +34,7 @@ func (s *Store) SyncDeviceBans(ctx context.Context, userID string) error {
 		if err := rows.Scan(&device, &banned); err != nil {
 			return err
 		}
-		if err := s.SetBanned(ctx, place.DeviceKey(device), banned); err != nil {
+		if err := s.db.setBanned(ctx, place.DeviceKey(device), banned); err != nil {
 			return err
 		}
 	}

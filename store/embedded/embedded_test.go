@@ -34,11 +34,11 @@ func TestRestartRebuildsCanvasFromSnapshotAndEvents(t *testing.T) {
 	s := open(t, dir, cfg, func(o *embedded.Options) { o.SnapshotEvery = 7 })
 	now := time.Now()
 	for i := 0; i < 30; i++ {
-		if _, _, err := s.Place(ctx, place.Player{UserID: fmt.Sprint("u", i%4)}, i%20, i%10, uint8(i%16), now); err != nil {
+		if _, _, err := s.Placer.Place(ctx, place.Player{UserID: fmt.Sprint("u", i%4)}, i%20, i%10, uint8(i%16), now); err != nil {
 			t.Fatal(err)
 		}
 	}
-	want, _, seq, _ := s.Canvas(ctx)
+	want, _, seq, _ := s.Feed.Canvas(ctx)
 	if seq != 30 {
 		t.Fatalf("seq %d", seq)
 	}
@@ -47,11 +47,11 @@ func TestRestartRebuildsCanvasFromSnapshotAndEvents(t *testing.T) {
 	}
 	s = open(t, dir, cfg)
 	defer s.Close()
-	got, _, seq2, _ := s.Canvas(ctx)
+	got, _, seq2, _ := s.Feed.Canvas(ctx)
 	if seq2 != 30 || string(got) != string(want) {
 		t.Fatalf("after restart seq %d, canvas equal %v", seq2, string(got) == string(want))
 	}
-	p, _, err := s.Place(ctx, place.Player{UserID: "u9"}, 0, 0, 3, now)
+	p, _, err := s.Placer.Place(ctx, place.Player{UserID: "u9"}, 0, 0, 3, now)
 	if err != nil || p.Seq != 31 {
 		t.Fatalf("next placement seq %d err %v", p.Seq, err)
 	}
@@ -64,29 +64,29 @@ func TestStoredSizeWinsOverFlags(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, dir, place.Config{Width: 20, Height: 10})
 	now := time.Now()
-	if _, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 19, 9, 3, now); err != nil {
+	if _, _, err := s.Placer.Place(ctx, place.Player{UserID: "u1"}, 19, 9, 3, now); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	s = open(t, dir, place.Config{Width: 30, Height: 10})
-	if sz, _ := s.CanvasSize(ctx); sz != (place.Size{Width: 20, Height: 10}) {
+	if sz, _ := s.Sizes.CanvasSize(ctx); sz != (place.Size{Width: 20, Height: 10}) {
 		t.Fatalf("size after a restart with other flags = %v, want the stored 20x10", sz)
 	}
-	if _, err := s.Grow(ctx, place.Size{Width: 25, Height: 12}, now, place.AuditEntry{}); err != nil {
+	if _, err := s.Sizes.Grow(ctx, place.Size{Width: 25, Height: 12}, now, place.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Place(ctx, place.Player{UserID: "u2"}, 24, 11, 4, now); err != nil {
+	if _, _, err := s.Placer.Place(ctx, place.Player{UserID: "u2"}, 24, 11, 4, now); err != nil {
 		t.Fatal(err)
 	}
-	want, _, _, _ := s.Canvas(ctx)
+	want, _, _, _ := s.Feed.Canvas(ctx)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	s = open(t, dir, place.Config{Width: 20, Height: 10})
 	defer s.Close()
-	got, sz, seq, _ := s.Canvas(ctx)
+	got, sz, seq, _ := s.Feed.Canvas(ctx)
 	if sz != (place.Size{Width: 25, Height: 12}) || seq != 2 || string(got) != string(want) || got[9*25+19] != 3 || got[11*25+24] != 4 {
 		t.Errorf("after restarting a grown canvas: size %v seq %d, same canvas %v", sz, seq, string(got) == string(want))
 	}
@@ -97,13 +97,13 @@ func TestCooldownSurvivesRestart(t *testing.T) {
 	cfg := place.Config{Width: 10, Height: 10, Cooldown: time.Minute}
 	ctx := context.Background()
 	s := open(t, dir, cfg)
-	if _, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 1, 1, 1, time.Now()); err != nil {
+	if _, _, err := s.Placer.Place(ctx, place.Player{UserID: "u1"}, 1, 1, 1, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	s = open(t, dir, cfg)
 	defer s.Close()
-	_, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 2, 2, 2, time.Now())
+	_, _, err := s.Placer.Place(ctx, place.Player{UserID: "u1"}, 2, 2, 2, time.Now())
 	if place.ErrorCode(err) != place.ERATELIMITED {
 		t.Fatalf("err = %v, want RATE_LIMITED after restart", err)
 	}
@@ -117,20 +117,20 @@ func TestDeviceCooldownSurvivesRestart(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, dir, cfg)
 	now := time.Now()
-	if err := s.NoteDevice(ctx, "guest1", "browser-a", now); err != nil {
+	if err := s.Devices.NoteDevice(ctx, "guest1", "browser-a", now); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Place(ctx, place.Player{UserID: "guest1", DeviceID: "browser-a"}, 1, 1, 1, now); err != nil {
+	if _, _, err := s.Placer.Place(ctx, place.Player{UserID: "guest1", DeviceID: "browser-a"}, 1, 1, 1, now); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	s = open(t, dir, cfg)
 	defer s.Close()
-	_, _, err := s.Place(ctx, place.Player{UserID: "guest2", DeviceID: "browser-a"}, 2, 2, 2, time.Now())
+	_, _, err := s.Placer.Place(ctx, place.Player{UserID: "guest2", DeviceID: "browser-a"}, 2, 2, 2, time.Now())
 	if place.ErrorCode(err) != place.ERATELIMITED {
 		t.Fatalf("a new guest on the same browser after a restart: err = %v, want RATE_LIMITED", err)
 	}
-	if _, _, err := s.Place(ctx, place.Player{UserID: "guest3", DeviceID: "browser-b"}, 3, 3, 3, time.Now()); err != nil {
+	if _, _, err := s.Placer.Place(ctx, place.Player{UserID: "guest3", DeviceID: "browser-b"}, 3, 3, 3, time.Now()); err != nil {
 		t.Fatalf("a guest on another browser: %v", err)
 	}
 }
@@ -159,7 +159,7 @@ func benchmarkPlace(b *testing.B, teams int64) {
 			if teams > 0 {
 				team = 1 + n%teams
 			}
-			if _, _, err := s.Place(ctx, place.Player{UserID: fmt.Sprint("user", n), TeamID: team}, int(n%500), int(n/500%500), uint8(n%16), now); err != nil {
+			if _, _, err := s.Placer.Place(ctx, place.Player{UserID: fmt.Sprint("user", n), TeamID: team}, int(n%500), int(n/500%500), uint8(n%16), now); err != nil {
 				b.Error(err)
 				return
 			}
@@ -180,7 +180,7 @@ func TestConcurrentPlacementsGapFree(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, _, err := s.Place(ctx, place.Player{UserID: fmt.Sprint("user", u)}, u, tab, 1, time.Now()); err == nil {
+				if _, _, err := s.Placer.Place(ctx, place.Player{UserID: fmt.Sprint("user", u)}, u, tab, 1, time.Now()); err == nil {
 					ok.Add(1)
 				} else if place.ErrorCode(err) != place.ERATELIMITED {
 					t.Error(err)
@@ -193,7 +193,7 @@ func TestConcurrentPlacementsGapFree(t *testing.T) {
 		t.Fatalf("%d successes, want one per user (50)", ok.Load())
 	}
 	var seqs []uint64
-	s.EachPlacement(ctx, func(p place.Placement) error { seqs = append(seqs, p.Seq); return nil })
+	s.History.EachPlacement(ctx, func(p place.Placement) error { seqs = append(seqs, p.Seq); return nil })
 	for i, q := range seqs {
 		if q != uint64(i+1) {
 			t.Fatalf("history seq %d at index %d", q, i)
@@ -210,18 +210,18 @@ func TestSnapshotFromBeforeAGrowth(t *testing.T) {
 	cfg := place.Config{Width: 16, Height: 8}
 	now := time.Now()
 	s := open(t, dir, cfg)
-	if _, _, err := s.Place(ctx, place.Player{UserID: "u1"}, 15, 7, 3, now); err != nil {
+	if _, _, err := s.Placer.Place(ctx, place.Player{UserID: "u1"}, 15, 7, 3, now); err != nil {
 		t.Fatal(err)
 	}
 	s.Close() // snapshot at seq 1, 16x8
 	s = open(t, dir, cfg)
-	if _, err := s.Grow(ctx, place.Size{Width: 20, Height: 12}, now, place.AuditEntry{}); err != nil {
+	if _, err := s.Sizes.Grow(ctx, place.Size{Width: 20, Height: 12}, now, place.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Place(ctx, place.Player{UserID: "u2"}, 19, 11, 4, now); err != nil {
+	if _, _, err := s.Placer.Place(ctx, place.Player{UserID: "u2"}, 19, 11, 4, now); err != nil {
 		t.Fatal(err)
 	}
-	want, _, _, _ := s.Canvas(ctx)
+	want, _, _, _ := s.Feed.Canvas(ctx)
 	s.Close() // snapshot at seq 2, 20x12
 	db, err := sql.Open("sqlite", filepath.Join(dir, "place.db"))
 	if err != nil {
@@ -237,7 +237,7 @@ func TestSnapshotFromBeforeAGrowth(t *testing.T) {
 	db.Close()
 	s = open(t, dir, cfg)
 	defer s.Close()
-	got, sz, seq, _ := s.Canvas(ctx)
+	got, sz, seq, _ := s.Feed.Canvas(ctx)
 	if sz != (place.Size{Width: 20, Height: 12}) || seq != 2 || string(got) != string(want) || got[7*20+15] != 3 {
 		t.Errorf("from the 16x8 snapshot: size %v seq %d, same canvas %v", sz, seq, string(got) == string(want))
 	}
@@ -251,7 +251,7 @@ func BenchmarkTeamsCounts(b *testing.B) {
 	defer s.Close()
 	ctx := context.Background()
 	for i := range 8 {
-		if _, err := s.CreateTeam(ctx, fmt.Sprint("team ", i), i); err != nil {
+		if _, err := s.Teams.CreateTeam(ctx, fmt.Sprint("team ", i), i); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -263,7 +263,7 @@ func BenchmarkTeamsCounts(b *testing.B) {
 			defer wg.Done()
 			for i := w; i < n; i += 64 {
 				who := place.Player{UserID: fmt.Sprint("user", i%5000), TeamID: int64(1 + i%8)}
-				if _, _, err := s.Place(ctx, who, i%500, i/500%500, uint8(i%16), time.Now()); err != nil {
+				if _, _, err := s.Placer.Place(ctx, who, i%500, i/500%500, uint8(i%16), time.Now()); err != nil {
 					b.Error(err)
 					return
 				}
@@ -273,7 +273,7 @@ func BenchmarkTeamsCounts(b *testing.B) {
 	wg.Wait()
 	b.ResetTimer()
 	for b.Loop() {
-		teams, err := s.Teams(ctx)
+		teams, err := s.Teams.Teams(ctx)
 		if err != nil || len(teams) != 8 || teams[0].Placements != n/8 {
 			b.Fatalf("Teams: %+v %v", teams, err)
 		}

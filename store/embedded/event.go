@@ -11,26 +11,24 @@ import (
 	"github.com/placecanvas/place"
 )
 
-var _ place.Events = (*Store)(nil)
-
 // InitSettings implements place.Events.
-func (s *Store) InitSettings(ctx context.Context, initial place.Settings) (place.Settings, error) {
+func (s *Events) InitSettings(ctx context.Context, initial place.Settings) (place.Settings, error) {
 	initial.Version = 1
 	b, err := json.Marshal(initial)
 	if err != nil {
 		return place.Settings{}, err
 	}
-	if _, err := s.wdb.ExecContext(ctx, `INSERT INTO event_settings (id, version, data) VALUES (1, 1, ?) ON CONFLICT (id) DO NOTHING`, string(b)); err != nil {
+	if _, err := s.db.wdb.ExecContext(ctx, `INSERT INTO event_settings (id, version, data) VALUES (1, 1, ?) ON CONFLICT (id) DO NOTHING`, string(b)); err != nil {
 		return place.Settings{}, fmt.Errorf("store settings: %w", err)
 	}
-	return s.loadSettings(ctx, s.rdb)
+	return s.db.loadSettings(ctx, s.db.rdb)
 }
 
 type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func (s *Store) loadSettings(ctx context.Context, q queryer) (place.Settings, error) {
+func (s *db) loadSettings(ctx context.Context, q queryer) (place.Settings, error) {
 	var data string
 	var version int64
 	if err := q.QueryRowContext(ctx, `SELECT version, data FROM event_settings WHERE id = 1`).Scan(&version, &data); err != nil {
@@ -45,12 +43,12 @@ func (s *Store) loadSettings(ctx context.Context, q queryer) (place.Settings, er
 }
 
 // LoadEvent implements place.Events.
-func (s *Store) LoadEvent(ctx context.Context) (place.Event, error) {
-	st, err := s.loadSettings(ctx, s.rdb)
+func (s *Events) LoadEvent(ctx context.Context) (place.Event, error) {
+	st, err := s.db.loadSettings(ctx, s.db.rdb)
 	if err != nil {
 		return place.Event{}, err
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, name, x, y, w, h, created_by, created_at FROM protected_areas ORDER BY id`)
+	rows, err := s.db.rdb.QueryContext(ctx, `SELECT id, name, x, y, w, h, created_by, created_at FROM protected_areas ORDER BY id`)
 	if err != nil {
 		return place.Event{}, fmt.Errorf("read areas: %w", err)
 	}
@@ -70,13 +68,13 @@ func (s *Store) LoadEvent(ctx context.Context) (place.Event, error) {
 
 // UpdateSettings implements place.Events in one transaction of the single
 // writer connection.
-func (s *Store) UpdateSettings(ctx context.Context, fn func(place.Settings) (place.Settings, error)) (old, updated place.Settings, err error) {
-	tx, err := s.wdb.BeginTx(ctx, nil)
+func (s *Events) UpdateSettings(ctx context.Context, fn func(place.Settings) (place.Settings, error)) (old, updated place.Settings, err error) {
+	tx, err := s.db.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return old, updated, fmt.Errorf("update settings: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if old, err = s.loadSettings(ctx, tx); err != nil {
+	if old, err = s.db.loadSettings(ctx, tx); err != nil {
 		return old, updated, err
 	}
 	if updated, err = fn(old); err != nil {
@@ -95,8 +93,8 @@ func (s *Store) UpdateSettings(ctx context.Context, fn func(place.Settings) (pla
 
 // AddArea implements place.Events; the overlap check and the insert share
 // one transaction of the single writer, so two admins cannot both win.
-func (s *Store) AddArea(ctx context.Context, a place.Area) (place.Area, error) {
-	tx, err := s.wdb.BeginTx(ctx, nil)
+func (s *Events) AddArea(ctx context.Context, a place.Area) (place.Area, error) {
+	tx, err := s.db.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return a, fmt.Errorf("add area: %w", err)
 	}
@@ -124,9 +122,9 @@ func (s *Store) AddArea(ctx context.Context, a place.Area) (place.Area, error) {
 }
 
 // DeleteArea implements place.Events.
-func (s *Store) DeleteArea(ctx context.Context, id int64) (place.Area, error) {
+func (s *Events) DeleteArea(ctx context.Context, id int64) (place.Area, error) {
 	var a place.Area
-	err := s.wdb.QueryRowContext(ctx, `DELETE FROM protected_areas WHERE id = ? RETURNING id, name, x, y, w, h`, id).
+	err := s.db.wdb.QueryRowContext(ctx, `DELETE FROM protected_areas WHERE id = ? RETURNING id, name, x, y, w, h`, id).
 		Scan(&a.ID, &a.Name, &a.Rect.X, &a.Rect.Y, &a.Rect.W, &a.Rect.H)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, place.Errorf(place.ENOTFOUND, "No such protected area.")
@@ -139,8 +137,8 @@ func (s *Store) DeleteArea(ctx context.Context, id int64) (place.Area, error) {
 
 // PublishEventChange implements place.Events as a notice: in one process
 // the change is already applied by the caller, so subscribers are only told.
-func (s *Store) PublishEventChange(ctx context.Context) error {
-	return s.PublishNotice(ctx, place.Notice{Kind: place.NoticeEvent})
+func (s *Events) PublishEventChange(ctx context.Context) error {
+	return s.db.publishNotice(ctx, place.Notice{Kind: place.NoticeEvent})
 }
 
 const templateColumns = `id, name, x, y, width, height, created_by, created_at`
@@ -157,9 +155,9 @@ func scanTemplate(r scanner, extra ...any) (place.Template, error) {
 }
 
 // AddTemplate implements place.Events.
-func (s *Store) AddTemplate(ctx context.Context, t place.Template) (place.Template, error) {
+func (s *Events) AddTemplate(ctx context.Context, t place.Template) (place.Template, error) {
 	t.CreatedAt = t.CreatedAt.UTC().Truncate(time.Millisecond)
-	res, err := s.wdb.ExecContext(ctx, `INSERT INTO templates (name, x, y, width, height, png, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := s.db.wdb.ExecContext(ctx, `INSERT INTO templates (name, x, y, width, height, png, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.Name, t.X, t.Y, t.Width, t.Height, t.PNG, t.CreatedBy, t.CreatedAt.UnixMilli())
 	if err != nil {
 		return t, fmt.Errorf("add template: %w", err)
@@ -169,8 +167,8 @@ func (s *Store) AddTemplate(ctx context.Context, t place.Template) (place.Templa
 }
 
 // Templates implements place.Events.
-func (s *Store) Templates(ctx context.Context) ([]place.Template, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+templateColumns+` FROM templates ORDER BY id`)
+func (s *Events) Templates(ctx context.Context) ([]place.Template, error) {
+	rows, err := s.db.rdb.QueryContext(ctx, `SELECT `+templateColumns+` FROM templates ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list templates: %w", err)
 	}
@@ -187,9 +185,9 @@ func (s *Store) Templates(ctx context.Context) ([]place.Template, error) {
 }
 
 // Template implements place.Events.
-func (s *Store) Template(ctx context.Context, id int64) (place.Template, error) {
+func (s *Events) Template(ctx context.Context, id int64) (place.Template, error) {
 	var png []byte
-	t, err := scanTemplate(s.rdb.QueryRowContext(ctx, `SELECT `+templateColumns+`, png FROM templates WHERE id = ?`, id), &png)
+	t, err := scanTemplate(s.db.rdb.QueryRowContext(ctx, `SELECT `+templateColumns+`, png FROM templates WHERE id = ?`, id), &png)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, place.Errorf(place.ENOTFOUND, "No such template.")
 	}
@@ -198,8 +196,8 @@ func (s *Store) Template(ctx context.Context, id int64) (place.Template, error) 
 }
 
 // DeleteTemplate implements place.Events.
-func (s *Store) DeleteTemplate(ctx context.Context, id int64) (place.Template, error) {
-	t, err := scanTemplate(s.wdb.QueryRowContext(ctx, `DELETE FROM templates WHERE id = ? RETURNING `+templateColumns, id))
+func (s *Events) DeleteTemplate(ctx context.Context, id int64) (place.Template, error) {
+	t, err := scanTemplate(s.db.wdb.QueryRowContext(ctx, `DELETE FROM templates WHERE id = ? RETURNING `+templateColumns, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, place.Errorf(place.ENOTFOUND, "No such template.")
 	}
@@ -207,16 +205,16 @@ func (s *Store) DeleteTemplate(ctx context.Context, id int64) (place.Template, e
 }
 
 // SaveFinalImage implements place.Events.
-func (s *Store) SaveFinalImage(ctx context.Context, at time.Time, png []byte) error {
-	_, err := s.wdb.ExecContext(ctx, `INSERT INTO final_images (closed_at, png) VALUES (?, ?) ON CONFLICT (closed_at) DO NOTHING`, at.UnixMilli(), png)
+func (s *Events) SaveFinalImage(ctx context.Context, at time.Time, png []byte) error {
+	_, err := s.db.wdb.ExecContext(ctx, `INSERT INTO final_images (closed_at, png) VALUES (?, ?) ON CONFLICT (closed_at) DO NOTHING`, at.UnixMilli(), png)
 	return err
 }
 
 // FinalImage implements place.Events.
-func (s *Store) FinalImage(ctx context.Context) (time.Time, []byte, error) {
+func (s *Events) FinalImage(ctx context.Context) (time.Time, []byte, error) {
 	var at int64
 	var png []byte
-	err := s.rdb.QueryRowContext(ctx, `SELECT closed_at, png FROM final_images ORDER BY closed_at DESC LIMIT 1`).Scan(&at, &png)
+	err := s.db.rdb.QueryRowContext(ctx, `SELECT closed_at, png FROM final_images ORDER BY closed_at DESC LIMIT 1`).Scan(&at, &png)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, nil, place.Errorf(place.ENOTFOUND, "The canvas has not closed yet.")
 	}
@@ -225,8 +223,8 @@ func (s *Store) FinalImage(ctx context.Context) (time.Time, []byte, error) {
 
 // AreaRollbackPlan implements place.Events. History is committed before a
 // placement is acknowledged, so it is never behind what the canvas shows.
-func (s *Store) AreaRollbackPlan(ctx context.Context, r place.Rect, since time.Time, userID string) ([]place.Pixel, error) {
-	rows, err := s.rdb.QueryContext(ctx, `
+func (s *Events) AreaRollbackPlan(ctx context.Context, r place.Rect, since time.Time, userID string) ([]place.Pixel, error) {
+	rows, err := s.db.rdb.QueryContext(ctx, `
 WITH latest AS (
     SELECT x, y, MAX(seq) AS seq FROM placements
     WHERE x >= ?1 AND x < ?2 AND y >= ?3 AND y < ?4
@@ -253,7 +251,7 @@ func undoneSQL(a string) string {
 }
 
 // cooldown is the cooldown of a placement made now.
-func (s *Store) cooldown() time.Duration {
+func (s *db) cooldown() time.Duration {
 	if s.opts.Cooldown != nil {
 		return s.opts.Cooldown()
 	}
@@ -262,7 +260,7 @@ func (s *Store) cooldown() time.Duration {
 
 // restoredCooldown is the cooldown that placements made before a restart
 // were given: the stored live setting, or the configured one.
-func (s *Store) restoredCooldown(ctx context.Context) time.Duration {
+func (s *db) restoredCooldown(ctx context.Context) time.Duration {
 	if st, err := s.loadSettings(ctx, s.rdb); err == nil {
 		return st.Cooldown
 	}
@@ -270,4 +268,4 @@ func (s *Store) restoredCooldown(ctx context.Context) time.Duration {
 }
 
 // ReportOnline implements place.Events: one process sees every player.
-func (s *Store) ReportOnline(_ context.Context, n int) (int, error) { return n, nil }
+func (s *Events) ReportOnline(_ context.Context, n int) (int, error) { return n, nil }

@@ -8,17 +8,17 @@ import (
 )
 
 func TestEventsContract(t *testing.T) {
-	storetest.RunEvents(t, func(t *testing.T, cfg place.Config) place.Store {
+	storetest.RunEvents(t, func(t *testing.T, cfg place.Config) place.Stores {
 		s := open(t, t.TempDir(), cfg)
 		t.Cleanup(func() { s.Close() })
-		return s
+		return s.Stores()
 	})
 }
 
 func TestTeamsContract(t *testing.T) {
-	storetest.RunTeams(t, func(t *testing.T, cfg place.Config) place.Store {
+	storetest.RunTeams(t, func(t *testing.T, cfg place.Config) place.Stores {
 		s := open(t, t.TempDir(), cfg)
 		t.Cleanup(func() { s.Close() })
-		return s
+		return s.Stores()
 	})
 }

@@ -12,8 +12,8 @@ import (
 
 // LatestPlacements implements place.LatestPlacements. History is committed
 // before a placement is acknowledged, so it is never behind the canvas.
-func (s *Store) LatestPlacements(ctx context.Context, r place.Rect, upTo uint64) ([]place.Placement, error) {
-	rows, err := s.rdb.QueryContext(ctx, `
+func (s *Factions) LatestPlacements(ctx context.Context, r place.Rect, upTo uint64) ([]place.Placement, error) {
+	rows, err := s.db.rdb.QueryContext(ctx, `
 SELECT p.seq, p.x, p.y, p.color, p.user_id, p.placed_at, p.rollback
 FROM (SELECT MAX(seq) AS seq FROM placements
       WHERE x >= ?1 AND x < ?2 AND y >= ?3 AND y < ?4 AND seq <= ?5
@@ -35,7 +35,7 @@ JOIN placements p ON p.seq = l.seq`, r.X, r.X+r.W, r.Y, r.Y+r.H, int64(min(upTo,
 }
 
 // PublicNames implements place.PublicNames.
-func (s *Store) PublicNames(ctx context.Context, ids []string) (map[string]string, error) {
+func (s *Factions) PublicNames(ctx context.Context, ids []string) (map[string]string, error) {
 	out := make(map[string]string, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -44,7 +44,7 @@ func (s *Store) PublicNames(ctx context.Context, ids []string) (map[string]strin
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, username FROM users
+	rows, err := s.db.rdb.QueryContext(ctx, `SELECT id, username FROM users
 		WHERE is_guest = 0 AND banned = 0 AND stats_opt_out = 0 AND id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read names: %w", err)
@@ -61,8 +61,8 @@ func (s *Store) PublicNames(ctx context.Context, ids []string) (map[string]strin
 }
 
 // PlacementCounts implements place.PlacementCounts in one read snapshot.
-func (s *Store) PlacementCounts(ctx context.Context, since time.Time) (all, recent []place.PlacementCount, upTo uint64, err error) {
-	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+func (s *Factions) PlacementCounts(ctx context.Context, since time.Time) (all, recent []place.PlacementCount, upTo uint64, err error) {
+	tx, err := s.db.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("count placements: %w", err)
 	}

@@ -10,14 +10,14 @@ import (
 func TestSecretSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	s := open(t, dir, storetest.DefaultConfig)
-	first, err := s.Secret(context.Background(), "device-cookie", 32)
+	first, err := s.Secrets.Secret(context.Background(), "device-cookie", 32)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	s = open(t, dir, storetest.DefaultConfig)
 	defer s.Close()
-	again, err := s.Secret(context.Background(), "device-cookie", 32)
+	again, err := s.Secrets.Secret(context.Background(), "device-cookie", 32)
 	if err != nil || string(again) != string(first) {
 		t.Fatalf("after a restart the secret is %x (%v), was %x", again, err, first)
 	}

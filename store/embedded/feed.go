@@ -11,7 +11,7 @@ import (
 // publish applies a committed batch to the live canvas, before any of its
 // placements is acknowledged, and wakes every follower. The live canvas
 // takes its own short lock; nothing here waits for a reader.
-func (s *Store) publish(batch []place.Placement) {
+func (s *db) publish(batch []place.Placement) {
 	s.live.Apply(batch)
 	s.cmu.Lock()
 	s.recent.add(batch)
@@ -22,17 +22,17 @@ func (s *Store) publish(batch []place.Placement) {
 }
 
 // Canvas implements place.Feed with a copy of the live canvas.
-func (s *Store) Canvas(context.Context) ([]byte, place.Size, uint64, error) {
-	data, sz, seq := s.live.Snapshot()
+func (s *Feed) Canvas(context.Context) ([]byte, place.Size, uint64, error) {
+	data, sz, seq := s.db.live.Snapshot()
 	return append([]byte(nil), data...), sz, seq, nil
 }
 
 // Since implements place.Feed.
-func (s *Store) Since(ctx context.Context, after uint64, max int) ([]place.Placement, error) {
-	s.cmu.RLock()
-	committed := s.committedSeq
-	recent, held := s.recent.since(after, committed, max)
-	s.cmu.RUnlock()
+func (s *Feed) Since(ctx context.Context, after uint64, max int) ([]place.Placement, error) {
+	s.db.cmu.RLock()
+	committed := s.db.committedSeq
+	recent, held := s.db.recent.since(after, committed, max)
+	s.db.cmu.RUnlock()
 	if after >= committed {
 		return nil, nil
 	}
@@ -40,7 +40,7 @@ func (s *Store) Since(ctx context.Context, after uint64, max int) ([]place.Place
 		return recent, nil
 	}
 	var out []place.Placement
-	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, COALESCE(team_id, 0) FROM placements WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, int64(after), int64(committed), max)
+	rows, err := s.db.rdb.QueryContext(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, COALESCE(team_id, 0) FROM placements WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`, int64(after), int64(committed), max)
 	if err != nil {
 		return nil, fmt.Errorf("read placements: %w", err)
 	}
@@ -56,11 +56,11 @@ func (s *Store) Since(ctx context.Context, after uint64, max int) ([]place.Place
 }
 
 // Follow implements place.Feed.
-func (s *Store) Follow(ctx context.Context, after uint64, fn func([]place.Placement)) error {
+func (s *Feed) Follow(ctx context.Context, after uint64, fn func([]place.Placement)) error {
 	for {
-		s.cmu.RLock()
-		changed := s.changed
-		s.cmu.RUnlock()
+		s.db.cmu.RLock()
+		changed := s.db.changed
+		s.db.cmu.RUnlock()
 		for {
 			batch, err := s.Since(ctx, after, 10_000)
 			if err != nil {
@@ -75,7 +75,7 @@ func (s *Store) Follow(ctx context.Context, after uint64, fn func([]place.Placem
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-s.stop:
+		case <-s.db.stop:
 			return nil
 		case <-changed:
 		}

@@ -8,7 +8,7 @@ import "github.com/placecanvas/place"
 const recentSize = 1 << 16
 
 // recentFeed holds the latest committed placements, the placement of seq s
-// at ring[s%recentSize]. Guarded by Store.cmu.
+// at ring[s%recentSize]. Guarded by db.cmu.
 type recentFeed struct {
 	ring  []place.Placement
 	count int    // how many seqs up to last it holds

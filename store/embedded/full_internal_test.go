@@ -43,13 +43,13 @@ func TestFullDatabaseIsUnavailable(t *testing.T) {
 		}
 		t.Errorf("%s: the database never filled up", what)
 	}
-	fill("a new guest", func(int) error { _, err := s.CreateGuest(ctx, time.Now()); return err })
+	fill("a new guest", func(int) error { _, err := s.Users.CreateGuest(ctx, time.Now()); return err })
 	fill("a new account", func(i int) error {
-		_, err := s.CreateAccount(ctx, "someone"+strconv.Itoa(i), []byte("hash"), time.Now())
+		_, err := s.Users.CreateAccount(ctx, "someone"+strconv.Itoa(i), []byte("hash"), time.Now())
 		return err
 	})
 	fill("a new session", func(i int) error {
-		return s.Sessions().Commit("token-"+strconv.Itoa(i), make([]byte, 512), time.Now().Add(time.Hour))
+		return s.sessions.Commit("token-"+strconv.Itoa(i), make([]byte, 512), time.Now().Add(time.Hour))
 	})
 	if err := s.Ready(ctx); place.ErrorCode(err) != place.EUNAVAILABLE {
 		t.Errorf("ready on a full database: %v, want SERVICE_UNAVAILABLE", err)
@@ -61,7 +61,7 @@ func TestFullDatabaseIsUnavailable(t *testing.T) {
 	if err := s.Ready(ctx); err != nil {
 		t.Errorf("ready once the database can grow: %v", err)
 	}
-	if _, err := s.CreateGuest(ctx, time.Now()); err != nil {
+	if _, err := s.Users.CreateGuest(ctx, time.Now()); err != nil {
 		t.Errorf("a new guest once the database can grow: %v", err)
 	}
 }

@@ -25,8 +25,8 @@ func scanPlacement(r scanner) (place.Placement, error) {
 
 const historySelect = `SELECT p.seq, p.x, p.y, p.color, p.user_id, p.placed_at, p.rollback, COALESCE(u.username, ''), COALESCE(u.is_guest = 0 AND u.stats_opt_out = 0, 0) FROM placements p LEFT JOIN users u ON u.id = p.user_id `
 
-func (s *Store) queryHistory(ctx context.Context, where string, args ...any) ([]place.HistoryEntry, error) {
-	rows, err := s.rdb.QueryContext(ctx, historySelect+where, args...)
+func (s *History) queryHistory(ctx context.Context, where string, args ...any) ([]place.HistoryEntry, error) {
+	rows, err := s.db.rdb.QueryContext(ctx, historySelect+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
 	}
@@ -54,36 +54,36 @@ func seqBound(before uint64) int64 {
 }
 
 // PixelHistory implements place.History.
-func (s *Store) PixelHistory(ctx context.Context, x, y, limit int) ([]place.HistoryEntry, error) {
+func (s *History) PixelHistory(ctx context.Context, x, y, limit int) ([]place.HistoryEntry, error) {
 	return s.queryHistory(ctx, `WHERE p.x = ? AND p.y = ? ORDER BY p.seq DESC LIMIT ?`, x, y, limit)
 }
 
 // PixelHistoryBefore returns one pixel's placements with seq < before
 // (0: no bound), newest first: the pages of the HTML history.
-func (s *Store) PixelHistoryBefore(ctx context.Context, x, y int, before uint64, limit int) ([]place.HistoryEntry, error) {
+func (s *History) PixelHistoryBefore(ctx context.Context, x, y int, before uint64, limit int) ([]place.HistoryEntry, error) {
 	return s.queryHistory(ctx, `WHERE p.x = ? AND p.y = ? AND p.seq < ? ORDER BY p.seq DESC LIMIT ?`, x, y, seqBound(before), limit)
 }
 
 // WaitHistory implements place.History: history is committed before a
 // placement is acknowledged or broadcast, so it never lags.
-func (s *Store) WaitHistory(context.Context, uint64) error { return nil }
+func (s *History) WaitHistory(context.Context, uint64) error { return nil }
 
 // RecentPlacements implements place.History.
-func (s *Store) RecentPlacements(ctx context.Context, before uint64, limit int) ([]place.HistoryEntry, error) {
+func (s *History) RecentPlacements(ctx context.Context, before uint64, limit int) ([]place.HistoryEntry, error) {
 	return s.queryHistory(ctx, `WHERE p.seq < ? ORDER BY p.seq DESC LIMIT ?`, seqBound(before), limit)
 }
 
 // UserPlacements implements place.History.
-func (s *Store) UserPlacements(ctx context.Context, userID string, before uint64, limit int) ([]place.HistoryEntry, error) {
+func (s *History) UserPlacements(ctx context.Context, userID string, before uint64, limit int) ([]place.HistoryEntry, error) {
 	return s.queryHistory(ctx, `WHERE p.user_id = ? AND p.seq < ? ORDER BY p.seq DESC LIMIT ?`, userID, seqBound(before), limit)
 }
 
 // RollbackPlan implements place.History. History is committed before a
 // placement is acknowledged, so it is never behind what the canvas shows.
-func (s *Store) RollbackPlan(ctx context.Context, userID string, since time.Time) ([]place.Pixel, error) {
+func (s *History) RollbackPlan(ctx context.Context, userID string, since time.Time) ([]place.Pixel, error) {
 	// Pixels whose latest placement is the user's own since T; for each, the
 	// latest placement that is not one of those, or white.
-	rows, err := s.rdb.QueryContext(ctx, `
+	rows, err := s.db.rdb.QueryContext(ctx, `
 WITH latest AS (
     SELECT x, y, MAX(seq) AS seq FROM placements
     WHERE (x, y) IN (SELECT DISTINCT x, y FROM placements WHERE user_id = ? AND placed_at >= ? AND rollback = 0)
@@ -118,8 +118,8 @@ func scanPixels(rows *sql.Rows) ([]place.Pixel, error) {
 }
 
 // EachPlacement implements place.History.
-func (s *Store) EachPlacement(ctx context.Context, fn func(place.Placement) error) error {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, COALESCE(team_id, 0) FROM placements ORDER BY seq`)
+func (s *History) EachPlacement(ctx context.Context, fn func(place.Placement) error) error {
+	rows, err := s.db.rdb.QueryContext(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, COALESCE(team_id, 0) FROM placements ORDER BY seq`)
 	if err != nil {
 		return err
 	}

@@ -10,9 +10,9 @@ import (
 )
 
 // JoinCode implements place.JoinCodes.
-func (s *Store) JoinCode(ctx context.Context) (place.JoinCode, error) {
+func (s *JoinCodes) JoinCode(ctx context.Context) (place.JoinCode, error) {
 	var j place.JoinCode
-	err := s.rdb.QueryRowContext(ctx, `SELECT code, version FROM join_code WHERE id = 1`).Scan(&j.Code, &j.Version)
+	err := s.db.rdb.QueryRowContext(ctx, `SELECT code, version FROM join_code WHERE id = 1`).Scan(&j.Code, &j.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return place.JoinCode{}, nil
 	}
@@ -23,9 +23,9 @@ func (s *Store) JoinCode(ctx context.Context) (place.JoinCode, error) {
 }
 
 // SetJoinCode implements place.JoinCodes.
-func (s *Store) SetJoinCode(ctx context.Context, code string) (place.JoinCode, error) {
+func (s *JoinCodes) SetJoinCode(ctx context.Context, code string) (place.JoinCode, error) {
 	j := place.JoinCode{Code: code}
-	err := s.wdb.QueryRowContext(ctx, `INSERT INTO join_code (id, code, version) VALUES (1, ?, 1)
+	err := s.db.wdb.QueryRowContext(ctx, `INSERT INTO join_code (id, code, version) VALUES (1, ?, 1)
 		ON CONFLICT (id) DO UPDATE SET code = excluded.code, version = join_code.version + 1
 		RETURNING version`, code).Scan(&j.Version)
 	if err != nil {
@@ -35,14 +35,14 @@ func (s *Store) SetJoinCode(ctx context.Context, code string) (place.JoinCode, e
 }
 
 // SetJoinedVersion implements place.JoinCodes.
-func (s *Store) SetJoinedVersion(ctx context.Context, userID string, version int64) error {
-	return s.updateUser(ctx, `UPDATE users SET joined_version = ? WHERE id = ?`, version, userID)
+func (s *JoinCodes) SetJoinedVersion(ctx context.Context, userID string, version int64) error {
+	return s.db.updateUser(ctx, `UPDATE users SET joined_version = ? WHERE id = ?`, version, userID)
 }
 
 // JoinedVersion implements place.JoinCodes.
-func (s *Store) JoinedVersion(ctx context.Context, userID string) (int64, error) {
+func (s *JoinCodes) JoinedVersion(ctx context.Context, userID string) (int64, error) {
 	var v int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT joined_version FROM users WHERE id = ?`, userID).Scan(&v)
+	err := s.db.rdb.QueryRowContext(ctx, `SELECT joined_version FROM users WHERE id = ?`, userID).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -51,5 +51,3 @@ func (s *Store) JoinedVersion(ctx context.Context, userID string) (int64, error)
 	}
 	return v, nil
 }
-
-var _ place.JoinCodes = (*Store)(nil)

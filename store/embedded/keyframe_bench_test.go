@@ -32,9 +32,9 @@ func BenchmarkPlaceKeyframes(b *testing.B) {
 			defer s.Close()
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
-			k := &timetravel.Keyframer{Archive: s, Config: cfg}
+			k := &timetravel.Keyframer{Archive: s.Archive, Config: cfg}
 			if keyframes {
-				go func() { done <- k.Follow(ctx, s) }()
+				go func() { done <- k.Follow(ctx, s.Feed) }()
 			} else {
 				close(done)
 			}
@@ -47,7 +47,7 @@ func BenchmarkPlaceKeyframes(b *testing.B) {
 				for pb.Next() {
 					i := n.Add(1)
 					h := i * 0x9E3779B97F4A7C15
-					if _, _, err := s.Place(ctx, place.Player{UserID: fmt.Sprint("user", i)}, int(h>>20%2000), int(h>>40%2000), uint8(h>>60), now); err != nil {
+					if _, _, err := s.Placer.Place(ctx, place.Player{UserID: fmt.Sprint("user", i)}, int(h>>20%2000), int(h>>40%2000), uint8(h>>60), now); err != nil {
 						b.Error(err)
 						return
 					}
@@ -56,7 +56,7 @@ func BenchmarkPlaceKeyframes(b *testing.B) {
 			b.StopTimer()
 			if keyframes { // wait for the last due keyframe
 				for want := uint64(b.N) / timetravel.DefaultKeyframeEvery * timetravel.DefaultKeyframeEvery; want > 0; {
-					kf, _, _ := s.KeyframeAtOrBefore(ctx, want)
+					kf, _, _ := s.Archive.KeyframeAtOrBefore(ctx, want)
 					if kf.Seq == want {
 						break
 					}

@@ -47,8 +47,10 @@ type Options struct {
 	AnySize bool
 }
 
-// Store implements place.Store for the embedded mode.
-type Store struct {
+// db is the connection the role services share (roles.go): the SQLite
+// database, the live state in memory (cooldowns, bans, the sequence, the
+// placements not yet committed) and the writer goroutine that commits them.
+type db struct {
 	cfg  place.Config
 	log  *slog.Logger
 	opts Options
@@ -140,7 +142,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		wdb.Close()
 		return nil, err
 	}
-	s := &Store{
+	s := &db{
 		cfg:        opts.Config,
 		log:        opts.Logger,
 		opts:       opts,
@@ -166,7 +168,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	go s.writer()
 	go s.sessions.cleanup(s.stop)
-	return s, nil
+	return newStore(s), nil
 }
 
 // writerPragmas tune the single writer connection for the history's
@@ -258,7 +260,7 @@ func MigrateDir(ctx context.Context, dataDir string) error {
 }
 
 // load reads the stored size and rebuilds the live state.
-func (s *Store) load(ctx context.Context) error {
+func (s *db) load(ctx context.Context) error {
 	if err := s.loadSize(ctx); err != nil {
 		return err
 	}
@@ -309,7 +311,7 @@ func (s *Store) load(ctx context.Context) error {
 // loadLive starts the live canvas from canvas at the last seq and fills its
 // replay ring with the latest placements, so that clients can resume from
 // a seq at once after a restart.
-func (s *Store) loadLive(ctx context.Context, canvas []byte) error {
+func (s *db) loadLive(ctx context.Context, canvas []byte) error {
 	s.live.Reset(canvas, s.cfg.Size(), s.seq)
 	after := uint64(0)
 	if s.seq >= live.RingSize {
@@ -335,7 +337,7 @@ func (s *Store) loadLive(ctx context.Context, canvas []byte) error {
 }
 
 // Ready reports whether the database answers and takes a write.
-func (s *Store) Ready(ctx context.Context) error {
+func (s *db) Ready(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := s.rdb.PingContext(ctx); err != nil {
@@ -348,7 +350,7 @@ func (s *Store) Ready(ctx context.Context) error {
 // database (a row of that size, deleted in the same transaction, whose
 // pages stay free for the next writes): it fails, as the next guests and
 // sessions soon would, when the disk is full or the database cannot grow.
-func (s *Store) probeWrite(ctx context.Context) error {
+func (s *db) probeWrite(ctx context.Context) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -365,7 +367,7 @@ func (s *Store) probeWrite(ctx context.Context) error {
 
 // Close stops accepting placements, commits what is pending, takes a final
 // snapshot and closes the database.
-func (s *Store) Close() error {
+func (s *db) Close() error {
 	s.closeMu.Lock()
 	if s.closed {
 		s.closeMu.Unlock()
@@ -382,6 +384,3 @@ func (s *Store) Close() error {
 	err2 := s.rdb.Close()
 	return errors.Join(err1, err2)
 }
-
-// Sessions returns the SQLite-backed scs store.
-func (s *Store) Sessions() place.SessionStore { return s.sessions }

@@ -11,9 +11,9 @@ import (
 )
 
 // chargeLimit is the charges a player may store now.
-func (s *Store) chargeLimit() int {
-	if s.opts.Charges != nil {
-		return max(1, s.opts.Charges())
+func (s *Placer) chargeLimit() int {
+	if s.db.opts.Charges != nil {
+		return max(1, s.db.opts.Charges())
 	}
 	return 1
 }
@@ -22,28 +22,28 @@ func (s *Store) chargeLimit() int {
 // the ban, cooldown and address budget checks and the canvas write happen
 // under one lock, then the call waits for the group commit that
 // makes the placement durable.
-func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
+func (s *Placer) Place(ctx context.Context, who place.Player, x, y int, color uint8, now time.Time) (place.Placement, time.Time, error) {
 	userID := who.UserID
 	keys := who.Keys()
-	s.mu.Lock()
-	if s.isClosed() {
-		s.mu.Unlock()
+	s.db.mu.Lock()
+	if s.db.isClosed() {
+		s.db.mu.Unlock()
 		return place.Placement{}, time.Time{}, place.ErrUnavailable
 	}
 	for _, k := range keys {
-		if s.banned[k] {
-			s.mu.Unlock()
+		if s.db.banned[k] {
+			s.db.mu.Unlock()
 			return place.Placement{}, time.Time{}, place.Errorf(place.EBANNED, "You are banned from placing pixels.")
 		}
 	}
 	// The charge clock (place.Charges): the later of the keys' clocks; a
 	// player with none has one charge.
-	cd, limit := s.cooldown(), s.chargeLimit()
+	cd, limit := s.db.cooldown(), s.chargeLimit()
 	spare := time.Duration(limit-1) * cd
 	var clock time.Time
 	known := false
 	for _, k := range keys {
-		if u, ok := s.cooldowns[k]; ok {
+		if u, ok := s.db.cooldowns[k]; ok {
 			known = true
 			if u.After(clock) {
 				clock = u
@@ -57,61 +57,61 @@ func (s *Store) Place(ctx context.Context, who place.Player, x, y int, color uin
 		clock = floor
 	}
 	if clock.Sub(now) > spare {
-		s.mu.Unlock()
+		s.db.mu.Unlock()
 		return place.Placement{}, time.Time{}, place.CooldownError(now, clock.Add(-spare))
 	}
-	if err := s.takeBudgetLocked(who.Budget, now, cd); err != nil {
-		s.mu.Unlock()
+	if err := s.db.takeBudgetLocked(who.Budget, now, cd); err != nil {
+		s.db.mu.Unlock()
 		return place.Placement{}, time.Time{}, err
 	}
 	next := clock.Add(cd)
 	if cd > 0 {
 		for _, k := range keys {
-			s.cooldowns[k] = next
+			s.db.cooldowns[k] = next
 		}
 	}
-	p := s.applyLocked(place.Placement{X: x, Y: y, Color: color, UserID: userID, At: now, TeamID: who.TeamID})
-	b := s.batch
-	s.mu.Unlock()
-	s.signal()
-	if err := s.waitCommit(ctx, b); err != nil {
+	p := s.db.applyLocked(place.Placement{X: x, Y: y, Color: color, UserID: userID, At: now, TeamID: who.TeamID})
+	b := s.db.batch
+	s.db.mu.Unlock()
+	s.db.signal()
+	if err := s.db.waitCommit(ctx, b); err != nil {
 		return place.Placement{}, time.Time{}, err
 	}
 	return p, next, nil
 }
 
 // PlaceRollback implements place.Placer.
-func (s *Store) PlaceRollback(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time) ([]place.Placement, error) {
+func (s *Placer) PlaceRollback(ctx context.Context, actorID string, pixels []place.Pixel, now time.Time) ([]place.Placement, error) {
 	if len(pixels) == 0 {
 		return nil, nil
 	}
-	s.mu.Lock()
-	if s.isClosed() {
-		s.mu.Unlock()
+	s.db.mu.Lock()
+	if s.db.isClosed() {
+		s.db.mu.Unlock()
 		return nil, place.ErrUnavailable
 	}
 	out := make([]place.Placement, 0, len(pixels))
 	for _, px := range pixels {
-		out = append(out, s.applyLocked(place.Placement{X: px.X, Y: px.Y, Color: px.Color, UserID: actorID, At: now, Rollback: true}))
+		out = append(out, s.db.applyLocked(place.Placement{X: px.X, Y: px.Y, Color: px.Color, UserID: actorID, At: now, Rollback: true}))
 	}
-	b := s.batch
-	s.mu.Unlock()
-	s.signal()
-	if err := s.waitCommit(ctx, b); err != nil {
+	b := s.db.batch
+	s.db.mu.Unlock()
+	s.db.signal()
+	if err := s.db.waitCommit(ctx, b); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
 // applyLocked gives p the next seq and queues it for the group commit.
-func (s *Store) applyLocked(p place.Placement) place.Placement {
+func (s *db) applyLocked(p place.Placement) place.Placement {
 	s.seq++
 	p.Seq = s.seq
 	s.pending = append(s.pending, p)
 	return p
 }
 
-func (s *Store) isClosed() bool {
+func (s *db) isClosed() bool {
 	select {
 	case <-s.stop:
 		return true
@@ -120,14 +120,14 @@ func (s *Store) isClosed() bool {
 	}
 }
 
-func (s *Store) signal() {
+func (s *db) signal() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
 }
 
-func (s *Store) waitCommit(ctx context.Context, b *commitBatch) error {
+func (s *db) waitCommit(ctx context.Context, b *commitBatch) error {
 	select {
 	case <-b.done:
 		return nil
@@ -139,24 +139,28 @@ func (s *Store) waitCommit(ctx context.Context, b *commitBatch) error {
 }
 
 // CooldownUntil implements place.Placer.
-func (s *Store) CooldownUntil(_ context.Context, userID string) (time.Time, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cooldowns[userID], nil
+func (s *Placer) CooldownUntil(_ context.Context, userID string) (time.Time, error) {
+	s.db.mu.Lock()
+	defer s.db.mu.Unlock()
+	return s.db.cooldowns[userID], nil
 }
 
 // SetCooldownUntil implements place.Placer.
-func (s *Store) SetCooldownUntil(_ context.Context, userID string, until time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if until.After(s.cooldowns[userID]) {
-		s.cooldowns[userID] = until
+func (s *Placer) SetCooldownUntil(_ context.Context, userID string, until time.Time) error {
+	s.db.mu.Lock()
+	defer s.db.mu.Unlock()
+	if until.After(s.db.cooldowns[userID]) {
+		s.db.cooldowns[userID] = until
 	}
 	return nil
 }
 
 // SetBanned implements place.Placer.
-func (s *Store) SetBanned(_ context.Context, userID string, banned bool) error {
+func (s *Placer) SetBanned(ctx context.Context, userID string, banned bool) error {
+	return s.db.setBanned(ctx, userID, banned)
+}
+
+func (s *db) setBanned(_ context.Context, userID string, banned bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if banned {
@@ -169,7 +173,7 @@ func (s *Store) SetBanned(_ context.Context, userID string, banned bool) error {
 
 // writer is the group-commit loop: it takes everything queued since the last
 // commit, writes it in one transaction and then releases every waiter.
-func (s *Store) writer() {
+func (s *db) writer() {
 	defer close(s.stopped)
 	sinceSnapshot := 0
 	lastSnapshot := time.Now()
@@ -215,7 +219,7 @@ func (s *Store) writer() {
 
 // commitWithRetry never gives up on a batch: the placements in it already
 // changed the live canvas, so dropping them would lose pixels.
-func (s *Store) commitWithRetry(batch []place.Placement) {
+func (s *db) commitWithRetry(batch []place.Placement) {
 	start := time.Now()
 	backoff := 50 * time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -242,7 +246,7 @@ func (s *Store) commitWithRetry(batch []place.Placement) {
 // BenchmarkPlace at 300,000 placements, 12% went to the statement journal
 // and 8% to parsing; the per-row calls cost about as much, but the journal's
 // writes to a temporary file are gone).
-func (s *Store) insertBatch(ctx context.Context, batch []place.Placement) error {
+func (s *db) insertBatch(ctx context.Context, batch []place.Placement) error {
 	if s.insertStmt == nil { // only the writer goroutine gets here
 		st, err := s.wdb.PrepareContext(ctx, `INSERT INTO placements (seq, x, y, color, user_id, placed_at, rollback, team_id) VALUES (?,?,?,?,?,?,?,?)`)
 		if err != nil {
@@ -272,7 +276,7 @@ func (s *Store) insertBatch(ctx context.Context, batch []place.Placement) error 
 	return tx.Commit()
 }
 
-func (s *Store) snapshot() error {
+func (s *db) snapshot() error {
 	data, sz, seq := s.live.Snapshot() // shared, read only
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -294,7 +298,7 @@ func (s *Store) snapshot() error {
 // ADDRESS_BUDGET and changes nothing. Addresses whose slots all ended are
 // dropped at most once a cooldown, so that the map holds only the busy
 // ones (kept in memory only: a restart frees every address's slots).
-func (s *Store) takeBudgetLocked(b place.AddressBudget, now time.Time, cd time.Duration) error {
+func (s *db) takeBudgetLocked(b place.AddressBudget, now time.Time, cd time.Duration) error {
 	if !b.Applies() || cd <= 0 {
 		return nil
 	}
@@ -310,7 +314,7 @@ func (s *Store) takeBudgetLocked(b place.AddressBudget, now time.Time, cd time.D
 	return nil
 }
 
-func (s *Store) pruneBudgetsLocked(now time.Time) {
+func (s *db) pruneBudgetsLocked(now time.Time) {
 	if s.budgets == nil {
 		s.budgets = map[string][]time.Time{}
 		return

@@ -21,7 +21,7 @@ JOIN user_devices d ON d.user_id = p.user_id
 WHERE p.placed_at > ? AND p.rollback = 0 GROUP BY d.device_id`
 
 // loadRules restores the cooldowns and bans that Place checks in memory.
-func (s *Store) loadRules(ctx context.Context) error {
+func (s *db) loadRules(ctx context.Context) error {
 	// Cooldowns survive a restart: a user, or a browser, that placed
 	// within the cooldown before the crash still waits (logging out and
 	// back in as a new guest does not skip it). Only the last cooldown's
@@ -58,7 +58,7 @@ func (s *Store) loadRules(ctx context.Context) error {
 
 // restoreCooldowns sets the cooldown of each (id, last placement) row of
 // query since a time, under the key key(id).
-func (s *Store) restoreCooldowns(ctx context.Context, query string, since int64, cd time.Duration, key func(string) string) error {
+func (s *db) restoreCooldowns(ctx context.Context, query string, since int64, cd time.Duration, key func(string) string) error {
 	rows, err := s.rdb.QueryContext(ctx, query, since)
 	if err != nil {
 		return err

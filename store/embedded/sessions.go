@@ -4,10 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sync"
 	"time"
-
-	"github.com/placecanvas/place"
 )
 
 // sessionStore is an scs.Store over the SQLite database.
@@ -53,20 +50,20 @@ func (ss *sessionStore) cleanup(stop <-chan struct{}) {
 }
 
 // AddUserSession implements place.SessionIndex.
-func (s *Store) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
-	_, err := s.wdb.ExecContext(ctx, `INSERT INTO user_sessions (user_id, token, expiry) VALUES (?, ?, ?) ON CONFLICT(user_id, token) DO UPDATE SET expiry = excluded.expiry`, userID, token, expiry.UnixMilli())
+func (s *SessionIndex) AddUserSession(ctx context.Context, userID, token string, expiry time.Time) error {
+	_, err := s.db.wdb.ExecContext(ctx, `INSERT INTO user_sessions (user_id, token, expiry) VALUES (?, ?, ?) ON CONFLICT(user_id, token) DO UPDATE SET expiry = excluded.expiry`, userID, token, expiry.UnixMilli())
 	return writeError(err)
 }
 
 // RemoveUserSession implements place.SessionIndex.
-func (s *Store) RemoveUserSession(ctx context.Context, userID, token string) error {
-	_, err := s.wdb.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = ? AND token = ?`, userID, token)
+func (s *SessionIndex) RemoveUserSession(ctx context.Context, userID, token string) error {
+	_, err := s.db.wdb.ExecContext(ctx, `DELETE FROM user_sessions WHERE user_id = ? AND token = ?`, userID, token)
 	return err
 }
 
 // UserSessions implements place.SessionIndex.
-func (s *Store) UserSessions(ctx context.Context, userID string) ([]string, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT token FROM user_sessions WHERE user_id = ? AND expiry > ?`, userID, time.Now().UnixMilli())
+func (s *SessionIndex) UserSessions(ctx context.Context, userID string) ([]string, error) {
+	rows, err := s.db.rdb.QueryContext(ctx, `SELECT token FROM user_sessions WHERE user_id = ? AND expiry > ?`, userID, time.Now().UnixMilli())
 	if err != nil {
 		return nil, err
 	}
@@ -81,103 +78,3 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]string, erro
 	}
 	return out, rows.Err()
 }
-
-// PublishKick implements place.Kicks within the one process.
-func (s *Store) PublishKick(ctx context.Context, k place.Kick) error {
-	return s.PublishNotice(ctx, place.KickNotice(k))
-}
-
-// SubscribeKicks implements place.Kicks.
-func (s *Store) SubscribeKicks(ctx context.Context, fn func(place.Kick)) error {
-	return s.SubscribeNotices(ctx, func(n place.Notice) {
-		if k, ok := n.Kick(); ok {
-			fn(k)
-		}
-	})
-}
-
-// PublishNotice implements place.Notices within the one process: every
-// subscriber gets the notice before it returns.
-func (s *Store) PublishNotice(_ context.Context, n place.Notice) error {
-	s.noticesMu.Lock()
-	subs := make([]func(place.Notice), 0, len(s.noticeSubs))
-	for _, fn := range s.noticeSubs {
-		subs = append(subs, fn)
-	}
-	s.noticesMu.Unlock()
-	for _, fn := range subs {
-		fn(n)
-	}
-	return nil
-}
-
-// SubscribeNotices implements place.Notices.
-func (s *Store) SubscribeNotices(ctx context.Context, fn func(place.Notice)) error {
-	s.noticesMu.Lock()
-	id := s.noticeNext
-	s.noticeNext++
-	s.noticeSubs[id] = fn
-	s.noticesMu.Unlock()
-	<-ctx.Done()
-	s.noticesMu.Lock()
-	delete(s.noticeSubs, id)
-	s.noticesMu.Unlock()
-	return nil
-}
-
-type counter struct {
-	n   int64
-	end time.Time
-}
-
-type counterMap struct {
-	mu sync.Mutex
-	m  map[string]counter
-}
-
-// Incr implements place.Counters in memory (one process holds them all).
-func (s *Store) Incr(_ context.Context, key string, window time.Duration, now time.Time) (int64, time.Time, error) {
-	s.counters.mu.Lock()
-	defer s.counters.mu.Unlock()
-	c := s.counters.m[key]
-	if !now.Before(c.end) {
-		c = counter{end: now.Add(window)}
-	}
-	c.n++
-	s.counters.m[key] = c
-	s.counters.prune(now)
-	return c.n, c.end, nil
-}
-
-// prune drops ended windows once the map grows large; mu must be held.
-func (cm *counterMap) prune(now time.Time) {
-	if len(cm.m) <= 100_000 {
-		return
-	}
-	for k, v := range cm.m {
-		if !now.Before(v.end) {
-			delete(cm.m, k)
-		}
-	}
-}
-
-// Count implements place.Counters.
-func (s *Store) Count(_ context.Context, key string, now time.Time) (int64, time.Time, error) {
-	s.counters.mu.Lock()
-	defer s.counters.mu.Unlock()
-	c := s.counters.m[key]
-	if !now.Before(c.end) {
-		return 0, time.Time{}, nil
-	}
-	return c.n, c.end, nil
-}
-
-// Reset implements place.Counters.
-func (s *Store) Reset(_ context.Context, key string) error {
-	s.counters.mu.Lock()
-	defer s.counters.mu.Unlock()
-	delete(s.counters.m, key)
-	return nil
-}
-
-var _ place.Store = (*Store)(nil)

@@ -14,7 +14,7 @@ import (
 // (the configuration gives only the first size: the canvas grows at run
 // time and never shrinks), and records the configured size in an empty
 // database.
-func (s *Store) loadSize(ctx context.Context) error {
+func (s *db) loadSize(ctx context.Context) error {
 	var nw, nh sql.NullString
 	if err := s.wdb.QueryRowContext(ctx, `SELECT (SELECT value FROM meta WHERE key='width'), (SELECT value FROM meta WHERE key='height')`).Scan(&nw, &nh); err != nil {
 		return fmt.Errorf("read canvas size: %w", err)
@@ -43,39 +43,39 @@ func (s *Store) loadSize(ctx context.Context) error {
 }
 
 // CanvasSize implements place.Sizes.
-func (s *Store) CanvasSize(context.Context) (place.Size, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cfg.Size(), nil
+func (s *Sizes) CanvasSize(context.Context) (place.Size, error) {
+	s.db.mu.Lock()
+	defer s.db.mu.Unlock()
+	return s.db.cfg.Size(), nil
 }
 
 // Grow implements place.Sizes. Under the placement lock, it records the new
 // size and the growth (at the last seq taken, committed or not) in SQLite,
 // then grows the live canvas: every placement with a later seq is applied
 // to the grown canvas, and none can land off it.
-func (s *Store) Grow(ctx context.Context, to place.Size, now time.Time, by place.AuditEntry) (place.Growth, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.isClosed() {
+func (s *Sizes) Grow(ctx context.Context, to place.Size, now time.Time, by place.AuditEntry) (place.Growth, error) {
+	s.db.mu.Lock()
+	defer s.db.mu.Unlock()
+	if s.db.isClosed() {
 		return place.Growth{}, place.ErrUnavailable
 	}
-	from := s.cfg.Size()
+	from := s.db.cfg.Size()
 	if err := place.CheckGrowth(from, to); err != nil {
 		return place.Growth{}, err
 	}
-	g := place.Growth{Seq: s.seq, At: now, From: from, To: to}
-	if err := s.recordGrowth(ctx, g, by); err != nil {
-		s.log.Error("recording a canvas growth failed", "err", err)
+	g := place.Growth{Seq: s.db.seq, At: now, From: from, To: to}
+	if err := s.db.recordGrowth(ctx, g, by); err != nil {
+		s.db.log.Error("recording a canvas growth failed", "err", err)
 		return place.Growth{}, place.ErrUnavailable
 	}
-	s.cfg.Width, s.cfg.Height = to.Width, to.Height // fields of their own: Cooldown is read without mu
-	s.live.Grow(to)
+	s.db.cfg.Width, s.db.cfg.Height = to.Width, to.Height // fields of their own: Cooldown is read without mu
+	s.db.live.Grow(to)
 	return g, nil
 }
 
 // recordGrowth stores the new size, the growth and its audit entry in one
 // transaction.
-func (s *Store) recordGrowth(ctx context.Context, g place.Growth, by place.AuditEntry) error {
+func (s *db) recordGrowth(ctx context.Context, g place.Growth, by place.AuditEntry) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -102,8 +102,8 @@ func (s *Store) recordGrowth(ctx context.Context, g place.Growth, by place.Audit
 }
 
 // Growths implements place.Sizes.
-func (s *Store) Growths(ctx context.Context) ([]place.Growth, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, at, from_width, from_height, width, height FROM canvas_growths ORDER BY id`)
+func (s *Sizes) Growths(ctx context.Context) ([]place.Growth, error) {
+	rows, err := s.db.rdb.QueryContext(ctx, `SELECT seq, at, from_width, from_height, width, height FROM canvas_growths ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("read canvas growths: %w", err)
 	}

@@ -45,12 +45,12 @@ const (
 
 // EventStats implements place.StatsReader on the read connections: in WAL
 // mode they never wait for the writer, nor make it wait.
-func (s *Store) EventStats(ctx context.Context, top int) (place.EventStats, error) {
+func (s *Stats) EventStats(ctx context.Context, top int) (place.EventStats, error) {
 	var st place.EventStats
 	// One read snapshot for every figure: a deferred transaction on one
 	// read connection (the pool's own transactions begin IMMEDIATE, which
 	// would take the write lock).
-	conn, err := s.rdb.Conn(ctx)
+	conn, err := s.db.rdb.Conn(ctx)
 	if err != nil {
 		return st, fmt.Errorf("stats: %w", err)
 	}
@@ -202,14 +202,14 @@ func scanRows[T any](ctx context.Context, conn *sql.Conn, q string, scan func(*s
 }
 
 // SetStatsOptOut implements place.StatsReader.
-func (s *Store) SetStatsOptOut(ctx context.Context, userID string, optOut bool) error {
-	return s.updateUser(ctx, `UPDATE users SET stats_opt_out = ? WHERE id = ?`, optOut, userID)
+func (s *Stats) SetStatsOptOut(ctx context.Context, userID string, optOut bool) error {
+	return s.db.updateUser(ctx, `UPDATE users SET stats_opt_out = ? WHERE id = ?`, optOut, userID)
 }
 
 // StatsOptOut implements place.StatsReader.
-func (s *Store) StatsOptOut(ctx context.Context, userID string) (bool, error) {
+func (s *Stats) StatsOptOut(ctx context.Context, userID string) (bool, error) {
 	var v bool
-	err := s.rdb.QueryRowContext(ctx, `SELECT stats_opt_out FROM users WHERE id = ?`, userID).Scan(&v)
+	err := s.db.rdb.QueryRowContext(ctx, `SELECT stats_opt_out FROM users WHERE id = ?`, userID).Scan(&v)
 	if err == sql.ErrNoRows {
 		return false, place.Errorf(place.ENOTFOUND, "No such user.")
 	}
@@ -218,5 +218,3 @@ func (s *Store) StatsOptOut(ctx context.Context, userID string) (bool, error) {
 	}
 	return v, nil
 }
-
-var _ place.StatsReader = (*Store)(nil)

@@ -10,13 +10,11 @@ import (
 	"github.com/placecanvas/place"
 )
 
-var _ place.Teams = (*Store)(nil)
-
 // CreateTeam implements place.Teams: the count and the insert share one
 // transaction of the single writer.
-func (s *Store) CreateTeam(ctx context.Context, name string, color int) (place.Team, error) {
+func (s *Teams) CreateTeam(ctx context.Context, name string, color int) (place.Team, error) {
 	t := place.Team{Name: name, Color: color}
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	tx, err := s.db.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return t, writeError(fmt.Errorf("create team: %w", err))
 	}
@@ -39,8 +37,8 @@ func (s *Store) CreateTeam(ctx context.Context, name string, color int) (place.T
 }
 
 // UpdateTeam implements place.Teams.
-func (s *Store) UpdateTeam(ctx context.Context, id int64, name string, color int) (old, updated place.Team, err error) {
-	tx, err := s.wdb.BeginTx(ctx, nil)
+func (s *Teams) UpdateTeam(ctx context.Context, id int64, name string, color int) (old, updated place.Team, err error) {
+	tx, err := s.db.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return old, updated, writeError(fmt.Errorf("update team: %w", err))
 	}
@@ -63,9 +61,9 @@ func (s *Store) UpdateTeam(ctx context.Context, id int64, name string, color int
 }
 
 // DeleteTeam implements place.Teams.
-func (s *Store) DeleteTeam(ctx context.Context, id int64) (place.Team, error) {
+func (s *Teams) DeleteTeam(ctx context.Context, id int64) (place.Team, error) {
 	var t place.Team
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	tx, err := s.db.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return t, writeError(fmt.Errorf("delete team: %w", err))
 	}
@@ -95,8 +93,8 @@ const teamsQuery = `SELECT t.id, t.name, t.color,
 	FROM teams t ORDER BY t.id`
 
 // Teams implements place.Teams on the read connections.
-func (s *Store) Teams(ctx context.Context) ([]place.Team, error) {
-	return scanTeams(ctx, s.rdb)
+func (s *Teams) Teams(ctx context.Context) ([]place.Team, error) {
+	return scanTeams(ctx, s.db.rdb)
 }
 
 type rowsQueryer interface {
@@ -121,9 +119,9 @@ func scanTeams(ctx context.Context, q rowsQueryer) ([]place.Team, error) {
 }
 
 // UserTeam implements place.Teams.
-func (s *Store) UserTeam(ctx context.Context, userID string) (int64, error) {
+func (s *Teams) UserTeam(ctx context.Context, userID string) (int64, error) {
 	var id sql.NullInt64
-	err := s.rdb.QueryRowContext(ctx, `SELECT team_id FROM user_teams WHERE user_id = ?`, userID).Scan(&id)
+	err := s.db.rdb.QueryRowContext(ctx, `SELECT team_id FROM user_teams WHERE user_id = ?`, userID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -135,8 +133,8 @@ func (s *Store) UserTeam(ctx context.Context, userID string) (int64, error) {
 
 // SetUserTeam implements place.Teams in one transaction of the single
 // writer, so two changes at once cannot both pass the limit.
-func (s *Store) SetUserTeam(ctx context.Context, userID string, id int64, now time.Time) (int64, error) {
-	tx, err := s.wdb.BeginTx(ctx, nil)
+func (s *Teams) SetUserTeam(ctx context.Context, userID string, id int64, now time.Time) (int64, error) {
+	tx, err := s.db.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, writeError(fmt.Errorf("set team: %w", err))
 	}

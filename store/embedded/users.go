@@ -30,10 +30,10 @@ func isUniqueViolation(err error) bool {
 }
 
 // CreateGuest implements place.Users.
-func (s *Store) CreateGuest(ctx context.Context, now time.Time) (place.User, error) {
+func (s *Users) CreateGuest(ctx context.Context, now time.Time) (place.User, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		u := place.User{ID: place.NewUserID(), Username: place.NewGuestName(), IsGuest: true, CreatedAt: now.UTC().Truncate(time.Millisecond)}
-		_, err := s.wdb.ExecContext(ctx, `INSERT INTO users (id, username, username_lower, is_guest, created_at) VALUES (?, ?, ?, 1, ?)`,
+		_, err := s.db.wdb.ExecContext(ctx, `INSERT INTO users (id, username, username_lower, is_guest, created_at) VALUES (?, ?, ?, 1, ?)`,
 			u.ID, u.Username, strings.ToLower(u.Username), now.UnixMilli())
 		if isUniqueViolation(err) {
 			continue
@@ -46,8 +46,8 @@ func (s *Store) CreateGuest(ctx context.Context, now time.Time) (place.User, err
 	return place.User{}, fmt.Errorf("create guest: no free name after 5 attempts")
 }
 
-func (s *Store) userWhere(ctx context.Context, where string, arg any) (place.User, error) {
-	u, err := scanUser(s.rdb.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
+func (s *Users) userWhere(ctx context.Context, where string, arg any) (place.User, error) {
+	u, err := scanUser(s.db.rdb.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return place.User{}, place.Errorf(place.ENOTFOUND, "No such user.")
 	}
@@ -58,19 +58,19 @@ func (s *Store) userWhere(ctx context.Context, where string, arg any) (place.Use
 }
 
 // UserByID implements place.Users.
-func (s *Store) UserByID(ctx context.Context, id string) (place.User, error) {
+func (s *Users) UserByID(ctx context.Context, id string) (place.User, error) {
 	return s.userWhere(ctx, `id = ?`, id)
 }
 
 // UserByName implements place.Users.
-func (s *Store) UserByName(ctx context.Context, name string) (place.User, error) {
+func (s *Users) UserByName(ctx context.Context, name string) (place.User, error) {
 	return s.userWhere(ctx, `username_lower = ?`, strings.ToLower(name))
 }
 
 // CreateAccount implements place.Users.
-func (s *Store) CreateAccount(ctx context.Context, username string, hash []byte, now time.Time) (place.User, error) {
+func (s *Users) CreateAccount(ctx context.Context, username string, hash []byte, now time.Time) (place.User, error) {
 	u := place.User{ID: place.NewUserID(), Username: username, PasswordHash: hash, CreatedAt: now.UTC().Truncate(time.Millisecond)}
-	_, err := s.wdb.ExecContext(ctx, `INSERT INTO users (id, username, username_lower, password_hash, is_guest, created_at) VALUES (?, ?, ?, ?, 0, ?)`,
+	_, err := s.db.wdb.ExecContext(ctx, `INSERT INTO users (id, username, username_lower, password_hash, is_guest, created_at) VALUES (?, ?, ?, ?, 0, ?)`,
 		u.ID, username, strings.ToLower(username), hash, now.UnixMilli())
 	if isUniqueViolation(err) {
 		return place.User{}, place.Errorf(place.EUSERNAMETAKEN, "That username is taken.")
@@ -82,8 +82,8 @@ func (s *Store) CreateAccount(ctx context.Context, username string, hash []byte,
 }
 
 // UpgradeGuest implements place.Users.
-func (s *Store) UpgradeGuest(ctx context.Context, guestID, username string, hash []byte) (place.User, error) {
-	res, err := s.wdb.ExecContext(ctx, `UPDATE users SET username = ?, username_lower = ?, password_hash = ?, is_guest = 0 WHERE id = ? AND is_guest = 1`,
+func (s *Users) UpgradeGuest(ctx context.Context, guestID, username string, hash []byte) (place.User, error) {
+	res, err := s.db.wdb.ExecContext(ctx, `UPDATE users SET username = ?, username_lower = ?, password_hash = ?, is_guest = 0 WHERE id = ? AND is_guest = 1`,
 		username, strings.ToLower(username), hash, guestID)
 	if isUniqueViolation(err) {
 		return place.User{}, place.Errorf(place.EUSERNAMETAKEN, "That username is taken.")
@@ -97,7 +97,7 @@ func (s *Store) UpgradeGuest(ctx context.Context, guestID, username string, hash
 	return s.UserByID(ctx, guestID)
 }
 
-func (s *Store) updateUser(ctx context.Context, q string, args ...any) error {
+func (s *db) updateUser(ctx context.Context, q string, args ...any) error {
 	res, err := s.wdb.ExecContext(ctx, q, args...)
 	if err != nil {
 		return writeError(fmt.Errorf("update user: %w", err))
@@ -109,22 +109,22 @@ func (s *Store) updateUser(ctx context.Context, q string, args ...any) error {
 }
 
 // SetAdmin implements place.Users.
-func (s *Store) SetAdmin(ctx context.Context, userID string, admin bool) error {
-	return s.updateUser(ctx, `UPDATE users SET is_admin = ? WHERE id = ?`, admin, userID)
+func (s *Users) SetAdmin(ctx context.Context, userID string, admin bool) error {
+	return s.db.updateUser(ctx, `UPDATE users SET is_admin = ? WHERE id = ?`, admin, userID)
 }
 
 // SetBan implements place.Users.
-func (s *Store) SetBan(ctx context.Context, userID string, banned bool, reason string) error {
+func (s *Users) SetBan(ctx context.Context, userID string, banned bool, reason string) error {
 	if !banned {
 		reason = ""
 	}
-	return s.updateUser(ctx, `UPDATE users SET banned = ?, ban_reason = ? WHERE id = ?`, banned, reason, userID)
+	return s.db.updateUser(ctx, `UPDATE users SET banned = ?, ban_reason = ? WHERE id = ?`, banned, reason, userID)
 }
 
 // SearchUsers implements place.Users.
-func (s *Store) SearchUsers(ctx context.Context, q string, limit int) ([]place.User, error) {
+func (s *Users) SearchUsers(ctx context.Context, q string, limit int) ([]place.User, error) {
 	pattern := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE username_lower LIKE ? ESCAPE '\' ORDER BY is_guest, username_lower LIMIT ?`, pattern, limit)
+	rows, err := s.db.rdb.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE username_lower LIKE ? ESCAPE '\' ORDER BY is_guest, username_lower LIMIT ?`, pattern, limit)
 	if err != nil {
 		return nil, fmt.Errorf("search users: %w", err)
 	}
@@ -141,8 +141,8 @@ func (s *Store) SearchUsers(ctx context.Context, q string, limit int) ([]place.U
 }
 
 // AddAudit implements place.Users.
-func (s *Store) AddAudit(ctx context.Context, e place.AuditEntry) error {
-	_, err := s.wdb.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_name, action, target_id, target_name, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+func (s *Users) AddAudit(ctx context.Context, e place.AuditEntry) error {
+	_, err := s.db.wdb.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_name, action, target_id, target_name, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		e.At.UnixMilli(), e.ActorID, e.ActorName, e.Action, e.TargetID, e.TargetName, e.Detail)
 	if err != nil {
 		return writeError(fmt.Errorf("write audit log: %w", err))
@@ -151,11 +151,11 @@ func (s *Store) AddAudit(ctx context.Context, e place.AuditEntry) error {
 }
 
 // AuditLog implements place.Users.
-func (s *Store) AuditLog(ctx context.Context, before int64, limit int) ([]place.AuditEntry, error) {
+func (s *Users) AuditLog(ctx context.Context, before int64, limit int) ([]place.AuditEntry, error) {
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, at, actor_id, actor_name, action, target_id, target_name, detail FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?`, before, limit)
+	rows, err := s.db.rdb.QueryContext(ctx, `SELECT id, at, actor_id, actor_name, action, target_id, target_name, detail FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?`, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}

@@ -12,17 +12,8 @@ import (
 	"github.com/placecanvas/place/timetravel"
 )
 
-// ArchiveStore is a store that also keeps its history for time travel.
-type ArchiveStore interface {
-	place.Store
-	place.Archive
-}
-
-// ArchiveOpener returns a new, empty ArchiveStore.
-type ArchiveOpener func(t *testing.T, cfg place.Config) ArchiveStore
-
 // RunArchive runs the place.Archive contract against stores made by open.
-func RunArchive(t *testing.T, open ArchiveOpener) {
+func RunArchive(t *testing.T, open Opener) {
 	t.Run("Empty", func(t *testing.T) { testArchiveEmpty(t, open) })
 	t.Run("CanvasAtEqualsReplay", func(t *testing.T) { testCanvasAtEqualsReplay(t, open) })
 	t.Run("Ranges", func(t *testing.T) { testArchiveRanges(t, open) })
@@ -30,22 +21,22 @@ func RunArchive(t *testing.T, open ArchiveOpener) {
 	t.Run("AcrossGrowth", func(t *testing.T) { testArchiveAcrossGrowth(t, open) })
 }
 
-func testArchiveEmpty(t *testing.T, open ArchiveOpener) {
+func testArchiveEmpty(t *testing.T, open Opener) {
 	s := open(t, DefaultConfig)
-	if _, err := s.HistorySpan(ctx(t)); place.ErrorCode(err) != place.ENOTFOUND {
+	if _, err := s.Archive.HistorySpan(ctx(t)); place.ErrorCode(err) != place.ENOTFOUND {
 		t.Errorf("HistorySpan of an empty history: %v, want NOT_FOUND", err)
 	}
-	if seq, err := s.SeqAt(ctx(t), time.Now()); err != nil || seq != 0 {
+	if seq, err := s.Archive.SeqAt(ctx(t), time.Now()); err != nil || seq != 0 {
 		t.Errorf("SeqAt on an empty history = %d, %v; want 0", seq, err)
 	}
-	if _, ok, err := s.KeyframeAtOrBefore(ctx(t), 100); ok || err != nil {
+	if _, ok, err := s.Archive.KeyframeAtOrBefore(ctx(t), 100); ok || err != nil {
 		t.Errorf("KeyframeAtOrBefore on an empty store = %v, %v", ok, err)
 	}
 }
 
 // seedHistory places n pixels with a rollback every so often, one
 // millisecond apart from start, and returns every placement in seq order.
-func seedHistory(t *testing.T, s ArchiveStore, cfg place.Config, n int, start time.Time, rng *rand.Rand) []place.Placement {
+func seedHistory(t *testing.T, s place.Stores, cfg place.Config, n int, start time.Time, rng *rand.Rand) []place.Placement {
 	t.Helper()
 	var all []place.Placement
 	for i := range n {
@@ -53,7 +44,7 @@ func seedHistory(t *testing.T, s ArchiveStore, cfg place.Config, n int, start ti
 		if i%37 == 36 {
 			px := []place.Pixel{{X: rng.IntN(cfg.Width), Y: rng.IntN(cfg.Height), Color: uint8(rng.IntN(16))},
 				{X: rng.IntN(cfg.Width), Y: rng.IntN(cfg.Height), Color: 0}}
-			ps, err := s.PlaceRollback(ctx(t), "mod", px, at)
+			ps, err := s.Placer.PlaceRollback(ctx(t), "mod", px, at)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,14 +72,14 @@ func naiveCanvas(cfg place.Config, all []place.Placement, upto uint64) []byte {
 // testCanvasAtEqualsReplay is the property: for random seqs, with and
 // without keyframes, the canvas at seq equals the naive replay of history,
 // rollbacks included.
-func testCanvasAtEqualsReplay(t *testing.T, open ArchiveOpener) {
+func testCanvasAtEqualsReplay(t *testing.T, open Opener) {
 	cfg := place.Config{Width: 13, Height: 7}
 	s := open(t, cfg)
 	rng := rand.New(rand.NewPCG(13, 7))
 	start := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
 	all := seedHistory(t, s, cfg, 400, start, rng)
 	last := all[len(all)-1].Seq
-	span, err := s.HistorySpan(ctx(t))
+	span, err := s.Archive.HistorySpan(ctx(t))
 	if err != nil || span.FirstSeq != 1 || span.LastSeq != last || !span.FirstAt.Equal(start) || !span.LastAt.Equal(all[len(all)-1].At) {
 		t.Fatalf("HistorySpan = %+v, %v; want 1..%d from %v to %v", span, err, last, start, all[len(all)-1].At)
 	}
@@ -96,7 +87,7 @@ func testCanvasAtEqualsReplay(t *testing.T, open ArchiveOpener) {
 		t.Helper()
 		for range 60 {
 			seq := 1 + rng.Uint64N(last)
-			got, err := timetravel.CanvasAt(ctx(t), s, cfg, seq)
+			got, err := timetravel.CanvasAt(ctx(t), s.Archive, cfg, seq)
 			if err != nil {
 				t.Fatalf("%s: CanvasAt(%d): %v", phase, seq, err)
 			}
@@ -106,7 +97,7 @@ func testCanvasAtEqualsReplay(t *testing.T, open ArchiveOpener) {
 		}
 	}
 	check("no keyframes")
-	kf := &timetravel.Keyframer{Archive: s, Config: cfg, Every: 23}
+	kf := &timetravel.Keyframer{Archive: s.Archive, Config: cfg, Every: 23}
 	made, err := kf.Update(ctx(t))
 	if err != nil || made != int(last/23) {
 		t.Fatalf("Keyframer.Update = %d, %v; want %d keyframes", made, err, last/23)
@@ -117,22 +108,22 @@ func testCanvasAtEqualsReplay(t *testing.T, open ArchiveOpener) {
 	more := seedHistory(t, s, cfg, 100, start.Add(time.Minute), rng)
 	all = append(all, more...)
 	last = all[len(all)-1].Seq
-	made, err = (&timetravel.Keyframer{Archive: s, Config: cfg, Every: 23}).Update(ctx(t))
+	made, err = (&timetravel.Keyframer{Archive: s.Archive, Config: cfg, Every: 23}).Update(ctx(t))
 	if err != nil || made == 0 {
 		t.Fatalf("second Update = %d, %v", made, err)
 	}
 	check("keyframes after more history")
 	live, seq := canvas(t, s)
-	if got, _ := timetravel.CanvasAt(ctx(t), s, cfg, seq); !bytes.Equal(got, live) {
+	if got, _ := timetravel.CanvasAt(ctx(t), s.Archive, cfg, seq); !bytes.Equal(got, live) {
 		t.Error("CanvasAt the last seq differs from the live canvas")
 	}
 	// The canvas at a time: the last placement at or before it.
 	for _, p := range []place.Placement{all[0], all[250], all[len(all)-1]} {
-		if got, err := s.SeqAt(ctx(t), p.At); err != nil || got < p.Seq {
+		if got, err := s.Archive.SeqAt(ctx(t), p.At); err != nil || got < p.Seq {
 			t.Errorf("SeqAt(%v) = %d, %v; want at least %d", p.At, got, err, p.Seq)
 		}
 	}
-	if got, _ := s.SeqAt(ctx(t), start.Add(-time.Millisecond)); got != 0 {
+	if got, _ := s.Archive.SeqAt(ctx(t), start.Add(-time.Millisecond)); got != 0 {
 		t.Errorf("SeqAt before the first placement = %d, want 0", got)
 	}
 	at := start.Add(150 * time.Millisecond)
@@ -142,18 +133,18 @@ func testCanvasAtEqualsReplay(t *testing.T, open ArchiveOpener) {
 			want = max(want, p.Seq)
 		}
 	}
-	if got, _ := s.SeqAt(ctx(t), at); got != want {
+	if got, _ := s.Archive.SeqAt(ctx(t), at); got != want {
 		t.Errorf("SeqAt(start+150ms) = %d, want %d", got, want)
 	}
 }
 
-func testArchiveRanges(t *testing.T, open ArchiveOpener) {
+func testArchiveRanges(t *testing.T, open Opener) {
 	cfg := place.Config{Width: 10, Height: 10}
 	s := open(t, cfg)
 	start := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
 	all := seedHistory(t, s, cfg, 5000, start, rand.New(rand.NewPCG(1, 2)))
 	var got []place.Placement
-	err := s.PlacementRange(ctx(t), 10, 4999, func(ps []place.Placement) error {
+	err := s.Archive.PlacementRange(ctx(t), 10, 4999, func(ps []place.Placement) error {
 		got = append(got, ps...)
 		return nil
 	})
@@ -166,7 +157,7 @@ func testArchiveRanges(t *testing.T, open ArchiveOpener) {
 		}
 	}
 	n := 0
-	err = s.PixelRange(ctx(t), 0, 1<<63, func(ps []place.Placement) error {
+	err = s.Archive.PixelRange(ctx(t), 0, 1<<63, func(ps []place.Placement) error {
 		for _, p := range ps {
 			want := all[n]
 			if p.Seq != want.Seq || p.X != want.X || p.Y != want.Y || p.Color != want.Color {
@@ -180,16 +171,16 @@ func testArchiveRanges(t *testing.T, open ArchiveOpener) {
 		t.Fatalf("PixelRange over everything: %d placements, %v; want %d", n, err, len(all))
 	}
 	stop := fmt.Errorf("stop")
-	if err := s.PixelRange(ctx(t), 0, 1<<63, func([]place.Placement) error { return stop }); err != stop {
+	if err := s.Archive.PixelRange(ctx(t), 0, 1<<63, func([]place.Placement) error { return stop }); err != stop {
 		t.Errorf("PixelRange did not return the callback's error: %v", err)
 	}
 }
 
-func testKeyframesAndSalt(t *testing.T, open ArchiveOpener) {
+func testKeyframesAndSalt(t *testing.T, open Opener) {
 	s := open(t, DefaultConfig)
 	kf := place.Keyframe{Seq: 40, Width: 64, Height: 48, Data: []byte("first")}
 	for _, k := range []place.Keyframe{kf, {Seq: 40, Width: 64, Height: 48, Data: []byte("again")}, {Seq: 80, Width: 64, Height: 48, Data: []byte("second")}} {
-		if err := s.SaveKeyframe(ctx(t), k); err != nil {
+		if err := s.Archive.SaveKeyframe(ctx(t), k); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -198,18 +189,18 @@ func testKeyframesAndSalt(t *testing.T, open ArchiveOpener) {
 		ok   bool
 		data string
 	}{{39, false, ""}, {40, true, "first"}, {79, true, "first"}, {80, true, "second"}, {1 << 63, true, "second"}} {
-		got, ok, err := s.KeyframeAtOrBefore(ctx(t), tc.seq)
+		got, ok, err := s.Archive.KeyframeAtOrBefore(ctx(t), tc.seq)
 		if err != nil || ok != tc.ok || string(got.Data) != tc.data {
 			t.Errorf("KeyframeAtOrBefore(%d) = %q, %v, %v; want %q, %v", tc.seq, got.Data, ok, err, tc.data, tc.ok)
 		}
 	}
-	unlock, ok, err := s.LockKeyframes(ctx(t))
+	unlock, ok, err := s.Archive.LockKeyframes(ctx(t))
 	if err != nil || !ok {
 		t.Fatalf("LockKeyframes = %v, %v", ok, err)
 	}
 	unlock()
-	a, err1 := s.ExportSalt(ctx(t))
-	b, err2 := s.ExportSalt(context.Background())
+	a, err1 := s.Archive.ExportSalt(ctx(t))
+	b, err2 := s.Archive.ExportSalt(context.Background())
 	if err1 != nil || err2 != nil || len(a) != 32 || !bytes.Equal(a, b) {
 		t.Errorf("ExportSalt = %x, %x (%v, %v); want the same 32 bytes twice", a, b, err1, err2)
 	}

@@ -31,7 +31,7 @@ func testAddressBudget(t *testing.T, open Opener) {
 		go func() {
 			defer wg.Done()
 			who := place.Player{UserID: fmt.Sprintf("crowd-%d", i), DeviceID: fmt.Sprintf("dev-%d", i), Budget: budget}
-			_, _, err := s.Place(ctx(t), who, i, 0, 5, now)
+			_, _, err := s.Placer.Place(ctx(t), who, i, 0, 5, now)
 			switch place.ErrorCode(err) {
 			case "":
 				passed.Add(1)
@@ -53,10 +53,10 @@ func testAddressBudget(t *testing.T, open Opener) {
 		t.Fatalf("seq moved by %d, want 3: a refusal must change nothing", seq-seqBefore)
 	}
 	// A refused identity kept no cooldown: once a slot frees, it places.
-	if _, _, err := s.Place(ctx(t), place.Player{UserID: "crowd-late", Budget: budget}, 0, 1, 1, now.Add(4900*time.Millisecond)); place.ErrorCode(err) != place.EADDRESSBUDGET {
+	if _, _, err := s.Placer.Place(ctx(t), place.Player{UserID: "crowd-late", Budget: budget}, 0, 1, 1, now.Add(4900*time.Millisecond)); place.ErrorCode(err) != place.EADDRESSBUDGET {
 		t.Fatalf("placement before a slot frees: %v, want ADDRESS_BUDGET", err)
 	}
-	if _, _, err := s.Place(ctx(t), place.Player{UserID: "crowd-late", Budget: budget}, 0, 1, 1, now.Add(5*time.Second)); err != nil {
+	if _, _, err := s.Placer.Place(ctx(t), place.Player{UserID: "crowd-late", Budget: budget}, 0, 1, 1, now.Add(5*time.Second)); err != nil {
 		t.Fatalf("placement once a slot frees: %v", err)
 	}
 	// Over the next cooldown the address gets the two other slots, not thirty.
@@ -65,7 +65,7 @@ func testAddressBudget(t *testing.T, open Opener) {
 		at := now.Add(5*time.Second + time.Duration(step)*500*time.Millisecond) // 5 to 9.5 s
 		for i := range 5 {
 			who := place.Player{UserID: fmt.Sprintf("round-%d-%d", step, i), Budget: budget}
-			if _, _, err := s.Place(ctx(t), who, i, 2, 3, at); err == nil {
+			if _, _, err := s.Placer.Place(ctx(t), who, i, 2, 3, at); err == nil {
 				got++
 			} else {
 				wantCode(t, err, place.EADDRESSBUDGET)
@@ -77,14 +77,14 @@ func testAddressBudget(t *testing.T, open Opener) {
 	}
 	// Another address, and a player without a budget, are not held.
 	other := place.AddressBudget{Key: "addr:198.51.100.1", Players: 3}
-	if _, _, err := s.Place(ctx(t), place.Player{UserID: "neighbour", Budget: other}, 3, 3, 1, now.Add(time.Second)); err != nil {
+	if _, _, err := s.Placer.Place(ctx(t), place.Player{UserID: "neighbour", Budget: other}, 3, 3, 1, now.Add(time.Second)); err != nil {
 		t.Fatalf("placement from another address: %v", err)
 	}
-	if _, _, err := s.Place(ctx(t), place.Player{UserID: "own-budget"}, 4, 3, 1, now.Add(time.Second)); err != nil {
+	if _, _, err := s.Placer.Place(ctx(t), place.Player{UserID: "own-budget"}, 4, 3, 1, now.Add(time.Second)); err != nil {
 		t.Fatalf("placement without a budget: %v", err)
 	}
 	// The player's own cooldown comes first: a player in cooldown is told RATE_LIMITED.
-	if _, _, err := s.Place(ctx(t), place.Player{UserID: "crowd-late", Budget: budget}, 0, 1, 1, now.Add(9*time.Second)); place.ErrorCode(err) != place.ERATELIMITED {
+	if _, _, err := s.Placer.Place(ctx(t), place.Player{UserID: "crowd-late", Budget: budget}, 0, 1, 1, now.Add(9*time.Second)); place.ErrorCode(err) != place.ERATELIMITED {
 		t.Fatalf("a player in cooldown on a spent address: %v, want RATE_LIMITED", err)
 	}
 }

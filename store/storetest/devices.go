@@ -13,20 +13,20 @@ import (
 func testDeviceCooldown(t *testing.T, open Opener) {
 	s := open(t, DefaultConfig)
 	now := base()
-	if _, _, err := s.Place(ctx(t), place.Player{UserID: "u1", DeviceID: "d1"}, 1, 1, 1, now); err != nil {
+	if _, _, err := s.Placer.Place(ctx(t), place.Player{UserID: "u1", DeviceID: "d1"}, 1, 1, 1, now); err != nil {
 		t.Fatal(err)
 	}
 	// Another account on that browser, 2 s later: 3 s left.
-	_, _, err := s.Place(ctx(t), place.Player{UserID: "u2", DeviceID: "d1"}, 2, 2, 2, now.Add(2*time.Second))
+	_, _, err := s.Placer.Place(ctx(t), place.Player{UserID: "u2", DeviceID: "d1"}, 2, 2, 2, now.Add(2*time.Second))
 	wantCode(t, err, place.ERATELIMITED)
 	var pe *place.Error
 	if errors.As(err, &pe); pe == nil || pe.RemainingSeconds != 3 {
 		t.Errorf("another user on the device: %v, want 3 seconds remaining", err)
 	}
 	// The same user from another browser: still the user's cooldown.
-	_, _, err = s.Place(ctx(t), place.Player{UserID: "u1", DeviceID: "d2"}, 2, 2, 2, now.Add(time.Second))
+	_, _, err = s.Placer.Place(ctx(t), place.Player{UserID: "u1", DeviceID: "d2"}, 2, 2, 2, now.Add(time.Second))
 	wantCode(t, err, place.ERATELIMITED)
-	if until, err := s.CooldownUntil(ctx(t), place.DeviceKey("d1")); err != nil || !until.Equal(now.Add(DefaultConfig.Cooldown)) {
+	if until, err := s.Placer.CooldownUntil(ctx(t), place.DeviceKey("d1")); err != nil || !until.Equal(now.Add(DefaultConfig.Cooldown)) {
 		t.Errorf("device cooldown = %v, %v; want %v", until, err, now.Add(DefaultConfig.Cooldown))
 	}
 	if _, seq := canvas(t, s); seq != 1 {
@@ -34,12 +34,12 @@ func testDeviceCooldown(t *testing.T, open Opener) {
 	}
 	// Once it ends, anyone on the device places, and sets both cooldowns.
 	later := now.Add(DefaultConfig.Cooldown)
-	if _, _, err := s.Place(ctx(t), place.Player{UserID: "u2", DeviceID: "d1"}, 2, 2, 2, later); err != nil {
+	if _, _, err := s.Placer.Place(ctx(t), place.Player{UserID: "u2", DeviceID: "d1"}, 2, 2, 2, later); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = s.Place(ctx(t), place.Player{UserID: "u3", DeviceID: "d1"}, 3, 3, 3, later.Add(time.Second))
+	_, _, err = s.Placer.Place(ctx(t), place.Player{UserID: "u3", DeviceID: "d1"}, 3, 3, 3, later.Add(time.Second))
 	wantCode(t, err, place.ERATELIMITED)
-	_, _, err = s.Place(ctx(t), place.Player{UserID: "u2"}, 3, 3, 3, later.Add(time.Second))
+	_, _, err = s.Placer.Place(ctx(t), place.Player{UserID: "u2"}, 3, 3, 3, later.Add(time.Second))
 	wantCode(t, err, place.ERATELIMITED)
 }
 
@@ -49,42 +49,42 @@ func testDeviceCooldown(t *testing.T, open Opener) {
 func testDeviceBans(t *testing.T, open Opener) {
 	s := open(t, DefaultConfig)
 	now := base()
-	bad, err := s.CreateGuest(ctx(t), now)
+	bad, err := s.Users.CreateGuest(ctx(t), now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fresh, err := s.CreateGuest(ctx(t), now)
+	fresh, err := s.Users.CreateGuest(ctx(t), now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range []string{"dA", "dA"} { // noting twice changes nothing
-		if err := s.NoteDevice(ctx(t), bad.ID, d, now); err != nil {
+		if err := s.Devices.NoteDevice(ctx(t), bad.ID, d, now); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.NoteDevice(ctx(t), fresh.ID, "dC", now); err != nil {
+	if err := s.Devices.NoteDevice(ctx(t), fresh.ID, "dC", now); err != nil {
 		t.Fatal(err)
 	}
 	ban := func(banned bool) {
 		t.Helper()
-		if err := s.SetBan(ctx(t), bad.ID, banned, "griefing"); err != nil {
+		if err := s.Users.SetBan(ctx(t), bad.ID, banned, "griefing"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetBanned(ctx(t), bad.ID, banned); err != nil {
+		if err := s.Placer.SetBanned(ctx(t), bad.ID, banned); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SyncDeviceBans(ctx(t), bad.ID); err != nil {
+		if err := s.Devices.SyncDeviceBans(ctx(t), bad.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ban(true)
-	_, _, err = s.Place(ctx(t), place.Player{UserID: fresh.ID, DeviceID: "dA"}, 1, 1, 1, now)
+	_, _, err = s.Placer.Place(ctx(t), place.Player{UserID: fresh.ID, DeviceID: "dA"}, 1, 1, 1, now)
 	wantCode(t, err, place.EBANNED)
 	// The banned user logs in on another browser: it is banned as well.
-	if err := s.NoteDevice(ctx(t), bad.ID, "dB", now); err != nil {
+	if err := s.Devices.NoteDevice(ctx(t), bad.ID, "dB", now); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = s.Place(ctx(t), place.Player{UserID: fresh.ID, DeviceID: "dB"}, 1, 1, 1, now)
+	_, _, err = s.Placer.Place(ctx(t), place.Player{UserID: fresh.ID, DeviceID: "dB"}, 1, 1, 1, now)
 	wantCode(t, err, place.EBANNED)
 	// A browser the banned user never used is not.
 	mustPlaceAs(t, s, place.Player{UserID: fresh.ID, DeviceID: "dC"}, now)
@@ -96,9 +96,9 @@ func testDeviceBans(t *testing.T, open Opener) {
 	mustPlaceAs(t, s, place.Player{UserID: "another", DeviceID: "dB"}, now)
 }
 
-func mustPlaceAs(t *testing.T, s place.Store, who place.Player, now time.Time) {
+func mustPlaceAs(t *testing.T, s place.Stores, who place.Player, now time.Time) {
 	t.Helper()
-	if _, _, err := s.Place(ctx(t), who, 0, 0, 1, now); err != nil {
+	if _, _, err := s.Placer.Place(ctx(t), who, 0, 0, 1, now); err != nil {
 		t.Fatalf("place as %+v: %v", who, err)
 	}
 }

@@ -26,14 +26,13 @@ func RunEvents(t *testing.T, open Opener) {
 	}
 }
 
-func events(t *testing.T, open Opener) (place.Store, place.Events) {
+func events(t *testing.T, open Opener) (place.Stores, place.Events) {
 	t.Helper()
 	s := open(t, DefaultConfig)
-	ev, ok := s.(place.Events)
-	if !ok {
+	if s.Events == nil {
 		t.Fatal("the store does not keep event state")
 	}
-	return s, ev
+	return s, s.Events
 }
 
 func testEventSettings(t *testing.T, open Opener) {
@@ -177,7 +176,7 @@ func testAreaRollbackPlan(t *testing.T, open Opener) {
 		{"vandal", 10 * time.Minute, 3, 3, 3}, // outside the rectangle
 		{"artist", 5 * time.Minute, 2, 2, 9},  // undone too (since T): back to white
 	} {
-		if _, _, err := s.Place(ctx(t), place.Player{UserID: p.user}, p.x, p.y, uint8(p.c), now.Add(-p.ago)); err != nil {
+		if _, _, err := s.Placer.Place(ctx(t), place.Player{UserID: p.user}, p.x, p.y, uint8(p.c), now.Add(-p.ago)); err != nil {
 			t.Fatal(err)
 		}
 	}

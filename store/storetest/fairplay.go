@@ -26,7 +26,7 @@ func testTake(t *testing.T, open Opener) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ok, until, err := s.Take(ctx(t), limits, time.Now())
+			ok, until, err := s.Counters.Take(ctx(t), limits, time.Now())
 			if err != nil {
 				t.Error(err)
 				return
@@ -43,35 +43,35 @@ func testTake(t *testing.T, open Opener) {
 		t.Fatalf("%d of 40 concurrent Takes passed a limit of 5", passed.Load())
 	}
 	// Refused takes counted nothing on the other counter.
-	if n, _, _ := s.Count(ctx(t), "take:ip", time.Now()); n != 5 {
+	if n, _, _ := s.Counters.Count(ctx(t), "take:ip", time.Now()); n != 5 {
 		t.Errorf("the second counter holds %d, want 5 (refused takes must not count)", n)
 	}
-	if err := s.Give(ctx(t), "take:pair"); err != nil {
+	if err := s.Counters.Give(ctx(t), "take:pair"); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _, _ := s.Take(ctx(t), limits, time.Now()); !ok {
+	if ok, _, _ := s.Counters.Take(ctx(t), limits, time.Now()); !ok {
 		t.Error("a Take after Give was refused")
 	}
-	if ok, _, _ := s.Take(ctx(t), limits, time.Now()); ok {
+	if ok, _, _ := s.Counters.Take(ctx(t), limits, time.Now()); ok {
 		t.Error("a Take beyond the limit passed after Give")
 	}
 	// Give never goes below zero.
 	for range 3 {
-		if err := s.Give(ctx(t), "take:unused"); err != nil {
+		if err := s.Counters.Give(ctx(t), "take:unused"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if ok, _, _ := s.Take(ctx(t), []place.Limit{{Key: "take:unused", Max: 1, Window: time.Minute}}, time.Now()); !ok {
+	if ok, _, _ := s.Counters.Take(ctx(t), []place.Limit{{Key: "take:unused", Max: 1, Window: time.Minute}}, time.Now()); !ok {
 		t.Error("first Take of a counter given back below zero was refused")
 	}
-	if ok, _, _ := s.Take(ctx(t), []place.Limit{{Key: "take:unused", Max: 1, Window: time.Minute}}, time.Now()); ok {
+	if ok, _, _ := s.Counters.Take(ctx(t), []place.Limit{{Key: "take:unused", Max: 1, Window: time.Minute}}, time.Now()); ok {
 		t.Error("Give let a counter go below zero")
 	}
 	// A window that ends starts afresh.
 	short := []place.Limit{{Key: "take:short", Max: 1, Window: 300 * time.Millisecond}}
-	s.Take(ctx(t), short, time.Now())
+	s.Counters.Take(ctx(t), short, time.Now())
 	time.Sleep(500 * time.Millisecond)
-	if ok, _, _ := s.Take(ctx(t), short, time.Now()); !ok {
+	if ok, _, _ := s.Counters.Take(ctx(t), short, time.Now()); !ok {
 		t.Error("Take in a new window was refused")
 	}
 }
@@ -86,7 +86,7 @@ func testSecrets(t *testing.T, open Opener) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			v, err := s.Secret(ctx(t), "test-key", 32)
+			v, err := s.Secrets.Secret(ctx(t), "test-key", 32)
 			if err != nil {
 				t.Error(err)
 			}
@@ -99,11 +99,11 @@ func testSecrets(t *testing.T, open Opener) {
 			t.Fatalf("call %d got %x, call 0 got %x; want the same 32 bytes", i, v, got[0])
 		}
 	}
-	again, err := s.Secret(ctx(t), "test-key", 32)
+	again, err := s.Secrets.Secret(ctx(t), "test-key", 32)
 	if err != nil || string(again) != string(got[0]) {
 		t.Errorf("a later call got %x, %v", again, err)
 	}
-	other, err := s.Secret(ctx(t), "other-key", 32)
+	other, err := s.Secrets.Secret(ctx(t), "other-key", 32)
 	if err != nil || string(other) == string(got[0]) {
 		t.Errorf("another name got the same secret (%x, %v)", other, err)
 	}
@@ -114,7 +114,7 @@ func testNetworkBans(t *testing.T, open Opener) {
 	now := base()
 	add := func(network, reason string, ends time.Time) place.NetworkBan {
 		t.Helper()
-		b, err := s.AddNetworkBan(ctx(t), place.NetworkBan{
+		b, err := s.NetworkBans.AddNetworkBan(ctx(t), place.NetworkBan{
 			Network: netip.MustParsePrefix(network), Reason: reason,
 			ActorID: "mod1", ActorName: "Mod", CreatedAt: now, EndsAt: ends,
 		})
@@ -129,7 +129,7 @@ func testNetworkBans(t *testing.T, open Opener) {
 	if v4.ID == 0 || v6.ID == v4.ID {
 		t.Fatalf("ids %d and %d", v4.ID, v6.ID)
 	}
-	bans, err := s.NetworkBans(ctx(t), now)
+	bans, err := s.NetworkBans.NetworkBans(ctx(t), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,16 +147,16 @@ func testNetworkBans(t *testing.T, open Opener) {
 			t.Errorf("NetworkBanOf(%s) = %d, %v; want %d", ip, b.ID, ok, want)
 		}
 	}
-	if _, err := s.LiftNetworkBan(ctx(t), v4.ID, now.Add(time.Minute)); err != nil {
+	if _, err := s.NetworkBans.LiftNetworkBan(ctx(t), v4.ID, now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.LiftNetworkBan(ctx(t), v4.ID, now.Add(2*time.Minute)); place.ErrorCode(err) != place.ENOTFOUND {
+	if _, err := s.NetworkBans.LiftNetworkBan(ctx(t), v4.ID, now.Add(2*time.Minute)); place.ErrorCode(err) != place.ENOTFOUND {
 		t.Errorf("lifting a lifted ban: %v, want NOT_FOUND", err)
 	}
-	if bans, _ := s.NetworkBans(ctx(t), now.Add(2*time.Minute)); len(bans) != 1 || bans[0].ID != v6.ID {
+	if bans, _ := s.NetworkBans.NetworkBans(ctx(t), now.Add(2*time.Minute)); len(bans) != 1 || bans[0].ID != v6.ID {
 		t.Errorf("after lifting one: %+v", bans)
 	}
-	if bans, _ := s.NetworkBans(ctx(t), now.Add(3*time.Hour)); len(bans) != 0 {
+	if bans, _ := s.NetworkBans.NetworkBans(ctx(t), now.Add(3*time.Hour)); len(bans) != 0 {
 		t.Errorf("after every ban ended: %+v", bans)
 	}
 }

@@ -26,7 +26,7 @@ func testGrow(t *testing.T, open Opener) {
 
 	by := place.AuditEntry{At: now, ActorID: "admin-1", ActorName: "organiser", Action: "grow"}
 	for _, bad := range []place.Size{{Width: 15, Height: 8}, {Width: 20, Height: 7}, {Width: 16, Height: 8}, {Width: place.MaxSide + 1, Height: 8}, {Width: 0, Height: 0}} {
-		if _, err := s.Grow(ctx(t), bad, now, by); place.ErrorCode(err) != place.EVALIDATION {
+		if _, err := s.Sizes.Grow(ctx(t), bad, now, by); place.ErrorCode(err) != place.EVALIDATION {
 			t.Errorf("Grow(%v) = %v, want VALIDATION", bad, err)
 		}
 	}
@@ -35,15 +35,15 @@ func testGrow(t *testing.T, open Opener) {
 	}
 
 	to := place.Size{Width: 20, Height: 12}
-	if log, err := s.AuditLog(ctx(t), 0, 10); err != nil || len(log) != 0 {
+	if log, err := s.Users.AuditLog(ctx(t), 0, 10); err != nil || len(log) != 0 {
 		t.Fatalf("refused growths left audit entries: %+v, %v", log, err)
 	}
-	g, err := s.Grow(ctx(t), to, now, by)
+	g, err := s.Sizes.Grow(ctx(t), to, now, by)
 	if err != nil {
 		t.Fatalf("Grow(20x12): %v", err)
 	}
 	// The audit entry is durable with the growth, before anyone is told.
-	log, err := s.AuditLog(ctx(t), 0, 10)
+	log, err := s.Users.AuditLog(ctx(t), 0, 10)
 	if err != nil || len(log) != 1 || log[0].Action != "grow" || log[0].ActorID != "admin-1" || log[0].ActorName != "organiser" ||
 		log[0].Detail != "canvas 16 × 8 → 20 × 12 (after placement 2)" || log[0].At.UnixMilli() != now.UnixMilli() {
 		t.Fatalf("audit log right after the growth: %+v, %v; want its entry", log, err)
@@ -51,7 +51,7 @@ func testGrow(t *testing.T, open Opener) {
 	if g.Seq != 2 || g.From != cfg.Size() || g.To != to {
 		t.Errorf("Grow returned %+v, want seq 2 from 16x8 to 20x12", g)
 	}
-	if sz, err := s.CanvasSize(ctx(t)); err != nil || sz != to {
+	if sz, err := s.Sizes.CanvasSize(ctx(t)); err != nil || sz != to {
 		t.Errorf("CanvasSize = %v, %v; want 20x12", sz, err)
 	}
 	p := mustPlace(t, s, "u1", 19, 11, 7, now)
@@ -66,7 +66,7 @@ func testGrow(t *testing.T, open Opener) {
 		t.Errorf("grown canvas differs from the pixels at their coordinates on white")
 	}
 
-	gs, err := s.Growths(ctx(t))
+	gs, err := s.Sizes.Growths(ctx(t))
 	if err != nil || len(gs) != 1 || gs[0].Seq != 2 || gs[0].From != cfg.Size() || gs[0].To != to || gs[0].At.UnixMilli() != now.UnixMilli() {
 		t.Fatalf("Growths = %+v, %v; want the one growth", gs, err)
 	}
@@ -75,21 +75,21 @@ func testGrow(t *testing.T, open Opener) {
 	if a, b := place.SizeAt(first, gs, 2), place.SizeAt(first, gs, 3); a != cfg.Size() || b != to {
 		t.Errorf("SizeAt(2) = %v, SizeAt(3) = %v; want 16x8 and 20x12", a, b)
 	}
-	if _, err := s.Grow(ctx(t), place.Size{Width: 18, Height: 12}, now, place.AuditEntry{}); place.ErrorCode(err) != place.EVALIDATION {
+	if _, err := s.Sizes.Grow(ctx(t), place.Size{Width: 18, Height: 12}, now, place.AuditEntry{}); place.ErrorCode(err) != place.EVALIDATION {
 		t.Errorf("shrinking after a growth: %v, want VALIDATION", err)
 	}
 
 	// Feed.Since and history see the placements at their coordinates.
 	flush(t, s)
-	ps, err := s.Since(ctx(t), 2, 10)
+	ps, err := s.Feed.Since(ctx(t), 2, 10)
 	if err != nil || len(ps) != 2 || ps[0].X != 19 || ps[0].Y != 11 {
 		t.Errorf("Since(2) = %+v, %v", ps, err)
 	}
 }
 
-func sizedCanvas(t *testing.T, s place.Store) ([]byte, place.Size, uint64) {
+func sizedCanvas(t *testing.T, s place.Stores) ([]byte, place.Size, uint64) {
 	t.Helper()
-	data, sz, seq, err := s.Canvas(ctx(t))
+	data, sz, seq, err := s.Feed.Canvas(ctx(t))
 	if err != nil {
 		t.Fatalf("Canvas: %v", err)
 	}
@@ -99,7 +99,7 @@ func sizedCanvas(t *testing.T, s place.Store) ([]byte, place.Size, uint64) {
 // testArchiveAcrossGrowth: the canvas at a seq before a growth has the old
 // size and its pixels; after it, the new size; keyframes made before and
 // after the growth both rebuild the right canvases.
-func testArchiveAcrossGrowth(t *testing.T, open ArchiveOpener) {
+func testArchiveAcrossGrowth(t *testing.T, open Opener) {
 	cfg := growConfig
 	s := open(t, cfg)
 	now := base()
@@ -107,7 +107,7 @@ func testArchiveAcrossGrowth(t *testing.T, open ArchiveOpener) {
 		mustPlace(t, s, "u1", i, i, uint8(i+1), now.Add(time.Duration(i)*time.Millisecond))
 	}
 	to := place.Size{Width: 24, Height: 10}
-	if _, err := s.Grow(ctx(t), to, now, place.AuditEntry{}); err != nil {
+	if _, err := s.Sizes.Grow(ctx(t), to, now, place.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 5 {
@@ -117,22 +117,22 @@ func testArchiveAcrossGrowth(t *testing.T, open ArchiveOpener) {
 	live, _, _ := sizedCanvas(t, s)
 	for _, every := range []uint64{0, 3} { // without keyframes, then with one before and one after the growth
 		if every > 0 {
-			if _, err := (&timetravel.Keyframer{Archive: s, Config: cfg, Every: every, Sizes: s}).Update(ctx(t)); err != nil {
+			if _, err := (&timetravel.Keyframer{Archive: s.Archive, Config: cfg, Every: every, Sizes: s.Sizes}).Update(ctx(t)); err != nil {
 				t.Fatalf("keyframes: %v", err)
 			}
 		}
-		gs, err := s.Growths(ctx(t))
+		gs, err := s.Sizes.Growths(ctx(t))
 		if err != nil {
 			t.Fatal(err)
 		}
-		old, sz, err := timetravel.SizedCanvasAt(ctx(t), s, to, gs, 4)
+		old, sz, err := timetravel.SizedCanvasAt(ctx(t), s.Archive, to, gs, 4)
 		if err != nil || sz != cfg.Size() || len(old) != cfg.Width*cfg.Height || old[3*16+3] != 4 || old[4*16+4] != 0 {
 			t.Errorf("every %d: canvas at seq 4 = size %v, %d bytes, err %v; want 16x8 with (3,3)=4 and (4,4) white", every, sz, len(old), err)
 		}
-		if last, sz, err := timetravel.SizedCanvasAt(ctx(t), s, to, gs, 5); err != nil || sz != cfg.Size() || last[4*16+4] != 5 {
+		if last, sz, err := timetravel.SizedCanvasAt(ctx(t), s.Archive, to, gs, 5); err != nil || sz != cfg.Size() || last[4*16+4] != 5 {
 			t.Errorf("every %d: canvas at seq 5 (the last before the growth) = size %v, err %v; want 16x8 with (4,4)=5", every, sz, err)
 		}
-		cur, sz, err := timetravel.SizedCanvasAt(ctx(t), s, to, gs, 10)
+		cur, sz, err := timetravel.SizedCanvasAt(ctx(t), s.Archive, to, gs, 10)
 		if err != nil || sz != to || !bytes.Equal(cur, live) {
 			t.Errorf("every %d: canvas at seq 10 = size %v, err %v, equal to live %v; want the live 24x10 canvas", every, sz, err, bytes.Equal(cur, live))
 		}

@@ -1,4 +1,4 @@
-// Package storetest is the contract test suite that every place.Store
+// Package storetest is the contract test suite that every place.Stores
 // passes: the embedded store and the cluster store run the same tests.
 package storetest
 
@@ -10,17 +10,9 @@ import (
 	"github.com/placecanvas/place"
 )
 
-// Flusher is implemented by stores whose history lags acknowledged
-// placements (the cluster store writes history from a stream). Flush
-// returns once every placement acknowledged so far is readable through
-// place.History. The suite calls it before reading history.
-type Flusher interface {
-	Flush(ctx context.Context) error
-}
-
 // Opener returns a new, empty store with the given canvas rules; the store
 // must be closed by the opener's cleanup, if at all.
-type Opener func(t *testing.T, cfg place.Config) place.Store
+type Opener func(t *testing.T, cfg place.Config) place.Stores
 
 // DefaultConfig is the configuration most tests use.
 var DefaultConfig = place.Config{Width: 64, Height: 48, Cooldown: 5 * time.Second}
@@ -73,13 +65,17 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-// flush makes acknowledged placements visible to history reads.
-func flush(t *testing.T, s place.Store) {
+// flush makes acknowledged placements visible to history reads (the
+// cluster store writes history from a stream, a moment after the canvas):
+// it waits for history up to the canvas's last seq.
+func flush(t *testing.T, s place.Stores) {
 	t.Helper()
-	if f, ok := s.(Flusher); ok {
-		if err := f.Flush(ctx(t)); err != nil {
-			t.Fatalf("Flush: %v", err)
-		}
+	_, _, seq, err := s.Feed.Canvas(ctx(t))
+	if err != nil {
+		t.Fatalf("Canvas: %v", err)
+	}
+	if err := s.History.WaitHistory(ctx(t), seq); err != nil {
+		t.Fatalf("WaitHistory(%d): %v", seq, err)
 	}
 }
 
@@ -87,9 +83,9 @@ func flush(t *testing.T, s place.Store) {
 // cooldown keys with real expiry and recorded times both behave.
 func base() time.Time { return time.Now().Truncate(time.Millisecond) }
 
-func mustPlace(t *testing.T, s place.Store, user string, x, y int, color uint8, now time.Time) place.Placement {
+func mustPlace(t *testing.T, s place.Stores, user string, x, y int, color uint8, now time.Time) place.Placement {
 	t.Helper()
-	p, _, err := s.Place(ctx(t), place.Player{UserID: user}, x, y, color, now)
+	p, _, err := s.Placer.Place(ctx(t), place.Player{UserID: user}, x, y, color, now)
 	if err != nil {
 		t.Fatalf("Place(%s, %d, %d, %d): %v", user, x, y, color, err)
 	}
@@ -103,9 +99,9 @@ func wantCode(t *testing.T, err error, code place.Code) {
 	}
 }
 
-func canvas(t *testing.T, s place.Store) ([]byte, uint64) {
+func canvas(t *testing.T, s place.Stores) ([]byte, uint64) {
 	t.Helper()
-	data, _, seq, err := s.Canvas(ctx(t))
+	data, _, seq, err := s.Feed.Canvas(ctx(t))
 	if err != nil {
 		t.Fatalf("Canvas: %v", err)
 	}
@@ -113,9 +109,9 @@ func canvas(t *testing.T, s place.Store) ([]byte, uint64) {
 }
 
 // newUser creates a registered user, so that history has a name to show.
-func newUser(t *testing.T, s place.Store, name string) place.User {
+func newUser(t *testing.T, s place.Stores, name string) place.User {
 	t.Helper()
-	u, err := s.CreateAccount(ctx(t), name, []byte("hash-"+name), base())
+	u, err := s.Users.CreateAccount(ctx(t), name, []byte("hash-"+name), base())
 	if err != nil {
 		t.Fatalf("CreateAccount(%s): %v", name, err)
 	}

@@ -24,7 +24,7 @@ func testFollow(t *testing.T, open Opener) {
 	got := make(chan place.Placement, 100)
 	done := make(chan error, 1)
 	go func() {
-		done <- s.Follow(fctx, 3, func(ps []place.Placement) {
+		done <- s.Feed.Follow(fctx, 3, func(ps []place.Placement) {
 			for _, p := range ps {
 				got <- p
 			}
@@ -33,7 +33,7 @@ func testFollow(t *testing.T, open Opener) {
 	// Some placements land after Follow started.
 	time.Sleep(50 * time.Millisecond)
 	placed = append(placed, placeMany(t, s, cfg, 10, now, rng)...)
-	rb, err := s.PlaceRollback(ctx(t), "mod", []place.Pixel{{X: 1, Y: 1, Color: 0}}, now)
+	rb, err := s.Placer.PlaceRollback(ctx(t), "mod", []place.Pixel{{X: 1, Y: 1, Color: 0}}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func testSince(t *testing.T, open Opener) {
 		{40, 10, nil},
 		{0, 0, nil},
 	} {
-		got, err := s.Since(ctx(t), tc.after, tc.max)
+		got, err := s.Feed.Since(ctx(t), tc.after, tc.max)
 		if err != nil {
 			t.Fatalf("Since(%d, %d): %v", tc.after, tc.max, err)
 		}
@@ -99,11 +99,11 @@ func testSince(t *testing.T, open Opener) {
 
 // Replay rebuilds a canvas from a store's history and checks that seqs
 // run 1, 2, 3, … without gaps. It returns the canvas and the last seq.
-func Replay(t testing.TB, s place.Store, cfg place.Config) ([]byte, uint64) {
+func Replay(t testing.TB, s place.Stores, cfg place.Config) ([]byte, uint64) {
 	t.Helper()
 	data := make([]byte, cfg.Width*cfg.Height)
 	var last uint64
-	err := s.EachPlacement(context.Background(), func(p place.Placement) error {
+	err := s.History.EachPlacement(context.Background(), func(p place.Placement) error {
 		if p.Seq != last+1 {
 			return fmt.Errorf("history jumps from seq %d to %d", last, p.Seq)
 		}
@@ -123,7 +123,7 @@ func testCanvasEqualsReplay(t *testing.T, open Opener) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	now := base()
 	placeMany(t, s, cfg, 300, now, rng)
-	if _, err := s.PlaceRollback(ctx(t), "mod", []place.Pixel{{X: 0, Y: 0, Color: 15}, {X: 15, Y: 7, Color: 14}}, now); err != nil {
+	if _, err := s.Placer.PlaceRollback(ctx(t), "mod", []place.Pixel{{X: 0, Y: 0, Color: 15}, {X: 15, Y: 7, Color: 14}}, now); err != nil {
 		t.Fatal(err)
 	}
 	placeMany(t, s, cfg, 20, now, rng)

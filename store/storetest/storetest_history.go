@@ -20,7 +20,7 @@ func testPixelHistory(t *testing.T, open Opener) {
 	mustPlace(t, s, alice.ID, 7, 7, 4, now.Add(10*time.Second))
 	flush(t, s)
 
-	h, err := s.PixelHistory(ctx(t), 7, 7, 10)
+	h, err := s.History.PixelHistory(ctx(t), 7, 7, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,10 +46,10 @@ func testPixelHistory(t *testing.T, open Opener) {
 	if h[0].UserID != alice.ID || h[0].X != 7 || h[0].Y != 7 {
 		t.Errorf("PixelHistory[0] = %+v", h[0])
 	}
-	if h, err := s.PixelHistory(ctx(t), 7, 7, 1); err != nil || len(h) != 1 || h[0].Seq != 4 {
+	if h, err := s.History.PixelHistory(ctx(t), 7, 7, 1); err != nil || len(h) != 1 || h[0].Seq != 4 {
 		t.Errorf("PixelHistory with limit 1 = %+v, %v", h, err)
 	}
-	if h, err := s.PixelHistory(ctx(t), 0, 0, 10); err != nil || len(h) != 0 {
+	if h, err := s.History.PixelHistory(ctx(t), 0, 0, 10); err != nil || len(h) != 0 {
 		t.Errorf("PixelHistory of an untouched pixel = %+v, %v", h, err)
 	}
 }
@@ -79,10 +79,10 @@ func testRecentAndUserPlacements(t *testing.T, open Opener) {
 		get  func() ([]place.HistoryEntry, error)
 		want []uint64
 	}{
-		{"recent", func() ([]place.HistoryEntry, error) { return s.RecentPlacements(ctx(t), 0, 4) }, []uint64{6, 5, 4, 3}},
-		{"recent before", func() ([]place.HistoryEntry, error) { return s.RecentPlacements(ctx(t), 3, 10) }, []uint64{2, 1}},
-		{"user", func() ([]place.HistoryEntry, error) { return s.UserPlacements(ctx(t), alice.ID, 0, 10) }, []uint64{5, 3, 1}},
-		{"user before", func() ([]place.HistoryEntry, error) { return s.UserPlacements(ctx(t), bob.ID, 6, 1) }, []uint64{4}},
+		{"recent", func() ([]place.HistoryEntry, error) { return s.History.RecentPlacements(ctx(t), 0, 4) }, []uint64{6, 5, 4, 3}},
+		{"recent before", func() ([]place.HistoryEntry, error) { return s.History.RecentPlacements(ctx(t), 3, 10) }, []uint64{2, 1}},
+		{"user", func() ([]place.HistoryEntry, error) { return s.History.UserPlacements(ctx(t), alice.ID, 0, 10) }, []uint64{5, 3, 1}},
+		{"user before", func() ([]place.HistoryEntry, error) { return s.History.UserPlacements(ctx(t), bob.ID, 6, 1) }, []uint64{4}},
 	} {
 		h, err := tc.get()
 		if err != nil {
@@ -92,7 +92,7 @@ func testRecentAndUserPlacements(t *testing.T, open Opener) {
 			t.Errorf("%s: seqs %v, want %v", tc.name, seqsOf(h), tc.want)
 		}
 	}
-	h, _ := s.RecentPlacements(ctx(t), 0, 1)
+	h, _ := s.History.RecentPlacements(ctx(t), 0, 1)
 	if len(h) != 1 || h[0].Username != "bob" {
 		t.Errorf("RecentPlacements does not name the user: %+v", h)
 	}
@@ -102,14 +102,14 @@ func testRecentAndUserPlacements(t *testing.T, open Opener) {
 // testHistoryNamed checks HistoryEntry.Named: a registered player is named
 // to everyone until they take their name off the statistics; a guest, and
 // a user the history no longer knows, never are.
-func testHistoryNamed(t *testing.T, s place.Store) {
-	sr, ok := s.(place.StatsReader)
-	if !ok {
+func testHistoryNamed(t *testing.T, s place.Stores) {
+	sr := s.Stats
+	if sr == nil {
 		t.Fatal("the store keeps no statistics opt-out")
 	}
 	now := base().Add(time.Hour)
 	listed, private := newUser(t, s, "listed"), newUser(t, s, "private")
-	guest, err := s.CreateGuest(ctx(t), now)
+	guest, err := s.Users.CreateGuest(ctx(t), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func testHistoryNamed(t *testing.T, s place.Store) {
 		i++
 	}
 	flush(t, s)
-	h, err := s.RecentPlacements(ctx(t), 0, len(want))
+	h, err := s.History.RecentPlacements(ctx(t), 0, len(want))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func testHistoryNamed(t *testing.T, s place.Store) {
 		if e.Named != want[e.UserID] {
 			t.Errorf("placement of %s (%q): Named %v, want %v", e.UserID, e.Username, e.Named, want[e.UserID])
 		}
-		px, err := s.PixelHistory(ctx(t), e.X, e.Y, 1)
+		px, err := s.History.PixelHistory(ctx(t), e.X, e.Y, 1)
 		if err != nil || len(px) != 1 || px[0].Named != e.Named {
 			t.Errorf("pixel history of %s: %+v, %v", e.UserID, px, err)
 		}
@@ -165,7 +165,7 @@ func testRollbackPlan(t *testing.T, open Opener) {
 
 	// Not flushed on purpose: a rollback right after the vandal's last pixel
 	// must see it.
-	plan, err := s.RollbackPlan(ctx(t), "vandal", since)
+	plan, err := s.History.RollbackPlan(ctx(t), "vandal", since)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func testRollbackPlan(t *testing.T, open Opener) {
 	if !slices.Equal(plan, want) {
 		t.Errorf("RollbackPlan = %+v, want %+v", plan, want)
 	}
-	if plan, err := s.RollbackPlan(ctx(t), "nobody", since); err != nil || len(plan) != 0 {
+	if plan, err := s.History.RollbackPlan(ctx(t), "nobody", since); err != nil || len(plan) != 0 {
 		t.Errorf("RollbackPlan of a user without placements = %+v, %v", plan, err)
 	}
 }
@@ -186,7 +186,7 @@ func testPlaceRollback(t *testing.T, open Opener) {
 	mustPlace(t, s, "vandal", 1, 1, 3, now)
 	mustPlace(t, s, "mod", 9, 9, 1, now) // the moderator is in cooldown now
 	pixels := []place.Pixel{{X: 1, Y: 1, Color: 5}, {X: 2, Y: 1, Color: 0}}
-	ps, err := s.PlaceRollback(ctx(t), "mod", pixels, now.Add(time.Second))
+	ps, err := s.Placer.PlaceRollback(ctx(t), "mod", pixels, now.Add(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,11 +203,11 @@ func testPlaceRollback(t *testing.T, open Opener) {
 	if seq != 4 || data[1*cfg.Width+1] != 5 {
 		t.Errorf("after rollback: seq %d, pixel (1,1) = %d; want 4, 5", seq, data[cfg.Width+1])
 	}
-	if ps, err := s.PlaceRollback(ctx(t), "mod", nil, now); err != nil || len(ps) != 0 {
+	if ps, err := s.Placer.PlaceRollback(ctx(t), "mod", nil, now); err != nil || len(ps) != 0 {
 		t.Errorf("empty rollback = %+v, %v", ps, err)
 	}
 	flush(t, s)
-	h, err := s.PixelHistory(ctx(t), 1, 1, 10)
+	h, err := s.History.PixelHistory(ctx(t), 1, 1, 10)
 	if err != nil || len(h) != 2 || !h[0].Rollback || h[0].UserID != "mod" || h[1].Rollback {
 		t.Errorf("history of a rolled back pixel = %+v, %v", h, err)
 	}

@@ -23,7 +23,7 @@ func testPlaceAndCooldown(t *testing.T, open Opener) {
 		t.Fatalf("fresh canvas: %d bytes, seq %d, want %d white bytes at seq 0", len(data), seq, cfg.Width*cfg.Height)
 	}
 
-	p, next, err := s.Place(ctx(t), place.Player{UserID: "u1"}, 3, 2, 5, now)
+	p, next, err := s.Placer.Place(ctx(t), place.Player{UserID: "u1"}, 3, 2, 5, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,15 +34,15 @@ func testPlaceAndCooldown(t *testing.T, open Opener) {
 	if !next.Equal(now.Add(cfg.Cooldown)) {
 		t.Errorf("next placement at %v, want %v", next, now.Add(cfg.Cooldown))
 	}
-	if until, err := s.CooldownUntil(ctx(t), "u1"); err != nil || !until.Equal(now.Add(cfg.Cooldown)) {
+	if until, err := s.Placer.CooldownUntil(ctx(t), "u1"); err != nil || !until.Equal(now.Add(cfg.Cooldown)) {
 		t.Errorf("CooldownUntil = %v, %v; want %v", until, err, now.Add(cfg.Cooldown))
 	}
-	if until, err := s.CooldownUntil(ctx(t), "nobody"); err != nil || !until.IsZero() {
+	if until, err := s.Placer.CooldownUntil(ctx(t), "nobody"); err != nil || !until.IsZero() {
 		t.Errorf("CooldownUntil of a user who never placed = %v, %v; want zero", until, err)
 	}
 
 	// In cooldown: RATE_LIMITED with the seconds left, and nothing changes.
-	_, _, err = s.Place(ctx(t), place.Player{UserID: "u1"}, 4, 4, 7, now.Add(1500*time.Millisecond))
+	_, _, err = s.Placer.Place(ctx(t), place.Player{UserID: "u1"}, 4, 4, 7, now.Add(1500*time.Millisecond))
 	wantCode(t, err, place.ERATELIMITED)
 	var pe *place.Error
 	if errors.As(err, &pe); pe.RemainingSeconds != 4 {
@@ -52,7 +52,7 @@ func testPlaceAndCooldown(t *testing.T, open Opener) {
 	if seq != 1 || data[2*cfg.Width+3] != 5 || data[4*cfg.Width+4] != 0 {
 		t.Errorf("after a refused placement: seq %d, pixel (3,2)=%d, (4,4)=%d; want seq 1, 5, 0", seq, data[2*cfg.Width+3], data[4*cfg.Width+4])
 	}
-	if until, _ := s.CooldownUntil(ctx(t), "u1"); !until.Equal(now.Add(cfg.Cooldown)) {
+	if until, _ := s.Placer.CooldownUntil(ctx(t), "u1"); !until.Equal(now.Add(cfg.Cooldown)) {
 		t.Errorf("a refused placement moved the cooldown to %v", until)
 	}
 
@@ -75,7 +75,7 @@ func testNoCooldown(t *testing.T, open Opener) {
 	s := open(t, cfg)
 	now := base()
 	for i := range 3 {
-		p, next, err := s.Place(ctx(t), place.Player{UserID: "u1"}, i, 0, 1, now)
+		p, next, err := s.Placer.Place(ctx(t), place.Player{UserID: "u1"}, i, 0, 1, now)
 		if err != nil {
 			t.Fatalf("placement %d without cooldown: %v", i, err)
 		}
@@ -89,16 +89,16 @@ func testSetCooldownUntil(t *testing.T, open Opener) {
 	s := open(t, DefaultConfig)
 	now := base()
 	later := now.Add(time.Minute)
-	if err := s.SetCooldownUntil(ctx(t), "u1", later); err != nil {
+	if err := s.Placer.SetCooldownUntil(ctx(t), "u1", later); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetCooldownUntil(ctx(t), "u1", now.Add(time.Second)); err != nil {
+	if err := s.Placer.SetCooldownUntil(ctx(t), "u1", now.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if until, err := s.CooldownUntil(ctx(t), "u1"); err != nil || !until.Equal(later) {
+	if until, err := s.Placer.CooldownUntil(ctx(t), "u1"); err != nil || !until.Equal(later) {
 		t.Errorf("CooldownUntil = %v, %v; want the later end %v", until, err, later)
 	}
-	_, _, err := s.Place(ctx(t), place.Player{UserID: "u1"}, 0, 0, 1, now.Add(10*time.Second))
+	_, _, err := s.Placer.Place(ctx(t), place.Player{UserID: "u1"}, 0, 0, 1, now.Add(10*time.Second))
 	wantCode(t, err, place.ERATELIMITED)
 	mustPlace(t, s, "u1", 0, 0, 1, later)
 }
@@ -107,19 +107,19 @@ func testBan(t *testing.T, open Opener) {
 	s := open(t, DefaultConfig)
 	now := base()
 	mustPlace(t, s, "bad", 1, 1, 3, now)
-	if err := s.SetBanned(ctx(t), "bad", true); err != nil {
+	if err := s.Placer.SetBanned(ctx(t), "bad", true); err != nil {
 		t.Fatal(err)
 	}
 	// Banned comes before cooldown: a banned user in cooldown is told BANNED.
-	_, _, err := s.Place(ctx(t), place.Player{UserID: "bad"}, 1, 2, 3, now.Add(time.Second))
+	_, _, err := s.Placer.Place(ctx(t), place.Player{UserID: "bad"}, 1, 2, 3, now.Add(time.Second))
 	wantCode(t, err, place.EBANNED)
-	_, _, err = s.Place(ctx(t), place.Player{UserID: "bad"}, 1, 2, 3, now.Add(time.Hour))
+	_, _, err = s.Placer.Place(ctx(t), place.Player{UserID: "bad"}, 1, 2, 3, now.Add(time.Hour))
 	wantCode(t, err, place.EBANNED)
 	if _, seq := canvas(t, s); seq != 1 {
 		t.Errorf("seq %d after refused placements, want 1", seq)
 	}
 	mustPlace(t, s, "good", 1, 2, 3, now)
-	if err := s.SetBanned(ctx(t), "bad", false); err != nil {
+	if err := s.Placer.SetBanned(ctx(t), "bad", false); err != nil {
 		t.Fatal(err)
 	}
 	mustPlace(t, s, "bad", 1, 2, 4, now.Add(time.Hour))
@@ -140,7 +140,7 @@ func testConcurrentSeq(t *testing.T, open Opener) {
 			defer wg.Done()
 			for i := range each {
 				user := fmt.Sprintf("w%d-u%d", w, i)
-				p, _, err := s.Place(context.Background(), place.Player{UserID: user}, (w*each+i)%cfg.Width, w%cfg.Height, uint8(i%16), now)
+				p, _, err := s.Placer.Place(context.Background(), place.Player{UserID: user}, (w*each+i)%cfg.Width, w%cfg.Height, uint8(i%16), now)
 				if err != nil {
 					errs <- err
 					return
@@ -177,7 +177,7 @@ func testSameUserConcurrent(t *testing.T, open Opener) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _, err := s.Place(context.Background(), place.Player{UserID: "same"}, i, i, 2, now)
+			_, _, err := s.Placer.Place(context.Background(), place.Player{UserID: "same"}, i, i, 2, now)
 			results <- err
 		}()
 	}
@@ -203,7 +203,7 @@ func testSameUserConcurrent(t *testing.T, open Opener) {
 }
 
 // placeMany makes n placements by distinct users and returns them.
-func placeMany(t *testing.T, s place.Store, cfg place.Config, n int, now time.Time, rng *rand.Rand) []place.Placement {
+func placeMany(t *testing.T, s place.Stores, cfg place.Config, n int, now time.Time, rng *rand.Rand) []place.Placement {
 	t.Helper()
 	out := make([]place.Placement, 0, n)
 	for range n {

@@ -22,13 +22,13 @@ func testUsers(t *testing.T, open Opener) {
 
 // checkGuests creates two guests and checks them and the lookups of users
 // that do not exist.
-func checkGuests(t *testing.T, s place.Store, now time.Time) (g1, g2 place.User) {
+func checkGuests(t *testing.T, s place.Stores, now time.Time) (g1, g2 place.User) {
 	t.Helper()
-	g1, err := s.CreateGuest(ctx(t), now)
+	g1, err := s.Users.CreateGuest(ctx(t), now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g2, err = s.CreateGuest(ctx(t), now)
+	g2, err = s.Users.CreateGuest(ctx(t), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,90 +38,90 @@ func checkGuests(t *testing.T, s place.Store, now time.Time) (g1, g2 place.User)
 	if !g1.CreatedAt.Equal(now) {
 		t.Errorf("guest created at %v, want %v", g1.CreatedAt, now)
 	}
-	if u, err := s.UserByID(ctx(t), g1.ID); err != nil || u.Username != g1.Username || !u.IsGuest {
+	if u, err := s.Users.UserByID(ctx(t), g1.ID); err != nil || u.Username != g1.Username || !u.IsGuest {
 		t.Errorf("UserByID(guest) = %+v, %v", u, err)
 	}
-	_, err = s.UserByID(ctx(t), "no-such-id")
+	_, err = s.Users.UserByID(ctx(t), "no-such-id")
 	wantCode(t, err, place.ENOTFOUND)
-	_, err = s.UserByName(ctx(t), "nobody")
+	_, err = s.Users.UserByName(ctx(t), "nobody")
 	wantCode(t, err, place.ENOTFOUND)
 	return g1, g2
 }
 
 // checkCreateAccount registers Alice and checks that names are unique
 // regardless of case.
-func checkCreateAccount(t *testing.T, s place.Store, now time.Time) place.User {
+func checkCreateAccount(t *testing.T, s place.Stores, now time.Time) place.User {
 	t.Helper()
-	alice, err := s.CreateAccount(ctx(t), "Alice", []byte("h1"), now)
+	alice, err := s.Users.CreateAccount(ctx(t), "Alice", []byte("h1"), now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if alice.IsGuest || alice.IsAdmin || alice.Banned || string(alice.PasswordHash) != "h1" || alice.Username != "Alice" {
 		t.Errorf("CreateAccount = %+v", alice)
 	}
-	if u, err := s.UserByName(ctx(t), "aLiCe"); err != nil || u.ID != alice.ID || u.Username != "Alice" {
+	if u, err := s.Users.UserByName(ctx(t), "aLiCe"); err != nil || u.ID != alice.ID || u.Username != "Alice" {
 		t.Errorf("UserByName is not case-insensitive: %+v, %v", u, err)
 	}
-	_, err = s.CreateAccount(ctx(t), "ALICE", []byte("h2"), now)
+	_, err = s.Users.CreateAccount(ctx(t), "ALICE", []byte("h2"), now)
 	wantCode(t, err, place.EUSERNAMETAKEN)
 	return alice
 }
 
 // checkUpgradeGuest registers g1 as Carol, keeping its id, and checks that
 // a failed upgrade of g2 changes nothing.
-func checkUpgradeGuest(t *testing.T, s place.Store, g1, g2 place.User) {
+func checkUpgradeGuest(t *testing.T, s place.Stores, g1, g2 place.User) {
 	t.Helper()
-	up, err := s.UpgradeGuest(ctx(t), g1.ID, "Carol", []byte("h3"))
+	up, err := s.Users.UpgradeGuest(ctx(t), g1.ID, "Carol", []byte("h3"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if up.ID != g1.ID || up.IsGuest || up.Username != "Carol" || string(up.PasswordHash) != "h3" {
 		t.Errorf("UpgradeGuest = %+v, want id %s kept, registered as Carol", up, g1.ID)
 	}
-	if u, err := s.UserByName(ctx(t), "carol"); err != nil || u.ID != g1.ID {
+	if u, err := s.Users.UserByName(ctx(t), "carol"); err != nil || u.ID != g1.ID {
 		t.Errorf("upgraded guest by name: %+v, %v", u, err)
 	}
-	_, err = s.UpgradeGuest(ctx(t), g2.ID, "alice", []byte("h4"))
+	_, err = s.Users.UpgradeGuest(ctx(t), g2.ID, "alice", []byte("h4"))
 	wantCode(t, err, place.EUSERNAMETAKEN)
-	if u, _ := s.UserByID(ctx(t), g2.ID); !u.IsGuest || u.Username != g2.Username {
+	if u, _ := s.Users.UserByID(ctx(t), g2.ID); !u.IsGuest || u.Username != g2.Username {
 		t.Errorf("a failed upgrade changed the guest: %+v", u)
 	}
-	_, err = s.UpgradeGuest(ctx(t), "no-such-id", "Dave", []byte("h5"))
+	_, err = s.Users.UpgradeGuest(ctx(t), "no-such-id", "Dave", []byte("h5"))
 	wantCode(t, err, place.ENOTFOUND)
 }
 
-func checkSetAdmin(t *testing.T, s place.Store, alice place.User) {
+func checkSetAdmin(t *testing.T, s place.Stores, alice place.User) {
 	t.Helper()
-	if err := s.SetAdmin(ctx(t), alice.ID, true); err != nil {
+	if err := s.Users.SetAdmin(ctx(t), alice.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	if u, _ := s.UserByID(ctx(t), alice.ID); !u.IsAdmin {
+	if u, _ := s.Users.UserByID(ctx(t), alice.ID); !u.IsAdmin {
 		t.Error("SetAdmin(true) did not make an admin")
 	}
-	if err := s.SetAdmin(ctx(t), alice.ID, false); err != nil {
+	if err := s.Users.SetAdmin(ctx(t), alice.ID, false); err != nil {
 		t.Fatal(err)
 	}
-	if u, _ := s.UserByID(ctx(t), alice.ID); u.IsAdmin {
+	if u, _ := s.Users.UserByID(ctx(t), alice.ID); u.IsAdmin {
 		t.Error("SetAdmin(false) did not revoke")
 	}
-	wantCode(t, s.SetAdmin(ctx(t), "no-such-id", true), place.ENOTFOUND)
+	wantCode(t, s.Users.SetAdmin(ctx(t), "no-such-id", true), place.ENOTFOUND)
 }
 
-func checkSetBan(t *testing.T, s place.Store, g2 place.User) {
+func checkSetBan(t *testing.T, s place.Stores, g2 place.User) {
 	t.Helper()
-	if err := s.SetBan(ctx(t), g2.ID, true, "spam"); err != nil {
+	if err := s.Users.SetBan(ctx(t), g2.ID, true, "spam"); err != nil {
 		t.Fatal(err)
 	}
-	if u, _ := s.UserByID(ctx(t), g2.ID); !u.Banned || u.BanReason != "spam" {
+	if u, _ := s.Users.UserByID(ctx(t), g2.ID); !u.Banned || u.BanReason != "spam" {
 		t.Errorf("after SetBan: %+v", u)
 	}
-	if err := s.SetBan(ctx(t), g2.ID, false, ""); err != nil {
+	if err := s.Users.SetBan(ctx(t), g2.ID, false, ""); err != nil {
 		t.Fatal(err)
 	}
-	if u, _ := s.UserByID(ctx(t), g2.ID); u.Banned {
+	if u, _ := s.Users.UserByID(ctx(t), g2.ID); u.Banned {
 		t.Errorf("after lifting the ban: %+v", u)
 	}
-	wantCode(t, s.SetBan(ctx(t), "no-such-id", true, "x"), place.ENOTFOUND)
+	wantCode(t, s.Users.SetBan(ctx(t), "no-such-id", true, "x"), place.ENOTFOUND)
 }
 
 func testSearchUsers(t *testing.T, open Opener) {
@@ -129,12 +129,12 @@ func testSearchUsers(t *testing.T, open Opener) {
 	for _, name := range []string{"painter", "Painter2", "bob", "a_b"} {
 		newUser(t, s, name)
 	}
-	guest, err := s.CreateGuest(ctx(t), base())
+	guest, err := s.Users.CreateGuest(ctx(t), base())
 	if err != nil {
 		t.Fatal(err)
 	}
 	names := func(q string, limit int) []string {
-		users, err := s.SearchUsers(ctx(t), q, limit)
+		users, err := s.Users.SearchUsers(ctx(t), q, limit)
 		if err != nil {
 			t.Fatalf("SearchUsers(%q): %v", q, err)
 		}
@@ -166,14 +166,14 @@ func testAuditLog(t *testing.T, open Opener) {
 	s := open(t, DefaultConfig)
 	now := base()
 	for i, action := range []string{"ban", "rollback", "unban"} {
-		if err := s.AddAudit(ctx(t), place.AuditEntry{
+		if err := s.Users.AddAudit(ctx(t), place.AuditEntry{
 			At: now.Add(time.Duration(i) * time.Second), ActorID: "m1", ActorName: "mod",
 			Action: action, TargetID: "u1", TargetName: "vandal", Detail: fmt.Sprintf("detail %d", i),
 		}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	log, err := s.AuditLog(ctx(t), 0, 10)
+	log, err := s.Users.AuditLog(ctx(t), 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func testAuditLog(t *testing.T, open Opener) {
 	if e.ID == 0 || !e.At.Equal(now) || e.ActorID != "m1" || e.ActorName != "mod" || e.TargetID != "u1" || e.TargetName != "vandal" || e.Detail != "detail 0" {
 		t.Errorf("audit entry = %+v", e)
 	}
-	older, err := s.AuditLog(ctx(t), log[0].ID, 1)
+	older, err := s.Users.AuditLog(ctx(t), log[0].ID, 1)
 	if err != nil || len(older) != 1 || older[0].ID != log[1].ID {
 		t.Errorf("AuditLog before %d = %+v, %v", log[0].ID, older, err)
 	}

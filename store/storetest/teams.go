@@ -25,18 +25,18 @@ func RunTeams(t *testing.T, open Opener) {
 	}
 }
 
-func mustTeam(t *testing.T, s place.Store, name string, color int) place.Team {
+func mustTeam(t *testing.T, s place.Stores, name string, color int) place.Team {
 	t.Helper()
-	team, err := s.CreateTeam(ctx(t), name, color)
+	team, err := s.Teams.CreateTeam(ctx(t), name, color)
 	if err != nil || team.ID == 0 || team.Name != name || team.Color != color {
 		t.Fatalf("CreateTeam(%s): %+v %v", name, team, err)
 	}
 	return team
 }
 
-func listTeams(t *testing.T, s place.Store) []place.Team {
+func listTeams(t *testing.T, s place.Stores) []place.Team {
 	t.Helper()
-	teams, err := s.Teams(ctx(t))
+	teams, err := s.Teams.Teams(ctx(t))
 	if err != nil {
 		t.Fatalf("Teams: %v", err)
 	}
@@ -50,20 +50,20 @@ func testTeamsAdmin(t *testing.T, open Opener) {
 	}
 	red := mustTeam(t, s, "Red", 5)
 	blue := mustTeam(t, s, "Blue", 12)
-	_, err := s.CreateTeam(ctx(t), "rED", 1)
+	_, err := s.Teams.CreateTeam(ctx(t), "rED", 1)
 	wantCode(t, err, place.EVALIDATION)
-	old, upd, err := s.UpdateTeam(ctx(t), red.ID, "Crimson", 4)
+	old, upd, err := s.Teams.UpdateTeam(ctx(t), red.ID, "Crimson", 4)
 	if err != nil || old.Name != "Red" || old.Color != 5 || upd.Name != "Crimson" || upd.Color != 4 {
 		t.Fatalf("UpdateTeam: %+v %+v %v", old, upd, err)
 	}
 	// Another team's name, in any case, is refused and changes nothing;
 	// a team may change the case of its own name.
-	_, _, err = s.UpdateTeam(ctx(t), red.ID, "BLUE", 4)
+	_, _, err = s.Teams.UpdateTeam(ctx(t), red.ID, "BLUE", 4)
 	wantCode(t, err, place.EVALIDATION)
-	if _, _, err := s.UpdateTeam(ctx(t), red.ID, "CRIMSON", 4); err != nil {
+	if _, _, err := s.Teams.UpdateTeam(ctx(t), red.ID, "CRIMSON", 4); err != nil {
 		t.Fatalf("recase own name: %v", err)
 	}
-	_, _, err = s.UpdateTeam(ctx(t), 9999, "Ghost", 1)
+	_, _, err = s.Teams.UpdateTeam(ctx(t), 9999, "Ghost", 1)
 	wantCode(t, err, place.ENOTFOUND)
 	got := listTeams(t, s)
 	if len(got) != 2 || got[0].Name != "CRIMSON" || got[0].Color != 4 || got[1].ID != blue.ID {
@@ -71,16 +71,16 @@ func testTeamsAdmin(t *testing.T, open Opener) {
 	}
 
 	u := newUser(t, s, "teamdel")
-	if _, err := s.SetUserTeam(ctx(t), u.ID, blue.ID, base()); err != nil {
+	if _, err := s.Teams.SetUserTeam(ctx(t), u.ID, blue.ID, base()); err != nil {
 		t.Fatal(err)
 	}
-	del, err := s.DeleteTeam(ctx(t), blue.ID)
+	del, err := s.Teams.DeleteTeam(ctx(t), blue.ID)
 	if err != nil || del.Name != "Blue" || del.Players != 1 {
 		t.Fatalf("DeleteTeam: %+v %v", del, err)
 	}
-	_, err = s.DeleteTeam(ctx(t), blue.ID)
+	_, err = s.Teams.DeleteTeam(ctx(t), blue.ID)
 	wantCode(t, err, place.ENOTFOUND)
-	if id, err := s.UserTeam(ctx(t), u.ID); err != nil || id != 0 {
+	if id, err := s.Teams.UserTeam(ctx(t), u.ID); err != nil || id != 0 {
 		t.Fatalf("a deleted team's player is in team %d (%v), want none", id, err)
 	}
 	// The name is free again.
@@ -95,7 +95,7 @@ func testMaxTeams(t *testing.T, open Opener) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = s.CreateTeam(ctx(t), fmt.Sprintf("team %d", i), i%place.ColorCount)
+			_, errs[i] = s.Teams.CreateTeam(ctx(t), fmt.Sprintf("team %d", i), i%place.ColorCount)
 		}()
 	}
 	wg.Wait()
@@ -116,32 +116,32 @@ func testUserTeam(t *testing.T, open Opener) {
 	red, blue := mustTeam(t, s, "Red", 5), mustTeam(t, s, "Blue", 12)
 	u := newUser(t, s, "picker")
 	now := base()
-	if id, err := s.UserTeam(ctx(t), u.ID); err != nil || id != 0 {
+	if id, err := s.Teams.UserTeam(ctx(t), u.ID); err != nil || id != 0 {
 		t.Fatalf("a new player is in team %d (%v)", id, err)
 	}
-	_, err := s.SetUserTeam(ctx(t), u.ID, 424242, now)
+	_, err := s.Teams.SetUserTeam(ctx(t), u.ID, 424242, now)
 	wantCode(t, err, place.ENOTFOUND)
-	if old, err := s.SetUserTeam(ctx(t), u.ID, red.ID, now); err != nil || old != 0 {
+	if old, err := s.Teams.SetUserTeam(ctx(t), u.ID, red.ID, now); err != nil || old != 0 {
 		t.Fatalf("first pick: %d %v", old, err)
 	}
 	// The same team again is no change and is not limited.
-	if old, err := s.SetUserTeam(ctx(t), u.ID, red.ID, now.Add(time.Second)); err != nil || old != red.ID {
+	if old, err := s.Teams.SetUserTeam(ctx(t), u.ID, red.ID, now.Add(time.Second)); err != nil || old != red.ID {
 		t.Fatalf("same team: %d %v", old, err)
 	}
-	_, err = s.SetUserTeam(ctx(t), u.ID, blue.ID, now.Add(59*time.Second))
+	_, err = s.Teams.SetUserTeam(ctx(t), u.ID, blue.ID, now.Add(59*time.Second))
 	wantCode(t, err, place.ERATELIMITED)
 	if pe := err.(*place.Error); pe.RemainingSeconds != 1 {
 		t.Fatalf("remaining %d s, want 1", pe.RemainingSeconds)
 	}
-	_, err = s.SetUserTeam(ctx(t), u.ID, 0, now.Add(30*time.Second))
+	_, err = s.Teams.SetUserTeam(ctx(t), u.ID, 0, now.Add(30*time.Second))
 	wantCode(t, err, place.ERATELIMITED)
-	if id, _ := s.UserTeam(ctx(t), u.ID); id != red.ID {
+	if id, _ := s.Teams.UserTeam(ctx(t), u.ID); id != red.ID {
 		t.Fatalf("a refused change moved the player to %d", id)
 	}
-	if old, err := s.SetUserTeam(ctx(t), u.ID, blue.ID, now.Add(time.Minute)); err != nil || old != red.ID {
+	if old, err := s.Teams.SetUserTeam(ctx(t), u.ID, blue.ID, now.Add(time.Minute)); err != nil || old != red.ID {
 		t.Fatalf("change after a minute: %d %v", old, err)
 	}
-	if old, err := s.SetUserTeam(ctx(t), u.ID, 0, now.Add(2*time.Minute)); err != nil || old != blue.ID {
+	if old, err := s.Teams.SetUserTeam(ctx(t), u.ID, 0, now.Add(2*time.Minute)); err != nil || old != blue.ID {
 		t.Fatalf("leave: %d %v", old, err)
 	}
 	players := map[int64]int64{}
@@ -161,16 +161,16 @@ func testTeamPlacements(t *testing.T, open Opener) {
 	a, b, c := newUser(t, s, "ta"), newUser(t, s, "tb"), newUser(t, s, "tc")
 	now := base()
 	for _, u := range []place.User{a, b} {
-		if _, err := s.SetUserTeam(ctx(t), u.ID, red.ID, now); err != nil {
+		if _, err := s.Teams.SetUserTeam(ctx(t), u.ID, red.ID, now); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.SetUserTeam(ctx(t), c.ID, blue.ID, now); err != nil {
+	if _, err := s.Teams.SetUserTeam(ctx(t), c.ID, blue.ID, now); err != nil {
 		t.Fatal(err)
 	}
 	place3 := func(u place.User, team int64, n int) {
 		for i := range n {
-			p, _, err := s.Place(ctx(t), place.Player{UserID: u.ID, TeamID: team}, i, 1, 3, now.Add(time.Duration(i)*time.Millisecond))
+			p, _, err := s.Placer.Place(ctx(t), place.Player{UserID: u.ID, TeamID: team}, i, 1, 3, now.Add(time.Duration(i)*time.Millisecond))
 			if err != nil || p.TeamID != team {
 				t.Fatalf("Place: %+v %v", p, err)
 			}
@@ -180,7 +180,7 @@ func testTeamPlacements(t *testing.T, open Opener) {
 	place3(b, red.ID, 2)
 	place3(c, blue.ID, 4)
 	place3(c, 0, 1) // placed while in no team
-	if _, err := s.PlaceRollback(ctx(t), a.ID, []place.Pixel{{X: 0, Y: 1, Color: 0}, {X: 1, Y: 1}}, now); err != nil {
+	if _, err := s.Placer.PlaceRollback(ctx(t), a.ID, []place.Pixel{{X: 0, Y: 1, Color: 0}, {X: 1, Y: 1}}, now); err != nil {
 		t.Fatal(err)
 	}
 	flush(t, s)
@@ -197,16 +197,14 @@ func testTeamPlacements(t *testing.T, open Opener) {
 		}
 	}
 	check(listTeams(t, s), "Teams")
-	if sr, ok := s.(place.StatsReader); ok {
-		st, err := sr.EventStats(ctx(t), 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		check(st.Teams, "EventStats")
+	st, err := s.Stats.EventStats(ctx(t), 5)
+	if err != nil {
+		t.Fatal(err)
 	}
+	check(st.Teams, "EventStats")
 	// A placement counts for the team the player was in when placing: a
 	// player who moves on takes no placements along.
-	if _, err := s.SetUserTeam(ctx(t), c.ID, red.ID, now.Add(time.Minute)); err != nil {
+	if _, err := s.Teams.SetUserTeam(ctx(t), c.ID, red.ID, now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	want = map[int64][2]int64{red.ID: {3, 5}, blue.ID: {0, 4}}

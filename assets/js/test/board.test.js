@@ -135,3 +135,19 @@ test('grow keeps confirmed and pending pixels at their coordinates; the new area
   assert.equal(b.grow(5, 3), false, 'never shrinks');
   assert.equal(b.width, 5);
 });
+
+test('reset makes a new white canvas of another size, unloaded, keeping the palette', () => {
+  const b = new Board(4, 3, [{ hex: '#ffffff' }, { hex: '#ff0000' }]);
+  b.load(new Uint8Array(12).fill(1));
+  b.placeOptimistic(1, 1, 0, 'r1');
+  b.reset(2, 5);
+  assert.equal(b.width, 2);
+  assert.equal(b.height, 5);
+  assert.equal(b.loaded, false);
+  assert.equal(b.overlay.size, 0);
+  assert.equal(b.colorAt(1, 4), 0);
+  assert.equal(b.colorAt(3, 0), -1, 'the old size is gone');
+  assert.deepEqual(b.takeDirty(), { x: 0, y: 0, w: 2, h: 5 });
+  b.load(new Uint8Array(10).fill(1));
+  assert.deepEqual([...b.rgba.slice(0, 4)], [255, 0, 0, 255], 'the palette is kept');
+});

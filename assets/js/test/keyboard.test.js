@@ -61,3 +61,9 @@ test('I picks the color under the cursor', () => {
   assert.deepEqual(keyAction({ key: 'I', shiftKey: true }), { type: 'pick' });
   assert.equal(keyAction({ key: 'i', ctrlKey: true }), null);
 });
+
+test('F shows the whole canvas', () => {
+  assert.deepEqual(keyAction({ key: 'f' }), { type: 'fit' });
+  assert.deepEqual(keyAction({ key: 'F', shiftKey: true }), { type: 'fit' });
+  assert.equal(keyAction({ key: 'f', ctrlKey: true }), null, 'Ctrl+F stays the browser\'s find');
+});

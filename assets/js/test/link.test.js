@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSpot, formatSpot, roundZoom, spotURL, LINK_ZOOM } from '../link.js';
+import { parseSpot, formatSpot, roundZoom, spotURL, wantsWholeCanvas, LINK_ZOOM, WHOLE_CANVAS } from '../link.js';
 
 test('parseSpot reads a hash or a query string', () => {
   assert.deepEqual(parseSpot('#x=123&y=77&z=16', 500, 500), { x: 123, y: 77, z: 16 });
@@ -35,4 +35,11 @@ test('formatSpot and parseSpot round-trip, with a tidy zoom', () => {
 test('spotURL is an absolute link at the default zoom', () => {
   const loc = { origin: 'https://place.example', pathname: '/' };
   assert.equal(spotURL(loc, 3, 4), `https://place.example/#x=3&y=4&z=${LINK_ZOOM}`);
+});
+
+test('#all asks for the whole canvas, nothing else does', () => {
+  assert.equal(WHOLE_CANVAS, '#all');
+  assert.equal(wantsWholeCanvas('#all'), true);
+  for (const h of ['', '#', '#x=1&y=2', '#alll', '#ALL?']) assert.equal(wantsWholeCanvas(h), false, h);
+  assert.equal(parseSpot('#all', 10, 10), null, 'not a spot');
 });

@@ -1,50 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Connection, PING_INTERVAL_MS, OFFLINE_AFTER_ATTEMPTS, UPDATING_ATTEMPTS } from '../net.js';
-
-// FakeSocket records what the client does and lets the test play the server.
-class FakeSocket {
-  static all = [];
-  constructor(url, protocols) {
-    this.url = url;
-    this.protocols = protocols;
-    this.readyState = 0;
-    this.sent = [];
-    this.closed = null;
-    FakeSocket.all.push(this);
-  }
-  send(data) { this.sent.push(data); }
-  close(code, reason) { this.closed = { code, reason }; this.readyState = 3; }
-  open() { this.readyState = 1; this.onopen?.(); }
-  receive(data) { this.onmessage?.({ data }); }
-  drop() { this.readyState = 3; this.onclose?.({ code: 1006 }); }
-}
-
-function fakeTimers() {
-  let now = 0;
-  let next = 1;
-  const timers = new Map();
-  const add = (fn, ms, every) => { const id = next++; timers.set(id, { fn, at: now + ms, every }); return id; };
-  return {
-    setTimeout: (fn, ms) => add(fn, ms, 0),
-    clearTimeout: (id) => timers.delete(id),
-    setInterval: (fn, ms) => add(fn, ms, ms),
-    clearInterval: (id) => timers.delete(id),
-    pendingDelays: () => [...timers.values()].filter((t) => !t.every).map((t) => t.at - now),
-    advance(ms) {
-      const end = now + ms;
-      for (;;) {
-        const due = [...timers].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!due) break;
-        const [id, t] = due;
-        now = t.at;
-        if (t.every) t.at += t.every; else timers.delete(id);
-        t.fn();
-      }
-      now = end;
-    },
-  };
-}
+import { FakeSocket, fakeTimers } from './fakes.js';
 
 function setup({ online = () => true } = {}) {
   FakeSocket.all = [];

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   fitView, toCanvas, toScreen, pixelAt, pan, zoomAt, pinch, clampView, ensureVisible,
   wheelFactor, minScaleFor, MAX_SCALE, centerOn, viewCenter, gridLines, mipLevel, GRID_SCALE,
+  firstView, FIRST_ZOOM,
 } from '../view.js';
 
 const close = (a, b, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} ≉ ${b}`);
@@ -153,4 +154,15 @@ test('mipLevel halves until a cell covers a device pixel', () => {
     assert.ok(s * 2 ** k >= 1 - 1e-9, `level ${k} at ${s}`);
     assert.ok(k === 0 || s * 2 ** (k - 1) < 1, `level ${k} at ${s} is not the least`);
   }
+});
+
+test('firstView opens close on the focus, pixels large enough to aim at', () => {
+  assert.ok(FIRST_ZOOM >= 8);
+  const v = firstView(500, 500, 1440, 820, { x: 120, y: 40 }, 12);
+  assert.equal(v.scale, FIRST_ZOOM);
+  const c = viewCenter(v, 1440, 820);
+  close(c.x, 120.5);
+  close(c.y, 40.5);
+  // A canvas that already shows large pixels whole opens whole.
+  assert.deepEqual(firstView(16, 16, 1440, 820, { x: 3, y: 3 }, 12), fitView(16, 16, 1440, 820, MAX_SCALE, 12));
 });
