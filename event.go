@@ -36,6 +36,9 @@ const (
 type Settings struct {
 	// Cooldown is the time between two placements of one user.
 	Cooldown time.Duration `json:"cooldown"`
+	// Charges is how many placements a player may store, one more per
+	// cooldown (0 or 1: the plain cooldown); see Charges.
+	Charges int `json:"charges"`
 	// ScaleCooldown grows the cooldown with the players online, see
 	// EffectiveCooldown.
 	ScaleCooldown bool `json:"scaleCooldown"`
@@ -128,6 +131,8 @@ func (s Settings) Validate(old Settings, now time.Time) error {
 	switch {
 	case s.Cooldown < 0 || s.Cooldown > MaxCooldown:
 		return Errorf(EVALIDATION, "The cooldown must be between 0 and %d seconds.", int(MaxCooldown/time.Second))
+	case s.Charges < 0 || s.Charges > MaxCharges:
+		return Errorf(EVALIDATION, "Charges must be between 1 and %d.", MaxCharges)
 	case s.GuestLimit < 0 || s.GuestLimit > MaxGuestLimit:
 		return Errorf(EVALIDATION, "The identity limit must be between 0 (no limit) and %d.", MaxGuestLimit)
 	case s.BatchInterval < MinBatchInterval || s.BatchInterval > MaxBatchInterval:

@@ -175,8 +175,9 @@ func (p Player) Keys() []string {
 // the cooldown, with an atomic check-and-set.
 type Placer interface {
 	// Place applies one placement and returns it once it is durable (docs/protocol.md, "Canvas rules"),
-	// with the time the player may place next. The ban and the cooldown of
-	// every one of who.Keys() are checked and the cooldown of each is set,
+	// with the player's charge clock (see Charges; with one charge, the
+	// time the player may place next). The ban and the charges of every
+	// one of who.Keys() are checked and the clock of each is set,
 	// atomically with the write, then who.Budget (EADDRESSBUDGET). Errors:
 	// EBANNED, ERATELIMITED and EADDRESSBUDGET (a *Error with
 	// RemainingSeconds), EUNAVAILABLE.
@@ -188,7 +189,8 @@ type Placer interface {
 	// placements have Wipe set, so that history names them and an area
 	// rollback can undo them.
 	PlaceWipe(ctx context.Context, actorID string, pixels []Pixel, now time.Time) ([]Placement, error)
-	// CooldownUntil returns when the user may place next (zero if now).
+	// CooldownUntil returns the user's charge clock (zero: none kept; with
+	// one charge, when the user may place next).
 	CooldownUntil(ctx context.Context, userID string) (time.Time, error)
 	// SetCooldownUntil moves a user's cooldown end to until if that is later.
 	SetCooldownUntil(ctx context.Context, userID string, until time.Time) error
@@ -403,6 +405,7 @@ type Stores struct {
 	Stats        StatsReader
 	Archive      Archive
 	JoinCodes    JoinCodes
+	Factions     Factions
 	Health       Health
 	// Close flushes pending history and releases the shared connection;
 	// the services must not be used after.

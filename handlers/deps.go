@@ -119,4 +119,7 @@ func (o *Options) UseStores(st place.Stores) {
 	if st.Events != nil {
 		o.Events = st.Events
 	}
+	if st.Factions != nil {
+		o.Names = st.Factions
+	}
 }

@@ -30,6 +30,9 @@ type eventPages struct {
 	history    HistoryReader // an area rollback waits for the history
 	placements *placing.Service
 	costly     *costly // the previews and template checks
+	// health is told when a template is added or deleted, and gives the
+	// templates page its counts (nil: no template health).
+	health *templateHealth
 }
 
 // adminSettings serves GET /admin/settings.
@@ -63,8 +66,8 @@ func settingsForm(c echo.Context) views.SettingsForm {
 	return views.SettingsForm{
 		Cooldown: strings.TrimSpace(c.FormValue("cooldown")), GuestLimit: strings.TrimSpace(c.FormValue("guest_limit")),
 		BatchMS: strings.TrimSpace(c.FormValue("batch_ms")), OpensAt: strings.TrimSpace(c.FormValue("opens_at")),
-		ClosesAt: strings.TrimSpace(c.FormValue("closes_at")),
-		Scale:    c.FormValue("scale") == "1", Guests: c.FormValue("guests") == "1",
+		ClosesAt: strings.TrimSpace(c.FormValue("closes_at")), Charges: strings.TrimSpace(c.FormValue("charges")),
+		Scale: c.FormValue("scale") == "1", Guests: c.FormValue("guests") == "1",
 	}
 }
 
@@ -77,6 +80,12 @@ func applySettingsForm(f views.SettingsForm, st place.Settings) (place.Settings,
 	st.Cooldown = time.Duration(secs * float64(time.Second)).Round(time.Millisecond)
 	if st.GuestLimit, err = strconv.Atoi(f.GuestLimit); err != nil {
 		return st, place.Errorf(place.EVALIDATION, "The identity limit must be a whole number.")
+	}
+	if f.Charges == "" {
+		f.Charges = strconv.Itoa(st.ChargeLimit()) // a form from before charges keeps them
+	}
+	if st.Charges, err = strconv.Atoi(f.Charges); err != nil || st.Charges < 1 || st.Charges > place.MaxCharges {
+		return st, place.Errorf(place.EVALIDATION, "Charges must be a whole number from 1 to %d.", place.MaxCharges)
 	}
 	ms, err := strconv.Atoi(f.BatchMS)
 	if err != nil {
@@ -188,6 +197,7 @@ func settingsDiff(a, b place.Settings) string {
 		}
 	}
 	add("cooldown", a.Cooldown, b.Cooldown)
+	add("charges", a.ChargeLimit(), b.ChargeLimit())
 	add("scale cooldown", a.ScaleCooldown, b.ScaleCooldown)
 	add("guest placement", a.GuestPlacement, b.GuestPlacement)
 	add("identity limit", a.GuestLimit, b.GuestLimit)

@@ -33,6 +33,7 @@ func (s *eventPages) renderTemplates(c echo.Context, status int, form views.Temp
 	return render(c, status, views.AdminTemplates(views.AdminTemplatesData{
 		User: infoOf(adminOf(c)), Templates: list, Width: s.canvasCfg().Width, Height: s.canvasCfg().Height,
 		MaxBytes: event.MaxTemplateBytes, Form: form, Flash: s.sessions.PopString(s.ctx(c), keyFlash), Error: errMsg,
+		Health: s.health.cells(),
 	}))
 }
 
@@ -70,6 +71,7 @@ func (s *eventPages) adminTemplateUpload(c echo.Context) error {
 	if t, err = s.store.AddTemplate(ctx, t); err != nil {
 		return err
 	}
+	s.health.changed()
 	detail := fmt.Sprintf("template %q (%d×%d at %d,%d)", t.Name, t.Width, t.Height, t.X, t.Y)
 	if err := s.audit(ctx, actor, place.User{}, "template-add", detail); err != nil {
 		return err
@@ -138,6 +140,7 @@ func (s *eventPages) adminTemplateDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.health.changed()
 	if err := s.audit(s.ctx(c), adminOf(c), place.User{}, "template-delete", fmt.Sprintf("template %q", t.Name)); err != nil {
 		return err
 	}

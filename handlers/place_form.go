@@ -95,14 +95,14 @@ func (s *playPages) placeByForm(c echo.Context) error {
 		}
 	}
 	a.UserID, a.Device, a.IP, a.At = u.ID, s.devices.deviceFor(c), s.clientIP(c.Request()), s.now()
-	_, next, err := s.placements.Place(ctx, a)
+	_, clock, err := s.placements.Place(ctx, a)
 	if err != nil {
 		if place.ErrorCode(err) == place.EBANNED {
 			_ = s.sessions.Destroy(ctx) // the ban meant the session to end
 		}
 		return s.placeFailed(c, f, err)
 	}
-	s.sessions.Put(ctx, keyPlaceFlash, placedMessage(place.ColorName(a.Color), a.X, a.Y, next.Sub(a.At)))
+	s.sessions.Put(ctx, keyPlaceFlash, placedMessage(place.ColorName(a.Color), a.X, a.Y, s.placements.ChargesAt(clock, a.At).NextPlacement.Sub(a.At)))
 	s.sessions.Put(ctx, keyFormColor, a.Color)
 	return c.Redirect(http.StatusSeeOther, "/?placed="+itoa(a.X)+","+itoa(a.Y)+"#flash")
 }

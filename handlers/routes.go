@@ -142,6 +142,16 @@ func (s *Server) Routes() *echo.Echo {
 		api.Match(read, "/templates/:id/image", ev.templateImage)
 	}
 
+	// Template health and the leaderboards (template_health.go,
+	// leaderboard.go), each when it is kept.
+	if hl := s.health; hl != nil {
+		api.Match(read, "/templates/health", hl.list)
+		api.Match(read, "/templates/:id/health", hl.get)
+	}
+	if l := s.leaders; l != nil {
+		api.Match(read, "/leaderboard", l.get)
+	}
+
 	// The screen, its join code and the statistics (screen.go, qr.go, stats.go).
 	sc := s.screen
 	e.Match(read, "/screen", sc.screenPage, withSession...)

@@ -103,6 +103,12 @@ type Options struct {
 	// CostlyPerMinute is the per-address rate of expensive responses that
 	// must be computed (0: DefaultCostlyPerMinute; negative: no limit).
 	CostlyPerMinute int
+	// TemplateHealth and Leaderboard are kept from the placement feed
+	// (nil: no such routes); Names (the store's factions role) names their
+	// players.
+	TemplateHealth HealthTracker
+	Leaderboard    Leaders
+	Names          place.PublicNames
 }
 
 // check refuses Options without what every route needs.
@@ -140,6 +146,10 @@ type Server struct {
 	events   *eventPages // nil without a live event
 	screen   *screenPages
 	ops      *ops
+	// Template health and the leaderboards (template_health.go,
+	// leaderboard.go); each nil without it.
+	health  *templateHealth
+	leaders *leaderboardAPI
 }
 
 // New builds the Server; it refuses Options without a hub, a placement
@@ -200,9 +210,10 @@ func New(opts Options) (*Server, error) {
 		history: opts.History, placements: opts.Placements, bans: bans, sizes: opts.Sizes, notices: opts.Notices, join: join}
 	s.suspects = &suspectPages{web: w, auditLog: audits, hub: opts.Hub, placements: opts.Placements,
 		history: opts.History, bans: bans, netBans: opts.NetworkBans, networks: opts.NetworkBanList}
+	s.health, s.leaders = factionHandlers(opts, s.teams.list.get)
 	if opts.Event != nil && opts.Events != nil {
 		s.events = &eventPages{web: w, liveCanvas: canvas, auditLog: audits, live: opts.Event, store: opts.Events,
-			history: opts.History, placements: opts.Placements, costly: cs}
+			history: opts.History, placements: opts.Placements, costly: cs, health: s.health}
 	}
 	state := &screenState{hub: opts.Hub, now: opts.Now, endsAt: endsAt(opts.EndsAt, opts.Event), join: join}
 	s.screen = &screenPages{web: w, liveCanvas: canvas, join: join, streams: st, state: state,

@@ -92,10 +92,14 @@ type Options struct {
 	AddressBudget AddressBudget
 	// Challenge is the proof-of-work rule (zero: none).
 	Challenge ChallengeRule
+	// Charges gives the charge limit and cooldown that ChargesAt reads a
+	// charge clock with (nil: one charge and Config's cooldown).
+	Charges ChargeRule
 }
 
 // Service decides placements.
 type Service struct {
+	charges ChargeRule
 	netBans NetworkBans
 	cfg     place.Config
 	size    func() place.Size
@@ -120,7 +124,7 @@ func New(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Service{cfg: o.Config, size: o.Size, placer: o.Placer, users: o.Users, log: o.Logger, now: o.Now, acknowledged: o.Acknowledged, netBans: o.NetworkBans, team: o.Team}
+	s := &Service{charges: o.Charges, cfg: o.Config, size: o.Size, placer: o.Placer, users: o.Users, log: o.Logger, now: o.Now, acknowledged: o.Acknowledged, netBans: o.NetworkBans, team: o.Team}
 	s.rules = s.ruleList(o)
 	s.budgets = &budgets{cfg: o.AddressBudget, users: o.Users, now: o.Now, earned: map[string]earnedEntry{}}
 	s.challenges = &challenges{cfg: o.Challenge, activity: fairplay.NewActivity()}
@@ -224,7 +228,7 @@ func (s *Service) banned(ctx context.Context, userID string) bool {
 
 // Place checks a against every rule, then has the store apply it with the
 // ban and cooldown checks and waits until it is durable. It returns the
-// placement and when the user may place next.
+// placement and the player's charge clock (ChargesAt reads it).
 func (s *Service) Place(ctx context.Context, a Attempt) (place.Placement, time.Time, error) {
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
@@ -300,8 +304,9 @@ func (s *Service) moderated(ctx context.Context, actorID string, pixels []place.
 	return placed, unavailableOnTimeout(err)
 }
 
-// CooldownUntil returns when the player may place next (zero: now): the
-// later of the user's and the device's cooldowns.
+// CooldownUntil returns the player's charge clock (zero: none kept; with
+// one charge, when the player may place next): the later of the user's
+// and the device's.
 func (s *Service) CooldownUntil(ctx context.Context, who place.Player) (time.Time, error) {
 	var until time.Time
 	for _, k := range who.Keys() {

@@ -28,7 +28,7 @@ func TestPlaceCarriesAProof(t *testing.T) {
 }
 
 func TestSuccessWithChallengeIsJSON(t *testing.T) {
-	b := realtime.EncodeSuccessWithChallenge("r1", time.UnixMilli(5000), time.UnixMilli(1000), fairplay.Challenge{Token: "tok", Bits: 12})
+	b := realtime.EncodeSuccessWithChallenge("r1", place.Charges{NextPlacement: time.UnixMilli(5000)}, time.UnixMilli(1000), fairplay.Challenge{Token: "tok", Bits: 12})
 	var v struct {
 		Type          string             `json:"type"`
 		RequestID     string             `json:"requestId"`

@@ -47,7 +47,7 @@ func BenchmarkPlacementPath(b *testing.B) {
 				b.Error(err)
 				return
 			}
-			_ = realtime.EncodeSuccess(m.RequestID, next, time.Now())
+			_ = realtime.EncodeSuccess(m.RequestID, place.ChargesAt(next, time.Now(), 1, time.Second), time.Now())
 		}
 	})
 	b.StopTimer()

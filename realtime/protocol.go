@@ -260,6 +260,10 @@ type Welcome struct {
 	Cooldown   int64      `json:"cooldown"`
 	ServerTime int64      `json:"serverTime"`
 	CanvasInfo CanvasInfo `json:"canvasInfo"`
+	// Charges are the placements the player may make now; NextChargeAt
+	// is when the next one comes (epoch ms; 0: every charge is in).
+	Charges      int   `json:"charges"`
+	NextChargeAt int64 `json:"nextChargeAt"`
 	// Challenge: see ErrorMessage.Challenge.
 	Challenge *fairplay.Challenge `json:"challenge,omitempty"`
 }
@@ -270,6 +274,8 @@ type Success struct {
 	RequestID     string `json:"requestId"`
 	NextPlacement int64  `json:"nextPlacement"`
 	ServerTime    int64  `json:"serverTime"`
+	Charges       int    `json:"charges"`
+	NextChargeAt  int64  `json:"nextChargeAt"`
 }
 
 // ErrorMessage is the `error` message.
@@ -299,21 +305,33 @@ var pongMessage = []byte(`{"type":"pong"}`)
 
 // EncodeSuccess encodes the `success` message without reflection: it is
 // sent once per accepted placement.
-func EncodeSuccess(requestID string, nextPlacement, serverTime time.Time) []byte {
-	dst := make([]byte, 0, 96+len(requestID))
+func EncodeSuccess(requestID string, c place.Charges, serverTime time.Time) []byte {
+	dst := make([]byte, 0, 128+len(requestID))
 	dst = append(dst, `{"type":"success","requestId":`...)
 	dst = appendJSONString(dst, requestID)
 	dst = append(dst, `,"nextPlacement":`...)
-	dst = strconv.AppendInt(dst, nextPlacement.UnixMilli(), 10)
+	dst = strconv.AppendInt(dst, c.NextPlacement.UnixMilli(), 10)
 	dst = append(dst, `,"serverTime":`...)
 	dst = strconv.AppendInt(dst, serverTime.UnixMilli(), 10)
+	dst = append(dst, `,"charges":`...)
+	dst = strconv.AppendInt(dst, int64(c.Available), 10)
+	dst = append(dst, `,"nextChargeAt":`...)
+	dst = strconv.AppendInt(dst, unixMilliOrZero(c.NextChargeAt), 10)
 	return append(dst, '}')
+}
+
+// unixMilliOrZero is t in epoch ms, 0 for the zero time.
+func unixMilliOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }
 
 // EncodeSuccessWithChallenge is EncodeSuccess with the challenge the
 // player's next placement must solve.
-func EncodeSuccessWithChallenge(requestID string, nextPlacement, serverTime time.Time, ch fairplay.Challenge) []byte {
-	dst := EncodeSuccess(requestID, nextPlacement, serverTime)
+func EncodeSuccessWithChallenge(requestID string, c place.Charges, serverTime time.Time, ch fairplay.Challenge) []byte {
+	dst := EncodeSuccess(requestID, c, serverTime)
 	dst = append(dst[:len(dst)-1], `,"challenge":`...)
 	dst = append(dst, mustJSON(ch)...)
 	return append(dst, '}')

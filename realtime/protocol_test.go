@@ -183,8 +183,9 @@ func BenchmarkEncodeCanvas500(b *testing.B) {
 func TestEncodeSuccessMatchesTheJSONMessage(t *testing.T) {
 	next, now := time.UnixMilli(1_700_000_005_000), time.UnixMilli(1_700_000_000_000)
 	for _, id := range []string{"", "r1", "abc.DEF-123_x", `quo"te`, `back\slash`, "<tag>&", "tab\there", "é ü 漢字"} {
-		want, _ := json.Marshal(realtime.Success{Type: "success", RequestID: id, NextPlacement: next.UnixMilli(), ServerTime: now.UnixMilli()})
-		if got := realtime.EncodeSuccess(id, next, now); string(got) != string(want) {
+		c := place.Charges{Available: 2, NextPlacement: next, NextChargeAt: next.Add(time.Second)}
+		want, _ := json.Marshal(realtime.Success{Type: "success", RequestID: id, NextPlacement: next.UnixMilli(), ServerTime: now.UnixMilli(), Charges: 2, NextChargeAt: next.Add(time.Second).UnixMilli()})
+		if got := realtime.EncodeSuccess(id, c, now); string(got) != string(want) {
 			t.Errorf("EncodeSuccess(%q) = %s, want %s", id, got, want)
 		}
 	}

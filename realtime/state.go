@@ -22,6 +22,7 @@ type StateMessage struct {
 	ClosedAt        *time.Time        `json:"closedAt,omitempty"`
 	PauseMessage    string            `json:"pauseMessage,omitempty"`
 	CooldownSeconds float64           `json:"cooldownSeconds"`
+	Charges         int               `json:"charges"` // the placements a player may store
 	GuestPlacement  bool              `json:"guestPlacement"`
 	FinalImage      string            `json:"finalImage,omitempty"`
 	ServerTime      int64             `json:"serverTime"`
@@ -32,7 +33,7 @@ type StateMessage struct {
 func NewStateMessage(st place.Settings, cooldown time.Duration, finalImage bool, now time.Time) StateMessage {
 	m := StateMessage{
 		Type: "state", State: st.State(now), OpensAt: timePtr(st.OpensAt), ClosesAt: timePtr(st.ClosesAt),
-		ClosedAt: timePtr(st.ClosedSince(now)), CooldownSeconds: cooldown.Seconds(),
+		ClosedAt: timePtr(st.ClosedSince(now)), CooldownSeconds: cooldown.Seconds(), Charges: st.ChargeLimit(),
 		GuestPlacement: st.GuestPlacement, ServerTime: now.UnixMilli(),
 	}
 	if m.State == place.StatePaused {

@@ -54,17 +54,18 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	// its stack beyond what reading needs, which is most of what an idle
 	// connection costs.
 	now := h.opts.Now()
-	var cooldown int64
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
-	until, err := h.opts.Placements.CooldownUntil(ctx, place.Player{UserID: id.UserID, DeviceID: id.Device})
+	clock, err := h.opts.Placements.CooldownUntil(ctx, place.Player{UserID: id.UserID, DeviceID: id.Device})
 	cancel()
-	if err == nil && until.After(now) {
-		cooldown = until.Sub(now).Milliseconds()
+	if err != nil {
+		clock = time.Time{} // unknown: the store's answer to a placement will tell
 	}
+	charges := h.opts.Placements.ChargesAt(clock, now)
 	cfg := h.liveConfig()
 	hello := Welcome{
 		Type: "welcome", UserID: id.UserID, Username: id.Username, IsGuest: id.IsGuest,
-		Cooldown: cooldown, ServerTime: now.UnixMilli(), CanvasInfo: NewCanvasInfo(cfg),
+		Cooldown: charges.NextPlacement.Sub(now).Milliseconds(), ServerTime: now.UnixMilli(), CanvasInfo: NewCanvasInfo(cfg),
+		Charges: charges.Available, NextChargeAt: unixMilliOrZero(charges.NextChargeAt),
 	}
 	if ch, ok := h.opts.Placements.ChallengeFor(id.UserID, id.IP); ok {
 		hello.Challenge = &ch
@@ -227,7 +228,7 @@ func (h *Hub) place(c *client, m ClientMessage, now time.Time) {
 	if m.ColorOverflow {
 		a.Color = -1
 	}
-	_, next, err := h.opts.Placements.Place(context.Background(), a)
+	_, clock, err := h.opts.Placements.Place(context.Background(), a)
 	// Every answer carries the challenge of the next placement, when the
 	// address now needs one, so that the client solves it while it waits.
 	ch, challenged := h.opts.Placements.ChallengeFor(c.id.UserID, c.id.IP)
@@ -239,11 +240,13 @@ func (h *Hub) place(c *client, m ClientMessage, now time.Time) {
 		h.conns.send(c, newFrame(gws.OpcodeText, mustJSON(msg)))
 		return
 	}
+	at := h.opts.Now()
+	charges := h.opts.Placements.ChargesAt(clock, at)
 	if challenged {
-		h.conns.send(c, newFrame(gws.OpcodeText, EncodeSuccessWithChallenge(m.RequestID, next, h.opts.Now(), ch)))
+		h.conns.send(c, newFrame(gws.OpcodeText, EncodeSuccessWithChallenge(m.RequestID, charges, at, ch)))
 		return
 	}
-	h.conns.send(c, newFrame(gws.OpcodeText, EncodeSuccess(m.RequestID, next, h.opts.Now())))
+	h.conns.send(c, newFrame(gws.OpcodeText, EncodeSuccess(m.RequestID, charges, at)))
 }
 
 func (h *Hub) sendError(c *client, err error, requestID string) {

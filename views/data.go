@@ -76,7 +76,8 @@ var canvasModules = []string{
 	"js/status.js", "js/game.js", "js/appview.js", "js/appaim.js",
 	"js/overlay.js", "js/eventstate.js", "js/appconn.js", "js/appplace.js",
 	"js/appkeys.js", "js/appfeedback.js", "js/appcolors.js", "js/challenge.js",
-	"js/overlays.js", "js/teams.js", "js/symbols.js",
+	"js/overlays.js", "js/teams.js", "js/symbols.js", "js/dom.js",
+	"js/charges.js", "js/paintbynumber.js", "js/templatehealth.js",
 }
 
 // keyHint is the key that selects color i; it matches keyHint in keyboard.js.

@@ -8,7 +8,9 @@
 // (appview.js: zoom, the first view and the frames), Aim (appaim.js: the
 // cursor, taps and the eyedropper), Keys and the form (appkeys.js),
 // Feedback (appfeedback.js), and the overlays, outlines, symbols and team
-// picker (overlays.js, overlay.js, symbols.js, teams.js).
+// picker (overlays.js, overlay.js, symbols.js, teams.js), with paint by
+// number in the pixel card and template health in the More panel
+// (paintbynumber.js, templatehealth.js).
 
 import { Aim } from './appaim.js';
 import { Board } from './board.js';
@@ -28,6 +30,8 @@ import { DEFAULT_PALETTE } from './palette.js';
 import { TemplateOverlay, mountOverlayControls } from './overlay.js';
 import { drawOutlines, mountCanvasOverlays, mountOutlines } from './overlays.js';
 import { mountTeamPicker } from './teams.js';
+import { mountTemplateHealth } from './templatehealth.js';
+import { PaintByNumber } from './paintbynumber.js';
 import { drawSymbols, mountSymbols } from './symbols.js';
 import { EventBanner } from './eventstate.js';
 import { PixelInfo } from './pixelinfo.js';
@@ -133,6 +137,22 @@ function buildGame(root) {
     undefined,
     { isAdmin: root.dataset.admin === 'true' },
   );
+  // The pixel card: the pixel's details (pixelinfo.js) and the color a
+  // shown template wants there (paintbynumber.js).
+  const card = {
+    show: (x, y, c) => {
+      pixelInfo.show(x, y, c);
+      paint.show(x, y);
+    },
+    recolor: (x, y, c) => {
+      pixelInfo.recolor(x, y, c);
+      paint.recolor(x, y);
+    },
+    refresh: (x, y, c) => {
+      pixelInfo.refresh(x, y, c);
+      paint.recolor(x, y);
+    },
+  };
   const view = new GameView({
     renderer, board, el, colors,
     marks: () => aim.marks(),
@@ -140,7 +160,11 @@ function buildGame(root) {
     focus: (w, h) => latestSpot(w, h),
   });
   const place = (x, y) => placing.place(x, y);
-  const aim = new Aim({ board, view, place, colors, pixelInfo, feedback, el });
+  const aim = new Aim({ board, view, place, colors, pixelInfo: card, feedback, el });
+  const overlay = new TemplateOverlay(() => view.requestDraw(), () => aim.cursor);
+  const paint = new PaintByNumber({
+    overlay, board, colors, announce: (text) => feedback.announce(text), cursor: () => aim.cursor,
+  }, el.info);
   const conn = new Connection({
     url: () => socketURL(location, sync.lastSeq),
     onMessage: (msg) => sync.handle(msg),
@@ -152,7 +176,7 @@ function buildGame(root) {
   // The proof-of-work challenge of a busy address, solved off the page's thread.
   const challenge = new ChallengeSolver(() => new Worker(new URL('./challengeworker.js', import.meta.url), { type: 'module' }));
   const placing = new Placing({
-    board, conn, challenge, feedback, pixelInfo,
+    board, conn, challenge, feedback, pixelInfo: card,
     colors: { selected: () => colors.selected, used: (i) => colors.used(i), name: (i) => colors.name(i) },
     askForColor: () => aim.askForColor(),
     event: { state: () => sync.eventState, serverNow: () => sync.serverNow() },
@@ -170,7 +194,7 @@ function buildGame(root) {
   });
   const banner = new EventBanner(makeBanner(root), () => sync.serverNow());
   const sync = new Sync({
-    conn, board, placing, colors, pixelInfo, banner, feedback, el,
+    conn, board, placing, colors, pixelInfo: card, banner, feedback, el,
     redraw: () => view.requestDraw(),
     size: {
       // A larger canvas: pixels, pending placements, the cursor and the
@@ -201,11 +225,10 @@ function buildGame(root) {
     },
   });
   const keys = new Keys({
-    board, aim, view, colors, place,
+    board, aim, view, colors, place, paint,
     announce: (text) => feedback.announce(text),
     debounce: (fn) => debounce(fn, 150),
   });
-  const overlay = new TemplateOverlay(() => view.requestDraw(), () => aim.cursor);
   let symbols = false;
   let symbolCache = {};
   let outlines = [];
@@ -260,6 +283,12 @@ function start(g) {
     });
     mountOutlines(sheet, g.show.outlines);
     mountOverlayControls(sheet, g.overlay);
+    mountTemplateHealth(sheet, {
+      goToSpot: (spot) => view.goToSpot(spot),
+      announce: (text) => g.feedback.announce(text),
+      colorName: (i) => colors.name(i),
+      overlay: g.overlay,
+    });
   }
   mountTeamPicker({ resync: () => conn.resync() });
   mountSymbols($('symbols-toggle'), {

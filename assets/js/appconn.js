@@ -111,6 +111,7 @@ export class Sync {
     this.eventState = msg;
     if (Number.isFinite(msg.serverTime)) this.serverOffset = msg.serverTime - this.now();
     this.placing.setCooldownSeconds(msg.cooldownSeconds);
+    this.placing.setChargeLimit(msg.charges);
     this.d.banner.update(msg);
     this.placing.tick(); // the bar says "Paused" or "Closed" rather than "Ready"
     if (previous && previous.state !== msg.state) {

@@ -25,12 +25,15 @@ export class Keys {
    * @param {(x: number, y: number) => void} d.place
    * @param {(text: string) => void} d.announce
    * @param {(fn: () => void) => () => void} d.debounce how the cursor's announcement waits for the keys to rest
+   * @param {{words: Function, show: Function, pick: Function}} [d.paint] the color a shown template
+   *   wants (paintbynumber.js): said with the cursor, chosen with T
    */
   constructor(d) {
     this.d = d;
     this.announceCursor = d.debounce(() => {
       const { x, y } = d.aim.cursor;
-      d.announce(describeCursor(x, y, d.colors.name(d.board.colorAt(x, y))));
+      const want = d.paint?.words(x, y);
+      d.announce(describeCursor(x, y, d.colors.name(d.board.colorAt(x, y))) + (want ? `. ${want}` : ''));
     });
   }
 
@@ -92,6 +95,10 @@ export class Keys {
         break;
       case 'fit':
         view.fit(true);
+        break;
+      case 'want':
+        this.d.paint?.show(x, y);
+        this.d.paint?.pick();
         break;
     }
   }

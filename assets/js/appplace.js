@@ -1,12 +1,13 @@
 // Placing on the canvas page: a placement checked, sent and shown at once
 // while it is pending, confirmed, refused or expired; a viewer's first
-// placement (a guest session first); the cooldown with the play bar's
-// state. Placing owns the cooldown, the pending placements and the
-// challenge; what it needs of the rest of the page comes in its
+// placement (a guest session first); the cooldown and the charges with
+// the play bar's state. Placing owns the cooldown, the charges, the
+// pending placements and the challenge; what it needs of the rest of the page comes in its
 // constructor.
 
 import { barState, barText, placeHeld, titleFor } from './status.js';
 import { Cooldown, waitMessage } from './cooldown.js';
+import { ChargeCounter } from './charges.js';
 import { canPlace, describeState } from './eventstate.js';
 import { errorMessage, placedMessage } from './messages.js';
 import { PendingPlacements } from './pending.js';
@@ -47,6 +48,7 @@ export class Placing {
     this.fetch = d.fetch ?? ((...a) => globalThis.fetch(...a));
     this.cooldownSeconds = d.cooldownSeconds ?? 5;
     this.cooldown = new Cooldown();
+    this.charges = new ChargeCounter();
     this.pending = new PendingPlacements((entry) => this.expire(entry), d.timers);
     /** Set after a placement the server refused for the cooldown. */
     this.limited = false;
@@ -115,7 +117,10 @@ export class Placing {
       feedback.toast(NOT_CONNECTED);
       return;
     }
-    const previousCooldown = this.cooldown.start(this.cooldownSeconds, now);
+    // With a charge to spare the next placement needs no wait; else the
+    // cooldown runs until the server's answer says otherwise.
+    const previousCooldown = this.cooldown.start(this.charges.available(now) > 1 ? 0 : this.cooldownSeconds, now);
+    this.charges.spent();
     feedback.clearToast(); // a refusal shown before ("Pick a color first.") no longer holds
     board.placeOptimistic(x, y, color, requestId);
     this.d.pixelInfo.recolor(x, y, color);
@@ -157,6 +162,7 @@ export class Placing {
   welcome(msg) {
     this.challenge.offer(msg.challenge);
     this.cooldown.fromWelcome(msg.cooldown, msg.serverTime, this.now());
+    this.charges.update(msg, this.now());
     const seconds = msg.canvasInfo?.cooldownSeconds;
     if (Number.isFinite(seconds)) this.cooldownSeconds = seconds;
     this.tick();
@@ -172,11 +178,17 @@ export class Placing {
     if (Number.isFinite(seconds)) this.cooldownSeconds = seconds;
   }
 
+  /** setChargeLimit is the charges a player may store (an event's `state`). */
+  setChargeLimit(limit) {
+    this.charges.setLimit(limit);
+  }
+
   /** success is a placement the server accepted. */
   success(msg) {
     this.challenge.offer(msg.challenge);
     const now = this.now();
     this.cooldown.fromSuccess(msg.nextPlacement, msg.serverTime, now);
+    this.charges.update(msg, now);
     const entry = this.pending.take(msg.requestId);
     if (entry) {
       this.board.confirm(entry.x, entry.y, entry.color, entry.requestId);
@@ -238,10 +250,12 @@ export class Placing {
   tick() {
     const now = this.now();
     const ready = this.cooldown.ready(now);
-    const text = barText(this.barState(), this.cooldown.format(now));
+    const more = this.charges.short(now);
+    const text = barText(this.barState(), this.cooldown.format(now)) + (more ? ` · ${more}` : '');
     if (text !== this.barText) {
       this.barText = text;
       this.el.cooldown.textContent = text;
+      if (more) this.el.cooldown.title = this.charges.words(now);
       this.el.cooldown.dataset.ready = String(ready);
       this.d.setTitle(this.cooldown.remainingSeconds(now));
     }

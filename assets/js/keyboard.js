@@ -8,6 +8,7 @@
 //   + and -          zoom in / out around the cursor
 //   I                pick the color under the cursor (eyedropper)
 //   F                show the whole canvas
+//   T                choose the color a shown template wants at the cursor
 
 /**
  * @typedef {{type: 'move', dx: number, dy: number}
@@ -16,7 +17,8 @@
  *   | {type: 'cycleColor', delta: number}
  *   | {type: 'zoom', factor: number}
  *   | {type: 'pick'}
- *   | {type: 'fit'}} KeyAction
+ *   | {type: 'fit'}
+ *   | {type: 'want'}} KeyAction
  */
 
 export const ZOOM_STEP = 1.5;
@@ -54,6 +56,9 @@ export function keyAction(e, colorCount = 16) {
     case 'f':
     case 'F':
       return { type: 'fit' };
+    case 't':
+    case 'T':
+      return { type: 'want' };
   }
   // Digits by physical key, so Shift+1 means 11 on any keyboard layout
   // instead of whatever symbol the layout puts there.

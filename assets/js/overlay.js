@@ -3,6 +3,8 @@
 // uploaded), drawn over the board either translucent or as dots in the
 // middle of each pixel. A share link (?template=ID) turns one on.
 
+import { el } from './dom.js';
+
 /** DOT is how many device-independent sub-pixels one canvas pixel has in dotted mode. */
 const DOT = 3;
 
@@ -111,17 +113,6 @@ export class TemplateOverlay {
       ctx.restore();
     }
   }
-}
-
-/** el makes an element with attributes and children. */
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') e.textContent = v;
-    else e.setAttribute(k, v);
-  }
-  e.append(...children);
-  return e;
 }
 
 /**

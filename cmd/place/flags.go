@@ -23,6 +23,7 @@ func serveFlags(name string, cfg *app.Config, logLevel *string, pprof *string, s
 	fs.IntVar(&cfg.Width, "width", cfg.Width, "first canvas width in pixels (1-4096; the stored size wins afterwards)")
 	fs.IntVar(&cfg.Height, "height", cfg.Height, "first canvas height in pixels (1-4096; the stored size wins afterwards)")
 	fs.DurationVar(&cfg.Cooldown, "cooldown", cfg.Cooldown, "time between two placements of one user")
+	fs.IntVar(&cfg.Charges, "charges", cfg.Charges, "placements a player may store, one more per cooldown (the event's first value; 1: the plain cooldown)")
 	fs.DurationVar(&cfg.BatchInterval, "batch-interval", cfg.BatchInterval, "the longest a placement waits to be broadcast, sooner for a small audience (the first value; an admin setting afterwards)")
 	fs.DurationVar(&cfg.MinBatchInterval, "min-batch-interval", cfg.MinBatchInterval, "the shortest time between two broadcasts (0: 1ms); nearer --batch-interval costs a small room less CPU and delivers later")
 	fs.Func("allowed-origins", "comma-separated extra origins allowed for WebSockets and forms (e.g. https://place.example.org)", func(v string) error {

@@ -20,38 +20,14 @@ import (
 	"github.com/placecanvas/place/handlers"
 	"github.com/placecanvas/place/internal/budget"
 	"github.com/placecanvas/place/joining"
+	"github.com/placecanvas/place/leaderboard"
 	"github.com/placecanvas/place/live"
 	"github.com/placecanvas/place/netbans"
 	"github.com/placecanvas/place/placing"
 	"github.com/placecanvas/place/realtime"
-	"github.com/placecanvas/place/store/embedded"
 	"github.com/placecanvas/place/teams"
+	"github.com/placecanvas/place/templatehealth"
 )
-
-// OpenStore opens the store of the configured mode.
-func OpenStore(ctx context.Context, c Config, log *slog.Logger) (place.Stores, error) {
-	st, _, err := openStore(ctx, c, log, nil, nil)
-	return st, err
-}
-
-// openStore opens the store of the configured mode; in embedded mode the
-// store loads lc (when not nil) and applies every commit to it
-// (fedAtCommit). cooldown, when set, gives the cooldown of each placement
-// (the event's live setting).
-func openStore(ctx context.Context, c Config, log *slog.Logger, lc *live.Canvas, cooldown func() time.Duration) (place.Stores, bool, error) {
-	if err := c.Validate(); err != nil {
-		return place.Stores{}, false, err
-	}
-	if c.RedisURL != "" {
-		st, err := openCluster(ctx, c, log, cooldown)
-		return st, false, err
-	}
-	st, err := embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, Live: lc, Cooldown: cooldown})
-	if err != nil {
-		return place.Stores{}, false, err
-	}
-	return st.Stores(), lc != nil, nil
-}
 
 // App is a running server.
 type App struct {
@@ -67,7 +43,11 @@ type App struct {
 	// Teams is this instance's view of the teams.
 	Teams *teams.Roster
 	// Budget bounds this instance's expensive responses.
-	Budget   *budget.Budget
+	Budget *budget.Budget
+	// Health and Leaders follow the placements for template health and
+	// the leaderboards.
+	Health   *templatehealth.Tracker
+	Leaders  *leaderboard.Board
 	draining atomic.Bool
 	started  atomic.Bool // the canvas was loaded once
 	stopAt   time.Time
@@ -83,14 +63,23 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// One live canvas per process: in embedded mode the store applies each
 	// commit to it; in cluster mode the hub follows the Redis stream into it.
 	lc := live.New(cfg.Width, cfg.Height)
-	// The store asks the event for the cooldown of each placement; the
-	// event is loaded from the store, so it is set once both are open.
+	// The store asks the event for the cooldown and the charges of each
+	// placement; the event is loaded from the store, so it is set once
+	// both are open.
 	var evRef atomic.Pointer[event.Live]
-	st, fedAtCommit, err := openStore(ctx, cfg, log, lc, func() time.Duration {
-		if l := evRef.Load(); l != nil {
-			return l.Cooldown()
-		}
-		return cfg.Cooldown
+	st, fedAtCommit, err := openStore(ctx, cfg, log, lc, liveRules{
+		cooldown: func() time.Duration {
+			if l := evRef.Load(); l != nil {
+				return l.Cooldown()
+			}
+			return cfg.Cooldown
+		},
+		charges: func() int {
+			if l := evRef.Load(); l != nil {
+				return l.Settings().ChargeLimit()
+			}
+			return max(1, cfg.Charges)
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -122,6 +111,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	placements := placing.New(placing.Options{
 		Config: cfg.CanvasConfig(), Size: lc.Size, Placer: st.Placer, Users: st.Users, Logger: log, Acknowledged: lc.Acknowledged, Joined: gate.Rule,
 		Team: roster.TeamOf, AddressBudget: cfg.addressBudget(), Challenge: challenge,
+		Charges:     func() (int, time.Duration) { return ev.Settings().ChargeLimit(), ev.Cooldown() },
 		NetworkBans: bans,
 		CanvasOpen: func(ctx context.Context, a placing.Attempt) error {
 			return ev.CheckOpen(ctx, a.UserID, st.Users.UserByID)
@@ -144,6 +134,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// Every change of the event, made here, elsewhere or by the clock,
 	// reaches every connected client.
 	ev.OnChange(func(place.Event) { hub.BroadcastState() })
+	health := templatehealth.New(templatehealth.Stores{Feed: st.Feed, Templates: st.Events, History: st.History, Latest: st.Factions}, log, nil)
+	leaders := leaderboard.New(leaderboard.Stores{Feed: st.Feed, Counts: st.Factions}, log, nil)
 	expensive := budget.New(budget.Options{Workers: cfg.BudgetWorkers, Memory: int64(cfg.BudgetMemoryMiB) << 20})
 	opts := handlers.Options{
 		Config: cfg.CanvasConfig(), Hub: hub, Placements: placements, Event: ev, Logger: log,
@@ -154,6 +146,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Budget:          expensive,
 		CostlyPerMinute: cmp.Or(cfg.BudgetPerMinute, -1), // 0 on the command line: no limit
 		Stats:           st.Stats, Join: gate, Teams: roster, NetworkBans: bans,
+		TemplateHealth: health, Leaderboard: leaders,
 	}
 	opts.UseStores(st)
 	srv, err := handlers.New(opts)
@@ -161,7 +154,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, Store: st, Hub: hub, Event: ev, Server: srv, Join: gate, Teams: roster, Budget: expensive}
+	a := &App{cfg: cfg, log: log, Store: st, Hub: hub, Event: ev, Server: srv, Join: gate, Teams: roster, Budget: expensive,
+		Health: health, Leaders: leaders}
 	if cfg.MetricsAddr != "" {
 		// Listened on here, so that a wrong address stops the start and
 		// the bound address is known before Serve.
@@ -218,6 +212,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.Join.Run(hubCtx)
 
 	go a.keepKeyframes(hubCtx)
+	go a.Health.Run(hubCtx)
+	go a.Leaders.Run(hubCtx)
 
 	httpServer := &http.Server{
 		Handler:           a.Server.Handler(),

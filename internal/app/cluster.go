@@ -3,17 +3,16 @@ package app
 import (
 	"context"
 	"log/slog"
-	"time"
 
 	"github.com/placecanvas/place"
 	"github.com/placecanvas/place/store/cluster"
 	"github.com/placecanvas/place/store/embedded"
 )
 
-func openCluster(ctx context.Context, c Config, log *slog.Logger, cooldown func() time.Duration) (place.Stores, error) {
+func openCluster(ctx context.Context, c Config, log *slog.Logger, rules liveRules) (place.Stores, error) {
 	st, err := cluster.Open(ctx, cluster.Options{
 		RedisURL: c.RedisURL, DatabaseURL: c.DatabaseURL, KeyPrefix: c.RedisPrefix,
-		Config: c.CanvasConfig(), Logger: log, ClaimIdle: c.HistoryClaimIdle, Cooldown: cooldown,
+		Config: c.CanvasConfig(), Logger: log, ClaimIdle: c.HistoryClaimIdle, Cooldown: rules.cooldown, Charges: rules.charges,
 	})
 	if err != nil {
 		return place.Stores{}, err

@@ -78,6 +78,9 @@ type Config struct {
 	// ChallengeBits is --challenge-bits: the proof-of-work difficulty for
 	// two identities on one address (0: no challenge).
 	ChallengeBits int
+	// Charges is --charges: the placements a player may store, one more
+	// per cooldown (the event's first value; 1: the plain cooldown).
+	Charges int
 }
 
 // Defaults returns the documented defaults.
@@ -88,7 +91,7 @@ func Defaults() Config {
 		GuestLimit: 30, MaxConnsPerAddress: 300, MaxConnsPerSession: 20, ShutdownTimeout: 10 * time.Second, DrainPeriod: time.Second, RedisPrefix: "place:",
 		PublicExport:    true,
 		BudgetMemoryMiB: budget.DefaultMemory >> 20, BudgetPerMinute: handlers.DefaultCostlyPerMinute,
-		AddressPlayers: 3, AddressEarnAfter: 24 * time.Hour, ChallengeBits: 14,
+		AddressPlayers: 3, AddressEarnAfter: 24 * time.Hour, ChallengeBits: 14, Charges: 1,
 	}
 }
 
@@ -101,7 +104,7 @@ func (c Config) CanvasConfig() place.Config {
 // until settings are stored (the first start, or until an admin changes them).
 func (c Config) InitialSettings() place.Settings {
 	return place.Settings{
-		Cooldown: c.Cooldown, GuestPlacement: true, GuestLimit: c.GuestLimit, BatchInterval: c.BatchInterval,
+		Cooldown: c.Cooldown, GuestPlacement: true, GuestLimit: c.GuestLimit, BatchInterval: c.BatchInterval, Charges: c.Charges,
 	}
 }
 
@@ -133,6 +136,9 @@ func (c Config) Validate() error {
 	}
 	if c.AddressPlayers < 0 || c.AddressEarnAfter < 0 {
 		return errors.New("--address-players and --address-earn-after must not be negative")
+	}
+	if c.Charges < 0 || c.Charges > place.MaxCharges {
+		return fmt.Errorf("--charges must be between 1 and %d", place.MaxCharges)
 	}
 	if c.ChallengeBits < 0 || c.ChallengeBits > fairplay.MaxBits {
 		return fmt.Errorf("--challenge-bits must be between 0 and %d", fairplay.MaxBits)

@@ -39,6 +39,9 @@ type Options struct {
 	// Cooldown, when set, gives the cooldown of each placement (the event's
 	// live setting) instead of Config.Cooldown.
 	Cooldown func() time.Duration
+	// Charges, when set, gives the charges a player may store (the
+	// event's live setting; 1 without it).
+	Charges func() int
 	// ConsumerName names this instance in the history consumer group; it must
 	// differ between running instances (default: hostname, pid and a random
 	// suffix).
@@ -88,6 +91,7 @@ type db struct {
 	retain    int
 	claimIdle time.Duration
 	cooldownF func() time.Duration // nil: cfg.Cooldown
+	chargesF  func() int           // nil: one charge
 
 	pool     *redis.Pool
 	pg       *pgxpool.Pool
@@ -155,6 +159,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		retain:     opts.StreamRetain,
 		claimIdle:  opts.ClaimIdle,
 		cooldownF:  opts.Cooldown,
+		chargesF:   opts.Charges,
 		writerDone: make(chan struct{}),
 	}
 	s.writer = &writer{s}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gomodule/redigo/redis"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/placecanvas/place"
 )
@@ -191,12 +192,12 @@ func (s *Feed) Since(ctx context.Context, after uint64, max int) ([]place.Placem
 func (s *Feed) sinceFromHistory(ctx context.Context, after, upto uint64, max int) ([]place.Placement, error) {
 	ctx, cancel := pgCtx(ctx, pgReadTimeout)
 	defer cancel()
-	rows, err := s.db.pg.Query(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, wipe
+	rows, err := s.db.pg.Query(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, wipe, COALESCE(team_id, 0)
 		FROM placements WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`, int64(after), int64(upto), max)
 	if err != nil {
 		return nil, pgError(err)
 	}
-	ps, err := scanPlacements(rows)
+	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (place.Placement, error) { return scanTeamPlacement(r) })
 	if err != nil {
 		return nil, pgError(err)
 	}

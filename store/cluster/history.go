@@ -117,13 +117,13 @@ func scanPlacement(rows pgx.Rows) (place.Placement, error) {
 // EachPlacement streams every stored placement in seq order. It runs under
 // the caller's context only: a full replay may take long.
 func (s *History) EachPlacement(ctx context.Context, fn func(place.Placement) error) error {
-	rows, err := s.db.pg.Query(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, wipe FROM placements ORDER BY seq`)
+	rows, err := s.db.pg.Query(ctx, `SELECT seq, x, y, color, user_id, placed_at, rollback, wipe, COALESCE(team_id, 0) FROM placements ORDER BY seq`)
 	if err != nil {
 		return pgError(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		p, err := scanPlacement(rows)
+		p, err := scanTeamPlacement(rows)
 		if err != nil {
 			return pgError(err)
 		}

@@ -36,7 +36,9 @@ func (s *Placer) Place(ctx context.Context, who place.Player, x, y int, color ui
 		team:              who.TeamID,
 		args:              [6]any{userID, x, y, int(color), nowMs, cd.Milliseconds()},
 		budgetPlayers:     players,
+		charges:           s.chargeLimit(),
 	}
+	r.slack = place.ChargeSlack(time.Duration(r.charges-1)*cd, cd).Milliseconds()
 	reply, err := s.evalPlace(ctx, r)
 	if err != nil {
 		return place.Placement{}, time.Time{}, err
@@ -63,7 +65,18 @@ func (s *Placer) Place(ctx context.Context, who place.Player, x, y int, color ui
 	}
 	at := time.UnixMilli(nowMs)
 	p := place.Placement{Seq: uint64(vals[1]), X: x, Y: y, Color: color, UserID: userID, At: at, TeamID: who.TeamID}
-	return p, at.Add(cd), nil
+	if len(vals) < 3 {
+		return p, time.Time{}, fmt.Errorf("place script: unexpected reply %v", vals)
+	}
+	return p, time.UnixMilli(vals[2]), nil
+}
+
+// chargeLimit is the charges a player may store now.
+func (s *Placer) chargeLimit() int {
+	if s.db.chargesF != nil {
+		return max(1, s.db.chargesF())
+	}
+	return 1
 }
 
 // evalPlace runs one placement behind the circuit breaker, through the
@@ -115,7 +128,7 @@ func (s *db) placeArgs(batch []*placeReq) []any {
 	}
 	for _, r := range batch {
 		args = append(args, r.args[:]...)
-		args = append(args, r.device, r.team, r.budgetPlayers)
+		args = append(args, r.device, r.team, r.budgetPlayers, r.charges, r.slack)
 	}
 	return args
 }
@@ -236,7 +249,9 @@ type placeReq struct {
 	device            string // place.DeviceKey, or the user id
 	team              int64  // the player's team (0: none)
 	args              [6]any
-	budgetPlayers     int // the address budget's players (0: none)
+	budgetPlayers     int   // the address budget's players (0: none)
+	charges           int   // the charges a player may store
+	slack             int64 // place.ChargeSlack, ms
 	deadline          time.Time
 	reply             chan placeResult // buffered: a worker never blocks on a caller that gave up
 }

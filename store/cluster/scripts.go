@@ -38,9 +38,16 @@ const (
 // unknown) and address budget key (the user's when there is none).
 // ARGV: for each placement: user, x, y, color, now (ms), cooldown (ms),
 // device (place.DeviceKey, or the user again), team (0: none), the
-// budget's players (0: no budget).
-// Returns one {result, value} per placement: {0, seq}, {1}, {2, ends}, {3},
-// {4, when the address's first slot frees} or {5, width, height}.
+// budget's players (0: no budget), the charges a player may store, the
+// slack of a full player's clock (ms, place.ChargeSlack).
+// Returns one {result, value} per placement: {0, seq, charge clock}, {1},
+// {2, when a charge comes}, {3}, {4, when the address's first slot frees}
+// or {5, width, height}.
+//
+// The cooldown keys hold each player's charge clock (place.Charges): a
+// missing one is a player with one charge. With more than one charge the
+// keys live a day beyond the clock, so that a player who comes back finds
+// the charges earned meanwhile.
 var placeScript = redis.NewScript(-1, `
 local size = redis.call('HMGET', KEYS[5], 'width', 'height')
 local width, height = tonumber(size[1] or '0'), tonumber(size[2] or '0')
@@ -49,14 +56,20 @@ local anyBanned = redis.call('SCARD', KEYS[1]) > 0
 local seq = nil
 local out = {}
 for i = 1, (#KEYS - 5) / 3 do
-  local a = (i - 1) * 9
+  local a = (i - 1) * 11
   local user, device = ARGV[a+1], ARGV[a+7]
   local userKey, deviceKey, budgetKey = KEYS[3+3*i], KEYS[4+3*i], KEYS[5+3*i]
   local now, cooldown = tonumber(ARGV[a+5]), tonumber(ARGV[a+6])
   local players = tonumber(ARGV[a+9])
-  local ends = 0
+  local spare = (tonumber(ARGV[a+10]) - 1) * cooldown
+  local clock = now
   if cooldown > 0 then
-    ends = math.max(tonumber(redis.call('GET', userKey) or '0'), tonumber(redis.call('GET', deviceKey) or '0'))
+    local u, d = redis.call('GET', userKey), redis.call('GET', deviceKey)
+    if u or d then
+      clock = math.max(now - tonumber(ARGV[a+11]), tonumber(u or '0'), tonumber(d or '0'))
+    else
+      clock = now + spare
+    end
   end
   local slots, first = {}, 1
   if players > 0 then
@@ -69,8 +82,8 @@ for i = 1, (#KEYS - 5) / 3 do
   end
   if anyBanned and (redis.call('SISMEMBER', KEYS[1], user) == 1 or redis.call('SISMEMBER', KEYS[1], device) == 1) then
     out[i] = {1}
-  elseif ends > now then
-    out[i] = {2, ends}
+  elseif clock - now > spare then
+    out[i] = {2, clock - spare}
   elseif players > 0 and slots[first] > now then
     out[i] = {4, slots[first]}
   elseif not canvas then
@@ -78,9 +91,12 @@ for i = 1, (#KEYS - 5) / 3 do
   elseif tonumber(ARGV[a+2]) >= width or tonumber(ARGV[a+3]) >= height then
     out[i] = {5, width, height}
   else
+    clock = clock + cooldown
     if cooldown > 0 then
-      redis.call('SET', userKey, now + cooldown, 'PX', cooldown)
-      redis.call('SET', deviceKey, now + cooldown, 'PX', cooldown)
+      local ttl = clock - now
+      if spare > 0 then ttl = ttl + 86400000 end
+      redis.call('SET', userKey, clock, 'PX', ttl)
+      redis.call('SET', deviceKey, clock, 'PX', ttl)
     end
     if players > 0 then
       slots[first] = now + cooldown
@@ -90,7 +106,7 @@ for i = 1, (#KEYS - 5) / 3 do
     if not seq then seq = tonumber(redis.call('GET', KEYS[3]) or '0') end
     seq = seq + 1
     redis.call('XADD', KEYS[4], seq .. '-1', 'x', ARGV[a+2], 'y', ARGV[a+3], 'color', ARGV[a+4], 'user', user, 'ts', ARGV[a+5], 'rb', '0', 'team', ARGV[a+8])
-    out[i] = {0, seq}
+    out[i] = {0, seq, clock}
   end
 end
 if seq then redis.call('SET', KEYS[3], seq) end

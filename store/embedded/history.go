@@ -129,13 +129,13 @@ func scanPixels(rows *sql.Rows) ([]place.Pixel, error) {
 
 // EachPlacement implements place.History.
 func (s *History) EachPlacement(ctx context.Context, fn func(place.Placement) error) error {
-	rows, err := s.db.rdb.QueryContext(ctx, `SELECT `+placementColumns+` FROM placements ORDER BY seq`)
+	rows, err := s.db.rdb.QueryContext(ctx, `SELECT `+feedColumns+` FROM placements ORDER BY seq`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		p, err := scanPlacement(rows)
+		p, err := scanFeedPlacement(rows)
 		if err != nil {
 			return err
 		}

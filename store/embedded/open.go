@@ -38,6 +38,9 @@ type Options struct {
 	// Cooldown, when set, gives the cooldown of each placement (the event's
 	// live setting) instead of Config.Cooldown.
 	Cooldown func() time.Duration
+	// Charges, when set, gives the charges a player may store (the
+	// event's live setting; 1 without it).
+	Charges func() int
 	// AnySize takes the canvas size from the stored data instead of
 	// refusing a different Config size, and records none in an empty
 	// database; for tools that never touch the canvas (place admin).
@@ -75,6 +78,7 @@ type db struct {
 	cmu          sync.RWMutex
 	committedSeq uint64
 	changed      chan struct{} // closed and replaced after every commit
+	recent       recentFeed    // the latest committed placements, for the feed
 
 	noticesMu  sync.Mutex
 	noticeSubs map[int]func(place.Notice)

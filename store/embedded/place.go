@@ -10,6 +10,14 @@ import (
 	"github.com/placecanvas/place/metrics"
 )
 
+// chargeLimit is the charges a player may store now.
+func (s *Placer) chargeLimit() int {
+	if s.db.opts.Charges != nil {
+		return max(1, s.db.opts.Charges())
+	}
+	return 1
+}
+
 // Place implements place.Placer for a pixel the placement service checked:
 // the ban, cooldown and address budget checks and the canvas write happen
 // under one lock, then the call waits for the group commit that
@@ -32,22 +40,35 @@ func (s *Placer) Place(ctx context.Context, who place.Player, x, y int, color ui
 			return place.Placement{}, time.Time{}, place.Errorf(place.EBANNED, "You are banned from placing pixels.")
 		}
 	}
-	var until time.Time
+	// The charge clock (place.Charges): the later of the keys' clocks; a
+	// player with none has one charge.
+	cd, limit := s.db.cooldown(), s.chargeLimit()
+	spare := time.Duration(limit-1) * cd
+	var clock time.Time
+	known := false
 	for _, k := range keys {
-		if u := s.db.cooldowns[k]; u.After(until) {
-			until = u
+		if u, ok := s.db.cooldowns[k]; ok {
+			known = true
+			if u.After(clock) {
+				clock = u
+			}
 		}
 	}
-	if now.Before(until) {
-		s.db.mu.Unlock()
-		return place.Placement{}, time.Time{}, place.CooldownError(now, until)
+	if !known {
+		clock = now.Add(spare)
 	}
-	cd := s.db.cooldown()
+	if floor := now.Add(-place.ChargeSlack(spare, cd)); clock.Before(floor) {
+		clock = floor
+	}
+	if clock.Sub(now) > spare {
+		s.db.mu.Unlock()
+		return place.Placement{}, time.Time{}, place.CooldownError(now, clock.Add(-spare))
+	}
 	if err := s.db.takeBudgetLocked(who.Budget, now, cd); err != nil {
 		s.db.mu.Unlock()
 		return place.Placement{}, time.Time{}, err
 	}
-	next := now.Add(cd)
+	next := clock.Add(cd)
 	if cd > 0 {
 		for _, k := range keys {
 			s.db.cooldowns[k] = next

@@ -62,6 +62,11 @@ type Archive struct{ db *db }
 // JoinCodes keeps the join code and who joined with it in SQLite.
 type JoinCodes struct{ db *db }
 
+// Factions reads the history behind template health and the leaderboards
+// (the latest placement of each pixel, the placements per player, team and
+// minute) and the names that may be shown to everyone, from SQLite.
+type Factions struct{ db *db }
+
 // Store is an open embedded store: its role services, all over the same
 // connection, which Close releases.
 type Store struct {
@@ -82,6 +87,7 @@ type Store struct {
 	Stats        *Stats
 	Archive      *Archive
 	JoinCodes    *JoinCodes
+	Factions     *Factions
 }
 
 func newStore(d *db) *Store {
@@ -90,6 +96,7 @@ func newStore(d *db) *Store {
 		SessionIndex: &SessionIndex{d}, Counters: &Counters{d}, Notices: &Notices{d}, Secrets: &Secrets{d},
 		NetworkBans: &NetworkBans{d}, Devices: &Devices{d}, Events: &Events{d}, Sizes: &Sizes{d},
 		Teams: &Teams{d}, Stats: &Stats{d}, Archive: &Archive{d}, JoinCodes: &JoinCodes{d},
+		Factions: &Factions{d},
 	}
 }
 
@@ -101,6 +108,6 @@ func (s *Store) Stores() place.Stores {
 		SessionIndex: s.SessionIndex, Sessions: s.sessions, Kicks: place.NoticeKicks{Notices: s.Notices}, Notices: s.Notices,
 		Counters: s.Counters, Secrets: s.Secrets, NetworkBans: s.NetworkBans, Devices: s.Devices,
 		Events: s.Events, Sizes: s.Sizes, Teams: s.Teams, Stats: s.Stats, Archive: s.Archive,
-		JoinCodes: s.JoinCodes, Health: s, Close: s.Close,
+		JoinCodes: s.JoinCodes, Factions: s.Factions, Health: s, Close: s.Close,
 	}
 }

@@ -9,7 +9,7 @@ import { fakeElement } from './fakes.js';
 
 // keysGame wires Keys to a real Aim and Colors on a 20 × 10 board, with a
 // view that records what it was asked to do and a debounce run by hand.
-function keysGame({ selected = 3 } = {}) {
+function keysGame({ selected = 3, paint } = {}) {
   const board = new Board(20, 10, DEFAULT_PALETTE);
   const pixels = new Uint8Array(200);
   pixels[2 * 20 + 11] = 9;
@@ -37,7 +37,7 @@ function keysGame({ selected = 3 } = {}) {
   const aim = new Aim({ board, view, place, colors, pixelInfo: { show: (x, y, c) => did.info.push([x, y, c]) }, feedback, el });
   let pending = null;
   const keys = new Keys({
-    board, aim, view, colors, place,
+    board, aim, view, colors, place, paint,
     announce: feedback.announce,
     debounce: (fn) => () => { pending = fn; },
   });
@@ -186,4 +186,28 @@ test('the form places over the socket at its coordinates, and says when they are
   conn.connected = false;
   submit();
   assert.equal(prevented, 2, 'without a connection the form posts as it does without JavaScript');
+});
+
+test('T chooses the color a shown template wants at the cursor, and the cursor\'s words say it', () => {
+  // A template that wants color 7 on the column x = 11.
+  const asked = [];
+  const paint = {
+    at: null,
+    want: (x) => (x === 11 ? 7 : null),
+    words(x) { return this.want(x) === null ? '' : 'The template wants color 7 here. Press T to choose it.'; },
+    show(x, y) { this.at = { x, y }; asked.push(['show', x, y]); },
+    pick() { const w = this.want(this.at.x); if (w !== null) g.colors.select(w); return w !== null; },
+  };
+  const g = keysGame({ paint });
+  g.press('ArrowRight');
+  g.rest();
+  assert.equal(g.did.announced.at(-1), 'x 11, y 5, currently white. The template wants color 7 here. Press T to choose it.');
+  assert.equal(g.press('t'), true);
+  assert.deepEqual(asked.at(-1), ['show', 11, 5], 'asks about the cursor\'s pixel');
+  assert.equal(g.colors.selected, 7);
+  g.press('ArrowRight');
+  g.rest();
+  assert.doesNotMatch(g.did.announced.at(-1), /template/, 'nothing wanted, nothing said');
+  g.press('T');
+  assert.equal(g.colors.selected, 7, 'no wanted color: the selection stays');
 });

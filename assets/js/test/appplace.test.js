@@ -193,3 +193,24 @@ test('a busy address waits for the challenge, then places with its proof; a refu
   await settle();
   assert.deepEqual(g.server.places().map((p) => [p.x, p.y]), [[1, 1], [1, 1]], 'the refused pixel is placed again');
 });
+
+test('with stored charges, placements follow each other until the last charge, and the bar counts them', () => {
+  const g = playGame();
+  g.connect(10, { charges: 3, nextChargeAt: 0 });
+  g.server.send({ type: 'state', state: 'open', cooldownSeconds: 5, charges: 3, serverTime: 0 });
+  assert.match(g.el.cooldown.textContent, / · 3\/3$/);
+  g.placing.place(0, 0);
+  g.placing.place(1, 0);
+  assert.equal(g.server.places().length, 2, 'the second needs no wait: a charge was left');
+  assert.match(g.el.cooldown.textContent, / · 1\/3$/);
+  assert.equal(g.el.cooldown.title, '1 of 3 charges');
+  const [first, second] = g.server.places();
+  g.server.send({ type: 'success', requestId: first.requestId, nextPlacement: 0, serverTime: 0, charges: 2, nextChargeAt: 5000 });
+  g.server.send({ type: 'success', requestId: second.requestId, nextPlacement: 0, serverTime: 0, charges: 1, nextChargeAt: 5000 });
+  g.placing.place(2, 0);
+  assert.equal(g.server.places().length, 3, 'the last charge is spent');
+  assert.equal(g.el.cooldown.textContent, 'Wait 5s · 0/3', 'then the cooldown runs');
+  g.placing.place(3, 0);
+  assert.equal(g.server.places().length, 3, 'no charge: the fourth waits');
+  assert.match(g.shown.toasts.at(-1), /5/);
+});
