@@ -15,7 +15,7 @@ import (
 func (s *Factions) LatestPlacements(ctx context.Context, r place.Rect, upTo uint64) ([]place.Placement, error) {
 	ctx, cancel := pgCtx(ctx, statsTimeout)
 	defer cancel()
-	rows, err := s.db.pg.Query(ctx, `SELECT DISTINCT ON (x, y) seq, x, y, color, user_id, placed_at, rollback
+	rows, err := s.db.pg.Query(ctx, `SELECT DISTINCT ON (x, y) seq, x, y, color, user_id, placed_at, rollback, wipe
 		FROM placements WHERE x >= $1 AND x < $2 AND y >= $3 AND y < $4 AND seq <= $5
 		ORDER BY x, y, seq DESC`, r.X, r.X+r.W, r.Y, r.Y+r.H, int64(min(upTo, 1<<63-1)))
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 // before a placement is acknowledged, so it is never behind the canvas.
 func (s *Factions) LatestPlacements(ctx context.Context, r place.Rect, upTo uint64) ([]place.Placement, error) {
 	rows, err := s.db.rdb.QueryContext(ctx, `
-SELECT p.seq, p.x, p.y, p.color, p.user_id, p.placed_at, p.rollback
+SELECT p.seq, p.x, p.y, p.color, p.user_id, p.placed_at, p.rollback + p.wipe
 FROM (SELECT MAX(seq) AS seq FROM placements
       WHERE x >= ?1 AND x < ?2 AND y >= ?3 AND y < ?4 AND seq <= ?5
       GROUP BY x, y) l
