@@ -69,3 +69,26 @@ var ImagePalette = func() color.Palette {
 	}
 	return p
 }()
+
+// TransparentIndex is what PaletteIndex answers for a fully transparent
+// color: a template pixel that wants nothing.
+const TransparentIndex = -1
+
+// PaletteIndex is the palette index of an opaque palette color, or
+// TransparentIndex for a fully transparent one; ok is false for any other
+// color (not in the palette, or partly transparent).
+func PaletteIndex(c color.Color) (index int, ok bool) {
+	n := color.NRGBAModel.Convert(c).(color.NRGBA)
+	if n.A == 0 {
+		return TransparentIndex, true
+	}
+	if n.A != 255 {
+		return 0, false
+	}
+	for i, p := range ImagePalette {
+		if p.(color.RGBA) == (color.RGBA{n.R, n.G, n.B, 255}) {
+			return i, true
+		}
+	}
+	return 0, false
+}

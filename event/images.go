@@ -52,19 +52,8 @@ func CheckTemplate(data []byte, x, y, width, height int) (w, h int, err error) {
 
 // inPalette reports whether c is fully transparent or an opaque palette color.
 func inPalette(c color.Color) bool {
-	n := color.NRGBAModel.Convert(c).(color.NRGBA)
-	if n.A == 0 {
-		return true
-	}
-	if n.A != 255 {
-		return false
-	}
-	for _, p := range place.ImagePalette {
-		if p.(color.RGBA) == (color.RGBA{n.R, n.G, n.B, 255}) {
-			return true
-		}
-	}
-	return false
+	_, ok := place.PaletteIndex(c)
+	return ok
 }
 
 // maxPreviewSide bounds a preview image's larger side in pixels.

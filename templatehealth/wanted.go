@@ -11,7 +11,7 @@ import (
 )
 
 // transparent marks a template pixel that wants nothing.
-const transparent = -1
+const transparent = place.TransparentIndex
 
 // Wanted decodes a template's PNG into the palette index each of its
 // pixels wants (row-major), transparent where it wants nothing. Uploads
@@ -66,19 +66,12 @@ func Wanted(data []byte) (want []int8, width, height int, err error) {
 	return want, width, height, nil
 }
 
-// paletteIndex is the palette index of an opaque palette color, or
-// transparent for a fully transparent one.
+// paletteIndex is place.PaletteIndex as a template pixel's want, with an
+// error naming a color off the palette.
 func paletteIndex(c color.Color) (int8, error) {
+	if i, ok := place.PaletteIndex(c); ok {
+		return int8(i), nil
+	}
 	n := color.NRGBAModel.Convert(c).(color.NRGBA)
-	if n.A == 0 {
-		return transparent, nil
-	}
-	if n.A == 255 {
-		for i, p := range place.ImagePalette {
-			if p.(color.RGBA) == (color.RGBA{n.R, n.G, n.B, 255}) {
-				return int8(i), nil
-			}
-		}
-	}
 	return 0, fmt.Errorf("color #%02X%02X%02X (opacity %d) is not in the palette", n.R, n.G, n.B, n.A)
 }
