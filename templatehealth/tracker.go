@@ -82,9 +82,14 @@ func New(st Stores, log *slog.Logger, now func() time.Time) *Tracker {
 // Run loads the canvas and the templates and follows the placements until
 // ctx ends. When the store's sequence goes back (its live state was rebuilt
 // from history), it starts over.
-func (t *Tracker) Run(ctx context.Context) {
+func (t *Tracker) Run(ctx context.Context) { t.RunWith(ctx) }
+
+// RunWith is Run sharing its follow of the placements with other
+// consumers of the feed (the leaderboards), so that an instance reads the
+// placement stream once for all of them.
+func (t *Tracker) RunWith(ctx context.Context, others ...feedloop.Consumer) {
 	go t.syncLoop(ctx)
-	feedloop.Run(ctx, t.st.Feed, t, t.log, "template health")
+	feedloop.Run(ctx, t.st.Feed, feedloop.All(append([]feedloop.Consumer{t}, others...)...), t.log, "template health")
 }
 
 // Forget drops the canvas and the templates, to be loaded again

@@ -212,8 +212,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.Join.Run(hubCtx)
 
 	go a.keepKeyframes(hubCtx)
-	go a.Health.Run(hubCtx)
-	go a.Leaders.Run(hubCtx)
+	go a.Health.RunWith(hubCtx, a.Leaders)
 
 	httpServer := &http.Server{
 		Handler:           a.Server.Handler(),

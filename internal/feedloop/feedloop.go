@@ -19,7 +19,8 @@ type Consumer interface {
 	Ready() bool
 	Load(ctx context.Context) error
 	Seq() uint64
-	// Apply takes committed placements in seq order (the feed's callback).
+	// Apply takes committed placements in seq order (the feed's callback),
+	// skipping those at or below Seq.
 	Apply(ps []place.Placement)
 	// Forget drops the state, to be loaded again.
 	Forget()
@@ -57,5 +58,53 @@ func Sleep(ctx context.Context, d time.Duration) {
 	select {
 	case <-ctx.Done():
 	case <-time.After(d):
+	}
+}
+
+// All joins consumers into one, so that they share one follow of the feed
+// (in the cluster, one stream reader on Redis rather than one each): it is
+// ready when each is, loads those that are not, follows from the lowest
+// seq, and hands every batch to each (a consumer skips what it has).
+func All(cs ...Consumer) Consumer { return all(cs) }
+
+type all []Consumer
+
+func (a all) Ready() bool {
+	for _, c := range a {
+		if !c.Ready() {
+			return false
+		}
+	}
+	return true
+}
+
+func (a all) Load(ctx context.Context) error {
+	for _, c := range a {
+		if !c.Ready() {
+			if err := c.Load(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (a all) Seq() uint64 {
+	seq := a[0].Seq()
+	for _, c := range a[1:] {
+		seq = min(seq, c.Seq())
+	}
+	return seq
+}
+
+func (a all) Apply(ps []place.Placement) {
+	for _, c := range a {
+		c.Apply(ps)
+	}
+}
+
+func (a all) Forget() {
+	for _, c := range a {
+		c.Forget()
 	}
 }
