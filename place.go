@@ -135,7 +135,11 @@ type AuditEntry struct {
 type Kick struct {
 	UserID string `json:"userId,omitempty"`
 	Token  string `json:"token,omitempty"`
-	Reason string `json:"reason,omitempty"`
+	// Tokens are session tokens the kick ended (a ban): a socket that
+	// joins from one of them soon after (its session already gone, so it
+	// would come back as a viewer that was never told) is closed by it too.
+	Tokens []string `json:"tokens,omitempty"`
+	Reason string   `json:"reason,omitempty"`
 	// BanMessage, when set, is sent to each socket as a BANNED error just
 	// before the close: what the player is told, with the moderator's
 	// reason.

@@ -183,7 +183,7 @@ func (s *adminPages) adminBan(c echo.Context) error {
 	// Sessions go before the kick, so that a socket that reconnects at once
 	// no longer finds its session.
 	ended, sessErr := s.bans.endSessions(ctx, target.ID)
-	if err := s.bans.kick(ctx, target.ID, reason); err != nil {
+	if err := s.bans.kick(ctx, target.ID, reason, ended); err != nil {
 		return err
 	}
 	if err := s.audit(ctx, actor, target, "ban", reason); err != nil {
@@ -194,7 +194,7 @@ func (s *adminPages) adminBan(c echo.Context) error {
 		// logged out on its next request.
 		return sessErr
 	}
-	return s.afterAction(c, target, fmt.Sprintf("%s is banned; %d session(s) ended.", target.Username, ended))
+	return s.afterAction(c, target, fmt.Sprintf("%s is banned; %d session(s) ended.", target.Username, len(ended)))
 }
 
 // adminUnban serves POST /admin/users/{id}/unban.

@@ -31,31 +31,33 @@ func (b *userBans) mark(ctx context.Context, userID string, banned bool, reason 
 
 // endSessions deletes every session of the user from the session store,
 // through the per-user index rather than a scan of all sessions, and
-// returns how many ended.
-func (b *userBans) endSessions(ctx context.Context, userID string) (int, error) {
+// returns the tokens it ended.
+func (b *userBans) endSessions(ctx context.Context, userID string) ([]string, error) {
 	tokens, err := b.sessionIdx.UserSessions(ctx, userID)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	var errs []error
-	n := 0
+	ended := make([]string, 0, len(tokens))
 	for _, t := range tokens {
 		if err := b.store.Delete(t); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		n++
+		ended = append(ended, t)
 		if err := b.sessionIdx.RemoveUserSession(ctx, userID, t); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	return n, errors.Join(errs...)
+	return ended, errors.Join(errs...)
 }
 
 // kick closes the banned user's sockets on every instance, telling them
-// why.
-func (b *userBans) kick(ctx context.Context, userID, reason string) error {
-	return b.sessionIdx.PublishKick(ctx, place.Kick{UserID: userID, Reason: "banned", BanMessage: banMessage(reason)})
+// why. The ended session tokens go with it: a tab that was reconnecting
+// as the ban came finds its session gone and would join as a viewer that
+// was never told; the hub closes it by the token its browser still sends.
+func (b *userBans) kick(ctx context.Context, userID, reason string, ended []string) error {
+	return b.sessionIdx.PublishKick(ctx, place.Kick{UserID: userID, Tokens: ended, Reason: "banned", BanMessage: banMessage(reason)})
 }
 
 // ban bans one user as the user page does: the marks, then the sessions,
@@ -65,10 +67,10 @@ func (b *userBans) ban(ctx context.Context, userID, reason string) (int, error) 
 		return 0, err
 	}
 	ended, sessErr := b.endSessions(ctx, userID)
-	if err := b.kick(ctx, userID, reason); err != nil {
-		return ended, err
+	if err := b.kick(ctx, userID, reason, ended); err != nil {
+		return len(ended), err
 	}
-	return ended, sessErr
+	return len(ended), sessErr
 }
 
 // banMessage is what a banned player's open tabs show.

@@ -64,6 +64,13 @@ func (s *playPages) websocket(c echo.Context) error {
 			return err
 		}
 	}
+	if resume {
+		// A tab that was open (it resumes from a seq): should a ban have
+		// ended its session while it was reconnecting, the ban's kick
+		// finds it by this token. A fresh page load from a banned browser
+		// watches as anyone may.
+		id.SessionCookie = token
+	}
 	slot.bind(id.Token)
 	if err := s.hub.ServeWS(w, r, id, since, resume); err != nil {
 		slot.release()

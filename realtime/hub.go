@@ -98,6 +98,10 @@ type Identity struct {
 	Username string
 	IsGuest  bool
 	Token    string // session token, for logout and expiry kicks
+	// SessionCookie is the session token the browser of a resuming tab
+	// sent, even when its session was gone and the connection joined as a
+	// viewer: a ban's kick names the tokens it ended (place.Kick.Tokens).
+	SessionCookie string
 	// Device is the browser's device id ("" when unknown) and IP the
 	// client's address: the placement rules that follow the browser and
 	// the network read them.

@@ -64,3 +64,57 @@ func TestKickBetweenSessionReadAndJoin(t *testing.T) {
 	case <-time.After(300 * time.Millisecond):
 	}
 }
+
+// A tab that was reconnecting as its user was banned finds its session
+// already deleted and joins as a viewer: the ban's kick names the session
+// tokens it ended, and the hub closes such a viewer by the token its
+// browser sent, whether it joins after the kick or was open before it.
+// Viewers with another token stay.
+func TestBanReachesATabThatRejoinedAsAViewer(t *testing.T) {
+	f := &fakeStore{cfg: place.Config{Width: 10, Height: 10}, events: make(chan []place.Placement)}
+	h := realtime.New(realtime.Options{Config: f.cfg, Feed: f, BatchInterval: 10 * time.Millisecond,
+		Placements: placing.New(placing.Options{Config: f.cfg, Placer: f, Users: f})})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go h.Run(ctx)
+	if err := h.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A viewer: no user, only the cookie its browser still sends.
+		_ = h.ServeWS(w, r, realtime.Identity{SessionCookie: r.URL.Query().Get("cookie"), ReadAt: time.Now()}, 0, false)
+	}))
+	defer srv.Close()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	expectBan := func(c *wstest.Client) {
+		t.Helper()
+		for {
+			m, err := c.Next(2 * time.Second)
+			if err != nil {
+				t.Fatalf("no ban message before the close: %v", err)
+			}
+			if m.Type == "error" && m.Code == string(place.EBANNED) {
+				break
+			}
+		}
+		if code := c.WaitClosed(t, 2*time.Second); code != 1008 {
+			t.Fatalf("close code %d, want 1008", code)
+		}
+	}
+
+	open := wstest.MustDial(t, url+"?cookie=tab-a", wstest.Options{})
+	open.Expect(t, "welcome", 2*time.Second)
+	other := wstest.MustDial(t, url+"?cookie=someone-else", wstest.Options{})
+	other.Expect(t, "welcome", 2*time.Second)
+	h.Kick(place.Kick{UserID: "vandal", Tokens: []string{"tab-a", "tab-b"}, Reason: "banned", BanMessage: "You are banned: spam."})
+	expectBan(open)
+
+	late := wstest.MustDial(t, url+"?cookie=tab-b", wstest.Options{})
+	expectBan(late)
+
+	select {
+	case <-other.Closed():
+		t.Fatalf("a viewer with another session was closed (%d)", other.CloseCode())
+	case <-time.After(300 * time.Millisecond):
+	}
+}

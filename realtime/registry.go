@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -45,9 +46,18 @@ type heldKick struct {
 	k  place.Kick
 }
 
-// hits reports whether k is for c's user or session.
+// hits reports whether k is for c's user or session, or ended the session
+// c's browser still sends.
 func hits(k place.Kick, c *client) bool {
-	return (k.UserID != "" && c.id.UserID == k.UserID) || (k.Token != "" && c.id.Token == k.Token)
+	return (k.UserID != "" && c.id.UserID == k.UserID) || (k.Token != "" && c.id.Token == k.Token) ||
+		endedSession(k, c)
+}
+
+// endedSession reports whether k ended the session whose token c's browser
+// sent: a kick that holds whatever the time of the session read, since the
+// session is gone either way.
+func endedSession(k place.Kick, c *client) bool {
+	return c.id.SessionCookie != "" && slices.Contains(k.Tokens, c.id.SessionCookie)
 }
 
 func newRegistry(o Options) *registry {
@@ -85,6 +95,17 @@ func (r *registry) add(c *client) bool {
 		// worth of kicks, whatever the 30 s hold.
 		for i := len(r.kicks) - 1; i >= 0 && !r.kicks[i].at.Before(c.id.ReadAt); i-- {
 			if hits(r.kicks[i].k, c) {
+				missed, kicked = r.kicks[i].k, true
+				break
+			}
+		}
+	}
+	if !kicked && c.id.SessionCookie != "" {
+		// A browser whose session a recent kick ended: it reconnected
+		// after the session was deleted, as a viewer.
+		now := time.Now()
+		for i := len(r.kicks) - 1; i >= 0 && now.Sub(r.kicks[i].at) < kickMemory; i-- {
+			if endedSession(r.kicks[i].k, c) {
 				missed, kicked = r.kicks[i].k, true
 				break
 			}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -73,13 +74,13 @@ func testKicks(t *testing.T, open Opener) {
 		return s.Kicks.SubscribeKicks(ctx, func(k place.Kick) { got <- k })
 	})
 
-	want := place.Kick{UserID: "u1", Token: "tok", Reason: "banned"}
+	want := place.Kick{UserID: "u1", Token: "tok", Tokens: []string{"t1", "t2"}, Reason: "banned"}
 	if err := s.Kicks.PublishKick(ctx(t), want); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case k := <-got:
-		if k != want {
+		if !reflect.DeepEqual(k, want) {
 			t.Fatalf("received kick %+v, want %+v", k, want)
 		}
 	case <-time.After(5 * time.Second):
@@ -146,7 +147,7 @@ func testNotices(t *testing.T, open Opener) {
 	}
 	select {
 	case n := <-got:
-		if k, ok := n.Kick(); !ok || k != last {
+		if k, ok := n.Kick(); !ok || !reflect.DeepEqual(k, last) {
 			t.Errorf("after the notices sent: %s %s, want the last kick", n.Kind, n.Data)
 		}
 	case <-time.After(5 * time.Second):
@@ -154,7 +155,7 @@ func testNotices(t *testing.T, open Opener) {
 	}
 	select {
 	case k := <-kicks:
-		if k != last {
+		if !reflect.DeepEqual(k, last) {
 			t.Errorf("kick subscriber got %+v, want %+v", k, last)
 		}
 	case <-time.After(5 * time.Second):
