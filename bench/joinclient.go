@@ -106,18 +106,19 @@ func dialJoin(ctx context.Context, wsURL, origin string, local net.Addr, binary,
 	return j, nil
 }
 
-// isCanvas tells from its first bytes whether a message is the canvas. The
-// server compresses only the canvas (docs/protocol.md, "Compression"), so a
-// compressed message is one without looking inside.
+// isCanvas tells from its first bytes whether a message is the canvas,
+// inflating only those when it came compressed.
 func isCanvas(m wsMessage) bool {
-	switch {
-	case m.compressed:
-		return true
-	case m.opcode == opBinary:
-		return len(m.prefix) > 0 && m.prefix[0] == binCanvas
-	default:
-		return bytes.HasPrefix(m.prefix, []byte(`{"type":"canvas"`))
+	head := m.prefix
+	if m.compressed {
+		var buf [32]byte
+		n, _ := io.ReadFull(flate.NewReader(bytes.NewReader(m.prefix)), buf[:])
+		head = buf[:n]
 	}
+	if m.opcode == opBinary {
+		return len(head) > 0 && head[0] == binCanvas
+	}
+	return bytes.HasPrefix(head, []byte(`{"type":"canvas"`))
 }
 
 // readCanvas reads messages until the canvas has arrived, keeping the

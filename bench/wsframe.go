@@ -19,8 +19,9 @@ const (
 )
 
 // wsPrefixLen is how much of a message's payload a reader keeps when it
-// does not keep the payload: enough to tell a canvas from other messages.
-const wsPrefixLen = 32
+// does not keep the payload: enough to tell a canvas from other messages,
+// also compressed (a dynamic Huffman block's header comes first).
+const wsPrefixLen = 1024
 
 // wsReader reads the server-to-client side of a WebSocket connection frame
 // by frame, for the join probe: it assembles fragmented messages, keeps
