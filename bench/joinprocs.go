@@ -146,6 +146,7 @@ func mergeJoinReports(rep *JoinReport, reports []JoinReport) error {
 		rep.Verified += r.Verified
 		rep.VerifyFailed += r.VerifyFailed
 		rep.TotalBytes += r.TotalBytes
+		rep.GeneratorCPUSec += r.GeneratorCPUSec
 		rep.WallSec = max(rep.WallSec, r.WallSec)
 		for k, v := range r.Errors {
 			rep.Errors[k] += v

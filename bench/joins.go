@@ -70,6 +70,7 @@ type JoinReport struct {
 	WallSec          float64 `json:"wallSec"` // from the start to the last canvas
 	ServerCPUSec     float64 `json:"serverCpuSec,omitempty"`
 	ServerCPUPerJoin float64 `json:"serverCpuMsPerJoin,omitempty"`
+	GeneratorCPUSec  float64 `json:"generatorCpuSec"` // the generator processes', from start to end
 	LoadAvgBefore    string  `json:"loadavgBefore,omitempty"`
 	LoadAvgAfter     string  `json:"loadavgAfter,omitempty"`
 
@@ -131,6 +132,7 @@ func RunJoins(ctx context.Context, opts JoinOptions) (JoinReport, error) {
 	}
 	fmt.Fprintf(opts.Log, "joining %d clients to %s (%s, deflate offered: %v)\n", opts.Clients, wsURL, rep.Protocol, opts.Deflate)
 	t := &joinTally{hist: NewHistogram(), errs: rep.Errors}
+	cpuBefore := ownCPUSeconds()
 	start := time.Now()
 	conns := joinAll(ctx, opts, wsURL, origin, ref, t, start)
 	for _, c := range conns {
@@ -143,6 +145,7 @@ func RunJoins(ctx context.Context, opts JoinOptions) (JoinReport, error) {
 		rep.LoadAvgAfter = loadAvg()
 	}
 	t.fill(&rep, start)
+	rep.GeneratorCPUSec = ownCPUSeconds() - cpuBefore
 	if rep.Joined > 0 && rep.ServerCPUSec > 0 {
 		rep.ServerCPUPerJoin = rep.ServerCPUSec * 1000 / float64(rep.Joined)
 	}

@@ -102,6 +102,7 @@ func (r JoinReport) WriteText(w io.Writer) error {
 	if r.ServerCPUSec > 0 {
 		row("server CPU", "%.2f s, %.2f ms per join", r.ServerCPUSec, r.ServerCPUPerJoin)
 	}
+	row("generator CPU", "%.2f s", r.GeneratorCPUSec)
 	if r.LoadAvgBefore != "" {
 		row("load average", "%s before, %s after", r.LoadAvgBefore, r.LoadAvgAfter)
 	}
