@@ -16,9 +16,10 @@ import (
 // JoinOptions configures a join probe (`place bench --joins`): Clients
 // connections open at once, each reading until the last byte of its first
 // canvas has arrived. A client sent the canvas compressed does not inflate
-// it, except every VerifyEvery-th, which inflates, decodes and compares it
-// with a reference join's; so the generator pays for reading the bytes, as
-// a browser's network does, and not for inflating thousands of canvases.
+// it, except the first and every VerifyEvery-th, whose canvas is kept and,
+// once every join is done, inflated, decoded and compared with a reference
+// join's; so the generator pays for reading the bytes, as a browser's
+// network does, and not for inflating thousands of canvases.
 type JoinOptions struct {
 	Target          string
 	Clients         int
@@ -70,7 +71,7 @@ type JoinReport struct {
 	WallSec          float64 `json:"wallSec"` // from the start to the last canvas
 	ServerCPUSec     float64 `json:"serverCpuSec,omitempty"`
 	ServerCPUPerJoin float64 `json:"serverCpuMsPerJoin,omitempty"`
-	GeneratorCPUSec  float64 `json:"generatorCpuSec"` // the generator processes', from start to end
+	GeneratorCPUSec  float64 `json:"generatorCpuSec"` // the generator processes', joining (verifying comes after)
 	LoadAvgBefore    string  `json:"loadavgBefore,omitempty"`
 	LoadAvgAfter     string  `json:"loadavgAfter,omitempty"`
 
@@ -86,6 +87,7 @@ type joinTally struct {
 	bytes, plain, lastDoneNanos atomic.Int64
 	mu                          sync.Mutex
 	errs                        map[string]int
+	samples                     []wsMessage // canvases kept to verify
 }
 
 func (t *joinTally) fail(key string) {
@@ -134,7 +136,7 @@ func RunJoins(ctx context.Context, opts JoinOptions) (JoinReport, error) {
 	t := &joinTally{hist: NewHistogram(), errs: rep.Errors}
 	cpuBefore := ownCPUSeconds()
 	start := time.Now()
-	conns := joinAll(ctx, opts, wsURL, origin, ref, t, start)
+	conns := joinAll(ctx, opts, wsURL, origin, t, start)
 	for _, c := range conns {
 		if c != nil {
 			c.Close()
@@ -144,8 +146,9 @@ func RunJoins(ctx context.Context, opts JoinOptions) (JoinReport, error) {
 		rep.ServerCPUSec = cpu.stop()
 		rep.LoadAvgAfter = loadAvg()
 	}
-	t.fill(&rep, start)
 	rep.GeneratorCPUSec = ownCPUSeconds() - cpuBefore
+	t.verifySamples(ref)
+	t.fill(&rep, start)
 	if rep.Joined > 0 && rep.ServerCPUSec > 0 {
 		rep.ServerCPUPerJoin = rep.ServerCPUSec * 1000 / float64(rep.Joined)
 	}
@@ -172,7 +175,7 @@ func joinReference(ctx context.Context, opts JoinOptions, wsURL, origin string) 
 
 // joinAll opens every join, DialConcurrency at a time, and returns the
 // connections, still open, once every join has its canvas or failed.
-func joinAll(ctx context.Context, opts JoinOptions, wsURL, origin string, ref canvasRef, t *joinTally, start time.Time) []net.Conn {
+func joinAll(ctx context.Context, opts JoinOptions, wsURL, origin string, t *joinTally, start time.Time) []net.Conn {
 	conns := make([]net.Conn, opts.Clients)
 	concurrency := opts.DialConcurrency
 	if concurrency <= 0 {
@@ -197,7 +200,7 @@ func joinAll(ctx context.Context, opts JoinOptions, wsURL, origin string, ref ca
 		verify := i == 0 || (opts.VerifyEvery > 0 && i%opts.VerifyEvery == 0)
 		wg.Go(func() {
 			defer func() { <-sem }()
-			conns[i] = joinOne(ctx, opts, wsURL, origin, local, verify, ref, t, start)
+			conns[i] = joinOne(ctx, opts, wsURL, origin, local, verify, t, start)
 		})
 	}
 	wg.Wait()
@@ -206,7 +209,7 @@ func joinAll(ctx context.Context, opts JoinOptions, wsURL, origin string, ref ca
 
 // joinOne performs one join and records it; it returns the connection, open,
 // when the canvas arrived.
-func joinOne(ctx context.Context, opts JoinOptions, wsURL, origin string, local net.Addr, verify bool, ref canvasRef, t *joinTally, start time.Time) net.Conn {
+func joinOne(ctx context.Context, opts JoinOptions, wsURL, origin string, local net.Addr, verify bool, t *joinTally, start time.Time) net.Conn {
 	dialed := time.Now()
 	j, err := dialJoin(ctx, wsURL, origin, local, opts.Binary, opts.Deflate, dialed.Add(opts.Timeout))
 	if err != nil {
@@ -233,6 +236,18 @@ func joinOne(ctx context.Context, opts JoinOptions, wsURL, origin string, local 
 		}
 	}
 	if verify {
+		t.mu.Lock()
+		t.samples = append(t.samples, m)
+		t.mu.Unlock()
+	}
+	return j.conn
+}
+
+// verifySamples inflates and decodes the kept canvases and compares them
+// with the reference. It runs once every join is done, so that it takes no
+// CPU from the joins it checks.
+func (t *joinTally) verifySamples(ref canvasRef) {
+	for i, m := range t.samples {
 		pixels, w, h, seq, plain, err := canvasPixels(m)
 		got := newCanvasRef(pixels, w, h, seq)
 		if err == nil && got != ref {
@@ -245,8 +260,8 @@ func joinOne(ctx context.Context, opts JoinOptions, wsURL, origin string, local 
 			t.verified.Add(1)
 			t.plain.Store(plain)
 		}
+		t.samples[i] = wsMessage{}
 	}
-	return j.conn
 }
 
 // joinErrorKey drops addresses and ports from an error so that equal
