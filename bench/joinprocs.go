@@ -1,12 +1,10 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -189,19 +187,8 @@ func (p *cpuProbe) read() (float64, bool) {
 		v, err := procCPUSeconds(p.pid)
 		return v, err == nil
 	}
-	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.metricsURL, nil)
-	if err != nil {
-		return 0, false
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, false
-	}
-	defer resp.Body.Close()
-	v, ok := parseMetrics(bufio.NewScanner(resp.Body))["process_cpu_seconds_total"]
-	return v, ok && resp.StatusCode == http.StatusOK
+	m, err := scrapeMetrics(p.ctx, p.metricsURL)
+	return m.cpu, err == nil && m.cpu >= 0
 }
 
 // procCPUSeconds is utime + stime of a process, from /proc/PID/stat (Linux,

@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -91,5 +92,22 @@ func TestRunJoinsCountsRefusals(t *testing.T) {
 	_, err := bench.RunJoins(context.Background(), bench.JoinOptions{Target: ts.URL, Clients: 3, Binary: true, Timeout: 5 * time.Second})
 	if err == nil {
 		t.Fatal("a refused reference join is not an error")
+	}
+}
+
+func TestJoinsUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"--joins", "--clients", "0"},
+		{"--joins", "--procs", "0"},
+		{"--joins", "--clients", "2", "--procs", "3"},
+		{"--joins", "--verify-every", "-1"},
+		{"--joins", "--reference", "nonsense"},
+		{"--joins", "--source-addrs", "not-an-ip"},
+		{"--joins", "extra"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := bench.Main(context.Background(), args, &out, &errOut); code != bench.ExitUsage {
+			t.Errorf("%v: exit %d, want %d (%s)", args, code, bench.ExitUsage, errOut.String())
+		}
 	}
 }

@@ -17,7 +17,7 @@ func joinsMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs := flag.NewFlagSet("place bench --joins", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: place bench --joins [flags]\n\nOpens --clients WebSockets at once and times each from the dial to the last byte\nof its first canvas, with the bytes read by then. Clients sent the canvas compressed\ndo not inflate it, except the first and every --verify-every-th, whose canvas is\ninflated, decoded and compared with a reference join's once all have joined. Exits 1 when a join failed or a\ncanvas did not match.\n\nflags:")
+		fmt.Fprintln(stderr, "usage: place bench --joins [flags]\n\nOpens --clients WebSockets at once and times each from the dial to the last byte\nof its first canvas, with the bytes read by then. Clients sent the canvas compressed\ndo not inflate it, except the first and every --verify-every-th, whose canvas is\ninflated, decoded and compared with a reference join's once all have joined.\nExits 1 when a join failed or a canvas did not match.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	fs.Bool("joins", true, "measure joins (this mode)")
