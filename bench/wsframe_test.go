@@ -204,3 +204,24 @@ func TestCanvasPixelsJSONAndRef(t *testing.T) {
 		}
 	}
 }
+
+func FuzzWSReader(f *testing.F) {
+	f.Add(frame(true, false, opBinary, []byte{binCanvas, 1, 0, 1, 0}), true)
+	f.Add(append(frame(false, true, opText, []byte("{")), frame(true, false, opContinuation, []byte("}"))...), true)
+	f.Add([]byte{0x82, 127, 0, 0, 0, 0, 0, 0, 0, 1, 2}, false)
+	f.Fuzz(func(t *testing.T, b []byte, deflate bool) {
+		w := newTestReader(b, deflate)
+		for range 8 {
+			m, err := w.readMessage(true)
+			if err != nil {
+				return
+			}
+			if w.consumed > int64(len(b)) || m.size != int64(len(m.data)) {
+				t.Fatalf("consumed %d of %d, size %d of %d kept", w.consumed, len(b), m.size, len(m.data))
+			}
+			if isCanvas(m) {
+				_, _, _, _, _, _ = canvasPixels(m)
+			}
+		}
+	})
+}
