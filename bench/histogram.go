@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"math"
 	"math/bits"
 	"sync/atomic"
@@ -138,4 +139,40 @@ func (h *Histogram) Percentile(p float64) time.Duration {
 		}
 	}
 	return time.Duration(h.max.Load())
+}
+
+// HistogramData is a histogram in a form that travels as JSON: the counts
+// of its non-empty buckets by index, and the exact extremes. Reports of
+// several generator processes merge these, never their percentiles.
+type HistogramData struct {
+	Buckets map[int]uint64 `json:"buckets"`
+	MinNs   int64          `json:"minNs"`
+	MaxNs   int64          `json:"maxNs"`
+}
+
+// Data returns the samples of h as HistogramData.
+func (h *Histogram) Data() HistogramData {
+	d := HistogramData{Buckets: map[int]uint64{}, MinNs: h.min.Load(), MaxNs: h.max.Load()}
+	for i := range h.counts {
+		if c := h.counts[i].Load(); c > 0 {
+			d.Buckets[i] = c
+		}
+	}
+	return d
+}
+
+// HistogramFromData rebuilds a histogram; buckets out of range are an error.
+func HistogramFromData(d HistogramData) (*Histogram, error) {
+	h := NewHistogram()
+	for i, c := range d.Buckets {
+		if i < 0 || i >= histBuckets {
+			return nil, fmt.Errorf("histogram bucket %d out of range", i)
+		}
+		h.counts[i].Store(c)
+	}
+	if len(d.Buckets) > 0 {
+		h.min.Store(d.MinNs)
+		h.max.Store(d.MaxNs)
+	}
+	return h, nil
 }

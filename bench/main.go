@@ -23,11 +23,16 @@ const (
 // names), runs, prints the report to stdout as a table or, with --json, as
 // JSON, and returns the process exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	for _, a := range args {
+		if a == "--joins" || a == "-joins" {
+			return joinsMain(ctx, args, stdout, stderr)
+		}
+	}
 	opts := DefaultOptions()
 	fs := flag.NewFlagSet("place bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: place bench [flags]\n\nOpens WebSocket clients against a running server, places pixels at a fixed rate\nand reports latency, missed pixels and server memory. Exits 1 when any pixel was missed.\n\nflags:")
+		fmt.Fprintln(stderr, "usage: place bench [flags]\n\nOpens WebSocket clients against a running server, places pixels at a fixed rate\nand reports latency, missed pixels and server memory. Exits 1 when any pixel was missed.\nplace bench --joins measures joins instead (place bench --joins --help).\n\nflags:")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&opts.Target, "target", opts.Target, "base URL of the server")

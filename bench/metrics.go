@@ -15,13 +15,14 @@ type serverMetrics struct {
 	ok    bool
 	rss   int64
 	heap  int64
-	conns int64 // -1 when the server does not export place_ws_connections
+	conns int64   // -1 when the server does not export place_ws_connections
+	cpu   float64 // process_cpu_seconds_total; -1 when not exported
 }
 
 // scrapeMetrics reads the Prometheus text exposition at url. Series with
 // labels are summed per metric name.
 func scrapeMetrics(ctx context.Context, url string) (serverMetrics, error) {
-	m := serverMetrics{conns: -1}
+	m := serverMetrics{conns: -1, cpu: -1}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -41,6 +42,9 @@ func scrapeMetrics(ctx context.Context, url string) (serverMetrics, error) {
 	m.heap = int64(values["go_memstats_heap_inuse_bytes"])
 	if v, ok := values["place_ws_connections"]; ok {
 		m.conns = int64(v)
+	}
+	if v, ok := values["process_cpu_seconds_total"]; ok {
+		m.cpu = v
 	}
 	m.ok = true
 	return m, nil
