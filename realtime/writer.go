@@ -57,6 +57,10 @@ type connWriter struct {
 	// may be far larger than the limit, and only what is queued after it
 	// measures whether the client keeps up.
 	joinEnd uint64
+	// acks are success frames held for the connection's next write, on a
+	// connection that asked for batched acknowledgements (acks.go); empty
+	// but kept as a buffer between writes.
+	acks []byte
 }
 
 // joinMinRate is the slowest a joiner's first frames may be taken, in
@@ -98,6 +102,15 @@ func (w *connWriter) send(frame []byte, limit int64) sendResult {
 	if w.closed || w.broken {
 		return gone
 	}
+	if len(w.acks) > 0 {
+		// Held answers go first, in the same write: a connection's answers
+		// keep the order of its messages.
+		return w.sendAcksLocked(frame, limit)
+	}
+	return w.sendLocked(frame, limit)
+}
+
+func (w *connWriter) sendLocked(frame []byte, limit int64) sendResult {
 	if len(w.queue) == 0 && w.raw != nil {
 		n, err := writeNonBlocking(w.raw, frame)
 		if err != nil {
@@ -182,6 +195,7 @@ func (w *connWriter) close(frame []byte) {
 		return
 	}
 	w.closed = true
+	w.acks = nil
 	if !w.draining {
 		if w.raw != nil {
 			n, err := writeNonBlocking(w.raw, frame)
@@ -221,6 +235,7 @@ func (w *connWriter) shutdown() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.closed, w.broken = true, true
+	w.acks = nil
 	_ = w.nc.Close()
 	if !w.draining {
 		w.queue, w.queued = nil, 0
