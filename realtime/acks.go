@@ -3,6 +3,8 @@ package realtime
 import (
 	"net/http"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/lxzan/gws"
 
@@ -55,26 +57,31 @@ const ackBufKeep = 4 << 10
 
 // hold keeps payload, framed as a text message, for the connection's next
 // write. first reports that nothing was held before it: the caller then
-// tells the broadcaster, which writes it within one gap.
-func (w *connWriter) hold(payload []byte) (first, ok bool) {
+// tells the broadcaster, which writes it within one gap. epoch is the
+// ackQueue's epoch, kept with the first answer held.
+func (w *connWriter) hold(payload []byte, epoch uint64) (first, ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed || w.broken {
 		return false, false
 	}
 	first = len(w.acks) == 0
+	if first {
+		w.ackEpoch = epoch
+	}
 	w.acks = appendFrame(w.acks, gws.OpcodeText, payload)
 	return first, true
 }
 
-// flushAcks writes the held answers, if any, on their own.
-func (w *connWriter) flushAcks() sendResult {
+// flushAcks writes the held answers on their own, if the first of them
+// was held by epoch: answers held since are in the ackQueue's next list.
+func (w *connWriter) flushAcks(epoch uint64) sendResult {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed || w.broken {
 		return gone
 	}
-	if len(w.acks) == 0 {
+	if len(w.acks) == 0 || w.ackEpoch > epoch {
 		return sent
 	}
 	return w.sendAcksLocked(nil, 0)
@@ -94,10 +101,14 @@ func (w *connWriter) sendAcksLocked(frame []byte, limit int64) sendResult {
 
 // ackQueue lists the connections holding answers, for the broadcaster. A
 // connection is added when its first answer is held; the broadcaster takes
-// the list when it flushes and writes what each still holds after the
-// batch (which, written to a connection, carries its held answers). wake
-// tells the broadcaster's loop that the list is no longer empty.
+// the list when it flushes, and after the batch (which, written to a
+// connection, carries its held answers) writes what those it did not
+// reach still hold. Each take starts a new epoch: a connection whose
+// answers were first held after the take is on the next list, and its
+// answers wait for the next batch rather than going out alone. wake tells
+// the broadcaster's loop that the list is no longer empty.
 type ackQueue struct {
+	epoch atomic.Uint64
 	mu    sync.Mutex
 	conns []*client
 	wake  chan struct{}
@@ -119,30 +130,43 @@ func (q *ackQueue) add(c *client) {
 	q.conns = append(q.conns, c)
 }
 
-// take empties the list and returns what it held.
-func (q *ackQueue) take() []*client {
+// take empties the list and returns what it held, and the epoch it ends.
+func (q *ackQueue) take() (held []*client, epoch uint64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	held := q.conns
+	held = q.conns
 	q.conns = nil
+	epoch = q.epoch.Add(1) - 1
 	select {
 	case <-q.wake:
 	default:
 	}
-	return held
+	return held, epoch
 }
 
-// flushHeld writes what the connections of held still hold: those the
-// batch did not reach (there was none, or it skipped them).
-func flushHeld(held []*client) {
+// ackMaxDelay is the longest an answer is held (or Options.MinGap, when
+// longer): when the gap between flushes is longer (a large audience or a
+// long batch interval), held answers go out on their own after it.
+const ackMaxDelay = 250 * time.Millisecond
+
+// flushAcks writes every held answer on its own.
+func (b *broadcaster) flushAcks() {
+	held, epoch := b.acks.take()
+	flushHeld(held, epoch)
+}
+
+// flushHeld writes what the connections of held still hold from epoch or
+// before: those the batch did not reach (there was none, or it skipped
+// them).
+func flushHeld(held []*client, epoch uint64) {
 	for _, c := range held {
-		c.w.flushAcks()
+		c.w.flushAcks(epoch)
 	}
 }
 
 // holdAck holds a success payload for c's next write.
 func (h *Hub) holdAck(c *client, payload []byte) {
-	if first, ok := c.w.hold(payload); first && ok {
+	if first, ok := c.w.hold(payload, h.bc.acks.epoch.Load()); first && ok {
 		h.bc.acks.add(c)
 	}
 }

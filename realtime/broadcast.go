@@ -85,19 +85,28 @@ func (b *broadcaster) run(ctx context.Context, interval time.Duration) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
+		acksOnly := false
 		select {
 		case <-ctx.Done():
 			b.flush()
 			return
 		case <-b.live.Changed(b.lastSent()):
 		case <-b.acks.wake:
+			acksOnly = true
 		}
 		if b.interval != nil {
 			if d := b.interval(); d > 0 {
 				interval = d
 			}
 		}
-		if d := policy.wait(time.Now(), b.conns.online(), interval); d > 0 {
+		d := policy.wait(time.Now(), b.conns.online(), interval)
+		// Held answers wait for the next flush, but no longer than ackMaxDelay.
+		hold := max(ackMaxDelay, b.minGap)
+		acksOnly = acksOnly && d > hold
+		if acksOnly {
+			d = hold
+		}
+		if d > 0 {
 			timer.Reset(d)
 			select {
 			case <-ctx.Done():
@@ -106,6 +115,10 @@ func (b *broadcaster) run(ctx context.Context, interval time.Duration) {
 				return
 			case <-timer.C:
 			}
+		}
+		if acksOnly {
+			b.flushAcks()
+			continue
 		}
 		start := time.Now()
 		if n, sent := b.flush(); sent {
@@ -128,7 +141,7 @@ func (b *broadcaster) lastSent() (uint64, place.Size) {
 func (b *broadcaster) flush() (conns int, sent bool) {
 	// Taken before the batch is written: every answer held now goes out
 	// with it, or right after it on its own.
-	held := b.acks.take()
+	held, epoch := b.acks.take()
 	b.mu.Lock()
 	start := time.Now()
 	prev := b.sent
@@ -146,7 +159,7 @@ func (b *broadcaster) flush() (conns int, sent bool) {
 		b.sent = seq
 		b.mu.Unlock()
 		b.sendAll(targets, resize)
-		flushHeld(held)
+		flushHeld(held, epoch)
 		if seq == prev {
 			return 0, false
 		}
@@ -176,7 +189,7 @@ func (b *broadcaster) flush() (conns int, sent bool) {
 		metrics.SlowConsumers.Inc()
 		b.conns.closeConn(c.conn, 1008, "slow consumer")
 	}
-	flushHeld(held)
+	flushHeld(held, epoch)
 	clear(targets) // drop the references until the next flush
 	metrics.BatchSize.Observe(float64(len(events)))
 	metrics.BroadcastDuration.Observe(time.Since(start).Seconds())

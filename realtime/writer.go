@@ -60,7 +60,8 @@ type connWriter struct {
 	// acks are success frames held for the connection's next write, on a
 	// connection that asked for batched acknowledgements (acks.go); empty
 	// but kept as a buffer between writes.
-	acks []byte
+	acks     []byte
+	ackEpoch uint64 // the ackQueue's epoch when the first of acks was held
 }
 
 // joinMinRate is the slowest a joiner's first frames may be taken, in
