@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -144,10 +145,26 @@ func (q *ackQueue) take() (held []*client, epoch uint64) {
 	return held, epoch
 }
 
-// ackMaxDelay is the longest an answer is held (or Options.MinGap, when
-// longer): when the gap between flushes is longer (a large audience or a
-// long batch interval), held answers go out on their own after it.
+// ackMaxDelay is the longest an answer waits for a batch (or
+// Options.MinGap, when longer): when the gap between flushes is longer (a
+// large audience or a long batch interval), held answers go out on their
+// own after it.
 const ackMaxDelay = 250 * time.Millisecond
+
+// changeWithin waits up to d for the live canvas to change past the last
+// batch; false when it did not, or ctx ended.
+func (b *broadcaster) changeWithin(ctx context.Context, d time.Duration, timer *time.Timer) bool {
+	timer.Reset(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-b.live.Changed(b.lastSent()):
+		return true
+	case <-timer.C:
+		return false
+	}
+}
 
 // flushAcks writes every held answer on its own.
 func (b *broadcaster) flushAcks() {

@@ -78,35 +78,36 @@ func newBroadcaster(o Options, conns *registry) *broadcaster {
 // until the canvas changes (an idle server costs nothing), then flushes at
 // once when the last flush started long enough ago, else when it will have
 // (tickPolicy), and never later than the batch interval after the last
-// flush. Held answers (acks.go) wake it like a change of the canvas: they
-// go out with the next flush, no later than the gap.
+// flush. Held answers (acks.go) go out with the next flush, or on their
+// own when the canvas does not change within the gap.
 func (b *broadcaster) run(ctx context.Context, interval time.Duration) {
 	policy := newTickPolicy(b.minGap)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
-		acksOnly := false
+		if b.interval != nil {
+			if d := b.interval(); d > 0 {
+				interval = d
+			}
+		}
 		select {
 		case <-ctx.Done():
 			b.flush()
 			return
 		case <-b.live.Changed(b.lastSent()):
 		case <-b.acks.wake:
-			acksOnly = true
-		}
-		if b.interval != nil {
-			if d := b.interval(); d > 0 {
-				interval = d
+			// Held answers wait for the next batch, at most one gap.
+			hold := min(policy.gap(b.conns.online(), interval), max(ackMaxDelay, b.minGap))
+			if !b.changeWithin(ctx, hold, timer) {
+				if ctx.Err() != nil {
+					b.flush()
+					return
+				}
+				b.flushAcks()
+				continue
 			}
 		}
-		d := policy.wait(time.Now(), b.conns.online(), interval)
-		// Held answers wait for the next flush, but no longer than ackMaxDelay.
-		hold := max(ackMaxDelay, b.minGap)
-		acksOnly = acksOnly && d > hold
-		if acksOnly {
-			d = hold
-		}
-		if d > 0 {
+		if d := policy.wait(time.Now(), b.conns.online(), interval); d > 0 {
 			timer.Reset(d)
 			select {
 			case <-ctx.Done():
@@ -115,10 +116,6 @@ func (b *broadcaster) run(ctx context.Context, interval time.Duration) {
 				return
 			case <-timer.C:
 			}
-		}
-		if acksOnly {
-			b.flushAcks()
-			continue
 		}
 		start := time.Now()
 		if n, sent := b.flush(); sent {
