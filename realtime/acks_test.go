@@ -2,6 +2,7 @@ package realtime_test
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -108,9 +109,15 @@ func types(frames []string) string {
 // the gap.
 func ackHub(t *testing.T, gap, interval time.Duration) (events chan []place.Placement, url string) {
 	t.Helper()
+	events, url, _ = ackHubWith(t, gap, interval)
+	return events, url
+}
+
+func ackHubWith(t *testing.T, gap, interval time.Duration) (chan []place.Placement, string, *realtime.Hub) {
+	t.Helper()
 	f := &fakeStore{cfg: place.Config{Width: 10, Height: 10}, events: make(chan []place.Placement)}
-	_, url = startHub(t, f, func(o *realtime.Options) { o.MinGap, o.BatchInterval = gap, interval })
-	return f.events, url
+	h, url := startHub(t, f, func(o *realtime.Options) { o.MinGap, o.BatchInterval = gap, interval })
+	return f.events, url, h
 }
 
 // expectPixels reads one write holding only a pixels frame.
@@ -179,6 +186,26 @@ func TestBatchedAckIsWrittenWithinTheGap(t *testing.T) {
 	frames, err = c.nextRead(t, 5*time.Second)
 	if err != nil || types(frames) != "success,error" || !strings.Contains(frames[0], `"r2"`) || !strings.Contains(frames[1], `"INVALID_COORDS"`) {
 		t.Fatalf("read %v %v, want the held success, then the error, in one write", frames, err)
+	}
+}
+
+// A connection closed while it holds answers gets them before the close
+// frame, as it would have without batching.
+func TestHeldAcksGoBeforeTheClose(t *testing.T) {
+	events, url, h := ackHubWith(t, time.Second, 10*time.Second)
+	c := dialAcks(t, url, "?acks=batched")
+	events <- []place.Placement{{Seq: 1, X: 1, Y: 1, Color: 2}}
+	expectPixels(t, c)
+	c.send(t, `{"type":"place","x":3,"y":4,"color":5,"requestId":"r1"}`)
+	if frames, err := c.nextRead(t, 200*time.Millisecond); !isTimeout(err) {
+		t.Fatalf("read %v %v before the close, want nothing", frames, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	go h.Shutdown(ctx)
+	frames, err := c.nextRead(t, 5*time.Second)
+	if err != nil || len(frames) != 2 || !strings.Contains(frames[0], `"requestId":"r1"`) || !strings.Contains(frames[1], "going away") {
+		t.Fatalf("read %q %v, want the held success and the close frame in one write", frames, err)
 	}
 }
 

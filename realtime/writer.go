@@ -188,7 +188,8 @@ func (w *connWriter) drain() {
 
 // close sends frame (a close frame) after the frame being written, dropping
 // the frames not yet begun, and then closes the socket; a close frame stuck
-// behind a full socket buffer is abandoned after closeTimeout.
+// behind a full socket buffer is abandoned after closeTimeout. Held answers
+// (acks.go) go just before it when nothing else is being written.
 func (w *connWriter) close(frame []byte) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -196,6 +197,10 @@ func (w *connWriter) close(frame []byte) {
 		return
 	}
 	w.closed = true
+	if !w.draining && len(w.acks) > 0 {
+		// Held answers were due before anything sent after them.
+		frame = append(w.acks, frame...)
+	}
 	w.acks = nil
 	if !w.draining {
 		if w.raw != nil {
