@@ -25,6 +25,9 @@ type Options struct {
 	Warmup   time.Duration // idle time between the last connect and the first placement
 	Binary   bool          // offer the place.v1.bin subprotocol (docs/protocol.md, "Binary encoding"); JSON otherwise
 	Deflate  bool          // offer permessage-deflate, as browsers do (docs/protocol.md, "Compression")
+	// BatchedAcks asks for ?acks=batched (docs/protocol.md, "Batched
+	// acknowledgements"): each success comes with the next broadcast write.
+	BatchedAcks bool
 
 	// TimedClients is how many clients (the last ones opened) time every
 	// event they receive; 0 means all. The others only check each batch's
@@ -59,6 +62,8 @@ func DefaultOptions() Options {
 		Duration: 10 * time.Second,
 		Warmup:   time.Second,
 		Binary:   true,
+
+		BatchedAcks: true,
 	}
 }
 
@@ -106,7 +111,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	if err := opts.validate(); err != nil {
 		return Report{}, err
 	}
-	wsURL, origin, metricsURL, err := endpoints(opts.Target)
+	wsURL, origin, metricsURL, err := endpoints(opts.Target, opts.BatchedAcks)
 	if err != nil {
 		return Report{}, err
 	}
@@ -207,6 +212,7 @@ func newReport(opts Options) Report {
 	return Report{
 		Target:        opts.Target,
 		Protocol:      map[bool]string{true: "binary", false: "json"}[opts.Binary],
+		Acks:          map[bool]string{true: "batched", false: "each"}[opts.BatchedAcks],
 		Clients:       opts.Clients,
 		TimedClients:  opts.TimedClients,
 		Placers:       opts.Placers,

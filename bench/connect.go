@@ -194,7 +194,7 @@ func closeAll(clients []*client) {
 
 // endpoints derives the WebSocket URL, the Origin to present, and the
 // metrics URL from the base URL of the server.
-func endpoints(target string) (wsURL, origin, metricsURL string, err error) {
+func endpoints(target string, batchedAcks bool) (wsURL, origin, metricsURL string, err error) {
 	u, err := url.Parse(strings.TrimRight(target, "/"))
 	if err != nil || u.Host == "" {
 		return "", "", "", fmt.Errorf("target %q is not a base URL such as http://127.0.0.1:3000", target)
@@ -209,6 +209,11 @@ func endpoints(target string) (wsURL, origin, metricsURL string, err error) {
 		return "", "", "", fmt.Errorf("target %q: scheme must be http or https", target)
 	}
 	ws.Path = u.Path + "/ws"
+	if batchedAcks {
+		// A server that predates it ignores the parameter and answers each
+		// placement on its own.
+		ws.RawQuery = "acks=batched"
+	}
 	return ws.String(), u.Scheme + "://" + u.Host, u.String() + "/metrics", nil
 }
 

@@ -45,6 +45,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	fs.BoolVar(&opts.Deflate, "deflate", false, "offer permessage-deflate, as browsers do (the canvas a client joins with comes compressed)")
 	jsonProtocol := fs.Bool("json-protocol", false, "receive pixels and canvas as JSON instead of the binary encoding (see docs/protocol.md)")
+	acks := fs.String("acks", "batched", "how placements are acknowledged: batched (with the next broadcast write, ?acks=batched) or each (a write per success)")
 	sourceAddrs := fs.String("source-addrs", "auto", "local addresses to spread connections over: auto, none, a count N (127.0.0.2 … 127.0.0.N+1) or a comma-separated list")
 	fs.IntVar(&opts.ConnsPerAddr, "conns-per-addr", 250, "with --source-addrs auto: connections per source address (keep it under the server's --max-conns-per-address, 300 by default)")
 	fs.IntVar(&opts.DialConcurrency, "dial-concurrency", 64, "connections opened at once")
@@ -59,6 +60,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	opts.Binary = !*jsonProtocol
+	switch *acks {
+	case "batched", "each":
+		opts.BatchedAcks = *acks == "batched"
+	default:
+		fmt.Fprintf(stderr, "place bench: --acks must be batched or each, not %q\n", *acks)
+		return ExitUsage
+	}
 	addrs, err := parseSourceAddrs(*sourceAddrs)
 	if err != nil {
 		fmt.Fprintln(stderr, "place bench:", err)

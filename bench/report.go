@@ -12,6 +12,7 @@ import (
 type Report struct {
 	Target        string   `json:"target"`
 	Protocol      string   `json:"protocol"` // "binary" (docs/protocol.md, "Binary encoding") or "json"
+	Acks          string   `json:"acks"`     // "batched" (?acks=batched) or "each"
 	SourceAddrs   []string `json:"sourceAddrs,omitempty"`
 	CanvasWidth   int      `json:"canvasWidth"`
 	CanvasHeight  int      `json:"canvasHeight"`
@@ -71,7 +72,7 @@ type Report struct {
 func (r Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, format string, args ...any) { fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{k}, args...)...) }
-	row("target", "%s (%s, canvas %dx%d)", r.Target, r.Protocol, r.CanvasWidth, r.CanvasHeight)
+	row("target", "%s (%s, acks %s, canvas %dx%d)", r.Target, r.Protocol, r.Acks, r.CanvasWidth, r.CanvasHeight)
 	row("clients", "%d connected of %d in %.1fs, %d failed, %d disconnected", r.Connected, r.Clients, r.ConnectSec, r.ConnectFailed, r.Disconnected)
 	row("joins", "p50 %.0f ms  p99 %.0f ms  max %.0f ms to the canvas, %.0f B read per join (compression offered: %v)", r.JoinP50Ms, r.JoinP99Ms, r.JoinMaxMs, r.JoinBytesPerJoin, r.Deflate)
 	if len(r.ConnectErrors) > 0 {

@@ -32,6 +32,7 @@ type fakeServer struct {
 	ticks      int
 	pending    []uint32
 	lastPlaced map[*gws.Conn]time.Time
+	queries    []string // each upgrade request's query
 }
 
 func (s *fakeServer) OnMessage(c *gws.Conn, m *gws.Message) {
@@ -97,6 +98,9 @@ func startFakeServer(t *testing.T, s *fakeServer) string {
 			http.NotFound(w, r)
 			return
 		}
+		s.mu.Lock()
+		s.queries = append(s.queries, r.URL.RawQuery)
+		s.mu.Unlock()
 		if c, err := up.Upgrade(w, r); err == nil {
 			go c.ReadLoop()
 		}
@@ -130,6 +134,31 @@ func startCeiling(t *testing.T) string {
 	t.Cleanup(cancel)
 	go srv.Run(ctx)
 	return ts.URL
+}
+
+// The generator asks for batched acks unless told otherwise; a server
+// that does not know the parameter ignores it.
+func TestRunAsksForBatchedAcks(t *testing.T) {
+	for _, batched := range []bool{true, false} {
+		s := &fakeServer{}
+		opts := bench.DefaultOptions()
+		opts.Target = startFakeServer(t, s)
+		opts.Clients, opts.Placers, opts.BatchedAcks = 2, 0, batched
+		opts.Duration, opts.Warmup = 50*time.Millisecond, 0
+		rep, err := bench.Run(context.Background(), opts)
+		if err != nil || rep.Connected != 2 {
+			t.Fatalf("connected %d: %v", rep.Connected, err)
+		}
+		want := map[bool]string{true: "acks=batched", false: ""}[batched]
+		s.mu.Lock()
+		if len(s.queries) != 2 || s.queries[0] != want || s.queries[1] != want {
+			t.Errorf("batched %v: queries %q, want %q twice", batched, s.queries, want)
+		}
+		s.mu.Unlock()
+		if rep.Acks != map[bool]string{true: "batched", false: "each"}[batched] {
+			t.Errorf("report says acks %q", rep.Acks)
+		}
+	}
 }
 
 func TestRunDetectsGap(t *testing.T) {
@@ -191,6 +220,7 @@ func TestMainUsageErrors(t *testing.T) {
 		{"--placers", "5", "--clients", "2"},
 		{"--no-such-flag"},
 		{"--source-addrs", "not-an-ip"},
+		{"--acks", "later"},
 		{"extra"},
 	} {
 		var stdout, stderr bytes.Buffer

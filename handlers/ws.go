@@ -11,7 +11,7 @@ import (
 	"github.com/placecanvas/place/realtime"
 )
 
-// websocket handles GET /ws: the Origin check, the `since` parameter, the
+// websocket handles GET /ws: the Origin check, the `since` and `acks` parameters, the
 // session (none: a viewer) and the hand-over to the hub.
 func (s *playPages) websocket(c echo.Context) error {
 	r := c.Request()
@@ -26,6 +26,9 @@ func (s *playPages) websocket(c echo.Context) error {
 			return place.Errorf(place.EVALIDATION, "since must be a non-negative integer sequence number.")
 		}
 		since, resume = n, true
+	}
+	if _, err := realtime.BatchedAcks(r); err != nil {
+		return err
 	}
 	// Checked here, before a guest session is made for it, and so that
 	// the refusal has the API's shape rather than the WebSocket library's.

@@ -46,6 +46,7 @@ type broadcaster struct {
 	conns       *registry
 	maxBacklog  int64
 	subs        *Fanout[*Batch]
+	acks        ackQueue                    // connections holding answers (acks.go)
 	frame       atomic.Pointer[canvasFrame] // the encoded canvas at its latest seq
 
 	mu       sync.Mutex
@@ -68,6 +69,7 @@ func newBroadcaster(o Options, conns *registry) *broadcaster {
 		feed: o.Feed, live: o.Live, fedAtCommit: o.FedAtCommit, size: o.Size,
 		log: o.Logger, conns: conns, maxBacklog: o.MaxBacklog, minGap: o.MinGap,
 		subs:    NewFanout[*Batch](256),
+		acks:    newAckQueue(),
 		readyCh: make(chan struct{}),
 	}
 }
@@ -76,21 +78,33 @@ func newBroadcaster(o Options, conns *registry) *broadcaster {
 // until the canvas changes (an idle server costs nothing), then flushes at
 // once when the last flush started long enough ago, else when it will have
 // (tickPolicy), and never later than the batch interval after the last
-// flush.
+// flush. Held answers (acks.go) go out with the next flush, or on their
+// own when the canvas does not change within the gap.
 func (b *broadcaster) run(ctx context.Context, interval time.Duration) {
 	policy := newTickPolicy(b.minGap)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
+		if b.interval != nil {
+			if d := b.interval(); d > 0 {
+				interval = d
+			}
+		}
 		select {
 		case <-ctx.Done():
 			b.flush()
 			return
 		case <-b.live.Changed(b.lastSent()):
-		}
-		if b.interval != nil {
-			if d := b.interval(); d > 0 {
-				interval = d
+		case <-b.acks.wake:
+			// Held answers wait for the next batch, at most one gap.
+			hold := min(policy.gap(b.conns.online(), interval), max(ackMaxDelay, b.minGap))
+			if !b.changeWithin(ctx, hold, timer) {
+				if ctx.Err() != nil {
+					b.flush()
+					return
+				}
+				b.flushAcks()
+				continue
 			}
 		}
 		if d := policy.wait(time.Now(), b.conns.online(), interval); d > 0 {
@@ -122,6 +136,9 @@ func (b *broadcaster) lastSent() (uint64, place.Size) {
 // as one batch; it reports whether it sent one, and to how many
 // connections.
 func (b *broadcaster) flush() (conns int, sent bool) {
+	// Taken before the batch is written: every answer held now goes out
+	// with it, or right after it on its own.
+	held, epoch := b.acks.take()
 	b.mu.Lock()
 	start := time.Now()
 	prev := b.sent
@@ -139,6 +156,7 @@ func (b *broadcaster) flush() (conns int, sent bool) {
 		b.sent = seq
 		b.mu.Unlock()
 		b.sendAll(targets, resize)
+		flushHeld(held, epoch)
 		if seq == prev {
 			return 0, false
 		}
@@ -168,6 +186,7 @@ func (b *broadcaster) flush() (conns int, sent bool) {
 		metrics.SlowConsumers.Inc()
 		b.conns.closeConn(c.conn, 1008, "slow consumer")
 	}
+	flushHeld(held, epoch)
 	clear(targets) // drop the references until the next flush
 	metrics.BatchSize.Observe(float64(len(events)))
 	metrics.BroadcastDuration.Observe(time.Since(start).Seconds())

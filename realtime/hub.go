@@ -126,8 +126,10 @@ type client struct {
 	id      Identity
 	binary  bool
 	deflate bool // negotiated permessage-deflate
-	closed  atomic.Bool
-	w       connWriter
+	// batchedAcks: the connection asked for ?acks=batched (acks.go)
+	batchedAcks bool
+	closed      atomic.Bool
+	w           connWriter
 	// expires is when the session expires unless renewed (unix ms, 0:
 	// unknown); slot is the index in Hub.recheck (-1: not re-checked).
 	expires atomic.Int64

@@ -57,6 +57,11 @@ type connWriter struct {
 	// may be far larger than the limit, and only what is queued after it
 	// measures whether the client keeps up.
 	joinEnd uint64
+	// acks are success frames held for the connection's next write, on a
+	// connection that asked for batched acknowledgements (acks.go); empty
+	// but kept as a buffer between writes.
+	acks     []byte
+	ackEpoch uint64 // the ackQueue's epoch when the first of acks was held
 }
 
 // joinMinRate is the slowest a joiner's first frames may be taken, in
@@ -98,6 +103,15 @@ func (w *connWriter) send(frame []byte, limit int64) sendResult {
 	if w.closed || w.broken {
 		return gone
 	}
+	if len(w.acks) > 0 {
+		// Held answers go first, in the same write: a connection's answers
+		// keep the order of its messages.
+		return w.sendAcksLocked(frame, limit)
+	}
+	return w.sendLocked(frame, limit)
+}
+
+func (w *connWriter) sendLocked(frame []byte, limit int64) sendResult {
 	if len(w.queue) == 0 && w.raw != nil {
 		n, err := writeNonBlocking(w.raw, frame)
 		if err != nil {
@@ -174,7 +188,8 @@ func (w *connWriter) drain() {
 
 // close sends frame (a close frame) after the frame being written, dropping
 // the frames not yet begun, and then closes the socket; a close frame stuck
-// behind a full socket buffer is abandoned after closeTimeout.
+// behind a full socket buffer is abandoned after closeTimeout. Held answers
+// (acks.go) go just before it when nothing else is being written.
 func (w *connWriter) close(frame []byte) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -182,6 +197,11 @@ func (w *connWriter) close(frame []byte) {
 		return
 	}
 	w.closed = true
+	if !w.draining && len(w.acks) > 0 {
+		// Held answers were due before anything sent after them.
+		frame = append(w.acks, frame...)
+	}
+	w.acks = nil
 	if !w.draining {
 		if w.raw != nil {
 			n, err := writeNonBlocking(w.raw, frame)
@@ -221,6 +241,7 @@ func (w *connWriter) shutdown() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.closed, w.broken = true, true
+	w.acks = nil
 	_ = w.nc.Close()
 	if !w.draining {
 		w.queue, w.queued = nil, 0

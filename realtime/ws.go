@@ -83,6 +83,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, id Identity, since
 	c := clientOf(conn)
 	c.conn, c.id, c.binary, c.slot = conn, id, binary, -1
 	c.deflate = OffersDeflate(r)
+	c.batchedAcks, _ = BatchedAcks(r) // a bad value was refused before the upgrade
 	if !id.Expires.IsZero() && h.opts.SessionAlive != nil {
 		c.expires.Store(id.Expires.UnixMilli())
 	}
@@ -242,11 +243,17 @@ func (h *Hub) place(c *client, m ClientMessage, now time.Time) {
 	}
 	at := h.opts.Now()
 	charges := h.opts.Placements.ChargesAt(clock, at)
+	var payload []byte
 	if challenged {
-		h.conns.send(c, newFrame(gws.OpcodeText, EncodeSuccessWithChallenge(m.RequestID, charges, at, ch)))
+		payload = EncodeSuccessWithChallenge(m.RequestID, charges, at, ch)
+	} else {
+		payload = EncodeSuccess(m.RequestID, charges, at)
+	}
+	if c.batchedAcks {
+		h.holdAck(c, payload)
 		return
 	}
-	h.conns.send(c, newFrame(gws.OpcodeText, EncodeSuccess(m.RequestID, charges, at)))
+	h.conns.send(c, newFrame(gws.OpcodeText, payload))
 }
 
 func (h *Hub) sendError(c *client, err error, requestID string) {

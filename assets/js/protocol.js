@@ -203,12 +203,14 @@ export function newRequestId(cryptoImpl = globalThis.crypto) {
 
 /**
  * socketURL builds the /ws URL for a page location, resuming after `since`
- * when the client already holds a canvas.
+ * when the client already holds a canvas. It asks for batched
+ * acknowledgements: each `success` comes with the next broadcast instead
+ * of in a write of its own (docs/protocol.md, "Batched acknowledgements").
  * @param {{protocol: string, host: string}} location
  * @param {number | null} since
  */
 export function socketURL(location, since) {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const query = since === null || since === undefined ? '' : `?since=${since}`;
-  return `${scheme}//${location.host}/ws${query}`;
+  const resume = since === null || since === undefined ? '' : `&since=${since}`;
+  return `${scheme}//${location.host}/ws?acks=batched${resume}`;
 }

@@ -81,6 +81,8 @@ func TestBadInputOverHTTP(t *testing.T) {
 		// GET /ws
 		{name: "ws since negative", method: "GET", path: "/ws?since=-1", status: 400, kind: "json", code: "VALIDATION_ERROR"},
 		{name: "ws since twice", method: "GET", path: "/ws?since=1&since=2", status: 400, kind: "json", code: "VALIDATION_ERROR"},
+		{name: "ws acks unknown", method: "GET", path: "/ws?acks=later", status: 400, kind: "json", code: "VALIDATION_ERROR"},
+		{name: "ws acks twice", method: "GET", path: "/ws?acks=batched&acks=each", status: 400, kind: "json", code: "VALIDATION_ERROR"},
 		{name: "ws without upgrade", method: "GET", path: "/ws", status: 400, kind: "json", code: "VALIDATION_ERROR"},
 		{name: "ws upgrade without key", method: "GET", path: "/ws", header: http.Header{"Connection": {"Upgrade"}, "Upgrade": {"websocket"}, "Sec-Websocket-Version": {"13"}}, status: 400, kind: "json", code: "VALIDATION_ERROR"},
 		{name: "ws old version", method: "GET", path: "/ws", header: http.Header{"Connection": {"Upgrade"}, "Upgrade": {"websocket"}, "Sec-Websocket-Version": {"8"}, "Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}}, status: 400, kind: "json", code: "VALIDATION_ERROR"},

@@ -46,7 +46,7 @@ test('pixels in sequence are applied; a gap resyncs from the last sequence appli
   assert.equal(g.board.colorAt(3, 0), 0, 'pixels after a gap are not applied');
   assert.deepEqual(before.closed, { code: 1000, reason: 'resync' });
   assert.equal(g.server.sockets.length, 2);
-  assert.equal(g.server.socket().url, 'ws://h/ws?since=12', 'the new socket resumes after the last sequence applied');
+  assert.equal(g.server.socket().url, 'ws://h/ws?acks=batched&since=12', 'the new socket resumes after the last sequence applied');
   g.server.welcome();
   g.server.pixels(12, 15, [{ x: 3, y: 0, color: 7 }]);
   assert.equal(g.board.colorAt(3, 0), 7);
@@ -59,7 +59,7 @@ test('pixels before any canvas resync', () => {
   g.server.pixels(3, 4, [{ x: 0, y: 0, color: 1 }]);
   assert.equal(g.board.colorAt(0, 0), 0);
   assert.equal(g.server.sockets.length, 2);
-  assert.equal(g.server.socket().url, 'ws://h/ws');
+  assert.equal(g.server.socket().url, 'ws://h/ws?acks=batched');
 });
 
 test('a welcome of a larger canvas grows it in place; one of another size starts afresh without resuming', () => {
@@ -84,7 +84,7 @@ test('a welcome of a larger canvas grows it in place; one of another size starts
   assert.deepEqual(g.shown.resets, [[3, 3]]);
   assert.equal(g.sync.lastSeq, null, 'a resume against another canvas cannot be trusted');
   assert.equal(g.server.sockets.length, 4, 'resynced at once');
-  assert.equal(g.server.socket().url, 'ws://h/ws');
+  assert.equal(g.server.socket().url, 'ws://h/ws?acks=batched');
   g.server.welcome({ canvasInfo: { width: 3, height: 3 } });
   g.server.canvas(20, new Uint8Array(9).fill(2), 3, 3);
   assert.equal(g.board.colorAt(2, 2), 2);
@@ -138,7 +138,7 @@ test('a garbled frame resyncs once a canvas is held', () => {
     console.warn = warn;
   }
   assert.equal(g.server.sockets.length, 2);
-  assert.equal(g.server.socket().url, 'ws://h/ws?since=10');
+  assert.equal(g.server.socket().url, 'ws://h/ws?acks=batched&since=10');
 });
 
 test('a lost connection is announced only when it lasts, its return always after that', () => {

@@ -146,7 +146,7 @@ test('a viewer\'s first placement makes a session, reconnects, and places after 
   await settle();
   assert.deepEqual(calls, [['/api/v1/session', 'POST']]);
   assert.equal(g.server.sockets.length, 2, 'the socket starts again with the new session');
-  assert.equal(g.server.socket().url, 'ws://h/ws?since=10');
+  assert.equal(g.server.socket().url, 'ws://h/ws?acks=batched&since=10');
   assert.equal(g.server.places().length, 0);
   g.server.welcome({ userId: 'u9', username: 'Guest_9' });
   assert.deepEqual(g.server.places().map((p) => [p.x, p.y, p.color]), [[3, 1, 3]]);
@@ -213,4 +213,22 @@ test('with stored charges, placements follow each other until the last charge, a
   g.placing.place(3, 0);
   assert.equal(g.server.places().length, 3, 'no charge: the fourth waits');
   assert.match(g.shown.toasts.at(-1), /5/);
+});
+
+test('with batched acks the success comes with a batch, before or after the pixel\'s own: either confirms it', () => {
+  for (const successFirst of [true, false]) {
+    const g = playGame();
+    g.connect(10);
+    assert.match(g.server.socket().url, /[?&]acks=batched(&|$)/, 'the page asks for batched acks');
+    g.placing.place(1, 2);
+    const [sent] = g.server.places();
+    const success = () => g.server.send({ type: 'success', requestId: sent.requestId, nextPlacement: 4000, serverTime: 0 });
+    // One write of the server: the held success and the next batch.
+    if (successFirst) success();
+    g.server.pixels(10, 11, [{ x: 1, y: 2, color: 3 }]);
+    if (!successFirst) success();
+    assert.equal(g.placing.pending.size, 0, `success ${successFirst ? 'first' : 'second'}: answered`);
+    assert.equal(g.board.colorAt(1, 2), 3);
+    assert.equal(g.board.confirmedAt(1, 2), 3);
+  }
 });

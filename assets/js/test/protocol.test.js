@@ -179,10 +179,11 @@ test('request ids are unique, at most 64 chars, with and without randomUUID', ()
   assert.match(newRequestId(noUUID), /^[0-9a-f]{32}$/);
 });
 
-test('socket URL follows the page scheme and resumes with since', () => {
-  assert.equal(socketURL({ protocol: 'http:', host: 'localhost:8080' }, null), 'ws://localhost:8080/ws');
-  assert.equal(socketURL({ protocol: 'https:', host: 'place.example' }, 42), 'wss://place.example/ws?since=42');
-  assert.equal(socketURL({ protocol: 'https:', host: 'place.example' }, 0), 'wss://place.example/ws?since=0');
+test('socket URL follows the page scheme, asks for batched acks and resumes with since', () => {
+  assert.equal(socketURL({ protocol: 'http:', host: 'localhost:8080' }, null), 'ws://localhost:8080/ws?acks=batched');
+  assert.equal(socketURL({ protocol: 'http:', host: 'localhost:8080' }, undefined), 'ws://localhost:8080/ws?acks=batched');
+  assert.equal(socketURL({ protocol: 'https:', host: 'place.example' }, 42), 'wss://place.example/ws?acks=batched&since=42');
+  assert.equal(socketURL({ protocol: 'https:', host: 'place.example' }, 0), 'wss://place.example/ws?acks=batched&since=0');
 });
 
 test('resize decodes from JSON (binary connections get it as text too) and checks its size', () => {
