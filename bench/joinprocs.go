@@ -34,7 +34,7 @@ func RunJoinProcs(ctx context.Context, opts JoinOptions) (JoinReport, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 60 * time.Second
 	}
-	wsURL, origin, metricsURL, err := endpoints(opts.Target)
+	wsURL, origin, metricsURL, err := endpoints(opts.Target, false) // joiners do not place
 	if err != nil {
 		return JoinReport{}, err
 	}

@@ -105,7 +105,7 @@ func RunJoins(ctx context.Context, opts JoinOptions) (JoinReport, error) {
 		opts.Timeout = 60 * time.Second
 	}
 	rep := JoinReport{Target: opts.Target, Protocol: protocolName(opts.Binary), Deflate: opts.Deflate, Procs: 1, Clients: opts.Clients, Errors: map[string]int{}}
-	wsURL, origin, metricsURL, err := endpoints(opts.Target)
+	wsURL, origin, metricsURL, err := endpoints(opts.Target, false) // joiners do not place
 	if err != nil {
 		return rep, err
 	}
