@@ -28,7 +28,7 @@ test: lint test-go test-js fuzz
 # Verbose so that every "SKIPPING: …" line shows; the summary keeps the
 # package results, skips and failures, and a failure prints the full log.
 test-go:
-	@set -o pipefail; $(GO) test -race -timeout 20m -v $(PKGS) > .test-go.log 2>&1; status=$$?; \
+	@set -o pipefail; $(GO) test -race -timeout 30m -v $(PKGS) > .test-go.log 2>&1; status=$$?; \
 	grep -E '^(ok|FAIL|panic:|--- FAIL)|SKIPPING:' .test-go.log | awk '!seen[$$0]++'; \
 	if [ $$status -ne 0 ]; then echo "---- go test failed; log follows ----"; grep -v -E '^=== (RUN|PAUSE|CONT)' .test-go.log | tail -n 600; fi; \
 	exit $$status
