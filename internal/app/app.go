@@ -19,6 +19,7 @@ import (
 	"github.com/placecanvas/place/event"
 	"github.com/placecanvas/place/handlers"
 	"github.com/placecanvas/place/internal/budget"
+	"github.com/placecanvas/place/internal/feedloop"
 	"github.com/placecanvas/place/joining"
 	"github.com/placecanvas/place/leaderboard"
 	"github.com/placecanvas/place/live"
@@ -120,8 +121,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			return ev.CheckArea(ctx, a.UserID, a.X, a.Y, st.Users.UserByID)
 		},
 	})
+	// The state kept from the feed (template health, the leaderboards)
+	// follows it through the hub's read: in the cluster, one reader of the
+	// Redis stream per instance, as the capacity plan counts. In embedded
+	// mode the hub reads nothing (the store feeds it at commit) and the
+	// store's feed is in memory.
+	hubFeed, stateFeed := st.Feed, st.Feed
+	if !fedAtCommit {
+		tee := feedloop.NewTee(st.Feed)
+		hubFeed, stateFeed = tee.Source(), tee
+	}
 	hub = realtime.New(realtime.Options{
-		Config: cfg.CanvasConfig(), Feed: st.Feed, Live: lc, FedAtCommit: fedAtCommit, Placements: placements,
+		Config: cfg.CanvasConfig(), Feed: hubFeed, Live: lc, FedAtCommit: fedAtCommit, Placements: placements,
 		BatchInterval: ev.Settings().BatchInterval, Interval: func() time.Duration { return ev.Settings().BatchInterval },
 		MinGap:   cfg.MinBatchInterval,
 		Cooldown: ev.Cooldown,
@@ -134,8 +145,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// Every change of the event, made here, elsewhere or by the clock,
 	// reaches every connected client.
 	ev.OnChange(func(place.Event) { hub.BroadcastState() })
-	health := templatehealth.New(templatehealth.Stores{Feed: st.Feed, Templates: st.Events, History: st.History, Latest: st.Factions}, log, nil)
-	leaders := leaderboard.New(leaderboard.Stores{Feed: st.Feed, Counts: st.Factions}, log, nil)
+	health := templatehealth.New(templatehealth.Stores{Feed: stateFeed, Templates: st.Events, History: st.History, Latest: st.Factions}, log, nil)
+	leaders := leaderboard.New(leaderboard.Stores{Feed: stateFeed, Counts: st.Factions}, log, nil)
 	expensive := budget.New(budget.Options{Workers: cfg.BudgetWorkers, Memory: int64(cfg.BudgetMemoryMiB) << 20})
 	opts := handlers.Options{
 		Config: cfg.CanvasConfig(), Hub: hub, Placements: placements, Event: ev, Logger: log,
