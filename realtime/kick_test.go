@@ -19,15 +19,7 @@ import (
 // with the ban's message; a connection whose session was read after the
 // kick is not touched by it.
 func TestKickBetweenSessionReadAndJoin(t *testing.T) {
-	f := &fakeStore{cfg: place.Config{Width: 10, Height: 10}, events: make(chan []place.Placement)}
-	h := realtime.New(realtime.Options{Config: f.cfg, Feed: f, BatchInterval: 10 * time.Millisecond,
-		Placements: placing.New(placing.Options{Config: f.cfg, Placer: f, Users: f})})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go h.Run(ctx)
-	if err := h.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h := runKickHub(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		user := r.URL.Query().Get("user")
 		readAt := time.Now()
@@ -71,15 +63,7 @@ func TestKickBetweenSessionReadAndJoin(t *testing.T) {
 // browser sent, whether it joins after the kick or was open before it.
 // Viewers with another token stay.
 func TestBanReachesATabThatRejoinedAsAViewer(t *testing.T) {
-	f := &fakeStore{cfg: place.Config{Width: 10, Height: 10}, events: make(chan []place.Placement)}
-	h := realtime.New(realtime.Options{Config: f.cfg, Feed: f, BatchInterval: 10 * time.Millisecond,
-		Placements: placing.New(placing.Options{Config: f.cfg, Placer: f, Users: f})})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go h.Run(ctx)
-	if err := h.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h := runKickHub(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A viewer: no user, only the cookie its browser still sends.
 		_ = h.ServeWS(w, r, realtime.Identity{SessionCookie: r.URL.Query().Get("cookie"), ReadAt: time.Now()}, 0, false)
@@ -117,4 +101,20 @@ func TestBanReachesATabThatRejoinedAsAViewer(t *testing.T) {
 		t.Fatalf("a viewer with another session was closed (%d)", other.CloseCode())
 	case <-time.After(300 * time.Millisecond):
 	}
+}
+
+// runKickHub starts a hub whose connections the test serves itself, with
+// the identities it means to kick.
+func runKickHub(t *testing.T) *realtime.Hub {
+	t.Helper()
+	f := &fakeStore{cfg: place.Config{Width: 10, Height: 10}, events: make(chan []place.Placement)}
+	h := realtime.New(realtime.Options{Config: f.cfg, Feed: f, BatchInterval: 10 * time.Millisecond,
+		Placements: placing.New(placing.Options{Config: f.cfg, Placer: f, Users: f})})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go h.Run(ctx)
+	if err := h.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
