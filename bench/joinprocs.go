@@ -184,16 +184,16 @@ func (p *cpuProbe) stop() float64 {
 
 func (p *cpuProbe) read() (float64, bool) {
 	if p.pid > 0 {
-		v, err := procCPUSeconds(p.pid)
+		v, err := ProcCPUSeconds(p.pid)
 		return v, err == nil
 	}
 	m, err := scrapeMetrics(p.ctx, p.metricsURL)
 	return m.cpu, err == nil && m.cpu >= 0
 }
 
-// procCPUSeconds is utime + stime of a process, from /proc/PID/stat (Linux,
+// ProcCPUSeconds is utime + stime of a process, from /proc/PID/stat (Linux,
 // 100 clock ticks a second).
-func procCPUSeconds(pid int) (float64, error) {
+func ProcCPUSeconds(pid int) (float64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err

@@ -59,6 +59,8 @@ type broadcaster struct {
 	state    func() []byte        // the state message (state.go); nil: none
 	interval func() time.Duration // the live batch interval; nil: fixed
 	minGap   time.Duration        // the shortest gap between flushes (0: tickMinGap)
+	paced    bool                 // the store spaces its commits by commitGap (Options.CommitPaced)
+	gapNow   atomic.Int64         // the gap after the last flush, ns
 	// size reads the store's canvas size, when the feed brings a placement
 	// beyond the live canvas before this instance learnt of the growth.
 	size func(context.Context) (place.Size, error)
@@ -67,7 +69,7 @@ type broadcaster struct {
 func newBroadcaster(o Options, conns *registry) *broadcaster {
 	return &broadcaster{
 		feed: o.Feed, live: o.Live, fedAtCommit: o.FedAtCommit, size: o.Size,
-		log: o.Logger, conns: conns, maxBacklog: o.MaxBacklog, minGap: o.MinGap,
+		log: o.Logger, conns: conns, maxBacklog: o.MaxBacklog, minGap: o.MinGap, paced: o.CommitPaced && o.FedAtCommit,
 		subs:    NewFanout[*Batch](256),
 		acks:    newAckQueue(),
 		readyCh: make(chan struct{}),
@@ -107,7 +109,7 @@ func (b *broadcaster) run(ctx context.Context, interval time.Duration) {
 				continue
 			}
 		}
-		if d := policy.wait(time.Now(), b.conns.online(), interval); d > 0 {
+		if d := b.wait(policy, interval); d > 0 {
 			timer.Reset(d)
 			select {
 			case <-ctx.Done():
@@ -120,9 +122,39 @@ func (b *broadcaster) run(ctx context.Context, interval time.Duration) {
 		start := time.Now()
 		if n, sent := b.flush(); sent {
 			policy.flushed(start, time.Since(start), n)
-			metrics.BroadcastGap.Set(policy.gap(n, interval).Seconds())
+			gap := policy.gap(n, interval)
+			b.gapNow.Store(int64(gap))
+			metrics.BroadcastGap.Set(gap.Seconds())
 		}
 	}
+}
+
+// MaxCommitHold is the longest a paced store holds placements for the next
+// flush (Hub.CommitGap): a longer gap (a long batch interval, or a flush
+// to a very large audience) leaves the store committing at once and the
+// broadcaster batching by its own clock.
+const MaxCommitHold = 100 * time.Millisecond
+
+// wait returns how long to wait before flushing what has just arrived. The
+// commits of a paced store (Options.CommitPaced) already come at most once
+// a gap, so each goes out as it lands: waiting for the broadcaster's own
+// clock would hold it for up to one more gap, since the two clocks drift
+// apart (measured at 2,500 connections: BENCHMARKS.md, "The history
+// writer keeps the broadcaster's time").
+func (b *broadcaster) wait(policy *tickPolicy, interval time.Duration) time.Duration {
+	conns := b.conns.online()
+	if b.paced && policy.gap(conns, interval) <= MaxCommitHold {
+		return 0
+	}
+	return policy.wait(time.Now(), conns, interval)
+}
+
+// commitGap implements Hub.CommitGap.
+func (b *broadcaster) commitGap() time.Duration {
+	if g := time.Duration(b.gapNow.Load()); g <= MaxCommitHold {
+		return g
+	}
+	return 0
 }
 
 // lastSent returns the last seq broadcast and the size last announced.

@@ -73,6 +73,10 @@ type Options struct {
 	// broadcaster batch as it does for a large audience, whose flushes are
 	// dear; tests use it to act between two flushes.
 	MinGap time.Duration
+	// CommitPaced says the store spaces its commits by CommitGap (embedded
+	// mode): the broadcaster then sends each commit as it lands, because
+	// the commits already keep the gap (see broadcaster.run).
+	CommitPaced bool
 }
 
 // Hub serves the live canvas of this instance (package live). It is three
@@ -287,6 +291,14 @@ func (h *Hub) Acknowledged() uint64 { return h.opts.Live.AckedSeq() }
 
 // Online returns the number of open WebSocket connections.
 func (h *Hub) Online() int { return h.conns.online() }
+
+// CommitGap is how long a store that commits for this hub (Options.
+// CommitPaced) should leave between the starts of two commits: the
+// broadcaster's gap between flushes, so that each commit's placements leave
+// in one flush the moment it lands, instead of waiting for a flush whose
+// clock runs apart from the commits'. It is 0 (commit at once) before the
+// first flush and when the gap is longer than MaxCommitHold.
+func (h *Hub) CommitGap() time.Duration { return h.bc.commitGap() }
 
 // Kick closes the connections of a user or of a session token with 1008.
 func (h *Hub) Kick(k place.Kick) { h.conns.kick(k) }

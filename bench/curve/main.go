@@ -114,8 +114,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				if err != nil {
 					return fmt.Errorf("%s at %d clients: %w", name, n, err)
 				}
-				fmt.Fprintf(stderr, "%-8s %6d clients: p99 %6.1f ms, %7.0f messages/s, missed %d, load %s\n",
-					name, n, p.P99Ms, p.MessagesPerSec, p.Missed, p.Load)
+				fmt.Fprintf(stderr, "%-8s %6d clients: p50 %6.1f ms, p99 %6.1f ms, %7.0f messages/s, missed %d, server CPU %.2f s, load %s\n",
+					name, n, p.P50Ms, p.P99Ms, p.MessagesPerSec, p.Missed, p.CPUSeconds, p.Load)
 				runs[name] = append(runs[name], p)
 			}
 		}
@@ -145,7 +145,8 @@ type point struct {
 	MessagesPerSec float64
 	Missed         int64
 	Connected      int
-	Load           string // the load average when the point ended
+	Load           string  // the load average when the point ended
+	CPUSeconds     float64 // the server process's CPU (user + system) during the generator's run
 }
 
 // measure starts a fresh server process and runs the generator against it.
@@ -183,15 +184,18 @@ func measure(ctx context.Context, name string, clients int, cfg config, log io.W
 	opts.Target = target
 	opts.Clients, opts.Placers, opts.Rate = clients, min(cfg.placers, clients), cfg.rate
 	opts.Duration, opts.Warmup = cfg.duration, time.Second
+	cpuBefore, _ := bench.ProcCPUSeconds(cmd.Process.Pid)
 	rep, err := bench.Run(ctx, opts)
 	if err != nil {
 		return point{}, err
 	}
+	cpuAfter, _ := bench.ProcCPUSeconds(cmd.Process.Pid)
 	load, _ := os.ReadFile("/proc/loadavg")
 	return point{
 		Clients: clients, P50Ms: rep.DeliveryP50Ms, P99Ms: rep.DeliveryP99Ms,
 		MessagesPerSec: rep.MessagesPerSec, Missed: rep.Missed, Connected: rep.Connected,
-		Load: strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "),
+		CPUSeconds: cpuAfter - cpuBefore,
+		Load:       strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "),
 	}, nil
 }
 

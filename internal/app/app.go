@@ -68,7 +68,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// placement; the event is loaded from the store, so it is set once
 	// both are open.
 	var evRef atomic.Pointer[event.Live]
+	// The embedded store commits once per broadcast gap, so that a commit's
+	// placements leave in the flush that follows it (realtime.Hub.CommitGap).
+	var hubRef atomic.Pointer[realtime.Hub]
 	st, fedAtCommit, err := openStore(ctx, cfg, log, lc, liveRules{
+		commitGap: func() time.Duration {
+			if h := hubRef.Load(); h != nil {
+				return h.CommitGap()
+			}
+			return 0
+		},
 		cooldown: func() time.Duration {
 			if l := evRef.Load(); l != nil {
 				return l.Cooldown()
@@ -132,7 +141,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		hubFeed, stateFeed = tee.Source(), tee
 	}
 	hub = realtime.New(realtime.Options{
-		Config: cfg.CanvasConfig(), Feed: hubFeed, Live: lc, FedAtCommit: fedAtCommit, Placements: placements,
+		Config: cfg.CanvasConfig(), Feed: hubFeed, Live: lc, FedAtCommit: fedAtCommit, CommitPaced: fedAtCommit, Placements: placements,
 		BatchInterval: ev.Settings().BatchInterval, Interval: func() time.Duration { return ev.Settings().BatchInterval },
 		MinGap:   cfg.MinBatchInterval,
 		Cooldown: ev.Cooldown,
@@ -142,6 +151,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		},
 		Logger: log, SessionAlive: sessionAlive(st.Sessions, log), Size: st.Sizes.CanvasSize,
 	})
+	hubRef.Store(hub)
 	// Every change of the event, made here, elsewhere or by the clock,
 	// reaches every connected client.
 	ev.OnChange(func(place.Event) { hub.BroadcastState() })

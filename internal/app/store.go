@@ -21,6 +21,9 @@ func OpenStore(ctx context.Context, c Config, log *slog.Logger) (place.Stores, e
 type liveRules struct {
 	cooldown func() time.Duration
 	charges  func() int
+	// commitGap spaces the embedded store's commits by the broadcaster's
+	// gap (realtime.Hub.CommitGap).
+	commitGap func() time.Duration
 }
 
 // openStore opens the store of the configured mode; in embedded mode the
@@ -34,7 +37,7 @@ func openStore(ctx context.Context, c Config, log *slog.Logger, lc *live.Canvas,
 		st, err := openCluster(ctx, c, log, rules)
 		return st, false, err
 	}
-	st, err := embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, Live: lc, Cooldown: rules.cooldown, Charges: rules.charges})
+	st, err := embedded.Open(ctx, embedded.Options{DataDir: c.DataDir, Config: c.CanvasConfig(), Logger: log, Live: lc, Cooldown: rules.cooldown, Charges: rules.charges, CommitGap: rules.commitGap})
 	if err != nil {
 		return place.Stores{}, false, err
 	}

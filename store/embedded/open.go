@@ -45,6 +45,12 @@ type Options struct {
 	// refusing a different Config size, and records none in an empty
 	// database; for tools that never touch the canvas (place admin).
 	AnySize bool
+	// CommitGap, when set, gives the shortest time between the starts of
+	// two group commits (realtime.Hub.CommitGap; 0: commit as soon as the
+	// last one ends). What arrives meanwhile shares the next commit, so a
+	// large audience's placements cost one commit a broadcast rather than
+	// several, and each commit's placements leave in one flush.
+	CommitGap func() time.Duration
 }
 
 // db is the connection the role services share (roles.go): the SQLite

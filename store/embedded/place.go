@@ -199,6 +199,7 @@ func (s *db) writer() {
 	lastSnapshot := time.Now()
 	ticker := time.NewTicker(time.Second)
 	defer ticker.Stop()
+	var lastCommit time.Time
 	for {
 		stopping := false
 		select {
@@ -207,6 +208,9 @@ func (s *db) writer() {
 		case <-s.stop:
 			stopping = true
 		}
+		if !stopping {
+			stopping = !s.holdForGap(lastCommit)
+		}
 		s.mu.Lock()
 		batch, b := s.pending, s.batch
 		s.pending = nil
@@ -214,6 +218,7 @@ func (s *db) writer() {
 		s.mu.Unlock()
 
 		if len(batch) > 0 {
+			lastCommit = time.Now()
 			s.commitWithRetry(batch)
 			// Published before the waiters are released, so that an
 			// acknowledged placement is already in Canvas and the feed.
@@ -234,6 +239,26 @@ func (s *db) writer() {
 		if stopping {
 			return
 		}
+	}
+}
+
+// holdForGap waits until the commit gap (Options.CommitGap) has passed
+// since the last commit started; false when the store is stopping.
+func (s *db) holdForGap(last time.Time) bool {
+	if s.opts.CommitGap == nil {
+		return true
+	}
+	d := time.Until(last.Add(s.opts.CommitGap()))
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.stop:
+		return false
 	}
 }
 
