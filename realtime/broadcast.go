@@ -59,7 +59,7 @@ type broadcaster struct {
 	state    func() []byte        // the state message (state.go); nil: none
 	interval func() time.Duration // the live batch interval; nil: fixed
 	minGap   time.Duration        // the shortest gap between flushes (0: tickMinGap)
-	paced    bool                 // the store spaces its commits by commitGap (Options.CommitPaced)
+	paced    bool                 // its inputs come at most once a gap: flush each as it lands
 	gapNow   atomic.Int64         // the gap after the last flush, ns
 	// size reads the store's canvas size, when the feed brings a placement
 	// beyond the live canvas before this instance learnt of the growth.
@@ -69,7 +69,10 @@ type broadcaster struct {
 func newBroadcaster(o Options, conns *registry) *broadcaster {
 	return &broadcaster{
 		feed: o.Feed, live: o.Live, fedAtCommit: o.FedAtCommit, size: o.Size,
-		log: o.Logger, conns: conns, maxBacklog: o.MaxBacklog, minGap: o.MinGap, paced: o.CommitPaced && o.FedAtCommit,
+		log: o.Logger, conns: conns, maxBacklog: o.MaxBacklog, minGap: o.MinGap,
+		// Followed feeds are read at most once a gap (follow.go), and a
+		// paced store commits at most once a gap.
+		paced:   !o.FedAtCommit || o.CommitPaced,
 		subs:    NewFanout[*Batch](256),
 		acks:    newAckQueue(),
 		readyCh: make(chan struct{}),
@@ -136,10 +139,10 @@ func (b *broadcaster) run(ctx context.Context, interval time.Duration) {
 const MaxCommitHold = 100 * time.Millisecond
 
 // wait returns how long to wait before flushing what has just arrived. The
-// commits of a paced store (Options.CommitPaced) already come at most once
-// a gap, so each goes out as it lands: waiting for the broadcaster's own
-// clock would hold it for up to one more gap, since the two clocks drift
-// apart (measured at 2,500 connections: BENCHMARKS.md, "The history
+// commits of a paced store (Options.CommitPaced), and the reads of a
+// followed feed (holdFeed), already come at most once a gap, so each goes
+// out as it lands: waiting for the broadcaster's own clock would hold it
+// for up to one more gap, since the two clocks drift apart (measured at 2,500 connections: BENCHMARKS.md, "The history
 // writer keeps the broadcaster's time").
 func (b *broadcaster) wait(policy *tickPolicy, interval time.Duration) time.Duration {
 	conns := b.conns.online()

@@ -65,7 +65,11 @@ func (b *broadcaster) prefill(ctx context.Context, seq uint64) {
 // until ctx ends (cluster mode).
 func (b *broadcaster) follow(ctx context.Context) {
 	for ctx.Err() == nil && !b.fedAtCommit {
-		err := b.feed.Follow(ctx, b.live.Seq(), b.enqueue)
+		err := b.feed.Follow(ctx, b.live.Seq(), func(batch []place.Placement) {
+			read := time.Now()
+			b.enqueue(batch)
+			b.holdFeed(ctx, read)
+		})
 		if ctx.Err() != nil {
 			return
 		}
@@ -81,6 +85,25 @@ func (b *broadcaster) follow(ctx context.Context) {
 			return
 		case <-time.After(200 * time.Millisecond):
 		}
+	}
+}
+
+// holdFeed keeps the feed's next read until the broadcaster's gap has
+// passed since the last one returned at read: what arrives meanwhile comes
+// in the next read, so an instance reads the stream about once a flush
+// (one XREAD a gap, not one per placement or two), and the broadcaster
+// sends each read as it lands (broadcaster.wait). The gap is the one a
+// paced store keeps (Hub.CommitGap): 0, no hold, above MaxCommitHold.
+func (b *broadcaster) holdFeed(ctx context.Context, read time.Time) {
+	d := time.Until(read.Add(b.commitGap()))
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }
 
