@@ -40,6 +40,7 @@ const (
 type connWriter struct {
 	nc  net.Conn
 	raw syscall.RawConn // nil when the socket cannot be written without blocking
+	rw  rawWrite        // raw's write, made once (writer_unix.go)
 
 	mu       sync.Mutex
 	queue    [][]byte // frames not fully written; the next byte is queue[0][off]
@@ -90,6 +91,7 @@ func (w *connWriter) init(nc net.Conn) {
 	if sc, ok := nc.(syscall.Conn); ok && canWriteNonBlocking {
 		if raw, err := sc.SyscallConn(); err == nil {
 			w.raw = raw
+			w.rw.init()
 		}
 	}
 }
@@ -113,7 +115,7 @@ func (w *connWriter) send(frame []byte, limit int64) sendResult {
 
 func (w *connWriter) sendLocked(frame []byte, limit int64) sendResult {
 	if len(w.queue) == 0 && w.raw != nil {
-		n, err := writeNonBlocking(w.raw, frame)
+		n, err := w.rw.write(w.raw, frame)
 		if err != nil {
 			w.breakLocked()
 			return gone
@@ -204,7 +206,7 @@ func (w *connWriter) close(frame []byte) {
 	w.acks = nil
 	if !w.draining {
 		if w.raw != nil {
-			n, err := writeNonBlocking(w.raw, frame)
+			n, err := w.rw.write(w.raw, frame)
 			if err != nil {
 				w.breakLocked()
 				return

@@ -10,6 +10,10 @@ import (
 // Elsewhere every write goes through the drainer goroutine.
 const canWriteNonBlocking = false
 
-func writeNonBlocking(syscall.RawConn, []byte) (int, error) {
+type rawWrite struct{}
+
+func (r *rawWrite) init() {}
+
+func (r *rawWrite) write(syscall.RawConn, []byte) (int, error) {
 	return 0, errors.New("non-blocking writes are not supported on this platform")
 }

@@ -57,6 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.window, "window", 20*time.Second, "measuring window per point")
 	fs.DurationVar(&cfg.warmup, "warmup", 3*time.Second, "time the readers run before each window")
 	fs.IntVar(&cfg.repeat, "repeat", 2, "rounds; each round measures every reader count once")
+	fs.DurationVar(&cfg.hold, "hold", 0, "pause after each read, as a broadcaster holds its next read for its gap between flushes (50ms: an instance whose audience makes the gap the batch interval)")
 	redisBin := fs.String("redis-server", "redis-server", "the redis-server program to start privately")
 	adminURL := fs.String("database-url", envOr("PLACE_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
 		"PostgreSQL URL of a database from which a scratch database can be created (dropped at the end)")
@@ -70,8 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		cfg.readers = append(cfg.readers, n)
 	}
-	if cfg.rate <= 0 || cfg.window <= 0 || cfg.warmup < 0 || cfg.repeat < 1 {
-		return errors.New("--rate and --window must be positive, --warmup not negative, --repeat at least 1")
+	if cfg.rate <= 0 || cfg.window <= 0 || cfg.warmup < 0 || cfg.repeat < 1 || cfg.hold < 0 {
+		return errors.New("--rate and --window must be positive, --warmup and --hold not negative, --repeat at least 1")
 	}
 
 	redis, err := startRedis(ctx, *redisBin)
@@ -86,8 +87,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer drop()
 	cfg.redisURL, cfg.databaseURL = redis.url, dbURL
 
-	fmt.Fprintf(stdout, "# stream readers: %.0f placements/s, window %s, %d round(s), load average %s\n\n",
-		cfg.rate, cfg.window, cfg.repeat, loadAverage())
+	fmt.Fprintf(stdout, "# stream readers: %.0f placements/s, window %s, %d round(s), hold after each read %s, load average %s\n\n",
+		cfg.rate, cfg.window, cfg.repeat, cfg.hold, loadAverage())
 	results, err := measure(ctx, cfg, func(r result) {
 		fmt.Fprintln(stderr, r.line())
 	})

@@ -24,6 +24,10 @@ type config struct {
 	window  time.Duration
 	warmup  time.Duration
 	repeat  int
+	// hold is the pause after each read, as an instance's broadcaster
+	// holds its next read for its gap between flushes (0: none, every
+	// read follows the last at once).
+	hold time.Duration
 
 	redisURL, databaseURL string
 }
@@ -135,7 +139,19 @@ func point(ctx context.Context, cfg config, store *cluster.Store, admin redis.Co
 			defer wg.Done()
 			// The broadcaster's loop: the store's Follow, its placements
 			// handed to a function (here a check instead of the hub).
-			if err := store.Feed.Follow(rctx, from, rd.receive); err != nil && rctx.Err() == nil {
+			receive := rd.receive
+			if cfg.hold > 0 {
+				receive = func(ps []place.Placement) {
+					read := time.Now()
+					rd.receive(ps)
+					// The broadcaster's pause before its next read
+					// (realtime's holdFeed).
+					if d := time.Until(read.Add(cfg.hold)); d > 0 {
+						_ = sleep(rctx, d)
+					}
+				}
+			}
+			if err := store.Feed.Follow(rctx, from, receive); err != nil && rctx.Err() == nil {
 				followErrs <- err
 			}
 		}()
