@@ -39,7 +39,7 @@ func (w *connWriter) lagging(check uint64) bool {
 		return false
 	}
 	w.mu.Unlock()
-	inKernel, ok := kernelUnsent(w.raw)
+	inKernel, ok := w.oq.unsent(w.raw)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	old := w.marks[slot]

@@ -8,13 +8,28 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// kernelUnsent returns the bytes in the socket's send queue that the peer
-// has not acknowledged (TIOCOUTQ); ok is false when it cannot tell.
-func kernelUnsent(raw syscall.RawConn) (n int, ok bool) {
-	if raw == nil {
+// outqProbe asks the kernel how many bytes of a socket's send queue the
+// peer has not acknowledged (TIOCOUTQ). Its function is made once per
+// connection, so that a check allocates nothing: every connection that
+// was written to is checked once a second (as rawWrite does for writes).
+// Only the lag watcher uses it.
+type outqProbe struct {
+	n   int
+	err error
+	do  func(fd uintptr)
+}
+
+func (p *outqProbe) init() {
+	p.do = func(fd uintptr) { p.n, p.err = unix.IoctlGetInt(int(fd), unix.TIOCOUTQ) }
+}
+
+// unsent returns the bytes the peer has not acknowledged; ok is false
+// when it cannot tell.
+func (p *outqProbe) unsent(raw syscall.RawConn) (n int, ok bool) {
+	if raw == nil || p.do == nil {
 		return 0, false
 	}
-	var err error
-	cerr := raw.Control(func(fd uintptr) { n, err = unix.IoctlGetInt(int(fd), unix.TIOCOUTQ) })
-	return n, cerr == nil && err == nil
+	p.n, p.err = 0, nil
+	cerr := raw.Control(p.do)
+	return p.n, cerr == nil && p.err == nil
 }

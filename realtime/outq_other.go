@@ -4,6 +4,10 @@ package realtime
 
 import "syscall"
 
-// kernelUnsent cannot look into the socket here: only the connection's
-// own queue and write deadlines judge a slow consumer.
-func kernelUnsent(syscall.RawConn) (int, bool) { return 0, false }
+// outqProbe cannot look into the socket here: only the connection's own
+// queue and write deadlines judge a slow consumer.
+type outqProbe struct{}
+
+func (p *outqProbe) init() {}
+
+func (p *outqProbe) unsent(syscall.RawConn) (int, bool) { return 0, false }

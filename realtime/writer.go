@@ -41,6 +41,7 @@ type connWriter struct {
 	nc  net.Conn
 	raw syscall.RawConn // nil when the socket cannot be written without blocking
 	rw  rawWrite        // raw's write, made once (writer_unix.go)
+	oq  outqProbe       // raw's send queue, asked by the lag watcher only (outq_linux.go)
 
 	mu       sync.Mutex
 	queue    [][]byte // frames not fully written; the next byte is queue[0][off]
@@ -92,6 +93,7 @@ func (w *connWriter) init(nc net.Conn) {
 		if raw, err := sc.SyscallConn(); err == nil {
 			w.raw = raw
 			w.rw.init()
+			w.oq.init()
 		}
 	}
 }

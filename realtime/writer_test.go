@@ -198,3 +198,21 @@ func nonBlockingWriter(t *testing.T, conn net.Conn) *connWriter {
 	}
 	return w
 }
+
+// The lag check of a connection that was written to asks the kernel for
+// its send queue without allocating: every such connection is checked once
+// a second.
+func TestLagCheckAllocatesNothing(t *testing.T) {
+	server, client := tcpPair(t)
+	w := nonBlockingWriter(t, server)
+	go io.Copy(io.Discard, client)
+	frame := newFrame(gws.OpcodeBinary, make([]byte, 40))
+	check := uint64(0)
+	if allocs := testing.AllocsPerRun(200, func() {
+		w.send(frame, 1<<20) // written since the last check: the kernel is asked
+		check++
+		w.lagging(check)
+	}); allocs != 0 {
+		t.Fatalf("%v allocations per write and lag check, want 0", allocs)
+	}
+}
