@@ -142,8 +142,9 @@ const MaxCommitHold = 100 * time.Millisecond
 // commits of a paced store (Options.CommitPaced), and the reads of a
 // followed feed (holdFeed), already come at most once a gap, so each goes
 // out as it lands: waiting for the broadcaster's own clock would hold it
-// for up to one more gap, since the two clocks drift apart (measured at 2,500 connections: BENCHMARKS.md, "The history
-// writer keeps the broadcaster's time").
+// for up to one more gap, since the two clocks drift apart (measured at
+// 2,500 connections: BENCHMARKS.md, "The history writer keeps the
+// broadcaster's time").
 func (b *broadcaster) wait(policy *tickPolicy, interval time.Duration) time.Duration {
 	conns := b.conns.online()
 	if b.paced && policy.gap(conns, interval) <= MaxCommitHold {
