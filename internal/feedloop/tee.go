@@ -53,8 +53,10 @@ type teeSource struct{ *Tee }
 // Follow implements place.Feed for the reader of the store.
 func (s teeSource) Follow(ctx context.Context, after uint64, fn func([]place.Placement)) error {
 	err := s.Tee.Feed.Follow(ctx, after, func(ps []place.Placement) {
-		fn(ps)
+		// The followers first: fn (the broadcaster) may hold the read
+		// for its flush gap, and the followers need not wait for that.
 		s.publish(ps)
+		fn(ps)
 	})
 	if errors.Is(err, place.ErrFeedReset) {
 		// The store's sequence went back: every follower starts over.

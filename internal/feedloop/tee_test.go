@@ -197,3 +197,30 @@ func TestTeeDropsASlowFollowerAndPassesResets(t *testing.T) {
 		t.Fatalf("after the store's reset the follower ended with %v, want ErrFeedReset", err)
 	}
 }
+
+// The shared read's followers get a batch while the store's reader (the
+// broadcaster, which holds each read for its flush gap) still holds it.
+func TestTeeFollowersDoNotWaitForTheHub(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := newStoreFeed()
+	tee := feedloop.NewTee(f)
+	release := make(chan struct{})
+	defer close(release)
+	calls := 0
+	go func() {
+		_ = tee.Source().Follow(ctx, 0, func([]place.Placement) {
+			if calls++; calls > 1 {
+				<-release // the hub holds every read after the first
+			}
+		})
+	}()
+	c := newCollector(0)
+	go func() { _ = tee.Follow(ctx, 0, c.apply) }()
+	// Once the follower has seq 1 (from the store or the shared read) it
+	// is subscribed; seq 2 must reach it while the hub holds the read.
+	f.batches <- f.commit(1, 1)
+	c.waitFor(t, 1)
+	f.batches <- f.commit(2, 2)
+	c.waitFor(t, 2)
+}
