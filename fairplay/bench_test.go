@@ -3,6 +3,7 @@ package fairplay_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -25,4 +26,27 @@ func BenchmarkSolve(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkCollectorWithFullRecord is what one full collection costs with
+// the last hour's record full (RecentMax placements by 1,200 identities on
+// as many addresses and devices, as on a busy canvas): the record is what
+// the collector would scan of it, see BENCHMARKS.md ("What the collector
+// marks").
+func BenchmarkCollectorWithFullRecord(b *testing.B) {
+	r := fairplay.NewRecent(0)
+	now := time.Now()
+	for i := range fairplay.RecentMax {
+		u := i % 1200
+		r.Add(fairplay.Mark{
+			At:     now.Add(time.Duration(i-fairplay.RecentMax) * time.Millisecond),
+			UserID: fmt.Sprint("user-", u), Addr: fmt.Sprint("addr:198.51.", u/256, ".", u%256), Device: fmt.Sprint("device-", u),
+			X: i % 500, Y: i / 500 % 500,
+		})
+	}
+	runtime.GC()
+	for b.Loop() {
+		runtime.GC()
+	}
+	runtime.KeepAlive(r)
 }

@@ -4,6 +4,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/placecanvas/place/internal/intern"
 )
 
 // RecentWindow is how far back Recent remembers placements: the "last
@@ -11,7 +13,8 @@ import (
 const RecentWindow = time.Hour
 
 // RecentMax bounds the placements Recent keeps (the oldest go first), so
-// that a busy canvas cannot grow it without end: about 100 bytes each.
+// that a busy canvas cannot grow it without end: 32 bytes each, and the
+// strings they name.
 const RecentMax = 100_000
 
 // Mark is one accepted placement as Recent remembers it.
@@ -31,8 +34,18 @@ type Mark struct {
 // at together (/admin/suspects).
 type Recent struct {
 	mu    sync.Mutex
-	marks []Mark // oldest first
+	marks []heldMark // oldest first
+	strs  intern.Table
 	max   int
+}
+
+// heldMark is a Mark as Recent keeps it: without pointers (its strings are
+// indexes in Recent.strs, its time in Unix nanoseconds), so that the
+// collector never scans the record, which holds up to RecentMax of them.
+type heldMark struct {
+	at                 int64
+	user, addr, device uint32
+	x, y               int32
 }
 
 // NewRecent returns an empty record keeping at most max placements
@@ -48,7 +61,21 @@ func NewRecent(max int) *Recent {
 func (r *Recent) Add(m Mark) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.marks = append(r.marks, m)
+	if r.strs.Len() > 6*len(r.marks)+4096 {
+		// More than twice the strings the marks can name (three each):
+		// forget those no mark names any more.
+		r.strs.Compact(func(renumber func(uint32) uint32) {
+			for i := range r.marks {
+				h := &r.marks[i]
+				h.user, h.addr, h.device = renumber(h.user), renumber(h.addr), renumber(h.device)
+			}
+		})
+	}
+	r.marks = append(r.marks, heldMark{
+		at:   m.At.UnixNano(),
+		user: r.strs.ID(m.UserID), addr: r.strs.ID(m.Addr), device: r.strs.ID(m.Device),
+		x: int32(m.X), y: int32(m.Y),
+	})
 	if len(r.marks) > r.max {
 		// Drop the oldest quarter at once, so that adding stays cheap.
 		drop := len(r.marks) - r.max + r.max/4
@@ -60,18 +87,22 @@ func (r *Recent) Add(m Mark) {
 func (r *Recent) snapshot(now time.Time) []Mark {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	from := now.Add(-RecentWindow)
-	i := sort.Search(len(r.marks), func(i int) bool { return !r.marks[i].At.Before(from) })
+	from, to := now.Add(-RecentWindow).UnixNano(), now.UnixNano()
+	i := sort.Search(len(r.marks), func(i int) bool { return r.marks[i].at >= from })
 	if i > 0 {
 		// Forget what fell out of the window.
 		r.marks = append(r.marks[:0:0], r.marks[i:]...)
 	}
 	out := make([]Mark, 0, len(r.marks))
-	for _, m := range r.marks {
+	for _, h := range r.marks {
 		// Placements come about in time order, not exactly (several
 		// goroutines add them): each is checked.
-		if !m.At.Before(from) && !m.At.After(now) {
-			out = append(out, m)
+		if h.at >= from && h.at <= to {
+			out = append(out, Mark{
+				At:     time.Unix(0, h.at),
+				UserID: r.strs.String(h.user), Addr: r.strs.String(h.addr), Device: r.strs.String(h.device),
+				X: int(h.x), Y: int(h.y),
+			})
 		}
 	}
 	return out

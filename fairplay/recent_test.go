@@ -76,3 +76,38 @@ func TestRecentBound(t *testing.T) {
 		t.Fatalf("kept %+v", g)
 	}
 }
+
+// A record that has seen many more identities than it keeps still names
+// the right ones, also just after its string table was rebuilt (checked
+// after every placement).
+func TestRecentManyIdentities(t *testing.T) {
+	now := time.Now()
+	r := fairplay.NewRecent(100)
+	const n = 12_000
+	add := func(i int) {
+		// Two identities per address, a device each.
+		r.Add(fairplay.Mark{
+			At:     now.Add(time.Duration(i-n) * time.Millisecond),
+			UserID: fmt.Sprint("u", i), Addr: fmt.Sprint("addr:", i/2), Device: fmt.Sprint("d", i),
+			X: i % 1000, Y: i / 1000,
+		})
+	}
+	check := func(i int) { // the pair i, i+1 (i even), both added
+		t.Helper()
+		addr := fmt.Sprint("addr:", i/2)
+		g, ok := r.Find(fairplay.ByAddress, addr, now)
+		want := []string{fmt.Sprint("u", i), fmt.Sprint("u", i+1)}
+		if !ok || fmt.Sprint(g.Users) != fmt.Sprint(want) || g.Count != 2 || g.MinX != i%1000 || g.MaxX != (i+1)%1000 || g.MinY != i/1000 {
+			t.Fatalf("after %d placements, %s: %+v (found %v), want users %v at x %d-%d", n, addr, g, ok, want, i%1000, (i+1)%1000)
+		}
+		if g, ok := r.Find(fairplay.ByDevice, fmt.Sprint("d", i), now); ok {
+			t.Fatalf("a device of one identity is a group: %+v", g)
+		}
+	}
+	for i := range n {
+		add(i)
+		if i%2 == 1 && i >= 61 {
+			check(i - 61) // among the oldest the record still keeps
+		}
+	}
+}
