@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.window, "window", 20*time.Second, "measuring window per point")
 	fs.DurationVar(&cfg.warmup, "warmup", 3*time.Second, "time the readers run before each window")
 	fs.IntVar(&cfg.repeat, "repeat", 2, "rounds; each round measures every reader count once")
-	fs.DurationVar(&cfg.hold, "hold", 0, "pause after each read, as a broadcaster holds its next read for its gap between flushes (50ms: an instance whose audience makes the gap the batch interval)")
+	fs.DurationVar(&cfg.hold, "hold", 0, "pause after each read, as a broadcaster holds its next read for its gap between flushes (50ms: an instance whose audience makes the gap the batch interval); the placements then wait a quarter of it (at most 10ms) to go to Redis together, as on such an instance")
 	redisBin := fs.String("redis-server", "redis-server", "the redis-server program to start privately")
 	adminURL := fs.String("database-url", envOr("PLACE_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
 		"PostgreSQL URL of a database from which a scratch database can be created (dropped at the end)")

@@ -72,12 +72,19 @@ func (r result) line() string {
 // measures each reader count in turn; progress gets each result as it
 // comes.
 func measure(ctx context.Context, cfg config, progress func(result)) ([]result, error) {
-	store, err := cluster.Open(ctx, cluster.Options{
+	opts := cluster.Options{
 		RedisURL:    cfg.redisURL,
 		DatabaseURL: cfg.databaseURL,
 		KeyPrefix:   keyPrefix,
 		Config:      canvas,
-	})
+	}
+	if cfg.hold > 0 {
+		// An instance whose broadcaster holds each read for its gap also
+		// lets its placements wait a quarter of that gap for company on
+		// their way to Redis (cluster.Options.CommitGap).
+		opts.CommitGap = func() time.Duration { return cfg.hold }
+	}
+	store, err := cluster.Open(ctx, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -21,8 +21,9 @@ func OpenStore(ctx context.Context, c Config, log *slog.Logger) (place.Stores, e
 type liveRules struct {
 	cooldown func() time.Duration
 	charges  func() int
-	// commitGap spaces the embedded store's commits by the broadcaster's
-	// gap (realtime.Hub.CommitGap).
+	// commitGap is the broadcaster's gap (realtime.Hub.CommitGap): it
+	// spaces the embedded store's commits, and the cluster store's
+	// placements wait a quarter of it for company on their way to Redis.
 	commitGap func() time.Duration
 }
 

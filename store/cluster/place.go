@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gomodule/redigo/redis"
@@ -233,13 +234,18 @@ func (s *db) setBanned(ctx context.Context, userID string, banned bool) error {
 // batcher sends concurrent placements to Redis together: each worker owns
 // a connection, takes whatever requests are waiting (up to maxBatch) and
 // runs them in one placeScript call, so that throughput is bounded by
-// Redis rather than by round trips and per-call overhead. A lone request
-// goes out at once: batches form only while a call is in flight.
+// Redis rather than by round trips and per-call overhead. One worker at a
+// time collects (it holds the collect token): it takes the first request,
+// waits up to the linger for more (see Options.CommitGap; no wait without
+// it), and lets the next worker collect while its call is in flight.
 type batcher struct {
-	s    *db
-	reqs chan *placeReq
-	stop chan struct{}
-	done chan struct{}
+	s       *db
+	reqs    chan *placeReq
+	collect chan struct{} // the collector's token
+	linger  func() time.Duration
+	calls   atomic.Int64 // script calls sent, for tests
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 type placeReq struct {
@@ -263,8 +269,19 @@ type placeResult struct {
 
 const maxBatch = 256
 
-func newBatcher(s *db, workers int) *batcher {
-	b := &batcher{s: s, reqs: make(chan *placeReq, 4096), stop: make(chan struct{}), done: make(chan struct{})}
+// MaxPlaceLinger bounds how long a placement waits for others before it
+// goes to Redis (a quarter of the broadcaster's gap).
+const MaxPlaceLinger = 10 * time.Millisecond
+
+// newBatcher starts workers; gap, when not nil, gives the broadcaster's
+// gap, a quarter of which is the linger.
+func newBatcher(s *db, workers int, gap func() time.Duration) *batcher {
+	b := &batcher{s: s, reqs: make(chan *placeReq, 4096), collect: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	b.collect <- struct{}{}
+	b.linger = func() time.Duration { return 0 }
+	if gap != nil {
+		b.linger = func() time.Duration { return min(gap()/4, MaxPlaceLinger) }
+	}
 	finished := make(chan struct{}, workers)
 	for range workers {
 		go func() {
@@ -309,8 +326,52 @@ func (b *batcher) do(ctx context.Context, r *placeReq) (any, error) {
 	}
 }
 
+// gather collects the next batch into batch, holding the collect token
+// meanwhile; false when the batcher stops.
+func (b *batcher) gather(batch []*placeReq, wait *time.Timer) ([]*placeReq, bool) {
+	select {
+	case <-b.collect:
+	case <-b.stop:
+		return batch, false
+	}
+	defer func() { b.collect <- struct{}{} }()
+	select {
+	case r := <-b.reqs:
+		batch = append(batch, r)
+	case <-b.stop:
+		return batch, false
+	}
+	if d := b.linger(); d > 0 {
+		wait.Reset(d)
+		defer wait.Stop()
+	linger:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-b.reqs:
+				batch = append(batch, r)
+			case <-wait.C:
+				break linger
+			case <-b.stop:
+				break linger // what was taken is still sent, or answered
+			}
+		}
+	}
+fill:
+	for len(batch) < maxBatch {
+		select {
+		case r := <-b.reqs:
+			batch = append(batch, r)
+		default:
+			break fill
+		}
+	}
+	return batch, true
+}
+
 func (b *batcher) work() {
 	batch := make([]*placeReq, 0, maxBatch)
+	wait := time.NewTimer(time.Hour)
+	wait.Stop()
 	var conn redis.Conn
 	defer func() {
 		if conn != nil {
@@ -318,21 +379,10 @@ func (b *batcher) work() {
 		}
 	}()
 	for {
-		batch = batch[:0]
-		select {
-		case r := <-b.reqs:
-			batch = append(batch, r)
-		case <-b.stop:
+		var ok bool
+		batch, ok = b.gather(batch[:0], wait)
+		if !ok {
 			return
-		}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-b.reqs:
-				batch = append(batch, r)
-			default:
-				break fill
-			}
 		}
 		// Requests whose caller has given up are not sent: sending them
 		// would place pixels nobody is told about.
@@ -384,6 +434,7 @@ func (b *batcher) failQueued(err error) {
 // request. It returns an error when the connection is no longer usable.
 func (b *batcher) send(conn redis.Conn, batch []*placeReq) error {
 	args := b.s.placeArgs(batch)
+	b.calls.Add(1)
 	reply, err := redis.DoWithTimeout(conn, pipelineReceive, "EVALSHA", append([]any{placeScript.Hash()}, args...)...)
 	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
 		// Redis lost its script cache (restart, SCRIPT FLUSH): the script did

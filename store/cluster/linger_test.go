@@ -1,0 +1,63 @@
+package cluster_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/store/cluster"
+)
+
+// With the broadcaster's gap given, placements arriving a millisecond apart
+// (each would otherwise find Redis idle and go alone) wait for each other
+// and go to Redis in a few script calls; a lone placement waits no longer
+// than MaxPlaceLinger, however long the gap.
+func TestPlacementsWaitForCompany(t *testing.T) {
+	cfg := place.Config{Width: 64, Height: 64, Cooldown: 0}
+	var mu sync.Mutex
+	gap := 40 * time.Millisecond // a linger of 10 ms
+	opts := newEnv(t).options(cfg)
+	opts.CommitGap = func() time.Duration { mu.Lock(); defer mu.Unlock(); return gap }
+	s := mustOpen(t, opts)
+	ctx := context.Background()
+	now := time.Now()
+
+	const n = 40
+	before, start := cluster.PlaceCalls(s), time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		time.Sleep(time.Millisecond)
+		wg.Go(func() {
+			if _, _, err := s.Placer.Place(ctx, place.Player{UserID: fmt.Sprint("company-", i)}, i, 0, 3, now); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("a placement failed: %v", err)
+	}
+	calls, took := cluster.PlaceCalls(s)-before, time.Since(start)
+	t.Logf("%d placements in %d script calls over %v", n, calls, took)
+	// Each call's batch gathers for a whole linger (10 ms), one after the
+	// other: a slow machine, spreading the arrivals, makes more calls.
+	if want := max(n/4, int64(took/(10*time.Millisecond))+2); calls > want {
+		t.Errorf("%d placements arriving 1 ms apart took %d script calls over %v, want at most %d", n, calls, took, want)
+	}
+
+	mu.Lock()
+	gap = time.Second
+	mu.Unlock()
+	start = time.Now()
+	if _, _, err := s.Placer.Place(ctx, place.Player{UserID: "alone"}, 0, 1, 3, now); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < cluster.MaxPlaceLinger || took > cluster.MaxPlaceLinger+500*time.Millisecond {
+		t.Errorf("a lone placement with a gap of 1 s took %v, want about %v", took, cluster.MaxPlaceLinger)
+	}
+}
