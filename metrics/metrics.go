@@ -47,6 +47,12 @@ var (
 		Name: "place_history_commit_events", Help: "Placements per history commit.",
 		Buckets: prometheus.ExponentialBuckets(1, 4, 9),
 	})
+	// PlaceScriptPlacements observes the number of placements per call of
+	// the Redis placement script (cluster mode; see cluster.MaxPlaceLinger).
+	PlaceScriptPlacements = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name: "place_redis_place_script_placements", Help: "Placements per call of the Redis placement script (cluster mode).",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 9),
+	})
 	// WSReadPanics counts connections closed because reading their input
 	// panicked (malformed frames the WebSocket library did not refuse).
 	WSReadPanics = promauto.NewCounter(prometheus.CounterOpts{

@@ -7,9 +7,23 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/metrics"
 	"github.com/placecanvas/place/store/cluster"
 )
+
+// scriptPlacements reads place_redis_place_script_placements: how many
+// script calls it has observed, and the placements they carried.
+func scriptPlacements(t *testing.T) (calls uint64, placements float64) {
+	t.Helper()
+	var m dto.Metric
+	if err := metrics.PlaceScriptPlacements.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()
+}
 
 // With the broadcaster's gap given, placements arriving a millisecond apart
 // (each would otherwise find Redis idle and go alone) wait for each other
@@ -27,6 +41,7 @@ func TestPlacementsWaitForCompany(t *testing.T) {
 
 	const n = 40
 	before, start := cluster.PlaceCalls(s), time.Now()
+	observedBefore, carriedBefore := scriptPlacements(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for i := range n {
@@ -43,6 +58,9 @@ func TestPlacementsWaitForCompany(t *testing.T) {
 		t.Fatalf("a placement failed: %v", err)
 	}
 	calls, took := cluster.PlaceCalls(s)-before, time.Since(start)
+	if observed, carried := scriptPlacements(t); int64(observed-observedBefore) != calls || carried-carriedBefore != n {
+		t.Errorf("the metric saw %d calls carrying %v placements, want %d carrying %d", observed-observedBefore, carried-carriedBefore, calls, n)
+	}
 	t.Logf("%d placements in %d script calls over %v", n, calls, took)
 	// Each call's batch gathers for a whole linger (10 ms), one after the
 	// other: a slow machine, spreading the arrivals, makes more calls.

@@ -11,6 +11,7 @@ import (
 	"github.com/gomodule/redigo/redis"
 
 	"github.com/placecanvas/place"
+	"github.com/placecanvas/place/metrics"
 )
 
 // errPlaceTimeout is a placement that got no answer from Redis in time.
@@ -435,6 +436,7 @@ func (b *batcher) failQueued(err error) {
 func (b *batcher) send(conn redis.Conn, batch []*placeReq) error {
 	args := b.s.placeArgs(batch)
 	b.calls.Add(1)
+	metrics.PlaceScriptPlacements.Observe(float64(len(batch)))
 	reply, err := redis.DoWithTimeout(conn, pipelineReceive, "EVALSHA", append([]any{placeScript.Hash()}, args...)...)
 	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
 		// Redis lost its script cache (restart, SCRIPT FLUSH): the script did
