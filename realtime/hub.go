@@ -300,6 +300,11 @@ func (h *Hub) Online() int { return h.conns.online() }
 // first flush and when the gap is longer than MaxCommitHold.
 func (h *Hub) CommitGap() time.Duration { return h.bc.commitGap() }
 
+// FlushGap is the broadcaster's current gap between the starts of two
+// flushes, whatever its length (CommitGap is 0 above MaxCommitHold); 0
+// before the first flush.
+func (h *Hub) FlushGap() time.Duration { return time.Duration(h.bc.gapNow.Load()) }
+
 // Kick closes the connections of a user or of a session token with 1008.
 func (h *Hub) Kick(k place.Kick) { h.conns.kick(k) }
 

@@ -63,6 +63,11 @@ func TestNoCommitGapBeyondTheHold(t *testing.T) {
 	if got := h.CommitGap(); got != 0 {
 		t.Fatalf("CommitGap with a %v gap = %v, want 0", realtime.MaxCommitHold+50*time.Millisecond, got)
 	}
+	// FlushGap gives the gap whatever its length (the cluster store's
+	// placements wait a quarter of it, at most cluster.MaxPlaceLinger).
+	if got, want := eventually(h.FlushGap, realtime.MaxCommitHold+50*time.Millisecond), realtime.MaxCommitHold+50*time.Millisecond; got != want {
+		t.Fatalf("FlushGap = %v, want %v", got, want)
+	}
 	// The broadcaster's clock holds the next commit until the gap after
 	// the first flush's start.
 	lc.Apply(seqs(2, 2))

@@ -81,8 +81,8 @@ func measure(ctx context.Context, cfg config, progress func(result)) ([]result, 
 	if cfg.hold > 0 {
 		// An instance whose broadcaster holds each read for its gap also
 		// lets its placements wait a quarter of that gap for company on
-		// their way to Redis (cluster.Options.CommitGap).
-		opts.CommitGap = func() time.Duration { return cfg.hold }
+		// their way to Redis (cluster.Options.FlushGap).
+		opts.FlushGap = func() time.Duration { return cfg.hold }
 	}
 	store, err := cluster.Open(ctx, opts)
 	if err != nil {

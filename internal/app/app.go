@@ -80,6 +80,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			}
 			return 0
 		},
+		flushGap: func() time.Duration {
+			if h := hubRef.Load(); h != nil {
+				return h.FlushGap()
+			}
+			return 0
+		},
 		cooldown: func() time.Duration {
 			if l := evRef.Load(); l != nil {
 				return l.Cooldown()

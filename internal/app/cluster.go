@@ -13,7 +13,7 @@ func openCluster(ctx context.Context, c Config, log *slog.Logger, rules liveRule
 	st, err := cluster.Open(ctx, cluster.Options{
 		RedisURL: c.RedisURL, DatabaseURL: c.DatabaseURL, KeyPrefix: c.RedisPrefix,
 		Config: c.CanvasConfig(), Logger: log, ClaimIdle: c.HistoryClaimIdle, Cooldown: rules.cooldown, Charges: rules.charges,
-		CommitGap: rules.commitGap,
+		FlushGap: rules.flushGap,
 	})
 	if err != nil {
 		return place.Stores{}, err

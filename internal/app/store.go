@@ -21,10 +21,14 @@ func OpenStore(ctx context.Context, c Config, log *slog.Logger) (place.Stores, e
 type liveRules struct {
 	cooldown func() time.Duration
 	charges  func() int
-	// commitGap is the broadcaster's gap (realtime.Hub.CommitGap): it
-	// spaces the embedded store's commits, and the cluster store's
-	// placements wait a quarter of it for company on their way to Redis.
+	// commitGap spaces the embedded store's commits by the broadcaster's
+	// gap (realtime.Hub.CommitGap).
 	commitGap func() time.Duration
+	// flushGap is the broadcaster's gap whatever its length
+	// (realtime.Hub.FlushGap): the cluster store's placements wait a
+	// quarter of it (at most cluster.MaxPlaceLinger) for company on their
+	// way to Redis.
+	flushGap func() time.Duration
 }
 
 // openStore opens the store of the configured mode; in embedded mode the

@@ -54,12 +54,12 @@ type Options struct {
 	// ClaimIdle is how long a placement may sit unwritten with another
 	// consumer before this instance claims it (default 30 s).
 	ClaimIdle time.Duration
-	// CommitGap, when set, gives the broadcaster's current gap between
-	// batches (realtime.Hub.CommitGap). A placement then waits up to a
+	// FlushGap, when set, gives the broadcaster's current gap between
+	// batches (realtime.Hub.FlushGap). A placement then waits up to a
 	// quarter of it (at most MaxPlaceLinger) for others to go to Redis in
 	// the same script call: its pixel waits for the next batch anyway, and
 	// under load one call carries tens of placements instead of one or two.
-	CommitGap func() time.Duration
+	FlushGap func() time.Duration
 
 	directPlace bool // one EVALSHA per placement on a pooled connection; for benchmarks
 }
@@ -188,7 +188,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	if !opts.directPlace {
-		s.placer = newBatcher(s, 4, opts.CommitGap)
+		s.placer = newBatcher(s, 4, opts.FlushGap)
 	}
 	s.runBackground()
 	return newStore(s), nil

@@ -34,7 +34,7 @@ func TestPlacementsWaitForCompany(t *testing.T) {
 	var mu sync.Mutex
 	gap := 40 * time.Millisecond // a linger of 10 ms
 	opts := newEnv(t).options(cfg)
-	opts.CommitGap = func() time.Duration { mu.Lock(); defer mu.Unlock(); return gap }
+	opts.FlushGap = func() time.Duration { mu.Lock(); defer mu.Unlock(); return gap }
 	s := mustOpen(t, opts)
 	ctx := context.Background()
 	now := time.Now()

@@ -237,7 +237,7 @@ func (s *db) setBanned(ctx context.Context, userID string, banned bool) error {
 // runs them in one placeScript call, so that throughput is bounded by
 // Redis rather than by round trips and per-call overhead. One worker at a
 // time collects (it holds the collect token): it takes the first request,
-// waits up to the linger for more (see Options.CommitGap; no wait without
+// waits up to the linger for more (see Options.FlushGap; no wait without
 // it), and lets the next worker collect while its call is in flight.
 type batcher struct {
 	s       *db
