@@ -56,6 +56,26 @@ func TestGameOutlinesAreasAndTemplates(t *testing.T) {
 		}
 		frame()
 	}
+	// reopenUntil reopens the panel until check holds, up to three times:
+	// a read may fail under load (the last outlines then stay, as they
+	// should) or be one that started before the change, so one more
+	// opening, which reads again, is allowed before the test fails.
+	reopenUntil := func(check func() bool) bool {
+		t.Helper()
+		for attempt := 1; ; attempt++ {
+			reopen()
+			if check() {
+				return true
+			}
+			if attempt == 3 {
+				return false
+			}
+			t.Logf("the outlines were not as expected after opening the panel (attempt %d); opening it again", attempt)
+			if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(".sheet-close"))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	// The edges as drawn without outlines (on a grid line at this zoom).
 	areaEdge, tplEdge := edge(4, 4, 8, 6), edge(18, 16, 10, 8)
 	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS("#open-more"))); err != nil {
@@ -81,12 +101,8 @@ func TestGameOutlinesAreasAndTemplates(t *testing.T) {
 	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(".sheet-close"))); err != nil {
 		t.Fatal(err)
 	}
-	reopen()
-	if got := edge(4, 4, 8, 6); got == areaEdge {
-		t.Error("the protected area is not outlined")
-	}
-	if got := edge(18, 16, 10, 8); got == tplEdge {
-		t.Error("the template is not outlined")
+	if !reopenUntil(func() bool { return edge(4, 4, 8, 6) != areaEdge && edge(18, 16, 10, 8) != tplEdge }) {
+		t.Errorf("the protected area (%s against %s) or the template (%s against %s) is not outlined", edge(4, 4, 8, 6), areaEdge, edge(18, 16, 10, 8), tplEdge)
 	}
 	if !evalJS[bool](t, tab, `!!document.querySelector('[data-template="`+strconv.FormatInt(tpl.ID, 10)+`"]')`) {
 		t.Error("the new template is not listed in the panel")
@@ -107,8 +123,7 @@ func TestGameOutlinesAreasAndTemplates(t *testing.T) {
 	if r := admin.postForm("/admin/areas/"+strconv.FormatInt(ev.Areas[0].ID, 10)+"/delete", nil); r.StatusCode != 303 {
 		t.Fatalf("delete area: %d", r.StatusCode)
 	}
-	reopen()
-	if got := edge(4, 4, 8, 6); got != areaEdge {
-		t.Errorf("a deleted area is still outlined (%s)", got)
+	if !reopenUntil(func() bool { return edge(4, 4, 8, 6) == areaEdge }) {
+		t.Errorf("a deleted area is still outlined (%s)", edge(4, 4, 8, 6))
 	}
 }
