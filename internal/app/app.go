@@ -69,9 +69,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// both are open.
 	var evRef atomic.Pointer[event.Live]
 	// The embedded store commits once per broadcast gap, so that a commit's
-	// placements leave in the flush that follows it; the cluster store's
-	// placements wait a quarter of it to go to Redis together
-	// (realtime.Hub.CommitGap).
+	// placements leave in the flush that follows it (realtime.Hub.CommitGap);
+	// the cluster store's placements wait a quarter of the gap to go to
+	// Redis together (realtime.Hub.FlushGap).
 	var hubRef atomic.Pointer[realtime.Hub]
 	st, fedAtCommit, err := openStore(ctx, cfg, log, lc, liveRules{
 		commitGap: func() time.Duration {

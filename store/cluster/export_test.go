@@ -28,6 +28,3 @@ func StoreBatch(ctx context.Context, s *Store, batch []place.Placement, ids []an
 func ShrinkRedis(ctx context.Context, s *Store, g place.Growth, checked uint64) error {
 	return s.Sizes.shrinkRedis(ctx, g, checked)
 }
-
-// PlaceCalls is how many script calls the placement batcher has sent.
-func PlaceCalls(s *Store) int64 { return s.db.placer.calls.Load() }

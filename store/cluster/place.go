@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/gomodule/redigo/redis"
@@ -244,7 +243,6 @@ type batcher struct {
 	reqs    chan *placeReq
 	collect chan struct{} // the collector's token
 	linger  func() time.Duration
-	calls   atomic.Int64 // script calls sent, for tests
 	stop    chan struct{}
 	done    chan struct{}
 }
@@ -435,7 +433,6 @@ func (b *batcher) failQueued(err error) {
 // request. It returns an error when the connection is no longer usable.
 func (b *batcher) send(conn redis.Conn, batch []*placeReq) error {
 	args := b.s.placeArgs(batch)
-	b.calls.Add(1)
 	metrics.PlaceScriptPlacements.Observe(float64(len(batch)))
 	reply, err := redis.DoWithTimeout(conn, pipelineReceive, "EVALSHA", append([]any{placeScript.Hash()}, args...)...)
 	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
